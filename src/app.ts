@@ -1,0 +1,68 @@
+// Wires the domain services and the router over a database and a set of chat platforms.
+// Used by src/main.ts and by the integration tests, so both run the same graph.
+import type { Logger } from "pino";
+import { COMMANDS } from "../commands/index.ts";
+import { Notifier } from "./chat/notifier.ts";
+import type { ChatPlatform, PlatformName } from "./chat/platform.ts";
+import type { Clock } from "./clock.ts";
+import type { Db } from "./db/database.ts";
+import { Incidents } from "./incidents/incidents.ts";
+import { People } from "./people/people.ts";
+import { openPolicy, type PermissionPolicy } from "./router/permissions.ts";
+import { Router } from "./router/router.ts";
+import type { Services } from "./services.ts";
+
+export interface AppOptions {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  platforms: ChatPlatform[];
+  timeZone?: string;
+  incidentPrefix?: string;
+  permissions?: PermissionPolicy;
+}
+
+export interface App {
+  services: Services;
+  router: Router;
+  /** Starts every platform, feeding its invocations to the router. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createApp(options: AppOptions): App {
+  const platforms = new Map<PlatformName, ChatPlatform>(options.platforms.map((p) => [p.name, p]));
+  const timeZone = options.timeZone ?? "UTC";
+  const people = new People(options.db);
+  const incidents = new Incidents(options.db, options.clock, options.incidentPrefix);
+  const notifier = new Notifier(platforms, incidents, people, options.log, timeZone);
+  const services: Services = {
+    db: options.db,
+    clock: options.clock,
+    log: options.log,
+    people,
+    incidents,
+    notifier,
+    platforms,
+    timeZone,
+  };
+  const router = new Router(COMMANDS, services, options.permissions ?? openPolicy);
+  const inFlight = new Set<Promise<void>>();
+  const handle = (invocation: Parameters<Router["handle"]>[0]) => {
+    const work = router.handle(invocation).finally(() => inFlight.delete(work));
+    inFlight.add(work);
+    return work;
+  };
+  return {
+    services,
+    router,
+    async start() {
+      for (const platform of platforms.values()) await platform.start(handle);
+    },
+    async stop() {
+      await Promise.all([...platforms.values()].map((p) => p.stop()));
+      // Finish what was already accepted before the database goes away.
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}

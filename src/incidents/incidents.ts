@@ -1,0 +1,453 @@
+// The incident record: every change runs in one transaction that (1) claims the inbound
+// event's dedupe key, (2) locks the incident row so concurrent changes (other replicas, double
+// clicks) apply one after the other against fresh state, (3) writes the change, a timeline
+// entry and an audit entry. Either all of it lands or none of it.
+import type { Clock } from "../clock.ts";
+import type { Db, DbTransaction } from "../db/database.ts";
+import { UserError } from "../errors.ts";
+import { type Incident, type Person, Prisma, type Task } from "../generated/prisma/client.ts";
+import type { Origin } from "../router/command.ts";
+import {
+  assertTransition,
+  formatSeverity,
+  isOpen,
+  isStatus,
+  OPEN_STATUSES,
+  PHASE_TIMESTAMP,
+  type Severity,
+  type Status,
+} from "./lifecycle.ts";
+import { ROLES, type Role } from "./roles.ts";
+import { describeRsitType } from "./taxonomy.ts";
+import { DEFAULT_INCIDENT_TLP, formatTlp, type TlpLabel } from "./tlp.ts";
+
+/** The inbound event was already handled (a platform retry): do nothing, say nothing. */
+export class DuplicateEvent extends Error {
+  constructor(key: string) {
+    super(`event ${key} already processed`);
+    this.name = "DuplicateEvent";
+  }
+}
+
+export const PUBLIC_ID_PATTERN = /^INC-(\d{4})-(\d{1,6})$/i;
+
+export interface DeclareInput {
+  title: string;
+  severity?: Severity;
+  rsitType?: string;
+  tlp?: TlpLabel;
+  summary?: string;
+}
+
+export interface Change {
+  incident: Incident;
+  /** One line for the timeline and the announcement, e.g. "status investigating → contained". */
+  text: string;
+  kind: string;
+}
+
+export type ListFilter = "open" | "mine" | "all";
+
+export type IncidentDetails = Incident & {
+  reporter: Person;
+  roles: Array<{ role: string; person: Person }>;
+  participants: Array<{ person: Person }>;
+  tasks: Task[];
+};
+
+export const DEFAULT_SEVERITY: Severity = 3;
+export const MAX_TITLE_LENGTH = 200;
+export const MAX_TEXT_LENGTH = 3000;
+
+export class Incidents {
+  readonly #db: Db;
+  readonly #clock: Clock;
+  readonly #prefix: string;
+
+  constructor(db: Db, clock: Clock, publicIdPrefix = "INC") {
+    this.#db = db;
+    this.#clock = clock;
+    this.#prefix = publicIdPrefix;
+  }
+
+  // ---- reading ---------------------------------------------------------------------------
+
+  async findByPublicId(publicId: string): Promise<Incident | null> {
+    return this.#db.incident.findUnique({ where: { publicId: publicId.toUpperCase() } });
+  }
+
+  async requireByPublicId(publicId: string): Promise<Incident> {
+    const incident = await this.findByPublicId(publicId);
+    if (!incident)
+      throw new UserError(`There is no incident ${publicId.toUpperCase()}. \`/inc list all\` shows them.`);
+    return incident;
+  }
+
+  async findByRoom(platform: string, roomId: string): Promise<Incident | null> {
+    const room = await this.#db.incidentRoom.findUnique({
+      where: { platform_roomId: { platform, roomId } },
+      include: { incident: true },
+    });
+    return room?.incident ?? null;
+  }
+
+  async details(incidentId: string): Promise<IncidentDetails> {
+    return this.#db.incident.findUniqueOrThrow({
+      where: { id: incidentId },
+      include: {
+        reporter: true,
+        roles: { include: { person: true }, orderBy: { assignedAt: "asc" } },
+        participants: { include: { person: true }, orderBy: { addedAt: "asc" } },
+        tasks: { orderBy: { number: "asc" } },
+      },
+    });
+  }
+
+  async list(filter: ListFilter, person: Person, limit = 50): Promise<Incident[]> {
+    const where: Prisma.IncidentWhereInput = {};
+    if (filter !== "all") where.status = { in: [...OPEN_STATUSES] };
+    if (filter === "mine") {
+      where.OR = [
+        { reporterId: person.id },
+        { roles: { some: { personId: person.id } } },
+        { participants: { some: { personId: person.id } } },
+      ];
+    }
+    return this.#db.incident.findMany({ where, orderBy: { declaredAt: "desc" }, take: limit });
+  }
+
+  async timeline(incidentId: string, limit = 100) {
+    const entries = await this.#db.timelineEntry.findMany({
+      where: { incidentId },
+      orderBy: { at: "desc" },
+      take: limit,
+      include: { actor: true },
+    });
+    return entries.reverse();
+  }
+
+  async tasks(incidentId: string): Promise<Task[]> {
+    return this.#db.task.findMany({ where: { incidentId }, orderBy: { number: "asc" } });
+  }
+
+  async rooms(incidentId: string) {
+    return this.#db.incidentRoom.findMany({ where: { incidentId }, orderBy: { createdAt: "asc" } });
+  }
+
+  // ---- changing --------------------------------------------------------------------------
+
+  async declare(origin: Origin, input: DeclareInput): Promise<Change> {
+    const title = cleanTitle(input.title);
+    const now = this.#clock.now();
+    return this.#db.$transaction(async (tx) => {
+      await claimEvent(tx, origin);
+      const year = now.getUTCFullYear();
+      const [counter] = await tx.$queryRaw<Array<{ last: number }>>`
+        insert into "IncidentCounter" (year, last) values (${year}, 1)
+        on conflict (year) do update set last = "IncidentCounter".last + 1
+        returning last`;
+      const publicId = `${this.#prefix}-${year}-${String(counter?.last).padStart(4, "0")}`;
+      const incident = await tx.incident.create({
+        data: {
+          publicId,
+          title,
+          summary: input.summary?.trim() ?? "",
+          status: "triage",
+          severity: input.severity ?? DEFAULT_SEVERITY,
+          rsitType: input.rsitType ?? null,
+          tlp: input.tlp ?? DEFAULT_INCIDENT_TLP,
+          restricted: input.tlp === "red",
+          reporterId: origin.actor.id,
+          declaredAt: now,
+          updatedAt: now,
+          participants: { create: { personId: origin.actor.id, addedAt: now } },
+        },
+      });
+      const text = `declared: ${formatSeverity(incident.severity)}, ${describeRsitType(incident.rsitType)}, ${formatTlp(incident.tlp as TlpLabel)}`;
+      await record(tx, origin, incident, now, "declared", text, { title, severity: incident.severity });
+      return { incident, text, kind: "declared" };
+    });
+  }
+
+  async changeStatus(origin: Origin, incidentId: string, to: Status, note?: string): Promise<Change> {
+    return this.#change(origin, incidentId, "status", async (tx, incident, now) => {
+      const from = incident.status as Status;
+      assertTransition(from, to);
+      const data: Prisma.IncidentUpdateInput = { status: to };
+      const column = PHASE_TIMESTAMP[to];
+      if (column && !incident[column]) data[column] = now;
+      if (to === "closed" || to === "declined") data.resolution = note?.trim() || null;
+      if (to === "merged") {
+        const target = await this.#mergeTarget(tx, incident, note);
+        data.mergedIntoId = target.id;
+      }
+      const updated = await tx.incident.update({ where: { id: incident.id }, data });
+      const suffix = note?.trim() ? `: ${note.trim()}` : "";
+      return { incident: updated, text: `status ${from} → ${to}${suffix}`, detail: { from, to, note } };
+    });
+  }
+
+  async #mergeTarget(tx: DbTransaction, incident: Incident, note?: string): Promise<Incident> {
+    const targetId = note?.trim().split(/\s+/)[0] ?? "";
+    if (!PUBLIC_ID_PATTERN.test(targetId)) {
+      throw new UserError("Say which incident this one duplicates: `/inc status merged INC-2026-0002`.");
+    }
+    const target = await tx.incident.findUnique({ where: { publicId: targetId.toUpperCase() } });
+    if (!target) throw new UserError(`There is no incident ${targetId.toUpperCase()} to merge into.`);
+    if (target.id === incident.id) throw new UserError("An incident can't be merged into itself.");
+    return target;
+  }
+
+  async close(origin: Origin, incidentId: string, resolution: string): Promise<Change> {
+    if (!resolution.trim()) {
+      throw new UserError(
+        "Say how it ended: `/inc close <resolution>`, e.g. `/inc close phishing site taken down`.",
+      );
+    }
+    return this.changeStatus(origin, incidentId, "closed", resolution);
+  }
+
+  async reopen(origin: Origin, incidentId: string, reason?: string): Promise<Change> {
+    const incident = await this.#db.incident.findUniqueOrThrow({ where: { id: incidentId } });
+    const to: Status = incident.status === "declined" ? "triage" : "investigating";
+    if (isOpen(incident.status))
+      throw new UserError(`${incident.publicId} is still open (${incident.status}).`);
+    return this.changeStatus(origin, incidentId, to, reason ?? "reopened");
+  }
+
+  async setSeverity(origin: Origin, incidentId: string, severity: Severity): Promise<Change> {
+    return this.#change(origin, incidentId, "severity", async (tx, incident) => {
+      if (incident.severity === severity)
+        throw new UserError(`${incident.publicId} is already ${formatSeverity(severity)}.`);
+      const updated = await tx.incident.update({ where: { id: incident.id }, data: { severity } });
+      return {
+        incident: updated,
+        text: `severity ${formatSeverity(incident.severity)} → ${formatSeverity(severity)}`,
+        detail: { from: incident.severity, to: severity },
+      };
+    });
+  }
+
+  async setClassification(origin: Origin, incidentId: string, rsitType: string): Promise<Change> {
+    return this.#change(origin, incidentId, "classification", async (tx, incident) => {
+      const updated = await tx.incident.update({ where: { id: incident.id }, data: { rsitType } });
+      return {
+        incident: updated,
+        text: `classified as ${describeRsitType(rsitType)}`,
+        detail: { from: incident.rsitType, to: rsitType },
+      };
+    });
+  }
+
+  async setTlp(origin: Origin, incidentId: string, tlp: TlpLabel): Promise<Change> {
+    return this.#change(origin, incidentId, "tlp", async (tx, incident) => {
+      const updated = await tx.incident.update({
+        where: { id: incident.id },
+        data: { tlp, restricted: tlp === "red" ? true : incident.restricted },
+      });
+      return {
+        incident: updated,
+        text: `TLP ${formatTlp(incident.tlp as TlpLabel)} → ${formatTlp(tlp)}`,
+        detail: { from: incident.tlp, to: tlp },
+      };
+    });
+  }
+
+  async setTitle(origin: Origin, incidentId: string, title: string): Promise<Change> {
+    const clean = cleanTitle(title);
+    return this.#change(origin, incidentId, "title", async (tx, incident) => {
+      const updated = await tx.incident.update({ where: { id: incident.id }, data: { title: clean } });
+      return {
+        incident: updated,
+        text: `title changed to "${clean}"`,
+        detail: { from: incident.title, to: clean },
+      };
+    });
+  }
+
+  async assignRole(origin: Origin, incidentId: string, role: Role, person: Person): Promise<Change> {
+    return this.#change(origin, incidentId, "role", async (tx, incident, now) => {
+      const current = await tx.roleAssignment.findUnique({
+        where: { incidentId_role: { incidentId: incident.id, role } },
+        include: { person: true },
+      });
+      if (current?.personId === person.id) {
+        throw new UserError(`${person.displayName} is already ${ROLES[role].name} of ${incident.publicId}.`);
+      }
+      await tx.roleAssignment.upsert({
+        where: { incidentId_role: { incidentId: incident.id, role } },
+        create: { incidentId: incident.id, role, personId: person.id, assignedAt: now },
+        update: { personId: person.id, assignedAt: now },
+      });
+      await addParticipant(tx, incident.id, person.id, now);
+      const replaced = current ? ` (was ${current.person.displayName})` : "";
+      const updated = await tx.incident.findUniqueOrThrow({ where: { id: incident.id } });
+      return {
+        incident: updated,
+        text: `${person.displayName} is now ${ROLES[role].name}${replaced}`,
+        detail: { role, personId: person.id, previous: current?.personId },
+      };
+    });
+  }
+
+  async invite(origin: Origin, incidentId: string, people: Person[]): Promise<Change> {
+    if (people.length === 0) throw new UserError("Mention who to invite: `/inc invite @alice @bob`.");
+    return this.#change(origin, incidentId, "invite", async (tx, incident, now) => {
+      for (const person of people) await addParticipant(tx, incident.id, person.id, now);
+      return {
+        incident,
+        text: `invited ${people.map((p) => p.displayName).join(", ")}`,
+        detail: { personIds: people.map((p) => p.id) },
+      };
+    });
+  }
+
+  /** A timeline note (`note`) or a stakeholder status update (`update`). */
+  async addEntry(origin: Origin, incidentId: string, kind: "note" | "update", text: string): Promise<Change> {
+    const clean = text.trim();
+    if (!clean) throw new UserError(`Write the ${kind}: \`/inc ${kind} <text>\`.`);
+    if (clean.length > MAX_TEXT_LENGTH)
+      throw new UserError(`That ${kind} is too long (max ${MAX_TEXT_LENGTH} characters).`);
+    return this.#change(origin, incidentId, kind, async (_tx, incident) => ({
+      incident,
+      text: clean,
+      detail: {},
+    }));
+  }
+
+  async addTask(origin: Origin, incidentId: string, text: string): Promise<Change & { task: Task }> {
+    const clean = text.trim();
+    if (!clean) throw new UserError("Describe the task: `/inc task <text>`.");
+    if (clean.length > MAX_TEXT_LENGTH)
+      throw new UserError(`That task is too long (max ${MAX_TEXT_LENGTH} characters).`);
+    let task: Task | undefined;
+    const change = await this.#change(origin, incidentId, "task", async (tx, incident, now) => {
+      const last = await tx.task.aggregate({ where: { incidentId: incident.id }, _max: { number: true } });
+      task = await tx.task.create({
+        data: {
+          incidentId: incident.id,
+          number: (last._max.number ?? 0) + 1,
+          text: clean,
+          createdById: origin.actor.id,
+          createdAt: now,
+        },
+      });
+      return { incident, text: `task #${task.number} added: ${clean}`, detail: { number: task.number } };
+    });
+    return { ...change, task: task! };
+  }
+
+  async completeTask(origin: Origin, incidentId: string, number: number): Promise<Change> {
+    return this.#change(origin, incidentId, "task-done", async (tx, incident, now) => {
+      const task = await tx.task.findUnique({
+        where: { incidentId_number: { incidentId: incident.id, number } },
+      });
+      if (!task)
+        throw new UserError(`${incident.publicId} has no task #${number}. \`/inc tasks\` lists them.`);
+      if (task.doneAt) throw new UserError(`Task #${number} is already done.`);
+      await tx.task.update({ where: { id: task.id }, data: { doneAt: now, doneById: origin.actor.id } });
+      return { incident, text: `task #${number} done: ${task.text}`, detail: { number } };
+    });
+  }
+
+  async bindRoom(incidentId: string, platform: string, roomId: string, name: string): Promise<void> {
+    await this.#db.incidentRoom.upsert({
+      where: { platform_roomId: { platform, roomId } },
+      create: { incidentId, platform, roomId, name },
+      update: { incidentId, name },
+    });
+  }
+
+  async setSummaryMessage(platform: string, roomId: string, messageId: string): Promise<void> {
+    await this.#db.incidentRoom.update({
+      where: { platform_roomId: { platform, roomId } },
+      data: { summaryMessageId: messageId },
+    });
+  }
+
+  async #change(
+    origin: Origin,
+    incidentId: string,
+    kind: string,
+    apply: (
+      tx: DbTransaction,
+      incident: Incident,
+      now: Date,
+    ) => Promise<{ incident: Incident; text: string; detail: Record<string, unknown> }>,
+  ): Promise<Change> {
+    return this.#db.$transaction(async (tx) => {
+      await claimEvent(tx, origin);
+      await tx.$executeRaw`select 1 from "Incident" where id = ${incidentId} for update`;
+      const current = await tx.incident.findUniqueOrThrow({ where: { id: incidentId } });
+      if (current.status === "merged" && kind !== "status") {
+        throw new UserError(`${current.publicId} was merged into another incident; work there.`);
+      }
+      const now = this.#clock.now();
+      const result = await apply(tx, current, now);
+      const incident = await tx.incident.update({ where: { id: incidentId }, data: { updatedAt: now } });
+      await record(tx, origin, incident, now, kind, result.text, result.detail);
+      return { incident, text: result.text, kind };
+    });
+  }
+}
+
+function cleanTitle(title: string): string {
+  const clean = title.replace(/\s+/g, " ").trim();
+  if (!clean) throw new UserError("An incident needs a title: `/inc declare <title>`.");
+  if (clean.length > MAX_TITLE_LENGTH)
+    throw new UserError(`That title is too long (max ${MAX_TITLE_LENGTH} characters).`);
+  return clean;
+}
+
+/** Records the inbound event as handled, inside the change's transaction. */
+async function claimEvent(tx: DbTransaction, origin: Origin): Promise<void> {
+  try {
+    await tx.processedEvent.create({ data: { platform: origin.platform, key: origin.dedupeKey } });
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+      throw new DuplicateEvent(origin.dedupeKey);
+    }
+    throw error;
+  }
+}
+
+async function addParticipant(
+  tx: DbTransaction,
+  incidentId: string,
+  personId: string,
+  now: Date,
+): Promise<void> {
+  await tx.participant.upsert({
+    where: { incidentId_personId: { incidentId, personId } },
+    create: { incidentId, personId, addedAt: now },
+    update: {},
+  });
+}
+
+async function record(
+  tx: DbTransaction,
+  origin: Origin,
+  incident: Incident,
+  now: Date,
+  kind: string,
+  text: string,
+  detail: Record<string, unknown>,
+): Promise<void> {
+  await tx.timelineEntry.create({
+    data: { incidentId: incident.id, at: now, kind, text, actorId: origin.actor.id },
+  });
+  await tx.auditEntry.create({
+    data: {
+      at: now,
+      actorId: origin.actor.id,
+      action: `incident.${kind}`,
+      incidentId: incident.id,
+      platform: origin.platform,
+      roomId: origin.room.roomId,
+      correlationId: origin.correlationId,
+      detail: JSON.parse(JSON.stringify(detail)) as Prisma.InputJsonValue,
+    },
+  });
+}
+
+export { isStatus };

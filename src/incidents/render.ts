@@ -1,0 +1,149 @@
+// How incidents look in chat, as neutral messages (each platform renders them its own way).
+import {
+  type Action,
+  actions,
+  context,
+  fields,
+  heading,
+  list,
+  type Message,
+  table,
+  text,
+} from "../chat/message.ts";
+import type { Incident, Person, Task, TimelineEntry } from "../generated/prisma/client.ts";
+import type { IncidentDetails } from "./incidents.ts";
+import { allowedNext, formatSeverity, isOpen, STATUS_DESCRIPTIONS, type Status } from "./lifecycle.ts";
+import { isRole, ROLES } from "./roles.ts";
+import { describeRsitType } from "./taxonomy.ts";
+import { formatTlp, type TlpLabel } from "./tlp.ts";
+
+export type Mention = (person: Person) => string;
+
+export const tlpOf = (incident: Incident): TlpLabel => incident.tlp as TlpLabel;
+
+/** `2026-11-25 14:05 CET`: unambiguous for teams spread over countries. */
+export function formatTime(date: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+    timeZoneName: "short",
+  }).formatToParts(date);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "";
+  return `${part("year")}-${part("month")}-${part("day")} ${part("hour")}:${part("minute")} ${part("timeZoneName")}`;
+}
+
+/** `INC-2026-0001 · SEV2 (high) · investigating · TLP:AMBER · IC: Alice`, for room topics. */
+export function incidentTopic(details: IncidentDetails): string {
+  const commander = details.roles.find((r) => r.role === "commander")?.person.displayName ?? "none";
+  return [
+    details.publicId,
+    formatSeverity(details.severity),
+    details.status,
+    formatTlp(tlpOf(details)),
+    `IC: ${commander}`,
+    details.title,
+  ].join(" · ");
+}
+
+/** The pinned summary of an incident room, refreshed on every change. */
+export function incidentSummary(details: IncidentDetails, mention: Mention, timeZone: string): Message {
+  const roles = details.roles
+    .filter((r) => isRole(r.role))
+    .map((r) => `${ROLES[r.role as keyof typeof ROLES].name}: ${mention(r.person)}`);
+  const open = details.tasks.filter((t) => !t.doneAt).length;
+  const blocks = [
+    heading(`${details.publicId}: ${details.title}`),
+    fields([
+      ["Status", `${details.status} (${STATUS_DESCRIPTIONS[details.status as Status] ?? ""})`],
+      ["Severity", formatSeverity(details.severity)],
+      ["Classification", describeRsitType(details.rsitType)],
+      ["TLP", formatTlp(tlpOf(details))],
+      ["Reporter", mention(details.reporter)],
+      ["Declared", formatTime(details.declaredAt, timeZone)],
+      ["Tasks", `${open} open, ${details.tasks.length - open} done`],
+    ]),
+  ];
+  if (details.summary) blocks.push(text(details.summary));
+  blocks.push(
+    text(roles.length ? roles.join("\n") : "No roles assigned yet: `/inc lead @person` names a commander."),
+  );
+  if (details.resolution) blocks.push(text(`Resolution: ${details.resolution}`));
+  blocks.push(actions(...summaryActions(details)));
+  blocks.push(context(`Updated ${formatTime(details.updatedAt, timeZone)}`));
+  return { tlp: tlpOf(details), blocks };
+}
+
+function summaryActions(incident: Incident): Action[] {
+  const id = incident.publicId;
+  if (!isOpen(incident.status)) return [{ label: "Reopen", command: `/inc reopen ${id}` }];
+  // Closing needs a resolution, merging a target: those are typed, not clicked.
+  const next = allowedNext(incident.status as Status).filter((s) => s !== "merged" && s !== "closed");
+  const buttons: Action[] = next.slice(0, 3).map((status) => ({
+    label: `→ ${status}`,
+    command: `/inc status ${id} ${status}`,
+  }));
+  buttons.push({ label: "I'm commander", command: `/inc lead ${id} me`, style: "primary" });
+  buttons.push({ label: "Add me", command: `/inc join ${id}` });
+  return buttons;
+}
+
+export function incidentLine(incident: Incident): string[] {
+  return [
+    incident.publicId,
+    `SEV${incident.severity}`,
+    incident.status,
+    formatTlp(tlpOf(incident)),
+    incident.title.length > 60 ? `${incident.title.slice(0, 59)}…` : incident.title,
+  ];
+}
+
+export function incidentTable(title: string, incidents: Incident[]): Message {
+  return {
+    blocks: [heading(title), table(["id", "sev", "status", "tlp", "title"], incidents.map(incidentLine))],
+  };
+}
+
+export function timelineMessage(
+  incident: Incident,
+  entries: Array<TimelineEntry & { actor: Person | null }>,
+  timeZone: string,
+): Message {
+  return {
+    tlp: tlpOf(incident),
+    blocks: [
+      heading(`Timeline of ${incident.publicId}`),
+      list(
+        entries.map(
+          (e) =>
+            `${formatTime(e.at, timeZone)}  [${e.kind}] ${e.actor ? `${e.actor.displayName}: ` : ""}${e.text}`,
+        ),
+      ),
+    ],
+  };
+}
+
+export function tasksMessage(incident: Incident, tasks: Task[]): Message {
+  if (tasks.length === 0) {
+    return { blocks: [text(`${incident.publicId} has no tasks yet. Add one: \`/inc task <text>\`.`)] };
+  }
+  return {
+    tlp: tlpOf(incident),
+    blocks: [
+      heading(`Tasks of ${incident.publicId}`),
+      list(tasks.map((t) => `${t.doneAt ? "[x]" : "[ ]"} #${t.number} ${t.text}`)),
+    ],
+  };
+}
+
+/** The announcement of one change, posted in every room of the incident. */
+export function changeMessage(incident: Incident, actor: Person, line: string, mention: Mention): Message {
+  return {
+    tlp: tlpOf(incident),
+    blocks: [text(`${incident.publicId}: ${line}`), context(`by ${mention(actor)}`)],
+  };
+}

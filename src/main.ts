@@ -1,0 +1,107 @@
+// Composition root: config -> database -> platforms -> app. It only wires and handles the
+// process lifecycle (signals, end of console input, fatal errors).
+import path from "node:path";
+import { createApp } from "./app.ts";
+import { ConsolePlatform } from "./chat/console/console-platform.ts";
+import type { ChatPlatform } from "./chat/platform.ts";
+import { systemClock } from "./clock.ts";
+import { ConfigError, loadConfig } from "./config.ts";
+import { openDatabase } from "./db/database.ts";
+import { createLogger } from "./logging.ts";
+
+const startedAt = performance.now();
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (error) {
+  process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
+  process.exit(2);
+}
+
+const log = createLogger(config.logLevel);
+
+const database = await openDatabase({
+  databaseUrl: config.databaseUrl,
+  embeddedDataDir: path.join(config.dataDir, "postgres"),
+  embeddedPort: config.embeddedPostgresPort,
+  log: (line) => log.debug({ component: "postgres" }, line),
+}).catch((error: unknown) => {
+  const where = config.databaseUrl
+    ? "the database at DATABASE_URL"
+    : `the embedded PostgreSQL in ${config.dataDir}`;
+  process.stderr.write(`tocsin cannot start: ${where} is not usable: ${(error as Error).message}\n`);
+  process.exit(1);
+});
+if (database.migrations.applied.length)
+  log.info({ applied: database.migrations.applied }, "migrations applied");
+for (const name of database.migrations.modified) {
+  log.warn({ migration: name }, "an applied migration's file has changed since; it is not re-run");
+}
+
+const platforms: ChatPlatform[] = [];
+let consolePlatform: ConsolePlatform | undefined;
+if (config.console.enabled) {
+  consolePlatform = new ConsolePlatform({
+    input: process.stdin,
+    output: process.stdout,
+    interactive: Boolean(process.stdin.isTTY),
+    user: config.console.user,
+  });
+  platforms.push(consolePlatform);
+}
+if (platforms.length === 0) {
+  process.stderr.write("tocsin has nothing to do: no chat platform is configured and TOCSIN_CONSOLE=off.\n");
+  await database.close();
+  process.exit(2);
+}
+
+const app = createApp({
+  db: database.prisma,
+  clock: systemClock,
+  log,
+  platforms,
+  timeZone: config.timeZone,
+  incidentPrefix: config.incidentPrefix,
+});
+
+let shuttingDown: Promise<void> | undefined;
+function shutdown(reason: string, exitCode = 0): Promise<void> {
+  shuttingDown ??= (async () => {
+    log.info({ reason }, "shutting down");
+    await app.stop().catch((error: unknown) => log.error({ err: error }, "stopping platforms failed"));
+    await database
+      .close()
+      .catch((error: unknown) => log.error({ err: error }, "closing the database failed"));
+    process.exit(exitCode);
+  })();
+  return shuttingDown;
+}
+
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGHUP", () => void shutdown("SIGHUP"));
+process.on("uncaughtException", (error) => {
+  log.fatal({ err: error }, "uncaught exception");
+  void shutdown("uncaught exception", 1);
+});
+process.on("unhandledRejection", (error) => {
+  log.fatal({ err: error }, "unhandled rejection");
+  void shutdown("unhandled rejection", 1);
+});
+
+await app.start();
+log.info(
+  {
+    ms: Math.round(performance.now() - startedAt),
+    database: database.embedded?.origin ?? "external",
+    platforms: platforms.map((p) => p.name),
+  },
+  "tocsin ready",
+);
+
+// The console alone: its end of input (piped script, Ctrl-D, /quit) ends tocsin.
+if (consolePlatform && platforms.length === 1) {
+  await consolePlatform.finished;
+  await shutdown("end of console input");
+}

@@ -1,0 +1,86 @@
+// What a command module declares. The router reads these declarations to tokenise, find the
+// command, check permission, parse arguments and generate help; the handler only does the work.
+import type { z } from "zod";
+import type { Message } from "../chat/message.ts";
+import type { PlatformName, Reply, RoomRef } from "../chat/platform.ts";
+import type { Incident, Person } from "../generated/prisma/client.ts";
+import type { Services } from "../services.ts";
+
+export type CommandGroup = "inc" | "oncall" | "bulletin";
+
+/** Roles a command may require. Who holds which is decided by the permission policy. */
+export type Permission = "viewer" | "responder" | "commander" | "team-lead" | "bulletin-editor" | "admin";
+
+/**
+ * How the words after the command are read:
+ * - `none`: no positional words allowed;
+ * - `words`: positional words (and mentions) with `key:value` options;
+ * - `raw`: everything after the command (and an incident id) verbatim, no options parsed:
+ *   for free text such as notes, where `10.0.0.1:443` must stay text.
+ */
+export type PositionalMode = "none" | "words" | "raw";
+
+/** Where a command acts: on no incident, on one (from an explicit id or the room), or either. */
+export type IncidentScope = "none" | "required" | "optional";
+
+export interface ParsedArgs<O> {
+  /** Positional words joined by single spaces (quoted words keep their inner spaces). */
+  text: string;
+  words: string[];
+  options: O;
+  /** People mentioned, in order, resolved to Persons. */
+  mentions: Person[];
+}
+
+/** Who is acting and from where: carried into audit entries and dedupe. */
+export interface Origin {
+  actor: Person;
+  /** The actor's id on the platform the command came from. */
+  actorExternalId: string;
+  platform: PlatformName;
+  room: RoomRef;
+  correlationId: string;
+  /** The inbound event's dedupe key: a mutation claims it in its own transaction. */
+  dedupeKey: string;
+}
+
+export interface CommandContext {
+  origin: Origin;
+  services: Services;
+  /** Set when the command's incident scope found one. */
+  incident?: Incident;
+  /** Renders a mention of a person for the platform the command came from. */
+  mention(person: Person): string;
+}
+
+export interface CommandResult {
+  /** Answer to the caller. Omitted when the announcement already reaches the caller's room. */
+  reply?: Reply;
+  /** Posted to every room bound to the incident (and the pinned summary refreshed). */
+  announce?: { incidentId: string; message: Message };
+}
+
+export interface CommandSpec<O extends Record<string, unknown> = Record<string, unknown>> {
+  group: CommandGroup;
+  name: string;
+  aliases?: string[];
+  summary: string;
+  /** Usage after the group, e.g. `declare <title> [sev:1-4] [tlp:<label>]`. */
+  usage: string;
+  examples?: string[];
+  permission: Permission;
+  incident: IncidentScope;
+  positional: PositionalMode;
+  /** zod object over the `key:value` options; its keys are the declared option names. */
+  options?: z.ZodObject<z.ZodRawShape>;
+  handler(ctx: CommandContext, args: ParsedArgs<O>): Promise<CommandResult>;
+}
+
+/** Declares a command with its option types inferred from the zod schema. */
+export function defineCommand<S extends z.ZodObject<z.ZodRawShape>>(
+  spec: Omit<CommandSpec<z.infer<S>>, "options"> & { options: S },
+): CommandSpec;
+export function defineCommand(spec: Omit<CommandSpec<Record<string, never>>, "options">): CommandSpec;
+export function defineCommand(spec: CommandSpec<never>): CommandSpec {
+  return spec as unknown as CommandSpec;
+}

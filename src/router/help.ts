@@ -1,0 +1,37 @@
+// Help is generated from the command declarations, so it cannot drift from what runs.
+import { context, fields, heading, type Message, text } from "../chat/message.ts";
+import type { CommandGroup, CommandSpec } from "./command.ts";
+
+export const GROUP_SUMMARIES: Record<CommandGroup, string> = {
+  inc: "incidents: declare, track and close security incidents",
+  oncall: "on-call: who is on call, schedules, pages",
+  bulletin: "security bulletins: advisory digests and statistics",
+};
+
+export function groupHelp(group: string, commands: readonly CommandSpec[]): Message {
+  const summary = GROUP_SUMMARIES[group as CommandGroup] ?? "";
+  if (commands.length === 0) {
+    return { blocks: [text(`/${group}: ${summary}. No commands are available yet.`)] };
+  }
+  return {
+    blocks: [
+      heading(`/${group}: ${summary}`),
+      fields(commands.map((c) => [`/${group} ${c.usage}`, c.summary])),
+      context(`\`/${group} <command> help\` explains one command.`),
+    ],
+  };
+}
+
+export function commandHelp(command: CommandSpec): Message {
+  const blocks = [heading(`/${command.group} ${command.usage}`), text(command.summary)];
+  if (command.aliases?.length) blocks.push(text(`Also: ${command.aliases.join(", ")}`));
+  if (command.examples?.length) {
+    blocks.push(
+      fields(
+        command.examples.map((example, i) => [i === 0 ? "Examples" : "", `/${command.group} ${example}`]),
+      ),
+    );
+  }
+  blocks.push(context(`Needs the ${command.permission} role.`));
+  return { blocks };
+}

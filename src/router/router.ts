@@ -1,0 +1,289 @@
+// The command router: one path for every platform.
+//   Invocation -> tokenise -> find command -> resolve actor, mentions, incident -> check
+//   permission -> parse options (zod) -> handler -> reply and announcements.
+// Bad input becomes a friendly UserError with usage; anything else is logged with a short
+// correlation id, and the responder sees only that id.
+import { randomBytes } from "node:crypto";
+import { closest, distance } from "fastest-levenshtein";
+import type { z } from "zod";
+import type { Message } from "../chat/message.ts";
+import { context, text } from "../chat/message.ts";
+import type { ChatPlatform, Invocation, Reply } from "../chat/platform.ts";
+import { isUserError, UserError } from "../errors.ts";
+import type { Incident, Person } from "../generated/prisma/client.ts";
+import { DuplicateEvent, PUBLIC_ID_PATTERN } from "../incidents/incidents.ts";
+import type { Services } from "../services.ts";
+import type { CommandContext, CommandResult, CommandSpec, Origin, ParsedArgs } from "./command.ts";
+import { commandHelp, GROUP_SUMMARIES, groupHelp } from "./help.ts";
+import type { PermissionPolicy } from "./permissions.ts";
+import { MAX_COMMAND_LENGTH, sanitizeCommandLine, type Token, TokenizeError, tokenize } from "./tokenizer.ts";
+
+export class Router {
+  readonly #commands: readonly CommandSpec[];
+  readonly #services: Services;
+  readonly #permissions: PermissionPolicy;
+
+  constructor(commands: readonly CommandSpec[], services: Services, permissions: PermissionPolicy) {
+    this.#commands = commands;
+    this.#services = services;
+    this.#permissions = permissions;
+  }
+
+  get commands(): readonly CommandSpec[] {
+    return this.#commands;
+  }
+
+  /** Handles one invocation end to end. Never throws: every outcome is a reply or a log line. */
+  async handle(invocation: Invocation): Promise<void> {
+    const correlationId = randomBytes(4).toString("hex");
+    const log = this.#services.log.child({ correlationId, platform: invocation.platform });
+    let command: CommandSpec | undefined;
+    try {
+      const found = this.#find(invocation.text);
+      if ("reply" in found) {
+        await invocation.respond(found.reply);
+        return;
+      }
+      command = found.command;
+      const platform = this.#platform(invocation);
+      const actor = await this.#services.people.resolve(invocation.platform, invocation.actor);
+      const origin: Origin = {
+        actor,
+        actorExternalId: invocation.actor.externalId,
+        platform: invocation.platform,
+        room: invocation.room,
+        correlationId,
+        dedupeKey: invocation.dedupeKey,
+      };
+      const { args, incidentId } = await this.#parseArgs(command, found.rest, platform);
+      const incident = await this.#resolveIncident(command, incidentId, invocation);
+      await this.#permissions.require(actor, command.permission, { incident, command });
+      const ctx: CommandContext = {
+        origin,
+        services: this.#services,
+        incident,
+        mention: (p) => p.displayName,
+      };
+      const started = performance.now();
+      const result = await command.handler(ctx, args);
+      log.info(
+        {
+          command: `${command.group} ${command.name}`,
+          incidentId: incident?.publicId,
+          ms: performance.now() - started,
+        },
+        "command handled",
+      );
+      await this.#deliver(invocation, result);
+    } catch (error) {
+      if (error instanceof DuplicateEvent) {
+        log.info({ dedupeKey: invocation.dedupeKey }, "duplicate event ignored");
+        return;
+      }
+      await this.#fail(invocation, error, command, correlationId, log);
+    }
+  }
+
+  #find(rawText: string): { command: CommandSpec; rest: string } | { reply: Reply } {
+    const line = sanitizeCommandLine(rawText);
+    if (line.length > MAX_COMMAND_LENGTH) {
+      throw new UserError(`That command is too long (${line.length} characters, max ${MAX_COMMAND_LENGTH}).`);
+    }
+    const match = /^[/!]?([^\s]*)\s*([\s\S]*)$/.exec(line);
+    const groupName = (match?.[1] ?? "").toLowerCase();
+    const afterGroup = match?.[2] ?? "";
+    const groups = Object.keys(GROUP_SUMMARIES);
+    if (!groups.includes(groupName)) {
+      const suggestion = groupName ? closest(groupName, groups) : "inc";
+      throw new UserError(
+        `I don't know the command "/${groupName}". Did you mean /${suggestion}? Try \`/${suggestion} help\`.`,
+      );
+    }
+    const inGroup = this.#commands.filter((c) => c.group === groupName);
+    const sub = /^(\S*)\s*([\s\S]*)$/.exec(afterGroup);
+    const name = (sub?.[1] ?? "").toLowerCase();
+    const rest = sub?.[2] ?? "";
+    if (name === "" || name === "help") {
+      const target = rest.trim().toLowerCase();
+      const command = target
+        ? inGroup.find((c) => c.name === target || c.aliases?.includes(target))
+        : undefined;
+      return { reply: ephemeral(command ? commandHelp(command) : groupHelp(groupName, inGroup)) };
+    }
+    const command = inGroup.find((c) => c.name === name || c.aliases?.includes(name));
+    if (!command) {
+      const names = inGroup.flatMap((c) => [c.name, ...(c.aliases ?? [])]);
+      const suggestion = names.length ? closest(name, names) : undefined;
+      const hint =
+        suggestion && distance(name, suggestion) <= 3 ? ` Did you mean \`/${groupName} ${suggestion}\`?` : "";
+      throw new UserError(
+        `/${groupName} has no command "${name}".${hint} \`/${groupName} help\` lists them.`,
+      );
+    }
+    if (/^help$/i.test(rest.trim())) return { reply: ephemeral(commandHelp(command)) };
+    return { command, rest };
+  }
+
+  #platform(invocation: Invocation): ChatPlatform {
+    const platform = this.#services.platforms.get(invocation.platform);
+    if (!platform) throw new Error(`invocation from platform ${invocation.platform}, which is not running`);
+    return platform;
+  }
+
+  async #parseArgs(
+    command: CommandSpec,
+    rest: string,
+    platform: ChatPlatform,
+  ): Promise<{ args: ParsedArgs<Record<string, unknown>>; incidentId?: string }> {
+    let tokens: Token[];
+    try {
+      tokens = tokenize(rest);
+    } catch (error) {
+      if (error instanceof TokenizeError) throw new UserError(error.message, { usage: usageOf(command) });
+      throw error;
+    }
+    let incidentId: string | undefined;
+    const first = tokens[0];
+    if (command.incident !== "none" && first && !first.quoted && PUBLIC_ID_PATTERN.test(first.value)) {
+      incidentId = first.value.toUpperCase();
+      tokens = tokens.slice(1);
+    }
+
+    if (command.positional === "raw") {
+      const start = tokens[0]?.start;
+      const raw = start === undefined ? "" : rest.slice(start).trim();
+      return {
+        args: { text: raw, words: tokens.map((t) => t.value), options: {}, mentions: [] },
+        incidentId,
+      };
+    }
+
+    const declared = command.options ? Object.keys(command.options.shape) : [];
+    const options: Record<string, string> = {};
+    const words: string[] = [];
+    const mentions: Person[] = [];
+    for (const token of tokens) {
+      if (token.option && declared.includes(token.option.key)) {
+        if (options[token.option.key] !== undefined) {
+          throw new UserError(`The option ${token.option.key}: is given twice.`, { usage: usageOf(command) });
+        }
+        options[token.option.key] = token.option.value;
+        continue;
+      }
+      if (token.option && declared.length > 0 && !token.option.value.startsWith("//")) {
+        const suggestion = closest(token.option.key, declared);
+        if (distance(token.option.key, suggestion) <= 2) {
+          throw new UserError(`Unknown option ${token.option.key}:. Did you mean ${suggestion}:?`, {
+            usage: usageOf(command),
+          });
+        }
+      }
+      const mentioned = token.quoted ? undefined : platform.parseMention(token.value);
+      if (mentioned !== undefined) {
+        mentions.push(await this.#resolveMention(platform, mentioned, token.value));
+        continue;
+      }
+      words.push(token.value);
+    }
+    if (command.positional === "none" && words.length > 0) {
+      throw new UserError(`\`${command.group} ${command.name}\` takes no words like "${words[0]}".`, {
+        usage: usageOf(command),
+      });
+    }
+    let parsedOptions: Record<string, unknown> = options;
+    if (command.options) {
+      const parsed = command.options.safeParse(options);
+      if (!parsed.success)
+        throw new UserError(describeOptionError(parsed.error, options), { usage: usageOf(command) });
+      parsedOptions = parsed.data;
+    }
+    return { args: { text: words.join(" "), words, options: parsedOptions, mentions }, incidentId };
+  }
+
+  async #resolveMention(platform: ChatPlatform, externalId: string, typed: string): Promise<Person> {
+    const known = await this.#services.people.findByIdentity(platform.name, externalId);
+    if (known) return known;
+    const user = await platform.lookupUser(externalId);
+    if (!user) throw new UserError(`I don't know ${typed} on ${platform.name}.`);
+    return this.#services.people.resolve(platform.name, user);
+  }
+
+  async #resolveIncident(
+    command: CommandSpec,
+    explicitId: string | undefined,
+    invocation: Invocation,
+  ): Promise<Incident | undefined> {
+    if (command.incident === "none") return undefined;
+    if (explicitId) return this.#services.incidents.requireByPublicId(explicitId);
+    const fromRoom = await this.#services.incidents.findByRoom(invocation.platform, invocation.room.roomId);
+    if (fromRoom || command.incident === "optional") return fromRoom ?? undefined;
+    throw new UserError(
+      `Which incident? Run this in the incident's room or give its id, e.g. \`/${command.group} ${command.name} INC-${new Date().getUTCFullYear()}-0001 ...\`.`,
+      { usage: usageOf(command) },
+    );
+  }
+
+  async #deliver(invocation: Invocation, result: CommandResult): Promise<void> {
+    let reachedCaller = false;
+    if (result.announce) {
+      const posted = await this.#services.notifier.announce(
+        result.announce.incidentId,
+        result.announce.message,
+      );
+      reachedCaller = posted.some(
+        (p) => p.platform === invocation.platform && p.roomId === invocation.room.roomId,
+      );
+    }
+    const reply =
+      result.reply ?? (result.announce && !reachedCaller ? ephemeral(result.announce.message) : undefined);
+    if (reply) await invocation.respond(reply);
+  }
+
+  async #fail(
+    invocation: Invocation,
+    error: unknown,
+    command: CommandSpec | undefined,
+    correlationId: string,
+    log: Services["log"],
+  ): Promise<void> {
+    let reply: Reply;
+    if (isUserError(error)) {
+      const blocks = [text(`⚠️ ${error.message}`)];
+      const usage = error.usage ?? (command ? usageOf(command) : undefined);
+      if (usage) blocks.push(context(`Usage: ${usage}`));
+      reply = { visibility: "ephemeral", message: { blocks } };
+    } else {
+      log.error({ err: error, text: invocation.text.slice(0, 200) }, "command failed");
+      reply = {
+        visibility: "ephemeral",
+        message: {
+          blocks: [
+            text(
+              `Something went wrong on my side; nothing was changed by the failed step. Reference: ${correlationId}.`,
+            ),
+          ],
+        },
+      };
+    }
+    try {
+      await invocation.respond(reply);
+    } catch (respondError) {
+      log.error({ err: respondError }, "could not deliver the error reply");
+    }
+  }
+}
+
+export function usageOf(command: CommandSpec): string {
+  return `/${command.group} ${command.usage}`;
+}
+
+function ephemeral(message: Message): Reply {
+  return { visibility: "ephemeral", message };
+}
+
+function describeOptionError(error: z.ZodError, given: Record<string, string>): string {
+  const issue = error.issues[0];
+  const key = String(issue?.path[0] ?? "");
+  if (!key) return issue?.message ?? "Bad options.";
+  return `Bad value for ${key}: "${given[key] ?? ""}". ${issue?.message ?? ""}`.trim();
+}

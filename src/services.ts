@@ -1,0 +1,20 @@
+// The domain services a command handler may use, wired once in src/main.ts (and in tests).
+import type { Logger } from "pino";
+import type { Notifier } from "./chat/notifier.ts";
+import type { ChatPlatform, PlatformName } from "./chat/platform.ts";
+import type { Clock } from "./clock.ts";
+import type { Db } from "./db/database.ts";
+import type { Incidents } from "./incidents/incidents.ts";
+import type { People } from "./people/people.ts";
+
+export interface Services {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  people: People;
+  incidents: Incidents;
+  notifier: Notifier;
+  platforms: ReadonlyMap<PlatformName, ChatPlatform>;
+  /** IANA zone used to show times in messages. */
+  timeZone: string;
+}

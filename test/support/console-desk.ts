@@ -1,0 +1,55 @@
+// A whole tocsin desk on the console platform over a fresh test database: the integration
+// tests type commands and read what the bot printed, exactly as a person at the terminal would.
+import { PassThrough } from "node:stream";
+import { type App, createApp } from "../../src/app.ts";
+import { ConsolePlatform } from "../../src/chat/console/console-platform.ts";
+import { ManualClock } from "../../src/clock.ts";
+import { silentLogger } from "../../src/logging.ts";
+import { createTestDatabase, type TestDatabase } from "../database.ts";
+
+export interface ConsoleDesk {
+  app: App;
+  db: TestDatabase;
+  clock: ManualClock;
+  console: ConsolePlatform;
+  /** Types one line and returns everything printed while it was handled. */
+  type(line: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startConsoleDesk(
+  options: { db?: TestDatabase; clock?: ManualClock } = {},
+): Promise<ConsoleDesk> {
+  const db = options.db ?? (await createTestDatabase());
+  const clock = options.clock ?? new ManualClock("2026-03-10T09:00:00Z");
+  const output = new PassThrough();
+  let printed = "";
+  output.on("data", (chunk: Buffer) => {
+    printed += chunk.toString("utf8");
+  });
+  const consolePlatform = new ConsolePlatform({
+    input: new PassThrough(),
+    output,
+    interactive: false,
+    user: "alice",
+  });
+  const app = createApp({ db: db.prisma, clock, log: silentLogger, platforms: [consolePlatform] });
+  await app.start();
+  return {
+    app,
+    db,
+    clock,
+    console: consolePlatform,
+    async type(line) {
+      printed = "";
+      await consolePlatform.submit(line);
+      // Writes to the PassThrough are delivered on the next ticks.
+      await new Promise((resolve) => setImmediate(resolve));
+      return printed;
+    },
+    async close() {
+      await app.stop();
+      if (!options.db) await db.close();
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config.ts";
+
+describe("config", () => {
+  it("defaults to the embedded database and the console", () => {
+    const config = loadConfig({ USER: "dana" });
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.dataDir).toBe("./data");
+    expect(config.console).toEqual({ enabled: true, user: "dana" });
+    expect(config.logLevel).toBe("warn");
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it("takes a PostgreSQL URL", () => {
+    expect(loadConfig({ DATABASE_URL: "postgresql://u:p@db:5432/tocsin" }).databaseUrl).toBe(
+      "postgresql://u:p@db:5432/tocsin",
+    );
+  });
+
+  it("names the variable and what is expected", () => {
+    expect(() => loadConfig({ DATABASE_URL: "mysql://x" })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATABASE_URL: "mysql://x" })).toThrow(
+      /DATABASE_URL: expected a PostgreSQL URL/,
+    );
+    expect(() => loadConfig({ TOCSIN_TIME_ZONE: "Mars/Olympus" })).toThrow(
+      /TOCSIN_TIME_ZONE: expected an IANA time zone/,
+    );
+    expect(() => loadConfig({ HTTP_PORT: "http" })).toThrow(/HTTP_PORT/);
+    expect(() => loadConfig({ TOCSIN_CONSOLE: "maybe" })).toThrow(/TOCSIN_CONSOLE/);
+  });
+
+  it("never echoes a secret value", () => {
+    try {
+      loadConfig({ SLACK_BOT_TOKEN: "not-a-token-secret123" });
+      expect.unreachable();
+    } catch (error) {
+      expect(String(error)).toMatch(/SLACK_BOT_TOKEN: expected a bot token starting with xoxb-/);
+      expect(String(error)).not.toContain("secret123");
+    }
+  });
+
+  it("turns the console off when a chat platform is configured, unless asked", () => {
+    const slack = { SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "s" };
+    expect(loadConfig(slack).console.enabled).toBe(false);
+    expect(loadConfig({ ...slack, TOCSIN_CONSOLE: "on" }).console.enabled).toBe(true);
+    expect(loadConfig(slack).logLevel).toBe("info");
+  });
+
+  it("requires a signing secret or an app token with a Slack bot token", () => {
+    expect(() => loadConfig({ SLACK_BOT_TOKEN: "xoxb-1" })).toThrow(/SLACK_SIGNING_SECRET/);
+  });
+});

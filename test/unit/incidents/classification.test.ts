@@ -1,0 +1,90 @@
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import {
+  describeRsitType,
+  parseRsitType,
+  RSIT_CLASSES,
+  RSIT_TYPES,
+  RSIT_VERSION,
+  requireRsitType,
+} from "../../../src/incidents/taxonomy.ts";
+import { formatTlp, parseTlp, requireTlp, TLP_LABELS, tlpAllows } from "../../../src/incidents/tlp.ts";
+
+describe("RSIT taxonomy", () => {
+  it("bundles the reference machinev1 file unchanged", async () => {
+    const bundled = await readFile(new URL("../../../src/incidents/rsit-machinev1.json", import.meta.url));
+    const reference = await readFile(
+      new URL("../../../../shared/reference/data/rsit/rsit-machinev1.json", import.meta.url),
+    );
+    expect(bundled.equals(reference)).toBe(true);
+  });
+
+  it("has RSIT 1.3: 11 classes and 39 types", () => {
+    expect(RSIT_VERSION).toBe(1003);
+    expect(RSIT_CLASSES).toHaveLength(11);
+    expect(RSIT_TYPES.size).toBe(39);
+  });
+
+  it("accepts a type id and derives its class", () => {
+    expect(parseRsitType("phishing")).toMatchObject({ id: "phishing", classId: "fraud", className: "Fraud" });
+    expect(parseRsitType("system-compromise")?.classId).toBe("intrusions");
+    expect(parseRsitType("unauthorised-information-access")?.classId).toBe("information-content-security");
+  });
+
+  it("accepts class/type, class:type and the MISP machine tag", () => {
+    expect(parseRsitType("fraud/phishing")?.id).toBe("phishing");
+    expect(parseRsitType("fraud:phishing")?.id).toBe("phishing");
+    expect(parseRsitType('rsit:fraud="phishing"')?.id).toBe("phishing");
+    expect(parseRsitType("PHISHING")?.id).toBe("phishing");
+  });
+
+  it("refuses a type under the wrong class", () => {
+    expect(parseRsitType("intrusions/phishing")).toBeUndefined();
+  });
+
+  it("refuses eCSIRT.net mkVI types that RSIT dropped, suggesting the closest", () => {
+    expect(parseRsitType("ransomware")).toBeUndefined();
+    expect(() => requireRsitType("phishin")).toThrow(/Did you mean "phishing"/);
+  });
+
+  it("describes a type with its class", () => {
+    expect(describeRsitType("ddos")).toBe("Availability / Distributed Denial of Service (availability/ddos)");
+    expect(describeRsitType(null)).toBe("unclassified");
+  });
+});
+
+describe("TLP 2.0", () => {
+  it("parses labels as people type them", () => {
+    expect(parseTlp("amber")).toBe("amber");
+    expect(parseTlp("TLP:AMBER+STRICT")).toBe("amber+strict");
+    expect(parseTlp("amber-strict")).toBe("amber+strict");
+    expect(parseTlp("Red")).toBe("red");
+  });
+
+  it("maps TLP 1.0 WHITE to CLEAR", () => {
+    expect(parseTlp("white")).toBe("clear");
+    expect(parseTlp("TLP:WHITE")).toBe("clear");
+  });
+
+  it("refuses unknown labels with the list", () => {
+    expect(parseTlp("orange")).toBeUndefined();
+    expect(() => requireTlp("orange")).toThrow("clear, green, amber, amber+strict, red");
+  });
+
+  it("writes labels in capitals", () => {
+    expect(TLP_LABELS.map(formatTlp)).toEqual([
+      "TLP:CLEAR",
+      "TLP:GREEN",
+      "TLP:AMBER",
+      "TLP:AMBER+STRICT",
+      "TLP:RED",
+    ]);
+  });
+
+  it("orders clearances", () => {
+    expect(tlpAllows("amber", "green")).toBe(true);
+    expect(tlpAllows("amber", "amber+strict")).toBe(false);
+    expect(tlpAllows("red", "red")).toBe(true);
+    expect(tlpAllows("clear", "green")).toBe(false);
+  });
+});
