@@ -43,9 +43,7 @@ export async function startEmbeddedPostgres(options: EmbeddedServerOptions): Pro
   const dataDir = path.resolve(options.dataDir);
   const log = options.log ?? (() => {});
   await mkdir(path.dirname(dataDir), { recursive: true });
-  // The server runs as the unprivileged `postgres` user when we are root: it must be able to
-  // reach the data directory through its parents.
-  await chmod(path.dirname(dataDir), 0o755).catch(() => {});
+  if (process.getuid?.() === 0) await assertReachableByPostgresUser(dataDir);
   const password = await readOrCreatePassword(`${dataDir}.password`);
 
   const adopted = await findRunningServer(dataDir, password);
@@ -182,6 +180,27 @@ async function stopByPidFile(dataDir: string): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (isAlive(pidFile.pid) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/**
+ * As root, the server runs as the unprivileged `postgres` user (PostgreSQL refuses root), which
+ * must be able to reach the data directory through every parent. Our own parent directory is
+ * opened up; a closed ancestor (like /root) gets a clear message instead of initdb's
+ * "Permission denied".
+ */
+async function assertReachableByPostgresUser(dataDir: string): Promise<void> {
+  await chmod(path.dirname(dataDir), 0o755).catch(() => {});
+  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) {
+      throw new Error(
+        `the embedded PostgreSQL runs as the system user "postgres" when tocsin runs as root, and that user ` +
+          `cannot enter ${dir}. Set TOCSIN_DATA_DIR to a directory it can reach (e.g. /var/lib/tocsin), ` +
+          `run tocsin as a normal user, or use DATABASE_URL.`,
+      );
+    }
+    if (dir === path.dirname(dir)) return;
   }
 }
 

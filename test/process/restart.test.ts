@@ -1,0 +1,125 @@
+// tocsin as a real process: data survives restarts, also after kill -9 left the embedded
+// PostgreSQL running, and an external PostgreSQL URL works the same.
+import { existsSync } from "node:fs";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDatabaseIfMissing } from "../../src/db/database.ts";
+import { type EmbeddedServer, startEmbeddedPostgres } from "../../src/db/embedded-postgres.ts";
+import { isAlive, postmasterPid, startTocsin } from "../support/tocsin-process.ts";
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), "tocsin-process-"));
+  // mkdtemp makes it 0700; the embedded PostgreSQL runs as "postgres" when the tests run as root.
+  await chmod(root, 0o755);
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe("tocsin process", () => {
+  it("creates its embedded database, keeps data across a clean restart and stops PostgreSQL on exit", async () => {
+    const dataDir = path.join(root, "clean");
+    const first = startTocsin({ TOCSIN_DATA_DIR: dataDir });
+    first.type('/inc declare "Leaked credentials" sev:2 class:data-leak');
+    first.type("/inc note INC-2026-0001 found on a paste site");
+    expect(await first.finish()).toBe(0);
+    expect(first.stdout()).toContain("INC-2026-0001 declared: Leaked credentials");
+    expect(isAlive(await postmasterPid(dataDir))).toBe(false);
+
+    const second = startTocsin({ TOCSIN_DATA_DIR: dataDir });
+    second.type("/inc list");
+    second.type("/inc timeline INC-2026-0001");
+    second.type("/inc declare Second");
+    expect(await second.finish()).toBe(0);
+    const out = second.stdout();
+    expect(out).toMatch(/INC-2026-0001\s+SEV2\s+triage\s+TLP:AMBER\s+Leaked credentials/);
+    expect(out).toContain("[note] alice: found on a paste site");
+    expect(out).toContain("INC-2026-0002 declared: Second");
+  });
+
+  it("after kill -9 adopts the PostgreSQL left running and loses nothing that was acknowledged", async () => {
+    const dataDir = path.join(root, "killed");
+    const first = startTocsin({ TOCSIN_DATA_DIR: dataDir });
+    first.type("/inc declare Ransomware on file server sev:1 tlp:red");
+    await first.waitFor("INC-2026-0001 declared");
+    first.type("/inc task INC-2026-0001 isolate the file server");
+    await first.waitFor("task #1 added");
+    first.child.kill("SIGKILL");
+    await first.exited;
+    const orphan = await postmasterPid(dataDir);
+    expect(isAlive(orphan)).toBe(true);
+
+    const second = startTocsin({ TOCSIN_DATA_DIR: dataDir, LOG_LEVEL: "info" });
+    second.type("/inc tasks INC-2026-0001");
+    second.type("/inc show INC-2026-0001");
+    expect(await second.finish()).toBe(0);
+    expect(second.stdout()).toContain("[ ] #1 isolate the file server");
+    expect(second.stdout()).toContain("Severity:       SEV1 (critical)");
+    expect(second.stdout()).toContain("TLP:            TLP:RED");
+    expect(second.stderr()).toContain('"database":"adopted"');
+    // The adopted server is stopped on exit like one tocsin started itself.
+    expect(isAlive(orphan)).toBe(false);
+  });
+
+  it("works on an external PostgreSQL given by DATABASE_URL, without starting its own", async () => {
+    let external: EmbeddedServer | undefined;
+    try {
+      // A separate server stands in for a managed PostgreSQL.
+      external = await startEmbeddedPostgres({ dataDir: path.join(root, "external", "cluster") });
+      await createDatabaseIfMissing(external.adminUrl, "tocsin_prod");
+      const dataDir = path.join(root, "external-client");
+      const desk = startTocsin({ TOCSIN_DATA_DIR: dataDir, DATABASE_URL: external.urlFor("tocsin_prod") });
+      desk.type("/inc declare DDoS on the web shop sev:2 class:ddos");
+      expect(await desk.finish()).toBe(0);
+      expect(desk.stdout()).toContain("INC-2026-0001 declared: DDoS on the web shop");
+      expect(existsSync(path.join(dataDir, "postgres"))).toBe(false);
+
+      const client = new pg.Client({ connectionString: external.urlFor("tocsin_prod") });
+      await client.connect();
+      const { rows } = await client.query(`select "publicId", "rsitType" from "Incident"`);
+      await client.end();
+      expect(rows).toEqual([{ publicId: "INC-2026-0001", rsitType: "ddos" }]);
+    } finally {
+      await external?.stop();
+    }
+  });
+
+  it("refuses a bad environment with a clear message and no stack trace", async () => {
+    const desk = startTocsin({ TOCSIN_DATA_DIR: path.join(root, "bad"), DATABASE_URL: "mysql://nope" });
+    expect(await desk.finish()).toBe(2);
+    expect(desk.stderr()).toContain("DATABASE_URL: expected a PostgreSQL URL");
+    expect(desk.stderr()).not.toMatch(/\n\s+at /);
+  });
+
+  it("says clearly when the database cannot be reached", async () => {
+    const desk = startTocsin({
+      TOCSIN_DATA_DIR: path.join(root, "unreachable"),
+      DATABASE_URL: "postgresql://tocsin:pw@127.0.0.1:9/tocsin",
+    });
+    expect(await desk.finish()).toBe(1);
+    expect(desk.stderr()).toContain("tocsin cannot start: the database at DATABASE_URL is not usable");
+  });
+});
+
+describe("embedded PostgreSQL as root", () => {
+  it.runIf(process.getuid?.() === 0)(
+    "explains when the postgres user cannot reach the data directory",
+    async () => {
+      const closed = await mkdtemp(path.join(tmpdir(), "tocsin-closed-"));
+      try {
+        const desk = startTocsin({ TOCSIN_DATA_DIR: path.join(closed, "deep", "data") });
+        expect(await desk.finish()).toBe(1);
+        expect(desk.stderr()).toContain(
+          `the system user "postgres" when tocsin runs as root, and that user cannot enter ${closed}`,
+        );
+        expect(desk.stderr()).toContain("Set TOCSIN_DATA_DIR");
+      } finally {
+        await rm(closed, { recursive: true, force: true });
+      }
+    },
+  );
+});

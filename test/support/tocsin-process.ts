@@ -1,0 +1,86 @@
+// Runs tocsin as a real process (`node src/main.ts`), as a user or an init system would, for
+// tests of start-up, restarts and crashes.
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+
+const MAIN = path.resolve(import.meta.dirname, "../../src/main.ts");
+
+export interface TocsinProcess {
+  child: ChildProcessWithoutNullStreams;
+  stdout(): string;
+  stderr(): string;
+  /** Types a line on tocsin's stdin. */
+  type(line: string): void;
+  /** Resolves once stdout contains `text` (rejects after a timeout, with what was printed). */
+  waitFor(text: string, timeoutMs?: number): Promise<void>;
+  /** Ends stdin and resolves with the exit code. */
+  finish(): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+export function startTocsin(env: Record<string, string>): TocsinProcess {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", TOCSIN_CONSOLE_USER: "alice", ...env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  const waiters = new Set<() => void>();
+  child.stdout.on("data", (chunk: Buffer) => {
+    out += chunk.toString("utf8");
+    for (const wake of waiters) wake();
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    err += chunk.toString("utf8");
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    type: (line) => child.stdin.write(`${line}\n`),
+    waitFor(text, timeoutMs = 15_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (out.includes(text)) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out waiting for ${JSON.stringify(text)}\nstdout:\n${out}\nstderr:\n${err}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    finish() {
+      child.stdin.end();
+      return exited;
+    },
+    exited,
+  };
+}
+
+/** The pid in the cluster's postmaster.pid, if the file exists. */
+export async function postmasterPid(dataDir: string): Promise<number | undefined> {
+  try {
+    const text = await readFile(path.join(dataDir, "postgres", "postmaster.pid"), "utf8");
+    return Number(text.split("\n")[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+export function isAlive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
