@@ -2,9 +2,10 @@
 //
 //   node scripts/db-schema.ts check        fail (exit 1) when prisma/schema.prisma and the
 //                                          checked-in migrations describe different databases
-//   node scripts/db-schema.ts new <name>   write prisma/migrations/<timestamp>_<name>/ from the
-//                                          difference between the committed schema (git HEAD)
-//                                          and the working copy, then run `check`
+//   node scripts/db-schema.ts new <name> [<git rev>]
+//                                          write prisma/migrations/<timestamp>_<name>/ from the
+//                                          difference between the schema committed at <git rev>
+//                                          (default HEAD) and the working copy, then run `check`
 //
 // Why the detour: `prisma migrate diff --from-migrations` and `--from-url` do not work with a
 // driver adapter in Prisma 6 (shadow-database bugs; pg_catalog `name`/`char` columns), and
@@ -90,16 +91,16 @@ async function check(server: EmbeddedServer): Promise<string[]> {
   return problems;
 }
 
-async function newMigration(server: EmbeddedServer, name: string): Promise<string> {
+async function newMigration(server: EmbeddedServer, name: string, base = "HEAD"): Promise<string> {
   if (!/^[a-z0-9_]+$/.test(name)) throw new Error("a migration name is lowercase letters, digits and _");
-  const previous = execFileSync("git", ["show", "HEAD:prisma/schema.prisma"], {
+  const previous = execFileSync("git", ["show", `${base}:prisma/schema.prisma`], {
     cwd: ROOT,
     encoding: "utf8",
   });
   const previousFile = path.join(await mkdtemp(path.join(tmpdir(), "tocsin-schema-")), "schema.prisma");
   await writeFile(previousFile, previous);
   const sql = prismaDiff(server, ["--from-schema-datamodel", previousFile]);
-  if (!sql.replace(/--.*$/gm, "").trim()) throw new Error("schema.prisma has no change since HEAD");
+  if (!sql.replace(/--.*$/gm, "").trim()) throw new Error(`schema.prisma has no change since ${base}`);
   const stamp = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
   const dir = path.join(MIGRATIONS_DIR, `${stamp}_${name}`);
   await mkdir(dir);
@@ -107,9 +108,9 @@ async function newMigration(server: EmbeddedServer, name: string): Promise<strin
   return dir;
 }
 
-const [command, name] = process.argv.slice(2);
+const [command, name, base] = process.argv.slice(2);
 if (command !== "check" && !(command === "new" && name)) {
-  process.stderr.write("usage: node scripts/db-schema.ts check | new <name>\n");
+  process.stderr.write("usage: node scripts/db-schema.ts check | new <name> [<git rev>]\n");
   process.exit(2);
 }
 const root = await mkdtemp(path.join(tmpdir(), "tocsin-schema-db-"));
@@ -120,7 +121,7 @@ const server = await startEmbeddedPostgres({
 let exitCode = 0;
 try {
   if (command === "new")
-    process.stdout.write(`wrote ${path.relative(ROOT, await newMigration(server, name!))}\n`);
+    process.stdout.write(`wrote ${path.relative(ROOT, await newMigration(server, name!, base))}\n`);
   const problems = await check(server);
   if (problems.length) {
     exitCode = 1;
