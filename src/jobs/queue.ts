@@ -1,0 +1,224 @@
+// Durable jobs on PostgreSQL: escalation steps, reminders, scheduled bulletins.
+//
+// A job is a row with a due time. Workers claim due rows with a lease
+// (`for update skip locked`): two replicas never claim the same row, and a job whose worker
+// died (kill -9) is claimed again once its lease expires, so nothing is lost. A handler that
+// changes the database marks its job done inside its own transaction (`ctx.complete(tx)`), so
+// the change and the completion land together: a crash before the commit re-runs the step,
+// a crash after it cannot. Side effects outside the database (chat posts) are at-least-once
+// in the window between sending and committing; handlers keep that window small.
+//
+// Idempotency keys make enqueueing safe to repeat: one row per (schedule, fire time) however
+// many replicas try.
+import { randomBytes } from "node:crypto";
+import type { Logger } from "pino";
+import type { Clock } from "../clock.ts";
+import type { Db, DbTransaction } from "../db/database.ts";
+import type { Prisma } from "../generated/prisma/client.ts";
+
+export interface ClaimedJob {
+  id: string;
+  kind: string;
+  key: string | null;
+  payload: Prisma.JsonValue;
+  dueAt: Date;
+  attempts: number;
+}
+
+export interface JobContext {
+  now: Date;
+  /** Marks the job done inside the caller's transaction, together with the work it did. */
+  complete(tx: DbTransaction): Promise<void>;
+}
+
+export type JobHandler = (job: ClaimedJob, ctx: JobContext) => Promise<void>;
+
+export interface NewJob {
+  kind: string;
+  key?: string;
+  payload?: Prisma.InputJsonValue;
+  dueAt: Date;
+}
+
+export interface JobQueueOptions {
+  /** Identifies this process in leases (for logs and takeover). */
+  workerId?: string;
+  leaseMs?: number;
+  pollMs?: number;
+  maxAttempts?: number;
+  batchSize?: number;
+}
+
+type DbClient = Db | DbTransaction;
+
+export class JobQueue {
+  readonly workerId: string;
+  readonly #db: Db;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #handlers = new Map<string, JobHandler>();
+  readonly #leaseMs: number;
+  readonly #pollMs: number;
+  readonly #maxAttempts: number;
+  readonly #batchSize: number;
+  #timer: NodeJS.Timeout | undefined;
+  #running = false;
+  #cycle: Promise<number> | undefined;
+  #again = false;
+
+  constructor(db: Db, clock: Clock, log: Logger, options: JobQueueOptions = {}) {
+    this.#db = db;
+    this.#clock = clock;
+    this.#log = log.child({ component: "jobs" });
+    this.workerId = options.workerId ?? `${process.pid}-${randomBytes(3).toString("hex")}`;
+    this.#leaseMs = options.leaseMs ?? 60_000;
+    this.#pollMs = options.pollMs ?? 250;
+    this.#maxAttempts = options.maxAttempts ?? 8;
+    this.#batchSize = options.batchSize ?? 20;
+  }
+
+  register(kind: string, handler: JobHandler): void {
+    if (this.#handlers.has(kind)) throw new Error(`a handler for ${kind} jobs is already registered`);
+    this.#handlers.set(kind, handler);
+  }
+
+  /** Adds a job; false when a job with the same key already exists. */
+  async enqueue(client: DbClient, job: NewJob): Promise<boolean> {
+    const rows = await client.$executeRaw`
+      insert into "Job" (id, kind, key, payload, "dueAt")
+      values (${crypto.randomUUID()}, ${job.kind}, ${job.key ?? null}, ${JSON.stringify(job.payload ?? {})}::jsonb, ${job.dueAt})
+      on conflict (key) do nothing`;
+    return rows > 0;
+  }
+
+  /** Cancels pending jobs whose key starts with `keyPrefix` (e.g. a page's escalation steps). */
+  async cancel(client: DbClient, keyPrefix: string): Promise<number> {
+    return client.$executeRaw`
+      update "Job" set outcome = 'cancelled', "finishedAt" = ${this.#clock.now()}, "leasedUntil" = null
+       where outcome is null and key like ${`${escapeLike(keyPrefix)}%`}`;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#schedule(0);
+  }
+
+  /** Stops claiming and waits for the jobs being run to finish. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    clearTimeout(this.#timer);
+    await this.#cycle;
+  }
+
+  /** Runs a claim cycle soon (after enqueueing something due now). */
+  kick(): void {
+    if (!this.#running) return;
+    if (this.#cycle) this.#again = true;
+    else this.#schedule(0);
+  }
+
+  /** Claims and runs every job due now; returns how many ran. Tests call it directly. */
+  async runDue(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const claimed = await this.#claim();
+      if (claimed.length === 0) return total;
+      await Promise.all(claimed.map((job) => this.#run(job)));
+      total += claimed.length;
+    }
+  }
+
+  #schedule(delay: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.#tick(), delay);
+    this.#timer.unref();
+  }
+
+  async #tick(): Promise<void> {
+    if (!this.#running) return;
+    this.#cycle = this.runDue().catch((error: unknown) => {
+      this.#log.error({ err: error }, "job cycle failed");
+      return 0;
+    });
+    await this.#cycle;
+    this.#cycle = undefined;
+    if (!this.#running) return;
+    const again = this.#again;
+    this.#again = false;
+    this.#schedule(again ? 0 : this.#pollMs);
+  }
+
+  async #claim(): Promise<ClaimedJob[]> {
+    const now = this.#clock.now();
+    const leaseEnd = new Date(now.getTime() + this.#leaseMs);
+    return this.#db.$queryRaw<ClaimedJob[]>`
+      update "Job" set "leasedUntil" = ${leaseEnd}, "leasedBy" = ${this.workerId}, attempts = attempts + 1
+       where id in (
+         select id from "Job"
+          where outcome is null and "dueAt" <= ${now}
+            and ("leasedUntil" is null or "leasedUntil" < ${now})
+          order by "dueAt"
+          limit ${this.#batchSize}
+          for update skip locked)
+      returning id, kind, key, payload, "dueAt", attempts`;
+  }
+
+  async #run(job: ClaimedJob): Promise<void> {
+    const handler = this.#handlers.get(job.kind);
+    const log = this.#log.child({ jobId: job.id, kind: job.kind, key: job.key });
+    if (!handler) {
+      await this.#fail(job, new Error(`no handler for ${job.kind} jobs`), true);
+      log.error("job of an unknown kind failed");
+      return;
+    }
+    let completed = false;
+    const ctx: JobContext = {
+      now: this.#clock.now(),
+      complete: async (tx) => {
+        await this.#finish(tx, job, "done");
+        completed = true;
+      },
+    };
+    try {
+      await handler(job, ctx);
+      if (!completed) await this.#finish(this.#db, job, "done");
+    } catch (error) {
+      const final = job.attempts >= this.#maxAttempts;
+      await this.#fail(job, error, final).catch((failError: unknown) =>
+        log.error({ err: failError }, "could not record a job failure; its lease will expire"),
+      );
+      log[final ? "error" : "warn"](
+        { err: error, attempts: job.attempts },
+        final ? "job failed for good" : "job failed; will retry",
+      );
+    }
+  }
+
+  async #finish(client: DbClient, job: ClaimedJob, outcome: "done" | "failed"): Promise<void> {
+    const updated = await client.$executeRaw`
+      update "Job" set outcome = ${outcome}, "finishedAt" = ${this.#clock.now()}, "leasedUntil" = null
+       where id = ${job.id} and "leasedBy" = ${this.workerId} and outcome is null`;
+    if (updated === 0) this.#log.warn({ jobId: job.id }, "job lease was lost before it finished");
+  }
+
+  async #fail(job: ClaimedJob, error: unknown, final: boolean): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error);
+    if (final) {
+      await this.#db.$executeRaw`
+        update "Job" set outcome = 'failed', "finishedAt" = ${this.#clock.now()}, "leasedUntil" = null,
+               "lastError" = ${message}
+         where id = ${job.id} and "leasedBy" = ${this.workerId}`;
+      return;
+    }
+    // Exponential backoff: 1 s, 2 s, 4 s, ... capped at 5 minutes.
+    const retryAt = new Date(this.#clock.now().getTime() + Math.min(300_000, 1000 * 2 ** (job.attempts - 1)));
+    await this.#db.$executeRaw`
+      update "Job" set "dueAt" = ${retryAt}, "leasedUntil" = null, "lastError" = ${message}
+       where id = ${job.id} and "leasedBy" = ${this.workerId}`;
+  }
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
