@@ -1,0 +1,516 @@
+// The on-call configuration: people, teams, rotations and escalation policies, written by the
+// team as YAML (path in ONCALL_CONFIG; see examples/oncall.yaml). Every problem is reported with
+// the file, the line:column and the YAML path (`teams[0].rotations[1].handoff`), all at once, so
+// a reload from chat can tell the responder exactly what to fix.
+//
+// Overrides are not here: they come from chat and live in the database, so a reload never loses
+// them.
+import { readFile } from "node:fs/promises";
+import { closest, distance } from "fastest-levenshtein";
+import { isMap, isNode, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { z } from "zod";
+import { UserError } from "../errors.ts";
+import { parseDuration } from "./durations.ts";
+import { isValidTimeZone, parseLocalDateTime, parseTimeOfDay } from "./local-time.ts";
+
+// ---------------------------------------------------------------------------------------------
+// Schema
+
+const idSchema = z
+  .string({ error: 'expected an id such as "alice" or "csirt"' })
+  .regex(
+    /^[a-z0-9][a-z0-9._-]*$/,
+    'ids are lowercase letters, digits, ".", "_" and "-", e.g. "alice" or "csirt-l1"',
+  );
+
+/** A reference to a person's id, checked against `people` once the whole file has parsed. */
+const personRefSchema = idSchema;
+
+const timeZoneSchema = z
+  .string({ error: "expected an IANA time zone such as Europe/Paris" })
+  .superRefine((value, ctx) => {
+    if (!isValidTimeZone(value)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `"${value}" is not an IANA time zone; write e.g. Europe/Paris, America/New_York, Australia/Sydney or UTC`,
+      });
+    }
+  });
+
+function timeOfDaySchema(options: { allowEndOfDay?: boolean } = {}) {
+  const range = options.allowEndOfDay ? "00:00 to 24:00" : "00:00 to 23:59";
+  return z.string({ error: 'expected a quoted local time such as "09:00"' }).superRefine((value, ctx) => {
+    if (parseTimeOfDay(value, options) === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: `"${value}" is not a time of day; write HH:MM from ${range}, e.g. "09:00"`,
+      });
+    }
+  });
+}
+
+const durationSchema = z.string({ error: 'expected a duration such as "5m"' }).transform((value, ctx) => {
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : String(error) });
+    return z.NEVER;
+  }
+});
+
+const positiveCount = z.int({ error: "expected a whole number" }).min(1, "must be at least 1");
+
+export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+const personSchema = z.strictObject({
+  id: idSchema,
+  name: z.string().min(1),
+  email: z.email().optional(),
+  timeZone: timeZoneSchema,
+  identities: z
+    .strictObject({
+      slack: z
+        .string()
+        .regex(/^[UW][A-Z0-9]+$/, 'a Slack user id looks like "U024BE7LH" (not the display name)')
+        .optional(),
+      matrix: z
+        .string()
+        .regex(/^@[^:\s]+:\S+$/, 'a Matrix user id looks like "@alice:example.org"')
+        .optional(),
+      console: z.string().min(1).optional(),
+    })
+    .default({}),
+});
+
+const channelsSchema = z.strictObject({
+  slack: z
+    .string()
+    .regex(/^[CG][A-Z0-9]+$/, 'a Slack channel id looks like "C024BE91L" (not the #name)')
+    .optional(),
+  matrix: z
+    .string()
+    .regex(/^[!#][^:\s]+:\S+$/, 'a Matrix room looks like "!abc123:example.org" or "#csirt:example.org"')
+    .optional(),
+  console: z.string().min(1).optional(),
+});
+
+const shiftLengthSchema = z.union(
+  [
+    z.strictObject({ days: positiveCount }),
+    z.strictObject({ weeks: positiveCount }),
+    z.strictObject({ hours: positiveCount }),
+  ],
+  {
+    error:
+      "every must be one of { days: N }, { weeks: N } or { hours: N } with N a whole number of at least 1",
+  },
+);
+
+/**
+ * A time window in the rotation's zone on the given days. A window whose `to` is not after its
+ * `from` ends on the next day (`from: "18:00", to: "09:00"` is a night; `to` equal to `from` is
+ * 24 hours). Windows are wall-clock times, so they follow DST like hand-offs do.
+ */
+const restrictWindowSchema = z.strictObject({
+  days: z
+    .array(z.enum(WEEKDAYS, { error: `days are ${WEEKDAYS.join(", ")}` }))
+    .min(1, "list at least one day, e.g. [mon, tue, wed, thu, fri]"),
+  from: timeOfDaySchema(),
+  to: timeOfDaySchema({ allowEndOfDay: true }),
+});
+
+const rotationSchema = z
+  .strictObject({
+    id: idSchema,
+    /** Shown as the layer's name in chat; defaults to the id. */
+    name: z.string().min(1).optional(),
+    type: z.enum(["daily", "weekly", "custom"], { error: "type must be daily, weekly or custom" }),
+    every: shiftLengthSchema.optional(),
+    /** Who takes the shifts, in order, starting with the shift that begins at `start`. */
+    participants: z.array(personRefSchema).min(1, "a rotation needs at least one participant"),
+    /** First hand-off: a local date (with `handoff`) or local date-time, in `timeZone`. */
+    start: z.string({ error: 'expected a local date such as "2026-01-05" or date-time "2026-01-05T09:00"' }),
+    /** Local time of day of every hand-off, e.g. "09:00". */
+    handoff: timeOfDaySchema().optional(),
+    timeZone: timeZoneSchema,
+    /** When set, the rotation only covers these windows; outside them the next layer decides. */
+    restrict: z.array(restrictWindowSchema).min(1).optional(),
+  })
+  .superRefine((rotation, ctx) => {
+    if (rotation.type === "custom" && !rotation.every) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["every"],
+        message: "a custom rotation needs every: { days: N }, { weeks: N } or { hours: N }",
+      });
+    }
+    if (rotation.type !== "custom" && rotation.every) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["every"],
+        message: `every is only for type: custom (a ${rotation.type} rotation is every 1 ${rotation.type === "daily" ? "day" : "week"})`,
+      });
+    }
+    const start = parseLocalDateTime(rotation.start);
+    if (!start) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["start"],
+        message: `"${rotation.start}" is not a local date or date-time; write YYYY-MM-DD or YYYY-MM-DDTHH:MM in the rotation's timeZone, without offset, e.g. "2026-01-05" or "2026-01-05T09:00"`,
+      });
+      return;
+    }
+    if (rotation.handoff === undefined && start.minutes === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["handoff"],
+        message: 'missing: give the local hand-off time, e.g. handoff: "09:00" (or a time in start)',
+      });
+    }
+    const handoff = rotation.handoff === undefined ? undefined : parseTimeOfDay(rotation.handoff);
+    if (handoff !== undefined && start.minutes !== undefined && handoff !== start.minutes) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["handoff"],
+        message: `handoff "${rotation.handoff}" disagrees with the time in start "${rotation.start}"; give the time once`,
+      });
+    }
+  });
+
+const paging = z.strictObject({
+  /** Incident severities (1 = critical .. 4 = low) whose declaration pages the team's on-call. */
+  severities: z
+    .array(z.int().min(1, "severities are 1 to 4").max(4, "severities are 1 to 4"))
+    .default([1, 2]),
+});
+
+const teamSchema = z.strictObject({
+  id: idSchema,
+  name: z.string().min(1),
+  channels: channelsSchema.default({}),
+  leads: z.array(personRefSchema).default([]),
+  members: z.array(personRefSchema).min(1, "a team needs at least one member"),
+  /**
+   * The layers of the schedule, top-most first: at any instant the first rotation whose
+   * restriction covers that instant decides who is on call (see schedule.ts).
+   */
+  rotations: z.array(rotationSchema).default([]),
+  escalationPolicy: idSchema,
+  paging: paging.default({ severities: [1, 2] }),
+});
+
+const targetSchema = z
+  .union(
+    [
+      z.strictObject({ person: personRefSchema }),
+      z.strictObject({ oncall: idSchema }),
+      z.strictObject({ team: idSchema }),
+    ],
+    { error: "target must be one of { person: <person id> }, { oncall: <team id> } or { team: <team id> }" },
+  )
+  .transform((target): EscalationTarget => {
+    if ("person" in target) return { kind: "person", personId: target.person };
+    if ("oncall" in target) return { kind: "oncall", teamId: target.oncall };
+    return { kind: "team", teamId: target.team };
+  });
+
+/** Who a level pages: one person, whoever is on call for a team right now, or all its members. */
+export type EscalationTarget =
+  | { kind: "person"; personId: string }
+  | { kind: "oncall"; teamId: string }
+  | { kind: "team"; teamId: string };
+
+const levelSchema = z
+  .strictObject({
+    target: targetSchema,
+    /** How long this level has to acknowledge before the next level is paged. */
+    after: durationSchema,
+  })
+  .transform(({ target, after }) => ({ target, afterMs: after }));
+
+const escalationPolicySchema = z.strictObject({
+  id: idSchema,
+  name: z.string().min(1).optional(),
+  levels: z.array(levelSchema).min(1, "a policy needs at least one level"),
+  /** How many more times all levels are walked after the first pass when nobody acknowledges. */
+  repeat: z.int().min(0, "repeat is 0 or more").max(10, "repeat at most 10 times").default(0),
+  /** What happens once every level and repeat went unacknowledged. */
+  fallback: z
+    .strictObject({ teamChannel: idSchema })
+    .transform(({ teamChannel }) => ({ kind: "teamChannel" as const, teamId: teamChannel }))
+    .optional(),
+});
+
+export const oncallConfigSchema = z
+  .strictObject({
+    version: z.literal(1, { error: "version must be 1" }).default(1),
+    people: z.array(personSchema).min(1, "declare at least one person"),
+    teams: z.array(teamSchema).min(1, "declare at least one team"),
+    escalationPolicies: z.array(escalationPolicySchema).default([]),
+    // Room for `reminders:` and `deadlines:` (regulatory presets) when they arrive.
+  })
+  .superRefine(checkReferences);
+
+export type OncallConfig = z.infer<typeof oncallConfigSchema>;
+export type OncallPerson = OncallConfig["people"][number];
+export type Team = OncallConfig["teams"][number];
+export type Rotation = Team["rotations"][number];
+export type RestrictWindow = NonNullable<Rotation["restrict"]>[number];
+export type EscalationPolicy = OncallConfig["escalationPolicies"][number];
+export type EscalationLevel = EscalationPolicy["levels"][number];
+
+// ---------------------------------------------------------------------------------------------
+// Cross-references: everything that needs the whole file to check.
+
+type Path = (string | number)[];
+
+function checkReferences(config: OncallConfig, ctx: z.RefinementCtx): void {
+  const problem = (path: Path, message: string) => ctx.addIssue({ code: "custom", path, message });
+
+  const personIds = reportDuplicates(config.people, ["people"], "person", problem);
+  const teamIds = reportDuplicates(config.teams, ["teams"], "team", problem);
+  const policyIds = reportDuplicates(
+    config.escalationPolicies,
+    ["escalationPolicies"],
+    "escalation policy",
+    problem,
+  );
+
+  for (const platform of ["slack", "matrix", "console"] as const) {
+    const owner = new Map<string, string>();
+    config.people.forEach((person, index) => {
+      const identity = person.identities[platform];
+      if (identity === undefined) return;
+      const other = owner.get(identity);
+      if (other !== undefined) {
+        problem(
+          ["people", index, "identities", platform],
+          `${platform} identity "${identity}" is also ${other}'s`,
+        );
+      } else owner.set(identity, person.id);
+    });
+  }
+
+  const person = (id: string, path: Path) => {
+    if (!personIds.has(id)) problem(path, unknownMessage("person", id, personIds, "people"));
+  };
+  const team = (id: string, path: Path) => {
+    if (!teamIds.has(id)) problem(path, unknownMessage("team", id, teamIds, "teams"));
+  };
+
+  config.teams.forEach((t, teamIndex) => {
+    const at = (...rest: Path): Path => ["teams", teamIndex, ...rest];
+    for (const [i, id] of t.leads.entries()) person(id, at("leads", i));
+    for (const [i, id] of t.members.entries()) person(id, at("members", i));
+    reportRepeats(t.members, at("members"), "member", problem);
+    reportDuplicates(t.rotations, at("rotations"), "rotation", problem);
+    for (const [r, rotation] of t.rotations.entries()) {
+      for (const [i, id] of rotation.participants.entries())
+        person(id, at("rotations", r, "participants", i));
+    }
+    if (!policyIds.has(t.escalationPolicy)) {
+      problem(
+        at("escalationPolicy"),
+        unknownMessage("escalation policy", t.escalationPolicy, policyIds, "escalationPolicies"),
+      );
+    }
+  });
+
+  const teamsById = new Map(config.teams.map((t) => [t.id, t]));
+  config.escalationPolicies.forEach((policy, policyIndex) => {
+    const at = (...rest: Path): Path => ["escalationPolicies", policyIndex, ...rest];
+    policy.levels.forEach(({ target }, level) => {
+      const path = at("levels", level, "target", target.kind);
+      if (target.kind === "person") {
+        person(target.personId, path);
+        return;
+      }
+      team(target.teamId, path);
+      // Resolves, but could never reach anyone.
+      if (target.kind === "oncall" && teamsById.get(target.teamId)?.rotations.length === 0) {
+        problem(
+          path,
+          `team "${target.teamId}" has no rotations, so nobody is ever on call for it; page { team: ${target.teamId} } instead`,
+        );
+      }
+    });
+    if (!policy.fallback) return;
+    team(policy.fallback.teamId, at("fallback", "teamChannel"));
+    const fallbackTeam = teamsById.get(policy.fallback.teamId);
+    if (fallbackTeam && Object.values(fallbackTeam.channels).every((channel) => channel === undefined)) {
+      problem(
+        at("fallback", "teamChannel"),
+        `team "${fallbackTeam.id}" has no channels to post to; give it channels: { slack, matrix, console }`,
+      );
+    }
+  });
+}
+
+function reportDuplicates(
+  items: readonly { id: string }[],
+  path: Path,
+  what: string,
+  problem: (path: Path, message: string) => void,
+): Set<string> {
+  const firstIndex = new Map<string, number>();
+  items.forEach((item, index) => {
+    const first = firstIndex.get(item.id);
+    if (first !== undefined) {
+      problem(
+        [...path, index, "id"],
+        `duplicate ${what} id "${item.id}" (first declared at ${formatPath([...path, first])})`,
+      );
+    } else firstIndex.set(item.id, index);
+  });
+  return new Set(firstIndex.keys());
+}
+
+function reportRepeats(
+  ids: readonly string[],
+  path: Path,
+  what: string,
+  problem: (path: Path, message: string) => void,
+): void {
+  const seen = new Set<string>();
+  ids.forEach((id, index) => {
+    if (seen.has(id)) problem([...path, index], `"${id}" is listed twice as ${what}`);
+    seen.add(id);
+  });
+}
+
+function unknownMessage(what: string, id: string, known: Set<string>, section: string): string {
+  const candidates = [...known];
+  const suggestion = candidates.length > 0 ? closest(id, candidates) : undefined;
+  const hint =
+    suggestion !== undefined && distance(id, suggestion) <= Math.max(2, Math.floor(id.length / 3))
+      ? `; did you mean "${suggestion}"?`
+      : `; declare it under ${section}`;
+  return `unknown ${what} "${id}"${hint}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading, and errors that point into the file
+
+export interface ConfigProblem {
+  /** YAML path such as `teams[0].rotations[1].handoff`; empty for the whole document. */
+  path: string;
+  /** 1-based position of the offending value (or of its closest existing parent). */
+  line?: number;
+  column?: number;
+  message: string;
+}
+
+export class OncallConfigError extends UserError {
+  readonly fileName: string;
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(fileName: string, problems: ConfigProblem[]) {
+    const lines = problems.map((p) => {
+      const where = p.line === undefined ? fileName : `${fileName}:${p.line}:${p.column}`;
+      return `${where}: ${p.path ? `${p.path}: ` : ""}${p.message}`;
+    });
+    const heading =
+      problems.length === 1
+        ? "The on-call configuration has a problem:"
+        : `The on-call configuration has ${problems.length} problems:`;
+    super(`${heading}\n${lines.map((line) => `  ${line}`).join("\n")}`);
+    this.name = "OncallConfigError";
+    this.fileName = fileName;
+    this.problems = problems;
+  }
+}
+
+/** Parses and validates the YAML text; throws OncallConfigError listing every problem found. */
+export function parseOncallConfig(text: string, fileName: string): OncallConfig {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, keepSourceTokens: true, prettyErrors: false });
+  const position = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+
+  if (document.errors.length > 0) {
+    throw new OncallConfigError(
+      fileName,
+      document.errors.map((error) => ({
+        path: "",
+        ...position(error.pos[0]),
+        message: `YAML syntax: ${error.message.split("\n")[0]}`,
+      })),
+    );
+  }
+
+  if (document.contents === null) {
+    throw new OncallConfigError(fileName, [
+      { path: "", message: "the file is empty; see examples/oncall.yaml for the format" },
+    ]);
+  }
+
+  const result = oncallConfigSchema.safeParse(document.toJS());
+  // Frozen: schedule.ts caches per rotation object, and a reload swaps in a new object anyway.
+  if (result.success) return deepFreeze(result.data);
+
+  const problems = result.error.issues.map((issue): ConfigProblem => {
+    const path = issue.path.filter((key): key is string | number => typeof key !== "symbol");
+    const located = locate(document.contents, path);
+    const missing = !located.exact && issue.code === "invalid_type";
+    const unknownKeys = issue.code === "unrecognized_keys" ? issue.keys : [];
+    let offset = located.node?.range?.[0];
+    if (unknownKeys.length > 0 && isMap(located.node)) {
+      const pair = located.node.items.find((item) => isScalar(item.key) && item.key.value === unknownKeys[0]);
+      if (isNode(pair?.key)) offset = pair.key.range?.[0] ?? offset;
+    }
+    let message = issue.message;
+    if (missing) message = `missing required field "${String(path.at(-1))}"`;
+    else if (unknownKeys.length > 0) {
+      message = `unknown field${unknownKeys.length > 1 ? "s" : ""} ${unknownKeys.map((k) => `"${k}"`).join(", ")}`;
+    }
+    return { path: formatPath(path), ...(offset === undefined ? {} : position(offset)), message };
+  });
+  problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  throw new OncallConfigError(fileName, problems);
+}
+
+/** Reads and validates the file at `path` (the value of ONCALL_CONFIG). */
+export async function loadOncallConfig(path: string): Promise<OncallConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(error);
+    throw new OncallConfigError(path, [
+      { path: "", message: `cannot read the on-call configuration: ${reason}` },
+    ]);
+  }
+  return parseOncallConfig(text, path);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** `teams[0].rotations[1].handoff` */
+function formatPath(path: readonly (string | number)[]): string {
+  return path.map((key, i) => (typeof key === "number" ? `[${key}]` : i === 0 ? key : `.${key}`)).join("");
+}
+
+/** The YAML node at `path`, or the deepest existing parent when the path does not exist. */
+function locate(
+  root: unknown,
+  path: readonly (string | number)[],
+): { node: Node | undefined; exact: boolean } {
+  let node = isNode(root) ? root : undefined;
+  for (const key of path) {
+    let child: unknown;
+    if (isMap(node)) child = node.get(key, true);
+    else if (isSeq(node) && typeof key === "number") child = node.get(key, true);
+    if (!isNode(child)) return { node, exact: false };
+    node = child;
+  }
+  return { node, exact: true };
+}

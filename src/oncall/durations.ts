@@ -1,0 +1,137 @@
+// Durations and points in time as responders type them in on-call commands
+// (`cover @bob for:4h`, `cover @bob until:18:00`, `override @bob 2026-12-01T09:00 for:1d`) and as
+// the configuration writes escalation timeouts (`after: 5m`). Local times are read in the zone
+// the caller passes (usually the responder's), with the DST rules of local-time.ts.
+import { UserError } from "../errors.ts";
+import {
+  DAY_MS,
+  epochDayOf,
+  HOUR_MS,
+  instantOfWallTime,
+  MINUTE_MS,
+  parseLocalDateTime,
+  parseTimeOfDay,
+  wallTimeAt,
+  wallTimeOf,
+  zoneNamed,
+} from "./local-time.ts";
+
+const DURATION_EXAMPLES = "30m, 4h, 1h30m, 1d, 2w";
+const END_EXAMPLES = "for:4h, for:1h30m, until:18:00, until:2026-12-01T09:00";
+const INSTANT_EXAMPLES = "now, 18:00, 2026-12-01T09:00, 2026-12-01";
+
+const DURATION = /^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$/;
+const WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+export interface TimeContext {
+  /** The present (from the Clock); relative times count from here. */
+  at: Date;
+  /** IANA zone in which local times such as 18:00 are read. */
+  timeZone: string;
+}
+
+/** Milliseconds in a duration such as `4h`, `30m`, `1h30m`, `1d`, `2w` (units largest first). */
+export function parseDuration(text: string): number {
+  const trimmed = text.trim().toLowerCase();
+  const match = trimmed === "" ? null : DURATION.exec(trimmed);
+  if (!match) {
+    throw new UserError(`"${text}" is not a duration. Examples: ${DURATION_EXAMPLES}.`);
+  }
+  const [weeks, days, hours, minutes] = [match[1], match[2], match[3], match[4]].map((part) =>
+    Number(part ?? 0),
+  );
+  const ms =
+    (weeks ?? 0) * 7 * DAY_MS + (days ?? 0) * DAY_MS + (hours ?? 0) * HOUR_MS + (minutes ?? 0) * MINUTE_MS;
+  if (ms === 0) throw new UserError(`"${text}" is an empty duration. Examples: ${DURATION_EXAMPLES}.`);
+  if (!Number.isSafeInteger(ms)) throw new UserError(`"${text}" is too long a duration.`);
+  return ms;
+}
+
+/** `1h30m`, `2d`, `45m`: the inverse of parseDuration for whole minutes (seconds are dropped). */
+export function formatDuration(ms: number): string {
+  let minutes = Math.floor(Math.abs(ms) / MINUTE_MS);
+  if (minutes === 0) return "0m";
+  const days = Math.floor(minutes / (24 * 60));
+  minutes -= days * 24 * 60;
+  const hours = Math.floor(minutes / 60);
+  minutes -= hours * 60;
+  return `${days ? `${days}d` : ""}${hours ? `${hours}h` : ""}${minutes ? `${minutes}m` : ""}`;
+}
+
+/**
+ * A point in time: `now`, a local time of day (`18:00`: its next occurrence at or after `at`), a
+ * local date-time (`2026-12-01T09:00`), a local date (`2026-12-01`: its midnight), or an ISO 8601
+ * instant with an offset (`2026-12-01T08:00Z`).
+ */
+export function parseInstant(text: string, context: TimeContext): Date {
+  const instant = readInstant(text.trim(), context, "at-or-after");
+  if (instant === undefined) {
+    throw new UserError(`"${text}" is not a time. Examples: ${INSTANT_EXAMPLES}.`);
+  }
+  return new Date(instant);
+}
+
+/**
+ * The end of a cover or override: `for:4h` (elapsed time from `at`), `until:18:00` (the next
+ * 18:00 after `at`), `until:2026-12-01T09:00`; the prefixes may be left out. Must be after `at`.
+ */
+export function parseEndTime(text: string, context: TimeContext): Date {
+  const trimmed = text.trim();
+  const lower = trimmed.toLowerCase();
+  if (lower.startsWith("for:")) return new Date(context.at.getTime() + parseEndDuration(trimmed.slice(4)));
+  const hasUntil = lower.startsWith("until:");
+  if (!hasUntil && lower !== "" && DURATION.test(lower)) {
+    return new Date(context.at.getTime() + parseDuration(trimmed));
+  }
+  const instant = readInstant(hasUntil ? trimmed.slice(6) : trimmed, context, "after");
+  if (instant === undefined) {
+    throw new UserError(`"${text}" is not an end time. Examples: ${END_EXAMPLES}.`);
+  }
+  if (instant <= context.at.getTime()) {
+    throw new UserError(`"${text}" is not in the future. Examples: ${END_EXAMPLES}.`);
+  }
+  return new Date(instant);
+}
+
+/** `<from> <to>` of an override: `to` may be a duration or a time read after `from`. */
+export function parseTimeRange(
+  fromText: string,
+  toText: string,
+  context: TimeContext,
+): { start: Date; end: Date } {
+  const start = parseInstant(fromText, context);
+  const end = parseEndTime(toText, { at: start, timeZone: context.timeZone });
+  return { start, end };
+}
+
+function parseEndDuration(text: string): number {
+  try {
+    return parseDuration(text);
+  } catch {
+    throw new UserError(`"for:${text}" needs a duration. Examples: ${END_EXAMPLES}.`);
+  }
+}
+
+function readInstant(
+  text: string,
+  context: TimeContext,
+  timeOfDay: "at-or-after" | "after",
+): number | undefined {
+  const at = context.at.getTime();
+  if (text.toLowerCase() === "now") return at;
+  if (WITH_OFFSET.test(text)) {
+    const parsed = Date.parse(text);
+    return Number.isNaN(parsed) ? undefined : parsed;
+  }
+  const zone = zoneNamed(context.timeZone);
+  const minutes = parseTimeOfDay(text);
+  if (minutes !== undefined) {
+    const today = epochDayOf(wallTimeOf(at, zone));
+    const candidate = instantOfWallTime(wallTimeAt(today, minutes), zone);
+    const reached = timeOfDay === "after" ? candidate <= at : candidate < at;
+    return reached ? instantOfWallTime(wallTimeAt(today + 1, minutes), zone) : candidate;
+  }
+  const local = parseLocalDateTime(text);
+  if (local) return instantOfWallTime(wallTimeAt(local.epochDay, local.minutes ?? 0), zone);
+  return undefined;
+}
