@@ -7,6 +7,7 @@ import type { ChatPlatform, PlatformName } from "./chat/platform.ts";
 import type { Clock } from "./clock.ts";
 import type { Db } from "./db/database.ts";
 import { Incidents } from "./incidents/incidents.ts";
+import { JobQueue, type JobQueueOptions } from "./jobs/queue.ts";
 import { People } from "./people/people.ts";
 import { openPolicy, type PermissionPolicy } from "./router/permissions.ts";
 import { Router } from "./router/router.ts";
@@ -20,6 +21,9 @@ export interface AppOptions {
   timeZone?: string;
   incidentPrefix?: string;
   permissions?: PermissionPolicy;
+  jobs?: JobQueueOptions;
+  /** Poll for due jobs (escalations, bulletins). Tests with a ManualClock run them by hand. */
+  runJobs?: boolean;
 }
 
 export interface App {
@@ -36,6 +40,7 @@ export function createApp(options: AppOptions): App {
   const people = new People(options.db);
   const incidents = new Incidents(options.db, options.clock, options.incidentPrefix);
   const notifier = new Notifier(platforms, incidents, people, options.log, timeZone);
+  const jobs = new JobQueue(options.db, options.clock, options.log, options.jobs);
   const services: Services = {
     db: options.db,
     clock: options.clock,
@@ -43,6 +48,7 @@ export function createApp(options: AppOptions): App {
     people,
     incidents,
     notifier,
+    jobs,
     platforms,
     timeZone,
   };
@@ -58,11 +64,13 @@ export function createApp(options: AppOptions): App {
     router,
     async start() {
       for (const platform of platforms.values()) await platform.start(handle);
+      if (options.runJobs ?? true) jobs.start();
     },
     async stop() {
       await Promise.all([...platforms.values()].map((p) => p.stop()));
       // Finish what was already accepted before the database goes away.
       await Promise.allSettled([...inFlight]);
+      await jobs.stop();
     },
   };
 }

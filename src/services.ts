@@ -5,6 +5,7 @@ import type { ChatPlatform, PlatformName } from "./chat/platform.ts";
 import type { Clock } from "./clock.ts";
 import type { Db } from "./db/database.ts";
 import type { Incidents } from "./incidents/incidents.ts";
+import type { JobQueue } from "./jobs/queue.ts";
 import type { People } from "./people/people.ts";
 
 export interface Services {
@@ -14,6 +15,8 @@ export interface Services {
   people: People;
   incidents: Incidents;
   notifier: Notifier;
+  /** The one durable job queue of the process; domains register their job kinds on it. */
+  jobs: JobQueue;
   platforms: ReadonlyMap<PlatformName, ChatPlatform>;
   /** IANA zone used to show times in messages. */
   timeZone: string;

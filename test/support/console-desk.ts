@@ -33,7 +33,8 @@ export async function startConsoleDesk(
     interactive: false,
     user: "alice",
   });
-  const app = createApp({ db: db.prisma, clock, log: silentLogger, platforms: [consolePlatform] });
+  // Jobs are run by hand (app.services.jobs.runDue()) so tests decide when time passes.
+  const app = createApp({ db: db.prisma, clock, log: silentLogger, platforms: [consolePlatform], runJobs: false });
   await app.start();
   return {
     app,
