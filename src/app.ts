@@ -6,6 +6,7 @@ import { Notifier } from "./chat/notifier.ts";
 import type { ChatPlatform, PlatformName } from "./chat/platform.ts";
 import type { Clock } from "./clock.ts";
 import type { Db } from "./db/database.ts";
+import { HttpServer, sendText } from "./http/server.ts";
 import { Incidents } from "./incidents/incidents.ts";
 import { JobQueue, type JobQueueOptions } from "./jobs/queue.ts";
 import { People } from "./people/people.ts";
@@ -41,6 +42,16 @@ export function createApp(options: AppOptions): App {
   const incidents = new Incidents(options.db, options.clock, options.incidentPrefix);
   const notifier = new Notifier(platforms, incidents, people, options.log, timeZone);
   const jobs = new JobQueue(options.db, options.clock, options.log, options.jobs);
+  const http = new HttpServer(options.log);
+  http.route("GET", "/healthz", (_req, res) => sendText(res, 200, "ok\n"));
+  http.route("GET", "/readyz", async (_req, res) => {
+    try {
+      await options.db.$queryRaw`select 1`;
+      sendText(res, 200, "ready\n");
+    } catch {
+      sendText(res, 503, "database unavailable\n");
+    }
+  });
   const services: Services = {
     db: options.db,
     clock: options.clock,
@@ -49,6 +60,7 @@ export function createApp(options: AppOptions): App {
     incidents,
     notifier,
     jobs,
+    http,
     platforms,
     timeZone,
   };

@@ -65,7 +65,8 @@ export interface Config {
   incidentPrefix: string;
   console: { enabled: boolean; user: string };
   logLevel: NonNullable<Environment["LOG_LEVEL"]>;
-  httpPort: number;
+  /** The HTTP server (health, feeds, Slack's HTTP receiver) runs when something needs it. */
+  http: { enabled: boolean; port: number };
   slack?: { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string };
 }
 
@@ -116,7 +117,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     console: { enabled: consoleEnabled, user: e.TOCSIN_CONSOLE_USER ?? env.USER ?? "operator" },
     // In the terminal, info lines would interleave with the conversation.
     logLevel: e.LOG_LEVEL ?? (consoleEnabled && !chatConfigured ? "warn" : "info"),
-    httpPort: e.HTTP_PORT,
+    http: {
+      enabled: env.HTTP_PORT !== undefined || (slack !== undefined && !slack.appToken),
+      port: e.HTTP_PORT,
+    },
     slack,
   });
 }

@@ -69,6 +69,7 @@ let shuttingDown: Promise<void> | undefined;
 function shutdown(reason: string, exitCode = 0): Promise<void> {
   shuttingDown ??= (async () => {
     log.info({ reason }, "shutting down");
+    await app.services.http.close();
     await app.stop().catch((error: unknown) => log.error({ err: error }, "stopping platforms failed"));
     await database
       .close()
@@ -91,6 +92,15 @@ process.on("unhandledRejection", (error) => {
 });
 
 await app.start();
+if (config.http.enabled) {
+  const port = await app.services.http.listen(config.http.port).catch((error: unknown) => {
+    process.stderr.write(
+      `tocsin cannot start: HTTP_PORT ${config.http.port} is not usable: ${(error as Error).message}\n`,
+    );
+    return shutdown("HTTP server failed", 1);
+  });
+  log.info({ port }, "HTTP server listening");
+}
 log.info(
   {
     ms: Math.round(performance.now() - startedAt),

@@ -4,6 +4,7 @@ import type { Notifier } from "./chat/notifier.ts";
 import type { ChatPlatform, PlatformName } from "./chat/platform.ts";
 import type { Clock } from "./clock.ts";
 import type { Db } from "./db/database.ts";
+import type { HttpServer } from "./http/server.ts";
 import type { Incidents } from "./incidents/incidents.ts";
 import type { JobQueue } from "./jobs/queue.ts";
 import type { People } from "./people/people.ts";
@@ -17,6 +18,8 @@ export interface Services {
   notifier: Notifier;
   /** The one durable job queue of the process; domains register their job kinds on it. */
   jobs: JobQueue;
+  /** Routes registered here are served on HTTP_PORT when the HTTP server runs (see main.ts). */
+  http: HttpServer;
   platforms: ReadonlyMap<PlatformName, ChatPlatform>;
   /** IANA zone used to show times in messages. */
   timeZone: string;

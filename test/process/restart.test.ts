@@ -123,3 +123,27 @@ describe("embedded PostgreSQL as root", () => {
     },
   );
 });
+
+describe("HTTP server", () => {
+  it("answers health and readiness on HTTP_PORT", async () => {
+    const { freeLoopbackPort } = await import("../../src/db/embedded-postgres.ts");
+    const port = await freeLoopbackPort();
+    const desk = startTocsin({
+      TOCSIN_DATA_DIR: path.join(root, "http"),
+      HTTP_PORT: String(port),
+      LOG_LEVEL: "info",
+    });
+    try {
+      for (let i = 0; i < 100 && !desk.stderr().includes("HTTP server listening"); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect([health.status, await health.text()]).toEqual([200, "ok\n"]);
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+      expect([ready.status, await ready.text()]).toEqual([200, "ready\n"]);
+      expect((await fetch(`http://127.0.0.1:${port}/nope`)).status).toBe(404);
+    } finally {
+      expect(await desk.finish()).toBe(0);
+    }
+  });
+});
