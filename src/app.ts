@@ -23,6 +23,8 @@ export interface AppOptions {
   incidentPrefix?: string;
   permissions?: PermissionPolicy;
   jobs?: JobQueueOptions;
+  /** The process's HTTP server, when platforms were given it too (Slack); else one is made. */
+  http?: HttpServer;
   /** Poll for due jobs (escalations, bulletins). Tests with a ManualClock run them by hand. */
   runJobs?: boolean;
 }
@@ -42,7 +44,7 @@ export function createApp(options: AppOptions): App {
   const incidents = new Incidents(options.db, options.clock, options.incidentPrefix);
   const notifier = new Notifier(platforms, incidents, people, options.log, timeZone);
   const jobs = new JobQueue(options.db, options.clock, options.log, options.jobs);
-  const http = new HttpServer(options.log);
+  const http = options.http ?? new HttpServer(options.log);
   http.route("GET", "/healthz", (_req, res) => sendText(res, 200, "ok\n"));
   http.route("GET", "/readyz", async (_req, res) => {
     try {

@@ -4,9 +4,11 @@ import path from "node:path";
 import { createApp } from "./app.ts";
 import { ConsolePlatform } from "./chat/console/console-platform.ts";
 import type { ChatPlatform } from "./chat/platform.ts";
+import { SlackPlatform } from "./chat/slack/slack-platform.ts";
 import { systemClock } from "./clock.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
+import { HttpServer } from "./http/server.ts";
 import { createLogger } from "./logging.ts";
 
 const startedAt = performance.now();
@@ -39,7 +41,20 @@ for (const name of database.migrations.modified) {
   log.warn({ migration: name }, "an applied migration's file has changed since; it is not re-run");
 }
 
+const http = new HttpServer(log);
 const platforms: ChatPlatform[] = [];
+if (config.slack) {
+  platforms.push(
+    new SlackPlatform({
+      botToken: config.slack.botToken,
+      signingSecret: config.slack.signingSecret ?? "",
+      appToken: config.slack.appToken,
+      apiUrl: config.slack.apiUrl,
+      http,
+      log,
+    }),
+  );
+}
 let consolePlatform: ConsolePlatform | undefined;
 if (config.console.enabled) {
   consolePlatform = new ConsolePlatform({
@@ -57,6 +72,7 @@ if (platforms.length === 0) {
 }
 
 const app = createApp({
+  http,
   db: database.prisma,
   clock: systemClock,
   log,
@@ -91,7 +107,11 @@ process.on("unhandledRejection", (error) => {
   void shutdown("unhandled rejection", 1);
 });
 
-await app.start();
+await app.start().catch(async (error: unknown) => {
+  process.stderr.write(`tocsin cannot start: ${(error as Error).message}\n`);
+  await database.close();
+  process.exit(1);
+});
 if (config.http.enabled) {
   const port = await app.services.http.listen(config.http.port).catch((error: unknown) => {
     process.stderr.write(

@@ -46,7 +46,7 @@ export class Router {
       }
       command = found.command;
       const platform = this.#platform(invocation);
-      const actor = await this.#services.people.resolve(invocation.platform, invocation.actor);
+      const actor = await this.#resolveActor(platform, invocation);
       const origin: Origin = {
         actor,
         actorExternalId: invocation.actor.externalId,
@@ -198,6 +198,17 @@ export class Router {
       parsedOptions = parsed.data;
     }
     return { args: { text: words.join(" "), words, options: parsedOptions, mentions }, incidentId };
+  }
+
+  /** The caller's Person; someone new is created from their full platform profile (email links). */
+  async #resolveActor(platform: ChatPlatform, invocation: Invocation): Promise<Person> {
+    const known = await this.#services.people.findByIdentity(
+      invocation.platform,
+      invocation.actor.externalId,
+    );
+    if (known) return known;
+    const profile = await platform.lookupUser(invocation.actor.externalId).catch(() => undefined);
+    return this.#services.people.resolve(invocation.platform, profile ?? invocation.actor);
   }
 
   async #resolveMention(platform: ChatPlatform, externalId: string, typed: string): Promise<Person> {

@@ -19,7 +19,7 @@ import type {
   PlatformUser,
   Reply,
 } from "../platform.ts";
-import { incidentRoomName } from "../room-name.ts";
+import { incidentChannelName } from "../room-name.ts";
 
 export interface ConsoleOptions {
   input: Readable;
@@ -201,9 +201,9 @@ export class ConsolePlatform implements ChatPlatform {
   }
 
   async createIncidentRoom(spec: IncidentRoomSpec): Promise<CreatedRoom> {
-    const base = `#${incidentRoomName(spec.publicId, spec.title)}`;
-    let name = base;
-    for (let n = 2; this.#rooms.has(name); n++) name = `${base}-${n}`;
+    let attempt = 1;
+    while (this.#rooms.has(`#${incidentChannelName(spec.publicId, spec.title, attempt)}`)) attempt++;
+    const name = `#${incidentChannelName(spec.publicId, spec.title, attempt)}`;
     this.#rooms.set(name, { name, topic: spec.topic, members: new Set(spec.invite) });
     this.#print(`[${name}] (private room created; members: ${spec.invite.map((u) => `@${u}`).join(", ")})`);
     return { roomId: name, name };

@@ -1,0 +1,460 @@
+// The Slack platform: a Bolt App (HTTP receiver at POST /slack/events, or Socket Mode when an
+// app-level token is given) for what comes in, and a WebClient behind per-channel lanes for what
+// goes out. Everything Slack-specific stays in this folder; commands only see the seam.
+import type { AddressInfo } from "node:net";
+import { App, HTTPReceiver, type Receiver, SocketModeReceiver, webApi } from "@slack/bolt";
+import type { Logger } from "pino";
+import { type Clock, systemClock } from "../../clock.ts";
+import type { HttpServer } from "../../http/server.ts";
+import type { Message } from "../message.ts";
+import { renderPlainText } from "../plain-text.ts";
+import type {
+  ChatPlatform,
+  CreatedRoom,
+  IncidentRoomSpec,
+  InvocationHandler,
+  PlatformUser,
+  Reply,
+} from "../platform.ts";
+import { incidentChannelName } from "../room-name.ts";
+import { renderBlockKit, type SlackMessagePayload, truncatePlainText } from "./block-kit.ts";
+import { boltLogger } from "./bolt-logger.ts";
+import { CallLanes, type RetryPolicy, slackErrorCode } from "./call-lanes.ts";
+import { type InboundDeps, type ReplyTarget, registerInboundListeners } from "./inbound.ts";
+import { formatSlackMention, parseSlackMention } from "./mentions.ts";
+import { RecentKeys } from "./recent-keys.ts";
+import { RSIT_TYPE_CHOICES, type RsitTypeChoice } from "./rsit-types.ts";
+
+export const SLACK_EVENTS_PATH = "/slack/events";
+export const SLACK_TOPIC_MAX_LENGTH = 250;
+/** `name_taken` retries (`-2` ... `-50`) before creating the incident room gives up. */
+const MAX_CHANNEL_NAME_ATTEMPTS = 50;
+const USER_CACHE_TTL_MS = 10 * 60_000;
+/** How long stop() lets commands already running finish their answers. */
+const STOP_GRACE_MS = 5_000;
+
+/** Invite errors about one person: the room is still usable, so they are logged, not thrown. */
+const PERSONAL_INVITE_ERRORS = new Set([
+  "user_not_found",
+  "cant_invite",
+  "user_is_restricted",
+  "user_is_ultra_restricted",
+  "user_is_bot",
+  "ura_max_channels",
+  "user_team_not_in_channel",
+  "missing_scope_for_user",
+]);
+/** Answers meaning the bot cannot post in a channel (a DM between others, a channel it left). */
+const BOT_NOT_IN_CHANNEL = new Set(["not_in_channel", "channel_not_found"]);
+
+export interface SlackPlatformOptions {
+  /** Bot token, `xoxb-...`. */
+  botToken: string;
+  /** Verifies that HTTP requests come from Slack (unused in Socket Mode). */
+  signingSecret: string;
+  /** App-level token, `xapp-...`: Socket Mode instead of the HTTP receiver. */
+  appToken?: string;
+  /**
+   * tocsin's HTTP server: when given (and not in Socket Mode), Slack's requests are served on its
+   * `POST /slack/events` route, beside health and feeds on the same port. Without it the
+   * receiver listens on `port` itself.
+   */
+  http?: HttpServer;
+  /** HTTP receiver port when it listens itself; 0 picks a free one (see `port`). Default 3000. */
+  port?: number;
+  /** HTTP receiver address; default all interfaces. */
+  host?: string;
+  /** Web API base URL (enterprise proxy, test double); default https://slack.com/api/. */
+  apiUrl?: string;
+  log: Logger;
+  clock?: Clock;
+  /** Types offered in the declare modal; default the RSIT taxonomy the incident domain uses. */
+  rsitTypes?: readonly RsitTypeChoice[];
+  retryPolicy?: Partial<RetryPolicy>;
+  /** Per Web API request; a request that hangs longer counts as a network failure. */
+  requestTimeoutMs?: number;
+}
+
+export class SlackPlatform implements ChatPlatform {
+  readonly name = "slack" as const;
+  readonly #options: SlackPlatformOptions;
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #client: webApi.WebClient;
+  readonly #calls: CallLanes;
+  readonly #seen: RecentKeys;
+  readonly #users = new Map<string, { user: PlatformUser | undefined; expiresAt: number }>();
+  readonly #directChannels = new Map<string, string>();
+  readonly #running = new Set<Promise<void>>();
+  #stopReceiver: (() => Promise<void>) | undefined;
+  #port: number | undefined;
+  #botUserId: string | undefined;
+
+  constructor(options: SlackPlatformOptions) {
+    this.#options = options;
+    this.#log = options.log.child({ platform: "slack" });
+    this.#clock = options.clock ?? systemClock;
+    this.#seen = new RecentKeys(this.#clock);
+    this.#calls = new CallLanes(this.#log, options.retryPolicy);
+    // Rate limits and retries are CallLanes' job: the client's own handling pauses every
+    // request on one 429, which would stall unrelated channels.
+    this.#client = new webApi.WebClient(options.botToken, {
+      slackApiUrl: this.#apiUrl(),
+      logger: boltLogger(this.#log),
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: 0 },
+      timeout: options.requestTimeoutMs ?? 15_000,
+    });
+  }
+
+  /** The HTTP receiver's bound port once started (undefined in Socket Mode). */
+  get port(): number | undefined {
+    return this.#port;
+  }
+
+  async start(onInvocation: InvocationHandler): Promise<void> {
+    if (this.#stopReceiver) throw new Error("Slack platform already started");
+    const logger = boltLogger(this.#log);
+    const socketMode = this.#options.appToken
+      ? new SocketModeReceiver({
+          appToken: this.#options.appToken,
+          logger,
+          // Where apps.connections.open is called; no installer is made without OAuth settings.
+          installerOptions: { clientOptions: { slackApiUrl: this.#apiUrl() } },
+        })
+      : undefined;
+    const httpReceiver = socketMode
+      ? undefined
+      : new HTTPReceiver({
+          signingSecret: this.#options.signingSecret,
+          endpoints: SLACK_EVENTS_PATH,
+          logger,
+        });
+    const receiver: Receiver = (socketMode ?? httpReceiver) as Receiver;
+    const app = new App({
+      receiver,
+      token: this.#options.botToken,
+      logger,
+      // Bolt only calls auth.test with this client; a few quick retries keep a start from
+      // hanging on the WebClient's default thirty-minute retry policy.
+      clientOptions: {
+        slackApiUrl: this.#apiUrl(),
+        retryConfig: { retries: 2, minTimeout: 200, maxTimeout: 1000 },
+      },
+      deferInitialization: true,
+    });
+    app.error(async (error) => {
+      this.#log.error({ err: error }, "Slack listener failed");
+    });
+    registerInboundListeners(app, this.#inboundDeps(onInvocation));
+    await app.init();
+    const auth = await this.#calls.direct("auth.test", () => this.#client.auth.test());
+    this.#botUserId = auth.user_id;
+    if (socketMode) {
+      await app.start();
+      // Bolt's stop() does not wait for the WebSocket's close handshake; this does.
+      this.#stopReceiver = () => socketMode.client.disconnect();
+    } else if (this.#options.http && httpReceiver) {
+      // Bolt verifies signatures and routes inside its request listener; the server is ours.
+      const listener = httpReceiver.requestListener;
+      this.#options.http.route("POST", SLACK_EVENTS_PATH, (req, res) => listener(req, res));
+      this.#stopReceiver = async () => {};
+    } else {
+      const server = await app.start({ port: this.#options.port ?? 3000, host: this.#options.host });
+      this.#port = (server.address() as AddressInfo).port;
+      this.#stopReceiver = async () => {
+        await app.stop();
+      };
+    }
+    this.#log.info(
+      { mode: socketMode ? "socket" : "http", port: this.#port, botUserId: this.#botUserId },
+      "Slack platform started",
+    );
+  }
+
+  async stop(): Promise<void> {
+    const stopReceiver = this.#stopReceiver;
+    this.#stopReceiver = undefined;
+    if (stopReceiver) await stopReceiver();
+    // Commands already taken get a moment to deliver their answers before waits are cut short.
+    await Promise.race([Promise.allSettled([...this.#running]), delay(STOP_GRACE_MS)]);
+    this.#calls.stop();
+    this.#port = undefined;
+  }
+
+  parseMention(token: string): string | undefined {
+    return parseSlackMention(token);
+  }
+
+  formatMention(externalId: string): string {
+    return formatSlackMention(externalId);
+  }
+
+  async lookupUser(externalId: string): Promise<PlatformUser | undefined> {
+    const now = this.#clock.now().getTime();
+    const cached = this.#users.get(externalId);
+    if (cached && cached.expiresAt > now) return cached.user;
+    let user: PlatformUser | undefined;
+    try {
+      const result = await this.#calls.direct("users.info", () =>
+        this.#client.users.info({ user: externalId }),
+      );
+      const profile = result.user?.profile;
+      if (result.user?.id) {
+        user = {
+          externalId: result.user.id,
+          displayName:
+            profile?.display_name || profile?.real_name || result.user.real_name || result.user.name,
+          email: profile?.email || undefined,
+        };
+      }
+    } catch (error) {
+      if (slackErrorCode(error) !== "user_not_found") throw error;
+    }
+    this.#users.set(externalId, { user, expiresAt: now + USER_CACHE_TTL_MS });
+    return user;
+  }
+
+  async createIncidentRoom(spec: IncidentRoomSpec): Promise<CreatedRoom> {
+    const created = await this.#createPrivateChannel(spec.publicId, spec.title);
+    await this.invite(created.roomId, spec.invite);
+    await this.setTopic(created.roomId, spec.topic);
+    return created;
+  }
+
+  async invite(roomId: string, externalIds: string[]): Promise<void> {
+    const invitees = [...new Set(externalIds)].filter((id) => id !== this.#botUserId);
+    // One call per person: Slack fails a batch on the first person it refuses, and an
+    // already-present member is not an error for us.
+    for (const userId of invitees) {
+      try {
+        await this.#calls.inLane(roomId, "conversations.invite", () =>
+          this.#client.conversations.invite({ channel: roomId, users: userId }),
+        );
+      } catch (error) {
+        const code = slackErrorCode(error);
+        if (code === "already_in_channel" || code === "cant_invite_self") continue;
+        if (code && PERSONAL_INVITE_ERRORS.has(code)) {
+          this.#log.warn(
+            { channel: roomId, user: userId, error: code },
+            "could not invite a person to the room",
+          );
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  async setTopic(roomId: string, topic: string): Promise<void> {
+    await this.#calls.inLane(roomId, "conversations.setTopic", () =>
+      this.#client.conversations.setTopic({
+        channel: roomId,
+        topic: truncatePlainText(topic, SLACK_TOPIC_MAX_LENGTH),
+      }),
+    );
+  }
+
+  async post(roomId: string, message: Message): Promise<string> {
+    try {
+      return await this.#postInLane(roomId, renderBlockKit(message));
+    } catch (error) {
+      this.#logLostMessage(error, "chat.postMessage", roomId, message);
+      throw error;
+    }
+  }
+
+  async update(roomId: string, messageId: string, message: Message): Promise<void> {
+    try {
+      await this.#calls.inLane(roomId, "chat.update", () =>
+        this.#client.chat.update({ channel: roomId, ts: messageId, ...renderBlockKit(message) }),
+      );
+    } catch (error) {
+      this.#logLostMessage(error, "chat.update", roomId, message);
+      throw error;
+    }
+  }
+
+  async pin(roomId: string, messageId: string): Promise<void> {
+    try {
+      await this.#calls.inLane(roomId, "pins.add", () =>
+        this.#client.pins.add({ channel: roomId, timestamp: messageId }),
+      );
+    } catch (error) {
+      if (slackErrorCode(error) !== "already_pinned") throw error;
+    }
+  }
+
+  async directMessage(externalId: string, message: Message): Promise<void> {
+    let channel: string | undefined;
+    try {
+      channel = await this.#directChannel(externalId);
+      await this.#postInLane(channel, renderBlockKit(message));
+    } catch (error) {
+      this.#logLostMessage(error, "direct message", channel ?? externalId, message);
+      throw error;
+    }
+  }
+
+  async #createPrivateChannel(publicId: string, title: string): Promise<CreatedRoom> {
+    for (let attempt = 1; attempt <= MAX_CHANNEL_NAME_ATTEMPTS; attempt++) {
+      const name = incidentChannelName(publicId, title, attempt);
+      try {
+        const result = await this.#calls.direct("conversations.create", () =>
+          this.#client.conversations.create({ name, is_private: true }),
+        );
+        if (!result.channel?.id) throw new Error(`conversations.create returned no channel for ${name}`);
+        return { roomId: result.channel.id, name: result.channel.name ?? name };
+      } catch (error) {
+        // Names of archived channels stay taken too; the next suffix is the way out.
+        if (slackErrorCode(error) === "name_taken") continue;
+        throw error;
+      }
+    }
+    throw new Error(`no free Slack channel name for ${publicId} after ${MAX_CHANNEL_NAME_ATTEMPTS} attempts`);
+  }
+
+  async #postInLane(channel: string, payload: SlackMessagePayload): Promise<string> {
+    const result = await this.#calls.inLane(channel, "chat.postMessage", () =>
+      this.#client.chat.postMessage({ channel, ...payload }),
+    );
+    if (!result.ts) throw new Error(`chat.postMessage to ${channel} returned no ts`);
+    return result.ts;
+  }
+
+  async #directChannel(userId: string): Promise<string> {
+    const known = this.#directChannels.get(userId);
+    if (known) return known;
+    const result = await this.#calls.direct("conversations.open", () =>
+      this.#client.conversations.open({ users: userId }),
+    );
+    const channel = result.channel?.id;
+    if (!channel) throw new Error(`conversations.open returned no channel for ${userId}`);
+    this.#directChannels.set(userId, channel);
+    return channel;
+  }
+
+  async #reply(target: ReplyTarget, reply: Reply): Promise<void> {
+    const payload = renderBlockKit(reply.message);
+    try {
+      if (reply.visibility === "ephemeral") {
+        if (target.responseUrl) {
+          try {
+            await this.#postToResponseUrl(target.responseUrl, "ephemeral", payload);
+            return;
+          } catch (error) {
+            // A response_url lasts 30 minutes and 5 uses (a modal left open, a chatty command).
+            this.#log.warn(
+              { err: error, channel: target.channelId },
+              "response_url refused: answering directly",
+            );
+          }
+        }
+        await this.#calls.direct("chat.postEphemeral", () =>
+          this.#client.chat.postEphemeral({ channel: target.channelId, user: target.userId, ...payload }),
+        );
+        return;
+      }
+      try {
+        await this.#postInLane(target.channelId, payload);
+      } catch (error) {
+        const code = slackErrorCode(error);
+        if (!target.responseUrl || !code || !BOT_NOT_IN_CHANNEL.has(code)) throw error;
+        await this.#postToResponseUrl(target.responseUrl, "in_channel", payload);
+      }
+    } catch (error) {
+      this.#logLostMessage(error, `${reply.visibility} reply`, target.channelId, reply.message);
+      throw error;
+    }
+  }
+
+  /** Slack's reply hook for commands and clicks: valid 30 minutes, no channel membership needed. */
+  async #postToResponseUrl(
+    url: string,
+    responseType: "ephemeral" | "in_channel",
+    payload: SlackMessagePayload,
+  ): Promise<void> {
+    await this.#calls.direct("response_url", async () => {
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ response_type: responseType, replace_original: false, ...payload }),
+        signal: AbortSignal.timeout(this.#options.requestTimeoutMs ?? 15_000),
+      });
+      if (!response.ok) throw new ResponseUrlError(response.status, await response.text());
+    });
+  }
+
+  async #fetchMessage(channel: string, ts: string): Promise<{ text: string; user?: string } | undefined> {
+    const history = await this.#calls.direct("conversations.history", () =>
+      this.#client.conversations.history({ channel, latest: ts, inclusive: true, limit: 1 }),
+    );
+    let found = history.messages?.find((candidate) => candidate.ts === ts);
+    if (!found) {
+      // A thread reply is not in the channel's history, only in its thread.
+      const thread = await this.#calls.direct("conversations.replies", () =>
+        this.#client.conversations.replies({ channel, ts, inclusive: true, limit: 1 }),
+      );
+      found = thread.messages?.find((candidate) => candidate.ts === ts);
+    }
+    if (!found) return undefined;
+    return found.user ? { text: found.text ?? "", user: found.user } : { text: found.text ?? "" };
+  }
+
+  #inboundDeps(onInvocation: InvocationHandler): InboundDeps {
+    return {
+      log: this.#log,
+      seen: this.#seen,
+      rsitTypes: this.#options.rsitTypes ?? RSIT_TYPE_CHOICES,
+      run: (invocation) => {
+        const running = Promise.resolve()
+          .then(() => onInvocation(invocation))
+          .catch((error) => {
+            this.#log.error({ err: error, dedupeKey: invocation.dedupeKey }, "Slack command failed");
+          })
+          .finally(() => this.#running.delete(running));
+        this.#running.add(running);
+      },
+      reply: (target, reply) => this.#reply(target, reply),
+      openView: async (triggerId, view) => {
+        await this.#calls.direct("views.open", () =>
+          this.#client.views.open({ trigger_id: triggerId, view }),
+        );
+      },
+      fetchMessage: (channel, ts) => this.#fetchMessage(channel, ts),
+    };
+  }
+
+  /** A message that could not be delivered is never dropped silently. */
+  #logLostMessage(error: unknown, what: string, channel: string, message: Message): void {
+    const firstLine =
+      renderPlainText({ blocks: message.blocks })
+        .split("\n")
+        .find((line) => line.trim()) ?? "";
+    this.#log.error(
+      { err: error, channel, what, firstLine: firstLine.slice(0, 200) },
+      "Slack message not delivered",
+    );
+  }
+
+  #apiUrl(): string | undefined {
+    const url = this.#options.apiUrl;
+    if (!url) return undefined;
+    return url.endsWith("/") ? url : `${url}/`;
+  }
+}
+
+/** A non-2xx answer from a response_url; 5xx ones are retried like Web API server errors. */
+class ResponseUrlError extends Error {
+  readonly statusCode: number;
+
+  constructor(statusCode: number, body: string) {
+    super(`response_url answered HTTP ${statusCode}: ${body.slice(0, 200)}`);
+    this.name = "ResponseUrlError";
+    this.statusCode = statusCode;
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,210 @@
+// The whole desk on Slack: real Bolt (mounted on tocsin's HTTP server), the real WebClient
+// against the Slack double, the real router and domain on a test database. The same incident
+// scenario as the console, typed as slash commands and clicked as buttons.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type App, createApp } from "../../../src/app.ts";
+import { SLACK_EVENTS_PATH, SlackPlatform } from "../../../src/chat/slack/slack-platform.ts";
+import { ManualClock } from "../../../src/clock.ts";
+import { HttpServer } from "../../../src/http/server.ts";
+import { silentLogger } from "../../../src/logging.ts";
+import { createTestDatabase, type TestDatabase } from "../../database.ts";
+import {
+  type DoubleChannel,
+  SlackRequestSender,
+  SlackWebApiDouble,
+  slashCommandFields,
+} from "../../doubles/slack-web-api.ts";
+import { addPeople, alice, bob, FAST_RETRIES, SIGNING_SECRET } from "./harness.ts";
+
+let db: TestDatabase;
+let slack: SlackWebApiDouble;
+let http: HttpServer;
+let app: App;
+let sender: SlackRequestSender;
+let soc: DoubleChannel;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  slack = await SlackWebApiDouble.start();
+  addPeople(slack);
+  soc = slack.addChannel({ name: "soc", members: [alice.id, bob.id] });
+  http = new HttpServer(silentLogger);
+  const platform = new SlackPlatform({
+    botToken: slack.botToken,
+    signingSecret: SIGNING_SECRET,
+    apiUrl: slack.apiUrl,
+    http,
+    log: silentLogger,
+    retryPolicy: FAST_RETRIES,
+  });
+  app = createApp({
+    db: db.prisma,
+    clock: new ManualClock("2026-03-10T09:00:00Z"),
+    log: silentLogger,
+    platforms: [platform],
+    http,
+    runJobs: false,
+  });
+  await app.start();
+  const port = await http.listen(0, "127.0.0.1");
+  sender = new SlackRequestSender(`http://127.0.0.1:${port}${SLACK_EVENTS_PATH}`, SIGNING_SECRET, slack);
+});
+
+afterAll(async () => {
+  await http?.close();
+  await app?.stop();
+  await slack?.close();
+  await db?.close();
+});
+
+/** Polls until `check` returns something (the work after Slack's ack is asynchronous). */
+async function until<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  timeoutMs = 5000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const textsIn = (channel: DoubleChannel) => slack.messagesIn(channel.id).map((m) => m.text);
+
+describe("the incident desk on Slack", () => {
+  let room: DoubleChannel;
+
+  it("declare opens a private channel named after the incident, with topic and pinned summary", async () => {
+    const sent = await sender.slashCommand({
+      command: "/inc",
+      text: 'declare "Phishing wave" sev:2 class:phishing',
+      user: alice,
+      channel: soc,
+    });
+    expect(sent.status).toBe(200);
+    expect(sent.elapsedMs).toBeLessThan(3000);
+    room = await until(() => slack.channelByName("inc-2026-0001-phishing-wave"), "the incident channel");
+    expect(room.isPrivate).toBe(true);
+    await until(() => room.members.has(alice.id) || undefined, "alice invited");
+    await until(() => room.pins.size === 1 || undefined, "the pinned summary");
+    expect(room.topic).toBe("INC-2026-0001 · SEV2 (high) · triage · TLP:AMBER · IC: none · Phishing wave");
+    await until(() => textsIn(soc).find((t) => t.includes("INC-2026-0001 declared")), "the answer in #soc");
+    const incident = await db.prisma.incident.findUniqueOrThrow({
+      where: { publicId: "INC-2026-0001" },
+      include: { reporter: true },
+    });
+    // The Person came from the Slack profile, email linked.
+    expect(incident.reporter).toMatchObject({ displayName: "alice", email: "alice@example.org" });
+  });
+
+  it("a retried slash command does not declare twice", async () => {
+    const fields = slashCommandFields(slack, {
+      command: "/inc",
+      text: "declare Retried",
+      user: alice,
+      channel: soc,
+    });
+    const body = new URLSearchParams(fields).toString();
+    await sender.send(body, "application/x-www-form-urlencoded");
+    await sender.send(body, "application/x-www-form-urlencoded", { retryNum: 1 });
+    await until(() => slack.channelByName("inc-2026-0002-retried"), "the retried incident's channel");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await db.prisma.incident.count({ where: { title: "Retried" } })).toBe(1);
+  });
+
+  it("a status change typed in the incident channel is announced there and refreshes the summary", async () => {
+    await sender.slashCommand({ command: "/inc", text: "status investigating", user: alice, channel: room });
+    await until(
+      () => textsIn(room).find((t) => t.includes("INC-2026-0001: status triage → investigating")),
+      "the announcement",
+    );
+    await until(() => slack.callsTo("chat.update").length > 0 || undefined, "the summary update");
+    expect(room.topic).toContain("investigating");
+  });
+
+  it("a mention maps to a Person from the Slack profile and invites them", async () => {
+    await sender.slashCommand({ command: "/inc", text: "lead <@U0BOB|bob>", user: alice, channel: room });
+    await until(
+      () => textsIn(room).find((t) => t.includes("Bob Marley is now commander")),
+      "the role announcement",
+    );
+    expect([...room.members]).toContain(bob.id);
+  });
+
+  it("a button on the pinned summary changes the status as the clicking user", async () => {
+    const summary = slack.messagesIn(room.id).find((m) => room.pins.has(m.ts));
+    expect(summary).toBeDefined();
+    const click = await sender.clickButton({
+      user: bob,
+      channel: room,
+      message: summary!,
+      label: "→ contained",
+    });
+    expect(click.status).toBe(200);
+    await until(
+      () => textsIn(room).find((t) => t.includes("status investigating → contained")),
+      "the status change from the click",
+    );
+    const entry = await db.prisma.timelineEntry.findFirstOrThrow({
+      where: { kind: "status", text: { contains: "→ contained" } },
+      include: { actor: true },
+    });
+    expect(entry.actor?.displayName).toBe("Bob Marley");
+  });
+
+  it("bad input gets a friendly answer only the caller sees", async () => {
+    const sent = await sender.slashCommand({
+      command: "/inc",
+      text: "stauts contained",
+      user: alice,
+      channel: room,
+    });
+    const answer = await slack.waitForResponseUrlPost((p) => JSON.stringify(p.body).includes("stauts"));
+    expect(answer.body.response_type ?? "ephemeral").toBe("ephemeral");
+    expect(String(answer.body.text)).toContain('/inc has no command "stauts". Did you mean `/inc status`?');
+    expect(sent.status).toBe(200);
+  });
+
+  it("close and reopen work from Slack", async () => {
+    await sender.slashCommand({
+      command: "/inc",
+      text: "close phishing kit taken down",
+      user: bob,
+      channel: room,
+    });
+    await until(
+      () => textsIn(room).find((t) => t.includes("→ closed: phishing kit taken down")),
+      "the close",
+    );
+    await sender.slashCommand({ command: "/inc", text: "reopen new victims", user: bob, channel: room });
+    await until(
+      () => textsIn(room).find((t) => t.includes("closed → investigating: new victims")),
+      "the reopen",
+    );
+  });
+
+  it("20 concurrent declares are all acked within 3 s and create 20 channels", async () => {
+    const before = await db.prisma.incident.count();
+    const sent = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        sender.slashCommand({
+          command: "/inc",
+          text: `declare "Burst ${i}" sev:3`,
+          user: alice,
+          channel: soc,
+        }),
+      ),
+    );
+    expect(sent.every((s) => s.status === 200 && s.elapsedMs < 3000)).toBe(true);
+    await until(
+      async () => ((await db.prisma.incidentRoom.count()) === before + 20 ? true : undefined),
+      "20 rooms",
+      15_000,
+    );
+    const names = (await db.prisma.incidentRoom.findMany()).map((r) => r.name);
+    expect(new Set(names).size).toBe(names.length);
+  });
+});

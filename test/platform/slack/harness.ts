@@ -1,0 +1,127 @@
+// The real Slack platform (Bolt's HTTP receiver on loopback, the real WebClient) wired to the
+// Slack double. The invocation handler is the seam's contract: until the command router is
+// wired in, tests record invocations (and may answer them); pass `handler` to put the router in.
+import { EventEmitter } from "node:events";
+import { Writable } from "node:stream";
+import pino, { type Logger } from "pino";
+import type { Invocation, InvocationHandler } from "../../../src/chat/platform.ts";
+import type { RetryPolicy } from "../../../src/chat/slack/call-lanes.ts";
+import { SLACK_EVENTS_PATH, SlackPlatform } from "../../../src/chat/slack/slack-platform.ts";
+import { SlackRequestSender, SlackWebApiDouble } from "../../doubles/slack-web-api.ts";
+
+export const SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
+
+/** Retries quick enough for tests; Retry-After itself is the double's to choose. */
+export const FAST_RETRIES: Partial<RetryPolicy> = { backoffMs: 20, maxBackoffMs: 100 };
+
+export interface CapturedLog {
+  log: Logger;
+  entries: Array<Record<string, unknown>>;
+}
+
+/** A pino logger whose JSON lines tests can read. */
+export function captureLog(): CapturedLog {
+  const entries: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split("\n")) if (line.trim()) entries.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { log: pino({ level: process.env.TEST_LOG_LEVEL ?? "info" }, stream), entries };
+}
+
+export interface SlackHarness {
+  slack: SlackWebApiDouble;
+  platform: SlackPlatform;
+  sender: SlackRequestSender;
+  logs: CapturedLog["entries"];
+  invocations: Invocation[];
+  /** The first invocation (past or future) that matches. */
+  invocation(matches?: (invocation: Invocation) => boolean, timeoutMs?: number): Promise<Invocation>;
+  /** Another platform instance on the same double (a second replica, or after a restart). */
+  startReplica(): Promise<{ platform: SlackPlatform; sender: SlackRequestSender; invocations: Invocation[] }>;
+  close(): Promise<void>;
+}
+
+export async function startSlackHarness(
+  options: { handler?: InvocationHandler; slack?: SlackWebApiDouble } = {},
+): Promise<SlackHarness> {
+  const slack = options.slack ?? (await SlackWebApiDouble.start());
+  const captured = captureLog();
+  const started: SlackPlatform[] = [];
+  const arrivals = new EventEmitter();
+
+  const startPlatform = async (invocations: Invocation[]) => {
+    const platform = new SlackPlatform({
+      botToken: slack.botToken,
+      signingSecret: SIGNING_SECRET,
+      port: 0,
+      host: "127.0.0.1",
+      apiUrl: slack.apiUrl,
+      log: captured.log,
+      retryPolicy: FAST_RETRIES,
+    });
+    await platform.start(async (invocation) => {
+      invocations.push(invocation);
+      arrivals.emit("invocation");
+      await options.handler?.(invocation);
+    });
+    started.push(platform);
+    const sender = new SlackRequestSender(
+      `http://127.0.0.1:${platform.port}${SLACK_EVENTS_PATH}`,
+      SIGNING_SECRET,
+      slack,
+    );
+    return { platform, sender, invocations };
+  };
+
+  const main = await startPlatform([]);
+  return {
+    slack,
+    ...main,
+    logs: captured.entries,
+    invocation(matches = () => true, timeoutMs = 5000) {
+      const found = main.invocations.find(matches);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const match = main.invocations.find(matches);
+          if (!match) return;
+          clearTimeout(timer);
+          arrivals.off("invocation", check);
+          resolve(match);
+        };
+        const timer = setTimeout(() => {
+          arrivals.off("invocation", check);
+          reject(new Error(`no matching invocation within ${timeoutMs} ms`));
+        }, timeoutMs);
+        arrivals.on("invocation", check);
+      });
+    },
+    startReplica: () => startPlatform([]),
+    async close() {
+      await Promise.all(started.map((platform) => platform.stop()));
+      if (!options.slack) await slack.close();
+    },
+  };
+}
+
+export const alice = { id: "U0ALICE", name: "alice" };
+export const bob = { id: "U0BOB", name: "bob" };
+
+/** Adds alice and bob to the double as Slack users with profiles. */
+export function addPeople(slack: SlackWebApiDouble): void {
+  slack.addUser({
+    id: alice.id,
+    name: alice.name,
+    realName: "Alice Liddell",
+    displayName: "alice",
+    email: "alice@example.org",
+  });
+  slack.addUser({ id: bob.id, name: bob.name, realName: "Bob Marley" });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
