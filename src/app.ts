@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { COMMANDS } from "../commands/index.ts";
 import { Notifier } from "./chat/notifier.ts";
 import type { ChatPlatform, PlatformName } from "./chat/platform.ts";
+import { scheduleRoomArchiving } from "./chat/room-archiving.ts";
 import type { Clock } from "./clock.ts";
 import type { Db } from "./db/database.ts";
 import { HttpServer, sendText } from "./http/server.ts";
@@ -25,6 +26,8 @@ export interface AppOptions {
   jobs?: JobQueueOptions;
   /** The process's HTTP server, when platforms were given it too (Slack); else one is made. */
   http?: HttpServer;
+  /** Archive incident rooms this long after closing, where the platform can (Slack). */
+  archiveRoomsAfterMs?: number;
   /** Poll for due jobs (escalations, bulletins). Tests with a ManualClock run them by hand. */
   runJobs?: boolean;
 }
@@ -66,6 +69,15 @@ export function createApp(options: AppOptions): App {
     platforms,
     timeZone,
   };
+  if (options.archiveRoomsAfterMs) {
+    scheduleRoomArchiving({
+      afterMs: options.archiveRoomsAfterMs,
+      incidents,
+      jobs,
+      platforms,
+      log: options.log,
+    });
+  }
   const router = new Router(COMMANDS, services, options.permissions ?? openPolicy);
   const inFlight = new Set<Promise<void>>();
   const handle = (invocation: Parameters<Router["handle"]>[0]) => {

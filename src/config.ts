@@ -1,6 +1,7 @@
 // The environment, parsed once at start-up into one frozen Config. A bad value stops start-up
 // with a message naming the variable and what is expected; secrets are never echoed.
 import { z } from "zod";
+import { parseDuration } from "./oncall/durations.ts";
 
 const optionalString = z
   .string()
@@ -40,6 +41,15 @@ const environmentSchema = z.object({
   TOCSIN_CONSOLE_USER: optionalString,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
   HTTP_PORT: port.default(3000),
+  TOCSIN_ARCHIVE_AFTER: optionalString.transform((value, ctx) => {
+    if (value === undefined || value === "never") return undefined;
+    try {
+      return parseDuration(value);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "a duration such as 24h or 7d, or never" });
+      return z.NEVER;
+    }
+  }),
   SLACK_BOT_TOKEN: optionalString.refine(
     (v) => v === undefined || v.startsWith("xoxb-"),
     "a bot token starting with xoxb-",
@@ -63,6 +73,8 @@ export interface Config {
   embeddedPostgresPort: number;
   timeZone: string;
   incidentPrefix: string;
+  /** Archive incident rooms this long after closing (platforms that can); undefined: never. */
+  archiveRoomsAfterMs?: number;
   console: { enabled: boolean; user: string };
   logLevel: NonNullable<Environment["LOG_LEVEL"]>;
   /** The HTTP server (health, feeds, Slack's HTTP receiver) runs when something needs it. */
@@ -114,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     embeddedPostgresPort: e.TOCSIN_EMBEDDED_PG_PORT,
     timeZone: e.TOCSIN_TIME_ZONE,
     incidentPrefix: e.TOCSIN_INCIDENT_PREFIX,
+    archiveRoomsAfterMs: e.TOCSIN_ARCHIVE_AFTER,
     console: { enabled: consoleEnabled, user: e.TOCSIN_CONSOLE_USER ?? env.USER ?? "operator" },
     // In the terminal, info lines would interleave with the conversation.
     logLevel: e.LOG_LEVEL ?? (consoleEnabled && !chatConfigured ? "warn" : "info"),

@@ -79,6 +79,7 @@ const app = createApp({
   platforms,
   timeZone: config.timeZone,
   incidentPrefix: config.incidentPrefix,
+  archiveRoomsAfterMs: config.archiveRoomsAfterMs,
 });
 
 let shuttingDown: Promise<void> | undefined;

@@ -85,4 +85,9 @@ export interface ChatPlatform {
   update(roomId: string, messageId: string, message: Message): Promise<void>;
   pin(roomId: string, messageId: string): Promise<void>;
   directMessage(externalId: string, message: Message): Promise<void>;
+  /**
+   * Archives an incident room some time after the incident closed (TOCSIN_ARCHIVE_AFTER), where
+   * the platform has such a thing (Slack). Optional: platforms without it keep their rooms.
+   */
+  archiveRoom?(roomId: string): Promise<void>;
 }

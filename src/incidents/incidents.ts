@@ -55,6 +55,9 @@ export type IncidentDetails = Incident & {
   tasks: Task[];
 };
 
+/** Runs inside the transaction that closed an incident (e.g. to schedule its rooms' archiving). */
+export type ClosedHook = (tx: DbTransaction, incident: Incident, now: Date) => Promise<void>;
+
 export const DEFAULT_SEVERITY: Severity = 3;
 export const MAX_TITLE_LENGTH = 200;
 export const MAX_TEXT_LENGTH = 3000;
@@ -63,6 +66,7 @@ export class Incidents {
   readonly #db: Db;
   readonly #clock: Clock;
   readonly #prefix: string;
+  readonly #closedHooks: ClosedHook[] = [];
 
   constructor(db: Db, clock: Clock, publicIdPrefix = "INC") {
     this.#db = db;
@@ -70,7 +74,24 @@ export class Incidents {
     this.#prefix = publicIdPrefix;
   }
 
+  onClosed(hook: ClosedHook): void {
+    this.#closedHooks.push(hook);
+  }
+
   // ---- reading ---------------------------------------------------------------------------
+
+  async findById(id: string): Promise<Incident | null> {
+    return this.#db.incident.findUnique({ where: { id } });
+  }
+
+  /** When the incident last changed status (declared counts), for jobs that check "still so?". */
+  async lastStatusChangeAt(incidentId: string): Promise<Date | undefined> {
+    const entry = await this.#db.timelineEntry.findFirst({
+      where: { incidentId, kind: { in: ["declared", "status"] } },
+      orderBy: { at: "desc" },
+    });
+    return entry?.at;
+  }
 
   async findByPublicId(publicId: string): Promise<Incident | null> {
     return this.#db.incident.findUnique({ where: { publicId: publicId.toUpperCase() } });
@@ -182,6 +203,7 @@ export class Incidents {
         data.mergedIntoId = target.id;
       }
       const updated = await tx.incident.update({ where: { id: incident.id }, data });
+      if (to === "closed") for (const hook of this.#closedHooks) await hook(tx, updated, now);
       const suffix = note?.trim() ? `: ${note.trim()}` : "";
       return { incident: updated, text: `status ${from} → ${to}${suffix}`, detail: { from, to, note } };
     });

@@ -125,6 +125,7 @@ export class SlackWebApiDouble {
       "conversations.create": (p) => this.#conversationsCreate(p),
       "conversations.invite": (p) => this.#conversationsInvite(p),
       "conversations.setTopic": (p) => this.#conversationsSetTopic(p),
+      "conversations.archive": (p) => this.#conversationsArchive(p),
       "conversations.history": (p) => this.#conversationsHistory(p),
       "conversations.replies": (p) => this.#conversationsReplies(p),
       "conversations.open": (p) => this.#conversationsOpen(p),
@@ -524,6 +525,14 @@ export class SlackWebApiDouble {
     }
     for (const user of users) channel.members.add(user);
     return { channel: this.#channelJson(channel) };
+  }
+
+  #conversationsArchive(p: Record<string, unknown>): Record<string, unknown> {
+    const channel = this.#channel(p.channel);
+    if (channel.archived) throw new SlackApiFailure("already_archived");
+    this.#memberChannel(p.channel);
+    channel.archived = true;
+    return {};
   }
 
   #conversationsSetTopic(p: Record<string, unknown>): Record<string, unknown> {

@@ -246,6 +246,16 @@ export class SlackPlatform implements ChatPlatform {
     }
   }
 
+  async archiveRoom(roomId: string): Promise<void> {
+    try {
+      await this.#calls.inLane(roomId, "conversations.archive", () =>
+        this.#client.conversations.archive({ channel: roomId }),
+      );
+    } catch (error) {
+      if (slackErrorCode(error) !== "already_archived") throw error;
+    }
+  }
+
   async setTopic(roomId: string, topic: string): Promise<void> {
     await this.#calls.inLane(roomId, "conversations.setTopic", () =>
       this.#client.conversations.setTopic({

@@ -22,6 +22,7 @@ let http: HttpServer;
 let app: App;
 let sender: SlackRequestSender;
 let soc: DoubleChannel;
+const clock = new ManualClock("2026-03-10T09:00:00Z");
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -39,11 +40,12 @@ beforeAll(async () => {
   });
   app = createApp({
     db: db.prisma,
-    clock: new ManualClock("2026-03-10T09:00:00Z"),
+    clock,
     log: silentLogger,
     platforms: [platform],
     http,
     runJobs: false,
+    archiveRoomsAfterMs: 24 * 3_600_000,
   });
   await app.start();
   const port = await http.listen(0, "127.0.0.1");
@@ -184,6 +186,60 @@ describe("the incident desk on Slack", () => {
       () => textsIn(room).find((t) => t.includes("closed → investigating: new victims")),
       "the reopen",
     );
+  });
+
+  it("closing posts the final summary and archives the channel a day later, unless reopened", async () => {
+    clock.advance(60_000);
+    await sender.slashCommand({ command: "/inc", text: "close resolved for good", user: bob, channel: room });
+    await until(
+      () => textsIn(room).find((t) => t.includes("→ closed: resolved for good")),
+      "the final close",
+    );
+    const final = slack.messagesIn(room.id).find((m) => m.text.includes("→ closed: resolved for good"));
+    expect(JSON.stringify(final?.blocks)).toContain("Resolution: resolved for good");
+    clock.advance(23 * 3_600_000);
+    await app.services.jobs.runDue();
+    expect(room.archived).toBe(false);
+    clock.advance(3_600_000);
+    await app.services.jobs.runDue();
+    expect(room.archived).toBe(true);
+    expect(textsIn(room).at(-1)).toContain("INC-2026-0001 is closed; archiving this room.");
+
+    // A reopened incident keeps its room.
+    const other = await db.prisma.incidentRoom.findFirstOrThrow({
+      where: { incident: { publicId: "INC-2026-0002" } },
+    });
+    await sender.slashCommand({
+      command: "/inc",
+      text: "close INC-2026-0002 dup",
+      user: alice,
+      channel: soc,
+    });
+    await until(
+      async () =>
+        (await db.prisma.incident.findUnique({ where: { publicId: "INC-2026-0002" } }))?.status === "closed"
+          ? true
+          : undefined,
+      "the close of INC-2026-0002",
+    );
+    clock.advance(60_000);
+    await sender.slashCommand({
+      command: "/inc",
+      text: "reopen INC-2026-0002 not a dup",
+      user: alice,
+      channel: soc,
+    });
+    await until(
+      async () =>
+        (await db.prisma.incident.findUnique({ where: { publicId: "INC-2026-0002" } }))?.status ===
+        "investigating"
+          ? true
+          : undefined,
+      "the reopen of INC-2026-0002",
+    );
+    clock.advance(25 * 3_600_000);
+    await app.services.jobs.runDue();
+    expect(slack.channels.get(other.roomId)?.archived).toBe(false);
   });
 
   it("20 concurrent declares are all acked within 3 s and create 20 channels", async () => {
