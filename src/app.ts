@@ -7,6 +7,7 @@ import type { ChatPlatform, PlatformName } from "./chat/platform.ts";
 import { scheduleRoomArchiving } from "./chat/room-archiving.ts";
 import type { Clock } from "./clock.ts";
 import type { Db } from "./db/database.ts";
+import { Metrics } from "./http/metrics.ts";
 import { HttpServer, sendText } from "./http/server.ts";
 import { Incidents } from "./incidents/incidents.ts";
 import { JobQueue, type JobQueueOptions } from "./jobs/queue.ts";
@@ -45,10 +46,14 @@ export function createApp(options: AppOptions): App {
   const timeZone = options.timeZone ?? "UTC";
   const people = new People(options.db);
   const incidents = new Incidents(options.db, options.clock, options.incidentPrefix);
-  const notifier = new Notifier(platforms, incidents, people, options.log, timeZone);
-  const jobs = new JobQueue(options.db, options.clock, options.log, options.jobs);
+  const metrics = new Metrics();
+  const notifier = new Notifier(platforms, incidents, people, options.log, timeZone, metrics);
+  const jobs = new JobQueue(options.db, options.clock, options.log, { ...options.jobs, metrics });
   const http = options.http ?? new HttpServer(options.log);
   http.route("GET", "/healthz", (_req, res) => sendText(res, 200, "ok\n"));
+  http.route("GET", "/metrics", async (_req, res) =>
+    sendText(res, 200, await metrics.registry.metrics(), metrics.registry.contentType),
+  );
   http.route("GET", "/readyz", async (_req, res) => {
     try {
       await options.db.$queryRaw`select 1`;
@@ -66,6 +71,7 @@ export function createApp(options: AppOptions): App {
     notifier,
     jobs,
     http,
+    metrics,
     platforms,
     timeZone,
   };
@@ -78,7 +84,7 @@ export function createApp(options: AppOptions): App {
       log: options.log,
     });
   }
-  const router = new Router(COMMANDS, services, options.permissions ?? openPolicy);
+  const router = new Router(COMMANDS, services, options.permissions ?? openPolicy, metrics);
   const inFlight = new Set<Promise<void>>();
   const handle = (invocation: Parameters<Router["handle"]>[0]) => {
     const work = router.handle(invocation).finally(() => inFlight.delete(work));

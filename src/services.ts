@@ -4,6 +4,7 @@ import type { Notifier } from "./chat/notifier.ts";
 import type { ChatPlatform, PlatformName } from "./chat/platform.ts";
 import type { Clock } from "./clock.ts";
 import type { Db } from "./db/database.ts";
+import type { Metrics } from "./http/metrics.ts";
 import type { HttpServer } from "./http/server.ts";
 import type { Incidents } from "./incidents/incidents.ts";
 import type { JobQueue } from "./jobs/queue.ts";
@@ -20,6 +21,8 @@ export interface Services {
   jobs: JobQueue;
   /** Routes registered here are served on HTTP_PORT when the HTTP server runs (see main.ts). */
   http: HttpServer;
+  /** Prometheus counters (GET /metrics); domains count their own events here. */
+  metrics: Metrics;
   platforms: ReadonlyMap<PlatformName, ChatPlatform>;
   /** IANA zone used to show times in messages. */
   timeZone: string;

@@ -3,6 +3,7 @@
 // failures are logged with the incident id.
 import type { Logger } from "pino";
 import type { Person } from "../generated/prisma/client.ts";
+import type { Metrics } from "../http/metrics.ts";
 import type { Incidents } from "../incidents/incidents.ts";
 import { incidentSummary, incidentTopic } from "../incidents/render.ts";
 import type { People } from "../people/people.ts";
@@ -20,6 +21,7 @@ export class Notifier {
   readonly #people: People;
   readonly #log: Logger;
   readonly #timeZone: string;
+  readonly #metrics: Metrics | undefined;
 
   constructor(
     platforms: ReadonlyMap<PlatformName, ChatPlatform>,
@@ -27,7 +29,9 @@ export class Notifier {
     people: People,
     log: Logger,
     timeZone: string,
+    metrics?: Metrics,
   ) {
+    this.#metrics = metrics;
     this.#platforms = platforms;
     this.#incidents = incidents;
     this.#people = people;
@@ -46,7 +50,9 @@ export class Notifier {
         try {
           await platform.post(room.roomId, message);
           posted.push({ platform: platform.name, roomId: room.roomId });
+          this.#metrics?.posts.inc({ platform: platform.name, outcome: "ok" });
         } catch (error) {
+          this.#metrics?.posts.inc({ platform: platform.name, outcome: "failed" });
           this.#log.error(
             { err: error, incidentId, platform: platform.name, roomId: room.roomId },
             "announcement not delivered",

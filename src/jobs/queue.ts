@@ -15,6 +15,7 @@ import type { Logger } from "pino";
 import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
+import type { Metrics } from "../http/metrics.ts";
 
 export interface ClaimedJob {
   id: string;
@@ -47,6 +48,7 @@ export interface JobQueueOptions {
   pollMs?: number;
   maxAttempts?: number;
   batchSize?: number;
+  metrics?: Metrics;
 }
 
 type DbClient = Db | DbTransaction;
@@ -61,6 +63,7 @@ export class JobQueue {
   readonly #pollMs: number;
   readonly #maxAttempts: number;
   readonly #batchSize: number;
+  readonly #metrics: Metrics | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running = false;
   #cycle: Promise<number> | undefined;
@@ -75,6 +78,7 @@ export class JobQueue {
     this.#pollMs = options.pollMs ?? 250;
     this.#maxAttempts = options.maxAttempts ?? 8;
     this.#batchSize = options.batchSize ?? 20;
+    this.#metrics = options.metrics;
   }
 
   register(kind: string, handler: JobHandler): void {
@@ -183,8 +187,10 @@ export class JobQueue {
     try {
       await handler(job, ctx);
       if (!completed) await this.#finish(this.#db, job, "done");
+      this.#metrics?.jobs.inc({ kind: job.kind, outcome: "done" });
     } catch (error) {
       const final = job.attempts >= this.#maxAttempts;
+      this.#metrics?.jobs.inc({ kind: job.kind, outcome: final ? "failed" : "retry" });
       await this.#fail(job, error, final).catch((failError: unknown) =>
         log.error({ err: failError }, "could not record a job failure; its lease will expire"),
       );

@@ -11,6 +11,7 @@ import { context, text } from "../chat/message.ts";
 import type { ChatPlatform, Invocation, Reply } from "../chat/platform.ts";
 import { isUserError, UserError } from "../errors.ts";
 import type { Incident, Person } from "../generated/prisma/client.ts";
+import type { Metrics } from "../http/metrics.ts";
 import { DuplicateEvent, PUBLIC_ID_PATTERN } from "../incidents/incidents.ts";
 import type { Services } from "../services.ts";
 import type { CommandContext, CommandResult, CommandSpec, Origin, ParsedArgs } from "./command.ts";
@@ -22,11 +23,18 @@ export class Router {
   readonly #commands: readonly CommandSpec[];
   readonly #services: Services;
   readonly #permissions: PermissionPolicy;
+  readonly #metrics: Metrics | undefined;
 
-  constructor(commands: readonly CommandSpec[], services: Services, permissions: PermissionPolicy) {
+  constructor(
+    commands: readonly CommandSpec[],
+    services: Services,
+    permissions: PermissionPolicy,
+    metrics?: Metrics,
+  ) {
     this.#commands = commands;
     this.#services = services;
     this.#permissions = permissions;
+    this.#metrics = metrics;
   }
 
   get commands(): readonly CommandSpec[] {
@@ -38,6 +46,12 @@ export class Router {
     const correlationId = randomBytes(4).toString("hex");
     const log = this.#services.log.child({ correlationId, platform: invocation.platform });
     let command: CommandSpec | undefined;
+    const started = performance.now();
+    const count = (outcome: string) => {
+      const name = command ? `${command.group} ${command.name}` : "unknown";
+      this.#metrics?.commands.inc({ platform: invocation.platform, command: name, outcome });
+      this.#metrics?.commandSeconds.observe({ command: name }, (performance.now() - started) / 1000);
+    };
     try {
       const found = this.#find(invocation.text);
       if ("reply" in found) {
@@ -75,11 +89,15 @@ export class Router {
         "command handled",
       );
       await this.#deliver(invocation, result);
+      count("ok");
     } catch (error) {
       if (error instanceof DuplicateEvent) {
         log.info({ dedupeKey: invocation.dedupeKey }, "duplicate event ignored");
+        count("duplicate");
         return;
       }
+      count(isUserError(error) ? "refused" : "error");
+      if (!isUserError(error)) this.#metrics?.errors.inc({ where: "command" });
       await this.#fail(invocation, error, command, correlationId, log);
     }
   }

@@ -142,6 +142,17 @@ describe("HTTP server", () => {
       const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
       expect([ready.status, await ready.text()]).toEqual([200, "ready\n"]);
       expect((await fetch(`http://127.0.0.1:${port}/nope`)).status).toBe(404);
+      desk.type("/inc declare Metrics check");
+      desk.type("/inc stauts");
+      await desk.waitFor('has no command "stauts"');
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toContain(
+        'tocsin_commands_total{platform="console",command="inc declare",outcome="ok"} 1',
+      );
+      expect(metrics).toContain(
+        'tocsin_commands_total{platform="console",command="unknown",outcome="refused"} 1',
+      );
+      expect(metrics).toMatch(/tocsin_process_resident_memory_bytes \d+/);
     } finally {
       expect(await desk.finish()).toBe(0);
     }
