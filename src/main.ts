@@ -4,7 +4,6 @@ import path from "node:path";
 import { createApp } from "./app.ts";
 import { ConsolePlatform } from "./chat/console/console-platform.ts";
 import type { ChatPlatform } from "./chat/platform.ts";
-import { SlackPlatform } from "./chat/slack/slack-platform.ts";
 import { systemClock } from "./clock.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
@@ -44,6 +43,8 @@ for (const name of database.migrations.modified) {
 const http = new HttpServer(log);
 const platforms: ChatPlatform[] = [];
 if (config.slack) {
+  // Imported only when configured: Bolt is a sizeable share of the memory of an idle process.
+  const { SlackPlatform } = await import("./chat/slack/slack-platform.ts");
   platforms.push(
     new SlackPlatform({
       botToken: config.slack.botToken,

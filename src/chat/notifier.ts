@@ -39,8 +39,15 @@ export class Notifier {
     this.#timeZone = timeZone;
   }
 
-  /** Posts `message` in every room of the incident, then refreshes summaries and topics. */
-  async announce(incidentId: string, message: Message): Promise<PostedTo[]> {
+  /**
+   * Posts `message` in every room of the incident, then refreshes summaries and topics unless
+   * the change does not show in them (a note, an update).
+   */
+  async announce(
+    incidentId: string,
+    message: Message,
+    options: { refreshSummary?: boolean } = {},
+  ): Promise<PostedTo[]> {
     const rooms = await this.#incidents.rooms(incidentId);
     const posted: PostedTo[] = [];
     await Promise.all(
@@ -60,14 +67,17 @@ export class Notifier {
         }
       }),
     );
-    await this.refreshSummaries(incidentId);
+    if (options.refreshSummary ?? true) await this.refreshSummaries(incidentId, rooms);
     return posted;
   }
 
-  async refreshSummaries(incidentId: string): Promise<void> {
+  async refreshSummaries(
+    incidentId: string,
+    knownRooms?: Awaited<ReturnType<Incidents["rooms"]>>,
+  ): Promise<void> {
     const [details, rooms] = await Promise.all([
       this.#incidents.details(incidentId),
-      this.#incidents.rooms(incidentId),
+      knownRooms ?? this.#incidents.rooms(incidentId),
     ]);
     const summary = incidentSummary(details, (p) => p.displayName, this.#timeZone);
     const topic = incidentTopic(details);

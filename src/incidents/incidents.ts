@@ -399,16 +399,16 @@ export class Incidents {
   ): Promise<Change> {
     return this.#db.$transaction(async (tx) => {
       await claimEvent(tx, origin);
-      await tx.$executeRaw`select 1 from "Incident" where id = ${incidentId} for update`;
-      const current = await tx.incident.findUniqueOrThrow({ where: { id: incidentId } });
+      const now = this.#clock.now();
+      // The update takes the row lock first, so concurrent changes of one incident apply one
+      // after the other, each against the state the previous one left.
+      const current = await tx.incident.update({ where: { id: incidentId }, data: { updatedAt: now } });
       if (current.status === "merged" && kind !== "status") {
         throw new UserError(`${current.publicId} was merged into another incident; work there.`);
       }
-      const now = this.#clock.now();
       const result = await apply(tx, current, now);
-      const incident = await tx.incident.update({ where: { id: incidentId }, data: { updatedAt: now } });
-      await record(tx, origin, incident, now, kind, result.text, result.detail);
-      return { incident, text: result.text, kind };
+      await record(tx, origin, result.incident, now, kind, result.text, result.detail);
+      return { incident: result.incident, text: result.text, kind };
     });
   }
 }

@@ -122,6 +122,28 @@ export class JobQueue {
     else this.#schedule(0);
   }
 
+  /**
+   * Claims the pending job with `key` and runs it here and now, even before its due time; false
+   * when there is none (already done, cancelled, or leased by a live worker). A command enqueues
+   * its follow-up work in its own transaction (so a crash cannot lose it) and then runs it at
+   * once with this (so the caller sees it happen): the lease keeps a replica from running it too.
+   */
+  async runNow(key: string): Promise<boolean> {
+    const now = this.#clock.now();
+    const leaseEnd = new Date(now.getTime() + this.#leaseMs);
+    const [job] = await this.#db.$queryRaw<ClaimedJob[]>`
+      update "Job" set "leasedUntil" = ${leaseEnd}, "leasedBy" = ${this.workerId}, attempts = attempts + 1
+       where id = (
+         select id from "Job"
+          where key = ${key} and outcome is null
+            and ("leasedUntil" is null or "leasedUntil" < ${now})
+          for update skip locked)
+      returning id, kind, key, payload, "dueAt", attempts`;
+    if (!job) return false;
+    await this.#run(job);
+    return true;
+  }
+
   /** Claims and runs every job due now; returns how many ran. Tests call it directly. */
   async runDue(): Promise<number> {
     let total = 0;
@@ -150,7 +172,22 @@ export class JobQueue {
     if (!this.#running) return;
     const again = this.#again;
     this.#again = false;
-    this.#schedule(again ? 0 : this.#pollMs);
+    this.#schedule(again ? 0 : await this.#untilNextDue());
+  }
+
+  /**
+   * Sleeps until the next known due time, at most one poll interval: a step due in 40 ms runs
+   * then, not at the next poll; jobs added by other replicas are seen at the next poll.
+   */
+  async #untilNextDue(): Promise<number> {
+    try {
+      const [next] = await this.#db.$queryRaw<Array<{ due: Date | null }>>`
+        select min("dueAt") as due from "Job" where outcome is null`;
+      if (!next?.due) return this.#pollMs;
+      return Math.max(0, Math.min(this.#pollMs, next.due.getTime() - this.#clock.now().getTime()));
+    } catch {
+      return this.#pollMs;
+    }
   }
 
   async #claim(): Promise<ClaimedJob[]> {

@@ -57,7 +57,7 @@ export interface CommandResult {
   /** Answer to the caller. Omitted when the announcement already reaches the caller's room. */
   reply?: Reply;
   /** Posted to every room bound to the incident (and the pinned summary refreshed). */
-  announce?: { incidentId: string; message: Message };
+  announce?: { incidentId: string; message: Message; refreshSummary?: boolean };
 }
 
 export interface CommandSpec<O extends Record<string, unknown> = Record<string, unknown>> {

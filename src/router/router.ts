@@ -255,10 +255,8 @@ export class Router {
   async #deliver(invocation: Invocation, result: CommandResult): Promise<void> {
     let reachedCaller = false;
     if (result.announce) {
-      const posted = await this.#services.notifier.announce(
-        result.announce.incidentId,
-        result.announce.message,
-      );
+      const { incidentId, message, refreshSummary } = result.announce;
+      const posted = await this.#services.notifier.announce(incidentId, message, { refreshSummary });
       reachedCaller = posted.some(
         (p) => p.platform === invocation.platform && p.roomId === invocation.room.roomId,
       );

@@ -1,0 +1,273 @@
+// Benchmarks: `npm run bench` prints a table of figures measured on this machine. Not part of
+// `npm test`: timing assertions in a test suite only measure how busy the machine is.
+//
+//   ack latency        signed `/inc declare` slash commands to tocsin (real Bolt on tocsin's
+//                      HTTP server, real WebClient to the local Slack double, full database
+//                      write after the ack) next to a bare Bolt app acking an empty handler,
+//                      in the same run; the ratio is what tocsin costs over Slack's floor
+//   commands/s         `/inc note` commands through the router on the embedded PostgreSQL,
+//                      16 at a time
+//   job timing error   how late a durable job (escalation step, reminder) runs after its due
+//                      time with the default 250 ms poll
+//   cold start, RSS    a real `node src/main.ts` process: time to ready, RSS idle and after
+//                      2,000 commands
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { PassThrough } from "node:stream";
+import { App as BoltApp, HTTPReceiver } from "@slack/bolt";
+import { createApp } from "../src/app.ts";
+import { ConsolePlatform } from "../src/chat/console/console-platform.ts";
+import { SLACK_EVENTS_PATH, SlackPlatform } from "../src/chat/slack/slack-platform.ts";
+import { systemClock } from "../src/clock.ts";
+import { openDatabase } from "../src/db/database.ts";
+import { freeLoopbackPort } from "../src/db/embedded-postgres.ts";
+import { HttpServer } from "../src/http/server.ts";
+import { JobQueue } from "../src/jobs/queue.ts";
+import { silentLogger } from "../src/logging.ts";
+import { SlackRequestSender, SlackWebApiDouble } from "../test/doubles/slack-web-api.ts";
+
+const SIGNING_SECRET = "bench-signing-secret";
+const ROOT = path.resolve(import.meta.dirname, "..");
+const rows: Array<[string, string, string]> = [];
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+const ms = (value: number) => `${value.toFixed(2)} ms`;
+
+async function benchAckLatency(dataDir: string, requests: number): Promise<void> {
+  const slack = await SlackWebApiDouble.start();
+  const alice = { id: "U0ALICE", name: "alice" };
+  slack.addUser({ id: alice.id, name: alice.name, displayName: "alice" });
+  const soc = slack.addChannel({ name: "soc", members: [alice.id] });
+
+  // The floor: a bare Bolt app that acks an empty handler, on the same machine in the same run.
+  const bareReceiver = new HTTPReceiver({ signingSecret: SIGNING_SECRET, endpoints: SLACK_EVENTS_PATH });
+  const bare = new BoltApp({
+    receiver: bareReceiver,
+    token: slack.botToken,
+    clientOptions: { slackApiUrl: slack.apiUrl },
+  });
+  bare.command("/inc", async ({ ack }) => {
+    await ack();
+  });
+  const barePort = await freeLoopbackPort();
+  await bare.start({ port: barePort, host: "127.0.0.1" });
+
+  const database = await openDatabase({ embeddedDataDir: path.join(dataDir, "ack", "postgres") });
+  const http = new HttpServer(silentLogger);
+  const platform = new SlackPlatform({
+    botToken: slack.botToken,
+    signingSecret: SIGNING_SECRET,
+    apiUrl: slack.apiUrl,
+    http,
+    log: silentLogger,
+  });
+  const app = createApp({
+    db: database.prisma,
+    clock: systemClock,
+    log: silentLogger,
+    platforms: [platform],
+    http,
+  });
+  await app.start();
+  const port = await http.listen(0, "127.0.0.1");
+
+  const measure = async (url: string, label: string) => {
+    const sender = new SlackRequestSender(url, SIGNING_SECRET, slack);
+    const latencies: number[] = [];
+    for (let i = 0; i < requests; i++) {
+      const sent = await sender.slashCommand({
+        command: "/inc",
+        text: `declare "Bench ${label} ${i}" sev:3`,
+        user: alice,
+        channel: soc,
+      });
+      if (sent.status !== 200) throw new Error(`${label}: HTTP ${sent.status}`);
+      latencies.push(sent.elapsedMs);
+    }
+    return latencies;
+  };
+  // Warm both up, then measure them interleaved in halves so drift hits both alike.
+  await measure(`http://127.0.0.1:${barePort}${SLACK_EVENTS_PATH}`, "warm-bare");
+  await measure(`http://127.0.0.1:${port}${SLACK_EVENTS_PATH}`, "warm");
+  const bareLatencies: number[] = [];
+  const tocsinLatencies: number[] = [];
+  for (let half = 0; half < 2; half++) {
+    bareLatencies.push(...(await measure(`http://127.0.0.1:${barePort}${SLACK_EVENTS_PATH}`, "bare")));
+    tocsinLatencies.push(...(await measure(`http://127.0.0.1:${port}${SLACK_EVENTS_PATH}`, "tocsin")));
+  }
+  const until = Date.now() + 30_000;
+  const expected = 2 * requests + requests / 2;
+  while ((await database.prisma.incident.count()) < expected && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const declared = await database.prisma.incident.count();
+
+  rows.push([
+    "ack latency, bare Bolt (empty handler)",
+    `p50 ${ms(percentile(bareLatencies, 50))}, p99 ${ms(percentile(bareLatencies, 99))}`,
+    `${bareLatencies.length} signed requests`,
+  ]);
+  rows.push([
+    "ack latency, tocsin /inc declare",
+    `p50 ${ms(percentile(tocsinLatencies, 50))}, p99 ${ms(percentile(tocsinLatencies, 99))}`,
+    `${tocsinLatencies.length} requests; ${declared} incidents written`,
+  ]);
+  rows.push([
+    "ack p99 ratio tocsin / bare Bolt",
+    `${(percentile(tocsinLatencies, 99) / percentile(bareLatencies, 99)).toFixed(2)}x`,
+    "target: within 2x",
+  ]);
+
+  await http.close();
+  await app.stop();
+  await bare.stop();
+  await slack.close();
+  await database.close();
+}
+
+async function benchThroughput(dataDir: string, commands: number, concurrency: number): Promise<void> {
+  const database = await openDatabase({ embeddedDataDir: path.join(dataDir, "throughput", "postgres") });
+  const consolePlatform = new ConsolePlatform({
+    input: new PassThrough(),
+    output: new PassThrough().resume(),
+    interactive: false,
+    user: "alice",
+  });
+  const app = createApp({
+    db: database.prisma,
+    clock: systemClock,
+    log: silentLogger,
+    platforms: [consolePlatform],
+  });
+  await app.start();
+  await consolePlatform.submit("/inc declare Throughput target");
+  const room = "#inc-2026-0001-throughput-target";
+  let sent = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      while (sent < commands) {
+        sent++;
+        await app.router.handle({
+          platform: "console",
+          actor: { externalId: `user${worker}`, displayName: `user${worker}` },
+          room: { roomId: room, name: room },
+          text: `/inc note note ${sent} from worker ${worker}`,
+          dedupeKey: `bench:${worker}:${sent}`,
+          respond: async () => {},
+        });
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const notes = await database.prisma.timelineEntry.count({ where: { kind: "note" } });
+  rows.push([
+    "commands per second (embedded PostgreSQL)",
+    `${(notes / seconds).toFixed(0)} /s`,
+    `${notes} /inc note with timeline + audit + announcement, ${concurrency} at a time; target >= 300`,
+  ]);
+  await app.stop();
+  await database.close();
+}
+
+async function benchJobTiming(dataDir: string, jobs: number): Promise<void> {
+  const database = await openDatabase({ embeddedDataDir: path.join(dataDir, "jobs", "postgres") });
+  const queue = new JobQueue(database.prisma, systemClock, silentLogger);
+  const lateness: number[] = [];
+  queue.register("bench", async (job) => {
+    lateness.push(Date.now() - job.dueAt.getTime());
+  });
+  queue.start();
+  const start = Date.now() + 500;
+  for (let i = 0; i < jobs; i++) {
+    await queue.enqueue(database.prisma, { kind: "bench", dueAt: new Date(start + i * 37) });
+  }
+  while (lateness.length < jobs) await new Promise((resolve) => setTimeout(resolve, 50));
+  await queue.stop();
+  rows.push([
+    "durable job timing error (250 ms poll)",
+    `p50 ${ms(percentile(lateness, 50))}, p99 ${ms(percentile(lateness, 99))}`,
+    `${jobs} jobs due over ${((jobs * 37) / 1000).toFixed(1)} s`,
+  ]);
+  await database.close();
+}
+
+async function rssOf(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
+async function benchProcess(dataDir: string, commands: number): Promise<void> {
+  const processDir = path.join(dataDir, "process");
+  const run = async () => {
+    const child = spawn(process.execPath, [path.join(ROOT, "src/main.ts")], {
+      env: { PATH: process.env.PATH ?? "", TOCSIN_DATA_DIR: processDir, LOG_LEVEL: "info" },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const started = performance.now();
+    let stderr = "";
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('"tocsin ready"')) resolve();
+      });
+      child.on("exit", () => reject(new Error(`tocsin exited before ready:\n${stderr}`)));
+    });
+    return { child, readyMs: performance.now() - started, output: () => stdout };
+  };
+  const first = await run();
+  first.child.stdin.end();
+  await new Promise((resolve) => first.child.on("exit", resolve));
+  const second = await run();
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const idle = await rssOf(second.child.pid!);
+  second.child.stdin.write("/inc declare RSS target\n");
+  for (let i = 0; i < commands; i++) second.child.stdin.write(`/inc note INC-2026-0001 load ${i}\n`);
+  let peak = idle;
+  while (!second.output().includes(`load ${commands - 1}`)) {
+    peak = Math.max(peak, await rssOf(second.child.pid!));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  peak = Math.max(peak, await rssOf(second.child.pid!));
+  second.child.stdin.end();
+  await new Promise((resolve) => second.child.on("exit", resolve));
+  rows.push(["cold start, first run (initdb + migrate)", ms(first.readyMs), "process start to ready"]);
+  rows.push(["cold start, later runs", ms(second.readyMs), "process start to ready; target well under 2 s"]);
+  rows.push(["RSS idle", `${idle.toFixed(0)} MB`, "tocsin process, console platform; target < 150 MB"]);
+  rows.push(["RSS under load", `${peak.toFixed(0)} MB`, `peak while handling ${commands} piped commands`]);
+}
+
+const dataDir = await mkdtemp(path.join(tmpdir(), "tocsin-bench-"));
+const { chmod } = await import("node:fs/promises");
+await chmod(dataDir, 0o755);
+try {
+  await benchAckLatency(dataDir, Number(process.env.BENCH_REQUESTS ?? 500));
+  await benchThroughput(dataDir, Number(process.env.BENCH_COMMANDS ?? 3000), 16);
+  await benchJobTiming(dataDir, 100);
+  await benchProcess(dataDir, 2000);
+} finally {
+  await rm(dataDir, { recursive: true, force: true });
+}
+
+const widths = [0, 1, 2].map((i) =>
+  Math.max(...rows.map((r) => (r[i] ?? "").length), ["measure", "result", "notes"][i]!.length),
+);
+const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ");
+console.log(
+  `tocsin benchmarks, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${(await import("node:os")).cpus().length} cores`,
+);
+console.log(line(["measure", "result", "notes"]));
+console.log(widths.map((w) => "-".repeat(w)).join("-|-"));
+for (const row of rows) console.log(line(row));
+process.exit(0);
