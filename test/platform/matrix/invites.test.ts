@@ -1,0 +1,114 @@
+// The bot joins rooms it is invited to by allowed people (default: its own homeserver's users)
+// and ignores strangers; what was said in a room before it joined is not taken for commands.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isAllowedInviter } from "../../../src/chat/matrix/mentions.ts";
+import { message, text } from "../../../src/chat/message.ts";
+import { eventually, type MatrixDesk, startMatrixDesk } from "./harness.ts";
+
+let desk: MatrixDesk;
+let alice = "";
+let mallory = "";
+
+beforeAll(async () => {
+  desk = await startMatrixDesk();
+  alice = desk.person("alice", "Alice");
+  mallory = desk.hs.addUser("@mallory:evil.example", "Mallory").userId;
+});
+afterAll(async () => {
+  await desk?.close();
+});
+
+const botJoined = (roomId: string) =>
+  desk.hs.waitFor(
+    () => (desk.hs.membership(roomId, desk.bot.userId) === "join" ? true : undefined),
+    5000,
+    "bot joined",
+  );
+
+describe("invites", () => {
+  it("joins a room on a colleague's invite, and takes commands typed after it joined only", async () => {
+    const { hs, bot } = desk;
+    const ops = hs.createRoom(alice, { name: "ops" });
+    const before = hs.sendMessage(alice, ops, "!inc declare Said before the bot was here");
+    hs.invite(alice, ops, bot.userId);
+    await botJoined(ops);
+    const said = await desk.say(alice, ops, "!inc declare Said after the bot joined");
+    expect(said.text).toContain("[ops] 🚨 INC-2026-0001 declared: Said after the bot joined");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await desk.db.prisma.incident.findMany()).map((i) => i.title)).toEqual([
+      "Said after the bot joined",
+    ]);
+    expect(JSON.stringify(hs.eventsSince(0, bot.userId))).not.toContain(before);
+    expect(desk.logs.some((l) => l.msg === "joined a room on invitation" && l.inviter === alice)).toBe(true);
+  });
+
+  it("ignores an invite from a user of another server", async () => {
+    const { hs, bot } = desk;
+    const lure = hs.createRoom(mallory, { name: "free crypto" });
+    hs.invite(mallory, lure, bot.userId);
+    await eventually(
+      () =>
+        desk.logs.find(
+          (l) =>
+            l.msg === "invite ignored: the inviter is not allowed to invite the bot" && l.roomId === lure,
+        ),
+      "the ignored invite",
+    );
+    expect(hs.membership(lure, bot.userId)).toBe("invite");
+  });
+
+  it("a DM opened by a colleague is joined, known as direct, and used for direct messages", async () => {
+    const { hs, bot } = desk;
+    const dm = hs.createRoom(alice, { preset: "trusted_private_chat", invite: [bot.userId], isDirect: true });
+    await botJoined(dm);
+    // A TLP-labelled answer in a direct chat stays there (nobody else can read it).
+    const said = await desk.say(alice, dm, "!inc show INC-2026-0001");
+    expect(said.events.filter((e) => e.type === "m.room.message").every((e) => e.room_id === dm)).toBe(true);
+    expect(said.text).toContain("== INC-2026-0001: Said after the bot joined ==");
+    await desk.platform.directMessage(alice, message(text("Page: INC-2026-0001 needs you")));
+    expect(hs.messages(dm, bot.userId).at(-1)?.content.body).toBe("Page: INC-2026-0001 needs you");
+    const stored = await desk.db.prisma.platformState.findUnique({
+      where: { platform_key: { platform: "matrix", key: `dm:${alice}` } },
+    });
+    expect(stored?.value).toBe(dm);
+  });
+});
+
+describe("encrypted rooms", () => {
+  it("says once that it cannot read an encrypted room, instead of staying silent", async () => {
+    const { hs, bot } = desk;
+    const secret = hs.createRoom(alice, {
+      name: "secret",
+      invite: [bot.userId],
+      initialState: [{ type: "m.room.encryption", content: { algorithm: "m.megolm.v1.aes-sha2" } }],
+    });
+    await botJoined(secret);
+    for (let i = 0; i < 2; i++) {
+      hs.sendEvent(alice, secret, "m.room.encrypted", {
+        algorithm: "m.megolm.v1.aes-sha2",
+        ciphertext: `c${i}`,
+      });
+    }
+    const notice = await hs.waitForEvent(
+      (e) => e.room_id === secret && e.sender === bot.userId && e.type === "m.room.message",
+    );
+    expect(notice.content).toMatchObject({ msgtype: "m.notice" });
+    expect(String(notice.content.body)).toContain(
+      "This room is end-to-end encrypted, and tocsin cannot read",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(hs.messages(secret, bot.userId)).toHaveLength(1);
+  });
+});
+
+describe("who may invite", () => {
+  it("matches user ids, whole servers and anyone", () => {
+    expect(isAllowedInviter("@alice:example.org", ["*:example.org"])).toBe(true);
+    expect(isAllowedInviter("@alice:Example.org", ["@*:example.org"])).toBe(true);
+    expect(isAllowedInviter("@mallory:evil.example", ["*:example.org"])).toBe(false);
+    expect(isAllowedInviter("@carol:partner.org", ["*:example.org", "@carol:partner.org"])).toBe(true);
+    expect(isAllowedInviter("@dave:partner.org", ["@carol:partner.org"])).toBe(false);
+    expect(isAllowedInviter("@anyone:any.where", ["*"])).toBe(true);
+    expect(isAllowedInviter("@x:example.org:8448", ["*:example.org"])).toBe(false);
+  });
+});
