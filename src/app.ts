@@ -2,6 +2,7 @@
 // Used by src/main.ts and by the integration tests, so both run the same graph.
 import type { Logger } from "pino";
 import { COMMANDS } from "../commands/index.ts";
+import { type BulletinSettings, Bulletins } from "./bulletins/service.ts";
 import { Notifier } from "./chat/notifier.ts";
 import type { ChatPlatform, PlatformName } from "./chat/platform.ts";
 import { scheduleRoomArchiving } from "./chat/room-archiving.ts";
@@ -11,6 +12,7 @@ import { Metrics } from "./http/metrics.ts";
 import { HttpServer, sendText } from "./http/server.ts";
 import { Incidents } from "./incidents/incidents.ts";
 import { JobQueue, type JobQueueOptions } from "./jobs/queue.ts";
+import { createOncallServices, type OncallSettings } from "./oncall/oncall-services.ts";
 import { People } from "./people/people.ts";
 import { openPolicy, type PermissionPolicy } from "./router/permissions.ts";
 import { Router } from "./router/router.ts";
@@ -27,10 +29,15 @@ export interface AppOptions {
   jobs?: JobQueueOptions;
   /** The process's HTTP server, when platforms were given it too (Slack); else one is made. */
   http?: HttpServer;
+  mirrorNewIncidentsTo?: PlatformName;
   /** Archive incident rooms this long after closing, where the platform can (Slack). */
   archiveRoomsAfterMs?: number;
-  /** Poll for due jobs (escalations, bulletins). Tests with a ManualClock run them by hand. */
+  /** Poll for due jobs and arm cron triggers (bulletins). Tests with a ManualClock run them by hand. */
   runJobs?: boolean;
+  /** Bulletin subscriptions and the signing key (BULLETIN_CONFIG, BULLETIN_SIGNING_KEY). */
+  bulletins?: BulletinSettings;
+  /** The on-call configuration and calendar feed settings (ONCALL_CONFIG, ONCALL_FEED_SECRET). */
+  oncall?: OncallSettings;
 }
 
 export interface App {
@@ -62,6 +69,25 @@ export function createApp(options: AppOptions): App {
       sendText(res, 503, "database unavailable\n");
     }
   });
+  const bulletins = new Bulletins(
+    { db: options.db, clock: options.clock, log: options.log, jobs, incidents, platforms },
+    options.bulletins,
+  );
+  const oncall = createOncallServices(
+    {
+      db: options.db,
+      clock: options.clock,
+      log: options.log,
+      jobs,
+      people,
+      incidents,
+      notifier,
+      platforms,
+      http,
+      timeZone,
+    },
+    options.oncall,
+  );
   const services: Services = {
     db: options.db,
     clock: options.clock,
@@ -72,7 +98,11 @@ export function createApp(options: AppOptions): App {
     jobs,
     http,
     metrics,
+    bulletins,
+    oncall,
     platforms,
+    permissions: options.permissions ?? openPolicy,
+    mirrorNewIncidentsTo: options.mirrorNewIncidentsTo,
     timeZone,
   };
   if (options.archiveRoomsAfterMs) {
@@ -84,7 +114,7 @@ export function createApp(options: AppOptions): App {
       log: options.log,
     });
   }
-  const router = new Router(COMMANDS, services, options.permissions ?? openPolicy, metrics);
+  const router = new Router(COMMANDS, services, services.permissions, metrics);
   const inFlight = new Set<Promise<void>>();
   const handle = (invocation: Parameters<Router["handle"]>[0]) => {
     const work = router.handle(invocation).finally(() => inFlight.delete(work));
@@ -95,10 +125,13 @@ export function createApp(options: AppOptions): App {
     services,
     router,
     async start() {
+      await oncall.directory.activate();
       for (const platform of platforms.values()) await platform.start(handle);
+      await bulletins.start({ armCron: options.runJobs ?? true });
       if (options.runJobs ?? true) jobs.start();
     },
     async stop() {
+      await bulletins.stop();
       await Promise.all([...platforms.values()].map((p) => p.stop()));
       // Finish what was already accepted before the database goes away.
       await Promise.allSettled([...inFlight]);

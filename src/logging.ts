@@ -9,6 +9,8 @@ export const REDACTED_PATHS = [
   "*.signingSecret",
   "*.password",
   "*.passphrase",
+  "*.feedSecret",
+  "*.secret",
   "*.accessToken",
   "*.authorization",
   "*.headers.authorization",

@@ -1,7 +1,10 @@
 // Composition root: config -> database -> platforms -> app. It only wires and handles the
 // process lifecycle (signals, end of console input, fatal errors).
 import path from "node:path";
+import { loadAccessConfig } from "./access/access-config.ts";
+import { ConfiguredPolicy } from "./access/policy.ts";
 import { createApp } from "./app.ts";
+import { loadBulletinSettings } from "./bulletins/service.ts";
 import { ConsolePlatform } from "./chat/console/console-platform.ts";
 import type { ChatPlatform } from "./chat/platform.ts";
 import { systemClock } from "./clock.ts";
@@ -9,6 +12,7 @@ import { ConfigError, loadConfig } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
 import { HttpServer } from "./http/server.ts";
 import { createLogger } from "./logging.ts";
+import { loadOncallConfig } from "./oncall/config.ts";
 
 const startedAt = performance.now();
 
@@ -22,11 +26,32 @@ try {
 
 const log = createLogger(config.logLevel);
 
+// Configuration files are read before anything starts, so a typo stops start-up at once.
+const permissions = config.accessConfigPath
+  ? await loadAccessConfig(config.accessConfigPath).catch((error: unknown) => {
+      process.stderr.write(`tocsin cannot start: ${(error as Error).message}\n`);
+      process.exit(2);
+    })
+  : undefined;
+const bulletins = await loadBulletinSettings(config.bulletins).catch((error: unknown) => {
+  process.stderr.write(`tocsin cannot start: ${(error as Error).message}\n`);
+  process.exit(2);
+});
+const oncallConfig = config.oncall.configFile
+  ? await loadOncallConfig(config.oncall.configFile).catch((error: unknown) => {
+      process.stderr.write(`tocsin cannot start: ${(error as Error).message}\n`);
+      process.exit(2);
+    })
+  : undefined;
+
 const database = await openDatabase({
   databaseUrl: config.databaseUrl,
   embeddedDataDir: path.join(config.dataDir, "postgres"),
   embeddedPort: config.embeddedPostgresPort,
   log: (line) => log.debug({ component: "postgres" }, line),
+  waitMs: config.databaseWaitMs,
+  onRetry: (error, delayMs) =>
+    log.warn({ err: error.message, retryInMs: delayMs }, "database not reachable yet; retrying"),
 }).catch((error: unknown) => {
   const where = config.databaseUrl
     ? "the database at DATABASE_URL"
@@ -56,6 +81,11 @@ if (config.slack) {
     }),
   );
 }
+if (config.matrix) {
+  // Imported only when configured, like Slack: matrix-js-sdk weighs about 100 MB of RSS.
+  const { MatrixPlatform } = await import("./chat/matrix/matrix-platform.ts");
+  platforms.push(new MatrixPlatform({ ...config.matrix, db: database.prisma, log }));
+}
 let consolePlatform: ConsolePlatform | undefined;
 if (config.console.enabled) {
   consolePlatform = new ConsolePlatform({
@@ -74,6 +104,7 @@ if (platforms.length === 0) {
 
 const app = createApp({
   http,
+  permissions: permissions && new ConfiguredPolicy(database.prisma, permissions),
   db: database.prisma,
   clock: systemClock,
   log,
@@ -81,6 +112,13 @@ const app = createApp({
   timeZone: config.timeZone,
   incidentPrefix: config.incidentPrefix,
   archiveRoomsAfterMs: config.archiveRoomsAfterMs,
+  mirrorNewIncidentsTo: config.mirrorNewIncidentsTo,
+  bulletins,
+  oncall: {
+    config: oncallConfig,
+    path: config.oncall.configFile,
+    feeds: { secret: config.oncall.feedSecret, publicUrl: config.oncall.publicUrl },
+  },
 });
 
 let shuttingDown: Promise<void> | undefined;

@@ -1,5 +1,6 @@
 // The domain services a command handler may use, wired once in src/main.ts (and in tests).
 import type { Logger } from "pino";
+import type { Bulletins } from "./bulletins/service.ts";
 import type { Notifier } from "./chat/notifier.ts";
 import type { ChatPlatform, PlatformName } from "./chat/platform.ts";
 import type { Clock } from "./clock.ts";
@@ -8,7 +9,9 @@ import type { Metrics } from "./http/metrics.ts";
 import type { HttpServer } from "./http/server.ts";
 import type { Incidents } from "./incidents/incidents.ts";
 import type { JobQueue } from "./jobs/queue.ts";
+import type { OncallServices } from "./oncall/oncall-services.ts";
 import type { People } from "./people/people.ts";
+import type { PermissionPolicy } from "./router/permissions.ts";
 
 export interface Services {
   db: Db;
@@ -23,7 +26,15 @@ export interface Services {
   http: HttpServer;
   /** Prometheus counters (GET /metrics); domains count their own events here. */
   metrics: Metrics;
+  /** Bulletin subscriptions, schedules and signing; createApp always makes one. */
+  bulletins?: Bulletins;
+  /** On-call directory, paging, incident deadlines, calendar feeds (ONCALL_CONFIG). */
+  oncall: OncallServices;
   platforms: ReadonlyMap<PlatformName, ChatPlatform>;
+  /** Who may do what (the router checks each command; commands ask for finer decisions). */
+  permissions: PermissionPolicy;
+  /** Every new incident also gets a room on this platform (TOCSIN_MIRROR_NEW_INCIDENTS). */
+  mirrorNewIncidentsTo?: PlatformName;
   /** IANA zone used to show times in messages. */
   timeZone: string;
 }

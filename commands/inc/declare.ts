@@ -1,14 +1,15 @@
 import { z } from "zod";
 import { text } from "../../src/chat/message.ts";
 import { defineCommand } from "../../src/router/command.ts";
-import { rsitTypeValue, severityValue, tlpValue } from "./options.ts";
+import { rsitTypeValue, severityValue, tlpValue, yesNoValue } from "./options.ts";
 import { openIncidentRoom } from "./rooms.ts";
 
 export default defineCommand({
   group: "inc",
   name: "declare",
   summary: "Declare a new incident and open a private room for it.",
-  usage: 'declare <title> [sev:1-4] [class:<rsit type>] [tlp:<label>] [summary:"..."]',
+  usage:
+    'declare <title> [sev:1-4] [class:<rsit type>] [tlp:<label>] [restricted:yes] [team:<on-call team>] [summary:"..."]',
   examples: [
     'declare "Phishing wave against finance" sev:2 class:phishing',
     "declare Ransomware on file server sev:1 tlp:red",
@@ -21,27 +22,44 @@ export default defineCommand({
     class: rsitTypeValue.optional(),
     tlp: tlpValue.optional(),
     summary: z.string().max(3000, "A summary has at most 3000 characters.").optional(),
+    restricted: yesNoValue.optional(),
+    /** The owning on-call team (default: the configuration's defaultTeam, else its first team). */
+    team: z.string().optional(),
   }),
   async handler(ctx, args) {
-    const { incidents } = ctx.services;
+    const { incidents, oncall } = ctx.services;
+    // Checked before anything is written: an unknown team refuses the declaration.
+    const team = oncall.directory.owningTeam(args.options.team);
     const change = await incidents.declare(ctx.origin, {
       title: args.text,
       severity: args.options.sev,
       rsitType: args.options.class,
       tlp: args.options.tlp,
       summary: args.options.summary,
+      restricted: args.options.restricted,
+      teamId: team?.id,
     });
     const room = await openIncidentRoom(ctx, change.incident);
-    const where = room.ok
+    let where = room.ok
       ? `Room: ${room.name}`
       : `⚠️ The room could not be opened (${room.reason}); the incident is recorded.`;
+    const mirrorTo = ctx.services.mirrorNewIncidentsTo;
+    if (mirrorTo && mirrorTo !== ctx.origin.platform) {
+      const mirror = await openIncidentRoom(ctx, change.incident, mirrorTo);
+      where += mirror.ok
+        ? `\nMirrored on ${mirrorTo}: ${mirror.name}`
+        : `\n⚠️ No ${mirrorTo} mirror: ${mirror.reason}`;
+    }
+    // After the room exists, so the page's mention line lands in it (see Paging.scheduleDeclaredPage).
+    const page = await oncall.paging.pageDeclaredIncident(change.incident);
+    const paged = page ? `\n📟 Paging ${team?.name ?? "the team"}'s on-call (page #${page.number}).` : "";
     return {
       reply: {
         visibility: "room",
         message: {
           blocks: [
             text(
-              `🚨 ${change.incident.publicId} declared: ${change.incident.title}\n${change.text}\n${where}`,
+              `🚨 ${change.incident.publicId} declared: ${change.incident.title}\n${change.text}\n${where}${paged}`,
             ),
           ],
         },

@@ -15,6 +15,7 @@ export default defineCommand({
     const person = personFrom(ctx, args, args.words);
     const change = await ctx.services.incidents.assignRole(ctx.origin, ctx.incident!.id, "commander", person);
     await ctx.services.notifier.inviteToRooms(ctx.incident!.id, [person]);
+    await ctx.services.notifier.grantModerators(ctx.incident!.id, [person]);
     return announce(ctx, change);
   },
 });

@@ -19,7 +19,8 @@ export default defineCommand({
     const filter = (args.words[0]?.toLowerCase() ?? "open") as ListFilter;
     if (!FILTERS.includes(filter) || args.words.length > 1)
       throw new UserError(`List what? ${FILTERS.join(", ")}.`);
-    const incidents = await ctx.services.incidents.list(filter, ctx.origin.actor);
+    const seeRestricted = await ctx.services.permissions.isAdmin(ctx.origin.actor);
+    const incidents = await ctx.services.incidents.list(filter, ctx.origin.actor, { seeRestricted });
     const message =
       incidents.length === 0
         ? { blocks: [text(filter === "all" ? "No incidents yet." : `No ${filter} incidents.`)] }

@@ -34,3 +34,11 @@ export const rsitTypeValue = z.string().transform((value, ctx): string => {
   }
   return type.id;
 });
+
+export const yesNoValue = z.string().transform((value, ctx): boolean => {
+  const answer = value.trim().toLowerCase();
+  if (["yes", "y", "true", "on"].includes(answer)) return true;
+  if (["no", "n", "false", "off"].includes(answer)) return false;
+  ctx.addIssue({ code: "custom", message: "Answer yes or no." });
+  return z.NEVER;
+});

@@ -24,6 +24,9 @@ export default defineCommand({
       person,
     );
     await ctx.services.notifier.inviteToRooms(ctx.incident!.id, [person]);
+    if (role.toLowerCase() === "commander" || role.toLowerCase() === "deputy") {
+      await ctx.services.notifier.grantModerators(ctx.incident!.id, [person]);
+    }
     return announce(ctx, change);
   },
 });

@@ -7,8 +7,9 @@ import type { Metrics } from "../http/metrics.ts";
 import type { Incidents } from "../incidents/incidents.ts";
 import { incidentSummary, incidentTopic } from "../incidents/render.ts";
 import type { People } from "../people/people.ts";
-import type { Message } from "./message.ts";
+import { type Message, text } from "./message.ts";
 import type { ChatPlatform, PlatformName } from "./platform.ts";
+import { type Destination, tlpGate } from "./tlp-gate.ts";
 
 export interface PostedTo {
   platform: PlatformName;
@@ -55,6 +56,19 @@ export class Notifier {
         const platform = this.#platforms.get(room.platform as PlatformName);
         if (!platform) return;
         try {
+          const decision = tlpGate(
+            await this.#destinationOf(platform, room.roomId, incidentId),
+            message,
+            incidentId,
+          );
+          if (!decision.allowed) {
+            // Say something was withheld, never what: the room's people know to look elsewhere.
+            this.#log.warn({ incidentId, platform: platform.name, roomId: room.roomId }, decision.reason);
+            await platform.post(room.roomId, {
+              blocks: [text(`🔒 An update was withheld here: ${decision.reason}`)],
+            });
+            return;
+          }
           await platform.post(room.roomId, message);
           posted.push({ platform: platform.name, roomId: room.roomId });
           this.#metrics?.posts.inc({ platform: platform.name, outcome: "ok" });
@@ -69,6 +83,12 @@ export class Notifier {
     );
     if (options.refreshSummary ?? true) await this.refreshSummaries(incidentId, rooms);
     return posted;
+  }
+
+  /** An incident room as the TLP gate sees it: cleared for its incident, unless shared outside. */
+  async #destinationOf(platform: ChatPlatform, roomId: string, incidentId: string): Promise<Destination> {
+    const external = (await platform.isExternal?.(roomId)) ?? false;
+    return { description: `${roomId} on ${platform.name}`, clearance: "red", external, incidentId };
   }
 
   async refreshSummaries(
@@ -107,8 +127,32 @@ export class Notifier {
     await platform.pin(roomId, messageId);
   }
 
+  /** Gives the incident's leads moderator power in its rooms, where platforms have such a thing. */
+  async grantModerators(incidentId: string, people: Person[]): Promise<void> {
+    await this.#forEachRoomOf(
+      incidentId,
+      people,
+      "moderator power not granted",
+      async (platform, roomId, ids) => {
+        await platform.setModerators?.(roomId, ids);
+      },
+    );
+  }
+
   /** Invites people to every room of the incident, on each platform where they have an identity. */
   async inviteToRooms(incidentId: string, people: Person[]): Promise<void> {
+    await this.#forEachRoomOf(incidentId, people, "invite failed", (platform, roomId, ids) =>
+      platform.invite(roomId, ids),
+    );
+  }
+
+  /** Runs `act` for each room of the incident with the people's ids on that room's platform. */
+  async #forEachRoomOf(
+    incidentId: string,
+    people: Person[],
+    failure: string,
+    act: (platform: ChatPlatform, roomId: string, externalIds: string[]) => Promise<void>,
+  ): Promise<void> {
     const rooms = await this.#incidents.rooms(incidentId);
     const identities = (await Promise.all(people.map((p) => this.#people.identities(p.id)))).flat();
     await Promise.all(
@@ -117,12 +161,9 @@ export class Notifier {
         const ids = identities.filter((i) => i.platform === room.platform).map((i) => i.externalId);
         if (!platform || ids.length === 0) return;
         try {
-          await platform.invite(room.roomId, ids);
+          await act(platform, room.roomId, ids);
         } catch (error) {
-          this.#log.warn(
-            { err: error, incidentId, platform: platform.name, roomId: room.roomId },
-            "invite failed",
-          );
+          this.#log.warn({ err: error, incidentId, platform: platform.name, roomId: room.roomId }, failure);
         }
       }),
     );

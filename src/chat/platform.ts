@@ -90,4 +90,33 @@ export interface ChatPlatform {
    * the platform has such a thing (Slack). Optional: platforms without it keep their rooms.
    */
   archiveRoom?(roomId: string): Promise<void>;
+  /**
+   * True when the room is shared outside the organisation (Slack Connect, Matrix members from
+   * other homeservers): the TLP gate then lets at most TLP:GREEN in. Platforms without shared
+   * rooms (the console) leave it out.
+   */
+  isExternal?(roomId: string): Promise<boolean>;
+  /**
+   * Gives people moderator rights in a room (the incident commander): on Matrix, power level 50,
+   * so they can kick, redact and change the topic without the bot. The room's creator (the bot)
+   * keeps its own level. Optional: Slack has no per-channel roles, the console no rights at all.
+   */
+  setModerators?(roomId: string, externalIds: string[]): Promise<void>;
+  /**
+   * Posts a file to a room (Slack file upload, Matrix m.file, a printed file in the console).
+   * Signed bulletins and reports travel as files because chat formatting (Markdown rewriting,
+   * smart quotes, wrapped lines) would break their signature, and charts are images. Optional:
+   * without it the text goes into the message as a code block.
+   */
+  postFile?(roomId: string, file: ChatFile): Promise<void>;
+}
+
+export interface ChatFile {
+  /** Shown and offered as the download name, e.g. `bulletin-2026-03-10.txt.asc`. */
+  filename: string;
+  content: string | Uint8Array;
+  /** A caption shown with the file. */
+  title?: string;
+  /** `text/plain` when omitted. */
+  mimeType?: string;
 }

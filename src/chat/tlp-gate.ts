@@ -33,16 +33,16 @@ export function tlpGate(
 ): GateDecision {
   const label = message.tlp;
   if (!label) return { allowed: true };
+  // Sharing outside the organisation caps everything, even in an incident's own room.
+  if (destination.external && !tlpAllows(lowerOf(destination.clearance, "green"), label)) {
+    return refuse(destination, label, "the room is shared outside the organisation (at most TLP:GREEN)");
+  }
   if (contentIncidentId && destination.incidentId === contentIncidentId) return { allowed: true };
   if (label === "red" || label === "amber+strict") {
     return refuse(destination, label, "it never leaves the incident's own rooms");
   }
-  const effective = destination.external ? lowerOf(destination.clearance, "green") : destination.clearance;
-  if (!tlpAllows(effective, label)) {
-    const why = destination.external
-      ? "the room is shared outside the organisation (at most TLP:GREEN)"
-      : `the room is cleared up to ${formatTlp(destination.clearance)}`;
-    return refuse(destination, label, why);
+  if (!tlpAllows(destination.clearance, label)) {
+    return refuse(destination, label, `the room is cleared up to ${formatTlp(destination.clearance)}`);
   }
   return { allowed: true };
 }

@@ -21,6 +21,13 @@ export interface Database {
 
 export interface OpenDatabaseOptions {
   databaseUrl?: string;
+  /**
+   * How long to keep trying an external database that is not reachable yet (it may be starting
+   * alongside tocsin, or failing over); 0 tries once.
+   */
+  waitMs?: number;
+  /** Told about each failed attempt, with the delay before the next. */
+  onRetry?: (error: Error, delayMs: number) => void;
   embeddedDataDir: string;
   embeddedPort?: number;
   log?: (line: string) => void;
@@ -41,7 +48,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     url = embedded.urlFor(EMBEDDED_DATABASE);
   }
   try {
-    const migrations = await migrate(url);
+    const migrations = await retryWhileUnreachable(() => migrate(url), options.waitMs ?? 0, options.onRetry);
     const prisma = connectPrisma(url);
     return {
       prisma,
@@ -56,6 +63,36 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   } catch (error) {
     await embedded?.stop();
     throw error;
+  }
+}
+
+/** Errors meaning "not reachable (yet)", as opposed to a wrong password or a broken migration. */
+const TRANSIENT = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "57P03",
+]);
+
+async function retryWhileUnreachable<T>(
+  attempt: () => Promise<T>,
+  waitMs: number,
+  onRetry?: (error: Error, delayMs: number) => void,
+): Promise<T> {
+  const deadline = Date.now() + waitMs;
+  for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? "";
+      const wait = Math.min(delay, deadline - Date.now());
+      if (!TRANSIENT.has(code) || wait <= 0) throw error;
+      onRetry?.(error as Error, wait);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
   }
 }
 

@@ -37,6 +37,10 @@ export interface DeclareInput {
   rsitType?: string;
   tlp?: TlpLabel;
   summary?: string;
+  /** The on-call team that owns it (validated by the caller against the on-call configuration). */
+  teamId?: string;
+  /** Visible only to those who take part (always so for TLP:RED). */
+  restricted?: boolean;
 }
 
 export interface Change {
@@ -57,6 +61,13 @@ export type IncidentDetails = Incident & {
 
 /** Runs inside the transaction that closed an incident (e.g. to schedule its rooms' archiving). */
 export type ClosedHook = (tx: DbTransaction, incident: Incident, now: Date) => Promise<void>;
+/** Runs inside the transaction that declared an incident (e.g. to schedule its page and reminders). */
+export type DeclaredHook = (
+  tx: DbTransaction,
+  incident: Incident,
+  now: Date,
+  origin: Origin,
+) => Promise<void>;
 
 export const DEFAULT_SEVERITY: Severity = 3;
 export const MAX_TITLE_LENGTH = 200;
@@ -67,6 +78,7 @@ export class Incidents {
   readonly #clock: Clock;
   readonly #prefix: string;
   readonly #closedHooks: ClosedHook[] = [];
+  readonly #declaredHooks: DeclaredHook[] = [];
 
   constructor(db: Db, clock: Clock, publicIdPrefix = "INC") {
     this.#db = db;
@@ -76,6 +88,10 @@ export class Incidents {
 
   onClosed(hook: ClosedHook): void {
     this.#closedHooks.push(hook);
+  }
+
+  onDeclared(hook: DeclaredHook): void {
+    this.#declaredHooks.push(hook);
   }
 
   // ---- reading ---------------------------------------------------------------------------
@@ -124,17 +140,36 @@ export class Incidents {
     });
   }
 
-  async list(filter: ListFilter, person: Person, limit = 50): Promise<Incident[]> {
-    const where: Prisma.IncidentWhereInput = {};
-    if (filter !== "all") where.status = { in: [...OPEN_STATUSES] };
-    if (filter === "mine") {
-      where.OR = [
-        { reporterId: person.id },
-        { roles: { some: { personId: person.id } } },
-        { participants: { some: { personId: person.id } } },
-      ];
-    }
-    return this.#db.incident.findMany({ where, orderBy: { declaredAt: "desc" }, take: limit });
+  /**
+   * Incidents a person may see: restricted ones (TLP:RED or `restricted:yes`) only when they
+   * take part, unless `seeRestricted` (admins).
+   */
+  async list(
+    filter: ListFilter,
+    person: Person,
+    options: { seeRestricted?: boolean; limit?: number } = {},
+  ): Promise<Incident[]> {
+    const takesPart: Prisma.IncidentWhereInput[] = [
+      { reporterId: person.id },
+      { roles: { some: { personId: person.id } } },
+      { participants: { some: { personId: person.id } } },
+    ];
+    const conditions: Prisma.IncidentWhereInput[] = [];
+    if (filter !== "all") conditions.push({ status: { in: [...OPEN_STATUSES] } });
+    if (filter === "mine") conditions.push({ OR: takesPart });
+    if (!options.seeRestricted) conditions.push({ OR: [{ restricted: false }, ...takesPart] });
+    return this.#db.incident.findMany({
+      where: { AND: conditions },
+      orderBy: { declaredAt: "desc" },
+      take: options.limit ?? 50,
+    });
+  }
+
+  /** True when the person takes part in the incident (reporter, role holder or participant). */
+  async takesPart(incidentId: string, personId: string): Promise<boolean> {
+    const found = await this.#db.participant.count({ where: { incidentId, personId } });
+    if (found > 0) return true;
+    return (await this.#db.roleAssignment.count({ where: { incidentId, personId } })) > 0;
   }
 
   async timeline(incidentId: string, limit = 100) {
@@ -177,7 +212,8 @@ export class Incidents {
           severity: input.severity ?? DEFAULT_SEVERITY,
           rsitType: input.rsitType ?? null,
           tlp: input.tlp ?? DEFAULT_INCIDENT_TLP,
-          restricted: input.tlp === "red",
+          restricted: input.tlp === "red" || (input.restricted ?? false),
+          teamId: input.teamId ?? null,
           reporterId: origin.actor.id,
           declaredAt: now,
           updatedAt: now,
@@ -186,6 +222,7 @@ export class Incidents {
       });
       const text = `declared: ${formatSeverity(incident.severity)}, ${describeRsitType(incident.rsitType)}, ${formatTlp(incident.tlp as TlpLabel)}`;
       await record(tx, origin, incident, now, "declared", text, { title, severity: incident.severity });
+      for (const hook of this.#declaredHooks) await hook(tx, incident, now, origin);
       return { incident, text, kind: "declared" };
     });
   }
@@ -422,7 +459,7 @@ function cleanTitle(title: string): string {
 }
 
 /** Records the inbound event as handled, inside the change's transaction. */
-async function claimEvent(tx: DbTransaction, origin: Origin): Promise<void> {
+export async function claimEvent(tx: DbTransaction, origin: Origin): Promise<void> {
   try {
     await tx.processedEvent.create({ data: { platform: origin.platform, key: origin.dedupeKey } });
   } catch (error) {
@@ -467,6 +504,63 @@ async function record(
       platform: origin.platform,
       roomId: origin.room.roomId,
       correlationId: origin.correlationId,
+      detail: JSON.parse(JSON.stringify(detail)) as Prisma.InputJsonValue,
+    },
+  });
+}
+
+/**
+ * Who did something, for the audit trail of changes made outside this module (pages, overrides,
+ * deadlines), also by jobs on someone's behalf (the page a declaration triggers).
+ */
+export interface Actor {
+  personId: string | null;
+  platform: string;
+  roomId: string | null;
+  correlationId: string;
+}
+
+export function actorOf(origin: Origin): Actor {
+  return {
+    personId: origin.actor.id,
+    platform: origin.platform,
+    roomId: origin.room.roomId,
+    correlationId: origin.correlationId,
+  };
+}
+
+/**
+ * An audit entry, and a timeline entry when it concerns an incident, inside the caller's
+ * transaction: other domains' changes are recorded like the incident's own.
+ */
+export async function recordActivity(
+  tx: DbTransaction,
+  actor: Actor,
+  at: Date,
+  action: string,
+  detail: Record<string, unknown>,
+  timeline?: { incidentId: string; kind: string; text: string },
+): Promise<void> {
+  if (timeline) {
+    await tx.timelineEntry.create({
+      data: {
+        incidentId: timeline.incidentId,
+        at,
+        kind: timeline.kind,
+        text: timeline.text,
+        actorId: actor.personId,
+      },
+    });
+  }
+  await tx.auditEntry.create({
+    data: {
+      at,
+      actorId: actor.personId,
+      action,
+      incidentId: timeline?.incidentId ?? null,
+      platform: actor.platform,
+      roomId: actor.roomId,
+      correlationId: actor.correlationId,
       detail: JSON.parse(JSON.stringify(detail)) as Prisma.InputJsonValue,
     },
   });

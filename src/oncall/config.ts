@@ -5,11 +5,17 @@
 //
 // Overrides are not here: they come from chat and live in the database, so a reload never loses
 // them.
-import { readFile } from "node:fs/promises";
 import { closest, distance } from "fastest-levenshtein";
-import { isMap, isNode, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { z } from "zod";
-import { UserError } from "../errors.ts";
+import { matrixRoomSchema, slackChannelIdSchema } from "../chat/room-addresses.ts";
+import {
+  ConfigFileError,
+  type ConfigFileKind,
+  type ConfigProblem,
+  formatConfigPath as formatPath,
+  loadConfigFile,
+  parseConfigFile,
+} from "../config-file.ts";
 import { parseDuration } from "./durations.ts";
 import { isValidTimeZone, parseLocalDateTime, parseTimeOfDay } from "./local-time.ts";
 
@@ -84,14 +90,8 @@ const personSchema = z.strictObject({
 });
 
 const channelsSchema = z.strictObject({
-  slack: z
-    .string()
-    .regex(/^[CG][A-Z0-9]+$/, 'a Slack channel id looks like "C024BE91L" (not the #name)')
-    .optional(),
-  matrix: z
-    .string()
-    .regex(/^[!#][^:\s]+:\S+$/, 'a Matrix room looks like "!abc123:example.org" or "#csirt:example.org"')
-    .optional(),
+  slack: slackChannelIdSchema.optional(),
+  matrix: matrixRoomSchema.optional(),
   console: z.string().min(1).optional(),
 });
 
@@ -242,13 +242,131 @@ const escalationPolicySchema = z.strictObject({
     .optional(),
 });
 
+/** Limits that keep an alert storm from flooding one person (see src/paging/paging.ts). */
+const pageLimitsSchema = z.strictObject({
+  /** A page with the same target and message as an open page this recent is merged into it. */
+  mergeWithin: durationSchema.default(2 * 60_000),
+  /** At most this many different pages are sent to one person within `window`... */
+  perPerson: positiveCount.default(5),
+  /** ...after which further pages are held back and the person gets one summary line. */
+  window: durationSchema.default(10 * 60_000),
+});
+
+/** A delay, or `off` for none. */
+const optionalDelaySchema = z
+  .union([z.string(), z.literal(false)], { error: 'expected a duration such as "30m", or off' })
+  .transform((value, ctx): number | null => {
+    if (value === false || value.trim().toLowerCase() === "off") return null;
+    try {
+      return parseDuration(value);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : String(error) });
+      return z.NEVER;
+    }
+  });
+
+const severityRemindersSchema = z.strictObject({
+  /** Remind the incident room when nobody is commander this long after the declaration. */
+  commander: optionalDelaySchema.optional(),
+  /** Remind the incident room when no `/inc update` was posted for this long. */
+  update: optionalDelaySchema.optional(),
+});
+
+/** Per severity; what is left out keeps its default (src/incidents/reminders.ts). */
+const remindersSchema = z.strictObject({
+  sev1: severityRemindersSchema.optional(),
+  sev2: severityRemindersSchema.optional(),
+  sev3: severityRemindersSchema.optional(),
+  sev4: severityRemindersSchema.optional(),
+});
+
+/** How long after awareness a deadline falls: a duration (`24h`, `72h`) or calendar months (`1 month`). */
+export type DeadlineOffset = { kind: "duration"; ms: number } | { kind: "months"; months: number };
+
+const MONTHS = /^(\d+)\s*(?:mo|month|months)$/i;
+
+const deadlineOffsetSchema = z
+  .string({ error: 'expected a duration such as "72h", or calendar months such as "1 month"' })
+  .transform((value, ctx): DeadlineOffset => {
+    const months = MONTHS.exec(value.trim());
+    if (months) {
+      const count = Number(months[1]);
+      if (count >= 1 && count <= 24) return { kind: "months", months: count };
+      ctx.addIssue({ code: "custom", message: "months are 1 to 24" });
+      return z.NEVER;
+    }
+    try {
+      return { kind: "duration", ms: parseDuration(value) };
+    } catch (error) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${error instanceof Error ? error.message : String(error)} Calendar months: "1 month".`,
+      });
+      return z.NEVER;
+    }
+  });
+
+/** How early the advance warning comes: a share of the time to the deadline, a duration, or off. */
+export type DeadlineWarning =
+  | { kind: "fraction"; fraction: number }
+  | { kind: "duration"; ms: number }
+  | null;
+
+const deadlineWarningSchema = z
+  .string({ error: 'expected a share such as "25%", a duration such as "6h", or off' })
+  .transform((value, ctx): DeadlineWarning => {
+    const trimmed = value.trim().toLowerCase();
+    if (trimmed === "off") return null;
+    const percent = /^(\d{1,2})%$/.exec(trimmed);
+    if (percent) {
+      const share = Number(percent[1]);
+      if (share >= 1) return { kind: "fraction", fraction: share / 100 };
+    }
+    if (!trimmed.endsWith("%")) {
+      try {
+        return { kind: "duration", ms: parseDuration(trimmed) };
+      } catch {
+        // reported below
+      }
+    }
+    ctx.addIssue({
+      code: "custom",
+      message: `"${value}" is not a warning time; write a share from 1% to 99% ("25%"), a duration ("6h") or off`,
+    });
+    return z.NEVER;
+  });
+
+const deadlinePresetSchema = z.strictObject({
+  id: idSchema,
+  name: z.string().min(1),
+  /** Shown when the deadlines are started, e.g. the legal basis. */
+  description: z.string().optional(),
+  /** Default 25%: a 24 h deadline is warned 6 h ahead. */
+  warnBefore: deadlineWarningSchema.default({ kind: "fraction", fraction: 0.25 }),
+  milestones: z
+    .array(
+      z.strictObject({
+        id: idSchema,
+        name: z.string().min(1),
+        /** Counted from the moment the organisation became aware of the incident. */
+        after: deadlineOffsetSchema,
+      }),
+    )
+    .min(1, "a deadline preset needs at least one milestone"),
+});
+
 export const oncallConfigSchema = z
   .strictObject({
     version: z.literal(1, { error: "version must be 1" }).default(1),
     people: z.array(personSchema).min(1, "declare at least one person"),
     teams: z.array(teamSchema).min(1, "declare at least one team"),
+    /** The team that owns an incident declared without `team:`; defaults to the first team. */
+    defaultTeam: idSchema.optional(),
     escalationPolicies: z.array(escalationPolicySchema).default([]),
-    // Room for `reminders:` and `deadlines:` (regulatory presets) when they arrive.
+    pageLimits: pageLimitsSchema.default({ mergeWithin: 2 * 60_000, perPerson: 5, window: 10 * 60_000 }),
+    reminders: remindersSchema.default({}),
+    /** Regulatory deadline presets, added to (or replacing, by id) the shipped nis2 and gdpr. */
+    deadlines: z.array(deadlinePresetSchema).default([]),
   })
   .superRefine(checkReferences);
 
@@ -259,6 +377,9 @@ export type Rotation = Team["rotations"][number];
 export type RestrictWindow = NonNullable<Rotation["restrict"]>[number];
 export type EscalationPolicy = OncallConfig["escalationPolicies"][number];
 export type EscalationLevel = EscalationPolicy["levels"][number];
+export type PageLimits = OncallConfig["pageLimits"];
+export type RemindersConfig = OncallConfig["reminders"];
+export type DeadlinePreset = OncallConfig["deadlines"][number];
 
 // ---------------------------------------------------------------------------------------------
 // Cross-references: everything that needs the whole file to check.
@@ -316,6 +437,12 @@ function checkReferences(config: OncallConfig, ctx: z.RefinementCtx): void {
       );
     }
   });
+
+  if (config.defaultTeam !== undefined) team(config.defaultTeam, ["defaultTeam"]);
+  reportDuplicates(config.deadlines, ["deadlines"], "deadline preset", problem);
+  for (const [index, preset] of config.deadlines.entries()) {
+    reportDuplicates(preset.milestones, ["deadlines", index, "milestones"], "milestone", problem);
+  }
 
   const teamsById = new Map(config.teams.map((t) => [t.id, t]));
   config.escalationPolicies.forEach((policy, policyIndex) => {
@@ -390,127 +517,26 @@ function unknownMessage(what: string, id: string, known: Set<string>, section: s
 }
 
 // ---------------------------------------------------------------------------------------------
-// Loading, and errors that point into the file
+// Loading: errors point into the file (src/config-file.ts)
 
-export interface ConfigProblem {
-  /** YAML path such as `teams[0].rotations[1].handoff`; empty for the whole document. */
-  path: string;
-  /** 1-based position of the offending value (or of its closest existing parent). */
-  line?: number;
-  column?: number;
-  message: string;
-}
+/** The error of a bad on-call file: a UserError listing every problem with file:line:column. */
+export const OncallConfigError = ConfigFileError;
+export type OncallConfigError = ConfigFileError;
+export type { ConfigProblem };
 
-export class OncallConfigError extends UserError {
-  readonly fileName: string;
-  readonly problems: readonly ConfigProblem[];
-
-  constructor(fileName: string, problems: ConfigProblem[]) {
-    const lines = problems.map((p) => {
-      const where = p.line === undefined ? fileName : `${fileName}:${p.line}:${p.column}`;
-      return `${where}: ${p.path ? `${p.path}: ` : ""}${p.message}`;
-    });
-    const heading =
-      problems.length === 1
-        ? "The on-call configuration has a problem:"
-        : `The on-call configuration has ${problems.length} problems:`;
-    super(`${heading}\n${lines.map((line) => `  ${line}`).join("\n")}`);
-    this.name = "OncallConfigError";
-    this.fileName = fileName;
-    this.problems = problems;
-  }
-}
+const ONCALL_FILE: ConfigFileKind<typeof oncallConfigSchema> = {
+  what: "on-call configuration",
+  example: "examples/oncall.yaml",
+  schema: oncallConfigSchema,
+};
 
 /** Parses and validates the YAML text; throws OncallConfigError listing every problem found. */
 export function parseOncallConfig(text: string, fileName: string): OncallConfig {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, keepSourceTokens: true, prettyErrors: false });
-  const position = (offset: number) => {
-    const { line, col } = lineCounter.linePos(offset);
-    return { line, column: col };
-  };
-
-  if (document.errors.length > 0) {
-    throw new OncallConfigError(
-      fileName,
-      document.errors.map((error) => ({
-        path: "",
-        ...position(error.pos[0]),
-        message: `YAML syntax: ${error.message.split("\n")[0]}`,
-      })),
-    );
-  }
-
-  if (document.contents === null) {
-    throw new OncallConfigError(fileName, [
-      { path: "", message: "the file is empty; see examples/oncall.yaml for the format" },
-    ]);
-  }
-
-  const result = oncallConfigSchema.safeParse(document.toJS());
   // Frozen: schedule.ts caches per rotation object, and a reload swaps in a new object anyway.
-  if (result.success) return deepFreeze(result.data);
-
-  const problems = result.error.issues.map((issue): ConfigProblem => {
-    const path = issue.path.filter((key): key is string | number => typeof key !== "symbol");
-    const located = locate(document.contents, path);
-    const missing = !located.exact && issue.code === "invalid_type";
-    const unknownKeys = issue.code === "unrecognized_keys" ? issue.keys : [];
-    let offset = located.node?.range?.[0];
-    if (unknownKeys.length > 0 && isMap(located.node)) {
-      const pair = located.node.items.find((item) => isScalar(item.key) && item.key.value === unknownKeys[0]);
-      if (isNode(pair?.key)) offset = pair.key.range?.[0] ?? offset;
-    }
-    let message = issue.message;
-    if (missing) message = `missing required field "${String(path.at(-1))}"`;
-    else if (unknownKeys.length > 0) {
-      message = `unknown field${unknownKeys.length > 1 ? "s" : ""} ${unknownKeys.map((k) => `"${k}"`).join(", ")}`;
-    }
-    return { path: formatPath(path), ...(offset === undefined ? {} : position(offset)), message };
-  });
-  problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
-  throw new OncallConfigError(fileName, problems);
+  return parseConfigFile(ONCALL_FILE, text, fileName);
 }
 
 /** Reads and validates the file at `path` (the value of ONCALL_CONFIG). */
-export async function loadOncallConfig(path: string): Promise<OncallConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(error);
-    throw new OncallConfigError(path, [
-      { path: "", message: `cannot read the on-call configuration: ${reason}` },
-    ]);
-  }
-  return parseOncallConfig(text, path);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
-}
-
-/** `teams[0].rotations[1].handoff` */
-function formatPath(path: readonly (string | number)[]): string {
-  return path.map((key, i) => (typeof key === "number" ? `[${key}]` : i === 0 ? key : `.${key}`)).join("");
-}
-
-/** The YAML node at `path`, or the deepest existing parent when the path does not exist. */
-function locate(
-  root: unknown,
-  path: readonly (string | number)[],
-): { node: Node | undefined; exact: boolean } {
-  let node = isNode(root) ? root : undefined;
-  for (const key of path) {
-    let child: unknown;
-    if (isMap(node)) child = node.get(key, true);
-    else if (isSeq(node) && typeof key === "number") child = node.get(key, true);
-    if (!isNode(child)) return { node, exact: false };
-    node = child;
-  }
-  return { node, exact: true };
+export function loadOncallConfig(path: string): Promise<OncallConfig> {
+  return loadConfigFile(ONCALL_FILE, path);
 }

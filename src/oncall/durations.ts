@@ -20,7 +20,8 @@ const DURATION_EXAMPLES = "30m, 4h, 1h30m, 1d, 2w";
 const END_EXAMPLES = "for:4h, for:1h30m, until:18:00, until:2026-12-01T09:00";
 const INSTANT_EXAMPLES = "now, 18:00, 2026-12-01T09:00, 2026-12-01";
 
-const DURATION = /^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$/;
+// Seconds exist for short escalation timeouts in drills and tests (`after: 30s`).
+const DURATION = /^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
 const WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 export interface TimeContext {
@@ -30,18 +31,22 @@ export interface TimeContext {
   timeZone: string;
 }
 
-/** Milliseconds in a duration such as `4h`, `30m`, `1h30m`, `1d`, `2w` (units largest first). */
+/** Milliseconds in a duration such as `4h`, `30m`, `1h30m`, `1d`, `2w`, `45s` (units largest first). */
 export function parseDuration(text: string): number {
   const trimmed = text.trim().toLowerCase();
   const match = trimmed === "" ? null : DURATION.exec(trimmed);
   if (!match) {
     throw new UserError(`"${text}" is not a duration. Examples: ${DURATION_EXAMPLES}.`);
   }
-  const [weeks, days, hours, minutes] = [match[1], match[2], match[3], match[4]].map((part) =>
-    Number(part ?? 0),
+  const [weeks, days, hours, minutes, seconds] = [match[1], match[2], match[3], match[4], match[5]].map(
+    (part) => Number(part ?? 0),
   );
   const ms =
-    (weeks ?? 0) * 7 * DAY_MS + (days ?? 0) * DAY_MS + (hours ?? 0) * HOUR_MS + (minutes ?? 0) * MINUTE_MS;
+    (weeks ?? 0) * 7 * DAY_MS +
+    (days ?? 0) * DAY_MS +
+    (hours ?? 0) * HOUR_MS +
+    (minutes ?? 0) * MINUTE_MS +
+    (seconds ?? 0) * 1000;
   if (ms === 0) throw new UserError(`"${text}" is an empty duration. Examples: ${DURATION_EXAMPLES}.`);
   if (!Number.isSafeInteger(ms)) throw new UserError(`"${text}" is too long a duration.`);
   return ms;
@@ -56,6 +61,11 @@ export function formatDuration(ms: number): string {
   const hours = Math.floor(minutes / 60);
   minutes -= hours * 60;
   return `${days ? `${days}d` : ""}${hours ? `${hours}h` : ""}${minutes ? `${minutes}m` : ""}`;
+}
+
+/** Like formatDuration, but a delay under a minute shows its seconds (`30s`), as in drills. */
+export function formatDelay(ms: number): string {
+  return Math.abs(ms) < MINUTE_MS ? `${Math.round(Math.abs(ms) / 1000)}s` : formatDuration(ms);
 }
 
 /**

@@ -2,10 +2,25 @@
 // command (or is mentioned) on a platform, they get a Person from their platform profile;
 // an email shared by two platforms links both identities to the same Person.
 import type { PlatformName, PlatformUser } from "../chat/platform.ts";
-import type { Db } from "../db/database.ts";
+import type { Db, DbTransaction } from "../db/database.ts";
 import type { Person } from "../generated/prisma/client.ts";
 
 export type PersonWithIdentities = Person & { identities: Array<{ platform: string; externalId: string }> };
+
+/** A person as a directory (the on-call configuration) describes them. */
+export interface DirectoryEntry {
+  displayName: string;
+  email?: string;
+  timeZone?: string;
+  identities: Array<{ platform: PlatformName; externalId: string }>;
+}
+
+export interface LinkedPerson {
+  personId: string;
+  /** Other Persons that hold one of the entry's identities or its email. */
+  alsoKnownAs: string[];
+  conflicts: Array<{ platform: string; externalId: string; heldBy: string }>;
+}
 
 export class People {
   readonly #db: Db;
@@ -46,6 +61,54 @@ export class People {
       if (raced) return raced;
       throw error;
     }
+  }
+
+  /**
+   * The Person a directory entry (the on-call configuration's `people`) describes: found by any
+   * of its identities or its email, created when none is known, given the identities it lacks
+   * and the entry's name, time zone and email. An identity already held by another Person stays
+   * there (Persons are never merged: their history points at them); it is reported as a conflict
+   * and that Person is returned as `alsoKnownAs`, so both count as the entry.
+   */
+  async link(entry: DirectoryEntry, tx: DbTransaction): Promise<LinkedPerson> {
+    const email = entry.email?.trim().toLowerCase() || undefined;
+    const owners = await tx.personIdentity.findMany({
+      where: { OR: entry.identities.map(({ platform, externalId }) => ({ platform, externalId })) },
+    });
+    const ownerOf = (identity: { platform: string; externalId: string }) =>
+      owners.find((o) => o.platform === identity.platform && o.externalId === identity.externalId)?.personId;
+    const byEmail = email ? await tx.person.findUnique({ where: { email } }) : null;
+    const personId =
+      entry.identities.map(ownerOf).find((id) => id !== undefined) ??
+      byEmail?.id ??
+      (
+        await tx.person.create({
+          data: { displayName: entry.displayName, email, timeZone: entry.timeZone },
+        })
+      ).id;
+    const conflicts: LinkedPerson["conflicts"] = [];
+    for (const identity of entry.identities) {
+      const owner = ownerOf(identity);
+      if (owner === undefined) await tx.personIdentity.create({ data: { ...identity, personId } });
+      else if (owner !== personId) conflicts.push({ ...identity, heldBy: owner });
+    }
+    const person = await tx.person.findUniqueOrThrow({ where: { id: personId } });
+    const emailFree = email !== undefined && (byEmail === null || byEmail.id === personId);
+    await tx.person.update({
+      where: { id: personId },
+      data: {
+        displayName: entry.displayName,
+        timeZone: entry.timeZone,
+        ...(emailFree && person.email !== email ? { email } : {}),
+      },
+    });
+    const alsoKnownAs = [
+      ...new Set([
+        ...conflicts.map((c) => c.heldBy),
+        ...(byEmail && byEmail.id !== personId ? [byEmail.id] : []),
+      ]),
+    ];
+    return { personId, alsoKnownAs, conflicts };
   }
 
   async identities(personId: string): Promise<Array<{ platform: string; externalId: string }>> {

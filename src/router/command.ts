@@ -71,6 +71,11 @@ export interface CommandSpec<O extends Record<string, unknown> = Record<string, 
   permission: Permission;
   incident: IncidentScope;
   positional: PositionalMode;
+  /**
+   * Longest command line accepted, when more than the usual MAX_COMMAND_LENGTH: for commands
+   * that take a pasted document (a clear-signed bulletin to verify).
+   */
+  maxLength?: number;
   /** zod object over the `key:value` options; its keys are the declared option names. */
   options?: z.ZodObject<z.ZodRawShape>;
   handler(ctx: CommandContext, args: ParsedArgs<O>): Promise<CommandResult>;

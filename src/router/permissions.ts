@@ -1,4 +1,5 @@
 // The permission check the router runs for every command, from the command's declared role.
+import { UserError } from "../errors.ts";
 import type { Incident, Person } from "../generated/prisma/client.ts";
 import type { CommandSpec, Permission } from "./command.ts";
 
@@ -9,12 +10,24 @@ export interface PermissionPolicy {
     permission: Permission,
     target: { incident?: Incident; command: CommandSpec },
   ): Promise<void>;
+  /** Admins see restricted incidents they do not take part in (audits, oversight). */
+  isAdmin(person: Person): Promise<boolean>;
 }
 
 /**
- * Everyone may do everything: the policy of a single team trying tocsin out. Role grants from
- * configuration (viewer, responder, commander, team lead, bulletin editor, admin) replace it.
+ * Everyone may do everything except what only admins may: the policy when no access
+ * configuration is given (one team trying tocsin out). ACCESS_CONFIG replaces it
+ * (src/access/policy.ts).
  */
 export const openPolicy: PermissionPolicy = {
-  async require() {},
+  async require(_person, permission, target) {
+    if (permission === "admin") {
+      throw new UserError(
+        `\`/${target.command.group} ${target.command.name}\` needs the admin role; without an access configuration (ACCESS_CONFIG) nobody has it.`,
+      );
+    }
+  },
+  async isAdmin() {
+    return false;
+  },
 };

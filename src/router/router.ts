@@ -55,7 +55,7 @@ export class Router {
     try {
       const found = this.#find(invocation.text);
       if ("reply" in found) {
-        await invocation.respond(found.reply);
+        await invocation.respond(inCallersSyntax(found.reply, invocation.text));
         return;
       }
       command = found.command;
@@ -70,7 +70,7 @@ export class Router {
         dedupeKey: invocation.dedupeKey,
       };
       const { args, incidentId } = await this.#parseArgs(command, found.rest, platform);
-      const incident = await this.#resolveIncident(command, incidentId, invocation);
+      const incident = await this.#resolveIncident(command, incidentId, invocation, actor);
       await this.#permissions.require(actor, command.permission, { incident, command });
       const ctx: CommandContext = {
         origin,
@@ -104,8 +104,10 @@ export class Router {
 
   #find(rawText: string): { command: CommandSpec; rest: string } | { reply: Reply } {
     const line = sanitizeCommandLine(rawText);
-    if (line.length > MAX_COMMAND_LENGTH) {
-      throw new UserError(`That command is too long (${line.length} characters, max ${MAX_COMMAND_LENGTH}).`);
+    // The longest any command takes first, so a huge line costs nothing; then the command's own.
+    const longest = Math.max(MAX_COMMAND_LENGTH, ...this.#commands.map((c) => c.maxLength ?? 0));
+    if (line.length > longest) {
+      throw new UserError(`That command is too long (${line.length} characters, max ${longest}).`);
     }
     const match = /^[/!]?([^\s]*)\s*([\s\S]*)$/.exec(line);
     const groupName = (match?.[1] ?? "").toLowerCase();
@@ -139,6 +141,10 @@ export class Router {
       );
     }
     if (/^help$/i.test(rest.trim())) return { reply: ephemeral(commandHelp(command)) };
+    const limit = command.maxLength ?? MAX_COMMAND_LENGTH;
+    if (line.length > limit) {
+      throw new UserError(`That command is too long (${line.length} characters, max ${limit}).`);
+    }
     return { command, rest };
   }
 
@@ -153,6 +159,7 @@ export class Router {
     rest: string,
     platform: ChatPlatform,
   ): Promise<{ args: ParsedArgs<Record<string, unknown>>; incidentId?: string }> {
+    if (command.positional === "raw") return rawArgs(command, rest);
     let tokens: Token[];
     try {
       tokens = tokenize(rest);
@@ -165,15 +172,6 @@ export class Router {
     if (command.incident !== "none" && first && !first.quoted && PUBLIC_ID_PATTERN.test(first.value)) {
       incidentId = first.value.toUpperCase();
       tokens = tokens.slice(1);
-    }
-
-    if (command.positional === "raw") {
-      const start = tokens[0]?.start;
-      const raw = start === undefined ? "" : rest.slice(start).trim();
-      return {
-        args: { text: raw, words: tokens.map((t) => t.value), options: {}, mentions: [] },
-        incidentId,
-      };
     }
 
     const declared = command.options ? Object.keys(command.options.shape) : [];
@@ -241,10 +239,27 @@ export class Router {
     command: CommandSpec,
     explicitId: string | undefined,
     invocation: Invocation,
+    actor: Person,
   ): Promise<Incident | undefined> {
     if (command.incident === "none") return undefined;
-    if (explicitId) return this.#services.incidents.requireByPublicId(explicitId);
-    const fromRoom = await this.#services.incidents.findByRoom(invocation.platform, invocation.room.roomId);
+    const { incidents } = this.#services;
+    if (explicitId) {
+      const incident = await incidents.requireByPublicId(explicitId);
+      // A restricted incident does not exist for those outside it: not even its id leaks.
+      const inItsRoom =
+        (await incidents.findByRoom(invocation.platform, invocation.room.roomId))?.id === incident.id;
+      if (
+        incident.restricted &&
+        !inItsRoom &&
+        !(await incidents.takesPart(incident.id, actor.id)) &&
+        !(await this.#permissions.isAdmin(actor))
+      ) {
+        throw new UserError(`There is no incident ${incident.publicId}. \`/inc list all\` shows them.`);
+      }
+      return incident;
+    }
+    // The room itself is the platform's access control: who is in an incident room may act on it.
+    const fromRoom = await incidents.findByRoom(invocation.platform, invocation.room.roomId);
     if (fromRoom || command.incident === "optional") return fromRoom ?? undefined;
     throw new UserError(
       `Which incident? Run this in the incident's room or give its id, e.g. \`/${command.group} ${command.name} INC-${new Date().getUTCFullYear()}-0001 ...\`.`,
@@ -293,15 +308,61 @@ export class Router {
       };
     }
     try {
-      await invocation.respond(reply);
+      await invocation.respond(inCallersSyntax(reply, invocation.text));
     } catch (respondError) {
       log.error({ err: respondError }, "could not deliver the error reply");
     }
   }
 }
 
+/**
+ * Raw text is taken as typed, without tokenising: a pasted signed text or a note may hold an
+ * unbalanced quote, and its line breaks must survive. Only a leading incident id is taken off.
+ */
+function rawArgs(
+  command: CommandSpec,
+  rest: string,
+): { args: ParsedArgs<Record<string, unknown>>; incidentId?: string } {
+  const text = rest.trim();
+  const first = text.split(/\s/, 1)[0] ?? "";
+  const incidentId =
+    command.incident !== "none" && PUBLIC_ID_PATTERN.test(first) ? first.toUpperCase() : undefined;
+  const raw = incidentId ? text.slice(first.length).trim() : text;
+  return {
+    args: { text: raw, words: raw.split(/\s+/).filter(Boolean), options: {}, mentions: [] },
+    incidentId,
+  };
+}
+
 export function usageOf(command: CommandSpec): string {
   return `/${command.group} ${command.usage}`;
+}
+
+/**
+ * Help and errors show commands the way the caller types them: Matrix clients keep `/` for
+ * themselves, so someone who typed `!inc` reads `!inc status` in the hints. Only the bot's own
+ * texts go through this, never notes or other content people wrote.
+ */
+function inCallersSyntax(reply: Reply, typed: string): Reply {
+  if (!typed.trimStart().startsWith("!")) return reply;
+  const swap = (value: string) => value.replace(/(^|[\s`(])\/(inc|oncall|bulletin)\b/g, "$1!$2");
+  const blocks = reply.message.blocks.map((block) => {
+    switch (block.kind) {
+      case "heading":
+      case "text":
+      case "context":
+      case "code":
+        return { ...block, text: swap(block.text) };
+      case "fields":
+        return {
+          ...block,
+          fields: block.fields.map((f) => ({ label: swap(f.label), value: swap(f.value) })),
+        };
+      default:
+        return block;
+    }
+  });
+  return { ...reply, message: { ...reply.message, blocks } };
 }
 
 function ephemeral(message: Message): Reply {

@@ -49,6 +49,8 @@ export interface DoubleChannel {
   topic: string;
   pins: Set<string>;
   messages: DoubleMessage[];
+  /** Shared with another organisation (Slack Connect). */
+  externallyShared?: boolean;
 }
 
 export interface DoubleUser {
@@ -126,6 +128,7 @@ export class SlackWebApiDouble {
       "conversations.invite": (p) => this.#conversationsInvite(p),
       "conversations.setTopic": (p) => this.#conversationsSetTopic(p),
       "conversations.archive": (p) => this.#conversationsArchive(p),
+      "conversations.info": (p) => ({ channel: this.#channelJson(this.#channel(p.channel)) }),
       "conversations.history": (p) => this.#conversationsHistory(p),
       "conversations.replies": (p) => this.#conversationsReplies(p),
       "conversations.open": (p) => this.#conversationsOpen(p),
@@ -676,6 +679,8 @@ export class SlackWebApiDouble {
       is_group: channel.isPrivate,
       is_private: channel.isPrivate,
       is_archived: channel.archived,
+      is_ext_shared: channel.externallyShared ?? false,
+      is_shared: channel.externallyShared ?? false,
       topic: { value: channel.topic },
       num_members: channel.members.size,
     };

@@ -95,12 +95,16 @@ describe("tocsin process", () => {
     expect(desk.stderr()).not.toMatch(/\n\s+at /);
   });
 
-  it("says clearly when the database cannot be reached", async () => {
+  it("retries an unreachable database for TOCSIN_DB_WAIT, then says clearly what is wrong", async () => {
+    const started = Date.now();
     const desk = startTocsin({
       TOCSIN_DATA_DIR: path.join(root, "unreachable"),
       DATABASE_URL: "postgresql://tocsin:pw@127.0.0.1:9/tocsin",
+      TOCSIN_DB_WAIT: "2s",
     });
     expect(await desk.finish()).toBe(1);
+    expect(Date.now() - started).toBeGreaterThan(1800);
+    expect(desk.stderr()).toContain("database not reachable yet; retrying");
     expect(desk.stderr()).toContain("tocsin cannot start: the database at DATABASE_URL is not usable");
   });
 });

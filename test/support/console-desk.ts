@@ -1,10 +1,15 @@
 // A whole tocsin desk on the console platform over a fresh test database: the integration
 // tests type commands and read what the bot printed, exactly as a person at the terminal would.
 import { PassThrough } from "node:stream";
+import type { AccessConfig } from "../../src/access/access-config.ts";
+import { ConfiguredPolicy } from "../../src/access/policy.ts";
 import { type App, createApp } from "../../src/app.ts";
+import type { BulletinSettings } from "../../src/bulletins/service.ts";
 import { ConsolePlatform } from "../../src/chat/console/console-platform.ts";
 import { ManualClock } from "../../src/clock.ts";
+import type { JobQueueOptions } from "../../src/jobs/queue.ts";
 import { silentLogger } from "../../src/logging.ts";
+import type { OncallSettings } from "../../src/oncall/oncall-services.ts";
 import { createTestDatabase, type TestDatabase } from "../database.ts";
 
 export interface ConsoleDesk {
@@ -14,11 +19,22 @@ export interface ConsoleDesk {
   console: ConsolePlatform;
   /** Types one line and returns everything printed while it was handled. */
   type(line: string): Promise<string>;
+  /** Everything printed since the last type() or printed() (posts made by jobs, say). */
+  printed(): Promise<string>;
   close(): Promise<void>;
 }
 
 export async function startConsoleDesk(
-  options: { db?: TestDatabase; clock?: ManualClock } = {},
+  options: {
+    db?: TestDatabase;
+    clock?: ManualClock;
+    access?: AccessConfig;
+    bulletins?: BulletinSettings;
+    /** On-call configuration (parseOncallConfig) and feed settings. */
+    oncall?: OncallSettings;
+    /** Job queue options (a workerId per desk when two desks share a database). */
+    jobs?: JobQueueOptions;
+  } = {},
 ): Promise<ConsoleDesk> {
   const db = options.db ?? (await createTestDatabase());
   const clock = options.clock ?? new ManualClock("2026-03-10T09:00:00Z");
@@ -34,7 +50,17 @@ export async function startConsoleDesk(
     user: "alice",
   });
   // Jobs are run by hand (app.services.jobs.runDue()) so tests decide when time passes.
-  const app = createApp({ db: db.prisma, clock, log: silentLogger, platforms: [consolePlatform], runJobs: false });
+  const app = createApp({
+    db: db.prisma,
+    clock,
+    log: silentLogger,
+    platforms: [consolePlatform],
+    runJobs: false,
+    permissions: options.access && new ConfiguredPolicy(db.prisma, options.access),
+    bulletins: options.bulletins,
+    oncall: options.oncall,
+    jobs: options.jobs,
+  });
   await app.start();
   return {
     app,
@@ -47,6 +73,12 @@ export async function startConsoleDesk(
       // Writes to the PassThrough are delivered on the next ticks.
       await new Promise((resolve) => setImmediate(resolve));
       return printed;
+    },
+    async printed() {
+      await new Promise((resolve) => setImmediate(resolve));
+      const text = printed;
+      printed = "";
+      return text;
     },
     async close() {
       await app.stop();

@@ -21,7 +21,12 @@ export interface TocsinProcess {
 
 export function startTocsin(env: Record<string, string>): TocsinProcess {
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", TOCSIN_CONSOLE_USER: "alice", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      TOCSIN_CONSOLE_USER: "alice",
+      ...env,
+    },
     stdio: ["pipe", "pipe", "pipe"],
   });
   let out = "";
@@ -51,7 +56,9 @@ export function startTocsin(env: Record<string, string>): TocsinProcess {
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`timed out waiting for ${JSON.stringify(text)}\nstdout:\n${out}\nstderr:\n${err}`));
+          reject(
+            new Error(`timed out waiting for ${JSON.stringify(text)}\nstdout:\n${out}\nstderr:\n${err}`),
+          );
         }, timeoutMs);
         waiters.add(check);
         check();

@@ -49,3 +49,23 @@ describe("TLP gate", () => {
       expect(tlpGate(room(clearance, { external: true }), labelled("clear")).allowed).toBe(true);
   });
 });
+
+describe("TLP gate for an incident's own rooms", () => {
+  it("lets everything of the incident into its own rooms", () => {
+    expect(tlpGate(room("red", { incidentId: "inc-1" }), labelled("red"), "inc-1").allowed).toBe(true);
+  });
+
+  it("still caps an incident room shared outside the organisation at GREEN", () => {
+    const federated = room("red", {
+      incidentId: "inc-1",
+      external: true,
+      description: "!room:partner.example",
+    });
+    expect(tlpGate(federated, labelled("green"), "inc-1").allowed).toBe(true);
+    expect(tlpGate(federated, labelled("amber"), "inc-1")).toEqual({
+      allowed: false,
+      reason:
+        "TLP:AMBER content may not go to !room:partner.example: the room is shared outside the organisation (at most TLP:GREEN).",
+    });
+  });
+});

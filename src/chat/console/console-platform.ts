@@ -12,6 +12,7 @@ import type { Readable, Writable } from "node:stream";
 import type { Message } from "../message.ts";
 import { renderPlainText } from "../plain-text.ts";
 import type {
+  ChatFile,
   ChatPlatform,
   CreatedRoom,
   IncidentRoomSpec,
@@ -48,6 +49,7 @@ export class ConsolePlatform implements ChatPlatform {
   #user: string;
   #room: string;
   #messageCount = 0;
+  readonly #pinned = new Set<string>();
   #finished: Promise<void> = Promise.resolve();
   #closeInput: (() => void) | undefined;
   #onInvocation: InvocationHandler | undefined;
@@ -226,12 +228,30 @@ export class ConsolePlatform implements ChatPlatform {
     return `${this.#session}-${++this.#messageCount}`;
   }
 
-  async update(roomId: string, messageId: string, _message: Message): Promise<void> {
+  /** Prints the file under a header line, each line labelled with the room like other posts. */
+  async postFile(roomId: string, file: ChatFile): Promise<void> {
+    this.#roomById(roomId);
+    const caption = file.title ? ` ${file.title}` : "";
+    const body =
+      typeof file.content === "string"
+        ? file.content.replace(/\n$/, "")
+        : `(${file.content.byteLength} bytes of ${file.mimeType ?? "binary data"})`;
+    this.#print(
+      [`(file ${file.filename}:${caption})`, ...body.split("\n")]
+        .map((line) => `[${roomId}] ${line}`.trimEnd())
+        .join("\n"),
+    );
+  }
+
+  async update(roomId: string, messageId: string, message: Message): Promise<void> {
     // Reprinting the whole summary after every change would drown the room; say it changed.
-    this.#print(`[${roomId}] (pinned summary ${messageId} updated)`);
+    if (this.#pinned.has(messageId)) this.#print(`[${roomId}] (pinned summary ${messageId} updated)`);
+    else
+      this.#print(`[${roomId}] (message ${messageId} now reads: ${renderPlainText(message).split("\n")[0]})`);
   }
 
   async pin(roomId: string, messageId: string): Promise<void> {
+    this.#pinned.add(messageId);
     this.#print(`[${roomId}] (pinned ${messageId})`);
   }
 

@@ -26,6 +26,7 @@ import { RecentKeys } from "./recent-keys.ts";
 import { RSIT_TYPE_CHOICES, type RsitTypeChoice } from "./rsit-types.ts";
 
 export const SLACK_EVENTS_PATH = "/slack/events";
+const SHARING_CACHE_TTL_MS = 5 * 60_000;
 export const SLACK_TOPIC_MAX_LENGTH = 250;
 /** `name_taken` retries (`-2` ... `-50`) before creating the incident room gives up. */
 const MAX_CHANNEL_NAME_ATTEMPTS = 50;
@@ -85,6 +86,8 @@ export class SlackPlatform implements ChatPlatform {
   readonly #seen: RecentKeys;
   readonly #users = new Map<string, { user: PlatformUser | undefined; expiresAt: number }>();
   readonly #directChannels = new Map<string, string>();
+  /** Whether channels are shared outside the organisation, re-read every few minutes. */
+  readonly #sharing = new Map<string, { external: boolean; expiresAt: number }>();
   readonly #running = new Set<Promise<void>>();
   #stopReceiver: (() => Promise<void>) | undefined;
   #port: number | undefined;
@@ -244,6 +247,19 @@ export class SlackPlatform implements ChatPlatform {
         throw error;
       }
     }
+  }
+
+  async isExternal(roomId: string): Promise<boolean> {
+    const now = this.#clock.now().getTime();
+    const cached = this.#sharing.get(roomId);
+    if (cached && cached.expiresAt > now) return cached.external;
+    const info = await this.#calls.direct("conversations.info", () =>
+      this.#client.conversations.info({ channel: roomId }),
+    );
+    // Slack Connect: the channel has members from another organisation.
+    const external = Boolean(info.channel?.is_ext_shared || info.channel?.is_pending_ext_shared);
+    this.#sharing.set(roomId, { external, expiresAt: now + SHARING_CACHE_TTL_MS });
+    return external;
   }
 
   async archiveRoom(roomId: string): Promise<void> {

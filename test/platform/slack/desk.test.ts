@@ -14,6 +14,7 @@ import {
   SlackWebApiDouble,
   slashCommandFields,
 } from "../../doubles/slack-web-api.ts";
+import { until } from "../../support/waiting.ts";
 import { addPeople, alice, bob, FAST_RETRIES, SIGNING_SECRET } from "./harness.ts";
 
 let db: TestDatabase;
@@ -58,21 +59,6 @@ afterAll(async () => {
   await slack?.close();
   await db?.close();
 });
-
-/** Polls until `check` returns something (the work after Slack's ack is asynchronous). */
-async function until<T>(
-  check: () => T | undefined | Promise<T | undefined>,
-  what: string,
-  timeoutMs = 5000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const textsIn = (channel: DoubleChannel) => slack.messagesIn(channel.id).map((m) => m.text);
 

@@ -2,34 +2,18 @@
 // Slack double. The invocation handler is the seam's contract: until the command router is
 // wired in, tests record invocations (and may answer them); pass `handler` to put the router in.
 import { EventEmitter } from "node:events";
-import { Writable } from "node:stream";
-import pino, { type Logger } from "pino";
 import type { Invocation, InvocationHandler } from "../../../src/chat/platform.ts";
 import type { RetryPolicy } from "../../../src/chat/slack/call-lanes.ts";
 import { SLACK_EVENTS_PATH, SlackPlatform } from "../../../src/chat/slack/slack-platform.ts";
 import { SlackRequestSender, SlackWebApiDouble } from "../../doubles/slack-web-api.ts";
+import { type CapturedLog, captureLog } from "../../support/waiting.ts";
 
 export const SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 
 /** Retries quick enough for tests; Retry-After itself is the double's to choose. */
 export const FAST_RETRIES: Partial<RetryPolicy> = { backoffMs: 20, maxBackoffMs: 100 };
 
-export interface CapturedLog {
-  log: Logger;
-  entries: Array<Record<string, unknown>>;
-}
-
-/** A pino logger whose JSON lines tests can read. */
-export function captureLog(): CapturedLog {
-  const entries: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split("\n")) if (line.trim()) entries.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { log: pino({ level: process.env.TEST_LOG_LEVEL ?? "info" }, stream), entries };
-}
+export { type CapturedLog, captureLog } from "../../support/waiting.ts";
 
 export interface SlackHarness {
   slack: SlackWebApiDouble;

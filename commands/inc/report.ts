@@ -1,0 +1,87 @@
+import { deliverBulletin } from "../../src/bulletins/delivery.ts";
+import { context, fields, heading, text } from "../../src/chat/message.ts";
+import type { PlatformName } from "../../src/chat/platform.ts";
+import { UserError } from "../../src/errors.ts";
+import { formatSeverity } from "../../src/incidents/lifecycle.ts";
+import { tlpOf } from "../../src/incidents/render.ts";
+import { phaseDurations, postIncidentReport } from "../../src/incidents/report.ts";
+import { formatTlp } from "../../src/incidents/tlp.ts";
+import { formatDuration } from "../../src/oncall/durations.ts";
+import { defineCommand } from "../../src/router/command.ts";
+import { bulletinDesk } from "../bulletin/desk.ts";
+
+export default defineCommand({
+  group: "inc",
+  name: "report",
+  summary:
+    "Write the post-incident report (Markdown: summary, classification, roles, timeline, phase durations, tasks, follow-ups), clear-signed, and post it in the incident's rooms as a file.",
+  usage: "report [<id>]",
+  examples: ["report", "report INC-2026-0001"],
+  permission: "viewer",
+  incident: "required",
+  positional: "none",
+  async handler(ctx) {
+    const { incidents, clock, timeZone, platforms } = ctx.services;
+    const incident = ctx.incident!;
+    const desk = bulletinDesk(ctx);
+    const now = clock.now();
+    const [details, timeline] = await Promise.all([
+      incidents.details(incident.id),
+      incidents.timeline(incident.id, 1000),
+    ]);
+    const markdown = postIncidentReport({ details, timeline, now, timeZone });
+    const phases = phaseDurations(details, now);
+    const bulletin = {
+      message: {
+        tlp: tlpOf(details),
+        blocks: [
+          heading(`Post-incident report: ${details.publicId}`),
+          fields([
+            ["Status", details.status],
+            ["Severity", formatSeverity(details.severity)],
+            ["Phases", phases.map((p) => `${p.phase} ${formatDuration(p.ms)}`).join(" → ") || "none"],
+            [
+              "Tasks",
+              `${details.tasks.filter((t) => t.doneAt).length} done, ${details.tasks.filter((t) => !t.doneAt).length} open`,
+            ],
+          ]),
+          context(`The full report is the attached Markdown file, marked ${formatTlp(tlpOf(details))}.`),
+        ],
+      },
+      text: markdown,
+      filename: `${details.publicId}-post-incident-report.md.asc`,
+      title: `Post-incident report ${details.publicId}`,
+    };
+
+    const rooms = await incidents.rooms(incident.id);
+    const postedIn: string[] = [];
+    for (const room of rooms) {
+      const platform = platforms.get(room.platform as PlatformName);
+      if (!platform) continue;
+      const destination = await desk.destinationFor(platform.name, { roomId: room.roomId, name: room.name });
+      const result = await deliverBulletin(
+        { platform, roomId: room.roomId, destination, contentIncidentId: incident.id },
+        bulletin,
+        desk.signer,
+        now,
+      );
+      if (result.posted) postedIn.push(room.name);
+    }
+    if (postedIn.length === 0) {
+      // No room to post in (or none on a running platform): here, if the TLP gate allows.
+      const result = await desk.deliverHere(ctx.origin, bulletin, incident.id);
+      if (!result.posted) throw new UserError(`The report was not posted: ${result.reason}`);
+      return {};
+    }
+    const here = rooms.some(
+      (room) => room.platform === ctx.origin.platform && room.roomId === ctx.origin.room.roomId,
+    );
+    if (here) return {};
+    return {
+      reply: {
+        visibility: "ephemeral",
+        message: { blocks: [text(`The report on ${details.publicId} is posted in ${postedIn.join(", ")}.`)] },
+      },
+    };
+  },
+});

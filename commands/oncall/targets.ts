@@ -1,0 +1,76 @@
+// Reading what /oncall commands are about: a team or a person to page, a configured person to
+// put on call, a page number.
+import { UserError } from "../../src/errors.ts";
+import type { Person } from "../../src/generated/prisma/client.ts";
+import type { OncallPerson, Team } from "../../src/oncall/config.ts";
+import type { PageTarget } from "../../src/paging/paging.ts";
+import type { CommandContext } from "../../src/router/command.ts";
+
+/** `csirt` (a team: its on-call, with its escalation policy) or `@bob` (one person). */
+export async function pageTarget(
+  ctx: CommandContext,
+  word: string | undefined,
+  usage: string,
+): Promise<PageTarget> {
+  const { directory } = ctx.services.oncall;
+  if (!word) throw new UserError("Whom should I page? Name a team or mention a person.", { usage });
+  const platform = ctx.services.platforms.get(ctx.origin.platform);
+  const mentioned = platform?.parseMention(word);
+  if (mentioned !== undefined && platform) {
+    const { people } = ctx.services;
+    const known = await people.findByIdentity(platform.name, mentioned);
+    if (known) return { kind: "person", person: known };
+    const user = await platform.lookupUser(mentioned);
+    if (!user) throw new UserError(`I don't know ${word} on ${platform.name}.`, { usage });
+    return { kind: "person", person: await people.resolve(platform.name, user) };
+  }
+  const config = directory.config;
+  const team = directory.findTeam(word);
+  if (!team) {
+    throw new UserError(
+      `"${word}" is neither a team (${config.teams.map((t) => t.id).join(", ")}) nor a mention like @alice.`,
+      { usage },
+    );
+  }
+  return { kind: "team", team };
+}
+
+/** The configured person a mentioned Person is: only they can be put on call. */
+export function configuredPerson(ctx: CommandContext, person: Person): OncallPerson {
+  const configured = ctx.services.oncall.directory.configPersonOf(person.id);
+  if (!configured) {
+    throw new UserError(
+      `${person.displayName} is not in the on-call configuration (people:), so they can't be put on call. Add them to ONCALL_CONFIG and run /oncall reload.`,
+    );
+  }
+  return configured;
+}
+
+/** The team of a cover or override: the one named, else the person's only team. */
+export function overrideTeam(ctx: CommandContext, person: OncallPerson, requested: string | undefined): Team {
+  const { directory } = ctx.services.oncall;
+  if (requested) return directory.team(requested);
+  const teams = directory.config.teams.filter(
+    (t) => t.members.includes(person.id) || t.leads.includes(person.id),
+  );
+  if (teams.length === 1) return teams[0]!;
+  if (teams.length === 0) {
+    throw new UserError(`${person.name} is on no team; say which: team:<id>.`);
+  }
+  throw new UserError(
+    `${person.name} is on several teams (${teams.map((t) => t.id).join(", ")}); say which: team:<id>.`,
+  );
+}
+
+/** `12` or `#12`; undefined when no word was given. */
+export function pageNumber(words: string[], usage: string): number | undefined {
+  if (words.length === 0) return undefined;
+  const match = words.length === 1 ? /^#?(\d{1,9})$/.exec(words[0] ?? "") : null;
+  if (!match) throw new UserError(`"${words.join(" ")}" is not a page number such as 12.`, { usage });
+  return Number(match[1]);
+}
+
+/** The caller's zone for reading times they type: their configured zone, else the team's. */
+export function callerZone(ctx: CommandContext, team: Team): string {
+  return ctx.origin.actor.timeZone ?? ctx.services.oncall.directory.teamZone(team);
+}

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "PostedAdvisory" ADD COLUMN     "withheld" BOOLEAN NOT NULL DEFAULT false;

@@ -1,0 +1,111 @@
+// Posting a signed bulletin (digest, statistics, manual advisory, post-incident report): the TLP
+// gate first, then the readable message with the key fingerprint, then the clear-signed text as a
+// file where the platform takes files (in the message as a code block where it does not), and any
+// attachments such as a chart.
+import { code, context, type Message } from "../chat/message.ts";
+import type { ChatFile, ChatPlatform, PlatformName } from "../chat/platform.ts";
+import { type Destination, tlpGate } from "../chat/tlp-gate.ts";
+import type { SplitLimits } from "./digest.ts";
+import { clearSign, type SigningKey } from "./signing.ts";
+
+/** Signs with the team key, or says why a bulletin goes out unsigned. */
+export class BulletinSigner {
+  readonly key: SigningKey | undefined;
+
+  constructor(key: SigningKey | undefined) {
+    this.key = key;
+  }
+
+  get fingerprint(): string | undefined {
+    return this.key?.fingerprint;
+  }
+
+  /** The armored clear-signed text, or undefined when no key is configured. */
+  async sign(text: string, date: Date): Promise<string | undefined> {
+    return this.key ? clearSign(text, this.key, { date }) : undefined;
+  }
+}
+
+export const UNSIGNED_WARNING =
+  "⚠️ Not signed: no signing key is configured (BULLETIN_SIGNING_KEY); readers cannot check where this came from.";
+
+export function signatureNote(fingerprint: string): string {
+  return `Clear-signed with OpenPGP key ${fingerprint}. Check it with gpg --verify, or paste the signed text into /bulletin verify; /bulletin key shows the key.`;
+}
+
+export interface Bulletin {
+  /** The readable message; its `tlp` is what the TLP gate checks. */
+  message: Message;
+  /** Canonical text to clear-sign (TLP marking on its first line). */
+  text: string;
+  /** File name of the signed text, e.g. `soc-daily-2026-03-10.txt.asc` (`.asc` is dropped unsigned). */
+  filename: string;
+  /** What the document is, e.g. "Advisories digest"; the file's caption says whether it is signed. */
+  title: string;
+  /** Further files (a chart), posted only where the platform takes files. */
+  attachments?: ChatFile[];
+}
+
+export type DeliveryResult = { posted: true; signed: boolean } | { posted: false; reason: string };
+
+export interface DeliveryTarget {
+  platform: ChatPlatform;
+  roomId: string;
+  destination: Destination;
+  /** The incident the content belongs to, so its own rooms may receive any label. */
+  contentIncidentId?: string;
+}
+
+/**
+ * Posts one bulletin through the TLP gate. Nothing is posted when the gate refuses; the reason
+ * (which names labels and the room, never the content) comes back for a notice or a reply.
+ */
+export async function deliverBulletin(
+  target: DeliveryTarget,
+  bulletin: Bulletin,
+  signer: BulletinSigner,
+  now: Date,
+): Promise<DeliveryResult> {
+  const decision = tlpGate(target.destination, bulletin.message, target.contentIncidentId);
+  if (!decision.allowed) return { posted: false, reason: decision.reason };
+  const signed = await signer.sign(bulletin.text, now);
+  const { platform, roomId } = target;
+  // Unsigned, the canonical text still travels: for a report it is the document itself.
+  const file: ChatFile = signed
+    ? { filename: bulletin.filename, content: signed, title: `${bulletin.title} (clear-signed)` }
+    : {
+        filename: bulletin.filename.replace(/\.asc$/, ""),
+        content: bulletin.text,
+        title: `${bulletin.title} (not signed)`,
+      };
+  const blocks = [...bulletin.message.blocks];
+  blocks.push(context(signed && signer.fingerprint ? signatureNote(signer.fingerprint) : UNSIGNED_WARNING));
+  if (!platform.postFile) blocks.push(code(file.content as string));
+  await platform.post(roomId, { ...bulletin.message, blocks });
+  if (platform.postFile) {
+    await platform.postFile(roomId, file);
+    for (const attachment of bulletin.attachments ?? []) await platform.postFile(roomId, attachment);
+  }
+  return { posted: true, signed: signed !== undefined };
+}
+
+/**
+ * Message limits a digest part must fit, per platform: Slack allows 50 blocks and about 40,000
+ * characters of text per message (3,000 per section, which the Slack renderer splits); a Matrix
+ * event is at most 64 KiB with its HTML twin. Room is left for the signature note.
+ */
+const PLATFORM_LIMITS: Record<PlatformName, SplitLimits> = {
+  slack: { maxChars: 12_000, maxBlocks: 46 },
+  matrix: { maxChars: 24_000 },
+  console: { maxChars: 60_000 },
+};
+
+/**
+ * The limits for one digest part on a platform: without file posts the signed text rides in the
+ * message too, so a part may use only half, less the armor and signature (about 600 characters).
+ */
+export function digestPartLimits(platform: ChatPlatform, override?: SplitLimits): SplitLimits {
+  const limits = override ?? PLATFORM_LIMITS[platform.name];
+  if (platform.postFile) return limits;
+  return { ...limits, maxChars: Math.floor((limits.maxChars - 600) / 2) };
+}

@@ -1,0 +1,543 @@
+// The bulletins desk: subscriptions from BULLETIN_CONFIG, their cron schedules as durable jobs
+// (`bulletin.publish`, one per subscription and fire time), the publish job itself, and what the
+// /bulletin commands ask for (previews, on-demand statistics, manual advisories, the team key).
+//
+// Once per fire: each fire time is a job keyed `bulletin:<subscription>:<fire time ISO>`. node-cron
+// on every replica, and the catch-up at start, enqueue that key; the unique key keeps one row,
+// and the queue's lease runs it once. The job records the advisories it posted and completes in
+// one transaction, so a run that crashed before committing is retried, and one that committed is
+// never repeated.
+import { readFile } from "node:fs/promises";
+import { DateTime } from "luxon";
+import type { Logger } from "pino";
+import { context, heading, type Message, text } from "../chat/message.ts";
+import type { ChatPlatform, PlatformName, RoomRef } from "../chat/platform.ts";
+import { type Destination, tlpGate } from "../chat/tlp-gate.ts";
+import type { Clock } from "../clock.ts";
+import type { Db } from "../db/database.ts";
+import { UserError } from "../errors.ts";
+import type { Prisma } from "../generated/prisma/client.ts";
+import type { Incidents } from "../incidents/incidents.ts";
+import { formatTlp, type TlpLabel } from "../incidents/tlp.ts";
+import { type CronTrigger, CronTriggers } from "../jobs/cron-triggers.ts";
+import type { ClaimedJob, JobContext, JobQueue } from "../jobs/queue.ts";
+import type { Origin } from "../router/command.ts";
+import {
+  type Bulletin,
+  BulletinSigner,
+  type DeliveryResult,
+  deliverBulletin,
+  digestPartLimits,
+} from "./delivery.ts";
+import type { DigestLanguage, SplitLimits } from "./digest.ts";
+import { countByLabel, type DigestPlan, planDigest, recordHandled } from "./digest-run.ts";
+import { loadSigningKey, type SigningKey } from "./signing.ts";
+import { type LoadedAdvisories, type LoadOptions, loadAdvisories } from "./sources.ts";
+import {
+  loadStatistics,
+  type PeriodSpec,
+  parsePeriodSpec,
+  renderStatistics,
+  resolvePeriod,
+  statisticsChartSvg,
+} from "./statistics.ts";
+import {
+  type BulletinConfig,
+  type DigestSubscription,
+  EMPTY_BULLETIN_CONFIG,
+  loadBulletinConfig,
+  type StatsSubscription,
+  type Subscription,
+} from "./subscriptions.ts";
+
+export const PUBLISH_JOB = "bulletin.publish";
+
+export interface BulletinSettings {
+  config?: BulletinConfig;
+  signingKey?: SigningKey;
+  /** Source loading options (tests inject fetch). */
+  load?: LoadOptions;
+  /** Overrides the per-platform message limits digests are split to (tests). */
+  limits?: Partial<Record<PlatformName, SplitLimits>>;
+}
+
+export interface BulletinDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  jobs: JobQueue;
+  incidents: Incidents;
+  platforms: ReadonlyMap<PlatformName, ChatPlatform>;
+}
+
+interface PublishPayload {
+  subscriptionId: string;
+  /** The fire time (or the moment of an on-demand publish): the end of the period covered. */
+  at: string;
+}
+
+export interface PublishOutcome {
+  subscriptionId: string;
+  posted: number;
+  withheld: number;
+  parts: number;
+}
+
+export class Bulletins {
+  readonly config: BulletinConfig;
+  readonly signer: BulletinSigner;
+  /** node-cron wake-ups; `wake()` is what node-cron calls, and tests call it too. */
+  readonly triggers: CronTriggers;
+  readonly #deps: BulletinDeps;
+  readonly #settings: BulletinSettings;
+  readonly #log: Logger;
+
+  constructor(deps: BulletinDeps, settings: BulletinSettings = {}) {
+    this.#deps = deps;
+    this.#settings = settings;
+    this.config = settings.config ?? EMPTY_BULLETIN_CONFIG;
+    this.signer = new BulletinSigner(settings.signingKey);
+    this.#log = deps.log.child({ component: "bulletins" });
+    this.triggers = new CronTriggers(
+      deps.clock,
+      deps.log,
+      this.subscriptions.map((subscription) => this.#trigger(subscription)),
+    );
+    deps.jobs.register(PUBLISH_JOB, (job, ctx) => this.#runPublishJob(job, ctx));
+  }
+
+  get subscriptions(): readonly Subscription[] {
+    return this.config.subscriptions;
+  }
+
+  /**
+   * Catches up each subscription's last fire time (a run missed while down runs once now; one
+   * that ran already has its job row and is not repeated), then arms the cron triggers.
+   */
+  async start(options: { armCron: boolean }): Promise<void> {
+    for (const subscription of this.subscriptions) {
+      if (!this.#deps.platforms.has(subscription.destination.platform)) {
+        this.#log.warn(
+          { subscription: subscription.id, platform: subscription.destination.platform },
+          "bulletins for this subscription go to a platform that is not running; its runs will post nothing",
+        );
+      }
+    }
+    await this.triggers.catchUp();
+    if (options.armCron) this.triggers.start();
+    this.#deps.jobs.kick();
+  }
+
+  async stop(): Promise<void> {
+    await this.triggers.stop();
+  }
+
+  #trigger(subscription: Subscription): CronTrigger {
+    return {
+      name: triggerName(subscription),
+      schedule: subscription.schedule,
+      fire: async (fireTime) => {
+        await this.#enqueue(subscription, fireTime, fireKey(subscription, fireTime));
+      },
+    };
+  }
+
+  async #enqueue(subscription: Subscription, at: Date, key: string): Promise<boolean> {
+    const payload = { subscriptionId: subscription.id, at: at.toISOString() } satisfies PublishPayload;
+    const added = await this.#deps.jobs.enqueue(this.#deps.db, {
+      kind: PUBLISH_JOB,
+      key,
+      payload,
+      dueAt: at,
+    });
+    if (added) this.#deps.jobs.kick();
+    return added;
+  }
+
+  /** Runs a subscription now, through the same job as its schedule (so replicas run it once). */
+  async publishNow(subscription: Subscription, origin: Origin): Promise<void> {
+    const now = this.#deps.clock.now();
+    await this.#enqueue(subscription, now, `bulletin:${subscription.id}:manual:${now.toISOString()}`);
+    await this.#audit(origin, "bulletin.publish", { subscription: subscription.id });
+  }
+
+  // ---- finding subscriptions and rooms ---------------------------------------------------
+
+  subscription(id: string): Subscription | undefined {
+    return this.subscriptions.find((subscription) => subscription.id === id);
+  }
+
+  /**
+   * The subscription a command means: by id, by the room it posts to, or the ones posting to the
+   * room the command was typed in; with one subscription configured, that one.
+   */
+  resolve(wanted: string | undefined, where: { platform: PlatformName; roomId: string }): Subscription[] {
+    if (this.subscriptions.length === 0) {
+      throw new UserError(
+        "No bulletin subscriptions are configured: set BULLETIN_CONFIG to a YAML file (see examples/bulletins.yaml).",
+      );
+    }
+    const ids = this.subscriptions.map((subscription) => subscription.id).join(", ");
+    if (wanted) {
+      const byId = this.subscription(wanted.toLowerCase());
+      if (byId) return [byId];
+      const byRoom = this.subscriptions.filter(
+        (subscription) =>
+          subscription.destination.roomId === wanted && subscription.destination.platform === where.platform,
+      );
+      if (byRoom.length > 0) return byRoom;
+      throw new UserError(`There is no subscription "${wanted}". Subscriptions: ${ids}.`);
+    }
+    const here = this.subscriptions.filter(
+      (subscription) =>
+        subscription.destination.platform === where.platform &&
+        subscription.destination.roomId === where.roomId,
+    );
+    if (here.length > 0) return here;
+    if (this.subscriptions.length === 1) return [...this.subscriptions];
+    throw new UserError(`Which subscription? None posts to this room. Subscriptions: ${ids}.`);
+  }
+
+  destinationOf(subscription: Subscription): Destination {
+    const { platform, roomId } = subscription.destination;
+    return {
+      description: `${roomId} on ${platform}`,
+      clearance: subscription.clearance,
+      external: subscription.external,
+    };
+  }
+
+  /**
+   * The TLP clearance of a room a command was typed in: an incident's own room (cleared for that
+   * incident's content, AMBER for anything else), a subscription's room (its configured clearance),
+   * a direct message with the bot (AMBER: one member of the organisation), or any other room (the
+   * configuration's defaultClearance, GREEN unless set).
+   */
+  async destinationFor(platform: PlatformName, room: RoomRef): Promise<Destination> {
+    const description = `${room.name ?? room.roomId} on ${platform}`;
+    const incident = await this.#deps.incidents.findByRoom(platform, room.roomId);
+    if (incident) return { description, clearance: "amber", external: false, incidentId: incident.id };
+    const subscription = this.subscriptions.find(
+      (candidate) =>
+        candidate.destination.platform === platform && candidate.destination.roomId === room.roomId,
+    );
+    if (subscription) return { ...this.destinationOf(subscription), description };
+    if (room.direct) return { description, clearance: "amber", external: false };
+    return { description, clearance: this.config.defaultClearance, external: false };
+  }
+
+  /** Posts a bulletin in the room a command came from, through the TLP gate. */
+  async deliverHere(origin: Origin, bulletin: Bulletin, contentIncidentId?: string): Promise<DeliveryResult> {
+    const platform = this.#platform(origin.platform);
+    const destination = await this.destinationFor(origin.platform, origin.room);
+    return deliverBulletin(
+      { platform, roomId: origin.room.roomId, destination, contentIncidentId },
+      bulletin,
+      this.signer,
+      this.#deps.clock.now(),
+    );
+  }
+
+  #platform(name: PlatformName): ChatPlatform {
+    const platform = this.#deps.platforms.get(name);
+    if (!platform) throw new Error(`platform ${name} is not running`);
+    return platform;
+  }
+
+  // ---- schedules ---------------------------------------------------------------------------
+
+  nextRun(subscription: Subscription): Date | undefined {
+    return subscription.schedule.next(this.#deps.clock.now());
+  }
+
+  /** The latest run of each subscription that finished (done or failed), from the job rows. */
+  async lastRuns(): Promise<Map<string, { at: Date; outcome: string }>> {
+    const runs = new Map<string, { at: Date; outcome: string }>();
+    const jobs = await this.#deps.db.job.findMany({
+      where: { kind: PUBLISH_JOB, outcome: { in: ["done", "failed"] } },
+      orderBy: { finishedAt: "desc" },
+      select: { payload: true, finishedAt: true, outcome: true },
+      take: 500,
+    });
+    for (const job of jobs) {
+      const { subscriptionId } = job.payload as unknown as PublishPayload;
+      if (!runs.has(subscriptionId) && job.finishedAt && job.outcome) {
+        runs.set(subscriptionId, { at: job.finishedAt, outcome: job.outcome });
+      }
+    }
+    return runs;
+  }
+
+  // ---- the publish job ---------------------------------------------------------------------
+
+  async #runPublishJob(job: ClaimedJob, ctx: JobContext): Promise<void> {
+    const payload = job.payload as unknown as PublishPayload;
+    const log = this.#log.child({ subscription: payload.subscriptionId, jobKey: job.key });
+    const subscription = this.subscription(payload.subscriptionId);
+    if (!subscription) {
+      log.warn("the subscription is no longer configured; its run is dropped");
+      return;
+    }
+    const platform = this.#deps.platforms.get(subscription.destination.platform);
+    if (!platform) {
+      log.error(
+        { platform: subscription.destination.platform },
+        "the platform is not running; nothing posted",
+      );
+      return;
+    }
+    const at = new Date(payload.at);
+    const outcome =
+      subscription.kind === "digest"
+        ? await this.#publishDigest(subscription, platform, at, ctx)
+        : await this.#publishStatistics(subscription, platform, at, ctx);
+    log.info({ ...outcome, at }, "bulletin run finished");
+  }
+
+  async #publishDigest(
+    subscription: DigestSubscription,
+    platform: ChatPlatform,
+    at: Date,
+    ctx: JobContext,
+  ): Promise<PublishOutcome> {
+    const plan = await this.planDigest(subscription, at);
+    const target = {
+      platform,
+      roomId: subscription.destination.roomId,
+      destination: this.destinationOf(subscription),
+    };
+    for (const [index, part] of plan.parts.entries()) {
+      const numbered = plan.parts.length > 1 ? `-part${index + 1}` : "";
+      const result = await deliverBulletin(
+        target,
+        {
+          message: part.message,
+          text: part.text,
+          filename: `${subscription.id}-${localDate(at, subscription)}${numbered}.txt.asc`,
+          title:
+            plan.parts.length > 1
+              ? `Advisories digest, part ${index + 1} of ${plan.parts.length}`
+              : "Advisories digest",
+        },
+        this.signer,
+        ctx.now,
+      );
+      // The plan holds only what the gate allows, so a refusal here is a bug: fail loudly.
+      if (!result.posted) throw new Error(`the TLP gate refused a planned digest: ${result.reason}`);
+    }
+    if (plan.withheld.length > 0) await platform.post(target.roomId, withheldNotice(plan));
+    await this.#deps.db.$transaction(async (tx) => {
+      await recordHandled(tx, subscription, plan, ctx.now);
+      await ctx.complete(tx);
+    });
+    return {
+      subscriptionId: subscription.id,
+      posted: plan.included.length,
+      withheld: plan.withheld.length,
+      parts: plan.parts.length,
+    };
+  }
+
+  /** What a digest run at `at` would post; writes nothing. */
+  async planDigest(subscription: DigestSubscription, at: Date): Promise<DigestPlan> {
+    const platform = this.#deps.platforms.get(subscription.destination.platform);
+    const override = this.#settings.limits?.[subscription.destination.platform];
+    const limits = platform ? digestPartLimits(platform, override) : { maxChars: 12_000, maxBlocks: 46 };
+    return planDigest(subscription, at, this.destinationOf(subscription), limits, {
+      db: this.#deps.db,
+      log: this.#log,
+      load: this.#settings.load,
+    });
+  }
+
+  async #publishStatistics(
+    subscription: StatsSubscription,
+    platform: ChatPlatform,
+    at: Date,
+    ctx: JobContext,
+  ): Promise<PublishOutcome> {
+    const spec = parsePeriodSpec(subscription.period, { scheduled: true }) as PeriodSpec;
+    const bulletin = await this.statisticsBulletin(spec, {
+      now: at,
+      timeZone: subscription.schedule.timeZone,
+      tlp: subscription.tlp,
+      language: subscription.language,
+      title: subscription.title,
+      fileStem: `${subscription.id}-${localDate(at, subscription)}`,
+    });
+    const target = {
+      platform,
+      roomId: subscription.destination.roomId,
+      destination: this.destinationOf(subscription),
+    };
+    const result = await deliverBulletin(target, bulletin, this.signer, ctx.now);
+    if (!result.posted) {
+      // Configuration checks the label against the room, so this needs a changed gate policy.
+      await platform.post(target.roomId, {
+        blocks: [text(`🔒 The incident statistics were withheld by TLP: ${result.reason}`)],
+      });
+    }
+    return {
+      subscriptionId: subscription.id,
+      posted: result.posted ? 1 : 0,
+      withheld: result.posted ? 0 : 1,
+      parts: 1,
+    };
+  }
+
+  /** Loads one source now, to show what it yields (`/bulletin sources`). */
+  async inspectSource(spec: string): Promise<LoadedAdvisories> {
+    return loadAdvisories([spec], { ...this.#settings.load, logger: this.#log });
+  }
+
+  // ---- bulletins made on demand ------------------------------------------------------------
+
+  async statisticsBulletin(
+    spec: PeriodSpec,
+    options: {
+      now: Date;
+      timeZone: string;
+      tlp: TlpLabel;
+      language?: DigestLanguage;
+      title?: string;
+      fileStem?: string;
+    },
+  ): Promise<Bulletin> {
+    const period = resolvePeriod(spec, options.now, options.timeZone);
+    const stats = await loadStatistics(this.#deps.db, period);
+    const renderOptions = { tlp: options.tlp, language: options.language, title: options.title };
+    const rendered = renderStatistics(stats, renderOptions);
+    const stem =
+      options.fileStem ??
+      `incident-statistics-${DateTime.fromJSDate(period.from, { zone: options.timeZone }).toISODate()}`;
+    return {
+      message: rendered.message,
+      text: rendered.text,
+      filename: `${stem}.txt.asc`,
+      title: "Incident statistics",
+      attachments: [
+        {
+          filename: `${stem}.svg`,
+          content: statisticsChartSvg(stats, renderOptions),
+          mimeType: "image/svg+xml",
+          title: "Incidents opened and closed per day",
+        },
+      ],
+    };
+  }
+
+  /** A manual advisory typed in chat (`/bulletin post`), with its author and date in the signed text. */
+  manualAdvisory(body: string, tlp: TlpLabel, author: string): Bulletin {
+    const now = this.#deps.clock.now();
+    const stamp = DateTime.fromJSDate(now, { zone: "utc" }).toFormat("yyyy-MM-dd HH:mm 'UTC'");
+    // CRLF line ends and trailing spaces do not survive a round trip through chat, and OpenPGP
+    // ignores them anyway: the canonical form has neither.
+    const clean = body.replace(/\r\n?/g, "\n").trim();
+    const message: Message = {
+      tlp,
+      blocks: [heading("Security advisory"), text(clean), context(`Posted by ${author} · ${stamp}`)],
+    };
+    const signedText = [
+      formatTlp(tlp),
+      "Security advisory",
+      `Date: ${stamp}`,
+      `Posted by: ${author}`,
+      "",
+      clean,
+    ]
+      .map((line) => line.trimEnd())
+      .join("\n");
+    return {
+      message,
+      text: signedText,
+      filename: `advisory-${DateTime.fromJSDate(now, { zone: "utc" }).toFormat("yyyyMMdd-HHmm")}.txt.asc`,
+      title: "Security advisory",
+    };
+  }
+
+  async recordManualPost(origin: Origin, tlp: TlpLabel, characters: number): Promise<void> {
+    await this.#audit(origin, "bulletin.post", { tlp, characters });
+  }
+
+  async #audit(origin: Origin, action: string, detail: Record<string, unknown>): Promise<void> {
+    await this.#deps.db.auditEntry.create({
+      data: {
+        at: this.#deps.clock.now(),
+        actorId: origin.actor.id,
+        action,
+        platform: origin.platform,
+        roomId: origin.room.roomId,
+        correlationId: origin.correlationId,
+        detail: detail as Prisma.InputJsonValue,
+      },
+    });
+  }
+
+  /** Checks that a room may receive a label, without posting: for previews shown in it. */
+  async mayShowHere(
+    origin: Origin,
+    message: Message,
+  ): Promise<{ allowed: true } | { allowed: false; reason: string }> {
+    return tlpGate(await this.destinationFor(origin.platform, origin.room), message);
+  }
+}
+
+export function triggerName(subscription: Subscription): string {
+  return `bulletin:${subscription.id}`;
+}
+
+/** The job key of one fire time: the same on every replica and at catch-up. */
+export function fireKey(subscription: Subscription, fireTime: Date): string {
+  return `bulletin:${subscription.id}:${fireTime.toISOString()}`;
+}
+
+function localDate(at: Date, subscription: Subscription): string {
+  return DateTime.fromJSDate(at, { zone: subscription.schedule.timeZone }).toISODate() ?? "";
+}
+
+function withheldNotice(plan: DigestPlan): Message {
+  const count = plan.withheld.length;
+  return {
+    blocks: [
+      text(
+        `🔒 ${count} new ${count === 1 ? "advisory was" : "advisories were"} withheld from this room by TLP (${countByLabel(plan.withheld)}). ${plan.withheldReasons.join(" ")}`,
+      ),
+      context("Their content is not shown here; ask the team for them in a room cleared for those labels."),
+    ],
+  };
+}
+
+// ---- start-up -------------------------------------------------------------------------------
+
+export interface BulletinEnvironment {
+  configFile?: string;
+  signingKeyFile?: string;
+  passphrase?: string;
+}
+
+/** Reads BULLETIN_CONFIG and the signing key at start; errors name the variable and the file. */
+export async function loadBulletinSettings(env: BulletinEnvironment): Promise<BulletinSettings> {
+  const config = env.configFile ? await loadBulletinConfig(env.configFile) : undefined;
+  let signingKey: SigningKey | undefined;
+  if (env.signingKeyFile) {
+    let armored: string;
+    try {
+      armored = await readFile(env.signingKeyFile, "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const reason =
+        code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(error);
+      throw new Error(
+        `BULLETIN_SIGNING_KEY: cannot read the signing key ${env.signingKeyFile}: ${reason} (npm run keys:generate creates one)`,
+      );
+    }
+    try {
+      signingKey = await loadSigningKey(armored, env.passphrase);
+    } catch (error) {
+      throw new Error(
+        `BULLETIN_SIGNING_KEY: ${env.signingKeyFile}: ${(error as Error).message} (the passphrase comes from BULLETIN_SIGNING_PASSPHRASE)`,
+      );
+    }
+  }
+  return { config, signingKey };
+}

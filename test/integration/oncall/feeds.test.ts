@@ -1,0 +1,85 @@
+// Calendar feeds over HTTP: parsed by ical.js, protected by per-feed tokens.
+import ICAL from "ical.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { feedToken, personFeedId, teamFeedId } from "../../../src/oncall/calendar.ts";
+import type { ConsoleDesk } from "../../support/console-desk.ts";
+import { startOncallDesk } from "./fixture.ts";
+
+const SECRET = "feed-secret-for-tests-0123456789";
+let desk: ConsoleDesk;
+let base: string;
+beforeAll(async () => {
+  desk = await startOncallDesk({ feeds: { secret: SECRET, publicUrl: "https://tocsin.example.org" } });
+  const port = await desk.app.services.http.listen(0, "127.0.0.1");
+  base = `http://127.0.0.1:${port}`;
+});
+afterAll(async () => {
+  await desk?.app.services.http.close();
+  await desk?.close();
+});
+
+function events(text: string) {
+  const calendar = new ICAL.Component(ICAL.parse(text));
+  return calendar.getAllSubcomponents("vevent").map((component) => {
+    const event = new ICAL.Event(component);
+    return {
+      summary: event.summary,
+      start: event.startDate.toJSDate().toISOString(),
+      end: event.endDate.toJSDate().toISOString(),
+    };
+  });
+}
+
+describe("calendar feeds over HTTP", () => {
+  it("serves a team's shifts, overrides included, as iCalendar that ical.js parses", async () => {
+    await desk.type("/oncall override @carol 2026-03-11T18:00 2026-03-12T06:00");
+    const response = await fetch(`${base}/oncall/csirt.ics?token=${feedToken(SECRET, teamFeedId("csirt"))}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/calendar; charset=utf-8");
+    const shifts = events(await response.text());
+    expect(shifts).toContainEqual({
+      summary: "Bob on call",
+      start: "2026-03-09T08:00:00.000Z",
+      end: "2026-03-11T17:00:00.000Z",
+    });
+    expect(shifts).toContainEqual({
+      summary: "Carol on call",
+      start: "2026-03-11T17:00:00.000Z",
+      end: "2026-03-12T05:00:00.000Z",
+    });
+  });
+
+  it("serves a person's shifts in every team", async () => {
+    const response = await fetch(
+      `${base}/oncall/person/dave.ics?token=${feedToken(SECRET, personFeedId("dave"))}`,
+    );
+    expect(response.status).toBe(200);
+    const shifts = events(await response.text());
+    expect(shifts.length).toBeGreaterThan(10);
+    expect(new Set(shifts.map((s) => s.summary))).toEqual(new Set(["On call: SOC"]));
+  });
+
+  it("answers 403 to a wrong or missing token and 404 to an unknown feed", async () => {
+    const wrong = await fetch(`${base}/oncall/csirt.ics?token=${feedToken(SECRET, teamFeedId("soc"))}`);
+    expect(wrong.status).toBe(403);
+    expect(await wrong.text()).not.toContain("BEGIN:VCALENDAR");
+    expect((await fetch(`${base}/oncall/csirt.ics`)).status).toBe(403);
+    expect((await fetch(`${base}/oncall/csirt.ics?token=abc`)).status).toBe(403);
+    expect(
+      (await fetch(`${base}/oncall/nope.ics?token=${feedToken(SECRET, teamFeedId("nope"))}`)).status,
+    ).toBe(404);
+    expect((await fetch(`${base}/oncall/person/zed.ics?token=x`)).status).toBe(404);
+    expect((await fetch(`${base}/oncall/csirt.json`)).status).toBe(404);
+  });
+
+  it("/oncall feeds gives the caller their links, which work", async () => {
+    const out = await desk.type("/oncall feeds");
+    expect(out).toContain(
+      "[#general · only you] My shifts (Alice): https://tocsin.example.org/oncall/person/alice.ics?token=",
+    );
+    const link = /(https:\/\/tocsin\.example\.org\/oncall\/csirt\.ics\?token=[0-9a-f]{64})/.exec(out)?.[1];
+    expect(link).toBeDefined();
+    const response = await fetch(link!.replace("https://tocsin.example.org", base));
+    expect(response.status).toBe(200);
+  });
+});

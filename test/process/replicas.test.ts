@@ -1,0 +1,168 @@
+// Two tocsin processes on one PostgreSQL, as a deployment behind a load balancer runs them:
+// an event delivered to both is handled once, a durable job runs once, and when one replica is
+// killed the other carries on with its work.
+//
+// The shared server is an embedded PostgreSQL started here, or Debian's PostgreSQL when
+// TOCSIN_TEST_POSTGRES_URL is set (.ci/run does that once).
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDatabaseIfMissing } from "../../src/db/database.ts";
+import {
+  type EmbeddedServer,
+  freeLoopbackPort,
+  startEmbeddedPostgres,
+} from "../../src/db/embedded-postgres.ts";
+import { SlackRequestSender, SlackWebApiDouble, slashCommandFields } from "../doubles/slack-web-api.ts";
+import { startTocsin, type TocsinProcess } from "../support/tocsin-process.ts";
+import { until } from "../support/waiting.ts";
+
+const SIGNING_SECRET = "replica-test-secret";
+const alice = { id: "U0ALICE", name: "alice" };
+
+let root: string;
+let server: EmbeddedServer | undefined;
+let databaseUrl: string;
+let slack: SlackWebApiDouble;
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), "tocsin-replicas-"));
+  await chmod(root, 0o755);
+  const external = process.env.TOCSIN_TEST_POSTGRES_URL;
+  const name = `replicas_${Date.now()}`;
+  if (external) {
+    await createDatabaseIfMissing(external, name);
+    const url = new URL(external);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+  } else {
+    server = await startEmbeddedPostgres({ dataDir: path.join(root, "shared-postgres") });
+    await createDatabaseIfMissing(server.adminUrl, name);
+    databaseUrl = server.urlFor(name);
+  }
+  slack = await SlackWebApiDouble.start();
+  slack.addUser({ id: alice.id, name: alice.name, displayName: "alice" });
+});
+
+afterAll(async () => {
+  await slack?.close();
+  await server?.stop();
+  await rm(root, { recursive: true, force: true });
+});
+
+async function startReplica(name: string): Promise<{ process: TocsinProcess; sender: SlackRequestSender }> {
+  const port = await freeLoopbackPort();
+  const replica = startTocsin({
+    TOCSIN_DATA_DIR: path.join(root, name),
+    DATABASE_URL: databaseUrl,
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    HTTP_PORT: String(port),
+    TOCSIN_ARCHIVE_AFTER: "2s",
+    LOG_LEVEL: "info",
+  });
+  for (let i = 0; i < 200 && !replica.stderr().includes("HTTP server listening"); i++) {
+    if (replica.child.exitCode !== null) throw new Error(`replica ${name} exited:\n${replica.stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const sender = new SlackRequestSender(`http://127.0.0.1:${port}/slack/events`, SIGNING_SECRET, slack);
+  return { process: replica, sender };
+}
+
+async function query<T extends pg.QueryResultRow>(sql: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe("two replicas on one PostgreSQL", () => {
+  it("share the work: events once, jobs once, and the survivor finishes a dead replica's work", {
+    timeout: 90_000,
+  }, async () => {
+    const a = await startReplica("a");
+    const b = await startReplica("b");
+    try {
+      const soc = slack.addChannel({ name: "soc", members: [alice.id] });
+
+      // The same slash command delivered to both replicas (a retry that the load balancer sent
+      // to the other one) declares one incident.
+      const fields = slashCommandFields(slack, {
+        command: "/inc",
+        text: "declare Shared work sev:2",
+        user: alice,
+        channel: soc,
+      });
+      const body = new URLSearchParams(fields).toString();
+      const [first, retry] = await Promise.all([
+        a.sender.send(body, "application/x-www-form-urlencoded"),
+        b.sender.send(body, "application/x-www-form-urlencoded", { retryNum: 1 }),
+      ]);
+      expect([first.status, retry.status]).toEqual([200, 200]);
+      const room = await until(
+        async () => slack.channelByName("inc-2026-0001-shared-work") ?? undefined,
+        "the channel",
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await query(`select "publicId" from "Incident"`)).toEqual([{ publicId: "INC-2026-0001" }]);
+      expect(slack.callsTo("conversations.create")).toHaveLength(1);
+
+      // Different commands on different replicas number incidents without collisions.
+      await Promise.all([
+        ...Array.from({ length: 5 }, (_, i) =>
+          a.sender.slashCommand({ command: "/inc", text: `declare A${i}`, user: alice, channel: soc }),
+        ),
+        ...Array.from({ length: 5 }, (_, i) =>
+          b.sender.slashCommand({ command: "/inc", text: `declare B${i}`, user: alice, channel: soc }),
+        ),
+      ]);
+      await until(
+        async () =>
+          (await query(`select count(*)::int as n from "Incident"`))[0]?.n === 11 ? true : undefined,
+        "11 incidents",
+      );
+      const ids = await query<{ publicId: string }>(`select "publicId" from "Incident" order by "publicId"`);
+      expect(new Set(ids.map((r) => r.publicId)).size).toBe(11);
+
+      // Closing schedules the archiving job (2 s). Replica A, which took the close, is killed at
+      // once; B archives the channel, exactly once.
+      await a.sender.slashCommand({
+        command: "/inc",
+        text: "close done",
+        user: alice,
+        channel: { id: room.id, name: room.name },
+      });
+      await until(
+        async () =>
+          (await query(`select count(*)::int as n from "Job" where kind = 'incident.archive-rooms'`))[0]
+            ?.n === 1
+            ? true
+            : undefined,
+        "the archive job",
+      );
+      a.process.child.kill("SIGKILL");
+      await a.process.exited;
+      await until(async () => (room.archived ? true : undefined), "the archived channel", 20_000);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(slack.callsTo("conversations.archive")).toHaveLength(1);
+      const [job] = await query<{ outcome: string; attempts: number }>(
+        `select outcome, attempts from "Job" where kind = 'incident.archive-rooms'`,
+      );
+      expect(job).toEqual({ outcome: "done", attempts: 1 });
+    } catch (error) {
+      throw new Error(
+        `${(error as Error).message}\n--- replica a:\n${a.process.stderr()}\n--- replica b:\n${b.process.stderr()}`,
+      );
+    } finally {
+      a.process.child.kill("SIGKILL");
+      b.process.child.kill("SIGTERM");
+      await Promise.all([a.process.exited, b.process.exited]);
+    }
+  });
+});
