@@ -9,11 +9,18 @@ import { formatTlp, type TlpLabel } from "../../incidents/tlp.ts";
 import type { Block, Message } from "../message.ts";
 import { renderPlainText } from "../plain-text.ts";
 
+export const ACTIONS_FIELD = "org.tocsin.actions";
+
 export interface NoticeContent {
   msgtype: "m.notice";
   body: string;
   format?: "org.matrix.custom.html";
   formatted_body?: string;
+  /**
+   * The message's actions (button commands), kept in the event so that a ✅ reaction, even after
+   * a restart, can run the acknowledge action as the person reacting.
+   */
+  [ACTIONS_FIELD]?: string[];
 }
 
 /**
@@ -37,11 +44,15 @@ const TRUNCATED = "\n… (cut: too long for one Matrix message)";
 export function noticeContent(message: Message, maxBytes = MAX_CONTENT_BYTES): NoticeContent {
   const shown = withMatrixCommands(message);
   const body = renderPlainText(shown);
+  const commands = message.blocks.flatMap((b) =>
+    b.kind === "actions" ? b.actions.map((a) => a.command) : [],
+  );
   const full: NoticeContent = {
     msgtype: "m.notice",
     body,
     format: "org.matrix.custom.html",
     formatted_body: renderMatrixHtml(message),
+    ...(commands.length ? { [ACTIONS_FIELD]: commands } : {}),
   };
   if (jsonBytes(full) <= maxBytes) return full;
   return {

@@ -53,7 +53,7 @@ import type {
 import { slugForChannelName } from "../room-name.ts";
 import { commandFromMessage } from "./command-message.ts";
 import { DirectRooms } from "./direct-rooms.ts";
-import { MAX_CONTENT_BYTES, type NoticeContent, noticeContent } from "./html.ts";
+import { ACTIONS_FIELD, MAX_CONTENT_BYTES, type NoticeContent, noticeContent } from "./html.ts";
 import { CallsStopped, MatrixCalls, type MatrixRetryPolicy, matrixErrcode } from "./matrix-calls.ts";
 import { isAllowedInviter, isMatrixUserId, parseMatrixMention, serverNameOf } from "./mentions.ts";
 import { ResumableMemoryStore } from "./resumable-store.ts";
@@ -69,12 +69,14 @@ import {
   type JoinedRoomBatch,
   mayBeCommand,
   type RawEvent,
+  reactionOf,
   readInvite,
   readJoinedRoom,
   type StrippedStateEvent,
 } from "./sync-batch.ts";
 
-export const MATRIX_COMMAND_PREFIXES = ["!inc", "!oncall", "!bulletin"] as const;
+/** `!ack [page]` is short for `!oncall ack [page]`: what a woken responder types first. */
+export const MATRIX_COMMAND_PREFIXES = ["!inc", "!oncall", "!bulletin", "!ack"] as const;
 const PLATFORM = "matrix";
 const SYNC_TOKEN_KEY = "sync_token";
 const ACK_REACTION = "✅";
@@ -543,8 +545,13 @@ export class MatrixPlatform implements ChatPlatform {
   }
 
   async #handleEvent(roomId: string, event: RawEvent): Promise<void> {
-    const commandText = commandFromMessage(event.content, this.#prefixes);
-    if (commandText === undefined || this.#alreadySeen(event.event_id)) return;
+    if (event.type === "m.reaction") {
+      await this.#handleReaction(roomId, event);
+      return;
+    }
+    const typed = commandFromMessage(event.content, this.#prefixes);
+    if (typed === undefined || this.#alreadySeen(event.event_id)) return;
+    const commandText = typed.replace(/^!ack\b/i, "!oncall ack");
     const onInvocation = this.#onInvocation;
     if (!onInvocation) return;
     const facts = await this.#roomFacts(roomId).catch((error: unknown) => {
@@ -567,6 +574,43 @@ export class MatrixPlatform implements ChatPlatform {
       this.#log.error({ err: error, roomId, eventId: event.event_id }, "Matrix command failed");
     }
     await this.#acknowledge(roomId, event.event_id);
+  }
+
+  /**
+   * A ✅ on one of the bot's messages that carries an acknowledge action (a page) runs that
+   * action as the person who reacted: the same command path, permissions and audit as typing it.
+   */
+  async #handleReaction(roomId: string, event: RawEvent): Promise<void> {
+    const relation = reactionOf(event);
+    const onInvocation = this.#onInvocation;
+    if (!relation?.event_id || !onInvocation || this.#alreadySeen(event.event_id)) return;
+    const client = this.#requireClient();
+    const reactedTo = relation.event_id;
+    const target = (await this.#calls
+      .run("read the reacted message", () => client.fetchRoomEvent(roomId, reactedTo), { repeatable: true })
+      .catch(() => undefined)) as RawEvent | undefined;
+    if (!target || target.sender !== this.#userId) return;
+    const actions = target.content?.[ACTIONS_FIELD];
+    const ack = Array.isArray(actions)
+      ? actions.find((c) => typeof c === "string" && /^\/oncall ack\b/.test(c))
+      : undefined;
+    if (typeof ack !== "string") return;
+    const facts = await this.#roomFacts(roomId).catch(() => undefined);
+    const direct = facts ? isDirectChat(facts, this.#directRooms.isDirect(roomId)) : false;
+    let replies = 0;
+    try {
+      await onInvocation({
+        platform: PLATFORM,
+        actor: { externalId: event.sender, displayName: facts?.displayNames.get(event.sender) },
+        room: { roomId, name: facts?.name ?? facts?.alias, direct },
+        text: ack.replace(/^\//, "!"),
+        dedupeKey: event.event_id,
+        // Answers thread to the page the reaction was put on.
+        respond: (reply) => this.#respond(roomId, target, reply, facts, direct, replies++),
+      });
+    } catch (error) {
+      this.#log.error({ err: error, roomId, eventId: event.event_id }, "Matrix reaction failed");
+    }
   }
 
   /**

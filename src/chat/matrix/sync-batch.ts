@@ -50,7 +50,20 @@ export function readJoinedRoom(joined: JoinedRoomBatch, botUserId: string): Join
  * bots send (tocsin included), so two bots cannot answer each other forever.
  */
 export function mayBeCommand(event: RawEvent, botUserId: string): boolean {
-  return event.type === "m.room.message" && event.sender !== botUserId && event.content?.msgtype === "m.text";
+  if (event.sender === botUserId) return false;
+  if (event.type === "m.room.message") return event.content?.msgtype === "m.text";
+  // A ✅ on one of the bot's messages runs its acknowledge action (pages).
+  return event.type === "m.reaction" && ACK_KEYS.has(String(reactionOf(event)?.key ?? ""));
+}
+
+/** Reactions that mean "acknowledged". */
+export const ACK_KEYS = new Set(["✅", "✔️", "☑️", "👍"]);
+
+export function reactionOf(event: RawEvent): { event_id?: string; key?: string } | undefined {
+  const relation = event.content?.["m.relates_to"] as
+    | { rel_type?: string; event_id?: string; key?: string }
+    | undefined;
+  return relation?.rel_type === "m.annotation" ? relation : undefined;
 }
 
 /** The bot's own join (not a profile change of a member who was already in). */

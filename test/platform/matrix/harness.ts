@@ -5,6 +5,7 @@ import { type App, createApp } from "../../../src/app.ts";
 import type { MatrixRetryPolicy } from "../../../src/chat/matrix/matrix-calls.ts";
 import { MatrixPlatform, type MatrixPlatformOptions } from "../../../src/chat/matrix/matrix-platform.ts";
 import { ManualClock } from "../../../src/clock.ts";
+import type { OncallSettings } from "../../../src/oncall/oncall-services.ts";
 import { createTestDatabase, type TestDatabase } from "../../database.ts";
 import { MatrixHomeserverDouble, type MatrixUser, type RoomEvent } from "../../doubles/matrix-homeserver.ts";
 import { type CapturedLog, captureLog } from "../../support/waiting.ts";
@@ -56,6 +57,8 @@ export interface MatrixDesk {
 export async function startMatrixDesk(
   options: {
     platform?: Partial<MatrixPlatformOptions>;
+    /** On-call configuration for paging tests. */
+    oncall?: OncallSettings;
     /** Runs before the bot starts for the first time (rooms, old messages, invites). */
     before?: (hs: MatrixHomeserverDouble, bot: MatrixUser) => void | Promise<void>;
   } = {},
@@ -82,7 +85,14 @@ export async function startMatrixDesk(
       ...options.platform,
       ...overrides,
     });
-    app = createApp({ db: db.prisma, clock, log: captured.log, platforms: [platform], runJobs: false });
+    app = createApp({
+      db: db.prisma,
+      clock,
+      log: captured.log,
+      platforms: [platform],
+      runJobs: false,
+      oncall: options.oncall,
+    });
     await app.start();
   };
   const stop = async () => {
