@@ -252,10 +252,13 @@ const dataDir = await mkdtemp(path.join(tmpdir(), "tocsin-bench-"));
 const { chmod } = await import("node:fs/promises");
 await chmod(dataDir, 0o755);
 try {
-  await benchAckLatency(dataDir, Number(process.env.BENCH_REQUESTS ?? 500));
-  await benchThroughput(dataDir, Number(process.env.BENCH_COMMANDS ?? 3000), 16);
-  await benchJobTiming(dataDir, 100);
-  await benchProcess(dataDir, 2000);
+  // BENCH_ONLY=throughput (or ack, jobs, process) runs one part, for profiling.
+  const only = process.env.BENCH_ONLY;
+  const wanted = (part: string) => !only || only.split(",").includes(part);
+  if (wanted("ack")) await benchAckLatency(dataDir, Number(process.env.BENCH_REQUESTS ?? 500));
+  if (wanted("throughput")) await benchThroughput(dataDir, Number(process.env.BENCH_COMMANDS ?? 3000), 16);
+  if (wanted("jobs")) await benchJobTiming(dataDir, 100);
+  if (wanted("process")) await benchProcess(dataDir, 2000);
 } finally {
   await rm(dataDir, { recursive: true, force: true });
 }
