@@ -77,7 +77,7 @@ interface ScriptedFailure {
 }
 
 /** Parameters Slack takes as JSON inside a form-encoded body. */
-const JSON_PARAMS = new Set(["blocks", "attachments", "view", "metadata"]);
+const JSON_PARAMS = new Set(["blocks", "attachments", "view", "metadata", "files"]);
 
 /** Slack's limits, checked like Slack does so a renderer bug shows up as `invalid_blocks`. */
 const LIMITS = { blocks: 50, sectionText: 3000, headerText: 150, field: 2000, fields: 10, buttonValue: 2000 };
@@ -105,6 +105,10 @@ export class SlackWebApiDouble {
   readonly channels = new Map<string, DoubleChannel>();
   readonly users = new Map<string, DoubleUser>();
   readonly views: DoubleView[] = [];
+  /** Files shared in channels through files.uploadV2 (the three-step external upload). */
+  readonly files: Array<{ id: string; channel: string; filename: string; title?: string; content: string }> =
+    [];
+  readonly #uploads = new Map<string, { filename: string; content?: string }>();
   readonly #server: Server;
   readonly #failures: ScriptedFailure[] = [];
   readonly #events = new EventEmitter();
@@ -136,6 +140,8 @@ export class SlackWebApiDouble {
       "chat.postEphemeral": (p) => this.#chatPostEphemeral(p),
       "chat.update": (p) => this.#chatUpdate(p),
       "pins.add": (p) => this.#pinsAdd(p),
+      "files.getUploadURLExternal": (p) => this.#filesGetUploadUrl(p),
+      "files.completeUploadExternal": (p) => this.#filesCompleteUpload(p),
       "views.open": (p) => this.#viewsOpen(p),
       "apps.connections.open": () => ({
         url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/socket-mode`,
@@ -428,6 +434,16 @@ export class SlackWebApiDouble {
       sendJson(res, 200, { ok: true });
       return;
     }
+    if (req.method === "POST" && url.pathname.startsWith("/upload/")) {
+      const upload = this.#uploads.get(url.pathname.slice("/upload/".length));
+      if (!upload) {
+        res.writeHead(404, { "content-type": "text/plain" }).end("no such upload");
+        return;
+      }
+      upload.content = raw;
+      res.writeHead(200, { "content-type": "text/plain" }).end("OK - uploaded");
+      return;
+    }
     if (req.method !== "POST" || !url.pathname.startsWith("/api/")) {
       sendJson(res, 404, { ok: false, error: "unknown_path" });
       return;
@@ -603,6 +619,37 @@ export class SlackWebApiDouble {
     if (typeof p.thread_ts === "string") message.threadTs = p.thread_ts;
     channel.messages.push(message);
     return { channel: channel.id, ts: message.ts, message: messageJson(message) };
+  }
+
+  #filesGetUploadUrl(p: Record<string, unknown>): Record<string, unknown> {
+    const filename = String(p.filename ?? "");
+    if (!filename || !p.length) throw new SlackApiFailure("invalid_arguments");
+    const id = this.#nextId("F");
+    this.#uploads.set(id, { filename });
+    return { upload_url: `${this.baseUrl}/upload/${id}`, file_id: id };
+  }
+
+  #filesCompleteUpload(p: Record<string, unknown>): Record<string, unknown> {
+    const channel = this.#memberChannel(p.channel_id);
+    const files = (p.files as Array<{ id: string; title?: string }>) ?? [];
+    for (const file of files) {
+      const upload = this.#uploads.get(file.id);
+      if (upload?.content === undefined) throw new SlackApiFailure("file_not_found");
+      this.files.push({
+        id: file.id,
+        channel: channel.id,
+        filename: upload.filename,
+        title: file.title,
+        content: upload.content,
+      });
+      channel.messages.push({
+        ts: this.#nextTs(),
+        botId: this.botId,
+        user: this.botUserId,
+        text: `(file ${upload.filename})`,
+      });
+    }
+    return { files: files.map((f) => ({ id: f.id, title: f.title })) };
   }
 
   #chatPostEphemeral(p: Record<string, unknown>): Record<string, unknown> {

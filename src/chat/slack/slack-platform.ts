@@ -9,6 +9,7 @@ import type { HttpServer } from "../../http/server.ts";
 import type { Message } from "../message.ts";
 import { renderPlainText } from "../plain-text.ts";
 import type {
+  ChatFile,
   ChatPlatform,
   CreatedRoom,
   IncidentRoomSpec,
@@ -247,6 +248,20 @@ export class SlackPlatform implements ChatPlatform {
         throw error;
       }
     }
+  }
+
+  /** Signed bulletins and reports travel as files: chat formatting would break a signature. */
+  async postFile(roomId: string, file: ChatFile): Promise<void> {
+    const content =
+      typeof file.content === "string" ? Buffer.from(file.content, "utf8") : Buffer.from(file.content);
+    await this.#calls.inLane(roomId, "files.uploadV2", () =>
+      this.#client.files.uploadV2({
+        channel_id: roomId,
+        file: content,
+        filename: file.filename,
+        title: file.title,
+      }),
+    );
   }
 
   async isExternal(roomId: string): Promise<boolean> {

@@ -174,6 +174,14 @@ describe("the incident desk on Slack", () => {
     );
   });
 
+  it("the post-incident report arrives as a file in the channel", async () => {
+    await sender.slashCommand({ command: "/inc", text: "report", user: alice, channel: room });
+    const file = await until(() => slack.files.find((f) => f.channel === room.id), "the report file");
+    expect(file.filename).toMatch(/INC-2026-0001.*\.md/i);
+    expect(file.content).toContain("TLP:AMBER");
+    expect(file.content).toContain("Phishing wave");
+  });
+
   it("closing posts the final summary and archives the channel a day later, unless reopened", async () => {
     clock.advance(60_000);
     await sender.slashCommand({ command: "/inc", text: "close resolved for good", user: bob, channel: room });
