@@ -30,11 +30,11 @@ export class People {
   }
 
   async findByIdentity(platform: PlatformName, externalId: string): Promise<Person | null> {
-    const identity = await this.#db.personIdentity.findUnique({
-      where: { platform_externalId: { platform, externalId } },
-      include: { person: true },
-    });
-    return identity?.person ?? null;
+    // SQL rather than the query builder: every command runs this (see Incidents.findByRoom).
+    const [person] = await this.#db.$queryRaw<Person[]>`
+      select p.* from "PersonIdentity" i join "Person" p on p.id = i."personId"
+       where i.platform = ${platform} and i."externalId" = ${externalId}`;
+    return person ?? null;
   }
 
   /** The Person behind a platform user, created (or linked by email) on first sight. */
