@@ -12,6 +12,7 @@
 //   cold start, RSS    a real `node src/main.ts` process: time to ready, RSS idle and after
 //                      2,000 commands
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -198,6 +199,12 @@ async function benchJobTiming(dataDir: string, jobs: number): Promise<void> {
   await database.close();
 }
 
+/** The Node flags of `npm start`, so the process measured is the one people run. */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } };
+  return pkg.scripts.start.split(/\s+/).filter((word) => word.startsWith("--"));
+}
+
 async function rssOf(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
@@ -207,7 +214,7 @@ async function rssOf(pid: number): Promise<number> {
 async function benchProcess(dataDir: string, commands: number): Promise<void> {
   const processDir = path.join(dataDir, "process");
   const run = async () => {
-    const child = spawn(process.execPath, [path.join(ROOT, "src/main.ts")], {
+    const child = spawn(process.execPath, [...startFlags(), path.join(ROOT, "src/main.ts")], {
       env: { PATH: process.env.PATH ?? "", TOCSIN_DATA_DIR: processDir, LOG_LEVEL: "info" },
       stdio: ["pipe", "pipe", "pipe"],
     });
