@@ -205,6 +205,95 @@ function startFlags(): string[] {
   return pkg.scripts.start.split(/\s+/).filter((word) => word.startsWith("--"));
 }
 
+const PAGING_CONFIG = `people:
+  - { id: alice, name: Alice, timeZone: UTC, identities: { console: alice } }
+  - { id: bob, name: Bob, timeZone: UTC, identities: { console: bob } }
+teams:
+  - id: csirt
+    name: CSIRT
+    members: [alice, bob]
+    escalationPolicy: fast
+    paging: { severities: [1] }
+    rotations:
+      - { id: primary, type: weekly, participants: [bob], start: "2026-01-05", handoff: "09:00", timeZone: UTC }
+escalationPolicies:
+  - id: fast
+    levels:
+      - { target: { oncall: csirt }, after: 2s }
+      - { target: { person: alice }, after: 2s }
+pageLimits: { mergeWithin: 1s, perPerson: 10000, window: 1m }
+`;
+
+/**
+ * Declare-to-page latency (a SEV1 declare pages the on-call: time until the DM is handed to the
+ * platform) and escalation timing error (how late level 2 fires after level 1's 2 s timeout).
+ */
+async function benchPaging(dataDir: string, incidents: number): Promise<void> {
+  const { parseOncallConfig } = await import("../src/oncall/config.ts");
+  const database = await openDatabase({ embeddedDataDir: path.join(dataDir, "paging", "postgres") });
+  const consolePlatform = new ConsolePlatform({
+    input: new PassThrough(),
+    output: new PassThrough().resume(),
+    interactive: false,
+    user: "carol",
+  });
+  // A probe on the outbound seam: when each DM reaches the platform.
+  const dms: Array<{ to: string; text: string; at: number }> = [];
+  const deliver = consolePlatform.directMessage.bind(consolePlatform);
+  consolePlatform.directMessage = async (to, message) => {
+    dms.push({ to, text: JSON.stringify(message.blocks), at: performance.now() });
+    await deliver(to, message);
+  };
+  const app = createApp({
+    db: database.prisma,
+    clock: systemClock,
+    log: silentLogger,
+    platforms: [consolePlatform],
+    oncall: { config: parseOncallConfig(PAGING_CONFIG, "bench-oncall.yaml") },
+  });
+  await app.start();
+  const pageLatency: number[] = [];
+  const declaredAt = new Map<string, number>();
+  for (let i = 1; i <= incidents; i++) {
+    const id = `INC-${new Date().getUTCFullYear()}-${String(i).padStart(4, "0")}`;
+    const started = performance.now();
+    declaredAt.set(id, started);
+    await app.router.handle({
+      platform: "console",
+      actor: { externalId: "carol", displayName: "carol" },
+      room: { roomId: "#soc", name: "#soc" },
+      text: `/inc declare "Paging bench ${i}" sev:1 team:csirt`,
+      dedupeKey: `paging-bench:${i}`,
+      respond: async () => {},
+    });
+    const dm = dms.find((d) => d.to === "bob" && d.text.includes(id));
+    if (dm) pageLatency.push(dm.at - started);
+  }
+  // Level 2 (alice) is due 2 s after level 1 fired; wait for all of them.
+  const deadline = Date.now() + 30_000;
+  while (dms.filter((d) => d.to === "alice").length < incidents && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const lateness: number[] = [];
+  for (const [id] of declaredAt) {
+    const first = dms.find((d) => d.to === "bob" && d.text.includes(id));
+    const second = dms.find((d) => d.to === "alice" && d.text.includes(id));
+    if (first && second) lateness.push(second.at - first.at - 2000);
+  }
+  rows.push([
+    "declare-to-page-delivered latency",
+    `p50 ${ms(percentile(pageLatency, 50))}, p99 ${ms(percentile(pageLatency, 99))}`,
+    `${pageLatency.length} SEV1 declares paging the on-call; target p99 < 250 ms`,
+  ]);
+  rows.push([
+    "escalation timing error",
+    `p50 ${ms(percentile(lateness, 50))}, p99 ${ms(percentile(lateness, 99))}`,
+    `${lateness.length} level-2 steps, lateness after the 2 s timeout`,
+  ]);
+  await app.stop();
+  await database.close();
+}
+
 async function rssOf(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
@@ -265,6 +354,7 @@ try {
   if (wanted("ack")) await benchAckLatency(dataDir, Number(process.env.BENCH_REQUESTS ?? 500));
   if (wanted("throughput")) await benchThroughput(dataDir, Number(process.env.BENCH_COMMANDS ?? 3000), 16);
   if (wanted("jobs")) await benchJobTiming(dataDir, 100);
+  if (wanted("paging")) await benchPaging(dataDir, 50);
   if (wanted("process")) await benchProcess(dataDir, 2000);
 } finally {
   await rm(dataDir, { recursive: true, force: true });
