@@ -65,6 +65,27 @@ describe("tocsin process", () => {
     expect(isAlive(orphan)).toBe(false);
   });
 
+  it("on SIGTERM finishes what it accepted, stops its PostgreSQL and exits cleanly", async () => {
+    const dataDir = path.join(root, "sigterm");
+    const first = startTocsin({ TOCSIN_DATA_DIR: dataDir });
+    first.type("/inc declare Before the signal");
+    await first.waitFor("INC-2026-0001 declared");
+    const server = await postmasterPid(dataDir);
+    first.type("/inc declare During the signal");
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+    expect(isAlive(server)).toBe(false);
+
+    const second = startTocsin({ TOCSIN_DATA_DIR: dataDir });
+    second.type("/inc list");
+    expect(await second.finish()).toBe(0);
+    expect(second.stdout()).toContain("Before the signal");
+    // The second declaration either happened whole (with its room) or not at all.
+    if (second.stdout().includes("During the signal")) {
+      expect(first.stdout()).toContain("INC-2026-0002 declared: During the signal");
+    }
+  });
+
   it("works on an external PostgreSQL given by DATABASE_URL, without starting its own", async () => {
     let external: EmbeddedServer | undefined;
     try {
