@@ -117,7 +117,7 @@ async function benchAckLatency(dataDir: string, requests: number): Promise<void>
   rows.push([
     "ack latency, tocsin /inc declare",
     `p50 ${ms(percentile(tocsinLatencies, 50))}, p99 ${ms(percentile(tocsinLatencies, 99))}`,
-    `${tocsinLatencies.length} requests; ${declared} incidents written`,
+    `${tocsinLatencies.length} requests; ${declared} of ${expected} incidents written (channel, summary) 30 s after the last ack`,
   ]);
   rows.push([
     "ack p99 ratio tocsin / bare Bolt",
@@ -201,7 +201,9 @@ async function benchJobTiming(dataDir: string, jobs: number): Promise<void> {
 
 /** The Node flags of `npm start`, so the process measured is the one people run. */
 function startFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } };
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+    scripts: { start: string };
+  };
   return pkg.scripts.start.split(/\s+/).filter((word) => word.startsWith("--"));
 }
 
