@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { text } from "../../src/chat/message.ts";
+import type { TlpLabel } from "../../src/incidents/tlp.ts";
 import { defineCommand } from "../../src/router/command.ts";
 import { rsitTypeValue, severityValue, tlpValue, yesNoValue } from "./options.ts";
 import { openIncidentRoom } from "./rooms.ts";
@@ -54,9 +55,11 @@ export default defineCommand({
     const page = await oncall.paging.pageDeclaredIncident(change.incident);
     const paged = page ? `\n📟 Paging ${team?.name ?? "the team"}'s on-call (page #${page.number}).` : "";
     return {
+      incidentId: change.incident.id,
       reply: {
         visibility: "room",
         message: {
+          tlp: change.incident.tlp as TlpLabel,
           blocks: [
             text(
               `🚨 ${change.incident.publicId} declared: ${change.incident.title}\n${change.text}\n${where}${paged}`,

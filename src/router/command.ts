@@ -58,6 +58,8 @@ export interface CommandResult {
   reply?: Reply;
   /** Posted to every room bound to the incident (and the pinned summary refreshed). */
   announce?: { incidentId: string; message: Message; refreshSummary?: boolean };
+  /** The incident the reply is about, for the TLP gate (a reply in its own room may carry more). */
+  incidentId?: string;
 }
 
 export interface CommandSpec<O extends Record<string, unknown> = Record<string, unknown>> {

@@ -9,6 +9,7 @@ import type { z } from "zod";
 import type { Message } from "../chat/message.ts";
 import { context, text } from "../chat/message.ts";
 import type { ChatPlatform, Invocation, Reply } from "../chat/platform.ts";
+import { tlpGate } from "../chat/tlp-gate.ts";
 import { isUserError, UserError } from "../errors.ts";
 import type { Incident, Person } from "../generated/prisma/client.ts";
 import type { Metrics } from "../http/metrics.ts";
@@ -278,7 +279,33 @@ export class Router {
     }
     const reply =
       result.reply ?? (result.announce && !reachedCaller ? ephemeral(result.announce.message) : undefined);
-    if (reply) await invocation.respond(reply);
+    if (reply) await invocation.respond(await this.#gated(invocation, reply, result.incidentId));
+  }
+
+  /**
+   * A reply for the whole room passes the TLP gate like any post: labelled content the room may
+   * not receive (TLP:RED or AMBER+STRICT outside the incident's own rooms, more than GREEN in a
+   * room shared outside the organisation) goes only to the caller instead.
+   */
+  async #gated(invocation: Invocation, reply: Reply, contentIncidentId?: string): Promise<Reply> {
+    if (reply.visibility !== "room" || !reply.message.tlp) return reply;
+    const platform = this.#platform(invocation);
+    const roomIncident = await this.#services.incidents.findByRoom(
+      invocation.platform,
+      invocation.room.roomId,
+    );
+    const decision = tlpGate(
+      {
+        description: invocation.room.name ?? invocation.room.roomId,
+        // Ordinary team rooms: the organisation's own people (TLP:AMBER), unless shared outside.
+        clearance: "amber",
+        external: (await platform.isExternal?.(invocation.room.roomId).catch(() => true)) ?? false,
+        incidentId: roomIncident?.id,
+      },
+      reply.message,
+      contentIncidentId,
+    );
+    return decision.allowed ? reply : { ...reply, visibility: "ephemeral" };
   }
 
   async #fail(

@@ -274,3 +274,23 @@ describe("help is generated from the declarations", () => {
     expect(out).toContain("Fraud (fraud):");
   });
 });
+
+describe("the TLP gate on answers in shared rooms", () => {
+  it("answers a TLP:RED declaration only to the caller, never to the whole room", async () => {
+    await desk.type("/room #general");
+    const out = await desk.type("/inc declare Board member extortion tlp:red");
+    const roomLines = out.split("\n").filter((line) => line.startsWith("[#general] "));
+    expect(roomLines.join("\n")).not.toContain("Board member extortion");
+    expect(out).toContain("[#general · only you] 🚨 INC-2026-0004 declared: Board member extortion");
+    // Its own room gets everything.
+    expect(out).toContain(
+      "[#inc-2026-0004-board-member-extortion] == INC-2026-0004: Board member extortion ==",
+    );
+  });
+
+  it("still answers an AMBER declaration in the room, labelled", async () => {
+    const out = await desk.type("/inc declare Scanner noise");
+    expect(out).toContain("[#general] TLP:AMBER");
+    expect(out).toContain("[#general] 🚨 INC-2026-0005 declared: Scanner noise");
+  });
+});
