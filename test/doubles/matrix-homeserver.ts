@@ -138,6 +138,11 @@ export class MatrixHomeserverDouble {
   readonly #sockets = new Set<Socket>();
   readonly #users = new Map<string, User>();
   readonly #usersByToken = new Map<string, User>();
+  /** Uploaded media by mxc:// URI (signed bulletins and reports travel as files). */
+  readonly media = new Map<
+    string,
+    { content: string; filename?: string; contentType?: string; uploader: string }
+  >();
   readonly #rooms = new Map<string, Room>();
   readonly #aliases = new Map<string, string>();
   readonly #failures: PendingFailure[] = [];
@@ -554,6 +559,27 @@ export class MatrixHomeserverDouble {
     if (this.#offline || this.#closed) {
       req.socket.destroy();
       return;
+    }
+    if (method === "POST" && url.pathname === "/_matrix/media/v3/upload") {
+      // The media repository takes raw bytes, not JSON.
+      try {
+        const user = this.#authenticate(req, url);
+        const content = await readBody(req);
+        const mediaId = `m${++this.#stream}`;
+        const uri = `mxc://${this.serverName}/${mediaId}`;
+        this.media.set(uri, {
+          content,
+          filename: url.searchParams.get("filename") ?? undefined,
+          contentType: req.headers["content-type"],
+          uploader: user.userId,
+        });
+        return this.#send(res, logged, 200, { content_uri: uri });
+      } catch (error) {
+        if (error instanceof MatrixError) {
+          return this.#send(res, logged, error.status, { errcode: error.errcode, error: error.message });
+        }
+        throw error;
+      }
     }
     let body: unknown;
     try {

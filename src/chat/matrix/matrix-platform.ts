@@ -42,6 +42,7 @@ import type { Db } from "../../db/database.ts";
 import { type Message, message, text } from "../message.ts";
 import { renderPlainText } from "../plain-text.ts";
 import type {
+  ChatFile,
   ChatPlatform,
   CreatedRoom,
   IncidentRoomSpec,
@@ -424,6 +425,34 @@ export class MatrixPlatform implements ChatPlatform {
         { repeatable: true },
       );
     });
+  }
+
+  /**
+   * Signed bulletins and reports as `m.file`: uploaded to the media repository, then sent, so
+   * no client reformats the signed text (a message body would be).
+   */
+  async postFile(roomId: string, file: ChatFile): Promise<void> {
+    const client = this.#requireClient();
+    const bytes =
+      typeof file.content === "string" ? Buffer.from(file.content, "utf8") : Buffer.from(file.content);
+    const mimetype = file.mimeType ?? "text/plain";
+    const uploaded = await this.#calls.run(
+      "upload a file",
+      () => client.uploadContent(bytes, { name: file.filename, type: mimetype, includeFilename: true }),
+      { repeatable: true },
+    );
+    await this.#send(
+      roomId,
+      "m.room.message",
+      {
+        msgtype: "m.file",
+        body: file.title ?? file.filename,
+        filename: file.filename,
+        url: uploaded.content_uri,
+        info: { mimetype, size: bytes.length },
+      },
+      `file ${file.filename}`,
+    );
   }
 
   /** Members from another homeserver take the room outside the organisation (TLP gate). */

@@ -225,4 +225,15 @@ describe("incident rooms on Matrix", () => {
       ),
     ).toHaveLength(writes.length);
   });
+
+  it("posts the signed post-incident report as an m.file from the media repository", async () => {
+    await desk.say(alice, incidentRoom, "!inc report");
+    const file = desk.hs.messages(incidentRoom, desk.bot.userId).find((e) => e.content.msgtype === "m.file");
+    expect(file).toBeDefined();
+    expect(String(file?.content.filename)).toMatch(/INC-2026-0001.*\.md/i);
+    const media = desk.hs.media.get(String(file?.content.url));
+    expect(media?.uploader).toBe(desk.bot.userId);
+    expect(media?.content).toContain("TLP:AMBER");
+    expect(media?.content).toContain("Phishing wave");
+  });
 });
