@@ -18,6 +18,9 @@ import { openPolicy, type PermissionPolicy } from "./router/permissions.ts";
 import { Router } from "./router/router.ts";
 import type { Services } from "./services.ts";
 
+/** How often changes whose announcement a crash lost are looked for (they must be 30 s old). */
+const ANNOUNCEMENT_RECOVERY_MS = 15_000;
+
 export interface AppOptions {
   db: Db;
   clock: Clock;
@@ -116,6 +119,11 @@ export function createApp(options: AppOptions): App {
   }
   const router = new Router(COMMANDS, services, services.permissions, metrics);
   const inFlight = new Set<Promise<void>>();
+  let recovery: NodeJS.Timeout | undefined;
+  const recoverAnnouncements = () =>
+    notifier
+      .recoverPendingAnnouncements(options.clock.now())
+      .catch((error: unknown) => options.log.error({ err: error }, "announcement recovery failed"));
   const handle = (invocation: Parameters<Router["handle"]>[0]) => {
     const work = router.handle(invocation).finally(() => inFlight.delete(work));
     inFlight.add(work);
@@ -128,9 +136,15 @@ export function createApp(options: AppOptions): App {
       await oncall.directory.activate();
       for (const platform of platforms.values()) await platform.start(handle);
       await bulletins.start({ armCron: options.runJobs ?? true });
-      if (options.runJobs ?? true) jobs.start();
+      if (options.runJobs ?? true) {
+        jobs.start();
+        recovery = setInterval(() => void recoverAnnouncements(), ANNOUNCEMENT_RECOVERY_MS);
+        recovery.unref();
+        void recoverAnnouncements();
+      }
     },
     async stop() {
+      clearInterval(recovery);
       await bulletins.stop();
       await Promise.all([...platforms.values()].map((p) => p.stop()));
       // Finish what was already accepted before the database goes away.

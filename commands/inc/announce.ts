@@ -12,6 +12,7 @@ export function announce(ctx: CommandContext, change: Change): CommandResult {
       incidentId: change.incident.id,
       message: changeMessage(change.incident, ctx.origin.actor, change.text, ctx.mention),
       refreshSummary: !NOT_IN_SUMMARY.has(change.kind),
+      timelineEntryId: change.timelineEntryId,
     },
   };
 }

@@ -18,6 +18,7 @@ export default defineCommand({
     return {
       announce: {
         incidentId: change.incident.id,
+        timelineEntryId: change.timelineEntryId,
         message: { tlp: line.tlp, blocks: [...line.blocks, ...summary.blocks] },
       },
     };

@@ -5,7 +5,8 @@ import type { Logger } from "pino";
 import type { Person } from "../generated/prisma/client.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { Incidents } from "../incidents/incidents.ts";
-import { incidentSummary, incidentTopic } from "../incidents/render.ts";
+import { changeMessage, incidentSummary, incidentTopic } from "../incidents/render.ts";
+import type { TlpLabel } from "../incidents/tlp.ts";
 import type { People } from "../people/people.ts";
 import { type Message, text } from "./message.ts";
 import type { ChatPlatform, PlatformName } from "./platform.ts";
@@ -83,6 +84,28 @@ export class Notifier {
     );
     if (options.refreshSummary ?? true) await this.refreshSummaries(incidentId, rooms);
     return posted;
+  }
+
+  /**
+   * Announces changes whose announcement a crash lost (committed, never posted). Run at start
+   * and every so often; claims each entry first, so replicas do not post it twice.
+   */
+  async recoverPendingAnnouncements(now: Date, graceMs = 30_000): Promise<number> {
+    const pending = await this.#incidents.claimPendingAnnouncements(new Date(now.getTime() - graceMs));
+    for (const entry of pending) {
+      const incident = await this.#incidents.findById(entry.incidentId);
+      const actor = entry.actorId ? await this.#people.findById(entry.actorId) : null;
+      if (!incident) continue;
+      const line = actor
+        ? changeMessage(incident, actor, entry.text, (p) => p.displayName)
+        : { tlp: incident.tlp as TlpLabel, blocks: [text(`${incident.publicId}: ${entry.text}`)] };
+      await this.announce(incident.id, line);
+      this.#log.info(
+        { incidentId: incident.publicId, kind: entry.kind },
+        "announced a change a crash had left unannounced",
+      );
+    }
+    return pending.length;
   }
 
   /** An incident room as the TLP gate sees it: cleared for its incident, unless shared outside. */

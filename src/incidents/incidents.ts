@@ -50,6 +50,8 @@ export interface Change {
   /** One line for the timeline and the announcement, e.g. "status investigating → contained". */
   text: string;
   kind: string;
+  /** The timeline entry of the change; its announcement is pending until `announced()`. */
+  timelineEntryId: string;
 }
 
 export type ListFilter = "open" | "mine" | "all";
@@ -226,9 +228,19 @@ export class Incidents {
         },
       });
       const text = `declared: ${formatSeverity(incident.severity)}, ${describeRsitType(incident.rsitType)}, ${formatTlp(incident.tlp as TlpLabel)}`;
-      await record(tx, origin, incident, now, "declared", text, { title, severity: incident.severity });
+      // A declaration is announced by opening its room, not by a line in it.
+      const timelineEntryId = await record(
+        tx,
+        origin,
+        incident,
+        now,
+        "declared",
+        text,
+        { title, severity: incident.severity },
+        { announcementPending: false },
+      );
       for (const hook of this.#declaredHooks) await hook(tx, incident, now, origin);
-      return { incident, text, kind: "declared" };
+      return { incident, text, kind: "declared", timelineEntryId };
     });
   }
 
@@ -414,6 +426,27 @@ export class Incidents {
     });
   }
 
+  /** The change of this timeline entry has been announced in the incident's rooms. */
+  async announced(timelineEntryId: string): Promise<void> {
+    await this.#db.$executeRaw`
+      update "TimelineEntry" set "announcementPending" = false where id = ${timelineEntryId}`;
+  }
+
+  /**
+   * Claims changes whose announcement was never made (the process died between the change and
+   * its announcement), older than `olderThan` so commands still running are left alone. Claimed
+   * means cleared: with several replicas each entry is announced once.
+   */
+  async claimPendingAnnouncements(olderThan: Date, limit = 100) {
+    return this.#db.$queryRaw<
+      Array<{ id: string; incidentId: string; kind: string; text: string; actorId: string | null }>
+    >`
+      update "TimelineEntry" set "announcementPending" = false
+       where id in (select id from "TimelineEntry" where "announcementPending" and at < ${olderThan}
+                     order by at limit ${limit} for update skip locked)
+      returning id, "incidentId", kind, text, "actorId"`;
+  }
+
   async bindRoom(incidentId: string, platform: string, roomId: string, name: string): Promise<void> {
     await this.#db.incidentRoom.upsert({
       where: { platform_roomId: { platform, roomId } },
@@ -451,8 +484,19 @@ export class Incidents {
         throw new UserError(`${current.publicId} was merged into another incident; work there.`);
       }
       const result = await apply(tx, current, now);
-      await record(tx, origin, result.incident, now, kind, result.text, result.detail);
-      return { incident: result.incident, text: result.text, kind };
+      const timelineEntryId = await record(
+        tx,
+        origin,
+        result.incident,
+        now,
+        kind,
+        result.text,
+        result.detail,
+        {
+          announcementPending: true,
+        },
+      );
+      return { incident: result.incident, text: result.text, kind, timelineEntryId };
     });
   }
 }
@@ -495,15 +539,19 @@ async function record(
   kind: string,
   text: string,
   detail: Record<string, unknown>,
-): Promise<void> {
+  options: { announcementPending: boolean },
+): Promise<string> {
+  const timelineEntryId = randomUUID();
   // One statement for both rows (see the note on SQL above).
   await tx.$executeRaw`
     with timeline as (
-      insert into "TimelineEntry" (id, "incidentId", at, kind, text, "actorId")
-      values (${randomUUID()}, ${incident.id}, ${now}, ${kind}, ${text}, ${origin.actor.id}))
+      insert into "TimelineEntry" (id, "incidentId", at, kind, text, "actorId", "announcementPending")
+      values (${timelineEntryId}, ${incident.id}, ${now}, ${kind}, ${text}, ${origin.actor.id},
+              ${options.announcementPending}))
     insert into "AuditEntry" (id, at, "actorId", action, "incidentId", platform, "roomId", "correlationId", detail)
     values (${randomUUID()}, ${now}, ${origin.actor.id}, ${`incident.${kind}`}, ${incident.id}, ${origin.platform},
             ${origin.room.roomId}, ${origin.correlationId}, ${JSON.stringify(detail)}::jsonb)`;
+  return timelineEntryId;
 }
 
 /**

@@ -29,6 +29,10 @@ export class People {
     this.#db = db;
   }
 
+  async findById(id: string): Promise<Person | null> {
+    return this.#db.person.findUnique({ where: { id } });
+  }
+
   async findByIdentity(platform: PlatformName, externalId: string): Promise<Person | null> {
     // SQL rather than the query builder: every command runs this (see Incidents.findByRoom).
     const [person] = await this.#db.$queryRaw<Person[]>`

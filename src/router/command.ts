@@ -57,7 +57,13 @@ export interface CommandResult {
   /** Answer to the caller. Omitted when the announcement already reaches the caller's room. */
   reply?: Reply;
   /** Posted to every room bound to the incident (and the pinned summary refreshed). */
-  announce?: { incidentId: string; message: Message; refreshSummary?: boolean };
+  announce?: {
+    incidentId: string;
+    message: Message;
+    refreshSummary?: boolean;
+    /** The change's timeline entry, marked announced once the rooms have it. */
+    timelineEntryId?: string;
+  };
   /** The incident the reply is about, for the TLP gate (a reply in its own room may carry more). */
   incidentId?: string;
 }

@@ -271,8 +271,9 @@ export class Router {
   async #deliver(invocation: Invocation, result: CommandResult): Promise<void> {
     let reachedCaller = false;
     if (result.announce) {
-      const { incidentId, message, refreshSummary } = result.announce;
+      const { incidentId, message, refreshSummary, timelineEntryId } = result.announce;
       const posted = await this.#services.notifier.announce(incidentId, message, { refreshSummary });
+      if (timelineEntryId) await this.#services.incidents.announced(timelineEntryId);
       reachedCaller = posted.some(
         (p) => p.platform === invocation.platform && p.roomId === invocation.room.roomId,
       );

@@ -1,0 +1,55 @@
+// A change is committed, then the process dies before announcing it: the timeline entry stays
+// marked pending, and the next recovery pass (at start, then every 15 s) announces it once.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ConsoleDesk, startConsoleDesk } from "../support/console-desk.ts";
+
+let desk: ConsoleDesk;
+const ROOM = "#inc-2026-0001-lost-announcement";
+
+beforeAll(async () => {
+  desk = await startConsoleDesk();
+  await desk.type("/inc declare Lost announcement");
+});
+afterAll(async () => {
+  await desk?.close();
+});
+
+describe("announcements lost to a crash", () => {
+  it("leaves nothing pending when commands run normally", async () => {
+    await desk.type(`/room ${ROOM}`);
+    await desk.type("/inc note everything normal");
+    expect(await desk.db.prisma.timelineEntry.count({ where: { announcementPending: true } })).toBe(0);
+  });
+
+  it("announces a committed change whose announcement never went out, once", async () => {
+    const { incidents, notifier, people } = desk.app.services;
+    const incident = await incidents.requireByPublicId("INC-2026-0001");
+    const alice = (await people.findByIdentity("console", "alice"))!;
+    // What the command did before the process died: the change, committed, not announced.
+    await incidents.addEntry(
+      {
+        actor: alice,
+        actorExternalId: "alice",
+        platform: "console",
+        room: { roomId: ROOM },
+        correlationId: "deadbeef",
+        dedupeKey: "crashed-command",
+      },
+      incident.id,
+      "note",
+      "isolated the mail gateway",
+    );
+    expect(await desk.db.prisma.timelineEntry.count({ where: { announcementPending: true } })).toBe(1);
+
+    // Too fresh: a command that is still running will announce it itself.
+    expect(await notifier.recoverPendingAnnouncements(desk.clock.now())).toBe(0);
+
+    desk.clock.advance(31_000);
+    await desk.printed();
+    expect(await notifier.recoverPendingAnnouncements(desk.clock.now())).toBe(1);
+    const printed = await desk.printed();
+    expect(printed).toContain(`[${ROOM}] INC-2026-0001: isolated the mail gateway`);
+    expect(await notifier.recoverPendingAnnouncements(desk.clock.now())).toBe(0);
+    expect(await desk.db.prisma.timelineEntry.count({ where: { announcementPending: true } })).toBe(0);
+  });
+});
