@@ -26,22 +26,20 @@ try {
 
 const log = createLogger(config.logLevel);
 
-// Configuration files are read before anything starts, so a typo stops start-up at once.
+// Configuration files are read before anything starts, so a typo stops start-up at once, with
+// the file's own message (file:line:column) and no stack trace.
+function orStop<T>(loading: Promise<T>): Promise<T> {
+  return loading.catch((error: unknown) => {
+    process.stderr.write(`tocsin cannot start: ${(error as Error).message}\n`);
+    process.exit(2);
+  });
+}
 const permissions = config.accessConfigPath
-  ? await loadAccessConfig(config.accessConfigPath).catch((error: unknown) => {
-      process.stderr.write(`tocsin cannot start: ${(error as Error).message}\n`);
-      process.exit(2);
-    })
+  ? await orStop(loadAccessConfig(config.accessConfigPath))
   : undefined;
-const bulletins = await loadBulletinSettings(config.bulletins).catch((error: unknown) => {
-  process.stderr.write(`tocsin cannot start: ${(error as Error).message}\n`);
-  process.exit(2);
-});
+const bulletins = await orStop(loadBulletinSettings(config.bulletins));
 const oncallConfig = config.oncall.configFile
-  ? await loadOncallConfig(config.oncall.configFile).catch((error: unknown) => {
-      process.stderr.write(`tocsin cannot start: ${(error as Error).message}\n`);
-      process.exit(2);
-    })
+  ? await orStop(loadOncallConfig(config.oncall.configFile))
   : undefined;
 
 const database = await openDatabase({
