@@ -28,6 +28,7 @@ import { HttpServer } from "../src/http/server.ts";
 import { JobQueue } from "../src/jobs/queue.ts";
 import { silentLogger } from "../src/logging.ts";
 import { SlackRequestSender, SlackWebApiDouble } from "../test/doubles/slack-web-api.ts";
+import { QUICK_ESCALATION_ONCALL } from "../test/support/quick-escalation.ts";
 
 const SIGNING_SECRET = "bench-signing-secret";
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -207,25 +208,6 @@ function startFlags(): string[] {
   return pkg.scripts.start.split(/\s+/).filter((word) => word.startsWith("--"));
 }
 
-const PAGING_CONFIG = `people:
-  - { id: alice, name: Alice, timeZone: UTC, identities: { console: alice } }
-  - { id: bob, name: Bob, timeZone: UTC, identities: { console: bob } }
-teams:
-  - id: csirt
-    name: CSIRT
-    members: [alice, bob]
-    escalationPolicy: fast
-    paging: { severities: [1] }
-    rotations:
-      - { id: primary, type: weekly, participants: [bob], start: "2026-01-05", handoff: "09:00", timeZone: UTC }
-escalationPolicies:
-  - id: fast
-    levels:
-      - { target: { oncall: csirt }, after: 2s }
-      - { target: { person: alice }, after: 2s }
-pageLimits: { mergeWithin: 1s, perPerson: 10000, window: 1m }
-`;
-
 /**
  * Declare-to-page latency (a SEV1 declare pages the on-call: time until the DM is handed to the
  * platform) and escalation timing error (how late level 2 fires after level 1's 2 s timeout).
@@ -251,7 +233,7 @@ async function benchPaging(dataDir: string, incidents: number): Promise<void> {
     clock: systemClock,
     log: silentLogger,
     platforms: [consolePlatform],
-    oncall: { config: parseOncallConfig(PAGING_CONFIG, "bench-oncall.yaml") },
+    oncall: { config: parseOncallConfig(QUICK_ESCALATION_ONCALL, "bench-oncall.yaml") },
   });
   await app.start();
   const pageLatency: number[] = [];

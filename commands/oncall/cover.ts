@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { UserError } from "../../src/errors.ts";
 import { parseEndTime } from "../../src/oncall/durations.ts";
-import { formatLocal } from "../../src/oncall/messages.ts";
 import { defineCommand } from "../../src/router/command.ts";
-import { callerZone, configuredPerson, overrideTeam } from "./targets.ts";
+import { callerZone, configuredPerson, overrideTeam, takeShift } from "./targets.ts";
 
 export default defineCommand({
   group: "oncall",
@@ -47,27 +46,6 @@ export default defineCommand({
       if (!current.until) throw new UserError("The current shift has no end in sight; say how long: for:4h.");
       end = current.until;
     }
-    await directory.addOverride(ctx.origin, {
-      teamId: team.id,
-      personId: person.id,
-      start: now,
-      end,
-      rotationId: args.options.rotation,
-      reason: "cover",
-    });
-    const teamZone = directory.teamZone(team);
-    return {
-      reply: {
-        visibility: "room",
-        message: {
-          blocks: [
-            {
-              kind: "text",
-              text: `🔁 ${person.name} is on call for ${team.name}${args.options.rotation ? ` (${args.options.rotation})` : ""} from now until ${formatLocal(end, teamZone)}.`,
-            },
-          ],
-        },
-      },
-    };
+    return takeShift(ctx, { team, person, end, rotationId: args.options.rotation, reason: "cover" });
   },
 });

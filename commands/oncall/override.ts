@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { UserError } from "../../src/errors.ts";
 import { parseTimeRange } from "../../src/oncall/durations.ts";
-import { formatLocal } from "../../src/oncall/messages.ts";
 import { defineCommand } from "../../src/router/command.ts";
-import { callerZone, configuredPerson, overrideTeam } from "./targets.ts";
+import { callerZone, configuredPerson, overrideTeam, takeShift } from "./targets.ts";
 
 export default defineCommand({
   group: "oncall",
@@ -21,7 +20,6 @@ export default defineCommand({
   positional: "words",
   options: z.object({ team: z.string().optional(), rotation: z.string().optional() }),
   async handler(ctx, args) {
-    const { directory } = ctx.services.oncall;
     const words = [...args.words];
     const me = words[0]?.toLowerCase() === "me";
     if (me) words.shift();
@@ -36,27 +34,13 @@ export default defineCommand({
     const team = overrideTeam(ctx, person, args.options.team);
     const now = ctx.services.clock.now();
     const { start, end } = parseTimeRange(words[0]!, words[1]!, { at: now, timeZone: callerZone(ctx, team) });
-    await directory.addOverride(ctx.origin, {
-      teamId: team.id,
-      personId: person.id,
+    return takeShift(ctx, {
+      team,
+      person,
       start,
       end,
       rotationId: args.options.rotation,
       reason: "override",
     });
-    const zone = directory.teamZone(team);
-    return {
-      reply: {
-        visibility: "room",
-        message: {
-          blocks: [
-            {
-              kind: "text",
-              text: `🔁 ${person.name} is on call for ${team.name}${args.options.rotation ? ` (${args.options.rotation})` : ""} from ${formatLocal(start, zone)} until ${formatLocal(end, zone)}.`,
-            },
-          ],
-        },
-      },
-    };
   },
 });

@@ -1,10 +1,12 @@
 // Reading what /oncall commands are about: a team or a person to page, a configured person to
 // put on call, a page number.
+import { text } from "../../src/chat/message.ts";
 import { UserError } from "../../src/errors.ts";
 import type { Person } from "../../src/generated/prisma/client.ts";
 import type { OncallPerson, Team } from "../../src/oncall/config.ts";
+import { formatLocal } from "../../src/oncall/messages.ts";
 import type { PageTarget } from "../../src/paging/paging.ts";
-import type { CommandContext } from "../../src/router/command.ts";
+import type { CommandContext, CommandResult } from "../../src/router/command.ts";
 
 /** `csirt` (a team: its on-call, with its escalation policy) or `@bob` (one person). */
 export async function pageTarget(
@@ -73,4 +75,39 @@ export function pageNumber(words: string[], usage: string): number | undefined {
 /** The caller's zone for reading times they type: their configured zone, else the team's. */
 export function callerZone(ctx: CommandContext, team: Team): string {
   return ctx.origin.actor.timeZone ?? ctx.services.oncall.directory.teamZone(team);
+}
+
+/**
+ * Takes a shift (`cover`, `override`): records the override and answers the room in the team's
+ * local time. `start` undefined means now.
+ */
+export async function takeShift(
+  ctx: CommandContext,
+  shift: { team: Team; person: OncallPerson; start?: Date; end: Date; rotationId?: string; reason: string },
+): Promise<CommandResult> {
+  const { directory } = ctx.services.oncall;
+  const start = shift.start ?? ctx.services.clock.now();
+  await directory.addOverride(ctx.origin, {
+    teamId: shift.team.id,
+    personId: shift.person.id,
+    start,
+    end: shift.end,
+    rotationId: shift.rotationId,
+    reason: shift.reason,
+  });
+  const zone = directory.teamZone(shift.team);
+  const layer = shift.rotationId ? ` (${shift.rotationId})` : "";
+  const from = shift.start ? formatLocal(start, zone) : "now";
+  return {
+    reply: {
+      visibility: "room",
+      message: {
+        blocks: [
+          text(
+            `🔁 ${shift.person.name} is on call for ${shift.team.name}${layer} from ${from} until ${formatLocal(shift.end, zone)}.`,
+          ),
+        ],
+      },
+    },
+  };
 }

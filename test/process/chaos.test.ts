@@ -11,28 +11,9 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabaseIfMissing } from "../../src/db/database.ts";
 import { type EmbeddedServer, startEmbeddedPostgres } from "../../src/db/embedded-postgres.ts";
+import { QUICK_ESCALATION_ONCALL } from "../support/quick-escalation.ts";
 import { startTocsin, type TocsinProcess } from "../support/tocsin-process.ts";
 import { until } from "../support/waiting.ts";
-
-const ONCALL = `people:
-  - { id: alice, name: Alice, timeZone: UTC, identities: { console: alice } }
-  - { id: bob, name: Bob, timeZone: UTC, identities: { console: bob } }
-teams:
-  - id: csirt
-    name: CSIRT
-    members: [alice, bob]
-    escalationPolicy: quick
-    paging: { severities: [1] }
-    rotations:
-      - { id: primary, type: weekly, participants: [bob], start: "2026-01-05", handoff: "09:00", timeZone: UTC }
-escalationPolicies:
-  - id: quick
-    levels:
-      - { target: { oncall: csirt }, after: 2s }
-      - { target: { person: alice }, after: 2s }
-# This run pages bob 15 times in a minute: storm protection would rightly hold most of them.
-pageLimits: { mergeWithin: 1s, perPerson: 1000, window: 1m }
-`;
 
 const BULLETINS = `subscriptions:
   - id: soc-digest
@@ -68,7 +49,7 @@ beforeAll(async () => {
   server = await startEmbeddedPostgres({ dataDir: path.join(root, "postgres") });
   await createDatabaseIfMissing(server.adminUrl, "chaos");
   databaseUrl = server.urlFor("chaos");
-  await writeFile(path.join(root, "oncall.yaml"), ONCALL);
+  await writeFile(path.join(root, "oncall.yaml"), QUICK_ESCALATION_ONCALL);
   await cp(
     new URL("../../../shared/reference/data/csaf", import.meta.url).pathname,
     path.join(root, "csaf"),
