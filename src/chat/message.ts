@@ -23,6 +23,8 @@ export interface Action {
   label: string;
   command: string;
   style?: "primary" | "danger";
+  /** On platforms with reactions, a ✅ on the message runs this action (a page's Ack). */
+  onAckReaction?: boolean;
 }
 
 export interface Message {

@@ -13,7 +13,6 @@ import {
   assertTransition,
   formatSeverity,
   isOpen,
-  isStatus,
   OPEN_STATUSES,
   PHASE_TIMESTAMP,
   type Severity,
@@ -610,5 +609,3 @@ export async function recordActivity(
     },
   });
 }
-
-export { isStatus };

@@ -9,7 +9,7 @@ import { formatTlp, type TlpLabel } from "../incidents/tlp.ts";
 
 export function pageActions(page: Pick<Page, "number">): Action[] {
   return [
-    { label: "Ack", command: `/oncall ack ${page.number}`, style: "primary" },
+    { label: "Ack", command: `/oncall ack ${page.number}`, style: "primary", onAckReaction: true },
     { label: "Resolve", command: `/oncall resolve ${page.number}` },
   ];
 }

@@ -111,8 +111,13 @@ export class Router {
       throw new UserError(`That command is too long (${line.length} characters, max ${longest}).`);
     }
     const match = /^[/!]?([^\s]*)\s*([\s\S]*)$/.exec(line);
-    const groupName = (match?.[1] ?? "").toLowerCase();
-    const afterGroup = match?.[2] ?? "";
+    let groupName = (match?.[1] ?? "").toLowerCase();
+    let afterGroup = match?.[2] ?? "";
+    // `/ack [page]` (Matrix: `!ack`): what a woken responder types first.
+    if (groupName === "ack") {
+      groupName = "oncall";
+      afterGroup = `ack ${afterGroup}`;
+    }
     const groups = Object.keys(GROUP_SUMMARIES);
     if (!groups.includes(groupName)) {
       const suggestion = groupName ? closest(groupName, groups) : "inc";

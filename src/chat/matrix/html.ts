@@ -9,7 +9,7 @@ import { formatTlp, type TlpLabel } from "../../incidents/tlp.ts";
 import type { Block, Message } from "../message.ts";
 import { renderPlainText } from "../plain-text.ts";
 
-export const ACTIONS_FIELD = "org.tocsin.actions";
+export const ACK_REACTION_FIELD = "org.tocsin.ack_reaction";
 
 export interface NoticeContent {
   msgtype: "m.notice";
@@ -17,10 +17,10 @@ export interface NoticeContent {
   format?: "org.matrix.custom.html";
   formatted_body?: string;
   /**
-   * The message's actions (button commands), kept in the event so that a ✅ reaction, even after
-   * a restart, can run the acknowledge action as the person reacting.
+   * The command a ✅ reaction runs (the action marked `onAckReaction`), kept in the event itself
+   * so a reaction works even after a restart.
    */
-  [ACTIONS_FIELD]?: string[];
+  [ACK_REACTION_FIELD]?: string;
 }
 
 /**
@@ -44,15 +44,15 @@ const TRUNCATED = "\n… (cut: too long for one Matrix message)";
 export function noticeContent(message: Message, maxBytes = MAX_CONTENT_BYTES): NoticeContent {
   const shown = withMatrixCommands(message);
   const body = renderPlainText(shown);
-  const commands = message.blocks.flatMap((b) =>
-    b.kind === "actions" ? b.actions.map((a) => a.command) : [],
-  );
+  const onAck = message.blocks
+    .flatMap((b) => (b.kind === "actions" ? b.actions : []))
+    .find((a) => a.onAckReaction)?.command;
   const full: NoticeContent = {
     msgtype: "m.notice",
     body,
     format: "org.matrix.custom.html",
     formatted_body: renderMatrixHtml(message),
-    ...(commands.length ? { [ACTIONS_FIELD]: commands } : {}),
+    ...(onAck ? { [ACK_REACTION_FIELD]: onAck } : {}),
   };
   if (jsonBytes(full) <= maxBytes) return full;
   return {

@@ -54,7 +54,7 @@ import type {
 import { slugForChannelName } from "../room-name.ts";
 import { commandFromMessage } from "./command-message.ts";
 import { DirectRooms } from "./direct-rooms.ts";
-import { ACTIONS_FIELD, MAX_CONTENT_BYTES, type NoticeContent, noticeContent } from "./html.ts";
+import { ACK_REACTION_FIELD, MAX_CONTENT_BYTES, type NoticeContent, noticeContent } from "./html.ts";
 import { CallsStopped, MatrixCalls, type MatrixRetryPolicy, matrixErrcode } from "./matrix-calls.ts";
 import { isAllowedInviter, isMatrixUserId, parseMatrixMention, serverNameOf } from "./mentions.ts";
 import { ResumableMemoryStore } from "./resumable-store.ts";
@@ -76,7 +76,6 @@ import {
   type StrippedStateEvent,
 } from "./sync-batch.ts";
 
-/** `!ack [page]` is short for `!oncall ack [page]`: what a woken responder types first. */
 export const MATRIX_COMMAND_PREFIXES = ["!inc", "!oncall", "!bulletin", "!ack"] as const;
 const PLATFORM = "matrix";
 const SYNC_TOKEN_KEY = "sync_token";
@@ -578,9 +577,8 @@ export class MatrixPlatform implements ChatPlatform {
       await this.#handleReaction(roomId, event);
       return;
     }
-    const typed = commandFromMessage(event.content, this.#prefixes);
-    if (typed === undefined || this.#alreadySeen(event.event_id)) return;
-    const commandText = typed.replace(/^!ack\b/i, "!oncall ack");
+    const commandText = commandFromMessage(event.content, this.#prefixes);
+    if (commandText === undefined || this.#alreadySeen(event.event_id)) return;
     const onInvocation = this.#onInvocation;
     if (!onInvocation) return;
     const facts = await this.#roomFacts(roomId).catch((error: unknown) => {
@@ -606,8 +604,8 @@ export class MatrixPlatform implements ChatPlatform {
   }
 
   /**
-   * A ✅ on one of the bot's messages that carries an acknowledge action (a page) runs that
-   * action as the person who reacted: the same command path, permissions and audit as typing it.
+   * A ✅ on one of the bot's messages that carries an action marked `onAckReaction` (a page's
+   * Ack) runs that action as the person who reacted: the same command path, permissions and audit as typing it.
    */
   async #handleReaction(roomId: string, event: RawEvent): Promise<void> {
     const relation = reactionOf(event);
@@ -619,10 +617,7 @@ export class MatrixPlatform implements ChatPlatform {
       .run("read the reacted message", () => client.fetchRoomEvent(roomId, reactedTo), { repeatable: true })
       .catch(() => undefined)) as RawEvent | undefined;
     if (!target || target.sender !== this.#userId) return;
-    const actions = target.content?.[ACTIONS_FIELD];
-    const ack = Array.isArray(actions)
-      ? actions.find((c) => typeof c === "string" && /^\/oncall ack\b/.test(c))
-      : undefined;
+    const ack = target.content?.[ACK_REACTION_FIELD];
     if (typeof ack !== "string") return;
     const facts = await this.#roomFacts(roomId).catch(() => undefined);
     const direct = facts ? isDirectChat(facts, this.#directRooms.isDirect(roomId)) : false;

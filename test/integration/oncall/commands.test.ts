@@ -146,6 +146,11 @@ describe("/oncall pages", () => {
   it("without a number, ack takes the caller's most recent open page and says when there is none", async () => {
     expect(await desk.type("/oncall ack")).toContain("You have no open page to acknowledge.");
   });
+
+  it("/ack is short for /oncall ack, on every platform", async () => {
+    expect(await desk.type("/ack")).toContain("You have no open page to acknowledge.");
+    expect(await desk.type("/ack 99")).toContain("There is no page #99.");
+  });
 });
 
 describe("without an on-call configuration", () => {
