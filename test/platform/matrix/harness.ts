@@ -184,17 +184,6 @@ export async function startMatrixDesk(
   };
 }
 
-/** Polls until `probe` returns something (for what the double does not see, like logs). */
-export async function eventually<T>(probe: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** A room made by `creator` with the bot and `members` joined (a team's usual channel). */
 export function teamRoom(
   hs: MatrixHomeserverDouble,

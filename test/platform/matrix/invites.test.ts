@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAllowedInviter } from "../../../src/chat/matrix/mentions.ts";
 import { message, text } from "../../../src/chat/message.ts";
-import { eventually, type MatrixDesk, startMatrixDesk } from "./harness.ts";
+import { until } from "../../support/waiting.ts";
+import { type MatrixDesk, startMatrixDesk } from "./harness.ts";
 
 let desk: MatrixDesk;
 let alice = "";
@@ -46,7 +47,7 @@ describe("invites", () => {
     const { hs, bot } = desk;
     const lure = hs.createRoom(mallory, { name: "free crypto" });
     hs.invite(mallory, lure, bot.userId);
-    await eventually(
+    await until(
       () =>
         desk.logs.find(
           (l) =>

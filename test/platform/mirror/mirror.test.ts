@@ -177,5 +177,10 @@ describe("an incident mirrored between Slack and Matrix", () => {
       JSON.stringify(p.body).includes("already has a room on matrix"),
     );
     expect(String(answer.body.text)).toContain("INC-2026-0001 already has a room on matrix: ");
+    await sender.slashCommand({ command: "/inc", text: "mirror console", user: alice, channel: slackRoom });
+    const refused = await slack.waitForResponseUrlPost((p) =>
+      JSON.stringify(p.body).includes("not configured"),
+    );
+    expect(String(refused.body.text)).toContain("console is not configured on this tocsin.");
   });
 });
