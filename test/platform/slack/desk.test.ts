@@ -110,7 +110,8 @@ describe("the incident desk on Slack", () => {
       "the announcement",
     );
     await until(() => slack.callsTo("chat.update").length > 0 || undefined, "the summary update");
-    expect(room.topic).toContain("investigating");
+    // The topic is set right after the summary update.
+    await until(() => room.topic.includes("investigating") || undefined, "the topic refreshed");
   });
 
   it("a mention maps to a Person from the Slack profile and invites them", async () => {
