@@ -162,7 +162,7 @@ async function benchThroughput(dataDir: string, commands: number, concurrency: n
           room: { roomId: room, name: room },
           text: `/inc note note ${sent} from worker ${worker}`,
           dedupeKey: `bench:${worker}:${sent}`,
-          respond: async () => {},
+          replyTarget: { platform: "console", roomId: room, callerId: `user${worker}` },
         });
       }
     }),
@@ -248,7 +248,7 @@ async function benchPaging(dataDir: string, incidents: number): Promise<void> {
       room: { roomId: "#soc", name: "#soc" },
       text: `/inc declare "Paging bench ${i}" sev:1 team:csirt`,
       dedupeKey: `paging-bench:${i}`,
-      respond: async () => {},
+      replyTarget: { platform: "console", roomId: "#soc", callerId: "carol" },
     });
     const dm = dms.find((d) => d.to === "bob" && d.text.includes(id));
     if (dm) pageLatency.push(dm.at - started);

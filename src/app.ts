@@ -3,16 +3,17 @@
 import type { Logger } from "pino";
 import { COMMANDS } from "../commands/index.ts";
 import { type BulletinSettings, Bulletins } from "./bulletins/service.ts";
-import { Notifier } from "./chat/notifier.ts";
-import type { ChatPlatform, PlatformName } from "./chat/platform.ts";
-import { scheduleRoomArchiving } from "./chat/room-archiving.ts";
+import type { PlatformName } from "./chat/invocation.ts";
+import type { ChatPlatform } from "./chat/platform.ts";
 import type { Clock } from "./clock.ts";
 import type { Db } from "./db/database.ts";
 import { Metrics } from "./http/metrics.ts";
 import { HttpServer, sendText } from "./http/server.ts";
+import { IncidentRooms } from "./incidents/incident-rooms.ts";
 import { Incidents } from "./incidents/incidents.ts";
 import { JobQueue, type JobQueueOptions } from "./jobs/queue.ts";
 import { createOncallServices, type OncallSettings } from "./oncall/oncall-services.ts";
+import { type AudienceDirectory, Outbox } from "./outbox/outbox.ts";
 import { People } from "./people/people.ts";
 import { openPolicy, type PermissionPolicy } from "./router/permissions.ts";
 import { Router } from "./router/router.ts";
@@ -52,12 +53,29 @@ export interface App {
 }
 
 export function createApp(options: AppOptions): App {
-  const platforms = new Map<PlatformName, ChatPlatform>(options.platforms.map((p) => [p.name, p]));
   const timeZone = options.timeZone ?? "UTC";
   const people = new People(options.db);
   const incidents = new Incidents(options.db, options.clock, options.incidentPrefix);
   const metrics = new Metrics();
-  const notifier = new Notifier(platforms, incidents, people, options.log, timeZone, metrics);
+  const permissions = options.permissions ?? openPolicy;
+  // Filled once the bulletins service has read its configuration (room clearances live there).
+  let bulletinsRef: Bulletins | undefined;
+  const directory: AudienceDirectory = {
+    async incidentOfRoom(platform, roomId) {
+      return (await incidents.findByRoom(platform, roomId))?.id;
+    },
+    roomClearance(platform, roomId) {
+      return bulletinsRef?.roomClearance(platform, roomId) ?? { clearance: "green", external: false };
+    },
+    async incidentsOpenTo(platform, externalId, incidentIds) {
+      const person = await people.findByIdentity(platform, externalId);
+      if (!person) return new Set();
+      if (await permissions.isAdmin(person)) return new Set(incidentIds);
+      return incidents.takingPart(person.id, incidentIds);
+    },
+  };
+  const outbox = new Outbox({ platforms: options.platforms, directory, log: options.log, metrics });
+  const rooms = new IncidentRooms({ outbox, incidents, people, log: options.log, timeZone });
   const jobs = new JobQueue(options.db, options.clock, options.log, { ...options.jobs, metrics });
   const http = options.http ?? new HttpServer(options.log);
   http.route("GET", "/healthz", (_req, res) => sendText(res, 200, "ok\n"));
@@ -73,9 +91,10 @@ export function createApp(options: AppOptions): App {
     }
   });
   const bulletins = new Bulletins(
-    { db: options.db, clock: options.clock, log: options.log, jobs, incidents, platforms },
+    { db: options.db, clock: options.clock, log: options.log, jobs, incidents, outbox },
     options.bulletins,
   );
+  bulletinsRef = bulletins;
   const oncall = createOncallServices(
     {
       db: options.db,
@@ -84,8 +103,8 @@ export function createApp(options: AppOptions): App {
       jobs,
       people,
       incidents,
-      notifier,
-      platforms,
+      rooms,
+      outbox,
       http,
       timeZone,
     },
@@ -97,31 +116,23 @@ export function createApp(options: AppOptions): App {
     log: options.log,
     people,
     incidents,
-    notifier,
+    rooms,
+    outbox,
     jobs,
     http,
     metrics,
     bulletins,
     oncall,
-    platforms,
-    permissions: options.permissions ?? openPolicy,
+    permissions,
     mirrorNewIncidentsTo: options.mirrorNewIncidentsTo,
     timeZone,
   };
-  if (options.archiveRoomsAfterMs) {
-    scheduleRoomArchiving({
-      afterMs: options.archiveRoomsAfterMs,
-      incidents,
-      jobs,
-      platforms,
-      log: options.log,
-    });
-  }
+  if (options.archiveRoomsAfterMs) rooms.scheduleArchiving(jobs, options.archiveRoomsAfterMs);
   const router = new Router(COMMANDS, services, services.permissions, metrics);
   const inFlight = new Set<Promise<void>>();
   let recovery: NodeJS.Timeout | undefined;
   const recoverAnnouncements = () =>
-    notifier
+    rooms
       .recoverPendingAnnouncements(options.clock.now())
       .catch((error: unknown) => options.log.error({ err: error }, "announcement recovery failed"));
   const handle = (invocation: Parameters<Router["handle"]>[0]) => {
@@ -134,7 +145,7 @@ export function createApp(options: AppOptions): App {
     router,
     async start() {
       await oncall.directory.activate();
-      for (const platform of platforms.values()) await platform.start(handle);
+      for (const platform of options.platforms) await platform.start(handle);
       await bulletins.start({ armCron: options.runJobs ?? true });
       if (options.runJobs ?? true) {
         jobs.start();
@@ -146,7 +157,7 @@ export function createApp(options: AppOptions): App {
     async stop() {
       clearInterval(recovery);
       await bulletins.stop();
-      await Promise.all([...platforms.values()].map((p) => p.stop()));
+      await Promise.all(options.platforms.map((p) => p.stop()));
       // Finish what was already accepted before the database goes away.
       await Promise.allSettled([...inFlight]);
       await jobs.stop();

@@ -3,7 +3,6 @@ import { text } from "../../src/chat/message.ts";
 import type { TlpLabel } from "../../src/incidents/tlp.ts";
 import { defineCommand } from "../../src/router/command.ts";
 import { rsitTypeValue, severityValue, tlpValue, yesNoValue } from "./options.ts";
-import { openIncidentRoom } from "./rooms.ts";
 
 export default defineCommand({
   group: "inc",
@@ -40,13 +39,15 @@ export default defineCommand({
       restricted: args.options.restricted,
       teamId: team?.id,
     });
-    const room = await openIncidentRoom(ctx, change.incident);
+    const room = await ctx.services.rooms.open(change.incident, ctx.origin.platform, [
+      ctx.origin.actorExternalId,
+    ]);
     let where = room.ok
       ? `Room: ${room.name}`
       : `⚠️ The room could not be opened (${room.reason}); the incident is recorded.`;
     const mirrorTo = ctx.services.mirrorNewIncidentsTo;
     if (mirrorTo && mirrorTo !== ctx.origin.platform) {
-      const mirror = await openIncidentRoom(ctx, change.incident, mirrorTo);
+      const mirror = await ctx.services.rooms.open(change.incident, mirrorTo);
       where += mirror.ok
         ? `\nMirrored on ${mirrorTo}: ${mirror.name}`
         : `\n⚠️ No ${mirrorTo} mirror: ${mirror.reason}`;

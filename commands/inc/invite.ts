@@ -14,7 +14,7 @@ export default defineCommand({
   async handler(ctx, args) {
     if (args.words.length > 0) throw new UserError(`"${args.words[0]}" is not a mention: write @name.`);
     const change = await ctx.services.incidents.invite(ctx.origin, ctx.incident!.id, args.mentions);
-    await ctx.services.notifier.inviteToRooms(ctx.incident!.id, args.mentions);
+    await ctx.services.rooms.inviteToRooms(ctx.incident!.id, args.mentions);
     return announce(ctx, change);
   },
 });

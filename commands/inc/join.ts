@@ -11,7 +11,7 @@ export default defineCommand({
   positional: "none",
   async handler(ctx) {
     const change = await ctx.services.incidents.invite(ctx.origin, ctx.incident!.id, [ctx.origin.actor]);
-    await ctx.services.notifier.inviteToRooms(ctx.incident!.id, [ctx.origin.actor]);
+    await ctx.services.rooms.inviteToRooms(ctx.incident!.id, [ctx.origin.actor]);
     return announce(ctx, change);
   },
 });

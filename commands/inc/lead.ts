@@ -14,8 +14,8 @@ export default defineCommand({
   async handler(ctx, args) {
     const person = personFrom(ctx, args, args.words);
     const change = await ctx.services.incidents.assignRole(ctx.origin, ctx.incident!.id, "commander", person);
-    await ctx.services.notifier.inviteToRooms(ctx.incident!.id, [person]);
-    await ctx.services.notifier.grantModerators(ctx.incident!.id, [person]);
+    await ctx.services.rooms.inviteToRooms(ctx.incident!.id, [person]);
+    await ctx.services.rooms.grantModerators(ctx.incident!.id, [person]);
     return announce(ctx, change);
   },
 });

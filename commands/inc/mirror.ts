@@ -1,8 +1,7 @@
-import type { PlatformName } from "../../src/chat/platform.ts";
+import type { PlatformName } from "../../src/chat/invocation.ts";
 import { UserError } from "../../src/errors.ts";
 import { defineCommand } from "../../src/router/command.ts";
 import { announce } from "./announce.ts";
-import { openIncidentRoom } from "./rooms.ts";
 
 const MIRRORABLE: PlatformName[] = ["slack", "matrix", "console"];
 
@@ -22,12 +21,11 @@ export default defineCommand({
     if (args.words.length !== 1 || !MIRRORABLE.includes(target)) {
       throw new UserError("Mirror to which platform? `mirror slack` or `mirror matrix`.");
     }
-    if (!ctx.services.platforms.has(target))
-      throw new UserError(`${target} is not configured on this tocsin.`);
+    if (!ctx.services.outbox.runs(target)) throw new UserError(`${target} is not configured on this tocsin.`);
     const existing = (await ctx.services.incidents.rooms(incident.id)).find((r) => r.platform === target);
     if (existing)
       throw new UserError(`${incident.publicId} already has a room on ${target}: ${existing.name}.`);
-    const opened = await openIncidentRoom(ctx, incident, target);
+    const opened = await ctx.services.rooms.open(incident, target);
     if (!opened.ok) throw new UserError(`The ${target} room could not be opened: ${opened.reason}`);
     const change = await ctx.services.incidents.addEntry(
       ctx.origin,

@@ -1,7 +1,6 @@
-import { deliverBulletin } from "../../src/bulletins/delivery.ts";
 import { context, fields, heading, text } from "../../src/chat/message.ts";
-import type { PlatformName } from "../../src/chat/platform.ts";
 import { UserError } from "../../src/errors.ts";
+import { aboutIncident } from "../../src/incidents/incident-rooms.ts";
 import { formatSeverity } from "../../src/incidents/lifecycle.ts";
 import { tlpOf } from "../../src/incidents/render.ts";
 import { phaseDurations, postIncidentReport } from "../../src/incidents/report.ts";
@@ -21,7 +20,7 @@ export default defineCommand({
   incident: "required",
   positional: "none",
   async handler(ctx) {
-    const { incidents, clock, timeZone, platforms } = ctx.services;
+    const { incidents, clock, timeZone, rooms: incidentRooms } = ctx.services;
     const incident = ctx.incident!;
     const desk = bulletinDesk(ctx);
     const now = clock.now();
@@ -53,23 +52,16 @@ export default defineCommand({
       title: `Post-incident report ${details.publicId}`,
     };
 
-    const rooms = await incidents.rooms(incident.id);
+    const subject = aboutIncident(incident);
+    const rooms = await incidentRooms.roomsOf(incident.id);
     const postedIn: string[] = [];
     for (const room of rooms) {
-      const platform = platforms.get(room.platform as PlatformName);
-      if (!platform) continue;
-      const destination = await desk.destinationFor(platform.name, { roomId: room.roomId, name: room.name });
-      const result = await deliverBulletin(
-        { platform, roomId: room.roomId, destination, contentIncidentId: incident.id },
-        bulletin,
-        desk.signer,
-        now,
-      );
+      const result = await desk.deliverTo(room, bulletin, subject);
       if (result.posted) postedIn.push(room.name);
     }
     if (postedIn.length === 0) {
-      // No room to post in (or none on a running platform): here, if the TLP gate allows.
-      const result = await desk.deliverHere(ctx.origin, bulletin, incident.id);
+      // No room to post in (or none on a running platform): here, if the outbox allows.
+      const result = await desk.deliverHere(ctx.origin, bulletin, subject);
       if (!result.posted) throw new UserError(`The report was not posted: ${result.reason}`);
       return {};
     }

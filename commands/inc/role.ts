@@ -23,9 +23,9 @@ export default defineCommand({
       role.toLowerCase() as never,
       person,
     );
-    await ctx.services.notifier.inviteToRooms(ctx.incident!.id, [person]);
+    await ctx.services.rooms.inviteToRooms(ctx.incident!.id, [person]);
     if (role.toLowerCase() === "commander" || role.toLowerCase() === "deputy") {
-      await ctx.services.notifier.grantModerators(ctx.incident!.id, [person]);
+      await ctx.services.rooms.grantModerators(ctx.incident!.id, [person]);
     }
     return announce(ctx, change);
   },

@@ -1,4 +1,4 @@
-import { pagesTable } from "../../src/paging/messages.ts";
+import { pagesList, pagesTable } from "../../src/paging/messages.ts";
 import { defineCommand } from "../../src/router/command.ts";
 
 export default defineCommand({
@@ -10,8 +10,7 @@ export default defineCommand({
   incident: "none",
   positional: "none",
   async handler(ctx) {
-    return {
-      reply: { visibility: "ephemeral", message: pagesTable(await ctx.services.oncall.paging.openPages()) },
-    };
+    const rows = await ctx.services.oncall.paging.openPages();
+    return { reply: { visibility: "ephemeral", message: pagesTable(rows) }, ...pagesList(rows) };
   },
 });

@@ -16,15 +16,15 @@ export async function pageTarget(
 ): Promise<PageTarget> {
   const { directory } = ctx.services.oncall;
   if (!word) throw new UserError("Whom should I page? Name a team or mention a person.", { usage });
-  const platform = ctx.services.platforms.get(ctx.origin.platform);
-  const mentioned = platform?.parseMention(word);
-  if (mentioned !== undefined && platform) {
-    const { people } = ctx.services;
-    const known = await people.findByIdentity(platform.name, mentioned);
+  const { platform } = ctx.origin;
+  const mentioned = ctx.services.outbox.parseMention(platform, word);
+  if (mentioned !== undefined) {
+    const { people, outbox } = ctx.services;
+    const known = await people.findByIdentity(platform, mentioned);
     if (known) return { kind: "person", person: known };
-    const user = await platform.lookupUser(mentioned);
-    if (!user) throw new UserError(`I don't know ${word} on ${platform.name}.`, { usage });
-    return { kind: "person", person: await people.resolve(platform.name, user) };
+    const user = await outbox.lookupUser(platform, mentioned);
+    if (!user) throw new UserError(`I don't know ${word} on ${platform}.`, { usage });
+    return { kind: "person", person: await people.resolve(platform, user) };
   }
   const config = directory.config;
   const team = directory.findTeam(word);

@@ -2,9 +2,9 @@
 // gate first, then the readable message with the key fingerprint, then the clear-signed text as a
 // file where the platform takes files (in the message as a code block where it does not), and any
 // attachments such as a chart.
-import { code, context, type Message } from "../chat/message.ts";
-import type { ChatFile, ChatPlatform, PlatformName } from "../chat/platform.ts";
-import { type Destination, tlpGate } from "../chat/tlp-gate.ts";
+import type { PlatformName } from "../chat/invocation.ts";
+import { type ChatFile, code, context, type Message } from "../chat/message.ts";
+import type { Outbox, RoomAddress, Subject } from "../outbox/outbox.ts";
 import type { SplitLimits } from "./digest.ts";
 import { clearSign, type SigningKey } from "./signing.ts";
 
@@ -49,16 +49,15 @@ export interface Bulletin {
 export type DeliveryResult = { posted: true; signed: boolean } | { posted: false; reason: string };
 
 export interface DeliveryTarget {
-  platform: ChatPlatform;
-  roomId: string;
-  destination: Destination;
-  /** The incident the content belongs to, so its own rooms may receive any label. */
-  contentIncidentId?: string;
+  outbox: Outbox;
+  room: RoomAddress;
+  /** What the bulletin is about: its label, or the incident a report is about. */
+  subject: Subject;
 }
 
 /**
- * Posts one bulletin through the TLP gate. Nothing is posted when the gate refuses; the reason
- * (which names labels and the room, never the content) comes back for a notice or a reply.
+ * Posts one bulletin through the outbox. Nothing is posted when the outbox refuses; the reason
+ * (which names labels, never the content) comes back for a notice or a reply.
  */
 export async function deliverBulletin(
   target: DeliveryTarget,
@@ -66,10 +65,12 @@ export async function deliverBulletin(
   signer: BulletinSigner,
   now: Date,
 ): Promise<DeliveryResult> {
-  const decision = tlpGate(target.destination, bulletin.message, target.contentIncidentId);
-  if (!decision.allowed) return { posted: false, reason: decision.reason };
+  const { outbox, room, subject } = target;
+  // Asked first, so a refused bulletin is neither signed nor announced in the room.
+  const admitted = await outbox.admits(room, subject);
+  if (!admitted.allowed) return { posted: false, reason: admitted.reason };
   const signed = await signer.sign(bulletin.text, now);
-  const { platform, roomId } = target;
+  const takesFiles = outbox.takesFiles(room.platform);
   // Unsigned, the canonical text still travels: for a report it is the document itself.
   const file: ChatFile = signed
     ? { filename: bulletin.filename, content: signed, title: `${bulletin.title} (clear-signed)` }
@@ -80,11 +81,12 @@ export async function deliverBulletin(
       };
   const blocks = [...bulletin.message.blocks];
   blocks.push(context(signed && signer.fingerprint ? signatureNote(signer.fingerprint) : UNSIGNED_WARNING));
-  if (!platform.postFile) blocks.push(code(file.content as string));
-  await platform.post(roomId, { ...bulletin.message, blocks });
-  if (platform.postFile) {
-    await platform.postFile(roomId, file);
-    for (const attachment of bulletin.attachments ?? []) await platform.postFile(roomId, attachment);
+  if (!takesFiles) blocks.push(code(file.content as string));
+  const posted = await outbox.post(room, { ...bulletin.message, blocks }, subject, "bulletin");
+  if (!posted.sent) return { posted: false, reason: posted.reason };
+  if (takesFiles) {
+    await outbox.postFile(room, file, subject);
+    for (const attachment of bulletin.attachments ?? []) await outbox.postFile(room, attachment, subject);
   }
   return { posted: true, signed: signed !== undefined };
 }
@@ -104,8 +106,12 @@ const PLATFORM_LIMITS: Record<PlatformName, SplitLimits> = {
  * The limits for one digest part on a platform: without file posts the signed text rides in the
  * message too, so a part may use only half, less the armor and signature (about 600 characters).
  */
-export function digestPartLimits(platform: ChatPlatform, override?: SplitLimits): SplitLimits {
-  const limits = override ?? PLATFORM_LIMITS[platform.name];
-  if (platform.postFile) return limits;
+export function digestPartLimits(
+  platform: PlatformName,
+  takesFiles: boolean,
+  override?: SplitLimits,
+): SplitLimits {
+  const limits = override ?? PLATFORM_LIMITS[platform];
+  if (takesFiles) return limits;
   return { ...limits, maxChars: Math.floor((limits.maxChars - 600) / 2) };
 }

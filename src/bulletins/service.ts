@@ -10,9 +10,9 @@
 import { readFile } from "node:fs/promises";
 import { DateTime } from "luxon";
 import type { Logger } from "pino";
+import type { PlatformName } from "../chat/invocation.ts";
 import { context, heading, type Message, text } from "../chat/message.ts";
-import type { ChatPlatform, PlatformName, RoomRef } from "../chat/platform.ts";
-import { type Destination, tlpGate } from "../chat/tlp-gate.ts";
+import type { Destination } from "../chat/tlp-gate.ts";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
 import { UserError } from "../errors.ts";
@@ -21,6 +21,7 @@ import type { Incidents } from "../incidents/incidents.ts";
 import { formatTlp, type TlpLabel } from "../incidents/tlp.ts";
 import { type CronTrigger, CronTriggers } from "../jobs/cron-triggers.ts";
 import type { ClaimedJob, JobContext, JobQueue } from "../jobs/queue.ts";
+import type { Outbox, RoomAddress, Subject } from "../outbox/outbox.ts";
 import type { Origin } from "../router/command.ts";
 import {
   type Bulletin,
@@ -67,7 +68,7 @@ export interface BulletinDeps {
   log: Logger;
   jobs: JobQueue;
   incidents: Incidents;
-  platforms: ReadonlyMap<PlatformName, ChatPlatform>;
+  outbox: Outbox;
 }
 
 interface PublishPayload {
@@ -116,7 +117,7 @@ export class Bulletins {
    */
   async start(options: { armCron: boolean }): Promise<void> {
     for (const subscription of this.subscriptions) {
-      if (!this.#deps.platforms.has(subscription.destination.platform)) {
+      if (!this.#deps.outbox.runs(subscription.destination.platform)) {
         this.#log.warn(
           { subscription: subscription.id, platform: subscription.destination.platform },
           "bulletins for this subscription go to a platform that is not running; its runs will post nothing",
@@ -208,40 +209,47 @@ export class Bulletins {
   }
 
   /**
-   * The TLP clearance of a room a command was typed in: an incident's own room (cleared for that
-   * incident's content, AMBER for anything else), a subscription's room (its configured clearance),
-   * a direct message with the bot (AMBER: one member of the organisation), or any other room (the
-   * configuration's defaultClearance, GREEN unless set).
+   * The configured clearance of a room: a subscription's room has its own (and may be declared
+   * shared outside the organisation); every other room has the file's defaultClearance (GREEN
+   * unless set). One configuration for every kind of content, read by the outbox.
    */
-  async destinationFor(platform: PlatformName, room: RoomRef): Promise<Destination> {
-    const description = `${room.name ?? room.roomId} on ${platform}`;
-    const incident = await this.#deps.incidents.findByRoom(platform, room.roomId);
-    if (incident) return { description, clearance: "amber", external: false, incidentId: incident.id };
+  roomClearance(platform: PlatformName, roomId: string): { clearance: TlpLabel; external: boolean } {
     const subscription = this.subscriptions.find(
-      (candidate) =>
-        candidate.destination.platform === platform && candidate.destination.roomId === room.roomId,
+      (candidate) => candidate.destination.platform === platform && candidate.destination.roomId === roomId,
     );
-    if (subscription) return { ...this.destinationOf(subscription), description };
-    if (room.direct) return { description, clearance: "amber", external: false };
-    return { description, clearance: this.config.defaultClearance, external: false };
+    if (subscription) return { clearance: subscription.clearance, external: subscription.external };
+    return { clearance: this.config.defaultClearance, external: false };
   }
 
-  /** Posts a bulletin in the room a command came from, through the TLP gate. */
-  async deliverHere(origin: Origin, bulletin: Bulletin, contentIncidentId?: string): Promise<DeliveryResult> {
-    const platform = this.#platform(origin.platform);
-    const destination = await this.destinationFor(origin.platform, origin.room);
+  /** A subscription's room as plans see it: its configured clearance, shared if it is shared now. */
+  async liveDestinationOf(subscription: Subscription): Promise<Destination> {
+    const configured = this.destinationOf(subscription);
+    const shared = await this.#deps.outbox.sharedOutside(subscription.destination);
+    return { ...configured, external: configured.external || shared };
+  }
+
+  /** Posts a bulletin in the room a command came from, through the outbox. */
+  async deliverHere(origin: Origin, bulletin: Bulletin, subject?: Subject): Promise<DeliveryResult> {
     return deliverBulletin(
-      { platform, roomId: origin.room.roomId, destination, contentIncidentId },
+      {
+        outbox: this.#deps.outbox,
+        room: { platform: origin.platform, roomId: origin.room.roomId },
+        subject: subject ?? labelSubject(bulletin.message),
+      },
       bulletin,
       this.signer,
       this.#deps.clock.now(),
     );
   }
 
-  #platform(name: PlatformName): ChatPlatform {
-    const platform = this.#deps.platforms.get(name);
-    if (!platform) throw new Error(`platform ${name} is not running`);
-    return platform;
+  /** Posts a bulletin in a room (an incident's report in each of its rooms). */
+  async deliverTo(room: RoomAddress, bulletin: Bulletin, subject: Subject): Promise<DeliveryResult> {
+    return deliverBulletin(
+      { outbox: this.#deps.outbox, room, subject },
+      bulletin,
+      this.signer,
+      this.#deps.clock.now(),
+    );
   }
 
   // ---- schedules ---------------------------------------------------------------------------
@@ -278,8 +286,7 @@ export class Bulletins {
       log.warn("the subscription is no longer configured; its run is dropped");
       return;
     }
-    const platform = this.#deps.platforms.get(subscription.destination.platform);
-    if (!platform) {
+    if (!this.#deps.outbox.runs(subscription.destination.platform)) {
       log.error(
         { platform: subscription.destination.platform },
         "the platform is not running; nothing posted",
@@ -289,27 +296,18 @@ export class Bulletins {
     const at = new Date(payload.at);
     const outcome =
       subscription.kind === "digest"
-        ? await this.#publishDigest(subscription, platform, at, ctx)
-        : await this.#publishStatistics(subscription, platform, at, ctx);
+        ? await this.#publishDigest(subscription, at, ctx)
+        : await this.#publishStatistics(subscription, at, ctx);
     log.info({ ...outcome, at }, "bulletin run finished");
   }
 
-  async #publishDigest(
-    subscription: DigestSubscription,
-    platform: ChatPlatform,
-    at: Date,
-    ctx: JobContext,
-  ): Promise<PublishOutcome> {
+  async #publishDigest(subscription: DigestSubscription, at: Date, ctx: JobContext): Promise<PublishOutcome> {
     const plan = await this.planDigest(subscription, at);
-    const target = {
-      platform,
-      roomId: subscription.destination.roomId,
-      destination: this.destinationOf(subscription),
-    };
+    const target = { outbox: this.#deps.outbox, room: subscription.destination };
     for (const [index, part] of plan.parts.entries()) {
       const numbered = plan.parts.length > 1 ? `-part${index + 1}` : "";
       const result = await deliverBulletin(
-        target,
+        { ...target, subject: labelSubject(part.message) },
         {
           message: part.message,
           text: part.text,
@@ -325,7 +323,9 @@ export class Bulletins {
       // The plan holds only what the gate allows, so a refusal here is a bug: fail loudly.
       if (!result.posted) throw new Error(`the TLP gate refused a planned digest: ${result.reason}`);
     }
-    if (plan.withheld.length > 0) await platform.post(target.roomId, withheldNotice(plan));
+    if (plan.withheld.length > 0) {
+      await this.#deps.outbox.post(target.room, withheldNotice(plan), { kind: "interface" }, "bulletin");
+    }
     await this.#deps.db.$transaction(async (tx) => {
       await recordHandled(tx, subscription, plan, ctx.now);
       await ctx.complete(tx);
@@ -340,10 +340,12 @@ export class Bulletins {
 
   /** What a digest run at `at` would post; writes nothing. */
   async planDigest(subscription: DigestSubscription, at: Date): Promise<DigestPlan> {
-    const platform = this.#deps.platforms.get(subscription.destination.platform);
-    const override = this.#settings.limits?.[subscription.destination.platform];
-    const limits = platform ? digestPartLimits(platform, override) : { maxChars: 12_000, maxBlocks: 46 };
-    return planDigest(subscription, at, this.destinationOf(subscription), limits, {
+    const { platform } = subscription.destination;
+    const override = this.#settings.limits?.[platform];
+    const limits = this.#deps.outbox.runs(platform)
+      ? digestPartLimits(platform, this.#deps.outbox.takesFiles(platform), override)
+      : { maxChars: 12_000, maxBlocks: 46 };
+    return planDigest(subscription, at, await this.liveDestinationOf(subscription), limits, {
       db: this.#deps.db,
       log: this.#log,
       load: this.#settings.load,
@@ -352,7 +354,6 @@ export class Bulletins {
 
   async #publishStatistics(
     subscription: StatsSubscription,
-    platform: ChatPlatform,
     at: Date,
     ctx: JobContext,
   ): Promise<PublishOutcome> {
@@ -366,16 +367,19 @@ export class Bulletins {
       fileStem: `${subscription.id}-${localDate(at, subscription)}`,
     });
     const target = {
-      platform,
-      roomId: subscription.destination.roomId,
-      destination: this.destinationOf(subscription),
+      outbox: this.#deps.outbox,
+      room: subscription.destination,
+      subject: labelSubject(bulletin.message),
     };
     const result = await deliverBulletin(target, bulletin, this.signer, ctx.now);
     if (!result.posted) {
-      // Configuration checks the label against the room, so this needs a changed gate policy.
-      await platform.post(target.roomId, {
-        blocks: [text(`🔒 The incident statistics were withheld by TLP: ${result.reason}`)],
-      });
+      // Configuration checks the label against the room; a room shared since then refuses it.
+      await this.#deps.outbox.post(
+        target.room,
+        { blocks: [text(`🔒 The incident statistics were withheld by TLP: ${result.reason}`)] },
+        { kind: "interface" },
+        "bulletin",
+      );
     }
     return {
       subscriptionId: subscription.id,
@@ -478,8 +482,17 @@ export class Bulletins {
     origin: Origin,
     message: Message,
   ): Promise<{ allowed: true } | { allowed: false; reason: string }> {
-    return tlpGate(await this.destinationFor(origin.platform, origin.room), message);
+    return this.#deps.outbox.admits(
+      { platform: origin.platform, roomId: origin.room.roomId },
+      labelSubject(message),
+      origin.actorExternalId,
+    );
   }
+}
+
+/** A bulletin is about its label; an unlabelled one is treated as TLP:AMBER (not shareable until labelled). */
+function labelSubject(message: Message): Subject {
+  return { kind: "label", tlp: message.tlp ?? "amber" };
 }
 
 export function triggerName(subscription: Subscription): string {

@@ -5,7 +5,7 @@
 import path from "node:path";
 import { IANAZone } from "luxon";
 import { z } from "zod";
-import type { PlatformName } from "../chat/platform.ts";
+import type { PlatformName } from "../chat/invocation.ts";
 import { matrixRoomSchema, slackChannelIdSchema } from "../chat/room-addresses.ts";
 import { type Destination, tlpGate } from "../chat/tlp-gate.ts";
 import { type ConfigFileKind, loadConfigFile, parseConfigFile } from "../config-file.ts";

@@ -33,6 +33,45 @@ export interface Message {
   tlp?: TlpLabel;
 }
 
+export interface ChatFile {
+  /** Shown and offered as the download name, e.g. `bulletin-2026-03-10.txt.asc`. */
+  filename: string;
+  content: string | Uint8Array;
+  /** A caption shown with the file. */
+  title?: string;
+  /** `text/plain` when omitted. */
+  mimeType?: string;
+}
+
+/**
+ * A live mention of a platform user, written by the bot (never by people: typed text cannot
+ * produce these private-use characters, the command sanitiser strips them). Renderers turn it
+ * into the platform's mention (`<@U123>`, a Matrix pill); everything else people typed is inert.
+ */
+export function mentionOf(externalId: string): string {
+  return `${MENTION_OPEN}${externalId.replace(MENTION_MARKERS, "")}${MENTION_CLOSE}`;
+}
+
+export const MENTION_OPEN = "\uE000";
+export const MENTION_CLOSE = "\uE001";
+const MENTION_MARKERS = /[\uE000\uE001]/g;
+/** Finds the bot's own mentions in rendered text: group 1 is the platform user id. */
+export const MENTION_PATTERN = /\uE000([^\uE000\uE001]{1,255})\uE001/g;
+
+/** The platform users the bot mentions in a message (its own mentions only). */
+export function mentionedUsers(msg: Message): string[] {
+  const found = new Set<string>();
+  const scan = (value: string) => {
+    for (const match of value.matchAll(MENTION_PATTERN)) found.add(match[1] as string);
+  };
+  for (const block of msg.blocks) {
+    if ("text" in block) scan(block.text);
+    if (block.kind === "fields") for (const field of block.fields) scan(field.value);
+    if (block.kind === "list") for (const item of block.items) scan(item);
+  }
+  return [...found];
+}
+
 export const message = (...blocks: Block[]): Message => ({ blocks });
 export const heading = (text: string): Block => ({ kind: "heading", text });
 export const text = (value: string): Block => ({ kind: "text", text: value });

@@ -1,12 +1,17 @@
 // Renders the neutral message model as plain text: the console platform's output, Matrix's
 // `body` and Slack's notification fallback.
 import { formatTlp } from "../incidents/tlp.ts";
-import type { Block, Message } from "./message.ts";
+import { type Block, MENTION_PATTERN, type Message } from "./message.ts";
 
 export function renderPlainText(msg: Message): string {
   const parts = msg.blocks.map(renderBlock).filter((part) => part.length > 0);
   if (msg.tlp) parts.unshift(formatTlp(msg.tlp));
-  return parts.join("\n");
+  return plainMentions(parts.join("\n"));
+}
+
+/** The bot's own mentions as plain text: `@alice`, `@U123`, `@alice:example.org`. */
+export function plainMentions(text: string): string {
+  return text.replace(MENTION_PATTERN, (_, id: string) => (id.startsWith("@") ? id : `@${id}`));
 }
 
 function renderBlock(block: Block): string {

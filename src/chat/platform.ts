@@ -1,55 +1,18 @@
 // The platform seam. A ChatPlatform turns its inbound events into Invocations (one command path
 // for every platform) and performs the outbound actions the desk needs. Each platform owns its
 // own rules: room naming and collisions, rate limits, message size limits, mention syntax.
-import type { Message } from "./message.ts";
+//
+// Only the outbox (src/outbox/) and the composition root may import this module: everything
+// that leaves tocsin passes the outbox's TLP and visibility rules (npm run lint enforces it).
+import type { InvocationHandler, PlatformName, PlatformUser, Reply, ReplyTarget } from "./invocation.ts";
+import type { ChatFile, Message } from "./message.ts";
 
-export type PlatformName = "console" | "slack" | "matrix";
-
-/** Who sent a command, as the platform knows them. The router maps this to a Person. */
-export interface PlatformUser {
-  /** The platform's stable id: Slack `U123`, Matrix `@alice:example.org`, console `alice`. */
-  externalId: string;
-  displayName?: string;
-  email?: string;
-}
-
-/** Where a command was typed. `roomId` is the platform's id; `name` is for people. */
-export interface RoomRef {
-  roomId: string;
-  name?: string;
-  /** True for a direct message with the bot. */
-  direct?: boolean;
-}
-
-export type ReplyVisibility = "ephemeral" | "room";
-
-/** What a command answers to the person who typed it. */
-export interface Reply {
-  message: Message;
-  /** `ephemeral`: only the caller sees it (queries, errors); `room`: everyone in the room. */
-  visibility: ReplyVisibility;
-}
-
-export interface Invocation {
-  platform: PlatformName;
-  actor: PlatformUser;
-  room: RoomRef;
-  /** The command line as typed, with its leading `/` or `!`, e.g. `/inc declare "Phishing wave"`. */
-  text: string;
-  /**
-   * Stable per inbound event (Slack request id, Matrix event id, console line number): an event
-   * delivered twice is handled once.
-   */
-  dedupeKey: string;
-  /** Sends the answer back to where the command came from. */
-  respond(reply: Reply): Promise<void>;
-}
-
-export type InvocationHandler = (invocation: Invocation) => Promise<void>;
+export type { ChatFile };
 
 export interface IncidentRoomSpec {
   /** `INC-2026-0001` */
   publicId: string;
+  /** Empty for a restricted incident: its room is named by the id alone. */
   title: string;
   topic: string;
   /** Platform user ids to invite (declarer, role holders). */
@@ -66,6 +29,18 @@ export interface ChatPlatform {
   start(onInvocation: InvocationHandler): Promise<void>;
   stop(): Promise<void>;
 
+  /** Answers an invocation this platform made (its `replyTarget`). */
+  reply(target: ReplyTarget, reply: Reply): Promise<void>;
+  /** Whether `ephemeral` replies are seen by the caller alone (Slack, console); Matrix has none. */
+  readonly ephemeralReplies: boolean;
+  /**
+   * True when the room is a direct chat between the bot and this person and nobody else (Slack
+   * IM channels; Matrix rooms whose joined and invited members are exactly the two).
+   */
+  isDirectWith(roomId: string, externalId: string): Promise<boolean>;
+  /** True when the person belongs to another organisation (another homeserver or workspace). */
+  isExternalUser(externalId: string): boolean;
+
   /**
    * Recognises this platform's mention syntax in one command token (`<@U123>`,
    * `@alice:example.org`, `@alice`) and returns the platform user id, or undefined.
@@ -73,8 +48,6 @@ export interface ChatPlatform {
   parseMention(token: string): string | undefined;
   /** Profile of a platform user, or undefined when the platform does not know them. */
   lookupUser(externalId: string): Promise<PlatformUser | undefined>;
-  /** How to write a mention of a user in this platform's text. */
-  formatMention(externalId: string): string;
 
   createIncidentRoom(spec: IncidentRoomSpec): Promise<CreatedRoom>;
   invite(roomId: string, externalIds: string[]): Promise<void>;
@@ -109,14 +82,4 @@ export interface ChatPlatform {
    * without it the text goes into the message as a code block.
    */
   postFile?(roomId: string, file: ChatFile): Promise<void>;
-}
-
-export interface ChatFile {
-  /** Shown and offered as the download name, e.g. `bulletin-2026-03-10.txt.asc`. */
-  filename: string;
-  content: string | Uint8Array;
-  /** A caption shown with the file. */
-  title?: string;
-  /** `text/plain` when omitted. */
-  mimeType?: string;
 }

@@ -1,16 +1,9 @@
-// The TLP gate: the one place that decides whether labelled content may go to a destination.
-// Every outbound post of labelled content asks it (incident announcements, bulletins, pages).
-//
-// Policy (FIRST TLP 2.0, with the bot-side reading in shared/reference/csirt-standards.md):
-// - a destination has a clearance: the highest label it may receive (configured for team
-//   channels; an incident's own rooms are cleared for that incident);
-// - TLP:RED and TLP:AMBER+STRICT never leave the incident's own rooms;
-// - a room shared with other organisations (Slack Connect, Matrix rooms with members from
-//   other homeservers) crosses the organisation boundary: at most TLP:GREEN;
-// - unlabelled messages are the bot's own interface text (help, errors) and pass; labelled
-//   input without a label is given one before it gets here (bulletins label unlabelled
-//   advisories conservatively).
-import { formatTlp, type TlpLabel, tlpAllows } from "../incidents/tlp.ts";
+// The TLP check for planning: which labels a configured destination may receive, before anything
+// is sent (a digest drops advisories a room may not get; a subscription whose report label does
+// not fit its room is refused at start). It asks the outbox's one rule (src/outbox/audience.ts),
+// so planning and sending cannot disagree; the outbox still decides again when it sends.
+import { formatTlp, type TlpLabel } from "../incidents/tlp.ts";
+import { type Audience, decide, type Subject } from "../outbox/audience.ts";
 import type { Message } from "./message.ts";
 
 export interface Destination {
@@ -33,27 +26,30 @@ export function tlpGate(
 ): GateDecision {
   const label = message.tlp;
   if (!label) return { allowed: true };
-  // Sharing outside the organisation caps everything, even in an incident's own room.
-  if (destination.external && !tlpAllows(lowerOf(destination.clearance, "green"), label)) {
-    return refuse(destination, label, "the room is shared outside the organisation (at most TLP:GREEN)");
-  }
-  if (contentIncidentId && destination.incidentId === contentIncidentId) return { allowed: true };
-  if (label === "red" || label === "amber+strict") {
-    return refuse(destination, label, "it never leaves the incident's own rooms");
-  }
-  if (!tlpAllows(destination.clearance, label)) {
-    return refuse(destination, label, `the room is cleared up to ${formatTlp(destination.clearance)}`);
-  }
-  return { allowed: true };
-}
-
-function lowerOf(a: TlpLabel, b: TlpLabel): TlpLabel {
-  return tlpAllows(a, b) ? b : a;
-}
-
-function refuse(destination: Destination, label: TlpLabel, why: string): GateDecision {
+  const audience: Audience = destination.incidentId
+    ? {
+        kind: "incident-room",
+        incidentId: destination.incidentId,
+        external: destination.external,
+        clearance: destination.clearance,
+      }
+    : { kind: "room", clearance: destination.clearance, external: destination.external };
+  const subject: Subject =
+    contentIncidentId && contentIncidentId === destination.incidentId
+      ? { kind: "incidents", incidents: [{ id: contentIncidentId, tlp: label, restricted: false }] }
+      : { kind: "label", tlp: label };
+  const decision = decide(audience, subject);
+  if (decision.action === "send") return { allowed: true };
   return {
     allowed: false,
-    reason: `${formatTlp(label)} content may not go to ${destination.description}: ${why}.`,
+    reason: `${formatTlp(label)} content may not go to ${destination.description}: ${explain(destination, label)}.`,
   };
+}
+
+function explain(destination: Destination, label: TlpLabel): string {
+  if (destination.external && label !== "red" && label !== "amber+strict") {
+    return "the room is shared outside the organisation (at most TLP:GREEN)";
+  }
+  if (label === "red" || label === "amber+strict") return "it never leaves the incident's own rooms";
+  return `the room is cleared up to ${formatTlp(destination.clearance)}`;
 }

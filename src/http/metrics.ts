@@ -22,8 +22,8 @@ export class Metrics {
 
   readonly posts = new Counter({
     name: "tocsin_posts_total",
-    help: "Messages posted to rooms by the notifier, by platform and outcome.",
-    labelNames: ["platform", "outcome"] as const,
+    help: "Everything the outbox sent, refused or failed to send, by platform, kind and outcome.",
+    labelNames: ["platform", "kind", "outcome"] as const,
     registers: [this.registry],
   });
 

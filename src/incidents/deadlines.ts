@@ -16,7 +16,6 @@
 import { DateTime } from "luxon";
 import type { Logger } from "pino";
 import { actions, context, type Message, table, text } from "../chat/message.ts";
-import type { Notifier } from "../chat/notifier.ts";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
 import { UserError } from "../errors.ts";
@@ -25,6 +24,7 @@ import type { ClaimedJob, JobContext, JobQueue } from "../jobs/queue.ts";
 import type { DeadlineOffset, DeadlinePreset, DeadlineWarning } from "../oncall/config.ts";
 import { formatDelay } from "../oncall/durations.ts";
 import type { Origin } from "../router/command.ts";
+import type { IncidentRooms } from "./incident-rooms.ts";
 import { actorOf, claimEvent, recordActivity } from "./incidents.ts";
 import { formatTime } from "./render.ts";
 
@@ -88,7 +88,7 @@ export interface IncidentDeadlinesOptions {
   db: Db;
   clock: Clock;
   jobs: JobQueue;
-  notifier: Notifier;
+  rooms: IncidentRooms;
   log: Logger;
   timeZone: string;
   /** The configuration's presets (read each time, so a reload applies to deadlines started later). */
@@ -310,13 +310,13 @@ export class IncidentDeadlines {
       milestone: string;
       warning: WarningKind;
     };
-    const { db, notifier, timeZone } = this.#options;
+    const { db, rooms, timeZone } = this.#options;
     const deadline = await db.incidentDeadline.findUnique({
       where: { incidentId_preset_milestone: { incidentId, preset, milestone } },
       include: { incident: true },
     });
     if (!deadline || deadline.metAt || deadline.stoppedAt) return;
-    await notifier.announce(
+    await rooms.announce(
       incidentId,
       deadlineWarning(deadline, deadline.incident, warning, ctx.now, timeZone),
       {

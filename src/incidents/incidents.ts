@@ -177,6 +177,23 @@ export class Incidents {
     return (await this.#db.roleAssignment.count({ where: { incidentId, personId } })) > 0;
   }
 
+  /** Of these incidents, the ones the person takes part in (reporter, role holder, participant). */
+  async takingPart(personId: string, incidentIds: string[]): Promise<Set<string>> {
+    if (incidentIds.length === 0) return new Set();
+    const rows = await this.#db.incident.findMany({
+      where: {
+        id: { in: incidentIds },
+        OR: [
+          { reporterId: personId },
+          { roles: { some: { personId } } },
+          { participants: { some: { personId } } },
+        ],
+      },
+      select: { id: true },
+    });
+    return new Set(rows.map((row) => row.id));
+  }
+
   async timeline(incidentId: string, limit = 100) {
     const entries = await this.#db.timelineEntry.findMany({
       where: { incidentId },

@@ -9,12 +9,12 @@
 // reminders gets none even if it is raised later.
 import type { Logger } from "pino";
 import { actions, context, type Message, text } from "../chat/message.ts";
-import type { Notifier } from "../chat/notifier.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import type { Incident } from "../generated/prisma/client.ts";
 import type { ClaimedJob, JobContext, JobQueue } from "../jobs/queue.ts";
 import type { RemindersConfig } from "../oncall/config.ts";
 import { formatDelay } from "../oncall/durations.ts";
+import type { IncidentRooms } from "./incident-rooms.ts";
 import { isOpen, type Severity } from "./lifecycle.ts";
 import { formatTime } from "./render.ts";
 
@@ -50,7 +50,7 @@ export function remindersFor(config: RemindersConfig | undefined, severity: numb
 export interface IncidentRemindersOptions {
   db: Db;
   jobs: JobQueue;
-  notifier: Notifier;
+  rooms: IncidentRooms;
   log: Logger;
   timeZone: string;
   /** The `reminders:` section in use (read at each firing, so a reload applies). */
@@ -143,7 +143,7 @@ export class IncidentReminders {
   }
 
   async #post(incidentId: string, message: Message): Promise<void> {
-    const posted = await this.#options.notifier.announce(incidentId, message, { refreshSummary: false });
+    const posted = await this.#options.rooms.announce(incidentId, message, { refreshSummary: false });
     if (posted.length === 0) this.#options.log.warn({ incidentId }, "reminder reached no room");
   }
 }

@@ -9,7 +9,7 @@
 //   can reach them. Overrides name configuration person ids and live in the database (they come
 //   from chat), so a reload never loses them.
 import type { Logger } from "pino";
-import type { PlatformName } from "../chat/platform.ts";
+import type { PlatformName } from "../chat/invocation.ts";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
 import { UserError } from "../errors.ts";

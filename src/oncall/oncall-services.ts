@@ -2,15 +2,15 @@
 // overrides), paging with durable escalation, incident reminders and regulatory deadlines, and
 // the calendar feeds on the HTTP server.
 import type { Logger } from "pino";
-import type { Notifier } from "../chat/notifier.ts";
-import type { ChatPlatform, PlatformName } from "../chat/platform.ts";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
 import type { HttpServer } from "../http/server.ts";
 import { IncidentDeadlines } from "../incidents/deadlines.ts";
+import type { IncidentRooms } from "../incidents/incident-rooms.ts";
 import { actorOf, type Incidents } from "../incidents/incidents.ts";
 import { IncidentReminders } from "../incidents/reminders.ts";
 import type { JobQueue } from "../jobs/queue.ts";
+import type { Outbox } from "../outbox/outbox.ts";
 import { Paging } from "../paging/paging.ts";
 import type { People } from "../people/people.ts";
 import type { OncallConfig } from "./config.ts";
@@ -40,8 +40,8 @@ export function createOncallServices(
     jobs: JobQueue;
     people: People;
     incidents: Incidents;
-    notifier: Notifier;
-    platforms: ReadonlyMap<PlatformName, ChatPlatform>;
+    rooms: IncidentRooms;
+    outbox: Outbox;
     http: HttpServer;
     timeZone: string;
   },

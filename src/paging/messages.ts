@@ -6,6 +6,7 @@ import type { Incident, Page } from "../generated/prisma/client.ts";
 import { formatSeverity } from "../incidents/lifecycle.ts";
 import { formatTime } from "../incidents/render.ts";
 import { formatTlp, type TlpLabel } from "../incidents/tlp.ts";
+import type { IncidentFacts, Rendered, Subject } from "../outbox/outbox.ts";
 
 export function pageActions(page: Pick<Page, "number">): Action[] {
   return [
@@ -125,6 +126,8 @@ export function heldNotice(count: number, windowMinutes: number, held: number[])
 }
 
 export interface PageRow {
+  /** The page's incident, for the outbox: a row of a restricted incident is shown only to those who may see it. */
+  about?: IncidentFacts;
   number: number;
   status: string;
   target: string;
@@ -132,6 +135,28 @@ export interface PageRow {
   incident: string;
   created: string;
   message: string;
+}
+
+/** The page list as the outbox renders it for each audience (see src/outbox/outbox.ts Rendered). */
+export function pagesList(rows: PageRow[]): { about: Subject; content: Rendered } {
+  const facts = rows.flatMap((row) => (row.about ? [row.about] : []));
+  return {
+    about: facts.length ? { kind: "incidents", incidents: facts } : { kind: "interface" },
+    content: {
+      render(visible, withheld) {
+        const shown = new Set(visible.map((f) => f.id));
+        const kept = facts.length ? rows.filter((row) => !row.about || shown.has(row.about.id)) : rows;
+        const table = pagesTable(kept);
+        if (withheld > 0) table.blocks.push(context(withheldLine(withheld)));
+        return table;
+      },
+    },
+  };
+}
+
+/** "2 more withheld by TLP": a count of what the audience may not read, never what it is. */
+export function withheldLine(count: number): string {
+  return `🔒 ${count} more ${count === 1 ? "item" : "items"} withheld by TLP here.`;
 }
 
 export function pagesTable(rows: PageRow[]): Message {

@@ -49,18 +49,20 @@
 //   members and leads of the page's team (for a direct page: of the teams the paged person is
 //   on). Anyone else is refused with the rule spelled out.
 import type { Logger } from "pino";
-import type { Message } from "../chat/message.ts";
-import type { ChatPlatform, PlatformName } from "../chat/platform.ts";
+import type { PlatformName } from "../chat/invocation.ts";
+import { type Message, mentionOf } from "../chat/message.ts";
 import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import { UserError } from "../errors.ts";
 import type { Incident, Page, Person } from "../generated/prisma/client.ts";
+import { incidentFacts } from "../incidents/incident-rooms.ts";
 import { type Actor, actorOf, claimEvent, type Incidents, recordActivity } from "../incidents/incidents.ts";
 import { formatSeverity } from "../incidents/lifecycle.ts";
 import { formatTime } from "../incidents/render.ts";
 import type { ClaimedJob, JobContext, JobQueue } from "../jobs/queue.ts";
 import type { PageLimits, Team } from "../oncall/config.ts";
 import type { OncallDirectory } from "../oncall/directory.ts";
+import type { Outbox, Subject } from "../outbox/outbox.ts";
 import type { People } from "../people/people.ts";
 import type { Origin } from "../router/command.ts";
 import {
@@ -132,7 +134,7 @@ export interface PagingOptions {
   directory: OncallDirectory;
   people: People;
   incidents: Incidents;
-  platforms: ReadonlyMap<PlatformName, ChatPlatform>;
+  outbox: Outbox;
   timeZone: string;
 }
 
@@ -144,7 +146,7 @@ export class Paging {
   readonly #directory: OncallDirectory;
   readonly #people: People;
   readonly #incidents: Incidents;
-  readonly #platforms: ReadonlyMap<PlatformName, ChatPlatform>;
+  readonly #outbox: Outbox;
   readonly #timeZone: string;
 
   constructor(options: PagingOptions) {
@@ -155,7 +157,7 @@ export class Paging {
     this.#directory = options.directory;
     this.#people = options.people;
     this.#incidents = options.incidents;
-    this.#platforms = options.platforms;
+    this.#outbox = options.outbox;
     this.#timeZone = options.timeZone;
     this.#jobs.register(PAGE_STEP_JOB, (job, ctx) => this.#runStep(job, ctx));
     this.#jobs.register(PAGE_EXHAUSTED_JOB, (job, ctx) => this.#runExhausted(job, ctx));
@@ -306,7 +308,7 @@ export class Paging {
 
   async #requireReachable(person: Person): Promise<void> {
     const identities = await this.#people.identities(person.id);
-    if (!identities.some((i) => this.#platforms.has(i.platform as PlatformName))) {
+    if (!identities.some((i) => this.#outbox.runs(i.platform as PlatformName))) {
       throw new UserError(
         `${person.displayName} can't be paged: tocsin knows no account of theirs on a chat platform it is connected to.`,
       );
@@ -401,7 +403,7 @@ export class Paging {
     now: Date,
   ): Promise<Reach> {
     const targets = (await this.#people.identities(person.id)).filter((i) =>
-      this.#platforms.has(i.platform as PlatformName),
+      this.#outbox.runs(i.platform as PlatformName),
     );
     if (targets.length === 0) {
       this.#log.warn(
@@ -464,8 +466,10 @@ export class Paging {
     let sent = rows.some((row) => row.state === "sent");
     for (const row of rows.filter((r) => r.state === "pending")) {
       if (!(await this.#isOpen(page.id))) break;
-      const delivered = await this.#send(row.platform, (platform) =>
-        platform.directMessage(row.target, message).then(() => undefined),
+      const delivered = await this.#send(row.platform, (outbox, platform) =>
+        outbox
+          .directMessage({ platform, externalId: row.target }, message, pageSubject(message), "page")
+          .then(() => undefined),
       );
       await this.#markDelivery(row.id, delivered);
       sent ||= delivered.ok;
@@ -484,7 +488,7 @@ export class Paging {
   ): Promise<void> {
     if (!page.incidentId) return;
     const rooms = (await this.#incidents.rooms(page.incidentId)).filter((room) =>
-      this.#platforms.has(room.platform as PlatformName),
+      this.#outbox.runs(room.platform as PlatformName),
     );
     if (rooms.length === 0) return;
     const rows = await this.#reserve(
@@ -499,13 +503,15 @@ export class Paging {
     );
     for (const row of rows.filter((r) => r.state === "pending")) {
       if (!(await this.#isOpen(page.id))) break;
-      const platform = this.#platforms.get(row.platform as PlatformName);
       const mentions = recipients.map((person) => {
         const identity = identities.get(person.id)?.find((i) => i.platform === row.platform);
-        return identity && platform ? platform.formatMention(identity.externalId) : person.displayName;
+        return identity ? mentionOf(identity.externalId) : person.displayName;
       });
       const message = pageRoomMessage(pageContext, mentions, nobodyReason);
-      await this.#markDelivery(row.id, await this.#send(row.platform, (p) => p.post(row.target, message)));
+      await this.#markDelivery(
+        row.id,
+        await this.#send(row.platform, (outbox, platform) => postPage(outbox, platform, row.target, message)),
+      );
     }
   }
 
@@ -528,20 +534,25 @@ export class Paging {
     let fallbackNote = "There is no fallback channel for it.";
     if (fallbackTeam) {
       const channels = Object.entries(fallbackTeam.channels).flatMap(([platform, channel]) =>
-        channel !== undefined && this.#platforms.has(platform as PlatformName)
+        channel !== undefined && this.#outbox.runs(platform as PlatformName)
           ? [{ platform, target: channel }]
           : [],
       );
       const rows = await this.#reserve(page, step, "channel", channels, ctx.now);
       for (const row of rows.filter((r) => r.state === "pending")) {
         const message = pageFallbackMessage(pageContext, teamChannel(fallbackTeam.name, row.platform));
-        await this.#markDelivery(row.id, await this.#send(row.platform, (p) => p.post(row.target, message)));
+        await this.#markDelivery(
+          row.id,
+          await this.#send(row.platform, (outbox, platform) =>
+            postPage(outbox, platform, row.target, message),
+          ),
+        );
       }
       fallbackNote = `It was posted in ${fallbackTeam.name}'s channel.`;
     }
     if (page.createdById) {
       const targets = (await this.#people.identities(page.createdById)).filter((i) =>
-        this.#platforms.has(i.platform as PlatformName),
+        this.#outbox.runs(i.platform as PlatformName),
       );
       const rows = await this.#reserve(
         page,
@@ -554,7 +565,11 @@ export class Paging {
       for (const row of rows.filter((r) => r.state === "pending")) {
         await this.#markDelivery(
           row.id,
-          await this.#send(row.platform, (p) => p.directMessage(row.target, notice).then(() => undefined)),
+          await this.#send(row.platform, (outbox, platform) =>
+            outbox
+              .directMessage({ platform, externalId: row.target }, notice, pageSubject(notice), "page")
+              .then(() => undefined),
+          ),
         );
       }
     }
@@ -594,12 +609,11 @@ export class Paging {
 
   async #send(
     platformName: string,
-    send: (platform: ChatPlatform) => Promise<string | undefined>,
+    send: (outbox: Outbox, platform: PlatformName) => Promise<string | undefined>,
   ): Promise<{ ok: true; messageId?: string } | { ok: false }> {
-    const platform = this.#platforms.get(platformName as PlatformName);
-    if (!platform) return { ok: false };
+    if (!this.#outbox.runs(platformName)) return { ok: false };
     try {
-      return { ok: true, messageId: (await send(platform)) ?? undefined };
+      return { ok: true, messageId: (await send(this.#outbox, platformName)) ?? undefined };
     } catch (error) {
       this.#log.error({ err: error, platform: platformName }, "page not delivered");
       return { ok: false };
@@ -637,8 +651,13 @@ export class Paging {
       held.map((row) => row.page.number),
     );
     for (const identity of await this.#people.identities(personId)) {
-      const platform = this.#platforms.get(identity.platform as PlatformName);
-      if (platform) await platform.directMessage(identity.externalId, notice);
+      if (!this.#outbox.runs(identity.platform)) continue;
+      await this.#outbox.directMessage(
+        { platform: identity.platform, externalId: identity.externalId },
+        notice,
+        pageSubject(notice),
+        "page",
+      );
     }
   }
 
@@ -732,17 +751,26 @@ export class Paging {
     const shown = page.deliveries.filter((d) => d.state === "sent");
     const done = new Set<string>();
     for (const delivery of shown) {
-      const platform = this.#platforms.get(delivery.platform as PlatformName);
-      if (!platform) continue;
+      const platform = delivery.platform;
+      if (!this.#outbox.runs(platform)) continue;
       const isDm = delivery.kind === "dm" || delivery.kind === "notice";
+      const room = { platform, roomId: delivery.target };
       try {
         // Room messages lose their buttons, so nobody clicks a stale Ack.
-        if (!isDm && delivery.messageId) await platform.update(delivery.target, delivery.messageId, settled);
+        if (!isDm && delivery.messageId) {
+          await this.#outbox.update(room, delivery.messageId, settled, pageSubject(settled));
+        }
         const where = `${delivery.platform}:${isDm ? "dm" : "room"}:${delivery.target}`;
         if (done.has(where)) continue;
         done.add(where);
-        if (isDm) await platform.directMessage(delivery.target, line);
-        else await platform.post(delivery.target, line);
+        if (isDm) {
+          await this.#outbox.directMessage(
+            { platform, externalId: delivery.target },
+            line,
+            pageSubject(line),
+            "page",
+          );
+        } else await this.#outbox.post(room, line, pageSubject(line), "page");
       } catch (error) {
         this.#log.warn(
           { err: error, page: page.number, platform: delivery.platform },
@@ -848,17 +876,38 @@ export class Paging {
       if (page.status === "acked") escalation = `acked by ${nameOf(page.ackedById)}`;
       else if (page.exhaustedAt) escalation = "exhausted (fallback used)";
       else escalation = plan.success ? describePosition(plan.data, page.round, page.level) : "?";
+      const incident = incidents.find((i) => i.id === page.incidentId);
       return {
+        about: incident ? incidentFacts(incident) : undefined,
         number: page.number,
         status: page.status,
         target,
         escalation,
-        incident: incidents.find((i) => i.id === page.incidentId)?.publicId ?? "",
+        incident: incident?.publicId ?? "",
         created: formatTime(page.createdAt, this.#timeZone),
         message: page.mergedCount ? `${page.message} (+${page.mergedCount} merged)` : page.message,
       };
     });
   }
+}
+
+/**
+ * A page's messages are written for where they go (the incident's title is left out where its
+ * label does not allow it, see messages.ts incidentLine), so what they carry is their label.
+ */
+function pageSubject(message: Message): Subject {
+  return message.tlp ? { kind: "label", tlp: message.tlp } : { kind: "interface" };
+}
+
+async function postPage(
+  outbox: Outbox,
+  platform: PlatformName,
+  roomId: string,
+  message: Message,
+): Promise<string | undefined> {
+  const outcome = await outbox.post({ platform, roomId }, message, pageSubject(message), "page");
+  if (!outcome.sent) throw new Error(`page withheld: ${outcome.reason}`);
+  return outcome.messageId;
 }
 
 export function declaredPageKey(incidentId: string): string {

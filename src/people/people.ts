@@ -1,7 +1,7 @@
 // People: a Person is known on each platform by an identity. The first time someone types a
 // command (or is mentioned) on a platform, they get a Person from their platform profile;
 // an email shared by two platforms links both identities to the same Person.
-import type { PlatformName, PlatformUser } from "../chat/platform.ts";
+import type { PlatformName, PlatformUser } from "../chat/invocation.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import type { Person } from "../generated/prisma/client.ts";
 
@@ -113,6 +113,18 @@ export class People {
       ]),
     ];
     return { personId, alsoKnownAs, conflicts };
+  }
+
+  /** The identities these people have on one platform. */
+  async identitiesOn(
+    platform: PlatformName,
+    personIds: string[],
+  ): Promise<Array<{ personId: string; externalId: string }>> {
+    if (personIds.length === 0) return [];
+    return this.#db.personIdentity.findMany({
+      where: { platform, personId: { in: personIds } },
+      select: { personId: true, externalId: true },
+    });
   }
 
   async identities(personId: string): Promise<Array<{ platform: string; externalId: string }>> {

@@ -1,9 +1,10 @@
 // What a command module declares. The router reads these declarations to tokenise, find the
 // command, check permission, parse arguments and generate help; the handler only does the work.
 import type { z } from "zod";
+import type { PlatformName, Reply, RoomRef } from "../chat/invocation.ts";
 import type { Message } from "../chat/message.ts";
-import type { PlatformName, Reply, RoomRef } from "../chat/platform.ts";
 import type { Incident, Person } from "../generated/prisma/client.ts";
+import type { Content, Subject } from "../outbox/outbox.ts";
 import type { Services } from "../services.ts";
 
 export type CommandGroup = "inc" | "oncall" | "bulletin";
@@ -64,8 +65,16 @@ export interface CommandResult {
     /** The change's timeline entry, marked announced once the rooms have it. */
     timelineEntryId?: string;
   };
-  /** The incident the reply is about, for the TLP gate (a reply in its own room may carry more). */
+  /** The incident the reply is about, when not the one the command acted on. */
   incidentId?: string;
+  /**
+   * What the reply is about, when it is not simply the command's incident: a list of incidents,
+   * a page list. Without it the outbox is told the command's incident, else the message's label,
+   * else that it is the bot's own words.
+   */
+  about?: Subject;
+  /** The reply rendered per audience (a list leaves out what its reader may not see). */
+  content?: Content;
 }
 
 export interface CommandSpec<O extends Record<string, unknown> = Record<string, unknown>> {

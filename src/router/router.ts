@@ -6,14 +6,15 @@
 import { randomBytes } from "node:crypto";
 import { closest, distance } from "fastest-levenshtein";
 import type { z } from "zod";
+import type { Invocation, PlatformName, Reply } from "../chat/invocation.ts";
 import type { Message } from "../chat/message.ts";
 import { context, text } from "../chat/message.ts";
-import type { ChatPlatform, Invocation, Reply } from "../chat/platform.ts";
-import { tlpGate } from "../chat/tlp-gate.ts";
 import { isUserError, UserError } from "../errors.ts";
 import type { Incident, Person } from "../generated/prisma/client.ts";
 import type { Metrics } from "../http/metrics.ts";
+import { aboutIncident } from "../incidents/incident-rooms.ts";
 import { DuplicateEvent, PUBLIC_ID_PATTERN } from "../incidents/incidents.ts";
+import type { Subject } from "../outbox/outbox.ts";
 import type { Services } from "../services.ts";
 import type { CommandContext, CommandResult, CommandSpec, Origin, ParsedArgs } from "./command.ts";
 import { commandHelp, GROUP_SUMMARIES, groupHelp } from "./help.ts";
@@ -56,12 +57,12 @@ export class Router {
     try {
       const found = this.#find(invocation.text);
       if ("reply" in found) {
-        await invocation.respond(inCallersSyntax(found.reply, invocation.text));
+        await this.#answer(invocation, inCallersSyntax(found.reply, invocation.text), INTERFACE);
         return;
       }
       command = found.command;
-      const platform = this.#platform(invocation);
-      const actor = await this.#resolveActor(platform, invocation);
+      const platform = invocation.platform;
+      const actor = await this.#resolveActor(invocation);
       const origin: Origin = {
         actor,
         actorExternalId: invocation.actor.externalId,
@@ -89,7 +90,7 @@ export class Router {
         },
         "command handled",
       );
-      await this.#deliver(invocation, result);
+      await this.#deliver(invocation, result, incident);
       count("ok");
     } catch (error) {
       if (error instanceof DuplicateEvent) {
@@ -154,16 +155,10 @@ export class Router {
     return { command, rest };
   }
 
-  #platform(invocation: Invocation): ChatPlatform {
-    const platform = this.#services.platforms.get(invocation.platform);
-    if (!platform) throw new Error(`invocation from platform ${invocation.platform}, which is not running`);
-    return platform;
-  }
-
   async #parseArgs(
     command: CommandSpec,
     rest: string,
-    platform: ChatPlatform,
+    platform: PlatformName,
   ): Promise<{ args: ParsedArgs<Record<string, unknown>>; incidentId?: string }> {
     if (command.positional === "raw") return rawArgs(command, rest);
     let tokens: Token[];
@@ -200,7 +195,7 @@ export class Router {
           });
         }
       }
-      const mentioned = token.quoted ? undefined : platform.parseMention(token.value);
+      const mentioned = token.quoted ? undefined : this.#services.outbox.parseMention(platform, token.value);
       if (mentioned !== undefined) {
         mentions.push(await this.#resolveMention(platform, mentioned, token.value));
         continue;
@@ -223,22 +218,22 @@ export class Router {
   }
 
   /** The caller's Person; someone new is created from their full platform profile (email links). */
-  async #resolveActor(platform: ChatPlatform, invocation: Invocation): Promise<Person> {
-    const known = await this.#services.people.findByIdentity(
-      invocation.platform,
-      invocation.actor.externalId,
-    );
+  async #resolveActor(invocation: Invocation): Promise<Person> {
+    const { people, outbox } = this.#services;
+    const known = await people.findByIdentity(invocation.platform, invocation.actor.externalId);
     if (known) return known;
-    const profile = await platform.lookupUser(invocation.actor.externalId).catch(() => undefined);
-    return this.#services.people.resolve(invocation.platform, profile ?? invocation.actor);
+    const profile = await outbox
+      .lookupUser(invocation.platform, invocation.actor.externalId)
+      .catch(() => undefined);
+    return people.resolve(invocation.platform, profile ?? invocation.actor);
   }
 
-  async #resolveMention(platform: ChatPlatform, externalId: string, typed: string): Promise<Person> {
-    const known = await this.#services.people.findByIdentity(platform.name, externalId);
+  async #resolveMention(platform: PlatformName, externalId: string, typed: string): Promise<Person> {
+    const known = await this.#services.people.findByIdentity(platform, externalId);
     if (known) return known;
-    const user = await platform.lookupUser(externalId);
-    if (!user) throw new UserError(`I don't know ${typed} on ${platform.name}.`);
-    return this.#services.people.resolve(platform.name, user);
+    const user = await this.#services.outbox.lookupUser(platform, externalId);
+    if (!user) throw new UserError(`I don't know ${typed} on ${platform}.`);
+    return this.#services.people.resolve(platform, user);
   }
 
   async #resolveIncident(
@@ -273,11 +268,15 @@ export class Router {
     );
   }
 
-  async #deliver(invocation: Invocation, result: CommandResult): Promise<void> {
+  async #deliver(
+    invocation: Invocation,
+    result: CommandResult,
+    incident: Incident | undefined,
+  ): Promise<void> {
     let reachedCaller = false;
     if (result.announce) {
       const { incidentId, message, refreshSummary, timelineEntryId } = result.announce;
-      const posted = await this.#services.notifier.announce(incidentId, message, { refreshSummary });
+      const posted = await this.#services.rooms.announce(incidentId, message, { refreshSummary });
       if (timelineEntryId) await this.#services.incidents.announced(timelineEntryId);
       reachedCaller = posted.some(
         (p) => p.platform === invocation.platform && p.roomId === invocation.room.roomId,
@@ -285,33 +284,34 @@ export class Router {
     }
     const reply =
       result.reply ?? (result.announce && !reachedCaller ? ephemeral(result.announce.message) : undefined);
-    if (reply) await invocation.respond(await this.#gated(invocation, reply, result.incidentId));
+    if (!reply) return;
+    await this.#answer(invocation, reply, await this.#subjectOf(result, reply, incident), result.content);
   }
 
   /**
-   * A reply for the whole room passes the TLP gate like any post: labelled content the room may
-   * not receive (TLP:RED or AMBER+STRICT outside the incident's own rooms, more than GREEN in a
-   * room shared outside the organisation) goes only to the caller instead.
+   * What an answer is about, for the outbox: what the command declared; else the incident it
+   * acted on (anything an incident's command says is treated as that incident's content); else
+   * the label the message carries; else the bot's own words.
    */
-  async #gated(invocation: Invocation, reply: Reply, contentIncidentId?: string): Promise<Reply> {
-    if (reply.visibility !== "room" || !reply.message.tlp) return reply;
-    const platform = this.#platform(invocation);
-    const roomIncident = await this.#services.incidents.findByRoom(
-      invocation.platform,
-      invocation.room.roomId,
-    );
-    const decision = tlpGate(
-      {
-        description: invocation.room.name ?? invocation.room.roomId,
-        // Ordinary team rooms: the organisation's own people (TLP:AMBER), unless shared outside.
-        clearance: "amber",
-        external: (await platform.isExternal?.(invocation.room.roomId).catch(() => true)) ?? false,
-        incidentId: roomIncident?.id,
-      },
-      reply.message,
-      contentIncidentId,
-    );
-    return decision.allowed ? reply : { ...reply, visibility: "ephemeral" };
+  async #subjectOf(result: CommandResult, reply: Reply, incident: Incident | undefined): Promise<Subject> {
+    if (result.about) return result.about;
+    const incidentId = result.incidentId ?? result.announce?.incidentId;
+    const about =
+      incidentId && incidentId !== incident?.id
+        ? await this.#services.incidents.findById(incidentId)
+        : incident;
+    if (about) return aboutIncident(about);
+    if (reply.message.tlp) return { kind: "label", tlp: reply.message.tlp };
+    return INTERFACE;
+  }
+
+  async #answer(
+    invocation: Invocation,
+    reply: Reply,
+    subject: Subject,
+    content?: CommandResult["content"],
+  ): Promise<void> {
+    await this.#services.outbox.reply(invocation, reply, subject, content);
   }
 
   async #fail(
@@ -341,7 +341,7 @@ export class Router {
       };
     }
     try {
-      await invocation.respond(inCallersSyntax(reply, invocation.text));
+      await this.#answer(invocation, inCallersSyntax(reply, invocation.text), INTERFACE);
     } catch (respondError) {
       log.error({ err: respondError }, "could not deliver the error reply");
     }
@@ -397,6 +397,8 @@ function inCallersSyntax(reply: Reply, typed: string): Reply {
   });
   return { ...reply, message: { ...reply.message, blocks } };
 }
+
+const INTERFACE: Subject = { kind: "interface" };
 
 function ephemeral(message: Message): Reply {
   return { visibility: "ephemeral", message };

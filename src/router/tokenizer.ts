@@ -85,9 +85,11 @@ export function tokenize(input: string): Token[] {
   return tokens;
 }
 
+// Control characters, invisible and bidi controls (a title must read as it renders), and the
+// private-use characters the bot marks its own live mentions with (src/chat/message.ts mentionOf).
 const CONTROL_CHARACTERS =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g;
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ue000\ue001]/g;
 export const MAX_COMMAND_LENGTH = 4000;
 
 /**

@@ -22,7 +22,7 @@ describe("announcements lost to a crash", () => {
   });
 
   it("announces a committed change whose announcement never went out, once", async () => {
-    const { incidents, notifier, people } = desk.app.services;
+    const { incidents, rooms, people } = desk.app.services;
     const incident = await incidents.requireByPublicId("INC-2026-0001");
     const alice = (await people.findByIdentity("console", "alice"))!;
     // What the command did before the process died: the change, committed, not announced.
@@ -42,14 +42,14 @@ describe("announcements lost to a crash", () => {
     expect(await desk.db.prisma.timelineEntry.count({ where: { announcementPending: true } })).toBe(1);
 
     // Too fresh: a command that is still running will announce it itself.
-    expect(await notifier.recoverPendingAnnouncements(desk.clock.now())).toBe(0);
+    expect(await rooms.recoverPendingAnnouncements(desk.clock.now())).toBe(0);
 
     desk.clock.advance(31_000);
     await desk.printed();
-    expect(await notifier.recoverPendingAnnouncements(desk.clock.now())).toBe(1);
+    expect(await rooms.recoverPendingAnnouncements(desk.clock.now())).toBe(1);
     const printed = await desk.printed();
     expect(printed).toContain(`[${ROOM}] INC-2026-0001: isolated the mail gateway`);
-    expect(await notifier.recoverPendingAnnouncements(desk.clock.now())).toBe(0);
+    expect(await rooms.recoverPendingAnnouncements(desk.clock.now())).toBe(0);
     expect(await desk.db.prisma.timelineEntry.count({ where: { announcementPending: true } })).toBe(0);
   });
 });

@@ -21,7 +21,9 @@ describe("incident lifecycle on the console", () => {
     expect(out).toContain(`[${ROOM}] TLP:AMBER`);
     expect(out).toContain(`[${ROOM}] == INC-2026-0001: Phishing wave against finance ==`);
     expect(out).toMatch(/\(pinned [^)]+\)/);
-    expect(out).toContain("[#general] 🚨 INC-2026-0001 declared: Phishing wave against finance");
+    // #general is an ordinary room, cleared for TLP:GREEN by default: the AMBER declaration is
+    // answered to the caller alone (the same rule that refuses an AMBER bulletin there).
+    expect(out).toContain("[#general · only you] 🚨 INC-2026-0001 declared: Phishing wave against finance");
     expect(out).toContain("SEV2 (high), Fraud / Phishing (fraud/phishing), TLP:AMBER");
 
     const incident = await desk.db.prisma.incident.findUniqueOrThrow({
@@ -283,14 +285,17 @@ describe("the TLP gate on answers in shared rooms", () => {
     expect(roomLines.join("\n")).not.toContain("Board member extortion");
     expect(out).toContain("[#general · only you] 🚨 INC-2026-0004 declared: Board member extortion");
     // Its own room gets everything.
-    expect(out).toContain(
-      "[#inc-2026-0004-board-member-extortion] == INC-2026-0004: Board member extortion ==",
-    );
+    // Its room is named by the id alone: a RED title shows nowhere outside.
+    expect(out).toContain("[#inc-2026-0004] == INC-2026-0004: Board member extortion ==");
   });
 
-  it("still answers an AMBER declaration in the room, labelled", async () => {
-    const out = await desk.type("/inc declare Scanner noise");
-    expect(out).toContain("[#general] TLP:AMBER");
-    expect(out).toContain("[#general] 🚨 INC-2026-0005 declared: Scanner noise");
+  it("answers an AMBER declaration in a GREEN room to the caller alone, and a GREEN one to the room", async () => {
+    const amber = await desk.type("/inc declare Scanner noise");
+    expect(amber).toContain("[#general · only you] TLP:AMBER");
+    expect(amber).toContain("[#general · only you] 🚨 INC-2026-0005 declared: Scanner noise");
+    expect(amber.split("\n").filter((line) => line.startsWith("[#general] "))).toEqual([]);
+    const green = await desk.type("/inc declare Port scan from the internet tlp:green");
+    expect(green).toContain("[#general] TLP:GREEN");
+    expect(green).toContain("[#general] 🚨 INC-2026-0006 declared: Port scan from the internet");
   });
 });

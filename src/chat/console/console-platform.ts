@@ -9,17 +9,10 @@
 import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import type { Message } from "../message.ts";
+import type { InvocationHandler, PlatformUser, Reply, ReplyTarget } from "../invocation.ts";
+import type { ChatFile, Message } from "../message.ts";
 import { renderPlainText } from "../plain-text.ts";
-import type {
-  ChatFile,
-  ChatPlatform,
-  CreatedRoom,
-  IncidentRoomSpec,
-  InvocationHandler,
-  PlatformUser,
-  Reply,
-} from "../platform.ts";
+import type { ChatPlatform, CreatedRoom, IncidentRoomSpec } from "../platform.ts";
 import { incidentChannelName } from "../room-name.ts";
 
 export interface ConsoleOptions {
@@ -161,7 +154,7 @@ export class ConsolePlatform implements ChatPlatform {
       room: { roomId: room, name: room },
       text: trimmed,
       dedupeKey: `${this.#session}:${lineNumber}`,
-      respond: async (reply: Reply) => this.#printReply(room, reply),
+      replyTarget: { platform: "console", roomId: room, callerId: user },
     });
     return true;
   }
@@ -189,6 +182,22 @@ export class ConsolePlatform implements ChatPlatform {
 
   // ---- ChatPlatform outbound ---------------------------------------------------------------
 
+  readonly ephemeralReplies = true;
+
+  async reply(target: ReplyTarget, reply: Reply): Promise<void> {
+    this.#printReply(target.roomId, reply);
+  }
+
+  /** The console's direct chats are `[DM → @person]` lines, never a room. */
+  async isDirectWith(): Promise<boolean> {
+    return false;
+  }
+
+  /** Everyone at this terminal is the organisation. */
+  isExternalUser(): boolean {
+    return false;
+  }
+
   parseMention(token: string): string | undefined {
     return token.startsWith("@") ? normaliseHandle(token) : undefined;
   }
@@ -196,10 +205,6 @@ export class ConsolePlatform implements ChatPlatform {
   async lookupUser(externalId: string): Promise<PlatformUser | undefined> {
     const handle = normaliseHandle(externalId);
     return handle ? { externalId: handle, displayName: handle } : undefined;
-  }
-
-  formatMention(externalId: string): string {
-    return `@${externalId}`;
   }
 
   async createIncidentRoom(spec: IncidentRoomSpec): Promise<CreatedRoom> {

@@ -6,7 +6,7 @@
 // Matrix has no buttons, so an action is shown as the command to type, written with `!` (Element
 // keeps `/` for its own commands).
 import { formatTlp, type TlpLabel } from "../../incidents/tlp.ts";
-import type { Block, Message } from "../message.ts";
+import { type Block, MENTION_PATTERN, type Message } from "../message.ts";
 import { renderPlainText } from "../plain-text.ts";
 
 export const ACK_REACTION_FIELD = "org.tocsin.ack_reaction";
@@ -65,7 +65,13 @@ export function renderMatrixHtml(message: Message): string {
   const shown = withMatrixCommands(message);
   const parts = shown.blocks.map(renderBlock).filter((part) => part.length > 0);
   if (shown.tlp) parts.unshift(`<p>${tlpLabel(shown.tlp)}</p>`);
-  return parts.join("");
+  // The bot's own mentions become pills; anything people typed was escaped above and stays text.
+  return parts
+    .join("")
+    .replace(
+      MENTION_PATTERN,
+      (_, id: string) => `<a href="https://matrix.to/#/${encodeURIComponent(id)}">${escapeHtml(id)}</a>`,
+    );
 }
 
 function tlpLabel(tlp: TlpLabel): string {

@@ -39,18 +39,11 @@ import {
 } from "matrix-js-sdk";
 import type { Logger } from "pino";
 import type { Db } from "../../db/database.ts";
-import { type Message, message, text } from "../message.ts";
+import type { Invocation, InvocationHandler, PlatformUser, Reply, ReplyTarget } from "../invocation.ts";
+import type { ChatFile } from "../message.ts";
+import { type Message, mentionedUsers, message, text } from "../message.ts";
 import { renderPlainText } from "../plain-text.ts";
-import type {
-  ChatFile,
-  ChatPlatform,
-  CreatedRoom,
-  IncidentRoomSpec,
-  Invocation,
-  InvocationHandler,
-  PlatformUser,
-  Reply,
-} from "../platform.ts";
+import type { ChatPlatform, CreatedRoom, IncidentRoomSpec } from "../platform.ts";
 import { slugForChannelName } from "../room-name.ts";
 import { commandFromMessage } from "./command-message.ts";
 import { DirectRooms } from "./direct-rooms.ts";
@@ -77,7 +70,7 @@ import {
 } from "./sync-batch.ts";
 
 export const MATRIX_COMMAND_PREFIXES = ["!inc", "!oncall", "!bulletin", "!ack"] as const;
-const PLATFORM = "matrix";
+const PLATFORM = "matrix" as const;
 const SYNC_TOKEN_KEY = "sync_token";
 const ACK_REACTION = "✅";
 /** Power level of moderators in Element's default power levels. */
@@ -119,6 +112,16 @@ export interface MatrixPlatformOptions {
   startTimeoutMs?: number;
   /** Timeline events per room per /sync; more than this in one batch is fetched with /messages. */
   syncTimelineLimit?: number;
+}
+
+/** Where a Matrix answer goes: threaded under the command (or the reacted page), numbered per command. */
+interface MatrixReplyTarget extends ReplyTarget {
+  command: RawEvent;
+  replies: number;
+}
+
+function replyTargetOf(roomId: string, sender: string, command: RawEvent): MatrixReplyTarget {
+  return { platform: PLATFORM, roomId, callerId: sender, command, replies: 0 };
 }
 
 export class MatrixPlatform implements ChatPlatform {
@@ -276,10 +279,6 @@ export class MatrixPlatform implements ChatPlatform {
 
   parseMention(token: string): string | undefined {
     return parseMatrixMention(token);
-  }
-
-  formatMention(externalId: string): string {
-    return externalId;
   }
 
   async lookupUser(externalId: string): Promise<PlatformUser | undefined> {
@@ -495,6 +494,13 @@ export class MatrixPlatform implements ChatPlatform {
     let roomId: string | undefined;
     try {
       roomId = await this.#directRooms.roomFor(externalId, client);
+      // A "direct" room someone else joined (or one invited into with is_direct but holding an
+      // outsider) is not a direct chat: open a fresh one rather than talk in front of others.
+      if (!(await this.isDirectWith(roomId, externalId).catch(() => false))) {
+        this.#log.warn({ roomId }, "the direct chat has other members: opening a new one");
+        await this.#directRooms.forget(externalId, roomId);
+        roomId = await this.#directRooms.roomFor(externalId, client);
+      }
       try {
         await this.#send(roomId, "m.room.message", content, "direct message");
       } catch (error) {
@@ -586,14 +592,13 @@ export class MatrixPlatform implements ChatPlatform {
       return undefined;
     });
     const direct = facts ? isDirectChat(facts, this.#directRooms.isDirect(roomId)) : false;
-    let replies = 0;
     const invocation: Invocation = {
       platform: PLATFORM,
       actor: { externalId: event.sender, displayName: facts?.displayNames.get(event.sender) },
       room: { roomId, name: facts?.name ?? facts?.alias, direct },
       text: commandText,
       dedupeKey: event.event_id,
-      respond: (reply) => this.#respond(roomId, event, reply, facts, direct, replies++),
+      replyTarget: replyTargetOf(roomId, event.sender, event),
     };
     try {
       await onInvocation(invocation);
@@ -621,7 +626,6 @@ export class MatrixPlatform implements ChatPlatform {
     if (typeof ack !== "string") return;
     const facts = await this.#roomFacts(roomId).catch(() => undefined);
     const direct = facts ? isDirectChat(facts, this.#directRooms.isDirect(roomId)) : false;
-    let replies = 0;
     try {
       await onInvocation({
         platform: PLATFORM,
@@ -630,7 +634,7 @@ export class MatrixPlatform implements ChatPlatform {
         text: ack.replace(/^\//, "!"),
         dedupeKey: event.event_id,
         // Answers thread to the page the reaction was put on.
-        respond: (reply) => this.#respond(roomId, target, reply, facts, direct, replies++),
+        replyTarget: replyTargetOf(roomId, event.sender, target),
       });
     } catch (error) {
       this.#log.error({ err: error, roomId, eventId: event.event_id }, "Matrix reaction failed");
@@ -638,31 +642,27 @@ export class MatrixPlatform implements ChatPlatform {
   }
 
   /**
-   * Matrix has no ephemeral messages. An "only you" answer is a threaded reply in the room,
-   * except when it carries TLP-labelled content (AMBER and up) and the room is neither a direct
-   * chat nor a room the bot created (whose membership the desk controls): then it goes to the
-   * caller by direct message, and the room only learns where the answer went. Errors, help and
-   * lists carry no TLP label and stay in the room, where the caller looks.
+   * Matrix has no ephemeral messages: every answer is a threaded reply in the room. Which answers
+   * the room may see is the outbox's decision (it sends the others by direct message).
    */
-  async #respond(
-    roomId: string,
-    command: RawEvent,
-    reply: Reply,
-    facts: RoomFacts | undefined,
-    direct: boolean,
-    index: number,
-  ): Promise<void> {
-    const sensitive = reply.message.tlp !== undefined && reply.message.tlp !== "clear";
-    const deskRoom = direct || facts?.creator === this.#userId;
-    if (reply.visibility === "ephemeral" && sensitive && !deskRoom) {
-      await this.directMessage(command.sender, reply.message);
-      const pointer = message(
-        text("📬 This answer carries TLP-labelled incident content: I sent it to you in a direct message."),
-      );
-      await this.#sendReply(roomId, command, pointer, index);
-      return;
-    }
-    await this.#sendReply(roomId, command, reply.message, index);
+  readonly ephemeralReplies = false;
+
+  async reply(target: ReplyTarget, reply: Reply): Promise<void> {
+    const own = target as MatrixReplyTarget;
+    if (own.platform !== PLATFORM || !own.command) throw new Error("not a Matrix reply target");
+    await this.#sendReply(own.roomId, own.command, reply.message, own.replies++);
+  }
+
+  /** A direct chat with this person: its joined and invited members are exactly the person and the bot. */
+  async isDirectWith(roomId: string, externalId: string): Promise<boolean> {
+    const facts = await this.#roomFacts(roomId);
+    const members = facts.members;
+    return members.size === 2 && members.has(externalId) && members.has(this.#userId);
+  }
+
+  /** Someone from another homeserver belongs to another organisation. */
+  isExternalUser(externalId: string): boolean {
+    return serverOf(externalId) !== serverOf(this.#userId);
   }
 
   async #sendReply(roomId: string, command: RawEvent, msg: Message, index: number): Promise<void> {
@@ -802,7 +802,14 @@ export class MatrixPlatform implements ChatPlatform {
 
   async #sendNotice(roomId: string, msg: Message, what: string): Promise<string> {
     try {
-      return await this.#send(roomId, "m.room.message", { ...noticeContent(msg), "m.mentions": {} }, what);
+      // Only the bot's own mentions notify (a page's on-call); names people typed never ping.
+      const mentions = { user_ids: mentionedUsers(msg) };
+      return await this.#send(
+        roomId,
+        "m.room.message",
+        { ...noticeContent(msg), "m.mentions": mentions },
+        what,
+      );
     } catch (error) {
       this.#logLost(error, what, roomId, msg);
       throw error;

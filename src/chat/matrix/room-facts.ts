@@ -21,6 +21,8 @@ export interface RoomFacts {
   markedDirect: boolean;
   /** Homeservers of joined and invited members: more than the bot's own means federation. */
   memberServers: Set<string>;
+  /** Joined and invited members: who can read the room now or soon. */
+  members: Set<string>;
 }
 
 export function roomFactsFromState(events: Iterable<StateEventLike>, me: string): RoomFacts {
@@ -29,6 +31,7 @@ export function roomFactsFromState(events: Iterable<StateEventLike>, me: string)
     displayNames: new Map(),
     markedDirect: false,
     memberServers: new Set(),
+    members: new Set(),
   };
   for (const event of events) {
     const content = event.content ?? {};
@@ -47,6 +50,7 @@ export function roomFactsFromState(events: Iterable<StateEventLike>, me: string)
         if (content.membership === "join") facts.joinedMembers++;
         if (content.membership === "join" || content.membership === "invite") {
           facts.memberServers.add(serverOf(userId));
+          facts.members.add(userId);
         }
         if (typeof content.displayname === "string" && content.displayname.trim()) {
           facts.displayNames.set(userId, content.displayname);

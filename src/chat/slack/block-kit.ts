@@ -3,7 +3,7 @@
 // full content instead of being rejected (`invalid_blocks`) and lost.
 import type { types } from "@slack/bolt";
 import { formatTlp } from "../../incidents/tlp.ts";
-import type { Action, Block, Message } from "../message.ts";
+import { type Action, type Block, MENTION_PATTERN, type Message } from "../message.ts";
 import { renderPlainText, renderTable } from "../plain-text.ts";
 
 type SlackBlock = types.KnownBlock;
@@ -51,19 +51,13 @@ export function renderBlockKit(msg: Message, options: RenderOptions = {}): Slack
   };
 }
 
-// Slack's own references (`<@U123>`, `<#C123|name>`) are how commands mention people and
-// channels: they must survive escaping. Broadcasts (`<!channel>`) deliberately do not.
-const SLACK_REFERENCE = /<(?:@[UW][A-Z0-9]+|#C[A-Z0-9]+)(?:\|[^<>]*)?>/g;
-
-/** Escapes `&`, `<`, `>` as Slack's mrkdwn requires, keeping user and channel mentions. */
+/**
+ * Escapes `&`, `<`, `>` as Slack's mrkdwn requires, so nothing people typed becomes a live
+ * mention, link or broadcast (`<@U123>`, `<!channel>` typed in a title stay text); the bot's own
+ * mentions (src/chat/message.ts mentionOf) become `<@U123>`.
+ */
 export function escapeMrkdwn(text: string): string {
-  let escaped = "";
-  let from = 0;
-  for (const reference of text.matchAll(SLACK_REFERENCE)) {
-    escaped += escapeEntities(text.slice(from, reference.index)) + reference[0];
-    from = reference.index + reference[0].length;
-  }
-  return escaped + escapeEntities(text.slice(from));
+  return escapeEntities(text).replace(MENTION_PATTERN, (_, id: string) => `<@${id}>`);
 }
 
 function escapeEntities(text: string): string {

@@ -3,8 +3,8 @@
 // Every listener acks first (Slack wants an answer within 3 s) and lets the command run after.
 import type { App, BlockAction, ButtonAction, MessageShortcut } from "@slack/bolt";
 import type { Logger } from "pino";
+import type { Invocation, PlatformUser, Reply, ReplyTarget, RoomRef } from "../invocation.ts";
 import { message, text } from "../message.ts";
-import type { Invocation, PlatformUser, Reply, RoomRef } from "../platform.ts";
 import { COMMAND_ACTION_ID_PREFIX } from "./block-kit.ts";
 import {
   DECLARE_MODAL_CALLBACK_ID,
@@ -21,7 +21,7 @@ export const ADD_TO_TIMELINE_CALLBACK_ID = "add_to_timeline";
 const TIMELINE_REACTION = "pushpin";
 
 /** Where a command's answer goes: the channel, the person, and Slack's reply hook if any. */
-export interface ReplyTarget {
+export interface SlackReplyTarget {
   channelId: string;
   userId: string;
   /** Slack's response_url: answers there work even where the bot is not a member. */
@@ -34,7 +34,7 @@ export interface InboundDeps {
   rsitTypes: readonly RsitTypeChoice[];
   /** Starts a command without waiting for it (the adapter tracks it for a clean stop). */
   run(invocation: Invocation): void;
-  reply(target: ReplyTarget, reply: Reply): Promise<void>;
+  reply(target: SlackReplyTarget, reply: Reply): Promise<void>;
   openView(triggerId: string, view: ReturnType<typeof declareModalView>): Promise<void>;
   fetchMessage(channelId: string, ts: string): Promise<{ text: string; user?: string } | undefined>;
 }
@@ -44,7 +44,7 @@ interface InvocationSpec {
   room: RoomRef;
   text: string;
   dedupeKey: string;
-  target: ReplyTarget;
+  target: SlackReplyTarget;
 }
 
 export function registerInboundListeners(app: App, deps: InboundDeps): void {
@@ -57,7 +57,7 @@ export function registerInboundListeners(app: App, deps: InboundDeps): void {
     // trigger_id is unique per typed command and repeated on a redelivery.
     const dedupeKey = `command:${command.trigger_id}`;
     if (!claim(deps, dedupeKey, context.retryNum)) return;
-    const target: ReplyTarget = {
+    const target: SlackReplyTarget = {
       channelId: command.channel_id,
       userId: command.user_id,
       responseUrl: command.response_url,
@@ -188,6 +188,11 @@ function claim(deps: InboundDeps, dedupeKey: string, retryNum: number | undefine
   return false;
 }
 
+/** The outbox's handle on where to answer; the Slack platform reads its own part back. */
+function slackReplyTarget(target: SlackReplyTarget): ReplyTarget & { slack: SlackReplyTarget } {
+  return { platform: "slack", roomId: target.channelId, callerId: target.userId, slack: target };
+}
+
 function start(deps: InboundDeps, spec: InvocationSpec): void {
   deps.run({
     platform: "slack",
@@ -195,14 +200,14 @@ function start(deps: InboundDeps, spec: InvocationSpec): void {
     room: spec.room,
     text: spec.text,
     dedupeKey: spec.dedupeKey,
-    respond: (reply) => deps.reply(spec.target, reply),
+    replyTarget: slackReplyTarget(spec.target),
   });
 }
 
 async function openDeclareModal(
   deps: InboundDeps,
   triggerId: string,
-  target: ReplyTarget,
+  target: SlackReplyTarget,
   channelName: string,
 ): Promise<void> {
   const origin: DeclareModalOrigin = { channelId: target.channelId, channelName };

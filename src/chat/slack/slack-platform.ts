@@ -6,23 +6,16 @@ import { App, HTTPReceiver, type Receiver, SocketModeReceiver, webApi } from "@s
 import type { Logger } from "pino";
 import { type Clock, systemClock } from "../../clock.ts";
 import type { HttpServer } from "../../http/server.ts";
-import type { Message } from "../message.ts";
+import type { InvocationHandler, PlatformUser, Reply, ReplyTarget } from "../invocation.ts";
+import type { ChatFile, Message } from "../message.ts";
 import { renderPlainText } from "../plain-text.ts";
-import type {
-  ChatFile,
-  ChatPlatform,
-  CreatedRoom,
-  IncidentRoomSpec,
-  InvocationHandler,
-  PlatformUser,
-  Reply,
-} from "../platform.ts";
+import type { ChatPlatform, CreatedRoom, IncidentRoomSpec } from "../platform.ts";
 import { incidentChannelName } from "../room-name.ts";
 import { renderBlockKit, type SlackMessagePayload, truncatePlainText } from "./block-kit.ts";
 import { boltLogger } from "./bolt-logger.ts";
 import { CallLanes, type RetryPolicy, slackErrorCode } from "./call-lanes.ts";
-import { type InboundDeps, type ReplyTarget, registerInboundListeners } from "./inbound.ts";
-import { formatSlackMention, parseSlackMention } from "./mentions.ts";
+import { type InboundDeps, registerInboundListeners, type SlackReplyTarget } from "./inbound.ts";
+import { parseSlackMention } from "./mentions.ts";
 import { RecentKeys } from "./recent-keys.ts";
 import { RSIT_TYPE_CHOICES, type RsitTypeChoice } from "./rsit-types.ts";
 
@@ -190,8 +183,25 @@ export class SlackPlatform implements ChatPlatform {
     return parseSlackMention(token);
   }
 
-  formatMention(externalId: string): string {
-    return formatSlackMention(externalId);
+  readonly ephemeralReplies = true;
+
+  async reply(target: ReplyTarget, reply: Reply): Promise<void> {
+    const own = (target as { slack?: SlackReplyTarget }).slack;
+    if (target.platform !== "slack" || !own) throw new Error("not a Slack reply target");
+    await this.#reply(own, reply);
+  }
+
+  /** Slack's IM channels (ids starting with D) hold exactly the person and the bot. */
+  async isDirectWith(roomId: string): Promise<boolean> {
+    return roomId.startsWith("D");
+  }
+
+  /**
+   * Commands from other workspaces are refused at the edge, so a person typing here is of the
+   * installation's organisation; rooms shared with other organisations are caught by isExternal.
+   */
+  isExternalUser(): boolean {
+    return false;
   }
 
   async lookupUser(externalId: string): Promise<PlatformUser | undefined> {
@@ -375,7 +385,7 @@ export class SlackPlatform implements ChatPlatform {
     return channel;
   }
 
-  async #reply(target: ReplyTarget, reply: Reply): Promise<void> {
+  async #reply(target: SlackReplyTarget, reply: Reply): Promise<void> {
     const payload = renderBlockKit(reply.message);
     try {
       if (reply.visibility === "ephemeral") {

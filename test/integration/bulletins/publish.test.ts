@@ -286,7 +286,7 @@ describe("/bulletin commands", () => {
     const out = await desk.type("/bulletin preview soc");
     expect(out).toContain("New for the room: 34");
     expect(out).toContain(
-      "The content is not shown here: TLP:AMBER content may not go to #general on console: the room is cleared up to TLP:GREEN.",
+      "The content is not shown here: TLP:AMBER content may not go here: this room is cleared up to TLP:GREEN.",
     );
     expect(out).not.toContain("BSI-2022-0001: ");
   });
@@ -354,7 +354,7 @@ describe("/bulletin commands", () => {
     await desk.type("/room #general");
     const refused = await desk.type("/bulletin post Patch the VPN concentrators today.");
     expect(refused).toContain(
-      "[#general · only you] ⚠️ Not posted: TLP:AMBER content may not go to #general on console: the room is cleared up to TLP:GREEN.",
+      "[#general · only you] ⚠️ Not posted: TLP:AMBER content may not go here: this room is cleared up to TLP:GREEN.",
     );
     const out = await desk.type(
       "/bulletin post tlp:green Patch the VPN concentrators today.\nCVE-2025-0282 is exploited.",

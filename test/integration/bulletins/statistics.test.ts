@@ -241,7 +241,7 @@ describe("incident statistics", () => {
   it("labels on request, and the TLP gate keeps a label above the room out", async () => {
     const refused = await desk.type("/bulletin stats 7d tlp:amber");
     expect(refused).toContain(
-      "⚠️ Not posted: TLP:AMBER content may not go to #general on console: the room is cleared up to TLP:GREEN.",
+      "⚠️ Not posted: TLP:AMBER content may not go here: this room is cleared up to TLP:GREEN.",
     );
     expect(roomLines(refused, "#general")).toEqual([]);
   });

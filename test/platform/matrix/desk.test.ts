@@ -43,7 +43,11 @@ describe("incident lifecycle on Matrix", () => {
     expect(out).toContain(`[${ROOM}] TLP:AMBER`);
     expect(out).toContain(`[${ROOM}] == INC-2026-0001: Phishing wave against finance ==`);
     expect(out).toContain(`[${ROOM}] (pinned)`);
-    expect(out).toContain("[general] 🚨 INC-2026-0001 declared: Phishing wave against finance");
+    // "general" is an ordinary room (TLP:GREEN unless configured): the AMBER answer goes to the
+    // declarer by direct message, and the room learns only where it went.
+    expect(out).toContain(`[DM → ${alice}] 🚨 INC-2026-0001 declared: Phishing wave against finance`);
+    expect(out).toContain("[general] 📬 This answer carries TLP-labelled incident content");
+    expect(out).not.toContain("[general] 🚨");
     expect(out).toContain("SEV2 (high), Fraud / Phishing (fraud/phishing), TLP:AMBER");
     expect(desk.hs.state(incidentRoom(), "m.room.join_rules")?.join_rule).toBe("invite");
 

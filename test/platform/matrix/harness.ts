@@ -1,10 +1,12 @@
 // The real MatrixPlatform (real matrix-js-sdk) against the homeserver double, wired into the real
 // app (router, domain) on a test database. Tests type as people through the double and read
 // what the bot did there; `say` waits for the ✅ the bot puts on a command once it is handled.
+
 import { type App, createApp } from "../../../src/app.ts";
 import type { MatrixRetryPolicy } from "../../../src/chat/matrix/matrix-calls.ts";
 import { MatrixPlatform, type MatrixPlatformOptions } from "../../../src/chat/matrix/matrix-platform.ts";
 import { ManualClock } from "../../../src/clock.ts";
+import type { TlpLabel } from "../../../src/incidents/tlp.ts";
 import type { OncallSettings } from "../../../src/oncall/oncall-services.ts";
 import { createTestDatabase, type TestDatabase } from "../../database.ts";
 import { MatrixHomeserverDouble, type MatrixUser, type RoomEvent } from "../../doubles/matrix-homeserver.ts";
@@ -61,6 +63,8 @@ export async function startMatrixDesk(
     oncall?: OncallSettings;
     /** Runs before the bot starts for the first time (rooms, old messages, invites). */
     before?: (hs: MatrixHomeserverDouble, bot: MatrixUser) => void | Promise<void>;
+    /** The clearance of ordinary rooms (BULLETIN_CONFIG defaultClearance); tocsin's default is GREEN. */
+    roomClearance?: TlpLabel;
   } = {},
 ): Promise<MatrixDesk> {
   const hs = await MatrixHomeserverDouble.start();
@@ -92,6 +96,9 @@ export async function startMatrixDesk(
       platforms: [platform],
       runJobs: false,
       oncall: options.oncall,
+      bulletins: options.roomClearance
+        ? { config: { defaultClearance: options.roomClearance, subscriptions: [] } }
+        : undefined,
     });
     await app.start();
   };

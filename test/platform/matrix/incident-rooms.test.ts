@@ -15,6 +15,8 @@ let summaryId = "";
 
 beforeAll(async () => {
   desk = await startMatrixDesk({
+    // The team's own room, cleared for the organisation's AMBER (ordinary rooms are GREEN by default).
+    roomClearance: "amber",
     before(hs, bot) {
       alice = hs.addUser("alice", "Alice").userId;
       bob = hs.addUser("bob", "Bob").userId;
@@ -161,11 +163,14 @@ describe("incident rooms on Matrix", () => {
     expect(attempts.map((r) => r.status)).toEqual([400, 200]);
   });
 
-  it("answers carrying TLP-labelled incident content typed in a shared room go to the caller by DM", async () => {
-    const said = await desk.say(alice, soc, "!inc show INC-2026-0001");
+  it("answers the room may not see go to the caller by DM (soc is cleared for AMBER, not AMBER+STRICT)", async () => {
+    const declared = await desk.say(alice, soc, "!inc declare Insider trading tip tlp:amber+strict");
+    const id = /INC-2026-\d{4}/.exec(declared.text)?.[0] ?? "";
+    expect(declared.text).not.toContain("[soc] 🚨");
+    const said = await desk.say(alice, soc, `!inc show ${id}`);
     expect(said.text).toContain("[soc] 📬 This answer carries TLP-labelled incident content");
-    expect(said.text).not.toContain("[soc] == INC-2026-0001");
-    expect(said.text).toContain(`[DM → ${alice}] == INC-2026-0001: Phishing wave ==`);
+    expect(said.text).not.toContain(`[soc] == ${id}`);
+    expect(said.text).toContain(`[DM → ${alice}] == ${id}: Insider trading tip ==`);
     const dm = await desk.db.prisma.platformState.findUniqueOrThrow({
       where: { platform_key: { platform: "matrix", key: `dm:${alice}` } },
     });

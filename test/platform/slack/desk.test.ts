@@ -79,7 +79,12 @@ describe("the incident desk on Slack", () => {
     await until(() => room.members.has(alice.id) || undefined, "alice invited");
     await until(() => room.pins.size === 1 || undefined, "the pinned summary");
     expect(room.topic).toBe("INC-2026-0001 · SEV2 (high) · triage · TLP:AMBER · IC: none · Phishing wave");
-    await until(() => textsIn(soc).find((t) => t.includes("INC-2026-0001 declared")), "the answer in #soc");
+    // #soc is an ordinary channel (TLP:GREEN unless configured): the AMBER answer goes to alice alone.
+    const answer = await slack.waitForResponseUrlPost((post) =>
+      JSON.stringify(post.body).includes("INC-2026-0001 declared"),
+    );
+    expect(answer.body).toMatchObject({ response_type: "ephemeral" });
+    expect(textsIn(soc).some((t) => t.includes("INC-2026-0001 declared"))).toBe(false);
     const incident = await db.prisma.incident.findUniqueOrThrow({
       where: { publicId: "INC-2026-0001" },
       include: { reporter: true },

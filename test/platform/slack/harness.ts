@@ -2,7 +2,7 @@
 // Slack double. The invocation handler is the seam's contract: until the command router is
 // wired in, tests record invocations (and may answer them); pass `handler` to put the router in.
 import { EventEmitter } from "node:events";
-import type { Invocation, InvocationHandler } from "../../../src/chat/platform.ts";
+import type { Invocation, InvocationHandler } from "../../../src/chat/invocation.ts";
 import type { RetryPolicy } from "../../../src/chat/slack/call-lanes.ts";
 import { SLACK_EVENTS_PATH, SlackPlatform } from "../../../src/chat/slack/slack-platform.ts";
 import { SlackRequestSender, SlackWebApiDouble } from "../../doubles/slack-web-api.ts";

@@ -70,7 +70,10 @@ describe("Slack interactivity", () => {
     expect(invocation.room).toMatchObject({ roomId: room.id, name: room.name });
 
     // The answer goes to the channel where /inc declare was typed.
-    await invocation.respond({ visibility: "ephemeral", message: message(heading("Declared")) });
+    await h.platform.reply(invocation.replyTarget, {
+      visibility: "ephemeral",
+      message: message(heading("Declared")),
+    });
     const answer = await h.slack.waitForResponseUrlPost((post) => sent.responseUrl.endsWith(post.id));
     expect(answer.body).toMatchObject({ response_type: "ephemeral" });
   });
@@ -89,7 +92,10 @@ describe("Slack interactivity", () => {
     });
     const invocation = await h.invocation((i) => i.dedupeKey === `view:${view.id}`);
     expect(invocation.text).toBe('/inc declare "Late" sev:4 tlp:green');
-    await invocation.respond({ visibility: "ephemeral", message: message(heading("Declared late")) });
+    await h.platform.reply(invocation.replyTarget, {
+      visibility: "ephemeral",
+      message: message(heading("Declared late")),
+    });
     const answer = h.slack.ephemeralMessages.at(-1);
     expect(answer).toMatchObject({ channel: room.id, user: alice.id });
     expect(answer?.text).toContain("Declared late");

@@ -1,8 +1,8 @@
 // Slash commands through the real Bolt HTTP receiver: verification, ack within Slack's 3 s,
 // one Invocation per command, retries handled once, answers delivered where they belong.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Invocation } from "../../../src/chat/invocation.ts";
 import { heading, message, text } from "../../../src/chat/message.ts";
-import type { Invocation } from "../../../src/chat/platform.ts";
 import { addPeople, alice, type SlackHarness, startSlackHarness } from "./harness.ts";
 
 const SLACK_ACK_DEADLINE_MS = 3000;
@@ -21,13 +21,16 @@ describe("Slack slash commands", () => {
           throw new Error("handler blew up");
         }
         if (invocation.text === "/inc whoami") {
-          await invocation.respond({
+          await h.platform.reply(invocation.replyTarget, {
             visibility: "ephemeral",
             message: message(text(invocation.actor.externalId)),
           });
         }
         if (invocation.text.startsWith("/inc status")) {
-          await invocation.respond({ visibility: "room", message: message(heading("Status changed")) });
+          await h.platform.reply(invocation.replyTarget, {
+            visibility: "room",
+            message: message(heading("Status changed")),
+          });
         }
       },
     });

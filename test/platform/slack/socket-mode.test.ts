@@ -1,7 +1,7 @@
 // Socket Mode (SLACK_APP_TOKEN): the same listeners behind Bolt's SocketModeReceiver, with the
 // double's apps.connections.open and WebSocket standing in for Slack.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Invocation } from "../../../src/chat/platform.ts";
+import type { Invocation } from "../../../src/chat/invocation.ts";
 import { SlackPlatform } from "../../../src/chat/slack/slack-platform.ts";
 import {
   eventCallback,

@@ -2,10 +2,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { BulletinSigner, deliverBulletin, digestPartLimits } from "../../../src/bulletins/delivery.ts";
 import { generateSigningKey, loadSigningKey, verifyClearSigned } from "../../../src/bulletins/signing.ts";
-import type { Message } from "../../../src/chat/message.ts";
-import type { ChatFile, ChatPlatform } from "../../../src/chat/platform.ts";
+import type { ChatFile, Message } from "../../../src/chat/message.ts";
+import type { ChatPlatform } from "../../../src/chat/platform.ts";
+import { createLogger } from "../../../src/logging.ts";
+import { Outbox } from "../../../src/outbox/outbox.ts";
 
-function recordingPlatform(withFiles: boolean) {
+/** A Matrix-like platform that records posts, behind a real outbox; `shared` rooms are external. */
+function recordingPlatform(withFiles: boolean, shared: string[] = []) {
   const posts: Message[] = [];
   const files: ChatFile[] = [];
   const platform = {
@@ -14,9 +17,25 @@ function recordingPlatform(withFiles: boolean) {
       posts.push(message);
       return "m1";
     },
+    async isExternal(roomId: string) {
+      return shared.includes(roomId);
+    },
+    async isDirectWith() {
+      return false;
+    },
+    isExternalUser: () => false,
     ...(withFiles ? { postFile: async (_roomId: string, file: ChatFile) => void files.push(file) } : {}),
   } as unknown as ChatPlatform;
-  return { platform, posts, files };
+  const outbox = new Outbox({
+    platforms: [platform],
+    log: createLogger("silent"),
+    directory: {
+      incidentOfRoom: async () => undefined,
+      roomClearance: () => ({ clearance: "amber", external: false }),
+      incidentsOpenTo: async () => new Set(),
+    },
+  });
+  return { platform, outbox, posts, files };
 }
 
 const bulletin = {
@@ -25,7 +44,7 @@ const bulletin = {
   filename: "advisory.txt.asc",
   title: "Security advisory",
 };
-const room = { description: "!soc:example.org on matrix", clearance: "amber" as const, external: false };
+const AMBER: { kind: "label"; tlp: "amber" } = { kind: "label", tlp: "amber" };
 let signer: BulletinSigner;
 let publicKey: string;
 
@@ -41,11 +60,10 @@ beforeAll(async () => {
 
 describe("bulletin delivery", () => {
   it("puts the signed text in a code block where the platform takes no files", async () => {
-    const { platform, posts } = recordingPlatform(false);
+    const { outbox, posts } = recordingPlatform(false);
     const now = new Date("2026-03-10T09:00:00Z");
-    expect(
-      await deliverBulletin({ platform, roomId: "!soc", destination: room }, bulletin, signer, now),
-    ).toEqual({
+    const room = { platform: "matrix" as const, roomId: "!soc" };
+    expect(await deliverBulletin({ outbox, room, subject: AMBER }, bulletin, signer, now)).toEqual({
       posted: true,
       signed: true,
     });
@@ -65,10 +83,10 @@ describe("bulletin delivery", () => {
   });
 
   it("posts the signed text as a file where it can, and attachments after it", async () => {
-    const { platform, posts, files } = recordingPlatform(true);
+    const { outbox, posts, files } = recordingPlatform(true);
     const chart = { filename: "chart.svg", content: "<svg/>", mimeType: "image/svg+xml" };
     await deliverBulletin(
-      { platform, roomId: "!soc", destination: room },
+      { outbox, room: { platform: "matrix", roomId: "!soc" }, subject: AMBER },
       { ...bulletin, attachments: [chart] },
       signer,
       new Date("2026-03-10T09:00:00Z"),
@@ -80,28 +98,26 @@ describe("bulletin delivery", () => {
     ]);
   });
 
-  it("posts nothing when the TLP gate refuses, and says why", async () => {
-    const { platform, posts, files } = recordingPlatform(true);
+  it("posts nothing but an id-free notice when the outbox refuses, and says why", async () => {
+    const { outbox, posts, files } = recordingPlatform(true, ["!partners"]);
     const result = await deliverBulletin(
-      {
-        platform,
-        roomId: "!partners",
-        destination: { description: "!partners on matrix", clearance: "amber", external: true },
-      },
+      { outbox, room: { platform: "matrix", roomId: "!partners" }, subject: AMBER },
       bulletin,
       signer,
       new Date(),
     );
     expect(result).toEqual({
       posted: false,
-      reason:
-        "TLP:AMBER content may not go to !partners on matrix: the room is shared outside the organisation (at most TLP:GREEN).",
+      reason: "TLP:AMBER: this audience is cleared up to TLP:GREEN",
     });
-    expect([posts, files]).toEqual([[], []]);
+    expect(files).toEqual([]);
+    expect(posts).toHaveLength(1);
+    expect(JSON.stringify(posts[0])).not.toContain("Patch now");
+    expect(JSON.stringify(posts[0])).toContain("withheld");
   });
 
   it("leaves room for the signed text in the message when it rides along", () => {
-    expect(digestPartLimits(recordingPlatform(true).platform)).toEqual({ maxChars: 24_000 });
-    expect(digestPartLimits(recordingPlatform(false).platform)).toEqual({ maxChars: 11_700 });
+    expect(digestPartLimits("matrix", true)).toEqual({ maxChars: 24_000 });
+    expect(digestPartLimits("matrix", false)).toEqual({ maxChars: 11_700 });
   });
 });

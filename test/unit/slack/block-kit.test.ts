@@ -9,6 +9,7 @@ import {
   heading,
   list,
   type Message,
+  mentionOf,
   message,
   table,
   text,
@@ -142,9 +143,12 @@ describe("Block Kit rendering", () => {
     expectWithinLimits(blocks);
   });
 
-  it("escapes &, < and > but keeps user and channel mentions", () => {
+  it("escapes &, < and >, so typed mentions stay text and only the bot's own mentions notify", () => {
     expect(escapeMrkdwn("a < b && c > d")).toBe("a &lt; b &amp;&amp; c &gt; d");
-    expect(escapeMrkdwn("ask <@U123> in <#C42|soc>")).toBe("ask <@U123> in <#C42|soc>");
+    // Typed by a person (a title, a note): inert, it pings nobody on every announcement.
+    expect(escapeMrkdwn("ask <@U123> in <#C42|soc>")).toBe("ask &lt;@U123&gt; in &lt;#C42|soc&gt;");
+    // Written by the bot (a page's on-call): a live mention.
+    expect(escapeMrkdwn(`paging ${mentionOf("U123")}`)).toBe("paging <@U123>");
     expect(escapeMrkdwn("<!channel> <script>")).toBe("&lt;!channel&gt; &lt;script&gt;");
     expect(render(message(code("if (a < b) {}")))[0]?.text?.text).toBe("```\nif (a &lt; b) {}\n```");
   });

@@ -1,0 +1,279 @@
+// An incident's rooms, on every platform: opening one (create, bind, invite, pin the summary),
+// announcing changes in all of them, keeping pinned summaries and topics current, inviting and
+// granting moderator power, and archiving them after closing. Everything goes out through the
+// outbox, which decides per room (a room shared outside the organisation takes at most
+// TLP:GREEN); a failing platform never blocks the others, and failures are logged with the id.
+import type { Logger } from "pino";
+import type { PlatformName } from "../chat/invocation.ts";
+import { context, type Message, text } from "../chat/message.ts";
+import type { DbTransaction } from "../db/database.ts";
+import type { Incident, IncidentRoom, Person } from "../generated/prisma/client.ts";
+import type { JobQueue } from "../jobs/queue.ts";
+import type { IncidentFacts, Outbox, RoomAddress, Subject } from "../outbox/outbox.ts";
+import type { People } from "../people/people.ts";
+import type { Incidents } from "./incidents.ts";
+import { changeMessage, incidentSummary, incidentTopic } from "./render.ts";
+import type { TlpLabel } from "./tlp.ts";
+
+export const ARCHIVE_ROOMS_JOB = "incident.archive-rooms";
+
+export interface PostedTo {
+  platform: PlatformName;
+  roomId: string;
+}
+
+export type OpenedRoom = { ok: true; name: string; platform: PlatformName } | { ok: false; reason: string };
+
+/** What the outbox needs to know of an incident to decide who may read about it. */
+export function incidentFacts(incident: Pick<Incident, "id" | "tlp" | "restricted">): IncidentFacts {
+  const tlp = incident.tlp as TlpLabel;
+  return { id: incident.id, tlp, restricted: incident.restricted || tlp === "red" };
+}
+
+export function aboutIncident(incident: Pick<Incident, "id" | "tlp" | "restricted">): Subject {
+  return { kind: "incidents", incidents: [incidentFacts(incident)] };
+}
+
+export class IncidentRooms {
+  readonly #outbox: Outbox;
+  readonly #incidents: Incidents;
+  readonly #people: People;
+  readonly #log: Logger;
+  readonly #timeZone: string;
+
+  constructor(options: {
+    outbox: Outbox;
+    incidents: Incidents;
+    people: People;
+    log: Logger;
+    timeZone: string;
+  }) {
+    this.#outbox = options.outbox;
+    this.#incidents = options.incidents;
+    this.#people = options.people;
+    this.#log = options.log;
+    this.#timeZone = options.timeZone;
+  }
+
+  /**
+   * Opens a room for the incident on a platform: created (named by the id alone when the
+   * incident is restricted), bound to the incident, the people who take part invited, the
+   * summary posted and pinned. `alsoInvite` adds the caller on the platform they typed on.
+   */
+  async open(incident: Incident, on: PlatformName, alsoInvite: string[] = []): Promise<OpenedRoom> {
+    if (!this.#outbox.runs(on)) return { ok: false, reason: `${on} is not configured here` };
+    try {
+      const details = await this.#incidents.details(incident.id);
+      const people = [...new Set([details.reporterId, ...details.participants.map((p) => p.person.id)])];
+      const identities = await this.#people.identitiesOn(on, people);
+      const invite = new Set([...identities.map((i) => i.externalId), ...alsoInvite]);
+      const room = await this.#outbox.createIncidentRoom(on, {
+        incident: incidentFacts(incident),
+        publicId: incident.publicId,
+        title: incident.title,
+        topic: incidentTopic(details),
+        invite: [...invite],
+      });
+      await this.#incidents.bindRoom(incident.id, on, room.roomId, room.name);
+      await this.#postSummary(incident.id, { platform: on, roomId: room.roomId });
+      return { ok: true, name: room.name, platform: on };
+    } catch (error) {
+      this.#log.error(
+        { err: error, incidentId: incident.publicId, platform: on },
+        "incident room not opened",
+      );
+      return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  /**
+   * Posts `message` in every room of the incident, then refreshes summaries and topics unless
+   * the change does not show in them (a note, an update).
+   */
+  async announce(
+    incidentId: string,
+    message: Message,
+    options: { refreshSummary?: boolean } = {},
+  ): Promise<PostedTo[]> {
+    const [incident, rooms] = await Promise.all([
+      this.#incidents.findById(incidentId),
+      this.#incidents.rooms(incidentId),
+    ]);
+    if (!incident) return [];
+    const subject = aboutIncident(incident);
+    const posted: PostedTo[] = [];
+    await Promise.all(
+      rooms.map(async (room) => {
+        const address = addressOf(room);
+        if (!address || !this.#outbox.runs(address.platform)) return;
+        try {
+          const outcome = await this.#outbox.post(address, message, subject, "announcement");
+          if (outcome.sent) posted.push(address);
+        } catch (error) {
+          this.#log.error({ err: error, incidentId, ...address }, "announcement not delivered");
+        }
+      }),
+    );
+    if (options.refreshSummary ?? true) await this.refreshSummaries(incidentId, rooms);
+    return posted;
+  }
+
+  /** Posts in every room of the incident that is on a running platform; rooms it reached. */
+  async postInRooms(incident: Incident, message: Message): Promise<PostedTo[]> {
+    const posted: PostedTo[] = [];
+    for (const room of await this.#incidents.rooms(incident.id)) {
+      const address = addressOf(room);
+      if (!address || !this.#outbox.runs(address.platform)) continue;
+      const outcome = await this.#outbox.post(address, message, aboutIncident(incident), "announcement");
+      if (outcome.sent) posted.push(address);
+    }
+    return posted;
+  }
+
+  /** The incident's rooms on running platforms. */
+  async roomsOf(incidentId: string): Promise<Array<RoomAddress & { name: string }>> {
+    return (await this.#incidents.rooms(incidentId)).flatMap((room) => {
+      const address = addressOf(room);
+      return address && this.#outbox.runs(address.platform) ? [{ ...address, name: room.name }] : [];
+    });
+  }
+
+  /**
+   * Announces changes whose announcement a crash lost (committed, never posted). Run at start
+   * and every so often; claims each entry first, so replicas do not post it twice.
+   */
+  async recoverPendingAnnouncements(now: Date, graceMs = 30_000): Promise<number> {
+    const pending = await this.#incidents.claimPendingAnnouncements(new Date(now.getTime() - graceMs));
+    for (const entry of pending) {
+      const incident = await this.#incidents.findById(entry.incidentId);
+      const actor = entry.actorId ? await this.#people.findById(entry.actorId) : null;
+      if (!incident) continue;
+      const line = actor
+        ? changeMessage(incident, actor, entry.text, (p) => p.displayName)
+        : { tlp: incident.tlp as TlpLabel, blocks: [text(`${incident.publicId}: ${entry.text}`)] };
+      await this.announce(incident.id, line);
+      this.#log.info(
+        { incidentId: incident.publicId, kind: entry.kind },
+        "announced a change a crash had left unannounced",
+      );
+    }
+    return pending.length;
+  }
+
+  async refreshSummaries(incidentId: string, knownRooms?: IncidentRoom[]): Promise<void> {
+    const [details, rooms] = await Promise.all([
+      this.#incidents.details(incidentId),
+      knownRooms ?? this.#incidents.rooms(incidentId),
+    ]);
+    const summary = incidentSummary(details, (p) => p.displayName, this.#timeZone);
+    const topic = incidentTopic(details);
+    const subject = aboutIncident(details);
+    await Promise.all(
+      rooms.map(async (room) => {
+        const address = addressOf(room);
+        if (!address || !this.#outbox.runs(address.platform)) return;
+        try {
+          if (room.summaryMessageId)
+            await this.#outbox.update(address, room.summaryMessageId, summary, subject);
+          await this.#outbox.setTopic(address, topic, subject, withheldTopic(details.publicId));
+        } catch (error) {
+          this.#log.warn({ err: error, incidentId, ...address }, "summary not refreshed");
+        }
+      }),
+    );
+  }
+
+  /** Gives the incident's leads moderator power in its rooms, where platforms have such a thing. */
+  async grantModerators(incidentId: string, people: Person[]): Promise<void> {
+    await this.#forEachRoomOf(incidentId, people, "moderator power not granted", (room, ids) =>
+      this.#outbox.setModerators(room, ids),
+    );
+  }
+
+  /** Invites people to every room of the incident, on each platform where they have an identity. */
+  async inviteToRooms(incidentId: string, people: Person[]): Promise<void> {
+    await this.#forEachRoomOf(incidentId, people, "invite failed", (room, ids) =>
+      this.#outbox.invite(room, ids),
+    );
+  }
+
+  /**
+   * Archives the incident's rooms some time after it closed (TOCSIN_ARCHIVE_AFTER), on the
+   * platforms that can (Slack). A durable job per closing, so a restart does not forget it; the
+   * job re-checks that the incident is still closed (a reopen cancels the archiving in effect).
+   */
+  scheduleArchiving(jobs: JobQueue, afterMs: number): void {
+    this.#incidents.onClosed(async (tx: DbTransaction, incident, now) => {
+      await jobs.enqueue(tx, {
+        kind: ARCHIVE_ROOMS_JOB,
+        key: `archive:${incident.id}:${now.toISOString()}`,
+        payload: { incidentId: incident.id, closedAt: now.toISOString() },
+        dueAt: new Date(now.getTime() + afterMs),
+      });
+    });
+    jobs.register(ARCHIVE_ROOMS_JOB, async (job) => {
+      const { incidentId, closedAt } = job.payload as { incidentId: string; closedAt: string };
+      const incident = await this.#incidents.findById(incidentId);
+      // Reopened since (and maybe closed again, which scheduled its own job): leave the rooms.
+      const lastChange = await this.#incidents.lastStatusChangeAt(incidentId);
+      if (incident?.status !== "closed" || (lastChange && lastChange.getTime() > Date.parse(closedAt)))
+        return;
+      for (const room of await this.roomsOf(incidentId)) {
+        if (!this.#outbox.canArchive(room.platform)) continue;
+        await this.#outbox.post(
+          room,
+          {
+            blocks: [
+              text(`${incident.publicId} is closed; archiving this room.`),
+              context("The record stays in tocsin: /inc show"),
+            ],
+          },
+          { kind: "interface" },
+        );
+        await this.#outbox.archive(room);
+        this.#log.info({ incidentId: incident.publicId, ...room }, "incident room archived");
+      }
+    });
+  }
+
+  /** Posts and pins the summary in a newly bound room. */
+  async #postSummary(incidentId: string, room: RoomAddress): Promise<void> {
+    const details = await this.#incidents.details(incidentId);
+    const summary = incidentSummary(details, (p) => p.displayName, this.#timeZone);
+    const outcome = await this.#outbox.post(room, summary, aboutIncident(details), "summary");
+    if (!outcome.sent || !outcome.messageId) return;
+    await this.#incidents.setSummaryMessage(room.platform, room.roomId, outcome.messageId);
+    await this.#outbox.pin(room, outcome.messageId);
+  }
+
+  /** Runs `act` for each room of the incident with the people's ids on that room's platform. */
+  async #forEachRoomOf(
+    incidentId: string,
+    people: Person[],
+    failure: string,
+    act: (room: RoomAddress, externalIds: string[]) => Promise<void>,
+  ): Promise<void> {
+    const rooms = await this.roomsOf(incidentId);
+    const identities = (await Promise.all(people.map((p) => this.#people.identities(p.id)))).flat();
+    await Promise.all(
+      rooms.map(async (room) => {
+        const ids = identities.filter((i) => i.platform === room.platform).map((i) => i.externalId);
+        if (ids.length === 0) return;
+        try {
+          await act(room, ids);
+        } catch (error) {
+          this.#log.warn({ err: error, incidentId, ...room }, failure);
+        }
+      }),
+    );
+  }
+}
+
+function addressOf(room: IncidentRoom): RoomAddress | undefined {
+  return { platform: room.platform as PlatformName, roomId: room.roomId };
+}
+
+/** The topic of a room that may not see the incident's details: its id and why, nothing more. */
+function withheldTopic(publicId: string): string {
+  return `${publicId} · details withheld: this room is shared outside the organisation`;
+}
