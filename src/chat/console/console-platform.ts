@@ -21,6 +21,7 @@ import type {
   Reply,
 } from "../platform.ts";
 import { incidentChannelName } from "../room-name.ts";
+import { normaliseHandle } from "./handle.ts";
 
 export interface ConsoleOptions {
   input: Readable;
@@ -38,8 +39,6 @@ interface ConsoleRoom {
   topic: string;
   members: Set<string>;
 }
-
-const HANDLE = /^@?([a-z0-9][a-z0-9._-]{0,63})$/i;
 
 export class ConsolePlatform implements ChatPlatform {
   readonly name = "console" as const;
@@ -268,9 +267,4 @@ export class ConsolePlatform implements ChatPlatform {
     }
     return room;
   }
-}
-
-function normaliseHandle(input: string): string | undefined {
-  const match = HANDLE.exec(input.trim());
-  return match?.[1]?.toLowerCase();
 }
