@@ -13,7 +13,8 @@ import { tlpGate } from "../chat/tlp-gate.ts";
 import { isUserError, UserError } from "../errors.ts";
 import type { Incident, Person } from "../generated/prisma/client.ts";
 import type { Metrics } from "../http/metrics.ts";
-import { DuplicateEvent, PUBLIC_ID_PATTERN } from "../incidents/incidents.ts";
+import { DuplicateEvent } from "../incidents/incidents.ts";
+import type { IncidentIds } from "../incidents/public-id.ts";
 import type { Services } from "../services.ts";
 import type { CommandContext, CommandResult, CommandSpec, Origin, ParsedArgs } from "./command.ts";
 import { commandHelp, GROUP_SUMMARIES, groupHelp } from "./help.ts";
@@ -134,7 +135,8 @@ export class Router {
       const command = target
         ? inGroup.find((c) => c.name === target || c.aliases?.includes(target))
         : undefined;
-      return { reply: ephemeral(command ? commandHelp(command) : groupHelp(groupName, inGroup)) };
+      const ids = this.#services.incidents.ids;
+      return { reply: ephemeral(command ? commandHelp(command, ids) : groupHelp(groupName, inGroup)) };
     }
     const command = inGroup.find((c) => c.name === name || c.aliases?.includes(name));
     if (!command) {
@@ -146,7 +148,8 @@ export class Router {
         `/${groupName} has no command "${name}".${hint} \`/${groupName} help\` lists them.`,
       );
     }
-    if (/^help$/i.test(rest.trim())) return { reply: ephemeral(commandHelp(command)) };
+    if (/^help$/i.test(rest.trim()))
+      return { reply: ephemeral(commandHelp(command, this.#services.incidents.ids)) };
     const limit = command.maxLength ?? MAX_COMMAND_LENGTH;
     if (line.length > limit) {
       throw new UserError(`That command is too long (${line.length} characters, max ${limit}).`);
@@ -165,7 +168,7 @@ export class Router {
     rest: string,
     platform: ChatPlatform,
   ): Promise<{ args: ParsedArgs<Record<string, unknown>>; incidentId?: string }> {
-    if (command.positional === "raw") return rawArgs(command, rest);
+    if (command.positional === "raw") return rawArgs(command, rest, this.#services.incidents.ids);
     let tokens: Token[];
     try {
       tokens = tokenize(rest);
@@ -175,7 +178,8 @@ export class Router {
     }
     let incidentId: string | undefined;
     const first = tokens[0];
-    if (command.incident !== "none" && first && !first.quoted && PUBLIC_ID_PATTERN.test(first.value)) {
+    const ids = this.#services.incidents.ids;
+    if (command.incident !== "none" && first && !first.quoted && ids.matches(first.value)) {
       incidentId = first.value.toUpperCase();
       tokens = tokens.slice(1);
     }
@@ -268,7 +272,7 @@ export class Router {
     const fromRoom = await incidents.findByRoom(invocation.platform, invocation.room.roomId);
     if (fromRoom || command.incident === "optional") return fromRoom ?? undefined;
     throw new UserError(
-      `Which incident? Run this in the incident's room or give its id, e.g. \`/${command.group} ${command.name} INC-${new Date().getUTCFullYear()}-0001 ...\`.`,
+      `Which incident? Run this in the incident's room or give its id, e.g. \`/${command.group} ${command.name} ${incidents.ids.example()} ...\`.`,
       { usage: usageOf(command) },
     );
   }
@@ -355,11 +359,11 @@ export class Router {
 function rawArgs(
   command: CommandSpec,
   rest: string,
+  ids: IncidentIds,
 ): { args: ParsedArgs<Record<string, unknown>>; incidentId?: string } {
   const text = rest.trim();
   const first = text.split(/\s/, 1)[0] ?? "";
-  const incidentId =
-    command.incident !== "none" && PUBLIC_ID_PATTERN.test(first) ? first.toUpperCase() : undefined;
+  const incidentId = command.incident !== "none" && ids.matches(first) ? first.toUpperCase() : undefined;
   const raw = incidentId ? text.slice(first.length).trim() : text;
   return {
     args: { text: raw, words: raw.split(/\s+/).filter(Boolean), options: {}, mentions: [] },
