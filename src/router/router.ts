@@ -330,11 +330,12 @@ export class Router {
       const blocks = [text(`⚠️ ${error.message}`)];
       const usage = error.usage ?? (command ? usageOf(command) : undefined);
       if (usage) blocks.push(context(`Usage: ${usage}`));
-      reply = { visibility: "ephemeral", message: { blocks } };
+      reply = { visibility: "ephemeral", message: { blocks }, failed: "refused" };
     } else {
       log.error({ err: error, text: invocation.text.slice(0, 200) }, "command failed");
       reply = {
         visibility: "ephemeral",
+        failed: "error",
         message: {
           blocks: [
             text(

@@ -17,9 +17,9 @@ describe("incident lifecycle on the console", () => {
     const out = await desk.type(
       '/inc declare "Phishing wave against finance" sev:2 class:phishing summary:"Mass mail"',
     );
-    expect(out).toContain(`[${ROOM}] (private room created; members: @alice)`);
-    expect(out).toContain(`[${ROOM}] TLP:AMBER`);
-    expect(out).toContain(`[${ROOM}] == INC-2026-0001: Phishing wave against finance ==`);
+    expect(out).toContain(`[INC-2026-0001] (private room ${ROOM} created; members: @alice)`);
+    expect(out).toContain(`[INC-2026-0001] TLP:AMBER`);
+    expect(out).toContain(`[INC-2026-0001] == INC-2026-0001: Phishing wave against finance ==`);
     expect(out).toMatch(/\(pinned [^)]+\)/);
     expect(out).toContain("[#general] 🚨 INC-2026-0001 declared: Phishing wave against finance");
     expect(out).toContain("SEV2 (high), Fraud / Phishing (fraud/phishing), TLP:AMBER");
@@ -52,8 +52,8 @@ describe("incident lifecycle on the console", () => {
     await desk.type(`/room ${ROOM}`);
     desk.clock.advance(5 * 60_000);
     const out = await desk.type("/inc status investigating confirmed by SOC");
-    expect(out).toContain(`[${ROOM}] INC-2026-0001: status triage → investigating: confirmed by SOC`);
-    expect(out).toContain(`[${ROOM}] (pinned summary`);
+    expect(out).toContain(`[INC-2026-0001] INC-2026-0001: status triage → investigating: confirmed by SOC`);
+    expect(out).toContain(`[INC-2026-0001] (pinned summary`);
     const incident = await desk.db.prisma.incident.findUniqueOrThrow({
       where: { publicId: "INC-2026-0001" },
     });
@@ -63,7 +63,7 @@ describe("incident lifecycle on the console", () => {
 
   it("refuses impossible moves and explains the allowed ones, changing nothing", async () => {
     const out = await desk.type("/inc status triage");
-    expect(out).toContain(`[${ROOM} · only you] ⚠️ Can't move an incident from investigating to triage.`);
+    expect(out).toContain(`[INC-2026-0001 · you] ⚠️ Can't move an incident from investigating to triage.`);
     expect(out).toContain("it can go to: contained, eradicated, recovered, closed, declined, merged");
     const entries = await desk.db.prisma.timelineEntry.count();
     expect(entries).toBe(3);
@@ -71,7 +71,7 @@ describe("incident lifecycle on the console", () => {
 
   it("assigns roles to mentioned people and invites them", async () => {
     const lead = await desk.type("/inc lead @bob");
-    expect(lead).toContain(`[${ROOM}] (invited @bob)`);
+    expect(lead).toContain(`[INC-2026-0001] (invited @bob)`);
     expect(lead).toContain("INC-2026-0001: bob is now commander");
     const scribe = await desk.type("/inc role scribe me");
     expect(scribe).toContain("alice is now scribe");
@@ -111,7 +111,7 @@ describe("incident lifecycle on the console", () => {
     const out = await desk.type("/inc timeline");
     expect(out).toContain("[note] alice: blocked 203.0.113.7:443 and https://evil.example/login sev:9");
     expect(out).toContain("[update] alice: Contained soon; next update 15:00");
-    expect(out).toContain(`[${ROOM} · only you]`);
+    expect(out).toContain(`[INC-2026-0001 · you]`);
   });
 
   it("adds tasks, lists them and marks them done", async () => {
@@ -145,8 +145,8 @@ describe("incident lifecycle on the console", () => {
 
   it("acts on an explicit id from outside the room, answering the caller privately", async () => {
     const out = await desk.type("/inc note INC-2026-0002 looked at it from the lobby");
-    expect(out).toContain("[#general · only you] INC-2026-0002: looked at it from the lobby");
-    expect(out).toContain("[#inc-2026-0002-second-one] INC-2026-0002: looked at it from the lobby");
+    expect(out).toContain("[#general · you] INC-2026-0002: looked at it from the lobby");
+    expect(out).toContain("[INC-2026-0002] INC-2026-0002: looked at it from the lobby");
   });
 
   it("asks which incident when none is implied", async () => {
@@ -281,11 +281,9 @@ describe("the TLP gate on answers in shared rooms", () => {
     const out = await desk.type("/inc declare Board member extortion tlp:red");
     const roomLines = out.split("\n").filter((line) => line.startsWith("[#general] "));
     expect(roomLines.join("\n")).not.toContain("Board member extortion");
-    expect(out).toContain("[#general · only you] 🚨 INC-2026-0004 declared: Board member extortion");
+    expect(out).toContain("[#general · you] 🚨 INC-2026-0004 declared: Board member extortion");
     // Its own room gets everything.
-    expect(out).toContain(
-      "[#inc-2026-0004-board-member-extortion] == INC-2026-0004: Board member extortion ==",
-    );
+    expect(out).toContain("[INC-2026-0004] == INC-2026-0004: Board member extortion ==");
   });
 
   it("still answers an AMBER declaration in the room, labelled", async () => {
