@@ -1,5 +1,6 @@
-// Structured JSON logs on stderr (stdout belongs to the console platform). Secrets are redacted
-// wherever they could appear in a logged object.
+// Structured JSON logs on stderr (stdout belongs to the console platform), or appended to a file
+// while a person types in the terminal console, so log lines never land in the conversation.
+// Secrets are redacted wherever they could appear in a logged object.
 import pino, { type Logger } from "pino";
 
 export const REDACTED_PATHS = [
@@ -18,10 +19,12 @@ export const REDACTED_PATHS = [
   "*.databaseUrl",
 ];
 
-export function createLogger(level: string): Logger {
+/** `file`: append JSON lines there (its directory is created) instead of writing to stderr. */
+export function createLogger(level: string, file?: string): Logger {
   return pino(
     { level, base: { app: "tocsin" }, redact: { paths: REDACTED_PATHS, censor: "[redacted]" } },
-    pino.destination(2),
+    // Synchronous, so the lines written just before process.exit() are not lost.
+    file ? pino.destination({ dest: file, mkdir: true, sync: true }) : pino.destination(2),
   );
 }
 

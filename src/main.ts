@@ -24,7 +24,10 @@ try {
   process.exit(2);
 }
 
-const log = createLogger(config.logLevel);
+// A person typing in a terminal reads stdout and stderr on one screen: logs go to a file there.
+const interactiveConsole = config.console.enabled && Boolean(process.stdin.isTTY);
+const logFile = interactiveConsole ? path.join(config.dataDir, "tocsin.log") : undefined;
+const log = createLogger(config.logLevel, logFile);
 
 // Configuration files are read before anything starts, so a typo stops start-up at once, with
 // the file's own message (file:line:column) and no stack trace.
@@ -89,8 +92,10 @@ if (config.console.enabled) {
   consolePlatform = new ConsolePlatform({
     input: process.stdin,
     output: process.stdout,
-    interactive: Boolean(process.stdin.isTTY),
+    interactive: interactiveConsole,
     user: config.console.user,
+    filesDir: interactiveConsole ? path.join(config.dataDir, "files") : undefined,
+    greeting: logFile ? [`logs: ${logFile}`] : undefined,
   });
   platforms.push(consolePlatform);
 }
@@ -168,8 +173,15 @@ log.info(
   "tocsin ready",
 );
 
-// The console alone: its end of input (piped script, Ctrl-D, /quit) ends tocsin.
+// The console alone: its end of input (piped script, Ctrl-D, /quit) ends tocsin. A script
+// learns from the exit code whether every line went through.
 if (consolePlatform && platforms.length === 1) {
   await consolePlatform.finished;
-  await shutdown("end of console input");
+  const failed = interactiveConsole ? 0 : consolePlatform.failedLines;
+  if (failed > 0) {
+    process.stderr.write(
+      `tocsin: ${failed} command${failed === 1 ? " was" : "s were"} refused or failed (see the ⚠️ answers above).\n`,
+    );
+  }
+  await shutdown("end of console input", failed > 0 ? 1 : 0);
 }

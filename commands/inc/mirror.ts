@@ -11,7 +11,7 @@ export default defineCommand({
   summary:
     "Open a room for this incident on another platform (e.g. Matrix when Slack may be compromised); every change by the bot then shows in both.",
   usage: "mirror [<id>] <slack|matrix>",
-  examples: ["mirror matrix", "mirror INC-2026-0001 slack"],
+  examples: ["mirror matrix", "mirror {id} slack"],
   permission: "responder",
   incident: "required",
   positional: "words",

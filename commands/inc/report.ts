@@ -15,7 +15,7 @@ export default defineCommand({
   summary:
     "Write the post-incident report (Markdown: summary, classification, roles, timeline, phase durations, tasks, follow-ups), clear-signed, and post it in the incident's rooms as a file.",
   usage: "report [<id>]",
-  examples: ["report", "report INC-2026-0001"],
+  examples: ["report", "report {id}"],
   permission: "viewer",
   incident: "required",
   positional: "none",

@@ -9,7 +9,7 @@ export default defineCommand({
   name: "role",
   summary: `Give a role to someone: ${ROLE_IDS.map((r) => `${r} (${ROLES[r].duty})`).join("; ")}.`,
   usage: `role [<id>] <${ROLE_IDS.join("|")}> <@person|me>`,
-  examples: ["role scribe @bob", "role INC-2026-0001 comms me"],
+  examples: ["role scribe @bob", "role {id} comms me"],
   permission: "responder",
   incident: "required",
   positional: "words",

@@ -9,7 +9,7 @@ export default defineCommand({
   aliases: ["severity"],
   summary: "Change the severity: 1 critical, 2 high, 3 medium, 4 low.",
   usage: "sev [<id>] <1-4>",
-  examples: ["sev 1", "sev INC-2026-0001 high"],
+  examples: ["sev 1", "sev {id} high"],
   permission: "responder",
   incident: "required",
   positional: "words",

@@ -14,11 +14,7 @@ export default defineCommand({
   name: "status",
   summary: `Move the incident to another phase: ${STATUSES.map((s) => `${s} (${STATUS_DESCRIPTIONS[s]})`).join("; ")}.`,
   usage: "status [<id>] <status> [note]",
-  examples: [
-    "status investigating",
-    "status INC-2026-0001 contained firewall rule in place",
-    "status merged INC-2026-0002",
-  ],
+  examples: ["status investigating", "status {id} contained firewall rule in place", "status merged {id2}"],
   permission: "responder",
   incident: "required",
   positional: "words",

@@ -8,7 +8,7 @@ export default defineCommand({
   name: "tlp",
   summary: `Set the Traffic Light Protocol label: ${TLP_LABELS.map((l) => `${l} (${TLP_AUDIENCE[l]})`).join("; ")}.`,
   usage: "tlp [<id>] <clear|green|amber|amber+strict|red>",
-  examples: ["tlp red", "tlp INC-2026-0001 amber+strict"],
+  examples: ["tlp red", "tlp {id} amber+strict"],
   permission: "commander",
   incident: "required",
   positional: "words",

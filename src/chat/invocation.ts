@@ -28,6 +28,8 @@ export interface Reply {
   message: Message;
   /** `ephemeral`: only the caller sees it (queries, errors); `room`: everyone in the room. */
   visibility: ReplyVisibility;
+  /** Set on the answer to a command that was refused or failed (a piped console exits 1). */
+  failed?: "refused" | "error";
 }
 
 /**

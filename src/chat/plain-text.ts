@@ -3,8 +3,19 @@
 import { formatTlp } from "../incidents/tlp.ts";
 import { type Block, MENTION_PATTERN, type Message } from "./message.ts";
 
-export function renderPlainText(msg: Message): string {
-  const parts = msg.blocks.map(renderBlock).filter((part) => part.length > 0);
+export interface PlainTextLayout {
+  /**
+   * Columns available (the console's terminal width minus its label). Fields then keep their
+   * values beside a label column of at most 40 % of it, wrapped and indented, instead of
+   * aligning every value after the longest label.
+   */
+  width?: number;
+  /** Also word-wrap paragraphs (text, context, list items); code and tables are never wrapped. */
+  wrapText?: boolean;
+}
+
+export function renderPlainText(msg: Message, layout: PlainTextLayout = {}): string {
+  const parts = msg.blocks.map((block) => renderBlock(block, layout)).filter((part) => part.length > 0);
   if (msg.tlp) parts.unshift(formatTlp(msg.tlp));
   return plainMentions(parts.join("\n"));
 }
@@ -14,7 +25,27 @@ export function plainMentions(text: string): string {
   return text.replace(MENTION_PATTERN, (_, id: string) => (id.startsWith("@") ? id : `@${id}`));
 }
 
-function renderBlock(block: Block): string {
+function renderBlock(block: Block, layout: PlainTextLayout): string {
+  const { width, wrapText } = layout;
+  if (width !== undefined) {
+    if (block.kind === "fields") return layoutFields(block.fields, width);
+    if (wrapText && (block.kind === "text" || block.kind === "heading")) {
+      return wrapWords(renderBlock(block, {}), width, 0).join("\n");
+    }
+    if (wrapText && block.kind === "actions") {
+      return packLines(
+        block.actions.map((a) => `[${a.label}: ${a.command}]`),
+        width,
+      ).join("\n");
+    }
+    if (wrapText && block.kind === "context") return wrapWords(`  (${block.text})`, width, 3).join("\n");
+    if (wrapText && block.kind === "list") {
+      return renderBlock(block, {})
+        .split("\n")
+        .flatMap((item) => wrapWords(item, width, 2))
+        .join("\n");
+    }
+  }
   switch (block.kind) {
     case "heading":
       return `== ${block.text} ==`;
@@ -33,6 +64,62 @@ function renderBlock(block: Block): string {
     case "actions":
       return block.actions.map((a) => `[${a.label}: ${a.command}]`).join("  ");
   }
+}
+
+/** Fields within `width` columns: a bounded label column, values wrapped beside it. */
+function layoutFields(fields: Array<{ label: string; value: string }>, width: number): string {
+  const longest = Math.max(0, ...fields.map((f) => f.label.length + 2));
+  const column = Math.min(longest, Math.floor(width * 0.4));
+  const valueWidth = Math.max(20, width - column);
+  return fields
+    .flatMap(({ label, value }) => {
+      const head = label ? `${label}:` : "";
+      const values = wrapWords(value, valueWidth, 0);
+      const indent = " ".repeat(column);
+      const rest = values.slice(1).map((line) => `${indent}${line}`);
+      // A label longer than the column gets a line of its own; the value goes under it.
+      if (head.length + 1 > column) {
+        return [...wrapWords(head, width, 2), ...values.map((line) => `${indent}${line}`)];
+      }
+      return [`${head.padEnd(column)}${values[0] ?? ""}`.trimEnd(), ...rest];
+    })
+    .join("\n");
+}
+
+/**
+ * Greedy word wrap of each line of `text` to `width` columns; continuation lines are indented
+ * by `indent` spaces. A word longer than the width (a URL) stays whole on its own line.
+ */
+export function wrapWords(text: string, width: number, indent: number): string[] {
+  const out: string[] = [];
+  for (const line of text.split("\n")) {
+    const lead = /^ */.exec(line)?.[0] ?? "";
+    let current = lead;
+    let empty = true;
+    for (const word of line.slice(lead.length).split(/ +/)) {
+      if (empty) {
+        current += word;
+        empty = false;
+      } else if (`${current} ${word}`.length > width) {
+        out.push(current);
+        current = `${" ".repeat(indent)}${word}`;
+      } else current += ` ${word}`;
+    }
+    out.push(current);
+  }
+  return out;
+}
+
+/** Buttons side by side, as many as fit on a line; a button is never cut. */
+function packLines(items: string[], width: number): string[] {
+  const lines: string[] = [];
+  for (const item of items) {
+    const last = lines.at(-1);
+    if (last !== undefined && `${last}  ${item}`.length <= width)
+      lines[lines.length - 1] = `${last}  ${item}`;
+    else lines.push(item);
+  }
+  return lines;
 }
 
 function alignFields(fields: Array<{ label: string; value: string }>): string {

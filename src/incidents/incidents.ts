@@ -18,6 +18,7 @@ import {
   type Severity,
   type Status,
 } from "./lifecycle.ts";
+import { IncidentIds } from "./public-id.ts";
 import { ROLES, type Role } from "./roles.ts";
 import { describeRsitType } from "./taxonomy.ts";
 import { DEFAULT_INCIDENT_TLP, formatTlp, type TlpLabel } from "./tlp.ts";
@@ -29,8 +30,6 @@ export class DuplicateEvent extends Error {
     this.name = "DuplicateEvent";
   }
 }
-
-export const PUBLIC_ID_PATTERN = /^INC-(\d{4})-(\d{1,6})$/i;
 
 export interface DeclareInput {
   title: string;
@@ -79,14 +78,15 @@ export const MAX_TEXT_LENGTH = 3000;
 export class Incidents {
   readonly #db: Db;
   readonly #clock: Clock;
-  readonly #prefix: string;
+  /** The shape of this desk's incident ids (the configured prefix). */
+  readonly ids: IncidentIds;
   readonly #closedHooks: ClosedHook[] = [];
   readonly #declaredHooks: DeclaredHook[] = [];
 
-  constructor(db: Db, clock: Clock, publicIdPrefix = "INC") {
+  constructor(db: Db, clock: Clock, publicIdPrefix?: string) {
     this.#db = db;
     this.#clock = clock;
-    this.#prefix = publicIdPrefix;
+    this.ids = new IncidentIds(clock, publicIdPrefix);
   }
 
   onClosed(hook: ClosedHook): void {
@@ -225,7 +225,7 @@ export class Incidents {
         insert into "IncidentCounter" (year, last) values (${year}, 1)
         on conflict (year) do update set last = "IncidentCounter".last + 1
         returning last`;
-      const publicId = `${this.#prefix}-${year}-${String(counter?.last).padStart(4, "0")}`;
+      const publicId = this.ids.format(year, Number(counter?.last));
       const incident = await tx.incident.create({
         data: {
           publicId,
@@ -281,8 +281,10 @@ export class Incidents {
 
   async #mergeTarget(tx: DbTransaction, incident: Incident, note?: string): Promise<Incident> {
     const targetId = note?.trim().split(/\s+/)[0] ?? "";
-    if (!PUBLIC_ID_PATTERN.test(targetId)) {
-      throw new UserError("Say which incident this one duplicates: `/inc status merged INC-2026-0002`.");
+    if (!this.ids.matches(targetId)) {
+      throw new UserError(
+        `Say which incident this one duplicates: \`/inc status merged ${this.ids.example(2)}\`.`,
+      );
     }
     const target = await tx.incident.findUnique({ where: { publicId: targetId.toUpperCase() } });
     if (!target) throw new UserError(`There is no incident ${targetId.toUpperCase()} to merge into.`);

@@ -84,6 +84,7 @@ export interface CommandSpec<O extends Record<string, unknown> = Record<string, 
   summary: string;
   /** Usage after the group, e.g. `declare <title> [sev:1-4] [tlp:<label>]`. */
   usage: string;
+  /** Lines after the group; `{id}` and `{id2}` stand for incident ids (shown with the prefix). */
   examples?: string[];
   permission: Permission;
   incident: IncidentScope;

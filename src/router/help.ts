@@ -1,5 +1,6 @@
 // Help is generated from the command declarations, so it cannot drift from what runs.
 import { context, fields, heading, type Message, text } from "../chat/message.ts";
+import type { IncidentIds } from "../incidents/public-id.ts";
 import type { CommandGroup, CommandSpec } from "./command.ts";
 
 export const GROUP_SUMMARIES: Record<CommandGroup, string> = {
@@ -22,13 +23,17 @@ export function groupHelp(group: string, commands: readonly CommandSpec[]): Mess
   };
 }
 
-export function commandHelp(command: CommandSpec): Message {
+/** `ids` fills the `{id}` placeholders of examples with this desk's ids (configured prefix). */
+export function commandHelp(command: CommandSpec, ids: IncidentIds): Message {
   const blocks = [heading(`/${command.group} ${command.usage}`), text(command.summary)];
   if (command.aliases?.length) blocks.push(text(`Also: ${command.aliases.join(", ")}`));
   if (command.examples?.length) {
     blocks.push(
       fields(
-        command.examples.map((example, i) => [i === 0 ? "Examples" : "", `/${command.group} ${example}`]),
+        command.examples.map((example, i) => [
+          i === 0 ? "Examples" : "",
+          `/${command.group} ${ids.fillExample(example)}`,
+        ]),
       ),
     );
   }

@@ -13,7 +13,8 @@ import { isUserError, UserError } from "../errors.ts";
 import type { Incident, Person } from "../generated/prisma/client.ts";
 import type { Metrics } from "../http/metrics.ts";
 import { aboutIncident } from "../incidents/incident-rooms.ts";
-import { DuplicateEvent, PUBLIC_ID_PATTERN } from "../incidents/incidents.ts";
+import { DuplicateEvent } from "../incidents/incidents.ts";
+import type { IncidentIds } from "../incidents/public-id.ts";
 import type { Subject } from "../outbox/outbox.ts";
 import type { Services } from "../services.ts";
 import type { CommandContext, CommandResult, CommandSpec, Origin, ParsedArgs } from "./command.ts";
@@ -135,7 +136,8 @@ export class Router {
       const command = target
         ? inGroup.find((c) => c.name === target || c.aliases?.includes(target))
         : undefined;
-      return { reply: ephemeral(command ? commandHelp(command) : groupHelp(groupName, inGroup)) };
+      const ids = this.#services.incidents.ids;
+      return { reply: ephemeral(command ? commandHelp(command, ids) : groupHelp(groupName, inGroup)) };
     }
     const command = inGroup.find((c) => c.name === name || c.aliases?.includes(name));
     if (!command) {
@@ -147,7 +149,8 @@ export class Router {
         `/${groupName} has no command "${name}".${hint} \`/${groupName} help\` lists them.`,
       );
     }
-    if (/^help$/i.test(rest.trim())) return { reply: ephemeral(commandHelp(command)) };
+    if (/^help$/i.test(rest.trim()))
+      return { reply: ephemeral(commandHelp(command, this.#services.incidents.ids)) };
     const limit = command.maxLength ?? MAX_COMMAND_LENGTH;
     if (line.length > limit) {
       throw new UserError(`That command is too long (${line.length} characters, max ${limit}).`);
@@ -160,7 +163,7 @@ export class Router {
     rest: string,
     platform: PlatformName,
   ): Promise<{ args: ParsedArgs<Record<string, unknown>>; incidentId?: string }> {
-    if (command.positional === "raw") return rawArgs(command, rest);
+    if (command.positional === "raw") return rawArgs(command, rest, this.#services.incidents.ids);
     let tokens: Token[];
     try {
       tokens = tokenize(rest);
@@ -170,7 +173,8 @@ export class Router {
     }
     let incidentId: string | undefined;
     const first = tokens[0];
-    if (command.incident !== "none" && first && !first.quoted && PUBLIC_ID_PATTERN.test(first.value)) {
+    const ids = this.#services.incidents.ids;
+    if (command.incident !== "none" && first && !first.quoted && ids.matches(first.value)) {
       incidentId = first.value.toUpperCase();
       tokens = tokens.slice(1);
     }
@@ -263,7 +267,7 @@ export class Router {
     const fromRoom = await incidents.findByRoom(invocation.platform, invocation.room.roomId);
     if (fromRoom || command.incident === "optional") return fromRoom ?? undefined;
     throw new UserError(
-      `Which incident? Run this in the incident's room or give its id, e.g. \`/${command.group} ${command.name} INC-${new Date().getUTCFullYear()}-0001 ...\`.`,
+      `Which incident? Run this in the incident's room or give its id, e.g. \`/${command.group} ${command.name} ${incidents.ids.example()} ...\`.`,
       { usage: usageOf(command) },
     );
   }
@@ -326,11 +330,12 @@ export class Router {
       const blocks = [text(`⚠️ ${error.message}`)];
       const usage = error.usage ?? (command ? usageOf(command) : undefined);
       if (usage) blocks.push(context(`Usage: ${usage}`));
-      reply = { visibility: "ephemeral", message: { blocks } };
+      reply = { visibility: "ephemeral", message: { blocks }, failed: "refused" };
     } else {
       log.error({ err: error, text: invocation.text.slice(0, 200) }, "command failed");
       reply = {
         visibility: "ephemeral",
+        failed: "error",
         message: {
           blocks: [
             text(
@@ -355,11 +360,11 @@ export class Router {
 function rawArgs(
   command: CommandSpec,
   rest: string,
+  ids: IncidentIds,
 ): { args: ParsedArgs<Record<string, unknown>>; incidentId?: string } {
   const text = rest.trim();
   const first = text.split(/\s/, 1)[0] ?? "";
-  const incidentId =
-    command.incident !== "none" && PUBLIC_ID_PATTERN.test(first) ? first.toUpperCase() : undefined;
+  const incidentId = command.incident !== "none" && ids.matches(first) ? first.toUpperCase() : undefined;
   const raw = incidentId ? text.slice(first.length).trim() : text;
   return {
     args: { text: raw, words: raw.split(/\s+/).filter(Boolean), options: {}, mentions: [] },

@@ -48,7 +48,7 @@ describe("announcements lost to a crash", () => {
     await desk.printed();
     expect(await rooms.recoverPendingAnnouncements(desk.clock.now())).toBe(1);
     const printed = await desk.printed();
-    expect(printed).toContain(`[${ROOM}] INC-2026-0001: isolated the mail gateway`);
+    expect(printed).toContain(`[INC-2026-0001] INC-2026-0001: isolated the mail gateway`);
     expect(await rooms.recoverPendingAnnouncements(desk.clock.now())).toBe(0);
     expect(await desk.db.prisma.timelineEntry.count({ where: { announcementPending: true } })).toBe(0);
   });

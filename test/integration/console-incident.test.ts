@@ -17,13 +17,13 @@ describe("incident lifecycle on the console", () => {
     const out = await desk.type(
       '/inc declare "Phishing wave against finance" sev:2 class:phishing summary:"Mass mail"',
     );
-    expect(out).toContain(`[${ROOM}] (private room created; members: @alice)`);
-    expect(out).toContain(`[${ROOM}] TLP:AMBER`);
-    expect(out).toContain(`[${ROOM}] == INC-2026-0001: Phishing wave against finance ==`);
+    expect(out).toContain(`[INC-2026-0001] (private room ${ROOM} created; members: @alice)`);
+    expect(out).toContain(`[INC-2026-0001] TLP:AMBER`);
+    expect(out).toContain(`[INC-2026-0001] == INC-2026-0001: Phishing wave against finance ==`);
     expect(out).toMatch(/\(pinned [^)]+\)/);
     // #general is an ordinary room, cleared for TLP:GREEN by default: the AMBER declaration is
     // answered to the caller alone (the same rule that refuses an AMBER bulletin there).
-    expect(out).toContain("[#general · only you] 🚨 INC-2026-0001 declared: Phishing wave against finance");
+    expect(out).toContain("[#general · you] 🚨 INC-2026-0001 declared: Phishing wave against finance");
     expect(out).toContain("SEV2 (high), Fraud / Phishing (fraud/phishing), TLP:AMBER");
 
     const incident = await desk.db.prisma.incident.findUniqueOrThrow({
@@ -54,8 +54,8 @@ describe("incident lifecycle on the console", () => {
     await desk.type(`/room ${ROOM}`);
     desk.clock.advance(5 * 60_000);
     const out = await desk.type("/inc status investigating confirmed by SOC");
-    expect(out).toContain(`[${ROOM}] INC-2026-0001: status triage → investigating: confirmed by SOC`);
-    expect(out).toContain(`[${ROOM}] (pinned summary`);
+    expect(out).toContain(`[INC-2026-0001] INC-2026-0001: status triage → investigating: confirmed by SOC`);
+    expect(out).toContain(`[INC-2026-0001] (pinned summary`);
     const incident = await desk.db.prisma.incident.findUniqueOrThrow({
       where: { publicId: "INC-2026-0001" },
     });
@@ -65,7 +65,7 @@ describe("incident lifecycle on the console", () => {
 
   it("refuses impossible moves and explains the allowed ones, changing nothing", async () => {
     const out = await desk.type("/inc status triage");
-    expect(out).toContain(`[${ROOM} · only you] ⚠️ Can't move an incident from investigating to triage.`);
+    expect(out).toContain(`[INC-2026-0001 · you] ⚠️ Can't move an incident from investigating to triage.`);
     expect(out).toContain("it can go to: contained, eradicated, recovered, closed, declined, merged");
     const entries = await desk.db.prisma.timelineEntry.count();
     expect(entries).toBe(3);
@@ -73,7 +73,7 @@ describe("incident lifecycle on the console", () => {
 
   it("assigns roles to mentioned people and invites them", async () => {
     const lead = await desk.type("/inc lead @bob");
-    expect(lead).toContain(`[${ROOM}] (invited @bob)`);
+    expect(lead).toContain(`[INC-2026-0001] (invited @bob)`);
     expect(lead).toContain("INC-2026-0001: bob is now commander");
     const scribe = await desk.type("/inc role scribe me");
     expect(scribe).toContain("alice is now scribe");
@@ -113,7 +113,7 @@ describe("incident lifecycle on the console", () => {
     const out = await desk.type("/inc timeline");
     expect(out).toContain("[note] alice: blocked 203.0.113.7:443 and https://evil.example/login sev:9");
     expect(out).toContain("[update] alice: Contained soon; next update 15:00");
-    expect(out).toContain(`[${ROOM} · only you]`);
+    expect(out).toContain(`[INC-2026-0001 · you]`);
   });
 
   it("adds tasks, lists them and marks them done", async () => {
@@ -147,8 +147,8 @@ describe("incident lifecycle on the console", () => {
 
   it("acts on an explicit id from outside the room, answering the caller privately", async () => {
     const out = await desk.type("/inc note INC-2026-0002 looked at it from the lobby");
-    expect(out).toContain("[#general · only you] INC-2026-0002: looked at it from the lobby");
-    expect(out).toContain("[#inc-2026-0002-second-one] INC-2026-0002: looked at it from the lobby");
+    expect(out).toContain("[#general · you] INC-2026-0002: looked at it from the lobby");
+    expect(out).toContain("[INC-2026-0002] INC-2026-0002: looked at it from the lobby");
   });
 
   it("asks which incident when none is implied", async () => {
@@ -283,16 +283,16 @@ describe("the TLP gate on answers in shared rooms", () => {
     const out = await desk.type("/inc declare Board member extortion tlp:red");
     const roomLines = out.split("\n").filter((line) => line.startsWith("[#general] "));
     expect(roomLines.join("\n")).not.toContain("Board member extortion");
-    expect(out).toContain("[#general · only you] 🚨 INC-2026-0004 declared: Board member extortion");
+    expect(out).toContain("[#general · you] 🚨 INC-2026-0004 declared: Board member extortion");
     // Its own room gets everything.
     // Its room is named by the id alone: a RED title shows nowhere outside.
-    expect(out).toContain("[#inc-2026-0004] == INC-2026-0004: Board member extortion ==");
+    expect(out).toContain("[INC-2026-0004] == INC-2026-0004: Board member extortion ==");
   });
 
   it("answers an AMBER declaration in a GREEN room to the caller alone, and a GREEN one to the room", async () => {
     const amber = await desk.type("/inc declare Scanner noise");
-    expect(amber).toContain("[#general · only you] TLP:AMBER");
-    expect(amber).toContain("[#general · only you] 🚨 INC-2026-0005 declared: Scanner noise");
+    expect(amber).toContain("[#general · you] TLP:AMBER");
+    expect(amber).toContain("[#general · you] 🚨 INC-2026-0005 declared: Scanner noise");
     expect(amber.split("\n").filter((line) => line.startsWith("[#general] "))).toEqual([]);
     const green = await desk.type("/inc declare Port scan from the internet tlp:green");
     expect(green).toContain("[#general] TLP:GREEN");

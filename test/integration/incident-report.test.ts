@@ -58,7 +58,7 @@ describe("/inc report", () => {
 
   it("posts a summary and the clear-signed Markdown report in the incident room", async () => {
     const out = await desk.type("/inc report");
-    const posted = roomLines(out, ROOM);
+    const posted = roomLines(out, "INC-2026-0001");
     expect(posted.slice(0, 6)).toEqual([
       "TLP:AMBER",
       "== Post-incident report: INC-2026-0001 ==",
@@ -67,8 +67,8 @@ describe("/inc report", () => {
       "Phases:   Triage 25m → Investigating 3h → Contained 1d2h",
       "Tasks:    1 done, 1 open",
     ]);
-    expect(postedFileNames(out, ROOM)).toEqual(["INC-2026-0001-post-incident-report.md.asc"]);
-    const signed = postedFile(out, ROOM, ".md.asc");
+    expect(postedFileNames(out, "INC-2026-0001")).toEqual(["INC-2026-0001-post-incident-report.md.asc"]);
+    const signed = postedFile(out, "INC-2026-0001", ".md.asc");
     const verified = await verifyClearSigned(signed, pair.publicKeyArmored, { date: desk.clock.now() });
     expect(verified).toMatchObject({ valid: true, fingerprint: pair.fingerprint });
     if (!verified.valid) return;
@@ -109,8 +109,8 @@ describe("/inc report", () => {
   it("from another room, posts in the incident's room and says where", async () => {
     await desk.type("/room #general");
     const out = await desk.type("/inc report INC-2026-0001");
-    expect(out).toContain(`[#general · only you] The report on INC-2026-0001 is posted in ${ROOM}.`);
-    expect(postedFileNames(out, ROOM)).toEqual(["INC-2026-0001-post-incident-report.md.asc"]);
+    expect(out).toContain(`[#general · you] The report on INC-2026-0001 is posted in ${ROOM}.`);
+    expect(postedFileNames(out, "INC-2026-0001")).toEqual(["INC-2026-0001-post-incident-report.md.asc"]);
     expect(roomLines(out, "#general").some((line) => line.includes("Post-incident report"))).toBe(false);
   });
 
@@ -120,8 +120,8 @@ describe("/inc report", () => {
     const room = "#inc-2026-0002";
     await desk.type(`/room ${room}`);
     const out = await desk.type("/inc report");
-    expect(roomLines(out, room)[0]).toBe("TLP:RED");
-    expect(postedFile(out, room, ".md.asc")).toContain(
+    expect(roomLines(out, "INC-2026-0002")[0]).toBe("TLP:RED");
+    expect(postedFile(out, "INC-2026-0002", ".md.asc")).toContain(
       "**TLP:RED**: named recipients only (the incident room).",
     );
     expect(roomLines(out, "#general")).toEqual([]);

@@ -166,10 +166,10 @@ describe("killed at random moments", () => {
       for (const page of pages) {
         const toBob = transcript
           .split("\n")
-          .filter((l) => l.startsWith(`[DM → @bob] 📟 Page #${page.number} `)).length;
+          .filter((l) => l.startsWith(`[DM @bob] 📟 Page #${page.number} `)).length;
         const toAlice = transcript
           .split("\n")
-          .filter((l) => l.startsWith(`[DM → @alice] 📟 Page #${page.number} `)).length;
+          .filter((l) => l.startsWith(`[DM @alice] 📟 Page #${page.number} `)).length;
         expect(toBob).toBeGreaterThanOrEqual(1);
         expect(toAlice).toBeGreaterThanOrEqual(1);
         expect(toBob + toAlice).toBeLessThanOrEqual(2 + 5);

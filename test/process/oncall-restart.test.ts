@@ -67,21 +67,21 @@ describe("on-call in a real process", () => {
     // The reply comes once the first step has committed its successor.
     await first.waitFor("📟 Page #1 to Ops's on-call sent");
     const pagedAt = Date.now();
-    expect(count(first.stdout(), "[DM → @bob] 📟 Page #1")).toBe(1);
+    expect(count(first.stdout(), "[DM @bob] 📟 Page #1")).toBe(1);
     first.child.kill("SIGKILL");
     await first.exited;
 
     const second = startTocsin(env);
-    await second.waitFor("[DM → @carol] 📟 Page #1", 20_000);
+    await second.waitFor("[DM @carol] 📟 Page #1", 20_000);
     const carolAt = Date.now();
     // The step after carol's (the creator told nobody acknowledged) proves time went on past it.
-    await second.waitFor("[DM → @alice] ⚠️ Nobody acknowledged page #1", 20_000);
+    await second.waitFor("[DM @alice] ⚠️ Nobody acknowledged page #1", 20_000);
     expect(await second.finish()).toBe(0);
 
     const out = second.stdout();
-    expect(count(out, "[DM → @carol] 📟 Page #1")).toBe(1);
-    expect(count(out, "[DM → @bob] 📟 Page #1")).toBe(0);
-    expect(count(out, "[DM → @alice] ⚠️ Nobody acknowledged page #1")).toBe(1);
+    expect(count(out, "[DM @carol] 📟 Page #1")).toBe(1);
+    expect(count(out, "[DM @bob] 📟 Page #1")).toBe(0);
+    expect(count(out, "[DM @alice] ⚠️ Nobody acknowledged page #1")).toBe(1);
     expect(carolAt - pagedAt).toBeGreaterThanOrEqual(LEVEL_SECONDS * 1000 - 100);
     expect(carolAt - pagedAt).toBeLessThan(LEVEL_SECONDS * 1000 + 15_000);
   });

@@ -34,6 +34,8 @@ export async function startConsoleDesk(
     oncall?: OncallSettings;
     /** Job queue options (a workerId per desk when two desks share a database). */
     jobs?: JobQueueOptions;
+    /** TOCSIN_INCIDENT_PREFIX (default INC). */
+    incidentPrefix?: string;
   } = {},
 ): Promise<ConsoleDesk> {
   const db = options.db ?? (await createTestDatabase());
@@ -60,6 +62,7 @@ export async function startConsoleDesk(
     bulletins: options.bulletins,
     oncall: options.oncall,
     jobs: options.jobs,
+    incidentPrefix: options.incidentPrefix,
   });
   await app.start();
   return {

@@ -20,10 +20,10 @@ describe("config", () => {
   it("names the variable and what is expected", () => {
     expect(() => loadConfig({ DATABASE_URL: "mysql://x" })).toThrow(ConfigError);
     expect(() => loadConfig({ DATABASE_URL: "mysql://x" })).toThrow(
-      /DATABASE_URL: expected a PostgreSQL URL/,
+      /DATABASE_URL \(value not shown\) is not a PostgreSQL URL/,
     );
     expect(() => loadConfig({ TOCSIN_TIME_ZONE: "Mars/Olympus" })).toThrow(
-      /TOCSIN_TIME_ZONE: expected an IANA time zone/,
+      /TOCSIN_TIME_ZONE="Mars\/Olympus" is not a time zone: use an IANA time zone name/,
     );
     expect(() => loadConfig({ HTTP_PORT: "http" })).toThrow(/HTTP_PORT/);
     expect(() => loadConfig({ TOCSIN_CONSOLE: "maybe" })).toThrow(/TOCSIN_CONSOLE/);
@@ -34,7 +34,9 @@ describe("config", () => {
       loadConfig({ SLACK_BOT_TOKEN: "not-a-token-secret123" });
       expect.unreachable();
     } catch (error) {
-      expect(String(error)).toMatch(/SLACK_BOT_TOKEN: expected a bot token starting with xoxb-/);
+      expect(String(error)).toMatch(
+        /SLACK_BOT_TOKEN \(value not shown\) is not a Slack bot token: use the Bot User OAuth Token, which starts with xoxb-/,
+      );
       expect(String(error)).not.toContain("secret123");
     }
   });
@@ -44,6 +46,15 @@ describe("config", () => {
     expect(loadConfig(slack).console.enabled).toBe(false);
     expect(loadConfig({ ...slack, TOCSIN_CONSOLE: "on" }).console.enabled).toBe(true);
     expect(loadConfig(slack).logLevel).toBe("info");
+  });
+
+  it("takes the console user as a handle, and refuses a name that is none rather than replace it", () => {
+    expect(loadConfig({ TOCSIN_CONSOLE_USER: "@Alice.Smith" }).console.user).toBe("alice.smith");
+    expect(() => loadConfig({ TOCSIN_CONSOLE_USER: "Alice Smith" })).toThrow(
+      'TOCSIN_CONSOLE_USER="Alice Smith" is not a console handle: use letters, digits, dots, dashes or underscores, without spaces, e.g. TOCSIN_CONSOLE_USER=alice.smith.',
+    );
+    // $USER is only a default: a login name that is no handle gives the neutral "operator".
+    expect(loadConfig({ USER: "Dana Scully" }).console.user).toBe("operator");
   });
 
   it("requires a signing secret or an app token with a Slack bot token", () => {

@@ -1,12 +1,15 @@
 // The console platform: tocsin in a terminal, with the same commands and the same behaviour as
 // Slack or Matrix. Everything the bot would post is printed, labelled with where it would go:
-//   [#inc-2026-0001-phishing-wave] ...    a room or channel
-//   [#general · only you] ...             an ephemeral reply to the caller
-//   [DM → @bob] ...                       a direct message
+//   [INC-2026-0001] ...     an incident's room (#inc-2026-0001-phishing-wave-...)
+//   [#general] ...          another room or channel
+//   [#general · you] ...    an answer only the caller sees (Slack's ephemeral messages)
+//   [DM @bob] ...           a direct message
 // Console-only commands switch who you are (/as @bob) and where you type (/room #name), so
 // roles and paging can be tried by one person. With piped input it processes every line in
-// order and `finished` resolves at the end of input, so it can be scripted.
+// order and `finished` resolves at the end of input, so it can be scripted; `failedLines` then
+// says how many were refused or failed (tocsin exits 1 if any).
 import { randomBytes } from "node:crypto";
+import path from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import type { InvocationHandler, PlatformUser, Reply, ReplyTarget } from "../invocation.ts";
@@ -14,6 +17,10 @@ import type { ChatFile, Message } from "../message.ts";
 import { renderPlainText } from "../plain-text.ts";
 import type { ChatPlatform, CreatedRoom, IncidentRoomSpec } from "../platform.ts";
 import { incidentChannelName } from "../room-name.ts";
+import { normaliseHandle } from "./handle.ts";
+import { gatherCommands } from "./pasted-blocks.ts";
+import { RoomLabels } from "./room-labels.ts";
+import { saveFile } from "./saved-files.ts";
 
 export interface ConsoleOptions {
   input: Readable;
@@ -24,7 +31,17 @@ export interface ConsoleOptions {
   user: string;
   /** The room you start in. */
   lobby?: string;
+  /**
+   * Write posted files (signed texts, SVG charts) here and print their path instead of their
+   * content; main.ts sets it in a terminal. Unset: files are printed line by line.
+   */
+  filesDir?: string;
+  /** Printed under the greeting in a terminal, e.g. `logs: ./data/tocsin.log`. */
+  greeting?: string[];
 }
+
+/** Lines fit this many terminal columns, label included (help, long answers). */
+export const CONSOLE_WIDTH = 100;
 
 interface ConsoleRoom {
   name: string;
@@ -32,7 +49,10 @@ interface ConsoleRoom {
   members: Set<string>;
 }
 
-const HANDLE = /^@?([a-z0-9][a-z0-9._-]{0,63})$/i;
+/** A line's answers; a refused or failed one marks the line failed (a piped script then exits 1). */
+interface ConsoleReplyTarget extends ReplyTarget {
+  failed: boolean;
+}
 
 export class ConsolePlatform implements ChatPlatform {
   readonly name = "console" as const;
@@ -47,6 +67,8 @@ export class ConsolePlatform implements ChatPlatform {
   #closeInput: (() => void) | undefined;
   #onInvocation: InvocationHandler | undefined;
   #lineNumber = 0;
+  #failedLines = 0;
+  readonly #labels = new RoomLabels();
 
   constructor(options: ConsoleOptions) {
     this.#options = options;
@@ -59,6 +81,11 @@ export class ConsolePlatform implements ChatPlatform {
     return this.#finished;
   }
 
+  /** How many commands were refused or failed so far (a piped script exits 1 if any). */
+  get failedLines(): number {
+    return this.#failedLines;
+  }
+
   async start(onInvocation: InvocationHandler): Promise<void> {
     this.#onInvocation = onInvocation;
     const rl = createInterface({
@@ -67,17 +94,29 @@ export class ConsolePlatform implements ChatPlatform {
       terminal: this.#options.interactive,
     });
     this.#closeInput = () => rl.close();
-    if (this.#options.interactive) {
+    const interactive = this.#options.interactive;
+    if (interactive) {
       this.#print(`tocsin console: you are @${this.#user} in ${this.#room}. Type /help, or /quit to leave.`);
+      for (const line of this.#options.greeting ?? []) this.#print(line);
       rl.setPrompt(this.#prompt());
       rl.prompt();
     }
+    const commands = gatherCommands(rl, {
+      awaitingBlock: () => {
+        if (!interactive) return;
+        this.#print("(Paste the clear-signed text, from -----BEGIN PGP SIGNED MESSAGE----- to its end.)");
+        rl.setPrompt("... ");
+        rl.prompt();
+      },
+    });
     this.#finished = (async () => {
-      for await (const line of rl) {
-        if (!this.#options.interactive && line.trim()) this.#print(`${this.#prompt()}${line}`);
-        const keepGoing = await this.submit(line);
+      for await (const lines of commands) {
+        if (!interactive && lines.join("").trim()) {
+          this.#print([`${this.#prompt()}${lines[0]}`, ...lines.slice(1)].join("\n"));
+        }
+        const keepGoing = await this.submit(lines.join("\n"));
         if (!keepGoing) break;
-        if (this.#options.interactive) {
+        if (interactive) {
           rl.setPrompt(this.#prompt());
           rl.prompt();
         }
@@ -107,7 +146,7 @@ export class ConsolePlatform implements ChatPlatform {
         return false;
       case "/as": {
         const handle = normaliseHandle(rest[0] ?? "");
-        if (!handle) this.#print("Usage: /as @handle   (act as another person, e.g. /as @bob)");
+        if (!handle) this.#refuse("Usage: /as @handle   (act as another person, e.g. /as @bob)");
         else {
           this.#user = handle;
           this.#print(`You are now @${handle}.`);
@@ -118,15 +157,20 @@ export class ConsolePlatform implements ChatPlatform {
       case "/join": {
         const name = rest[0];
         if (!name)
-          this.#print("Usage: /room #name   (type in another room, e.g. /room #inc-2026-0001-phishing)");
+          this.#refuse("Usage: /room #name or /room <incident id>   (e.g. /room #soc, /room INC-2026-0001)");
         else {
-          this.#room = name.startsWith("#") ? name : `#${name}`;
-          this.#print(`You are now in ${this.#room}.`);
+          // An incident's short label (as printed) stands for its room.
+          this.#room = this.#labels.roomOf(name) ?? (name.startsWith("#") ? name : `#${name}`);
+          const label = this.#labels.labelOf(this.#room);
+          this.#print(`You are now in ${this.#room}${label === this.#room ? "" : ` (${label})`}.`);
         }
         return true;
       }
       case "/rooms": {
-        const names = [...this.#rooms.values()].map((r) => `${r.name}  ${r.topic}`);
+        const names = [...this.#rooms.values()].map((r) => {
+          const label = this.#labels.labelOf(r.name);
+          return [label === r.name ? "" : label, r.name, r.topic].filter(Boolean).join("  ");
+        });
         this.#print(names.length ? names.join("\n") : "No rooms opened in this session yet.");
         return true;
       }
@@ -136,40 +180,55 @@ export class ConsolePlatform implements ChatPlatform {
       case "/help":
         this.#print(
           [
-            "Console commands: /as @person (switch user)  /room #name (switch room)  /rooms  /whoami  /quit",
+            "Console commands: /as @person (switch user)  /room #name|<incident id> (switch room)  /rooms  /whoami  /quit",
             "tocsin commands: /inc help   /oncall help   /bulletin help",
           ].join("\n"),
         );
         return true;
     }
     if (!/^[/!]/.test(trimmed)) {
-      this.#print("(Only commands are understood here; they start with /, e.g. /inc help.)");
+      this.#refuse("(Only commands are understood here; they start with /, e.g. /inc help.)");
       return true;
     }
     const user = this.#user;
     const room = this.#room;
+    const target: ConsoleReplyTarget = { platform: "console", roomId: room, callerId: user, failed: false };
     await onInvocation({
       platform: "console",
       actor: { externalId: user, displayName: user },
       room: { roomId: room, name: room },
       text: trimmed,
       dedupeKey: `${this.#session}:${lineNumber}`,
-      replyTarget: { platform: "console", roomId: room, callerId: user },
+      replyTarget: target,
     });
+    if (target.failed) this.#failedLines++;
     return true;
   }
 
   #prompt(): string {
-    return `${this.#user}@${this.#room}> `;
+    return `${this.#user}@${this.#labels.labelOf(this.#room)}> `;
+  }
+
+  /** A console command's usage error: printed, and counted like a refused command. */
+  #refuse(text: string): void {
+    this.#failedLines++;
+    this.#print(text);
   }
 
   #printReply(room: string, reply: Reply): void {
-    this.#printMessage(reply.visibility === "ephemeral" ? `${room} · only you` : room, reply.message);
+    const label = this.#labels.labelOf(room);
+    this.#printMessage(reply.visibility === "ephemeral" ? `${label} · you` : label, reply.message);
   }
 
   #printMessage(label: string, message: Message): void {
+    const layout = {
+      // The label and its brackets and space share the line.
+      width: CONSOLE_WIDTH - label.length - 3,
+      // In a terminal paragraphs wrap too; a piped transcript keeps each line whole for grep.
+      wrapText: this.#options.interactive,
+    };
     this.#print(
-      renderPlainText(message)
+      renderPlainText(message, layout)
         .split("\n")
         .map((line) => `[${label}] ${line}`.trimEnd())
         .join("\n"),
@@ -185,6 +244,7 @@ export class ConsolePlatform implements ChatPlatform {
   readonly ephemeralReplies = true;
 
   async reply(target: ReplyTarget, reply: Reply): Promise<void> {
+    if (reply.failed) (target as ConsoleReplyTarget).failed = true;
     this.#printReply(target.roomId, reply);
   }
 
@@ -212,7 +272,10 @@ export class ConsolePlatform implements ChatPlatform {
     while (this.#rooms.has(`#${incidentChannelName(spec.publicId, spec.title, attempt)}`)) attempt++;
     const name = `#${incidentChannelName(spec.publicId, spec.title, attempt)}`;
     this.#rooms.set(name, { name, topic: spec.topic, members: new Set(spec.invite) });
-    this.#print(`[${name}] (private room created; members: ${spec.invite.map((u) => `@${u}`).join(", ")})`);
+    this.#labels.incidentRoom(name, spec.publicId);
+    this.#print(
+      `[${this.#labels.labelOf(name)}] (private room ${name} created; members: ${spec.invite.map((u) => `@${u}`).join(", ")})`,
+    );
     return { roomId: name, name };
   }
 
@@ -220,7 +283,9 @@ export class ConsolePlatform implements ChatPlatform {
     const room = this.#roomById(roomId);
     const added = externalIds.filter((id) => !room.members.has(id));
     for (const id of added) room.members.add(id);
-    if (added.length) this.#print(`[${roomId}] (invited ${added.map((u) => `@${u}`).join(", ")})`);
+    if (added.length) {
+      this.#print(`[${this.#labels.labelOf(roomId)}] (invited ${added.map((u) => `@${u}`).join(", ")})`);
+    }
   }
 
   async setTopic(roomId: string, topic: string): Promise<void> {
@@ -229,39 +294,49 @@ export class ConsolePlatform implements ChatPlatform {
 
   async post(roomId: string, message: Message): Promise<string> {
     this.#roomById(roomId);
-    this.#printMessage(roomId, message);
+    this.#printMessage(this.#labels.labelOf(roomId), message);
     return `${this.#session}-${++this.#messageCount}`;
   }
 
-  /** Prints the file under a header line, each line labelled with the room like other posts. */
+  /**
+   * With `filesDir` (a terminal): writes the file there and prints its path. Otherwise prints it
+   * under a header line, each line labelled with the room like other posts.
+   */
   async postFile(roomId: string, file: ChatFile): Promise<void> {
     this.#roomById(roomId);
+    const label = this.#labels.labelOf(roomId);
     const caption = file.title ? ` ${file.title}` : "";
+    if (this.#options.filesDir) {
+      const saved = await saveFile(this.#options.filesDir, file.filename, file.content);
+      this.#print(`[${label}] (file ${file.filename}:${caption} saved as ${displayPath(saved)})`);
+      return;
+    }
     const body =
       typeof file.content === "string"
         ? file.content.replace(/\n$/, "")
         : `(${file.content.byteLength} bytes of ${file.mimeType ?? "binary data"})`;
     this.#print(
       [`(file ${file.filename}:${caption})`, ...body.split("\n")]
-        .map((line) => `[${roomId}] ${line}`.trimEnd())
+        .map((line) => `[${label}] ${line}`.trimEnd())
         .join("\n"),
     );
   }
 
   async update(roomId: string, messageId: string, message: Message): Promise<void> {
     // Reprinting the whole summary after every change would drown the room; say it changed.
-    if (this.#pinned.has(messageId)) this.#print(`[${roomId}] (pinned summary ${messageId} updated)`);
+    const label = this.#labels.labelOf(roomId);
+    if (this.#pinned.has(messageId)) this.#print(`[${label}] (pinned summary ${messageId} updated)`);
     else
-      this.#print(`[${roomId}] (message ${messageId} now reads: ${renderPlainText(message).split("\n")[0]})`);
+      this.#print(`[${label}] (message ${messageId} now reads: ${renderPlainText(message).split("\n")[0]})`);
   }
 
   async pin(roomId: string, messageId: string): Promise<void> {
     this.#pinned.add(messageId);
-    this.#print(`[${roomId}] (pinned ${messageId})`);
+    this.#print(`[${this.#labels.labelOf(roomId)}] (pinned ${messageId})`);
   }
 
   async directMessage(externalId: string, message: Message): Promise<void> {
-    this.#printMessage(`DM → @${externalId}`, message);
+    this.#printMessage(`DM @${externalId}`, message);
   }
 
   /** Rooms survive restarts in the database but not in this process: recreate them on use. */
@@ -275,7 +350,8 @@ export class ConsolePlatform implements ChatPlatform {
   }
 }
 
-function normaliseHandle(input: string): string | undefined {
-  const match = HANDLE.exec(input.trim());
-  return match?.[1]?.toLowerCase();
+/** `data/files/x.svg` rather than an absolute path, when the file is under the working directory. */
+function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
 }

@@ -273,7 +273,7 @@ describe("/bulletin commands", () => {
     await desk.type("/room #soc");
     const jobsBefore = await db.prisma.job.count();
     const out = await desk.type("/bulletin preview");
-    expect(out).toContain("[#soc · only you] == Preview of soc → #soc on console ==");
+    expect(out).toContain("[#soc · you] == Preview of soc → #soc on console ==");
     expect(out).toContain("New for the room: 34");
     expect(out).toContain("BSI-2022-0001: ");
     expect(out).toContain("Preview only: nothing was posted or remembered.");
@@ -354,7 +354,7 @@ describe("/bulletin commands", () => {
     await desk.type("/room #general");
     const refused = await desk.type("/bulletin post Patch the VPN concentrators today.");
     expect(refused).toContain(
-      "[#general · only you] ⚠️ Not posted: TLP:AMBER content may not go here: this room is cleared up to TLP:GREEN.",
+      "[#general · you] ⚠️ Not posted: TLP:AMBER content may not go here: this room is cleared up to TLP:GREEN.",
     );
     const out = await desk.type(
       "/bulletin post tlp:green Patch the VPN concentrators today.\nCVE-2025-0282 is exploited.",

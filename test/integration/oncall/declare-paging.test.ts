@@ -16,15 +16,15 @@ describe("declare pages the on-call", () => {
     desk = await startOncallDesk();
     const out = await desk.type("/inc declare Ransomware on the file server sev:1 team:csirt");
     expect(pageDms(out, "bob")).toEqual([
-      "[DM → @bob] 📟 Page #1 from Alice: INC-2026-0001 declared, SEV1 (critical)",
+      "[DM @bob] 📟 Page #1 from Alice: INC-2026-0001 declared, SEV1 (critical)",
     ]);
-    expect(out).toContain("[DM → @bob] INC-2026-0001 · SEV1 (critical) · Ransomware on the file server");
+    expect(out).toContain("[DM @bob] INC-2026-0001 · SEV1 (critical) · Ransomware on the file server");
     // The DM carries the incident's title, so it carries its label too.
-    expect(out).toContain("[DM → @bob] TLP:AMBER");
-    expect(out).toContain(`[${ROOM}] 📟 Page #1 (level 1 of 3, round 1 of 2): paging @bob`);
+    expect(out).toContain("[DM @bob] TLP:AMBER");
+    expect(out).toContain(`[INC-2026-0001] 📟 Page #1 (level 1 of 3, round 1 of 2): paging @bob`);
     expect(out).toContain("📟 Paging CSIRT's on-call (page #1).");
     // The room existed before the page, so the mention landed in it.
-    expect(out.indexOf("(private room created")).toBeLessThan(out.indexOf("[DM → @bob]"));
+    expect(out.indexOf(`(private room ${ROOM} created`)).toBeLessThan(out.indexOf("[DM @bob]"));
     const incident = await desk.db.prisma.incident.findUniqueOrThrow({
       where: { publicId: "INC-2026-0001" },
     });
@@ -40,9 +40,9 @@ describe("declare pages the on-call", () => {
   it("the default team is paged when no team is given; a TLP:RED title stays out of DMs", async () => {
     desk = await startOncallDesk();
     const out = await desk.type("/inc declare Leaked board minutes sev:2 tlp:red");
-    expect(out).toContain("[DM → @bob] INC-2026-0001 · SEV2 (high) · (title withheld: TLP:RED)");
-    expect(out).not.toMatch(/\[DM → @bob\].*Leaked board minutes/);
-    expect(out).not.toContain("[DM → @bob] TLP:RED");
+    expect(out).toContain("[DM @bob] INC-2026-0001 · SEV2 (high) · (title withheld: TLP:RED)");
+    expect(out).not.toMatch(/\[DM @bob\].*Leaked board minutes/);
+    expect(out).not.toContain("[DM @bob] TLP:RED");
     expect(out).toContain("Leaked board minutes"); // in the room and the reply
   });
 
@@ -50,10 +50,10 @@ describe("declare pages the on-call", () => {
     desk = await startOncallDesk();
     const low = await desk.type("/inc declare Spam wave sev:3 team:csirt");
     expect(low).toContain("INC-2026-0001 declared");
-    expect(low).not.toContain("[DM →");
+    expect(low).not.toContain("[DM");
     expect(low).not.toContain("Paging");
     const soc = await desk.type("/inc declare Port scan sev:2 team:soc");
-    expect(soc).not.toContain("[DM →");
+    expect(soc).not.toContain("[DM");
     expect(await desk.db.prisma.page.count()).toBe(0);
     expect(await desk.db.prisma.job.count({ where: { kind: "paging.declared-incident" } })).toBe(0);
   });
@@ -84,7 +84,7 @@ describe("declare pages the on-call", () => {
     expect(pageDms(await advance(desk, 29_000), "bob")).toHaveLength(0);
     const out = await advance(desk, 1_000);
     expect(pageDms(out, "bob")).toEqual([
-      `[DM → @bob] 📟 Page #1 from Alice: ${change.incident.publicId} declared, SEV1 (critical)`,
+      `[DM @bob] 📟 Page #1 from Alice: ${change.incident.publicId} declared, SEV1 (critical)`,
     ]);
     // And the command path would not page a second time.
     expect(await services.oncall.paging.pageDeclaredIncident(change.incident)).toMatchObject({ number: 1 });
@@ -95,13 +95,11 @@ describe("declare pages the on-call", () => {
     desk = await startOncallDesk();
     await desk.type("/inc declare Odd DNS traffic sev:3");
     const out = await desk.type("/inc page INC-2026-0001 soc");
-    expect(pageDms(out, "dave")).toEqual(["[DM → @dave] 📟 Page #1 from Alice: INC-2026-0001 needs you"]);
-    expect(out).toContain(
-      "[#inc-2026-0001-odd-dns-traffic] 📟 Page #1 (level 1 of 1, round 1 of 1): paging @dave",
-    );
+    expect(pageDms(out, "dave")).toEqual(["[DM @dave] 📟 Page #1 from Alice: INC-2026-0001 needs you"]);
+    expect(out).toContain("[INC-2026-0001] 📟 Page #1 (level 1 of 1, round 1 of 1): paging @dave");
     const direct = await desk.type("/inc page INC-2026-0001 @carol please check the resolver logs");
     expect(pageDms(direct, "carol")).toEqual([
-      "[DM → @carol] 📟 Page #2 from Alice: please check the resolver logs",
+      "[DM @carol] 📟 Page #2 from Alice: please check the resolver logs",
     ]);
     expect(await desk.type("/inc page INC-2026-0001")).toContain("Whom should I page?");
   });

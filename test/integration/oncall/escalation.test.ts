@@ -20,11 +20,11 @@ describe("escalation", () => {
     await desk.type("/inc declare Webshop defacement sev:3");
     await desk.type("/room #inc-2026-0001-webshop-defacement");
     const out = await desk.type("/inc page csirt the defacement is back");
-    expect(pageDms(out, "bob")).toEqual(["[DM → @bob] 📟 Page #1 from Alice: the defacement is back"]);
-    expect(out).toContain("[DM → @bob] INC-2026-0001 · SEV3 (medium) · Webshop defacement");
-    expect(out).toContain("[DM → @bob] [Ack: /oncall ack 1]  [Resolve: /oncall resolve 1]");
+    expect(pageDms(out, "bob")).toEqual(["[DM @bob] 📟 Page #1 from Alice: the defacement is back"]);
+    expect(out).toContain("[DM @bob] INC-2026-0001 · SEV3 (medium) · Webshop defacement");
+    expect(out).toContain("[DM @bob] [Ack: /oncall ack 1]  [Resolve: /oncall resolve 1]");
     expect(out).toContain(
-      "[#inc-2026-0001-webshop-defacement] 📟 Page #1 (level 1 of 3, round 1 of 2): paging @bob — the defacement is back",
+      "[INC-2026-0001] 📟 Page #1 (level 1 of 3, round 1 of 2): paging @bob — the defacement is back",
     );
     expect(out).toContain("📟 Page #1 to CSIRT's on-call sent");
     expect(await pendingKeys(desk)).toEqual(["page:1:0:1 @ 2026-03-10T09:05:00.000Z"]);
@@ -32,23 +32,21 @@ describe("escalation", () => {
     await desk.type("/as @bob");
     const ack = await desk.type("/oncall ack 1");
     // The room's page line loses its buttons, and the ack is said where the page was shown.
-    expect(ack).toMatch(
-      /\[#inc-2026-0001-webshop-defacement\] \(message \S+ now reads: 📟 Page #1: the defacement is back\)/,
-    );
-    expect(ack).toContain("[#inc-2026-0001-webshop-defacement] ✅ Page #1 acknowledged by Bob");
-    expect(ack).toContain("[DM → @bob] ✅ Page #1 acknowledged by Bob");
+    expect(ack).toMatch(/\[INC-2026-0001\] \(message \S+ now reads: 📟 Page #1: the defacement is back\)/);
+    expect(ack).toContain("[INC-2026-0001] ✅ Page #1 acknowledged by Bob");
+    expect(ack).toContain("[DM @bob] ✅ Page #1 acknowledged by Bob");
     expect(await desk.type("/inc timeline")).toContain("page #1 acknowledged by Bob");
   });
 
   it("acknowledged at level 1, escalation stops and the ack is shown where the page was", async () => {
     desk = await startOncallDesk();
     await desk.type("/oncall page csirt VPN brute force");
-    expect(await advance(desk, 5 * MINUTE)).toContain("[DM → @alice] 📟 Page #1 from Alice: VPN brute force");
+    expect(await advance(desk, 5 * MINUTE)).toContain("[DM @alice] 📟 Page #1 from Alice: VPN brute force");
     // alice is level 2 (index 1): she acknowledges her own page.
     const ack = await desk.type("/oncall ack");
     expect(ack).toContain("✅ You acknowledged page #1");
-    expect(ack).toContain("[DM → @bob] ✅ Page #1 acknowledged by Alice");
-    expect(ack).toContain("[DM → @alice] ✅ Page #1 acknowledged by Alice");
+    expect(ack).toContain("[DM @bob] ✅ Page #1 acknowledged by Alice");
+    expect(ack).toContain("[DM @alice] ✅ Page #1 acknowledged by Alice");
     expect(await pendingKeys(desk)).toEqual([]);
     const later = await advance(desk, 60 * MINUTE);
     expect(later).toBe("");
@@ -67,7 +65,7 @@ describe("escalation", () => {
     const step = async (minutes: number) => {
       const out = await advance(desk!, minutes * MINUTE);
       for (const line of out.split("\n")) {
-        const match = /^\[DM → @(\w+)\] 📟 Page #1/.exec(line);
+        const match = /^\[DM @(\w+)\] 📟 Page #1/.exec(line);
         if (match) seen.push(`${minutes}:${match[1]}`);
       }
       return out;
@@ -93,9 +91,7 @@ describe("escalation", () => {
     expect(fallback).toContain(
       "[#csirt] 🚨 Page #1 was not acknowledged by anyone after every escalation level",
     );
-    expect(fallback).toContain(
-      "[DM → @dave] ⚠️ Nobody acknowledged page #1 (Ransomware note on a file server)",
-    );
+    expect(fallback).toContain("[DM @dave] ⚠️ Nobody acknowledged page #1 (Ransomware note on a file server)");
     expect(await pendingKeys(desk)).toEqual([]);
     const page = await desk.db.prisma.page.findUniqueOrThrow({ where: { number: 1 } });
     expect(page.status).toBe("open");
@@ -114,7 +110,7 @@ describe("escalation", () => {
     await desk.type("/as @bob");
     const resolved = await desk.type("/oncall resolve");
     expect(resolved).toContain("✅ You resolved page #1");
-    expect(resolved).toContain("[DM → @bob] ✅ Page #1 resolved by Bob");
+    expect(resolved).toContain("[DM @bob] ✅ Page #1 resolved by Bob");
     expect(await pendingKeys(desk)).toEqual([]);
     expect(await advance(desk, 3 * 60 * MINUTE)).toBe("");
     expect(await desk.type("/oncall ack 1")).toContain("Page #1 is already resolved by Bob");
@@ -145,12 +141,12 @@ describe("escalation", () => {
     desk = await startOncallDesk();
     const first = await desk.type("/oncall page @carol can you check the proxy logs?");
     expect(pageDms(first, "carol")).toEqual([
-      "[DM → @carol] 📟 Page #1 from Alice: can you check the proxy logs?",
+      "[DM @carol] 📟 Page #1 from Alice: can you check the proxy logs?",
     ]);
     expect(pageDms(await advance(desk, 5 * MINUTE), "carol")).toHaveLength(1);
     expect(pageDms(await advance(desk, 5 * MINUTE), "carol")).toHaveLength(1);
     const last = await advance(desk, 5 * MINUTE);
     expect(pageDms(last, "carol")).toHaveLength(0);
-    expect(last).toContain("[DM → @alice] ⚠️ Nobody acknowledged page #1");
+    expect(last).toContain("[DM @alice] ⚠️ Nobody acknowledged page #1");
   });
 });

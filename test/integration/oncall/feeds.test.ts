@@ -75,7 +75,7 @@ describe("calendar feeds over HTTP", () => {
   it("/oncall feeds gives the caller their links, which work", async () => {
     const out = await desk.type("/oncall feeds");
     expect(out).toContain(
-      "[#general · only you] My shifts (Alice): https://tocsin.example.org/oncall/person/alice.ics?token=",
+      "[#general · you] My shifts (Alice): https://tocsin.example.org/oncall/person/alice.ics?token=",
     );
     const link = /(https:\/\/tocsin\.example\.org\/oncall\/csirt\.ics\?token=[0-9a-f]{64})/.exec(out)?.[1];
     expect(link).toBeDefined();

@@ -112,7 +112,7 @@ export async function startOncallDesk(
 
 /** Lines of console output that are DMs to `handle` starting a page message. */
 export function pageDms(out: string, handle: string): string[] {
-  return out.split("\n").filter((line) => line.startsWith(`[DM → @${handle}] 📟 Page #`));
+  return out.split("\n").filter((line) => line.startsWith(`[DM @${handle}] 📟 Page #`));
 }
 
 /** Advances the clock and runs what became due; returns what was printed meanwhile. */

@@ -19,8 +19,10 @@ describe("reminders", () => {
     await desk.type("/inc declare Credential stuffing sev:1 team:soc");
     expect(await advance(desk, 5 * MINUTE - 1)).not.toContain("no incident commander");
     const due = await advance(desk, 1);
-    expect(due).toContain(`[${ROOM}] ⏰ INC-2026-0001 has no incident commander 5m after it was declared.`);
-    expect(due).toContain(`[${ROOM}] [I'll lead: /inc lead INC-2026-0001 me]`);
+    expect(due).toContain(
+      `[INC-2026-0001] ⏰ INC-2026-0001 has no incident commander 5m after it was declared.`,
+    );
+    expect(due).toContain(`[INC-2026-0001] [I'll lead: /inc lead INC-2026-0001 me]`);
     expect(await advance(desk, HOUR)).not.toContain("no incident commander");
 
     await desk.type("/inc declare Second one sev:1 team:soc");
@@ -38,7 +40,7 @@ describe("reminders", () => {
     expect(await advance(desk, 10 * MINUTE)).not.toContain("no stakeholder update");
     const due = await advance(desk, 20 * MINUTE);
     expect(due).toContain(
-      `[${ROOM}] 📣 INC-2026-0001: no stakeholder update for 30m (since the last one, at 2026-03-10 09:20 UTC).`,
+      `[INC-2026-0001] 📣 INC-2026-0001: no stakeholder update for 30m (since the last one, at 2026-03-10 09:20 UTC).`,
     );
     expect(await advance(desk, 29 * MINUTE)).not.toContain("no stakeholder update");
     expect(await advance(desk, MINUTE)).toContain("no stakeholder update for 1h");
@@ -71,7 +73,7 @@ describe("regulatory deadlines", () => {
     await desk.type(`/room ${ROOM}`);
     const started = await desk.type("/inc deadlines start nis2");
     expect(started).toContain(
-      `[${ROOM}] ⏱ INC-2026-0001: NIS2 deadlines started by Alice, counted from 2026-03-10 09:00 UTC:`,
+      `[INC-2026-0001] ⏱ INC-2026-0001: NIS2 deadlines started by Alice, counted from 2026-03-10 09:00 UTC:`,
     );
     expect(started).toContain("• early warning: 2026-03-11 09:00 UTC");
     expect(started).toContain("• incident notification: 2026-03-13 09:00 UTC");
@@ -85,12 +87,12 @@ describe("regulatory deadlines", () => {
     expect(await advance(desk, 17 * HOUR - 1)).not.toContain("early warning");
     const ahead = await advance(desk, 1);
     expect(ahead).toContain(
-      `[${ROOM}] ⏳ INC-2026-0001: the NIS2 early warning is due in 6h (2026-03-11 09:00 UTC).`,
+      `[INC-2026-0001] ⏳ INC-2026-0001: the NIS2 early warning is due in 6h (2026-03-11 09:00 UTC).`,
     );
     expect(ahead).toContain("[Mark done: /inc deadlines INC-2026-0001 done nis2 early-warning]");
     const due = await advance(desk, 6 * HOUR);
     expect(due).toContain(
-      `[${ROOM}] ⏰ INC-2026-0001: the NIS2 early warning is due now (2026-03-11 09:00 UTC).`,
+      `[INC-2026-0001] ⏰ INC-2026-0001: the NIS2 early warning is due now (2026-03-11 09:00 UTC).`,
     );
 
     const done = await desk.type("/inc deadlines done nis2 notification");

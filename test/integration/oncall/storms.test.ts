@@ -50,9 +50,9 @@ describe("page storms", () => {
       "4",
       "5",
     ]);
-    const summaries = out.split("\n").filter((line) => line.startsWith("[DM → @bob] ⏸"));
+    const summaries = out.split("\n").filter((line) => line.startsWith("[DM @bob] ⏸"));
     expect(summaries).toEqual([
-      "[DM → @bob] ⏸ You were paged 5 times in 10 minutes; further pages are held back for now so you are not flooded. Held back: #6. `/oncall pages` lists every open page.",
+      "[DM @bob] ⏸ You were paged 5 times in 10 minutes; further pages are held back for now so you are not flooded. Held back: #6. `/oncall pages` lists every open page.",
     ]);
     const held = await desk.db.prisma.pageDelivery.findMany({
       where: { state: "held" },
@@ -67,7 +67,7 @@ describe("page storms", () => {
     for (let n = 1; n <= 8; n++) await desk.type(`/oncall resolve ${n}`);
     await advance(desk, 10 * MINUTE + 1);
     const again = await desk.type("/oncall page @bob are you there?");
-    expect(pageDms(again, "bob")).toEqual(["[DM → @bob] 📟 Page #9 from Bob: are you there?"]);
+    expect(pageDms(again, "bob")).toEqual(["[DM @bob] 📟 Page #9 from Bob: are you there?"]);
   });
 
   it("counts pages, not deliveries: five direct pages repeating are all delivered again", async () => {

@@ -38,7 +38,7 @@ describe("escalation across restarts", () => {
     expect(await second.app.services.jobs.runDue()).toBe(1);
     const out = await second.printed();
     expect(pageDms(out, "alice")).toEqual([
-      "[DM → @alice] 📟 Page #1 from Alice: Lateral movement on the build servers",
+      "[DM @alice] 📟 Page #1 from Alice: Lateral movement on the build servers",
     ]);
     expect(await second.app.services.jobs.runDue()).toBe(0);
     const deliveries = await db.prisma.pageDelivery.findMany({

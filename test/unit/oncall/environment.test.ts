@@ -25,12 +25,12 @@ describe("on-call environment", () => {
       expect.unreachable();
     } catch (error) {
       expect(String(error)).toContain(
-        "ONCALL_FEED_SECRET: expected a random secret of at least 16 characters",
+        "ONCALL_FEED_SECRET (value not shown) is too short: use a random secret of at least 16 characters",
       );
       expect(String(error)).not.toContain("hunter2");
     }
     expect(() => loadConfig({ TOCSIN_PUBLIC_URL: "tocsin.example.org" })).toThrow(
-      /TOCSIN_PUBLIC_URL: expected the URL/,
+      /TOCSIN_PUBLIC_URL="tocsin.example.org" is not an http\(s\) URL: use the URL/,
     );
   });
 });
