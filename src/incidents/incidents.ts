@@ -187,6 +187,15 @@ export class Incidents {
     return entries.reverse();
   }
 
+  /** Every status change of the incident, oldest first (the post-incident report's phases). */
+  async statusChanges(incidentId: string) {
+    return this.#db.timelineEntry.findMany({
+      where: { incidentId, kind: "status" },
+      orderBy: { at: "asc" },
+      select: { at: true, kind: true, text: true },
+    });
+  }
+
   async tasks(incidentId: string): Promise<Task[]> {
     return this.#db.task.findMany({ where: { incidentId }, orderBy: { number: "asc" } });
   }
