@@ -64,11 +64,11 @@ export function overrideTeam(ctx: CommandContext, person: OncallPerson, requeste
   );
 }
 
-/** `12` or `#12`; undefined when no word was given. */
-export function pageNumber(words: string[], usage: string): number | undefined {
+/** `12` or `#12` (a page's or an override's number); undefined when no word was given. */
+export function pageNumber(words: string[], usage: string, what = "a page number"): number | undefined {
   if (words.length === 0) return undefined;
   const match = words.length === 1 ? /^#?(\d{1,9})$/.exec(words[0] ?? "") : null;
-  if (!match) throw new UserError(`"${words.join(" ")}" is not a page number such as 12.`, { usage });
+  if (!match) throw new UserError(`"${words.join(" ")}" is not ${what} such as 12.`, { usage });
   return Number(match[1]);
 }
 
@@ -87,7 +87,7 @@ export async function takeShift(
 ): Promise<CommandResult> {
   const { directory } = ctx.services.oncall;
   const start = shift.start ?? ctx.services.clock.now();
-  await directory.addOverride(ctx.origin, {
+  const { number } = await directory.addOverride(ctx.origin, {
     teamId: shift.team.id,
     personId: shift.person.id,
     start,
@@ -104,7 +104,7 @@ export async function takeShift(
       message: {
         blocks: [
           text(
-            `🔁 ${shift.person.name} is on call for ${shift.team.name}${layer} from ${from} until ${formatLocal(shift.end, zone)}.`,
+            `🔁 ${shift.person.name} is on call for ${shift.team.name}${layer} from ${from} until ${formatLocal(shift.end, zone)}. Override #${number} (\`/oncall override remove ${number}\` takes it back).`,
           ),
         ],
       },

@@ -38,7 +38,7 @@ export function feedWindow(
 
 export interface FeedInput {
   config: OncallConfig;
-  /** Overrides per team id, as stored in the database; a missing team has none. */
+  /** Overrides per team id as stored in the database, removed ones included; a missing team has none. */
   overridesByTeam: ReadonlyMap<string, readonly Override[]>;
   window: FeedWindow;
   /** Now, from the Clock: the events' DTSTAMP. */
@@ -106,7 +106,7 @@ function newCalendar(name: string) {
 
 /** The team's segments in the window, the first and last ones extended to their true edges. */
 function wholeSegments(team: Team, input: FeedInput): ScheduleSegment[] {
-  const overrides = input.overridesByTeam.get(team.id) ?? [];
+  const overrides = (input.overridesByTeam.get(team.id) ?? []).filter((override) => !override.removedAt);
   const { from, to } = input.window;
   const segments = shiftsBetween(team, overrides, from, to);
   const first = segments[0];

@@ -55,7 +55,7 @@ export function registerFeedRoutes(
     const window = feedWindow(now);
     const input = {
       config,
-      overridesByTeam: await directory.overridesByTeam(window.from),
+      overridesByTeam: await directory.overrideHistoryByTeam(window.from),
       window,
       generatedAt: now,
     };

@@ -32,7 +32,7 @@ function events(text: string) {
 
 describe("calendar feeds over HTTP", () => {
   it("serves a team's shifts, overrides included, as iCalendar that ical.js parses", async () => {
-    await desk.type("/oncall override @carol 2026-03-11T18:00 2026-03-12T06:00");
+    await desk.type("/oncall override @carol from:2026-03-11T18:00 until:2026-03-12T06:00");
     const response = await fetch(`${base}/oncall/csirt.ics?token=${feedToken(SECRET, teamFeedId("csirt"))}`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/calendar; charset=utf-8");
