@@ -57,7 +57,6 @@ export function registerFeedRoutes(
       config,
       overridesByTeam: await directory.overrideHistoryByTeam(window.from),
       window,
-      generatedAt: now,
     };
     const body =
       personId !== undefined
