@@ -19,12 +19,16 @@ export async function pageTarget(
   const platform = ctx.services.platforms.get(ctx.origin.platform);
   const mentioned = platform?.parseMention(word);
   if (mentioned !== undefined && platform) {
-    const { people } = ctx.services;
-    const known = await people.findByIdentity(platform.name, mentioned);
+    // Only someone tocsin can reach: a person of the on-call configuration (linked to their
+    // accounts at start; Paging checks one is on a running platform) or someone who has used
+    // tocsin on this platform. A mere handle is no one: the console accepts any name, and a page
+    // to it would "go out" and escalate with nobody to answer.
+    const known = await ctx.services.people.findByIdentity(platform.name, mentioned);
     if (known) return { kind: "person", person: known };
-    const user = await platform.lookupUser(mentioned);
-    if (!user) throw new UserError(`I don't know ${word} on ${platform.name}.`, { usage });
-    return { kind: "person", person: await people.resolve(platform.name, user) };
+    throw new UserError(
+      `I can't page ${word}: they are not in the on-call configuration and have never used tocsin on ${platform.name}, so nobody would get the page. Page a team, or add them to people: in ONCALL_CONFIG and run /oncall reload.`,
+      { usage },
+    );
   }
   const config = directory.config;
   const team = directory.findTeam(word);
