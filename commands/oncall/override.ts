@@ -2,7 +2,7 @@ import { z } from "zod";
 import { context, type Message, table, text } from "../../src/chat/message.ts";
 import { UserError } from "../../src/errors.ts";
 import type { Person } from "../../src/generated/prisma/client.ts";
-import { parseShiftWindow, SHIFT_WINDOW_EXAMPLES } from "../../src/oncall/durations.ts";
+import { parseShiftWindow, shiftWindowExamples } from "../../src/oncall/durations.ts";
 import { formatLocal } from "../../src/oncall/messages.ts";
 import {
   type CommandContext,
@@ -87,7 +87,7 @@ async function create(
     // `2026-12-01 09:00` once meant "midnight until 09:00"; nothing is guessed any more.
     const who = me ? "me" : await typedMention(ctx, people[0]!);
     throw new UserError(
-      `"${bare.join(" ")}" could mean the start or the end: say which with from: and until: (or for:), e.g. /oncall override ${who} ${SHIFT_WINDOW_EXAMPLES.replace(", or ", `, or /oncall override ${who} `)}.`,
+      `"${bare.join(" ")}" could mean the start or the end: say which with from: and until: (or for:), e.g. ${shiftWindowExamples(`/oncall override ${who} `)}.`,
     );
   }
   const team = overrideTeam(ctx, person, args.options.team);

@@ -109,9 +109,10 @@ export interface ShiftWindowOptions {
   for?: string;
 }
 
-/** How an override's times are written, for hints. */
-export const SHIFT_WINDOW_EXAMPLES =
-  "from:2026-12-01T09:00 until:2026-12-02T09:00, or from:2026-12-01T09:00 for:8h";
+/** How an override's times are written, for hints; `command` goes before each example. */
+export function shiftWindowExamples(command = ""): string {
+  return `${command}from:2026-12-01T09:00 until:2026-12-02T09:00, or ${command}from:2026-12-01T09:00 for:8h`;
+}
 
 /**
  * The stretch of an override, from explicit options only: `from:` (when it starts: `now`, `18:00`,
@@ -125,13 +126,13 @@ export function parseShiftWindow(
 ): { start: Date; end: Date } {
   if (options.from === undefined) {
     throw new UserError(
-      `Say when it starts with from: and when it ends with until: or for:, e.g. ${SHIFT_WINDOW_EXAMPLES}.`,
+      `Say when it starts with from: and when it ends with until: or for:, e.g. ${shiftWindowExamples()}.`,
     );
   }
   if (options.until !== undefined && options.for !== undefined)
     throw new UserError("Give until: or for:, not both.");
   if (options.until === undefined && options.for === undefined) {
-    throw new UserError(`Say when it ends with until: or for:, e.g. ${SHIFT_WINDOW_EXAMPLES}.`);
+    throw new UserError(`Say when it ends with until: or for:, e.g. ${shiftWindowExamples()}.`);
   }
   const start = parseInstant(options.from, context);
   if (options.for !== undefined)
