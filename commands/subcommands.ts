@@ -19,12 +19,18 @@ export interface Subcommand<O> {
 export interface SubcommandTable<O> {
   group: CommandGroup;
   command: string;
+  /** What comes before each form in the usage, when more than the command (`deadlines [<id>]`). */
+  prefix?: string;
   subcommands: readonly Subcommand<O>[];
 }
 
 /** `deadlines [<id>] | deadlines start <preset> | ...`: the command's usage, one form per sub-command. */
-export function subcommandUsage<O>(table: SubcommandTable<O>, prefix = table.command): string {
-  return table.subcommands.map((sub) => `${prefix} ${sub.usage}`.trim()).join(" | ");
+export function subcommandUsage<O>(table: SubcommandTable<O>): string {
+  return table.subcommands.map((sub) => formUsage(table, sub)).join(" | ");
+}
+
+function formUsage<O>(table: SubcommandTable<O>, sub: Subcommand<O>): string {
+  return `${table.prefix ?? table.command} ${sub.usage}`.trim();
 }
 
 /**
@@ -48,11 +54,11 @@ export async function runSubcommand<O>(
     throw new UserError(`"${first}" is not something ${table.command} does.`, { usage });
   }
   throw new UserError(`Say ${sub?.say ?? "what to do"}.`, {
-    usage: sub ? `/${table.group} ${table.command} ${sub.usage}`.trim() : usage,
+    usage: sub ? `/${table.group} ${formUsage(table, sub)}` : usage,
   });
 }
 
-function countFits(sub: Subcommand<never>, count: number): boolean {
+function countFits<O>(sub: Subcommand<O>, count: number): boolean {
   const [min, max] = typeof sub.words === "number" ? [sub.words, sub.words] : sub.words;
   return count >= min && count <= max;
 }

@@ -19,6 +19,7 @@ type Args = ParsedArgs<Options>;
 const DEADLINES: SubcommandTable<Options> = {
   group: "inc",
   command: "deadlines",
+  prefix: "deadlines [<id>]",
   subcommands: [
     { usage: "", words: 0, say: "nothing more to list them", run: list },
     { name: "presets", usage: "presets", words: 0, say: "just `presets`", run: presets },
@@ -52,7 +53,7 @@ export default defineCommand({
   name: "deadlines",
   summary:
     "Regulatory deadlines (NIS2, GDPR, ...): list them, start a preset (counted from awareness, default the declaration), mark a milestone done (milestones counted from it, like NIS2's final report, then get their due time), give the due time of one an authority requested (NIS2's intermediate report), stop a preset.",
-  usage: subcommandUsage(DEADLINES, "deadlines [<id>]"),
+  usage: subcommandUsage(DEADLINES),
   examples: [
     "deadlines",
     "deadlines start nis2",
