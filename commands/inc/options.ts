@@ -2,7 +2,7 @@
 // domain value, or explains what is expected.
 import { z } from "zod";
 import { parseSeverity, type Severity } from "../../src/incidents/lifecycle.ts";
-import { parseRsitType } from "../../src/incidents/taxonomy.ts";
+import { parseRsitType, unknownRsitTypeMessage } from "../../src/incidents/taxonomy.ts";
 import { parseTlp, TLP_LABELS, type TlpLabel } from "../../src/incidents/tlp.ts";
 
 export const severityValue = z.string().transform((value, ctx): Severity => {
@@ -26,10 +26,8 @@ export const tlpValue = z.string().transform((value, ctx): TlpLabel => {
 export const rsitTypeValue = z.string().transform((value, ctx): string => {
   const type = parseRsitType(value);
   if (!type) {
-    ctx.addIssue({
-      code: "custom",
-      message: "Use an RSIT type id such as phishing or system-compromise; `/inc classes` lists them.",
-    });
+    // The same answer as `/inc class`: the type RSIT means for an old mkVI type, else the closest.
+    ctx.addIssue({ code: "custom", message: unknownRsitTypeMessage(value) });
     return z.NEVER;
   }
   return type.id;

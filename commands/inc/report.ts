@@ -24,12 +24,13 @@ export default defineCommand({
     const incident = ctx.incident!;
     const desk = bulletinDesk(ctx);
     const now = clock.now();
-    const [details, timeline] = await Promise.all([
+    const [details, timeline, statusChanges] = await Promise.all([
       incidents.details(incident.id),
       incidents.timeline(incident.id, 1000),
+      incidents.statusChanges(incident.id),
     ]);
-    const markdown = postIncidentReport({ details, timeline, now, timeZone });
-    const phases = phaseDurations(details, now);
+    const markdown = postIncidentReport({ details, timeline, statusChanges, now, timeZone });
+    const phases = phaseDurations(details.declaredAt, statusChanges, now);
     const bulletin = {
       message: {
         tlp: tlpOf(details),

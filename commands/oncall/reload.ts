@@ -13,7 +13,7 @@ export default defineCommand({
   async handler(ctx) {
     const { config, warnings } = await ctx.services.oncall.directory.reload();
     const overrides = await ctx.services.db.oncallOverride.count({
-      where: { endsAt: { gt: ctx.services.clock.now() } },
+      where: { endsAt: { gt: ctx.services.clock.now() }, removedAt: null },
     });
     const blocks = [
       text(

@@ -19,12 +19,16 @@ export async function pageTarget(
   const { platform } = ctx.origin;
   const mentioned = ctx.services.outbox.parseMention(platform, word);
   if (mentioned !== undefined) {
-    const { people, outbox } = ctx.services;
-    const known = await people.findByIdentity(platform, mentioned);
+    // Only someone tocsin can reach: a person of the on-call configuration (linked to their
+    // accounts at start; Paging checks one is on a running platform) or someone who has used
+    // tocsin on this platform. A mere handle is no one: the console accepts any name, and a page
+    // to it would "go out" and escalate with nobody to answer.
+    const known = await ctx.services.people.findByIdentity(platform, mentioned);
     if (known) return { kind: "person", person: known };
-    const user = await outbox.lookupUser(platform, mentioned);
-    if (!user) throw new UserError(`I don't know ${word} on ${platform}.`, { usage });
-    return { kind: "person", person: await people.resolve(platform, user) };
+    throw new UserError(
+      `I can't page ${word}: they are not in the on-call configuration and have never used tocsin on ${platform}, so nobody would get the page. Page a team, or add them to people: in ONCALL_CONFIG and run /oncall reload.`,
+      { usage },
+    );
   }
   const config = directory.config;
   const team = directory.findTeam(word);
@@ -64,11 +68,11 @@ export function overrideTeam(ctx: CommandContext, person: OncallPerson, requeste
   );
 }
 
-/** `12` or `#12`; undefined when no word was given. */
-export function pageNumber(words: string[], usage: string): number | undefined {
+/** `12` or `#12` (a page's or an override's number); undefined when no word was given. */
+export function pageNumber(words: string[], usage: string, what = "a page number"): number | undefined {
   if (words.length === 0) return undefined;
   const match = words.length === 1 ? /^#?(\d{1,9})$/.exec(words[0] ?? "") : null;
-  if (!match) throw new UserError(`"${words.join(" ")}" is not a page number such as 12.`, { usage });
+  if (!match) throw new UserError(`"${words.join(" ")}" is not ${what} such as 12.`, { usage });
   return Number(match[1]);
 }
 
@@ -87,7 +91,7 @@ export async function takeShift(
 ): Promise<CommandResult> {
   const { directory } = ctx.services.oncall;
   const start = shift.start ?? ctx.services.clock.now();
-  await directory.addOverride(ctx.origin, {
+  const { number } = await directory.addOverride(ctx.origin, {
     teamId: shift.team.id,
     personId: shift.person.id,
     start,
@@ -104,7 +108,7 @@ export async function takeShift(
       message: {
         blocks: [
           text(
-            `🔁 ${shift.person.name} is on call for ${shift.team.name}${layer} from ${from} until ${formatLocal(shift.end, zone)}.`,
+            `🔁 ${shift.person.name} is on call for ${shift.team.name}${layer} from ${from} until ${formatLocal(shift.end, zone)}. Override #${number} (\`/oncall override remove ${number}\` takes it back).`,
           ),
         ],
       },

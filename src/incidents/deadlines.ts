@@ -1,88 +1,37 @@
 // Regulatory deadlines of an incident (`/inc deadlines start nis2`): each milestone of a preset
-// gets a due time counted from when the organisation became aware of the incident, an advance
-// warning (by default when 25% of the time is left) and a warning at the due time, posted in the
-// incident's rooms by durable jobs. A job re-checks the milestone when it fires: one marked done
-// (`/inc deadlines done nis2 early-warning`) or stopped is not warned about.
+// (deadline-presets.ts) gets a due time, an advance warning (by default when 25% of the time is
+// left) and a warning at the due time, posted in the incident's rooms by durable jobs. A job
+// re-checks the milestone when it fires: one marked done (`/inc deadlines done nis2
+// early-warning`) or stopped is not warned about.
 //
-// Shipped presets (the on-call configuration's `deadlines:` adds presets or replaces these by id):
-// - nis2: Directive (EU) 2022/2555 Art. 23(4), significant incidents: early warning within 24 h,
-//   incident notification within 72 h, final report within one month. The directive counts the
-//   final report's month from the notification; counting it from awareness, as here, is never
-//   later than the legal deadline.
-// - gdpr: Regulation (EU) 2016/679 Art. 33, personal data breaches: notification to the
-//   supervisory authority within 72 h after becoming aware.
-// Calendar months are counted in the desk's time zone (1 month after 31 January is 28/29
-// February, as luxon does).
-import { DateTime } from "luxon";
+// A due time is known at start for milestones counted from awareness. One counted from another
+// milestone (NIS2's final report, one month after the notification) gets its due time, and its
+// warning jobs, in the transaction that marks that milestone done; one due on request (NIS2's
+// intermediate report) gets them from `/inc deadlines request`. Rescheduling cancels the jobs
+// of the old due time (their keys start with the milestone's prefix) before adding the new ones.
 import type { Logger } from "pino";
 import { actions, context, type Message, table, text } from "../chat/message.ts";
 import type { Clock } from "../clock.ts";
-import type { Db } from "../db/database.ts";
+import type { Db, DbTransaction } from "../db/database.ts";
 import { UserError } from "../errors.ts";
-import type { Incident, IncidentDeadline } from "../generated/prisma/client.ts";
+import { type Incident, type IncidentDeadline, Prisma } from "../generated/prisma/client.ts";
 import type { ClaimedJob, JobContext, JobQueue } from "../jobs/queue.ts";
-import type { DeadlineOffset, DeadlinePreset, DeadlineWarning } from "../oncall/config.ts";
 import { formatDelay } from "../oncall/durations.ts";
 import type { Origin } from "../router/command.ts";
+import { deadlineWarning, type WarningKind } from "./deadline-messages.ts";
+import {
+  type DeadlineOffset,
+  type DeadlinePreset,
+  type DeadlineWarning,
+  deadlinePresets,
+  dueAfter,
+  warningAt,
+} from "./deadline-presets.ts";
 import type { IncidentRooms } from "./incident-rooms.ts";
 import { actorOf, claimEvent, recordActivity } from "./incidents.ts";
 import { formatTime } from "./render.ts";
 
 export const DEADLINE_WARNING_JOB = "incident.deadline-warning";
-
-const HOUR = 3_600_000;
-
-export const SHIPPED_DEADLINE_PRESETS: readonly DeadlinePreset[] = [
-  {
-    id: "nis2",
-    name: "NIS2",
-    description:
-      "Directive (EU) 2022/2555, Art. 23(4): significant incidents, reported to the CSIRT or competent authority",
-    warnBefore: { kind: "fraction", fraction: 0.25 },
-    milestones: [
-      { id: "early-warning", name: "early warning", after: { kind: "duration", ms: 24 * HOUR } },
-      { id: "notification", name: "incident notification", after: { kind: "duration", ms: 72 * HOUR } },
-      { id: "final-report", name: "final report", after: { kind: "months", months: 1 } },
-    ],
-  },
-  {
-    id: "gdpr",
-    name: "GDPR",
-    description:
-      "Regulation (EU) 2016/679, Art. 33: personal data breach, notified to the supervisory authority",
-    warnBefore: { kind: "fraction", fraction: 0.25 },
-    milestones: [
-      {
-        id: "notification",
-        name: "notification to the supervisory authority",
-        after: { kind: "duration", ms: 72 * HOUR },
-      },
-    ],
-  },
-];
-
-/** The presets in use: the shipped ones, replaced or extended by the configuration's. */
-export function deadlinePresets(configured: readonly DeadlinePreset[] = []): DeadlinePreset[] {
-  const byId = new Map(SHIPPED_DEADLINE_PRESETS.map((preset) => [preset.id, preset]));
-  for (const preset of configured) byId.set(preset.id, preset);
-  return [...byId.values()];
-}
-
-export function dueAfter(awareAt: Date, offset: DeadlineOffset, timeZone: string): Date {
-  if (offset.kind === "duration") return new Date(awareAt.getTime() + offset.ms);
-  return DateTime.fromJSDate(awareAt, { zone: timeZone }).plus({ months: offset.months }).toJSDate();
-}
-
-/** When the advance warning is due, or null for none (or when it would not be before the deadline). */
-export function warningAt(awareAt: Date, dueAt: Date, warning: DeadlineWarning): Date | null {
-  if (warning === null) return null;
-  const span = dueAt.getTime() - awareAt.getTime();
-  const lead = warning.kind === "fraction" ? Math.round(span * warning.fraction) : warning.ms;
-  if (lead <= 0 || lead >= span) return null;
-  return new Date(dueAt.getTime() - lead);
-}
-
-type WarningKind = "ahead" | "due";
 
 export interface IncidentDeadlinesOptions {
   db: Db;
@@ -93,6 +42,12 @@ export interface IncidentDeadlinesOptions {
   timeZone: string;
   /** The configuration's presets (read each time, so a reload applies to deadlines started later). */
   configured: () => readonly DeadlinePreset[];
+}
+
+/** A milestone marked done, and the milestones that now have a due time because of it. */
+export interface MetResult {
+  met: IncidentDeadline;
+  scheduled: IncidentDeadline[];
 }
 
 export class IncidentDeadlines {
@@ -118,11 +73,18 @@ export class IncidentDeadlines {
     return preset;
   }
 
+  /** Known due times first, in order; then the ones waiting for a milestone or a request. */
   async list(incidentId: string): Promise<IncidentDeadline[]> {
-    return this.#options.db.incidentDeadline.findMany({
-      where: { incidentId },
-      orderBy: [{ dueAt: "asc" }, { preset: "asc" }],
-    });
+    const rows = await this.#options.db.incidentDeadline.findMany({ where: { incidentId } });
+    // By due time; those without one last, in their preset's order (intermediate, then final report).
+    const order = new Map(
+      this.presets().flatMap((preset) =>
+        preset.milestones.map((m, index) => [`${preset.id} ${m.id}`, index] as const),
+      ),
+    );
+    const rank = (d: IncidentDeadline) => order.get(`${d.preset} ${d.milestone}`) ?? Number.MAX_SAFE_INTEGER;
+    const due = (d: IncidentDeadline) => d.dueAt?.getTime() ?? Number.POSITIVE_INFINITY;
+    return rows.sort((a, b) => due(a) - due(b) || a.preset.localeCompare(b.preset) || rank(a) - rank(b));
   }
 
   /** Starts a preset's deadlines, counted from `awareAt` (default: the declaration). */
@@ -139,10 +101,6 @@ export class IncidentDeadlines {
     if (aware.getTime() > now.getTime()) {
       throw new UserError("The awareness time is in the future; give when you became aware (aware:09:30).");
     }
-    const milestones = preset.milestones.map((milestone) => {
-      const dueAt = dueAfter(aware, milestone.after, timeZone);
-      return { milestone, dueAt, warnAt: warningAt(aware, dueAt, preset.warnBefore) };
-    });
     await db.$transaction(async (tx) => {
       await claimEvent(tx, origin);
       const running = await tx.incidentDeadline.count({
@@ -153,13 +111,20 @@ export class IncidentDeadlines {
           `The ${preset.name} deadlines of ${incident.publicId} are already running: \`/inc deadlines\` lists them.`,
         );
       }
-      for (const { milestone, dueAt, warnAt } of milestones) {
+      for (const milestone of preset.milestones) {
+        const fromAwareness = milestone.after !== undefined && milestone.from === undefined;
+        const dueAt = fromAwareness ? dueAfter(aware, milestone.after!, timeZone) : null;
         const fields = {
           presetName: preset.name,
           name: milestone.name,
           awareAt: aware,
           dueAt,
-          warnAt,
+          countsFrom: milestone.from ?? null,
+          countsFromAt: fromAwareness ? aware : null,
+          offset: jsonOrNull(milestone.after),
+          warnBefore: jsonOrNull(preset.warnBefore),
+          onRequest: milestone.onRequest === true,
+          warnAt: dueAt ? warningAt(aware, dueAt, preset.warnBefore) : null,
           warnedAt: null,
           dueNotifiedAt: null,
           metAt: null,
@@ -169,7 +134,7 @@ export class IncidentDeadlines {
           createdAt: now,
         };
         // A preset stopped earlier and started again reuses its rows.
-        await tx.incidentDeadline.upsert({
+        const row = await tx.incidentDeadline.upsert({
           where: {
             incidentId_preset_milestone: {
               incidentId: incident.id,
@@ -180,27 +145,7 @@ export class IncidentDeadlines {
           create: { incidentId: incident.id, preset: preset.id, milestone: milestone.id, ...fields },
           update: fields,
         });
-        const key = deadlineKey(incident.id, preset.id, milestone.id);
-        // Started late (awareness given in the past): a warning time already gone is given now.
-        if (warnAt && dueAt.getTime() > now.getTime()) {
-          await jobs.enqueue(tx, {
-            kind: DEADLINE_WARNING_JOB,
-            key: `${key}warn:${now.toISOString()}`,
-            payload: {
-              incidentId: incident.id,
-              preset: preset.id,
-              milestone: milestone.id,
-              warning: "ahead",
-            },
-            dueAt: new Date(Math.max(warnAt.getTime(), now.getTime())),
-          });
-        }
-        await jobs.enqueue(tx, {
-          kind: DEADLINE_WARNING_JOB,
-          key: `${key}due:${now.toISOString()}`,
-          payload: { incidentId: incident.id, preset: preset.id, milestone: milestone.id, warning: "due" },
-          dueAt,
-        });
+        await this.#scheduleWarnings(tx, row, now);
       }
       await recordActivity(
         tx,
@@ -220,45 +165,25 @@ export class IncidentDeadlines {
     return (await this.list(incident.id)).filter((d) => d.preset === preset.id);
   }
 
-  /** Marks a milestone met (the report was sent): no more warnings for it. */
-  async markMet(
-    origin: Origin,
-    incident: Incident,
-    presetId: string,
-    milestoneId: string,
-  ): Promise<IncidentDeadline> {
+  /**
+   * Marks a milestone met (the report was sent): no more warnings for it. Milestones counted from
+   * it get their due time (from now) and their warnings in the same transaction.
+   */
+  async markMet(origin: Origin, incident: Incident, words: readonly string[]): Promise<MetResult> {
     const { db, clock, jobs, timeZone } = this.#options;
     const now = clock.now();
-    return db.$transaction(async (tx) => {
+    const result = await db.$transaction(async (tx) => {
       await claimEvent(tx, origin);
-      const deadline = await tx.incidentDeadline.findUnique({
-        where: {
-          incidentId_preset_milestone: {
-            incidentId: incident.id,
-            preset: presetId.toLowerCase(),
-            milestone: milestoneId.toLowerCase(),
-          },
-        },
-      });
-      if (!deadline || deadline.stoppedAt) {
-        const running = (
-          await tx.incidentDeadline.findMany({ where: { incidentId: incident.id, stoppedAt: null } })
-        )
-          .map((d) => `${d.preset} ${d.milestone}`)
-          .join(", ");
-        throw new UserError(
-          `${incident.publicId} has no running deadline "${presetId} ${milestoneId}".${running ? ` Running: ${running}.` : " `/inc deadlines start <preset>` starts some."}`,
-        );
-      }
+      const deadline = await findRunning(tx, incident, words);
       if (deadline.metAt)
         throw new UserError(`The ${deadline.presetName} ${deadline.name} is already marked done.`);
-      const updated = await tx.incidentDeadline.update({
+      const met = await tx.incidentDeadline.update({
         where: { id: deadline.id },
         data: { metAt: now, metById: origin.actor.id },
       });
       await jobs.cancel(tx, deadlineKey(incident.id, deadline.preset, deadline.milestone));
       const late =
-        now.getTime() > deadline.dueAt.getTime()
+        deadline.dueAt && now.getTime() > deadline.dueAt.getTime()
           ? ` (${formatDelay(now.getTime() - deadline.dueAt.getTime())} late)`
           : "";
       await recordActivity(
@@ -273,8 +198,69 @@ export class IncidentDeadlines {
           text: `${deadline.presetName} ${deadline.name} done at ${formatTime(now, timeZone)}${late}`,
         },
       );
+      const dependents = await tx.incidentDeadline.findMany({
+        where: {
+          incidentId: incident.id,
+          preset: deadline.preset,
+          countsFrom: deadline.milestone,
+          metAt: null,
+          stoppedAt: null,
+        },
+      });
+      const scheduled: IncidentDeadline[] = [];
+      for (const dependent of dependents) {
+        const offset = dependent.offset as DeadlineOffset | null;
+        if (!offset) continue;
+        const dueAt = dueAfter(now, offset, timeZone);
+        scheduled.push(await this.#reschedule(tx, dependent, now, dueAt));
+      }
+      return { met, scheduled };
+    });
+    jobs.kick();
+    return result;
+  }
+
+  /**
+   * An authority asked for a milestone due on request (NIS2's intermediate report) by `dueAt`;
+   * asked again, the new due time replaces the old one.
+   */
+  async request(
+    origin: Origin,
+    incident: Incident,
+    words: readonly string[],
+    dueAt: Date,
+  ): Promise<IncidentDeadline> {
+    const { db, clock, jobs, timeZone } = this.#options;
+    const now = clock.now();
+    if (dueAt.getTime() <= now.getTime()) throw new UserError("The due time is not in the future.");
+    const row = await db.$transaction(async (tx) => {
+      await claimEvent(tx, origin);
+      const deadline = await findRunning(tx, incident, words);
+      if (!deadline.onRequest) {
+        throw new UserError(
+          `The ${deadline.presetName} ${deadline.name} is not made on request; it is due ${deadline.dueAt ? formatTime(deadline.dueAt, timeZone) : "after another milestone"}.`,
+        );
+      }
+      if (deadline.metAt)
+        throw new UserError(`The ${deadline.presetName} ${deadline.name} is already marked done.`);
+      const again = deadline.dueAt !== null;
+      const updated = await this.#reschedule(tx, deadline, now, dueAt);
+      await recordActivity(
+        tx,
+        actorOf(origin),
+        now,
+        "incident.deadline-requested",
+        { preset: deadline.preset, milestone: deadline.milestone, dueAt: dueAt.toISOString() },
+        {
+          incidentId: incident.id,
+          kind: "deadlines",
+          text: `${deadline.presetName} ${deadline.name} requested${again ? " again" : ""}, due ${formatTime(dueAt, timeZone)}`,
+        },
+      );
       return updated;
     });
+    jobs.kick();
+    return row;
   }
 
   /** Stops a preset's deadlines (it turned out not to apply). */
@@ -303,6 +289,56 @@ export class IncidentDeadlines {
     });
   }
 
+  /** Gives a milestone a due time counted from `from`, replacing its warning jobs. */
+  async #reschedule(
+    tx: DbTransaction,
+    deadline: IncidentDeadline,
+    from: Date,
+    dueAt: Date,
+  ): Promise<IncidentDeadline> {
+    const { jobs } = this.#options;
+    await jobs.cancel(tx, deadlineKey(deadline.incidentId, deadline.preset, deadline.milestone));
+    const updated = await tx.incidentDeadline.update({
+      where: { id: deadline.id },
+      data: {
+        dueAt,
+        countsFromAt: from,
+        warnAt: warningAt(from, dueAt, deadline.warnBefore as DeadlineWarning),
+        warnedAt: null,
+        dueNotifiedAt: null,
+      },
+    });
+    await this.#scheduleWarnings(tx, updated, from);
+    return updated;
+  }
+
+  /** The warning jobs of a milestone with a due time; a warning time already gone is given now. */
+  async #scheduleWarnings(tx: DbTransaction, deadline: IncidentDeadline, now: Date): Promise<void> {
+    const { jobs } = this.#options;
+    if (!deadline.dueAt) return;
+    const key = deadlineKey(deadline.incidentId, deadline.preset, deadline.milestone);
+    const version = `${deadline.dueAt.toISOString()}@${now.toISOString()}`;
+    const payload = {
+      incidentId: deadline.incidentId,
+      preset: deadline.preset,
+      milestone: deadline.milestone,
+    };
+    if (deadline.warnAt && deadline.dueAt.getTime() > now.getTime()) {
+      await jobs.enqueue(tx, {
+        kind: DEADLINE_WARNING_JOB,
+        key: `${key}warn:${version}`,
+        payload: { ...payload, warning: "ahead" },
+        dueAt: new Date(Math.max(deadline.warnAt.getTime(), now.getTime())),
+      });
+    }
+    await jobs.enqueue(tx, {
+      kind: DEADLINE_WARNING_JOB,
+      key: `${key}due:${version}`,
+      payload: { ...payload, warning: "due" },
+      dueAt: deadline.dueAt,
+    });
+  }
+
   async #warn(job: ClaimedJob, ctx: JobContext): Promise<void> {
     const { incidentId, preset, milestone, warning } = job.payload as {
       incidentId: string;
@@ -315,13 +351,23 @@ export class IncidentDeadlines {
       where: { incidentId_preset_milestone: { incidentId, preset, milestone } },
       include: { incident: true },
     });
-    if (!deadline || deadline.metAt || deadline.stoppedAt) return;
+    if (!deadline?.dueAt || deadline.metAt || deadline.stoppedAt) return;
+    const counted = deadline.countsFrom
+      ? await db.incidentDeadline.findUnique({
+          where: { incidentId_preset_milestone: { incidentId, preset, milestone: deadline.countsFrom } },
+        })
+      : null;
     await rooms.announce(
       incidentId,
-      deadlineWarning(deadline, deadline.incident, warning, ctx.now, timeZone),
-      {
-        refreshSummary: false,
-      },
+      deadlineWarning(
+        { ...deadline, dueAt: deadline.dueAt },
+        deadline.incident,
+        warning,
+        ctx.now,
+        timeZone,
+        counted,
+      ),
+      { refreshSummary: false },
     );
     await db.$transaction(async (tx) => {
       await tx.incidentDeadline.update({
@@ -338,77 +384,36 @@ function deadlineKey(incidentId: string, preset: string, milestone: string): str
   return `deadline:${incidentId}:${preset}:${milestone}:`;
 }
 
-function deadlineWarning(
-  deadline: IncidentDeadline,
-  incident: Incident,
-  warning: WarningKind,
-  now: Date,
-  timeZone: string,
-): Message {
-  const what = `${deadline.presetName} ${deadline.name}`;
-  const due = formatTime(deadline.dueAt, timeZone);
-  const left = deadline.dueAt.getTime() - now.getTime();
-  const line =
-    warning === "ahead"
-      ? `⏳ ${incident.publicId}: the ${what} is due in ${formatDelay(left)} (${due}).`
-      : left < -60_000
-        ? `⏰ ${incident.publicId}: the ${what} was due at ${due}, ${formatDelay(-left)} ago, and is not marked done.`
-        : `⏰ ${incident.publicId}: the ${what} is due now (${due}). If it has not been sent, it is late.`;
-  const done = `/inc deadlines ${incident.publicId} done ${deadline.preset} ${deadline.milestone}`;
-  return {
-    blocks: [
-      text(line),
-      context(
-        `Counted from awareness at ${formatTime(deadline.awareAt, timeZone)}. Once it is sent: ${done}`,
-      ),
-      actions({ label: "Mark done", command: done }),
-    ],
-  };
+function jsonOrNull(value: unknown): Prisma.InputJsonValue | typeof Prisma.DbNull {
+  return value === undefined || value === null ? Prisma.DbNull : (value as Prisma.InputJsonValue);
 }
 
-/** The table of `/inc deadlines`. */
-export function deadlinesMessage(
+/**
+ * The running milestone the words name: `<preset> <milestone>`, or `<milestone>` alone when one
+ * running preset has it. A milestone may be given by the start of its id (`intermediate`).
+ */
+async function findRunning(
+  tx: DbTransaction,
   incident: Incident,
-  deadlines: IncidentDeadline[],
-  now: Date,
-  timeZone: string,
-): Message {
-  if (deadlines.length === 0) {
-    return {
-      blocks: [
-        text(`${incident.publicId} has no regulatory deadlines running.`),
-        context("Start some: /inc deadlines start nis2 (or gdpr) [aware:<when you became aware>]"),
-      ],
-    };
+  words: readonly string[],
+): Promise<IncidentDeadline> {
+  const running = await tx.incidentDeadline.findMany({ where: { incidentId: incident.id, stoppedAt: null } });
+  const [presetWord, milestoneWord] = words.length >= 2 ? [words[0], words[1]] : [undefined, words[0]];
+  const preset = presetWord?.toLowerCase();
+  const milestone = (milestoneWord ?? "").toLowerCase();
+  const inPreset = running.filter((d) => preset === undefined || d.preset === preset);
+  const exact = inPreset.filter((d) => d.milestone === milestone);
+  const matches =
+    exact.length > 0 ? exact : inPreset.filter((d) => milestone && d.milestone.startsWith(milestone));
+  if (matches.length === 1) return matches[0]!;
+  const named = [preset, milestoneWord].filter(Boolean).join(" ");
+  if (matches.length > 1) {
+    throw new UserError(
+      `"${named}" could be ${matches.map((d) => `${d.preset} ${d.milestone}`).join(" or ")}: say which.`,
+    );
   }
-  const rows = deadlines.map((d) => [
-    d.presetName,
-    d.name,
-    formatTime(d.dueAt, timeZone),
-    deadlineState(d, now, timeZone),
-    `${d.preset} ${d.milestone}`,
-  ]);
-  return {
-    blocks: [
-      text(`Regulatory deadlines of ${incident.publicId}:`),
-      table(["Preset", "Deadline", "Due", "State", "Id"], rows),
-      context(
-        "Mark one done: /inc deadlines done <preset> <milestone>. Stop a preset: /inc deadlines stop <preset>.",
-      ),
-    ],
-  };
-}
-
-function deadlineState(d: IncidentDeadline, now: Date, timeZone: string): string {
-  if (d.metAt) {
-    const late =
-      d.metAt.getTime() > d.dueAt.getTime()
-        ? `, ${formatDelay(d.metAt.getTime() - d.dueAt.getTime())} late`
-        : "";
-    return `done ${formatTime(d.metAt, timeZone)}${late}`;
-  }
-  if (d.stoppedAt) return "stopped";
-  const left = d.dueAt.getTime() - now.getTime();
-  if (left <= 0) return `OVERDUE by ${formatDelay(-left)}`;
-  return `due in ${formatDelay(left)}${d.warnedAt ? " (warned)" : ""}`;
+  const list = running.map((d) => `${d.preset} ${d.milestone}`).join(", ");
+  throw new UserError(
+    `${incident.publicId} has no running deadline "${named}".${list ? ` Running: ${list}.` : " `/inc deadlines start <preset>` starts some."}`,
+  );
 }

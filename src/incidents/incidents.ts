@@ -71,6 +71,15 @@ export type DeclaredHook = (
   origin: Origin,
 ) => Promise<void>;
 
+/** Runs inside the transaction that changed an incident's severity (e.g. to page for a raise). */
+export type SeverityHook = (
+  tx: DbTransaction,
+  incident: Incident,
+  from: number,
+  now: Date,
+  origin: Origin,
+) => Promise<void>;
+
 export const DEFAULT_SEVERITY: Severity = 3;
 export const MAX_TITLE_LENGTH = 200;
 export const MAX_TEXT_LENGTH = 3000;
@@ -82,6 +91,7 @@ export class Incidents {
   readonly ids: IncidentIds;
   readonly #closedHooks: ClosedHook[] = [];
   readonly #declaredHooks: DeclaredHook[] = [];
+  readonly #severityHooks: SeverityHook[] = [];
 
   constructor(db: Db, clock: Clock, publicIdPrefix?: string) {
     this.#db = db;
@@ -95,6 +105,10 @@ export class Incidents {
 
   onDeclared(hook: DeclaredHook): void {
     this.#declaredHooks.push(hook);
+  }
+
+  onSeverityChanged(hook: SeverityHook): void {
+    this.#severityHooks.push(hook);
   }
 
   // ---- reading ---------------------------------------------------------------------------
@@ -204,6 +218,15 @@ export class Incidents {
     return entries.reverse();
   }
 
+  /** Every status change of the incident, oldest first (the post-incident report's phases). */
+  async statusChanges(incidentId: string) {
+    return this.#db.timelineEntry.findMany({
+      where: { incidentId, kind: "status" },
+      orderBy: { at: "asc" },
+      select: { at: true, kind: true, text: true },
+    });
+  }
+
   async tasks(incidentId: string): Promise<Task[]> {
     return this.#db.task.findMany({ where: { incidentId }, orderBy: { number: "asc" } });
   }
@@ -310,10 +333,11 @@ export class Incidents {
   }
 
   async setSeverity(origin: Origin, incidentId: string, severity: Severity): Promise<Change> {
-    return this.#change(origin, incidentId, "severity", async (tx, incident) => {
+    return this.#change(origin, incidentId, "severity", async (tx, incident, now) => {
       if (incident.severity === severity)
         throw new UserError(`${incident.publicId} is already ${formatSeverity(severity)}.`);
       const updated = await tx.incident.update({ where: { id: incident.id }, data: { severity } });
+      for (const hook of this.#severityHooks) await hook(tx, updated, incident.severity, now, origin);
       return {
         incident: updated,
         text: `severity ${formatSeverity(incident.severity)} → ${formatSeverity(severity)}`,

@@ -1,74 +1,117 @@
 // The post-incident report: a Markdown document with the TLP marking first, written to be
 // clear-signed and kept. Lists use `*`, never `-`: a clear-signed line starting with a dash is
 // dash-escaped ("- - item"), which would show in the signed file. Times are shown in the desk's
-// zone, durations from the phase stamps (the first time each phase was entered).
+// zone, phase durations from the status changes on the timeline.
 import type { Person, Task, TimelineEntry } from "../generated/prisma/client.ts";
 import { formatDuration } from "../oncall/durations.ts";
 import type { IncidentDetails } from "./incidents.ts";
-import { formatSeverity, STATUS_DESCRIPTIONS, type Status } from "./lifecycle.ts";
+import { formatSeverity, isOpen, STATUS_DESCRIPTIONS, type Status } from "./lifecycle.ts";
 import { formatTime, tlpOf } from "./render.ts";
 import { isRole, ROLES } from "./roles.ts";
 import { RSIT_TYPES } from "./taxonomy.ts";
 import { formatTlp, TLP_AUDIENCE } from "./tlp.ts";
 
-type Stamp = "declaredAt" | "investigatingAt" | "containedAt" | "eradicatedAt" | "recoveredAt" | "closedAt";
+/** A status change as the timeline records it: `status <from> → <to>[: note]`. */
+const STATUS_CHANGE = /^status ([a-z]+) → ([a-z]+)(?::|$)/;
 
-/** The phases whose entry is stamped, in lifecycle order. */
-const PHASES: ReadonlyArray<{ name: string; stamp: Stamp }> = [
-  { name: "Triage", stamp: "declaredAt" },
-  { name: "Investigating", stamp: "investigatingAt" },
-  { name: "Contained", stamp: "containedAt" },
-  { name: "Eradicated", stamp: "eradicatedAt" },
-  { name: "Recovered", stamp: "recoveredAt" },
-];
+export type StatusEntry = Pick<TimelineEntry, "at" | "kind" | "text">;
 
 export interface PhaseDuration {
   phase: string;
   from: Date;
-  /** When the next stamped phase (or closing) began; undefined while the phase goes on. */
+  /** When the next status began; undefined while the phase goes on. */
   to?: Date;
   ms: number;
 }
 
+export interface PhaseHistory {
+  /** Each stay in a phase, in order; a reopened incident goes through phases again. */
+  phases: PhaseDuration[];
+  /** When the incident last closed (or was declined or merged), if it is so now. */
+  endedAt?: Date;
+}
+
 /**
- * Time in each phase the incident went through: from entering it to entering the next phase it
- * reached (skipped phases have no row), the last one up to closing or `now`.
+ * The stays in each phase, read from the status changes on the timeline in order (the phase
+ * stamps on the incident keep only the first entry into each phase, which a reopen makes
+ * wrong). A stay lasts from entering a status to the next change; the last stay in an open
+ * status runs to `now`, a final status has no row unless it was left again (reopened).
  */
-export function phaseDurations(incident: Pick<IncidentDetails, Stamp>, now: Date): PhaseDuration[] {
-  const reached = PHASES.flatMap((phase) => {
-    const at = incident[phase.stamp];
-    return at ? [{ name: phase.name, at }] : [];
-  });
-  return reached.map((phase, index) => {
-    const next = reached[index + 1]?.at ?? incident.closedAt ?? undefined;
-    const end = next ?? now;
-    return {
-      phase: phase.name,
-      from: phase.at,
-      ...(next ? { to: next } : {}),
-      ms: end.getTime() - phase.at.getTime(),
-    };
-  });
+export function phaseHistory(declaredAt: Date, entries: readonly StatusEntry[], now: Date): PhaseHistory {
+  const changes = inChainOrder(
+    entries.flatMap((entry) => {
+      const match = entry.kind === "status" ? STATUS_CHANGE.exec(entry.text) : null;
+      return match ? [{ at: entry.at, from: match[1]!, to: match[2]! }] : [];
+    }),
+  );
+  const phases: PhaseDuration[] = [];
+  let status = "triage";
+  let since = declaredAt;
+  for (const change of changes) {
+    phases.push({
+      phase: capitalise(status),
+      from: since,
+      to: change.at,
+      ms: change.at.getTime() - since.getTime(),
+    });
+    status = change.to;
+    since = change.at;
+  }
+  if (isOpen(status)) {
+    phases.push({ phase: capitalise(status), from: since, ms: now.getTime() - since.getTime() });
+    return { phases };
+  }
+  return { phases, endedAt: since };
+}
+
+/** Time in each phase (see phaseHistory). */
+export function phaseDurations(
+  declaredAt: Date,
+  entries: readonly StatusEntry[],
+  now: Date,
+): PhaseDuration[] {
+  return phaseHistory(declaredAt, entries, now).phases;
+}
+
+/**
+ * Status changes sorted by time; changes made in the same millisecond are put in the order that
+ * chains them (each one starts from the status the previous one reached).
+ */
+function inChainOrder<T extends { at: Date; from: string; to: string }>(changes: readonly T[]): T[] {
+  const pending = [...changes].sort((a, b) => a.at.getTime() - b.at.getTime());
+  const ordered: T[] = [];
+  let status = "triage";
+  while (pending.length > 0) {
+    const first = pending[0]!;
+    const sameTime = pending.filter((change) => change.at.getTime() === first.at.getTime());
+    const next = sameTime.find((change) => change.from === status) ?? first;
+    pending.splice(pending.indexOf(next), 1);
+    ordered.push(next);
+    status = next.to;
+  }
+  return ordered;
 }
 
 export interface ReportInput {
   details: IncidentDetails;
   timeline: Array<TimelineEntry & { actor: Person | null }>;
+  /** Every status change of the incident (the timeline shown may be cut to its latest entries). */
+  statusChanges: readonly StatusEntry[];
   now: Date;
   timeZone: string;
   /** The team or desk name shown in the heading. */
   author?: string;
 }
 
-export function postIncidentReport({ details, timeline, now, timeZone }: ReportInput): string {
+export function postIncidentReport({ details, timeline, statusChanges, now, timeZone }: ReportInput): string {
   const time = (date: Date) => formatTime(date, timeZone);
   const tlp = tlpOf(details);
   const type = details.rsitType ? RSIT_TYPES.get(details.rsitType) : undefined;
   const roles = details.roles.filter((r) => isRole(r.role));
-  const phases = phaseDurations(details, now);
+  const { phases, endedAt } = phaseHistory(details.declaredAt, statusChanges, now);
   const done = details.tasks.filter((task) => task.doneAt);
   const open = details.tasks.filter((task) => !task.doneAt);
-  const total = (details.closedAt ?? now).getTime() - details.declaredAt.getTime();
+  const total = (endedAt ?? now).getTime() - details.declaredAt.getTime();
 
   const lines: string[] = [
     `**${formatTlp(tlp)}**: ${TLP_AUDIENCE[tlp]}.`,
@@ -82,8 +125,8 @@ export function postIncidentReport({ details, timeline, now, timeZone }: ReportI
     `| Classification | ${type ? `${type.className} / ${type.name}` : "unclassified"} |`,
     `| TLP | ${formatTlp(tlp)} |`,
     `| Declared | ${time(details.declaredAt)} by ${cell(details.reporter.displayName)} |`,
-    `| Closed | ${details.closedAt ? time(details.closedAt) : "not yet"} |`,
-    `| Duration | ${formatDuration(total)}${details.closedAt ? "" : " so far"} |`,
+    `| Closed | ${endedAt ? time(endedAt) : "not yet"} |`,
+    `| Duration | ${formatDuration(total)}${endedAt ? "" : " so far"} |`,
     `| Report made | ${time(now)} |`,
     "",
     "## Summary",
@@ -122,7 +165,7 @@ export function postIncidentReport({ details, timeline, now, timeZone }: ReportI
   }
   lines.push(
     "",
-    "Each phase counts from the first time it was entered to the next phase reached; skipped phases have no row.",
+    "Each row is one stay in a phase, from entering it to the next status change; skipped phases have no row, and a reopened incident goes through its phases again.",
   );
 
   lines.push("", "## Timeline", "");

@@ -4,6 +4,7 @@
 import { closest } from "fastest-levenshtein";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
+import { legacyTypeAdvice } from "./legacy-types.ts";
 import machinev1 from "./rsit-machinev1.json" with { type: "json" };
 
 const machineTagSchema = z.object({
@@ -65,11 +66,39 @@ export function parseRsitType(input: string): RsitType | undefined {
 export function requireRsitType(input: string): RsitType {
   const type = parseRsitType(input);
   if (type) return type;
+  throw new UserError(unknownRsitTypeMessage(input));
+}
+
+/**
+ * Why `input` is not an RSIT type and what to use instead: for an eCSIRT.net mkVI type RSIT
+ * dropped, the type RSIT means (legacy-types.ts); otherwise the closest spelling. Every command
+ * taking a type (`/inc class`, `/inc declare class:`) answers with this.
+ */
+export function unknownRsitTypeMessage(input: string): string {
+  const legacy = legacyTypeAdvice(input);
+  if (legacy) {
+    const also = legacy.also ? `, or ${typeAdvice(legacy.also.use, legacy.also.for)}` : "";
+    return (
+      `"${input}" is an eCSIRT.net mkVI type that RSIT ${formatVersion(RSIT_VERSION)} dropped. ` +
+      `Use ${typeAdvice(legacy.use, legacy.for)}${also}. \`/inc classes\` lists every class and type.`
+    );
+  }
   const suggestion = closest(input.toLowerCase(), [...RSIT_TYPES.keys()]);
-  throw new UserError(
+  return (
     `"${input}" is not an RSIT incident type. Did you mean "${suggestion}"? ` +
-      "`/inc classes` lists every class and type.",
+    "`/inc classes` lists every class and type."
   );
+}
+
+function typeAdvice(typeId: string, purpose: string | undefined): string {
+  const type = RSIT_TYPES.get(typeId);
+  if (!type) throw new Error(`legacy type advice names ${typeId}, which is not in RSIT`);
+  return `${type.id} (${type.className} / ${type.name})${purpose ? ` for ${purpose}` : ""}`;
+}
+
+/** 1003 → 1.3 */
+function formatVersion(version: number): string {
+  return `${Math.floor(version / 1000)}.${version % 1000}`;
 }
 
 /** `Fraud / Phishing (fraud/phishing)` */

@@ -7,13 +7,27 @@
 // the window. UIDs are derived from the feed, team, person, source and start of the segment, so a
 // refreshed feed updates events in place instead of duplicating them. Times are written in UTC;
 // calendar apps show them in the viewer's zone.
+//
+// Versions (RFC 5545 3.8.7.2 DTSTAMP, 3.8.7.4 SEQUENCE) are derived, never taken from the clock,
+// so every fetch and every replica gives the same answer: an event's SEQUENCE counts the
+// override changes (each creation and each removal) that touch its undisturbed span (the
+// rotation's shift as it would be without overrides, or the override's own stretch), and its
+// DTSTAMP is the latest of those changes, else when the rotation (or the override) began. A
+// cover shortening a shift, or its removal restoring it, so raises the shift's SEQUENCE; removed
+// overrides stay in the database for this (directory.ts).
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import ical, { ICalEventTransparency } from "ical-generator";
 import { UserError } from "../errors.ts";
 import type { OncallConfig, OncallPerson, Team } from "./config.ts";
 import { DAY_MS } from "./local-time.ts";
 import type { Override } from "./override.ts";
-import { type ScheduleSegment, shiftsBetween, sourceKey, whoIsOnCall } from "./schedule.ts";
+import {
+  nextRotationShift,
+  type ScheduleSegment,
+  shiftsBetween,
+  sourceKey,
+  whoIsOnCall,
+} from "./schedule.ts";
 
 export const FEED_DAYS_BACK = 14;
 export const FEED_DAYS_FORWARD = 60;
@@ -38,11 +52,9 @@ export function feedWindow(
 
 export interface FeedInput {
   config: OncallConfig;
-  /** Overrides per team id, as stored in the database; a missing team has none. */
+  /** Overrides per team id as stored in the database, removed ones included; a missing team has none. */
   overridesByTeam: ReadonlyMap<string, readonly Override[]>;
   window: FeedWindow;
-  /** Now, from the Clock: the events' DTSTAMP. */
-  generatedAt: Date;
 }
 
 /** The team's feed: one event per segment, "<person> on call". */
@@ -58,7 +70,7 @@ export function teamCalendar(input: FeedInput & { teamId: string }): string {
       eventFor(feedId, team, segment, `${person?.name ?? segment.personId} on call`, input),
     );
   }
-  return calendar.toString();
+  return withFinalCrlf(calendar.toString());
 }
 
 /** The person's feed: their segments in every team, "On call: <team>". */
@@ -73,7 +85,7 @@ export function personCalendar(input: FeedInput & { personId: string }): string 
       calendar.createEvent(eventFor(feedId, team, segment, `On call: ${team.name}`, input, person));
     }
   }
-  return calendar.toString();
+  return withFinalCrlf(calendar.toString());
 }
 
 export function teamFeedId(teamId: string): string {
@@ -106,7 +118,7 @@ function newCalendar(name: string) {
 
 /** The team's segments in the window, the first and last ones extended to their true edges. */
 function wholeSegments(team: Team, input: FeedInput): ScheduleSegment[] {
-  const overrides = input.overridesByTeam.get(team.id) ?? [];
+  const overrides = (input.overridesByTeam.get(team.id) ?? []).filter((override) => !override.removedAt);
   const { from, to } = input.window;
   const segments = shiftsBetween(team, overrides, from, to);
   const first = segments[0];
@@ -134,11 +146,13 @@ function eventFor(
     segment.source.kind === "rotation"
       ? `Rotation: ${segment.source.rotationName}`
       : "Override (arranged in chat)";
+  const version = eventVersion(team, segment, input.overridesByTeam.get(team.id) ?? []);
   return {
     id: eventUid(feedId, team.id, segment),
     start: segment.start,
     end: segment.end,
-    stamp: input.generatedAt,
+    stamp: version.stamp,
+    sequence: version.sequence,
     summary,
     description: [`Team: ${team.name}`, why, person ? undefined : `Person: ${segment.personId}`]
       .filter((line) => line !== undefined)
@@ -151,4 +165,49 @@ function eventFor(
 function eventUid(feedId: string, teamId: string, segment: ScheduleSegment): string {
   const identity = [feedId, teamId, segment.personId, sourceKey(segment.source), segment.start.toISOString()];
   return `${createHash("sha256").update(identity.join("\n")).digest("hex").slice(0, 32)}@tocsin`;
+}
+
+/**
+ * The version of an event, from the override history alone (see the header): the number of
+ * override changes touching its undisturbed span, and when the latest of them happened.
+ */
+function eventVersion(
+  team: Team,
+  segment: ScheduleSegment,
+  history: readonly Override[],
+): { sequence: number; stamp: Date } {
+  let span: { start: number; end: number };
+  let stamp: number;
+  if (segment.source.kind === "override") {
+    const overrideId = segment.source.overrideId;
+    const own = history.find((override) => override.id === overrideId);
+    span = { start: (own?.start ?? segment.start).getTime(), end: (own?.end ?? segment.end).getTime() };
+    stamp = (own?.createdAt ?? segment.start).getTime();
+  } else {
+    const rotationId = segment.source.rotationId;
+    const undisturbed = whoIsOnCall(team, [], segment.start);
+    span = {
+      start: (undisturbed.since ?? segment.start).getTime(),
+      end: (undisturbed.until ?? segment.end).getTime(),
+    };
+    const rotation = team.rotations.find((candidate) => candidate.id === rotationId);
+    stamp = rotation ? nextRotationShift(rotation, new Date(0)).start.getTime() : span.start;
+  }
+  let sequence = 0;
+  for (const override of history) {
+    if (segment.source.kind === "override" && override.id === segment.source.overrideId) continue;
+    if (override.start.getTime() > span.end || override.end.getTime() < span.start) continue;
+    sequence++;
+    stamp = Math.max(stamp, override.createdAt.getTime());
+    if (override.removedAt) {
+      sequence++;
+      stamp = Math.max(stamp, override.removedAt.getTime());
+    }
+  }
+  return { sequence, stamp: new Date(stamp) };
+}
+
+/** RFC 5545 3.1: every content line ends with CRLF, the last one too (ical-generator omits it). */
+function withFinalCrlf(text: string): string {
+  return text.endsWith("\r\n") ? text : `${text}\r\n`;
 }

@@ -16,18 +16,13 @@ import {
   loadConfigFile,
   parseConfigFile,
 } from "../config-file.ts";
+import { deadlinePresetSchema } from "../incidents/deadline-presets.ts";
 import { parseDuration } from "./durations.ts";
+import { idSchema } from "./ids.ts";
 import { isValidTimeZone, parseLocalDateTime, parseTimeOfDay } from "./local-time.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Schema
-
-const idSchema = z
-  .string({ error: 'expected an id such as "alice" or "csirt"' })
-  .regex(
-    /^[a-z0-9][a-z0-9._-]*$/,
-    'ids are lowercase letters, digits, ".", "_" and "-", e.g. "alice" or "csirt-l1"',
-  );
 
 /** A reference to a person's id, checked against `people` once the whole file has parsed. */
 const personRefSchema = idSchema;
@@ -280,81 +275,6 @@ const remindersSchema = z.strictObject({
   sev4: severityRemindersSchema.optional(),
 });
 
-/** How long after awareness a deadline falls: a duration (`24h`, `72h`) or calendar months (`1 month`). */
-export type DeadlineOffset = { kind: "duration"; ms: number } | { kind: "months"; months: number };
-
-const MONTHS = /^(\d+)\s*(?:mo|month|months)$/i;
-
-const deadlineOffsetSchema = z
-  .string({ error: 'expected a duration such as "72h", or calendar months such as "1 month"' })
-  .transform((value, ctx): DeadlineOffset => {
-    const months = MONTHS.exec(value.trim());
-    if (months) {
-      const count = Number(months[1]);
-      if (count >= 1 && count <= 24) return { kind: "months", months: count };
-      ctx.addIssue({ code: "custom", message: "months are 1 to 24" });
-      return z.NEVER;
-    }
-    try {
-      return { kind: "duration", ms: parseDuration(value) };
-    } catch (error) {
-      ctx.addIssue({
-        code: "custom",
-        message: `${error instanceof Error ? error.message : String(error)} Calendar months: "1 month".`,
-      });
-      return z.NEVER;
-    }
-  });
-
-/** How early the advance warning comes: a share of the time to the deadline, a duration, or off. */
-export type DeadlineWarning =
-  | { kind: "fraction"; fraction: number }
-  | { kind: "duration"; ms: number }
-  | null;
-
-const deadlineWarningSchema = z
-  .string({ error: 'expected a share such as "25%", a duration such as "6h", or off' })
-  .transform((value, ctx): DeadlineWarning => {
-    const trimmed = value.trim().toLowerCase();
-    if (trimmed === "off") return null;
-    const percent = /^(\d{1,2})%$/.exec(trimmed);
-    if (percent) {
-      const share = Number(percent[1]);
-      if (share >= 1) return { kind: "fraction", fraction: share / 100 };
-    }
-    if (!trimmed.endsWith("%")) {
-      try {
-        return { kind: "duration", ms: parseDuration(trimmed) };
-      } catch {
-        // reported below
-      }
-    }
-    ctx.addIssue({
-      code: "custom",
-      message: `"${value}" is not a warning time; write a share from 1% to 99% ("25%"), a duration ("6h") or off`,
-    });
-    return z.NEVER;
-  });
-
-const deadlinePresetSchema = z.strictObject({
-  id: idSchema,
-  name: z.string().min(1),
-  /** Shown when the deadlines are started, e.g. the legal basis. */
-  description: z.string().optional(),
-  /** Default 25%: a 24 h deadline is warned 6 h ahead. */
-  warnBefore: deadlineWarningSchema.default({ kind: "fraction", fraction: 0.25 }),
-  milestones: z
-    .array(
-      z.strictObject({
-        id: idSchema,
-        name: z.string().min(1),
-        /** Counted from the moment the organisation became aware of the incident. */
-        after: deadlineOffsetSchema,
-      }),
-    )
-    .min(1, "a deadline preset needs at least one milestone"),
-});
-
 export const oncallConfigSchema = z
   .strictObject({
     version: z.literal(1, { error: "version must be 1" }).default(1),
@@ -379,7 +299,6 @@ export type EscalationPolicy = OncallConfig["escalationPolicies"][number];
 export type EscalationLevel = EscalationPolicy["levels"][number];
 export type PageLimits = OncallConfig["pageLimits"];
 export type RemindersConfig = OncallConfig["reminders"];
-export type DeadlinePreset = OncallConfig["deadlines"][number];
 
 // ---------------------------------------------------------------------------------------------
 // Cross-references: everything that needs the whole file to check.

@@ -13,6 +13,7 @@ import type { PlatformName } from "../chat/invocation.ts";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
 import { UserError } from "../errors.ts";
+import type { OncallOverride } from "../generated/prisma/client.ts";
 import { actorOf, claimEvent, recordActivity } from "../incidents/incidents.ts";
 import type { People } from "../people/people.ts";
 import type { Origin } from "../router/command.ts";
@@ -227,27 +228,35 @@ export class OncallDirectory {
 
   // ---- schedules and overrides ------------------------------------------------------------
 
-  /** The team's overrides that end after `from` (all that can still matter). */
+  /** The team's overrides in force that end after `from` (all that can still matter). */
   async overrides(teamId: string, from: Date): Promise<Override[]> {
     const rows = await this.#db.oncallOverride.findMany({
-      where: { teamId, endsAt: { gt: from } },
+      where: { teamId, endsAt: { gt: from }, removedAt: null },
       orderBy: { createdAt: "asc" },
     });
-    return rows.map((row) => ({
-      id: row.id,
-      personId: row.personId,
-      start: row.startsAt,
-      end: row.endsAt,
-      createdAt: row.createdAt,
-      rotationId: row.rotationId,
-    }));
+    return rows.map(toOverride);
   }
 
-  /** Overrides of every team, for calendar feeds. */
-  async overridesByTeam(from: Date): Promise<Map<string, Override[]>> {
-    const byTeam = new Map<string, Override[]>();
-    for (const team of this.config.teams) byTeam.set(team.id, await this.overrides(team.id, from));
+  /**
+   * Overrides of every team that end after `from`, removed ones included: calendar feeds need
+   * the whole history to number event versions (calendar.ts skips removed ones for the shifts).
+   */
+  async overrideHistoryByTeam(from: Date): Promise<Map<string, Override[]>> {
+    const rows = await this.#db.oncallOverride.findMany({
+      where: { endsAt: { gt: from } },
+      orderBy: { createdAt: "asc" },
+    });
+    const byTeam = new Map<string, Override[]>(this.config.teams.map((team) => [team.id, []]));
+    for (const row of rows) byTeam.get(row.teamId)?.push(toOverride(row));
     return byTeam;
+  }
+
+  /** The team's overrides in force that are not over at `now`, by start (`/oncall override list`). */
+  async currentOverrides(team: Team, now: Date): Promise<OncallOverride[]> {
+    return this.#db.oncallOverride.findMany({
+      where: { teamId: team.id, endsAt: { gt: now }, removedAt: null },
+      orderBy: [{ startsAt: "asc" }, { number: "asc" }],
+    });
   }
 
   /** Who is on call for the team at `at` (default now), with overrides. */
@@ -259,16 +268,9 @@ export class OncallDirectory {
    * Stores an override. Permission (the person themselves or a lead of the team) is checked
    * here, so every way of making one obeys it.
    */
-  async addOverride(origin: Origin, input: OverrideInput): Promise<{ id: string }> {
+  async addOverride(origin: Origin, input: OverrideInput): Promise<{ id: string; number: number }> {
     const team = this.team(input.teamId);
-    const person = this.config.people.find((p) => p.id === input.personId);
-    if (!person) throw new UserError(`${input.personId} is not in the on-call configuration.`);
-    const self = this.#configIds.get(origin.actor.id) === person.id;
-    if (!self && !this.isLead(origin.actor.id, team)) {
-      throw new UserError(
-        `Only ${person.name} themselves or a lead of ${team.name} (${this.leadNames(team)}) may put ${person.name} on call for ${team.name}.`,
-      );
-    }
+    const person = this.#requireMayArrange(origin, team, input.personId, (name) => `put ${name} on call`);
     if (input.rotationId !== undefined && !team.rotations.some((r) => r.id === input.rotationId)) {
       throw new UserError(
         `${team.name} has no rotation "${input.rotationId}". Rotations: ${team.rotations.map((r) => r.id).join(", ") || "none"}.`,
@@ -300,9 +302,70 @@ export class OncallDirectory {
         startsAt: input.start.toISOString(),
         endsAt: input.end.toISOString(),
       });
-      return { id: row.id };
+      return { id: row.id, number: row.number };
     });
   }
+
+  /**
+   * Takes an override back (`/oncall override remove 3`): the schedule decides again. Whoever
+   * may make that override may remove it; one already over is history and stays.
+   */
+  async removeOverride(origin: Origin, number: number): Promise<{ override: OncallOverride; team: Team }> {
+    const now = this.#clock.now();
+    const row = await this.#db.oncallOverride.findUnique({ where: { number } });
+    if (!row || row.removedAt) {
+      throw new UserError(`There is no override #${number}. \`/oncall override list\` shows them.`);
+    }
+    const team = this.team(row.teamId);
+    this.#requireMayArrange(origin, team, row.personId, (name) => `remove an override of ${name}`);
+    if (row.endsAt.getTime() <= now.getTime()) throw new UserError(`Override #${number} is already over.`);
+    const actor = actorOf(origin);
+    return this.#db.$transaction(async (tx) => {
+      await claimEvent(tx, origin);
+      const { count } = await tx.oncallOverride.updateMany({
+        where: { id: row.id, removedAt: null },
+        data: { removedAt: now, removedById: origin.actor.id },
+      });
+      if (count === 0) throw new UserError(`Override #${number} was just removed.`);
+      await recordActivity(tx, actor, now, "oncall.override-removed", {
+        overrideId: row.id,
+        number,
+        teamId: team.id,
+        personId: row.personId,
+      });
+      return { override: { ...row, removedAt: now, removedById: origin.actor.id }, team };
+    });
+  }
+
+  /** The configured person, when the caller may arrange their shifts: themselves or a team lead. */
+  #requireMayArrange(
+    origin: Origin,
+    team: Team,
+    configPersonId: string,
+    doing: (name: string) => string,
+  ): OncallPerson {
+    const person = this.config.people.find((p) => p.id === configPersonId);
+    if (!person) throw new UserError(`${configPersonId} is not in the on-call configuration.`);
+    const self = this.#configIds.get(origin.actor.id) === person.id;
+    if (!self && !this.isLead(origin.actor.id, team)) {
+      throw new UserError(
+        `Only ${person.name} themselves or a lead of ${team.name} (${this.leadNames(team)}) may ${doing(person.name)} for ${team.name}.`,
+      );
+    }
+    return person;
+  }
+}
+
+function toOverride(row: OncallOverride): Override {
+  return {
+    id: row.id,
+    personId: row.personId,
+    start: row.startsAt,
+    end: row.endsAt,
+    createdAt: row.createdAt,
+    rotationId: row.rotationId,
+    removedAt: row.removedAt,
+  };
 }
 
 function identitiesOf(person: OncallPerson): Array<{ platform: PlatformName; externalId: string }> {

@@ -103,15 +103,50 @@ export function parseEndTime(text: string, context: TimeContext): Date {
   return new Date(instant);
 }
 
-/** `<from> <to>` of an override: `to` may be a duration or a time read after `from`. */
-export function parseTimeRange(
-  fromText: string,
-  toText: string,
+export interface ShiftWindowOptions {
+  from?: string;
+  until?: string;
+  for?: string;
+}
+
+/** How an override's times are written, for hints; `command` goes before each example. */
+export function shiftWindowExamples(command = ""): string {
+  return `${command}from:2026-12-01T09:00 until:2026-12-02T09:00, or ${command}from:2026-12-01T09:00 for:8h`;
+}
+
+/**
+ * The stretch of an override, from explicit options only: `from:` (when it starts: `now`, `18:00`,
+ * `2026-12-01T09:00`, `2026-12-01` for its midnight) and `until:` (when it ends; a time of day is
+ * its next occurrence after the start) or `for:` (elapsed time from the start). Nothing is
+ * guessed from bare words: `2026-12-01 09:00` could mean either end.
+ */
+export function parseShiftWindow(
+  options: ShiftWindowOptions,
   context: TimeContext,
 ): { start: Date; end: Date } {
-  const start = parseInstant(fromText, context);
-  const end = parseEndTime(toText, { at: start, timeZone: context.timeZone });
-  return { start, end };
+  if (options.from === undefined) {
+    throw new UserError(
+      `Say when it starts with from: and when it ends with until: or for:, e.g. ${shiftWindowExamples()}.`,
+    );
+  }
+  if (options.until !== undefined && options.for !== undefined)
+    throw new UserError("Give until: or for:, not both.");
+  if (options.until === undefined && options.for === undefined) {
+    throw new UserError(`Say when it ends with until: or for:, e.g. ${shiftWindowExamples()}.`);
+  }
+  const start = parseInstant(options.from, context);
+  if (options.for !== undefined)
+    return { start, end: new Date(start.getTime() + parseEndDuration(options.for)) };
+  const until = options.until ?? "";
+  const end = readInstant(until.trim(), { at: start, timeZone: context.timeZone }, "after");
+  if (end === undefined)
+    throw new UserError(`"until:${until}" is not a time. Examples: ${INSTANT_EXAMPLES}.`);
+  if (end <= start.getTime()) {
+    throw new UserError(
+      `The end is ${end === start.getTime() ? "the same as" : "before"} the start: until:${until} is not after from:${options.from}.`,
+    );
+  }
+  return { start, end: new Date(end) };
 }
 
 function parseEndDuration(text: string): number {

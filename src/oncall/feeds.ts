@@ -55,9 +55,8 @@ export function registerFeedRoutes(
     const window = feedWindow(now);
     const input = {
       config,
-      overridesByTeam: await directory.overridesByTeam(window.from),
+      overridesByTeam: await directory.overrideHistoryByTeam(window.from),
       window,
-      generatedAt: now,
     };
     const body =
       personId !== undefined

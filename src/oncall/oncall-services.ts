@@ -58,6 +58,9 @@ export function createOncallServices(
     await reminders.schedule(tx, incident, now);
     await paging.scheduleDeclaredPage(tx, incident, now, actorOf(origin));
   });
+  deps.incidents.onSeverityChanged(async (tx, incident, from, now, origin) => {
+    await paging.scheduleRaisedSeverityPage(tx, incident, from, now, actorOf(origin));
+  });
   const feeds = settings.feeds ?? {};
   registerFeedRoutes(deps.http, { directory, clock: deps.clock, settings: feeds });
   return { directory, paging, deadlines, feeds };

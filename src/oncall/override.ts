@@ -1,5 +1,5 @@
 // An override puts someone on call for a stretch of time, taking or giving a shift from chat
-// (`cover @bob for:4h`, `override @bob <from> <to>`). Overrides live in the database, not in the
+// (`cover @bob for:4h`, `override @bob from:<time> until:<time>`). Overrides live in the database, not in the
 // configuration file, so a reload never loses them; schedule.ts only reads them.
 import { z } from "zod";
 
@@ -18,6 +18,11 @@ export const overrideSchema = z
      * layer that decides (its restriction windows and the layers above it still apply).
      */
     rotationId: z.string().min(1).nullish(),
+    /**
+     * Set once `/oncall override remove` took it back. Schedules skip removed overrides; calendar
+     * feeds still count them, so an event whose times went back gets a higher SEQUENCE.
+     */
+    removedAt: z.date().nullish(),
   })
   .refine((override) => override.end > override.start, {
     message: "an override must end after it starts",

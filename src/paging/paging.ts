@@ -57,7 +57,7 @@ import { UserError } from "../errors.ts";
 import type { Incident, Page, Person } from "../generated/prisma/client.ts";
 import { incidentFacts } from "../incidents/incident-rooms.ts";
 import { type Actor, actorOf, claimEvent, type Incidents, recordActivity } from "../incidents/incidents.ts";
-import { formatSeverity } from "../incidents/lifecycle.ts";
+import { formatSeverity, isOpen } from "../incidents/lifecycle.ts";
 import { formatTime } from "../incidents/render.ts";
 import type { ClaimedJob, JobContext, JobQueue } from "../jobs/queue.ts";
 import type { PageLimits, Team } from "../oncall/config.ts";
@@ -198,6 +198,42 @@ export class Paging {
     });
   }
 
+  /**
+   * Called inside a severity change: raising an open incident into its team's paging severities
+   * pages the on-call as declaring it at that severity would have, through the same job (same
+   * key: one page per incident, so lowering and raising again never pages twice), and not when
+   * the team was already paged for the incident.
+   */
+  async scheduleRaisedSeverityPage(
+    tx: DbTransaction,
+    incident: Incident,
+    from: number,
+    now: Date,
+    actor: Actor,
+  ): Promise<void> {
+    const team = incident.teamId ? this.#directory.findTeam(incident.teamId) : undefined;
+    const paging = team?.paging.severities;
+    if (!paging?.includes(incident.severity) || paging.includes(from) || !isOpen(incident.status)) return;
+    if ((await tx.page.count({ where: { incidentId: incident.id, teamId: team!.id } })) > 0) return;
+    await this.#jobs.enqueue(tx, {
+      kind: DECLARED_PAGE_JOB,
+      key: declaredPageKey(incident.id),
+      payload: { incidentId: incident.id, actor: { ...actor }, raisedFrom: from },
+      dueAt: new Date(now.getTime() + DECLARED_PAGE_GRACE_MS),
+    });
+  }
+
+  /** Runs the page a severity raise scheduled, now; the page, if this made one. */
+  async pageRaisedIncident(incident: Incident): Promise<Page | undefined> {
+    if (!(await this.#jobs.runNow(declaredPageKey(incident.id)))) return undefined;
+    return (
+      (await this.#db.page.findFirst({
+        where: { incidentId: incident.id, teamId: incident.teamId },
+        orderBy: { number: "desc" },
+      })) ?? undefined
+    );
+  }
+
   /** Pages the declared incident's team now (if its severity pages); the page, if one was made. */
   async pageDeclaredIncident(incident: Incident): Promise<Page | undefined> {
     await this.#jobs.runNow(declaredPageKey(incident.id));
@@ -210,20 +246,32 @@ export class Paging {
   }
 
   async #pageDeclaredIncidentJob(job: ClaimedJob, ctx: JobContext): Promise<void> {
-    const { incidentId, actor } = job.payload as unknown as { incidentId: string; actor: Actor };
+    const { incidentId, actor, raisedFrom } = job.payload as unknown as {
+      incidentId: string;
+      actor: Actor;
+      raisedFrom?: number;
+    };
     const incident = await this.#incidents.findById(incidentId);
     const team = incident?.teamId ? this.#directory.findTeam(incident.teamId) : undefined;
     if (!incident || !team) {
       this.#log.warn({ incidentId }, "declared incident not paged: its team is not configured any more");
       return;
     }
+    // A raise run late (after a restart) pages only if the incident still calls for it.
+    if (
+      raisedFrom !== undefined &&
+      (!isOpen(incident.status) || !team.paging.severities.includes(incident.severity))
+    ) {
+      return;
+    }
+    const what = raisedFrom === undefined ? "declared" : "raised to";
     const created = await this.#db.$transaction(async (tx) => {
       const outcome = await this.#create(
         tx,
         actor,
         {
           target: { kind: "team", team },
-          message: `${incident.publicId} declared, ${formatSeverity(incident.severity)}`,
+          message: `${incident.publicId} ${what}${raisedFrom === undefined ? "," : ""} ${formatSeverity(incident.severity)}`,
           incident,
         },
         ctx.now,

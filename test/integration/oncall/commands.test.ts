@@ -59,7 +59,7 @@ describe("/oncall cover and override", () => {
 
   it("refuses to put someone else on call unless the caller leads the team, naming who may", async () => {
     await desk.type("/as @bob");
-    const refused = await desk.type("/oncall override @carol 2026-03-11T18:00 for:12h");
+    const refused = await desk.type("/oncall override @carol from:2026-03-11T18:00 for:12h");
     expect(refused).toContain(
       "⚠️ Only Carol themselves or a lead of CSIRT (Alice) may put Carol on call for CSIRT.",
     );
@@ -67,7 +67,7 @@ describe("/oncall cover and override", () => {
       "Only Carol themselves or a lead of CSIRT (Alice)",
     );
     await desk.type("/as @carol");
-    const own = await desk.type("/oncall override me 2026-03-11T18:00 for:12h");
+    const own = await desk.type("/oncall override me from:2026-03-11T18:00 for:12h");
     expect(own).toContain("Carol is on call for CSIRT from Wed 11 Mar 18:00 CET until Thu 12 Mar 06:00 CET.");
     await desk.type("/as @alice");
     // The lead may put anyone of the team on call; the end of the current shift by default.
@@ -81,8 +81,8 @@ describe("/oncall cover and override", () => {
   it("explains bad times and people outside the configuration, changing nothing", async () => {
     const before = await desk.db.prisma.oncallOverride.count();
     expect(await desk.type("/oncall cover me for:soon")).toContain('"for:soon" needs a duration');
-    expect(await desk.type("/oncall override me tomorrow 4h")).toContain('"tomorrow" is not a time');
-    expect(await desk.type("/oncall override me 2026-03-01T09:00 2026-03-02T09:00")).toContain(
+    expect(await desk.type("/oncall override me from:tomorrow for:4h")).toContain('"tomorrow" is not a time');
+    expect(await desk.type("/oncall override me from:2026-03-01T09:00 until:2026-03-02T09:00")).toContain(
       "already over",
     );
     expect(await desk.type("/oncall cover @zed for:1h")).toContain("zed is not in the on-call configuration");

@@ -32,7 +32,7 @@ function events(text: string) {
 
 describe("calendar feeds over HTTP", () => {
   it("serves a team's shifts, overrides included, as iCalendar that ical.js parses", async () => {
-    await desk.type("/oncall override @carol 2026-03-11T18:00 2026-03-12T06:00");
+    await desk.type("/oncall override @carol from:2026-03-11T18:00 until:2026-03-12T06:00");
     const response = await fetch(`${base}/oncall/csirt.ics?token=${feedToken(SECRET, teamFeedId("csirt"))}`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/calendar; charset=utf-8");
@@ -81,5 +81,43 @@ describe("calendar feeds over HTTP", () => {
     expect(link).toBeDefined();
     const response = await fetch(link!.replace("https://tocsin.example.org", base));
     expect(response.status).toBe(200);
+  });
+
+  it("a removed override leaves the feed; the shift it cut comes back with a higher SEQUENCE, the same on every fetch", async () => {
+    const url = `${base}/oncall/soc.ics?token=${feedToken(SECRET, teamFeedId("soc"))}`;
+    const thursday = async () => {
+      const text = await (await fetch(url)).text();
+      expect(text.endsWith("END:VCALENDAR\r\n")).toBe(true);
+      const calendar = new ICAL.Component(ICAL.parse(text));
+      const component = calendar
+        .getAllSubcomponents("vevent")
+        .find((c) => new ICAL.Event(c).startDate.toJSDate().toISOString() === "2026-03-12T07:00:00.000Z")!;
+      const event = new ICAL.Event(component);
+      return {
+        uid: event.uid,
+        end: event.endDate.toJSDate().toISOString(),
+        sequence: event.sequence,
+        stamp: (component.getFirstPropertyValue("dtstamp") as ICAL.Time).toJSDate().toISOString(),
+      };
+    };
+    // Dave's day shift on Thursday 12 March, 08:00 to 20:00 Paris.
+    const before = await thursday();
+    expect(before).toMatchObject({ end: "2026-03-12T19:00:00.000Z", sequence: 0 });
+    await desk.type("/as @dave");
+    const made = await desk.type(
+      "/oncall override @erin from:2026-03-12T12:00 until:2026-03-12T14:00 team:soc",
+    );
+    const number = /Override #(\d+)/.exec(made)?.[1];
+    expect(number).toBeDefined();
+    const cut = await thursday();
+    expect(cut).toMatchObject({ uid: before.uid, end: "2026-03-12T11:00:00.000Z", sequence: 1 });
+    desk.clock.advance(60_000);
+    expect(await desk.type(`/oncall override remove ${number}`)).toContain(`Override #${number} removed`);
+    const restored = await thursday();
+    expect(restored).toMatchObject({ uid: before.uid, end: "2026-03-12T19:00:00.000Z", sequence: 2 });
+    expect(restored.stamp).toBe(desk.clock.now().toISOString());
+    desk.clock.advance(3_600_000);
+    expect(await thursday()).toEqual(restored);
+    await desk.type("/as @alice");
   });
 });

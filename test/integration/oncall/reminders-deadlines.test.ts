@@ -77,11 +77,14 @@ describe("regulatory deadlines", () => {
     );
     expect(started).toContain("• early warning: 2026-03-11 09:00 UTC");
     expect(started).toContain("• incident notification: 2026-03-13 09:00 UTC");
-    expect(started).toContain("• final report: 2026-04-10 09:00 UTC");
+    // Art. 23(4)(d): one month after the notification is submitted, not after awareness.
+    expect(started).toContain("• final report: one month after the incident notification");
 
     const list = await desk.type("/inc deadlines");
     expect(list).toMatch(/NIS2\s+early warning\s+2026-03-11 09:00 UTC\s+due in 23h\s+nis2 early-warning/);
-    expect(list).toMatch(/NIS2\s+final report\s+2026-04-10 09:00 UTC\s+due in 30d23h/);
+    expect(list).toMatch(
+      /NIS2\s+final report\s+one month after the incident notification\s+waits for the incident notification/,
+    );
 
     // 25% ahead: 6 h before the 24 h early warning.
     expect(await advance(desk, 17 * HOUR - 1)).not.toContain("early warning");
@@ -97,6 +100,7 @@ describe("regulatory deadlines", () => {
 
     const done = await desk.type("/inc deadlines done nis2 notification");
     expect(done).toContain("✅ INC-2026-0001: NIS2 incident notification marked done by Alice.");
+    expect(done).toContain("The NIS2 final report is now due 2026-04-11 09:00 UTC.");
     // The notification is done: no warnings for it (18 h ahead of 72 h, nor at 72 h).
     expect(await advance(desk, 3 * 24 * HOUR)).not.toContain("incident notification");
     const table = await desk.type("/inc deadlines");

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
+import { LEGACY_TYPES } from "../../../src/incidents/legacy-types.ts";
 import {
   describeRsitType,
   parseRsitType,
@@ -45,6 +46,41 @@ describe("RSIT taxonomy", () => {
   it("refuses eCSIRT.net mkVI types that RSIT dropped, suggesting the closest", () => {
     expect(parseRsitType("ransomware")).toBeUndefined();
     expect(() => requireRsitType("phishin")).toThrow(/Did you mean "phishing"/);
+  });
+
+  it("points old mkVI types at the RSIT type they mean, not the one spelled alike", () => {
+    const advice = (input: string) => {
+      try {
+        requireRsitType(input);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error(`${input} was accepted`);
+    };
+    expect(advice("ransomware")).toBe(
+      '"ransomware" is an eCSIRT.net mkVI type that RSIT 1.3 dropped. Use infected-system (Malicious Code / Infected System) for the infected systems, or unauthorised-information-modification (Information Content Security / Unauthorised Modification of Information) for the data it encrypted. `/inc classes` lists every class and type.',
+    );
+    expect(advice("c&c")).toContain("Use c2-server (Malicious Code / C2 Server).");
+    expect(advice("botnet-drone")).toContain("Use infected-system (Malicious Code / Infected System).");
+    expect(advice("Botnet drone")).toContain("Use infected-system");
+    expect(advice("malicious-code/malware")).toContain(
+      "Use infected-system (Malicious Code / Infected System) for a system it infected, or malware-distribution",
+    );
+    expect(advice("defacement")).toContain("Use unauthorised-information-modification");
+    expect(advice("compromised")).toContain("Use system-compromise");
+    expect(advice("unknown")).toContain("Use undetermined");
+    expect(advice("unauthorized-use-of-resources")).toContain("Use unauthorised-use-of-resources");
+    for (const input of ["ransomware", "c&c", "botnet-drone"]) {
+      expect(advice(input)).not.toMatch(/sabotage|"dos"|brute-force/);
+    }
+  });
+
+  it("every legacy advice names a real RSIT type, and no RSIT type is treated as legacy", () => {
+    for (const [legacy, advice] of LEGACY_TYPES) {
+      expect(RSIT_TYPES.has(legacy), legacy).toBe(false);
+      expect(RSIT_TYPES.has(advice.use), advice.use).toBe(true);
+      if (advice.also) expect(RSIT_TYPES.has(advice.also.use), advice.also.use).toBe(true);
+    }
   });
 
   it("describes a type with its class", () => {

@@ -52,7 +52,6 @@ describe("team feed", () => {
       teamId: "csirt",
       overridesByTeam: noOverrides,
       window: feedWindow(now),
-      generatedAt: now,
     }),
   );
 
@@ -86,7 +85,6 @@ describe("team feed", () => {
         teamId: "csirt",
         overridesByTeam: noOverrides,
         window: feedWindow(later),
-        generatedAt: later,
       }),
     );
     const uidByStart = new Map(feed.events.map((event) => [event.start, event.uid]));
@@ -115,7 +113,6 @@ describe("team feed", () => {
         teamId: "csirt",
         overridesByTeam: new Map([["csirt", [cover]]]),
         window: feedWindow(now),
-        generatedAt: now,
       }),
     );
     const hugo = withCover.events.find((event) => event.summary === "Hugo Bernard on call")!;
@@ -135,7 +132,6 @@ describe("team feed", () => {
         teamId: "nope",
         overridesByTeam: noOverrides,
         window: feedWindow(now),
-        generatedAt: now,
       }),
     ).toThrow(/no team "nope"/);
   });
@@ -156,7 +152,6 @@ describe("person feed", () => {
         personId: "eva",
         overridesByTeam: new Map([["soc", [helpingSoc]]]),
         window: feedWindow(now),
-        generatedAt: now,
       }),
     );
     expect(feed.name).toBe("On call: Eva Nowak");

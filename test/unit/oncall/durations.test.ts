@@ -5,7 +5,7 @@ import {
   parseDuration,
   parseEndTime,
   parseInstant,
-  parseTimeRange,
+  parseShiftWindow,
 } from "../../../src/oncall/durations.ts";
 
 const MINUTE = 60_000;
@@ -80,7 +80,7 @@ describe("parseEndTime", () => {
   });
 });
 
-describe("parseInstant and parseTimeRange", () => {
+describe("parseInstant and parseShiftWindow", () => {
   const at = new Date("2026-06-10T12:00:00Z");
 
   it("reads now, times of day, dates and date-times", () => {
@@ -92,10 +92,34 @@ describe("parseInstant and parseTimeRange", () => {
   });
 
   it("reads the end of a range after its start", () => {
-    const night = parseTimeRange("22:00", "06:00", { at, ...paris });
+    const night = parseShiftWindow({ from: "22:00", until: "06:00" }, { at, ...paris });
     expect(night.start.toISOString()).toBe("2026-06-10T20:00:00.000Z");
     expect(night.end.toISOString()).toBe("2026-06-11T04:00:00.000Z");
-    const day = parseTimeRange("2026-07-01T09:00", "for:1d", { at, ...paris });
+    const day = parseShiftWindow({ from: "2026-07-01T09:00", for: "1d" }, { at, ...paris });
     expect(day.end.toISOString()).toBe("2026-07-02T07:00:00.000Z");
+  });
+
+  it("reads local times across a DST change: a night over fall-back lasts 11 h", () => {
+    const night = parseShiftWindow({ from: "2026-10-24T20:00", until: "2026-10-25T06:00" }, { at, ...paris });
+    expect(night.start.toISOString()).toBe("2026-10-24T18:00:00.000Z");
+    expect(night.end.toISOString()).toBe("2026-10-25T05:00:00.000Z");
+    const evening = parseShiftWindow({ from: "2026-03-28T18:00", until: "09:00" }, { at, ...paris });
+    expect(evening.end.toISOString()).toBe("2026-03-29T07:00:00.000Z");
+  });
+
+  it("says an end before the start is before the start, and asks for what is missing", () => {
+    expect(() =>
+      parseShiftWindow({ from: "2026-12-01T09:00", until: "2026-11-01T09:00" }, { at, ...paris }),
+    ).toThrow("The end is before the start: until:2026-11-01T09:00 is not after from:2026-12-01T09:00.");
+    expect(() =>
+      parseShiftWindow({ from: "2026-12-01T09:00", until: "2026-12-01T09:00" }, { at, ...paris }),
+    ).toThrow("The end is the same as the start");
+    expect(() => parseShiftWindow({ until: "18:00" }, { at, ...paris })).toThrow(
+      "Say when it starts with from: and when it ends with until: or for:, e.g. from:2026-12-01T09:00 until:2026-12-02T09:00",
+    );
+    expect(() => parseShiftWindow({ from: "now" }, { at, ...paris })).toThrow("Say when it ends");
+    expect(() => parseShiftWindow({ from: "now", until: "18:00", for: "1h" }, { at, ...paris })).toThrow(
+      "Give until: or for:, not both.",
+    );
   });
 });

@@ -1,6 +1,6 @@
 // Pure parts of incident reminders and regulatory deadlines, and their configuration sections.
 import { describe, expect, it } from "vitest";
-import { deadlinePresets, dueAfter, warningAt } from "../../../src/incidents/deadlines.ts";
+import { deadlinePresets, dueAfter, warningAt } from "../../../src/incidents/deadline-presets.ts";
 import { remindersFor } from "../../../src/incidents/reminders.ts";
 import { OncallConfigError, parseOncallConfig } from "../../../src/oncall/config.ts";
 import { parseDuration } from "../../../src/oncall/durations.ts";
@@ -74,7 +74,7 @@ describe("deadline math", () => {
 
   it("ships nis2 and gdpr; the configuration adds presets and replaces by id", () => {
     expect(deadlinePresets().map((p) => [p.id, p.milestones.map((m) => m.id)])).toEqual([
-      ["nis2", ["early-warning", "notification", "final-report"]],
+      ["nis2", ["early-warning", "notification", "intermediate-report", "final-report"]],
       ["gdpr", ["notification"]],
     ]);
     const config = parseOncallConfig(
@@ -99,6 +99,45 @@ describe("deadline math", () => {
       warnBefore: { kind: "duration", ms: 12 * HOUR },
     });
     expect(presets[2]?.milestones[1]?.after).toEqual({ kind: "months", months: 1 });
+  });
+
+  it("NIS2 Art. 23(4): the final report counts one month from the notification; the intermediate report is on request", () => {
+    const nis2 = deadlinePresets()[0]!;
+    expect(nis2.milestones.find((m) => m.id === "final-report")).toMatchObject({
+      after: { kind: "months", months: 1 },
+      from: "notification",
+    });
+    expect(nis2.milestones.find((m) => m.id === "intermediate-report")).toMatchObject({ onRequest: true });
+  });
+
+  it("a milestone counts from a milestone listed before it, or is due on request, never both", () => {
+    const config = parseOncallConfig(
+      `${BASE}deadlines:
+  - id: dora
+    name: DORA
+    milestones:
+      - { id: initial, name: initial notification, after: 4h }
+      - { id: intermediate, name: intermediate report, after: 72h, from: initial }
+      - { id: extra, name: report on request, onRequest: true }
+`,
+      "x",
+    );
+    expect(config.deadlines[0]?.milestones[1]).toMatchObject({ from: "initial" });
+    expect(
+      problems(`${BASE}deadlines:
+  - id: dora
+    name: DORA
+    milestones:
+      - { id: final, name: final report, after: 1 month, from: initial }
+      - { id: initial, name: initial notification, after: 4h }
+      - { id: both, name: both, after: 4h, onRequest: true }
+      - { id: neither, name: neither }
+`),
+    ).toEqual([
+      '13:64 deadlines[0].milestones[0].from: "initial" is not a milestone listed before this one',
+      "15:9 deadlines[0].milestones[2]: a milestone due on request has no after: or from:",
+      '16:9 deadlines[0].milestones[3].after: say when it is due: after: "72h" (from awareness, or from: another milestone) or onRequest: true',
+    ]);
   });
 });
 

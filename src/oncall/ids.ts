@@ -1,0 +1,9 @@
+// Ids in the on-call configuration (people, teams, rotations, policies, deadline presets).
+import { z } from "zod";
+
+export const idSchema = z
+  .string({ error: 'expected an id such as "alice" or "csirt"' })
+  .regex(
+    /^[a-z0-9][a-z0-9._-]*$/,
+    'ids are lowercase letters, digits, ".", "_" and "-", e.g. "alice" or "csirt-l1"',
+  );
