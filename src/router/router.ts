@@ -17,6 +17,7 @@ import { DuplicateEvent, PUBLIC_ID_PATTERN } from "../incidents/incidents.ts";
 import type { Services } from "../services.ts";
 import type { CommandContext, CommandResult, CommandSpec, Origin, ParsedArgs } from "./command.ts";
 import { commandHelp, GROUP_SUMMARIES, groupHelp } from "./help.ts";
+import { readOptionWord } from "./option-words.ts";
 import type { PermissionPolicy } from "./permissions.ts";
 import { MAX_COMMAND_LENGTH, sanitizeCommandLine, type Token, TokenizeError, tokenize } from "./tokenizer.ts";
 
@@ -184,21 +185,15 @@ export class Router {
     const options: Record<string, string> = {};
     const words: string[] = [];
     const mentions: Person[] = [];
-    for (const token of tokens) {
-      if (token.option && declared.includes(token.option.key)) {
-        if (options[token.option.key] !== undefined) {
-          throw new UserError(`The option ${token.option.key}: is given twice.`, { usage: usageOf(command) });
+    for (const [index, token] of tokens.entries()) {
+      const reading = readOptionWord(token, tokens[index + 1], declared);
+      if (reading.kind === "refused") throw new UserError(reading.message, { usage: usageOf(command) });
+      if (reading.kind === "option") {
+        if (options[reading.key] !== undefined) {
+          throw new UserError(`The option ${reading.key}: is given twice.`, { usage: usageOf(command) });
         }
-        options[token.option.key] = token.option.value;
+        options[reading.key] = reading.value;
         continue;
-      }
-      if (token.option && declared.length > 0 && !token.option.value.startsWith("//")) {
-        const suggestion = closest(token.option.key, declared);
-        if (distance(token.option.key, suggestion) <= 2) {
-          throw new UserError(`Unknown option ${token.option.key}:. Did you mean ${suggestion}:?`, {
-            usage: usageOf(command),
-          });
-        }
       }
       const mentioned = token.quoted ? undefined : platform.parseMention(token.value);
       if (mentioned !== undefined) {
