@@ -2,6 +2,7 @@
 // Used by src/main.ts and by the integration tests, so both run the same graph.
 import type { Logger } from "pino";
 import { COMMANDS } from "../commands/index.ts";
+import { accessPolicy } from "./access/policy.ts";
 import { type BulletinSettings, Bulletins } from "./bulletins/service.ts";
 import { Notifier } from "./chat/notifier.ts";
 import type { ChatPlatform, PlatformName } from "./chat/platform.ts";
@@ -14,7 +15,7 @@ import { Incidents } from "./incidents/incidents.ts";
 import { JobQueue, type JobQueueOptions } from "./jobs/queue.ts";
 import { createOncallServices, type OncallSettings } from "./oncall/oncall-services.ts";
 import { People } from "./people/people.ts";
-import { openPolicy, type PermissionPolicy } from "./router/permissions.ts";
+import type { PermissionPolicy } from "./router/permissions.ts";
 import { Router } from "./router/router.ts";
 import type { Services } from "./services.ts";
 
@@ -104,7 +105,8 @@ export function createApp(options: AppOptions): App {
     bulletins,
     oncall,
     platforms,
-    permissions: options.permissions ?? openPolicy,
+    // Without one given: no access file, and no Matrix homeserver counted as the organisation's.
+    permissions: options.permissions ?? accessPolicy(options.db),
     mirrorNewIncidentsTo: options.mirrorNewIncidentsTo,
     timeZone,
   };

@@ -1,6 +1,7 @@
 // Help is generated from the command declarations, so it cannot drift from what runs.
 import { context, fields, heading, type Message, text } from "../chat/message.ts";
 import type { CommandGroup, CommandSpec } from "./command.ts";
+import { PERMISSION_HOLDERS } from "./permissions.ts";
 
 export const GROUP_SUMMARIES: Record<CommandGroup, string> = {
   inc: "incidents: declare, track and close security incidents",
@@ -32,6 +33,6 @@ export function commandHelp(command: CommandSpec): Message {
       ),
     );
   }
-  blocks.push(context(`Needs the ${command.permission} role.`));
+  blocks.push(context(`Needs ${PERMISSION_HOLDERS[command.permission]}.`));
   return { blocks };
 }

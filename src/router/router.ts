@@ -6,6 +6,8 @@
 import { randomBytes } from "node:crypto";
 import { closest, distance } from "fastest-levenshtein";
 import type { z } from "zod";
+import { recordRefusal } from "../access/refusals.ts";
+import { visibleIncident } from "../access/visibility.ts";
 import type { Message } from "../chat/message.ts";
 import { context, text } from "../chat/message.ts";
 import type { ChatPlatform, Invocation, Reply } from "../chat/platform.ts";
@@ -18,7 +20,7 @@ import type { Services } from "../services.ts";
 import type { CommandContext, CommandResult, CommandSpec, Origin, ParsedArgs } from "./command.ts";
 import { commandHelp, GROUP_SUMMARIES, groupHelp } from "./help.ts";
 import { readOptionWord } from "./option-words.ts";
-import type { PermissionPolicy } from "./permissions.ts";
+import { type PermissionPolicy, PermissionRefused } from "./permissions.ts";
 import { MAX_COMMAND_LENGTH, sanitizeCommandLine, type Token, TokenizeError, tokenize } from "./tokenizer.ts";
 
 export class Router {
@@ -72,6 +74,9 @@ export class Router {
         dedupeKey: invocation.dedupeKey,
       };
       const { args, incidentId } = await this.#parseArgs(command, found.rest, platform);
+      // Who may run the command at all is settled before any incident is looked up, so the
+      // answer never tells an existing incident from a missing one.
+      await this.#permissions.requireBeforeIncident(actor, command.permission, { command, incidentId });
       const incident = await this.#resolveIncident(command, incidentId, invocation, actor);
       await this.#permissions.require(actor, command.permission, { incident, command });
       const ctx: CommandContext = {
@@ -101,6 +106,15 @@ export class Router {
       count(isUserError(error) ? "refused" : "error");
       if (!isUserError(error)) this.#metrics?.errors.inc({ where: "command" });
       await this.#fail(invocation, error, command, correlationId, log);
+      if (error instanceof PermissionRefused) {
+        // After the answer, so its timing says nothing about whether an incident exists.
+        await recordRefusal(
+          this.#services,
+          error,
+          { ...invocation.room, platform: invocation.platform, correlationId },
+          log,
+        );
+      }
     }
   }
 
@@ -245,19 +259,9 @@ export class Router {
     if (command.incident === "none") return undefined;
     const { incidents } = this.#services;
     if (explicitId) {
-      const incident = await incidents.requireByPublicId(explicitId);
       // A restricted incident does not exist for those outside it: not even its id leaks.
-      const inItsRoom =
-        (await incidents.findByRoom(invocation.platform, invocation.room.roomId))?.id === incident.id;
-      if (
-        incident.restricted &&
-        !inItsRoom &&
-        !(await incidents.takesPart(incident.id, actor.id)) &&
-        !(await this.#permissions.isAdmin(actor))
-      ) {
-        throw new UserError(`There is no incident ${incident.publicId}. \`/inc list all\` shows them.`);
-      }
-      return incident;
+      const where = { platform: invocation.platform, roomId: invocation.room.roomId };
+      return visibleIncident({ incidents, permissions: this.#permissions }, actor, explicitId, where);
     }
     // The room itself is the platform's access control: who is in an incident room may act on it.
     const fromRoom = await incidents.findByRoom(invocation.platform, invocation.room.roomId);
