@@ -2,6 +2,7 @@
 // Used by src/main.ts and by the integration tests, so both run the same graph.
 import type { Logger } from "pino";
 import { COMMANDS } from "../commands/index.ts";
+import { accessPolicy } from "./access/policy.ts";
 import { type BulletinSettings, Bulletins } from "./bulletins/service.ts";
 import type { PlatformName } from "./chat/invocation.ts";
 import type { ChatPlatform } from "./chat/platform.ts";
@@ -15,7 +16,7 @@ import { JobQueue, type JobQueueOptions } from "./jobs/queue.ts";
 import { createOncallServices, type OncallSettings } from "./oncall/oncall-services.ts";
 import { type AudienceDirectory, Outbox } from "./outbox/outbox.ts";
 import { People } from "./people/people.ts";
-import { openPolicy, type PermissionPolicy } from "./router/permissions.ts";
+import type { PermissionPolicy } from "./router/permissions.ts";
 import { Router } from "./router/router.ts";
 import type { Services } from "./services.ts";
 
@@ -57,7 +58,8 @@ export function createApp(options: AppOptions): App {
   const people = new People(options.db);
   const incidents = new Incidents(options.db, options.clock, options.incidentPrefix);
   const metrics = new Metrics();
-  const permissions = options.permissions ?? openPolicy;
+  // Without one given: no access file, and no Matrix homeserver counted as the organisation's.
+  const permissions = options.permissions ?? accessPolicy(options.db);
   // Filled once the bulletins service has read its configuration (room clearances live there).
   let bulletinsRef: Bulletins | undefined;
   const directory: AudienceDirectory = {

@@ -220,7 +220,7 @@ export interface Config {
   /** Archive incident rooms this long after closing (platforms that can); undefined: never. */
   archiveRoomsAfterMs?: number;
   console: { enabled: boolean; user: string };
-  /** Path of the access configuration (roles); unset: everyone may do everything but admin. */
+  /** Path of the access configuration (roles); unset: the organisation may do all but admin. */
   accessConfigPath?: string;
   logLevel: NonNullable<Environment["LOG_LEVEL"]>;
   /** The HTTP server (health, feeds, Slack's HTTP receiver) runs when something needs it. */

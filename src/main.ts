@@ -2,7 +2,7 @@
 // process lifecycle (signals, end of console input, fatal errors).
 import path from "node:path";
 import { loadAccessConfig } from "./access/access-config.ts";
-import { ConfiguredPolicy } from "./access/policy.ts";
+import { accessPolicy } from "./access/policy.ts";
 import { createApp } from "./app.ts";
 import { loadBulletinSettings } from "./bulletins/service.ts";
 import { ConsolePlatform } from "./chat/console/console-platform.ts";
@@ -37,7 +37,7 @@ function orStop<T>(loading: Promise<T>): Promise<T> {
     process.exit(2);
   });
 }
-const permissions = config.accessConfigPath
+const accessConfig = config.accessConfigPath
   ? await orStop(loadAccessConfig(config.accessConfigPath))
   : undefined;
 const bulletins = await orStop(loadBulletinSettings(config.bulletins));
@@ -107,7 +107,7 @@ if (platforms.length === 0) {
 
 const app = createApp({
   http,
-  permissions: permissions && new ConfiguredPolicy(database.prisma, permissions),
+  permissions: accessPolicy(database.prisma, { config: accessConfig, matrixUserId: config.matrix?.userId }),
   db: database.prisma,
   clock: systemClock,
   log,

@@ -25,10 +25,27 @@ const subject = z
     "write platform:id (slack:U123, matrix:@alice:example.org, console:alice), email:address or group:name",
   );
 
+/** A Matrix server name: `example.org`, `matrix.example.org:8448`. */
+const serverName = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9.-]+(:\d+)?$/i, "write a Matrix server name such as example.org (no @user: part)");
+
 export const accessConfigSchema = z
   .strictObject({
-    /** The role of everyone the file does not name; `none` locks out strangers entirely. */
+    /**
+     * The role of everyone in the organisation the file does not name; `none` locks them out.
+     * People from outside it (other Matrix homeservers) get only what grants name them for.
+     */
     default: z.enum(["none", "viewer", "responder"]).default("viewer"),
+    /**
+     * Who is "the organisation": Matrix users of these homeservers, besides the bot's own (the
+     * server of MATRIX_USER_ID). Slack users are the installation's workspace; console users are
+     * whoever runs the terminal.
+     */
+    organisation: z
+      .strictObject({ homeservers: z.array(serverName).default([]) })
+      .default({ homeservers: [] }),
     groups: z
       .record(
         z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, "a group name is letters, digits, - and _"),
@@ -83,12 +100,16 @@ export const parseAccessConfig = (text: string, fileName: string): AccessConfig 
   parseConfigFile(ACCESS_FILE, text, fileName);
 export const loadAccessConfig = (path: string): Promise<AccessConfig> => loadConfigFile(ACCESS_FILE, path);
 
-/** What each role includes: an admin may do everything; a commander everything a responder may. */
+/**
+ * What each role includes: an admin may do everything; a commander everything a responder may.
+ * Taking and handing out incident roles (`incident-roles`) comes with commander, team-lead and
+ * admin, never from a role held in an incident.
+ */
 export const ROLE_INCLUDES: Record<RoleName, readonly Permission[]> = {
   viewer: ["viewer"],
   responder: ["viewer", "responder"],
-  commander: ["viewer", "responder", "commander"],
-  "team-lead": ["viewer", "responder", "team-lead"],
+  commander: ["viewer", "responder", "commander", "incident-roles"],
+  "team-lead": ["viewer", "responder", "team-lead", "incident-roles"],
   "bulletin-editor": ["viewer", "bulletin-editor"],
-  admin: ["viewer", "responder", "commander", "team-lead", "bulletin-editor", "admin"],
+  admin: ["viewer", "responder", "commander", "incident-roles", "team-lead", "bulletin-editor", "admin"],
 };

@@ -11,7 +11,9 @@ import type { Incident, IncidentRoom, Person, Prisma, Task } from "../generated/
 import type { Origin } from "../router/command.ts";
 import {
   assertTransition,
+  type EndingStatus,
   formatSeverity,
+  isEnding,
   isOpen,
   OPEN_STATUSES,
   PHASE_TIMESTAMP,
@@ -29,6 +31,14 @@ export class DuplicateEvent extends Error {
     super(`event ${key} already processed`);
     this.name = "DuplicateEvent";
   }
+}
+
+/**
+ * The one answer for an incident that does not exist and for one the caller may not see: same
+ * words, so the answer never tells them apart.
+ */
+export function noSuchIncident(publicId: string): UserError {
+  return new UserError(`There is no incident ${publicId.toUpperCase()}. \`/inc list all\` shows them.`);
 }
 
 export interface DeclareInput {
@@ -79,6 +89,13 @@ export type SeverityHook = (
   now: Date,
   origin: Origin,
 ) => Promise<void>;
+/** What ending an incident without a reason is answered; the reason is kept as its resolution. */
+const ENDING_NEEDS_REASON: Record<EndingStatus, string> = {
+  closed: "Say how it ended: `/inc close <resolution>`, e.g. `/inc close phishing site taken down`.",
+  declined:
+    "Say why it is not an incident: `/inc status declined <reason>`, e.g. `/inc status declined scanner test`.",
+  merged: "Say which incident this one duplicates: `/inc status merged INC-2026-0002`.",
+};
 
 export const DEFAULT_SEVERITY: Severity = 3;
 export const MAX_TITLE_LENGTH = 200;
@@ -132,8 +149,7 @@ export class Incidents {
 
   async requireByPublicId(publicId: string): Promise<Incident> {
     const incident = await this.findByPublicId(publicId);
-    if (!incident)
-      throw new UserError(`There is no incident ${publicId.toUpperCase()}. \`/inc list all\` shows them.`);
+    if (!incident) throw noSuchIncident(publicId);
     return incident;
   }
 
@@ -284,6 +300,7 @@ export class Incidents {
   }
 
   async changeStatus(origin: Origin, incidentId: string, to: Status, note?: string): Promise<Change> {
+    if (isEnding(to) && !note?.trim()) throw new UserError(ENDING_NEEDS_REASON[to]);
     return this.#change(origin, incidentId, "status", async (tx, incident, now) => {
       const from = incident.status as Status;
       assertTransition(from, to);
@@ -310,17 +327,12 @@ export class Incidents {
       );
     }
     const target = await tx.incident.findUnique({ where: { publicId: targetId.toUpperCase() } });
-    if (!target) throw new UserError(`There is no incident ${targetId.toUpperCase()} to merge into.`);
+    if (!target) throw noSuchIncident(targetId);
     if (target.id === incident.id) throw new UserError("An incident can't be merged into itself.");
     return target;
   }
 
   async close(origin: Origin, incidentId: string, resolution: string): Promise<Change> {
-    if (!resolution.trim()) {
-      throw new UserError(
-        "Say how it ended: `/inc close <resolution>`, e.g. `/inc close phishing site taken down`.",
-      );
-    }
     return this.changeStatus(origin, incidentId, "closed", resolution);
   }
 

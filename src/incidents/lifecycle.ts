@@ -23,6 +23,17 @@ export const OPEN_STATUSES: readonly Status[] = [
   "recovered",
 ];
 
+/**
+ * The statuses that end an incident. However they are reached (`/inc close`, `/inc status
+ * declined`, `/inc status merged <id>`), they need a reason and the same permission.
+ */
+export const ENDING_STATUSES = ["closed", "declined", "merged"] as const satisfies readonly Status[];
+export type EndingStatus = (typeof ENDING_STATUSES)[number];
+
+export function isEnding(status: string): status is EndingStatus {
+  return (ENDING_STATUSES as readonly string[]).includes(status);
+}
+
 /** Allowed next statuses. Phases may be skipped forward (not every incident needs eradication). */
 const NEXT: Record<Status, readonly Status[]> = {
   triage: ["investigating", "contained", "closed", "declined", "merged"],

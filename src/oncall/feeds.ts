@@ -2,8 +2,10 @@
 //   GET /oncall/<team>.ics?token=...          the team's shifts
 //   GET /oncall/person/<id>.ics?token=...     one person's shifts in every team
 // The token is feedToken(ONCALL_FEED_SECRET, feed id) (see calendar.ts), checked in constant
-// time. Unknown feeds answer 404, a missing or wrong token 403. Without ONCALL_FEED_SECRET or an
-// on-call configuration there are no feeds (404). `/oncall feeds` gives people their links.
+// time. An unknown feed and a missing or wrong token get the same 404, after the same work (the
+// token is checked either way), so the answer never tells which teams or people exist. Without
+// ONCALL_FEED_SECRET or an on-call configuration there are no feeds (404). `/oncall feeds` gives
+// people their links.
 import type { ServerResponse } from "node:http";
 import type { Clock } from "../clock.ts";
 import type { HttpServer } from "../http/server.ts";
@@ -43,14 +45,8 @@ export function registerFeedRoutes(
       personId !== undefined
         ? config.people.some((p) => p.id === personId)
         : config.teams.some((t) => t.id === teamId);
-    if (!known) return notFound(res);
-    if (!verifyFeedToken(settings.secret, feedId, url.searchParams.get("token") ?? "")) {
-      return sendText(
-        res,
-        403,
-        "forbidden: this link's token is not valid (ask tocsin for your links: /oncall feeds)\n",
-      );
-    }
+    const tokenValid = verifyFeedToken(settings.secret, feedId, url.searchParams.get("token") ?? "");
+    if (!known || !tokenValid) return notFound(res);
     const now = clock.now();
     const window = feedWindow(now);
     const input = {
@@ -67,7 +63,7 @@ export function registerFeedRoutes(
 }
 
 function notFound(res: ServerResponse): void {
-  sendText(res, 404, "not found\n");
+  sendText(res, 404, "not found (ask tocsin for your links: /oncall feeds)\n");
 }
 
 /** The links of the feeds a person may subscribe to; undefined when feeds are not set up. */

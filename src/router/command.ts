@@ -9,8 +9,18 @@ import type { Services } from "../services.ts";
 
 export type CommandGroup = "inc" | "oncall" | "bulletin";
 
-/** Roles a command may require. Who holds which is decided by the permission policy. */
-export type Permission = "viewer" | "responder" | "commander" | "team-lead" | "bulletin-editor" | "admin";
+/**
+ * What a command may require: a role, or `incident-roles` (taking or handing out an incident's
+ * roles). Who holds which is decided by the permission policy.
+ */
+export type Permission =
+  | "viewer"
+  | "responder"
+  | "commander"
+  | "incident-roles"
+  | "team-lead"
+  | "bulletin-editor"
+  | "admin";
 
 /**
  * How the words after the command are read:

@@ -2,6 +2,7 @@
 import { context, fields, heading, type Message, text } from "../chat/message.ts";
 import type { IncidentIds } from "../incidents/public-id.ts";
 import type { CommandGroup, CommandSpec } from "./command.ts";
+import { PERMISSION_HOLDERS } from "./permissions.ts";
 
 export const GROUP_SUMMARIES: Record<CommandGroup, string> = {
   inc: "incidents: declare, track and close security incidents",
@@ -37,6 +38,6 @@ export function commandHelp(command: CommandSpec, ids: IncidentIds): Message {
       ),
     );
   }
-  blocks.push(context(`Needs the ${command.permission} role.`));
+  blocks.push(context(`Needs ${PERMISSION_HOLDERS[command.permission]}.`));
   return { blocks };
 }

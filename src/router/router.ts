@@ -6,6 +6,8 @@
 import { randomBytes } from "node:crypto";
 import { closest, distance } from "fastest-levenshtein";
 import type { z } from "zod";
+import { recordRefusal } from "../access/refusals.ts";
+import { visibleIncident } from "../access/visibility.ts";
 import type { Invocation, PlatformName, Reply } from "../chat/invocation.ts";
 import type { Message } from "../chat/message.ts";
 import { context, text } from "../chat/message.ts";
@@ -19,7 +21,8 @@ import type { Subject } from "../outbox/outbox.ts";
 import type { Services } from "../services.ts";
 import type { CommandContext, CommandResult, CommandSpec, Origin, ParsedArgs } from "./command.ts";
 import { commandHelp, GROUP_SUMMARIES, groupHelp } from "./help.ts";
-import type { PermissionPolicy } from "./permissions.ts";
+import { readOptionWord } from "./option-words.ts";
+import { type PermissionPolicy, PermissionRefused } from "./permissions.ts";
 import { MAX_COMMAND_LENGTH, sanitizeCommandLine, type Token, TokenizeError, tokenize } from "./tokenizer.ts";
 
 export class Router {
@@ -73,6 +76,9 @@ export class Router {
         dedupeKey: invocation.dedupeKey,
       };
       const { args, incidentId } = await this.#parseArgs(command, found.rest, platform);
+      // Who may run the command at all is settled before any incident is looked up, so the
+      // answer never tells an existing incident from a missing one.
+      await this.#permissions.requireBeforeIncident(actor, command.permission, { command, incidentId });
       const incident = await this.#resolveIncident(command, incidentId, invocation, actor);
       await this.#permissions.require(actor, command.permission, { incident, command });
       const ctx: CommandContext = {
@@ -102,6 +108,15 @@ export class Router {
       count(isUserError(error) ? "refused" : "error");
       if (!isUserError(error)) this.#metrics?.errors.inc({ where: "command" });
       await this.#fail(invocation, error, command, correlationId, log);
+      if (error instanceof PermissionRefused) {
+        // After the answer, so its timing says nothing about whether an incident exists.
+        await recordRefusal(
+          this.#services,
+          error,
+          { ...invocation.room, platform: invocation.platform, correlationId },
+          log,
+        );
+      }
     }
   }
 
@@ -183,21 +198,15 @@ export class Router {
     const options: Record<string, string> = {};
     const words: string[] = [];
     const mentions: Person[] = [];
-    for (const token of tokens) {
-      if (token.option && declared.includes(token.option.key)) {
-        if (options[token.option.key] !== undefined) {
-          throw new UserError(`The option ${token.option.key}: is given twice.`, { usage: usageOf(command) });
+    for (const [index, token] of tokens.entries()) {
+      const reading = readOptionWord(token, tokens[index + 1], declared);
+      if (reading.kind === "refused") throw new UserError(reading.message, { usage: usageOf(command) });
+      if (reading.kind === "option") {
+        if (options[reading.key] !== undefined) {
+          throw new UserError(`The option ${reading.key}: is given twice.`, { usage: usageOf(command) });
         }
-        options[token.option.key] = token.option.value;
+        options[reading.key] = reading.value;
         continue;
-      }
-      if (token.option && declared.length > 0 && !token.option.value.startsWith("//")) {
-        const suggestion = closest(token.option.key, declared);
-        if (distance(token.option.key, suggestion) <= 2) {
-          throw new UserError(`Unknown option ${token.option.key}:. Did you mean ${suggestion}:?`, {
-            usage: usageOf(command),
-          });
-        }
       }
       const mentioned = token.quoted ? undefined : this.#services.outbox.parseMention(platform, token.value);
       if (mentioned !== undefined) {
@@ -249,19 +258,9 @@ export class Router {
     if (command.incident === "none") return undefined;
     const { incidents } = this.#services;
     if (explicitId) {
-      const incident = await incidents.requireByPublicId(explicitId);
       // A restricted incident does not exist for those outside it: not even its id leaks.
-      const inItsRoom =
-        (await incidents.findByRoom(invocation.platform, invocation.room.roomId))?.id === incident.id;
-      if (
-        incident.restricted &&
-        !inItsRoom &&
-        !(await incidents.takesPart(incident.id, actor.id)) &&
-        !(await this.#permissions.isAdmin(actor))
-      ) {
-        throw new UserError(`There is no incident ${incident.publicId}. \`/inc list all\` shows them.`);
-      }
-      return incident;
+      const where = { platform: invocation.platform, roomId: invocation.room.roomId };
+      return visibleIncident({ incidents, permissions: this.#permissions }, actor, explicitId, where);
     }
     // The room itself is the platform's access control: who is in an incident room may act on it.
     const fromRoom = await incidents.findByRoom(invocation.platform, invocation.room.roomId);

@@ -1,8 +1,10 @@
 // Splits a command line into tokens the way responders type them:
 //   declare "Phishing wave" sev:2 tlp:amber summary:"Mass mail to finance" @alice
 // Double, single and typographic quotes group words; a backslash escapes the next character
-// inside quotes. `key:value` tokens are only candidates for options: the router decides, from
-// the command's declaration, whether `http://x` or `09:00` is an option or a plain word.
+// inside quotes. Unquoted words shaped like an option (`key:value`, `key=value`, `key:`) are
+// only marked: the router decides, from the command's declaration, whether one is an option, a
+// mistake to refuse, or a plain word. A key is letters (and - _), so `09:00` and `sha256:ab`
+// are never option-shaped; `https://x` is marked and the router keeps it as a word.
 
 export interface Token {
   /** The token's value with quotes removed and escapes resolved. */
@@ -12,12 +14,16 @@ export interface Token {
   /** Offset of the token in the input, so commands can take the rest of the line verbatim. */
   start: number;
   quoted: boolean;
-  /** Present for `key:value` (the value may itself be quoted: `summary:"two words"`). */
-  option?: { key: string; value: string };
+  /**
+   * Present for an unquoted word shaped like an option: `key:value`, `key=value`, or a bare
+   * `key:` (the value may itself be quoted: `summary:"two words"`). The key is lowercased.
+   */
+  option?: { key: string; separator: ":" | "="; value: string };
 }
 
 const OPENING_QUOTES: Record<string, string> = { '"': '"', "'": "'", "“": "”", "„": "“", "«": "»", "‘": "’" };
-const OPTION_KEY = /^([a-z][a-z0-9-]*):/i;
+/** An option's key and separator at the start of a word (sticky: tested where the word starts). */
+const OPTION_KEY = /([a-z][a-z_-]*)([:=])/iy;
 
 export class TokenizeError extends Error {}
 
@@ -30,11 +36,12 @@ export function tokenize(input: string): Token[] {
     const start = i;
     let value = "";
     let quoted = false;
-    let optionKey: string | undefined;
-    const keyMatch = OPTION_KEY.exec(input.slice(i));
-    if (keyMatch && OPENING_QUOTES[input[i + keyMatch[0].length] ?? ""] !== undefined) {
+    let optionKey: { key: string; separator: ":" | "=" } | undefined;
+    OPTION_KEY.lastIndex = i;
+    const keyMatch = OPTION_KEY.exec(input);
+    if (keyMatch?.[1] && OPENING_QUOTES[input[i + keyMatch[0].length] ?? ""] !== undefined) {
       // key:"quoted value"
-      optionKey = keyMatch[1];
+      optionKey = { key: keyMatch[1], separator: keyMatch[2] as ":" | "=" };
       i += keyMatch[0].length;
     }
     while (i < input.length && !/\s/.test(input[i] ?? "")) {
@@ -73,12 +80,14 @@ export function tokenize(input: string): Token[] {
     const raw = input.slice(start, i);
     const token: Token = { value, raw, start, quoted };
     if (optionKey !== undefined) {
-      token.option = { key: optionKey.toLowerCase(), value };
-    } else if (!quoted) {
-      const match = OPTION_KEY.exec(value);
-      if (match?.[1] && value.length > match[0].length) {
-        token.option = { key: match[1].toLowerCase(), value: value.slice(match[0].length) };
-      }
+      token.option = { key: optionKey.key.toLowerCase(), separator: optionKey.separator, value };
+    } else if (!quoted && keyMatch?.[1]) {
+      // The word starts with `key:` or `key=` (the match above was made where the word starts).
+      token.option = {
+        key: keyMatch[1].toLowerCase(),
+        separator: keyMatch[2] as ":" | "=",
+        value: value.slice(keyMatch[0].length),
+      };
     }
     tokens.push(token);
   }

@@ -94,8 +94,10 @@ describe("access configuration", () => {
     expect(await desk.type("/inc audit INC-2026-0001")).toContain("`/inc audit` needs the admin role");
     await desk.type("/as @root");
     const audit = await desk.type("/inc audit INC-2026-0001");
-    // Changes are audited (declare, role, close); refused attempts change nothing.
-    expect(audit).toContain("Audit log of INC-2026-0001 (3 entries)");
+    // Changes are audited (declare, role, close), and so are refusals (dave's note, bob's first
+    // close, alice's export): they change nothing else.
+    expect(audit).toContain("Audit log of INC-2026-0001 (6 entries)");
+    expect(audit).toMatch(/"action":"permission.refused".*"command":"inc audit".*"permission":"admin"/);
     expect(audit).toMatch(/"action":"incident.declared".*"platform":"console"/);
     expect(audit).toMatch(/"action":"incident.role","platform":"console".*"correlationId":"[0-9a-f]{8}"/);
   });

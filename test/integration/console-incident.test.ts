@@ -227,7 +227,28 @@ describe("bad input gets a friendly answer with usage", () => {
   });
 
   it("suggests the right option for a typo", async () => {
-    expect(await desk.type("/inc declare Test sevv:2")).toContain("Unknown option sevv:. Did you mean sev:?");
+    expect(await desk.type("/inc declare Test sevv:2")).toContain(
+      '"sevv:2" is not an option here: did you mean `sev:2`?',
+    );
+  });
+
+  it("refuses a near-miss option instead of folding it into the title", async () => {
+    const refusals: Array<[string, string]> = [
+      ["/inc declare Breach at HR tlp=red", "did you mean `tlp:red`?"],
+      ["/inc declare Breach at HR tlp: red", "did you mean `tlp:red`? (no space after the colon)"],
+      ["/inc declare Breach at HR sev=2", "did you mean `sev:2`?"],
+      ["/inc declare Breach at HR severity:2", "did you mean `sev:2`?"],
+      ["/inc declare Breach at HR classification:phishing", "did you mean `class:phishing`?"],
+      ["/inc declare Breach at HR label:red", "did you mean `tlp:red`?"],
+      ["/inc declare Breach at HR prio:1", "did you mean `sev:1`?"],
+      ["/inc declare Breach at HR owner:bob", "this command takes sev:, class:, tlp:"],
+    ];
+    for (const [line, answer] of refusals) {
+      const out = await desk.type(line);
+      expect(out, line).toContain(answer);
+      expect(out, line).toContain("Usage: /inc declare <title>");
+      expect(out, line).not.toContain("declared");
+    }
   });
 
   it("explains a missing title, a repeated option and an unclosed quote", async () => {
@@ -248,6 +269,24 @@ describe("bad input gets a friendly answer with usage", () => {
   it("leaves nothing half-written after refused commands", async () => {
     const incidents = await desk.db.prisma.incident.count();
     expect(incidents).toBe(3);
+  });
+
+  it("takes option-shaped words literally when quoted, and an uppercase key as the option", async () => {
+    const own = await startConsoleDesk();
+    try {
+      expect(await own.type('/inc declare "Breach at HR tlp=red"')).toContain(
+        "INC-2026-0001 declared: Breach at HR tlp=red",
+      );
+      expect(await own.type("/inc declare Breach at HR TLP:red see https://intranet.example/x")).toContain(
+        "INC-2026-0002",
+      );
+      const labelled = await own.db.prisma.incident.findUniqueOrThrow({
+        where: { publicId: "INC-2026-0002" },
+      });
+      expect(labelled).toMatchObject({ title: "Breach at HR see https://intranet.example/x", tlp: "red" });
+    } finally {
+      await own.close();
+    }
   });
 });
 

@@ -1,8 +1,9 @@
 // A whole tocsin desk on the console platform over a fresh test database: the integration
 // tests type commands and read what the bot printed, exactly as a person at the terminal would.
 import { PassThrough } from "node:stream";
+import type { Logger } from "pino";
 import type { AccessConfig } from "../../src/access/access-config.ts";
-import { ConfiguredPolicy } from "../../src/access/policy.ts";
+import { accessPolicy } from "../../src/access/policy.ts";
 import { type App, createApp } from "../../src/app.ts";
 import type { BulletinSettings } from "../../src/bulletins/service.ts";
 import { ConsolePlatform } from "../../src/chat/console/console-platform.ts";
@@ -36,6 +37,8 @@ export async function startConsoleDesk(
     jobs?: JobQueueOptions;
     /** TOCSIN_INCIDENT_PREFIX (default INC). */
     incidentPrefix?: string;
+    /** Where the app logs (captureLog() from waiting.ts to read it); silent by default. */
+    log?: Logger;
   } = {},
 ): Promise<ConsoleDesk> {
   const db = options.db ?? (await createTestDatabase());
@@ -55,10 +58,10 @@ export async function startConsoleDesk(
   const app = createApp({
     db: db.prisma,
     clock,
-    log: silentLogger,
+    log: options.log ?? silentLogger,
     platforms: [consolePlatform],
     runJobs: false,
-    permissions: options.access && new ConfiguredPolicy(db.prisma, options.access),
+    permissions: accessPolicy(db.prisma, { config: options.access }),
     bulletins: options.bulletins,
     oncall: options.oncall,
     jobs: options.jobs,

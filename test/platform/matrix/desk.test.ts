@@ -262,7 +262,9 @@ describe("bad input gets a friendly answer with usage", () => {
   });
 
   it("suggests the right option for a typo", async () => {
-    expect(await type("!inc declare Test sevv:2")).toContain("Unknown option sevv:. Did you mean sev:?");
+    expect(await type("!inc declare Test sevv:2")).toContain(
+      '"sevv:2" is not an option here: did you mean `sev:2`?',
+    );
   });
 
   it("explains a missing title, a repeated option and an unclosed quote", async () => {

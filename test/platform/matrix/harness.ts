@@ -1,7 +1,7 @@
 // The real MatrixPlatform (real matrix-js-sdk) against the homeserver double, wired into the real
 // app (router, domain) on a test database. Tests type as people through the double and read
 // what the bot did there; `say` waits for the ✅ the bot puts on a command once it is handled.
-
+import { accessPolicy } from "../../../src/access/policy.ts";
 import { type App, createApp } from "../../../src/app.ts";
 import type { MatrixRetryPolicy } from "../../../src/chat/matrix/matrix-calls.ts";
 import { MatrixPlatform, type MatrixPlatformOptions } from "../../../src/chat/matrix/matrix-platform.ts";
@@ -99,6 +99,8 @@ export async function startMatrixDesk(
       bulletins: options.roomClearance
         ? { config: { defaultClearance: options.roomClearance, subscriptions: [] } }
         : undefined,
+      // The bot's homeserver is the organisation's, as main.ts derives it from MATRIX_USER_ID.
+      permissions: accessPolicy(db.prisma, { matrixUserId: bot.userId }),
     });
     await app.start();
   };

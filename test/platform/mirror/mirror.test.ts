@@ -3,6 +3,7 @@
 // either side act on the same record, and the TLP gate still guards each room. Real Bolt and
 // real matrix-js-sdk against their doubles, one app, one database.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { accessPolicy } from "../../../src/access/policy.ts";
 import { type App, createApp } from "../../../src/app.ts";
 import { MatrixPlatform } from "../../../src/chat/matrix/matrix-platform.ts";
 import { SLACK_EVENTS_PATH, SlackPlatform } from "../../../src/chat/slack/slack-platform.ts";
@@ -44,6 +45,8 @@ beforeAll(async () => {
     log: silentLogger,
     http,
     runJobs: false,
+    // The bot's homeserver is the organisation's, as main.ts derives it from MATRIX_USER_ID.
+    permissions: accessPolicy(db.prisma, { matrixUserId: bot.userId }),
     platforms: [
       new SlackPlatform({
         botToken: slack.botToken,

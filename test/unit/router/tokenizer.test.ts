@@ -26,20 +26,51 @@ describe("tokenizer", () => {
   it("recognises key:value options, including quoted values", () => {
     const tokens = tokenize(`sev:2 tlp:AMBER+STRICT summary:"Mass mail to finance" class:phishing`);
     expect(tokens.map((t) => t.option)).toEqual([
-      { key: "sev", value: "2" },
-      { key: "tlp", value: "AMBER+STRICT" },
-      { key: "summary", value: "Mass mail to finance" },
-      { key: "class", value: "phishing" },
+      { key: "sev", separator: ":", value: "2" },
+      { key: "tlp", separator: ":", value: "AMBER+STRICT" },
+      { key: "summary", separator: ":", value: "Mass mail to finance" },
+      { key: "class", separator: ":", value: "phishing" },
     ]);
   });
 
   it("lowercases option keys but not values", () => {
-    expect(tokenize("TLP:Red")[0]?.option).toEqual({ key: "tlp", value: "Red" });
+    expect(tokenize("TLP:Red")[0]?.option).toEqual({ key: "tlp", separator: ":", value: "Red" });
   });
 
   it("marks URLs and times as option candidates only; the router decides", () => {
-    expect(tokenize("https://example.org")[0]?.option).toEqual({ key: "https", value: "//example.org" });
+    expect(tokenize("https://example.org")[0]?.option).toEqual({
+      key: "https",
+      separator: ":",
+      value: "//example.org",
+    });
     expect(tokenize("09:00")[0]?.option).toBeUndefined();
+  });
+
+  it("marks every option-shaped word: key=value, a bare key:, a quoted value after =", () => {
+    expect(tokenize("tlp=red")[0]?.option).toEqual({ key: "tlp", separator: "=", value: "red" });
+    expect(tokenize("tlp: red").map((t) => t.option)).toEqual([
+      { key: "tlp", separator: ":", value: "" },
+      undefined,
+    ]);
+    expect(tokenize(`summary="two words"`)[0]?.option).toEqual({
+      key: "summary",
+      separator: "=",
+      value: "two words",
+    });
+    // A key is letters: hashes, times and addresses with digits first are never option-shaped.
+    expect(tokenize("sha256:abcd 10.0.0.1:443 2026-03-10T09:00").map((t) => t.option)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it("takes time linear in the line, however many option-shaped words it holds", () => {
+    const line = "a:b ".repeat(100_000);
+    const started = performance.now();
+    expect(tokenize(line)).toHaveLength(100_000);
+    // Quadratic work on 400,000 characters takes minutes; linear takes milliseconds.
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   it("does not treat a quoted key:value as an option", () => {
