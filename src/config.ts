@@ -1,5 +1,6 @@
 // The environment, parsed once at start-up into one frozen Config. A bad value stops start-up
 // with a message naming the variable and what is expected; secrets are never echoed.
+import { isIP } from "node:net";
 import { z } from "zod";
 import { parseDuration } from "./oncall/durations.ts";
 
@@ -18,6 +19,10 @@ function isTimeZone(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+function isBindAddress(value: string): boolean {
+  return isIP(value) !== 0;
 }
 
 const environmentSchema = z.object({
@@ -51,6 +56,26 @@ const environmentSchema = z.object({
   TOCSIN_CONSOLE_USER: optionalString,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
   HTTP_PORT: port.default(3000),
+  HTTP_HOST: z
+    .string()
+    .trim()
+    .default("0.0.0.0")
+    .refine(isBindAddress, "an IP address to listen on, such as 127.0.0.1, 0.0.0.0 or ::"),
+  METRICS_TOKEN: optionalString.refine(
+    (v) => v === undefined || (v.length >= 16 && !/\s/.test(v)),
+    "a random token of at least 16 characters without spaces (e.g. openssl rand -hex 32)",
+  ),
+  TOCSIN_DB_TIMEOUT: optionalString.transform((value, ctx) => {
+    if (value === undefined) return 30_000;
+    try {
+      const ms = parseDuration(value);
+      if (ms >= 1000) return ms;
+    } catch {
+      // Reported below like a value under a second.
+    }
+    ctx.addIssue({ code: "custom", message: "a duration of at least 1s, such as 30s or 2m" });
+    return z.NEVER;
+  }),
   TOCSIN_ARCHIVE_AFTER: optionalString.transform((value, ctx) => {
     if (value === undefined || value === "never") return undefined;
     try {
@@ -116,7 +141,9 @@ export interface Config {
   accessConfigPath?: string;
   logLevel: NonNullable<Environment["LOG_LEVEL"]>;
   /** The HTTP server (health, feeds, Slack's HTTP receiver) runs when something needs it. */
-  http: { enabled: boolean; port: number };
+  http: { enabled: boolean; port: number; host: string; metricsToken?: string };
+  /** Longest a database statement may run (and a query may wait for an answer). */
+  databaseTimeoutMs: number;
   slack?: { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string };
   matrix?: {
     homeserverUrl: string;
@@ -214,7 +241,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
         (slack !== undefined && !slack.appToken) ||
         e.ONCALL_CONFIG !== undefined,
       port: e.HTTP_PORT,
+      host: e.HTTP_HOST,
+      // Named so the logger redacts it (REDACTED_PATHS "*.metricsToken").
+      metricsToken: e.METRICS_TOKEN,
     },
+    databaseTimeoutMs: e.TOCSIN_DB_TIMEOUT,
     slack,
     matrix,
     mirrorNewIncidentsTo: mirror,

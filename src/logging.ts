@@ -10,6 +10,7 @@ export const REDACTED_PATHS = [
   "*.password",
   "*.passphrase",
   "*.feedSecret",
+  "*.metricsToken",
   "*.secret",
   "*.accessToken",
   "*.authorization",
