@@ -47,7 +47,9 @@ export function guardSlackRequests(
     const body = await readBody(req, MAX_SLACK_BODY_BYTES);
     if (!body) return refused(tooLarge());
     const text = body.toString("utf8");
-    const contentType = String(req.headers["content-type"] ?? "").split(";")[0]?.trim();
+    const contentType = String(req.headers["content-type"] ?? "")
+      .split(";")[0]
+      ?.trim();
     const form = contentType === "application/x-www-form-urlencoded";
     // Slack's certificate check is unsigned and carries nothing; Bolt answers it.
     if (!(form && parseQueryString(text).ssl_check === "1")) {
@@ -123,7 +125,9 @@ export function parseSlackBody(text: string, form: boolean): SlackBody | undefin
 }
 
 function asObject(value: unknown): SlackBody | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as SlackBody) : undefined;
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as SlackBody)
+    : undefined;
 }
 
 function field(value: unknown, key: string): string | undefined {
@@ -136,7 +140,10 @@ function field(value: unknown, key: string): string | undefined {
  * Commands carry `team_id`/`enterprise_id`, interactivity `team.id`/`enterprise.id` (a view
  * `view.team_id`), events `team_id`/`enterprise_id`.
  */
-export function foreignWorkspace(body: SlackBody, installation: SlackInstallation | undefined): string | undefined {
+export function foreignWorkspace(
+  body: SlackBody,
+  installation: SlackInstallation | undefined,
+): string | undefined {
   if (!installation) return "not ready for Slack requests yet";
   const team =
     field(body, "team_id") ??
@@ -156,7 +163,11 @@ export function foreignWorkspace(body: SlackBody, installation: SlackInstallatio
 
 /** Bolt middleware for Socket Mode, where no HTTP request passes the gate: the same check. */
 export function workspaceMiddleware(installation: () => SlackInstallation | undefined, log: Logger) {
-  return async (args: { body: unknown; ack?: (() => Promise<void>) | undefined; next: () => Promise<void> }) => {
+  return async (args: {
+    body: unknown;
+    ack?: (() => Promise<void>) | undefined;
+    next: () => Promise<void>;
+  }) => {
     const body = asObject(args.body);
     const foreign = body ? foreignWorkspace(body, installation()) : "malformed request body";
     if (!foreign) {

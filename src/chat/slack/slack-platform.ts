@@ -1,7 +1,6 @@
 // The Slack platform: a Bolt App (HTTP receiver at POST /slack/events, or Socket Mode when an
 // app-level token is given) for what comes in, and a WebClient behind per-channel lanes for what
 // goes out. Everything Slack-specific stays in this folder; commands only see the seam.
-import type { AddressInfo } from "node:net";
 import { App, HTTPReceiver, type Receiver, SocketModeReceiver, webApi } from "@slack/bolt";
 import type { Logger } from "pino";
 import { type Clock, systemClock } from "../../clock.ts";
