@@ -8,8 +8,9 @@ import type { PlatformName } from "./chat/invocation.ts";
 import type { ChatPlatform } from "./chat/platform.ts";
 import type { Clock } from "./clock.ts";
 import type { Db } from "./db/database.ts";
+import { type HealthOptions, registerHealthRoutes } from "./http/health-routes.ts";
 import { Metrics } from "./http/metrics.ts";
-import { HttpServer, sendText } from "./http/server.ts";
+import { HttpServer } from "./http/server.ts";
 import { IncidentRooms } from "./incidents/incident-rooms.ts";
 import { Incidents } from "./incidents/incidents.ts";
 import { JobQueue, type JobQueueOptions } from "./jobs/queue.ts";
@@ -43,6 +44,8 @@ export interface AppOptions {
   bulletins?: BulletinSettings;
   /** The on-call configuration and calendar feed settings (ONCALL_CONFIG, ONCALL_FEED_SECRET). */
   oncall?: OncallSettings;
+  /** /healthz, /readyz and /metrics: the embedded database's state, a metrics token. */
+  health?: HealthOptions;
 }
 
 export interface App {
@@ -80,18 +83,8 @@ export function createApp(options: AppOptions): App {
   const rooms = new IncidentRooms({ outbox, incidents, people, log: options.log, timeZone });
   const jobs = new JobQueue(options.db, options.clock, options.log, { ...options.jobs, metrics });
   const http = options.http ?? new HttpServer(options.log);
-  http.route("GET", "/healthz", (_req, res) => sendText(res, 200, "ok\n"));
-  http.route("GET", "/metrics", async (_req, res) =>
-    sendText(res, 200, await metrics.registry.metrics(), metrics.registry.contentType),
-  );
-  http.route("GET", "/readyz", async (_req, res) => {
-    try {
-      await options.db.$queryRaw`select 1`;
-      sendText(res, 200, "ready\n");
-    } catch {
-      sendText(res, 503, "database unavailable\n");
-    }
-  });
+  registerHealthRoutes(http, { db: options.db, metrics }, options.health);
+  http.onRequestError = (where) => metrics.errors.inc({ where });
   const bulletins = new Bulletins(
     { db: options.db, clock: options.clock, log: options.log, jobs, incidents, outbox },
     options.bulletins,

@@ -1,6 +1,7 @@
 // The environment, parsed once at start-up into one frozen Config. A bad value stops start-up
 // with one sentence per variable naming it, the problem and an example (src/config-variables.ts);
 // secrets are never echoed. Every variable is declared with `variable(schema, help)`.
+import { isIP } from "node:net";
 import { z } from "zod";
 import { normaliseHandle } from "./chat/console/handle.ts";
 import { describeBadValue, variable, variableHelp } from "./config-variables.ts";
@@ -21,6 +22,10 @@ function isTimeZone(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+function isBindAddress(value: string): boolean {
+  return isIP(value) !== 0;
 }
 
 function isDuration(value: string): boolean {
@@ -116,6 +121,23 @@ export const environmentSchema = z.object({
     use: "a number from 1 to 65535 (0: any free port)",
     example: "3000",
   }),
+  HTTP_HOST: variable(z.string().trim().default("0.0.0.0").refine(isBindAddress), {
+    isNot: "an IP address to listen on",
+    use: "an address of this machine, 0.0.0.0 or :: for every one",
+    example: "127.0.0.1",
+  }),
+  METRICS_TOKEN: variable(optionalString.refine(unsetOr((v) => v.length >= 16 && !/\s/.test(v))), {
+    isNot: "a usable token",
+    use: "a random token of at least 16 characters without spaces (openssl rand -hex 32)",
+    example: "3f9c0d8e2b7a4c1f9e6d5b4a3c2b1a09",
+    secret: true,
+  }),
+  TOCSIN_DB_TIMEOUT: variable(
+    optionalString
+      .refine(unsetOr((v) => isDuration(v) && parseDuration(v) >= 1000))
+      .transform((value) => (value === undefined ? 30_000 : parseDuration(value))),
+    { isNot: "a duration of at least 1s", use: "a number with s or m", example: "30s" },
+  ),
   TOCSIN_ARCHIVE_AFTER: variable(
     optionalString
       .refine(unsetOr((v) => v === "never" || isDuration(v)))
@@ -224,7 +246,9 @@ export interface Config {
   accessConfigPath?: string;
   logLevel: NonNullable<Environment["LOG_LEVEL"]>;
   /** The HTTP server (health, feeds, Slack's HTTP receiver) runs when something needs it. */
-  http: { enabled: boolean; port: number };
+  http: { enabled: boolean; port: number; host: string; metricsToken?: string };
+  /** Longest a database statement may run (and a query may wait for an answer). */
+  databaseTimeoutMs: number;
   slack?: { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string };
   matrix?: {
     homeserverUrl: string;
@@ -341,7 +365,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
         (slack !== undefined && !slack.appToken) ||
         e.ONCALL_CONFIG !== undefined,
       port: e.HTTP_PORT,
+      host: e.HTTP_HOST,
+      // Named so the logger redacts it (REDACTED_PATHS "*.metricsToken").
+      metricsToken: e.METRICS_TOKEN,
     },
+    databaseTimeoutMs: e.TOCSIN_DB_TIMEOUT,
     slack,
     matrix,
     mirrorNewIncidentsTo: mirror,

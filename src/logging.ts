@@ -11,6 +11,7 @@ export const REDACTED_PATHS = [
   "*.password",
   "*.passphrase",
   "*.feedSecret",
+  "*.metricsToken",
   "*.secret",
   "*.accessToken",
   "*.authorization",

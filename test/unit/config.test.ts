@@ -60,4 +60,22 @@ describe("config", () => {
   it("requires a signing secret or an app token with a Slack bot token", () => {
     expect(() => loadConfig({ SLACK_BOT_TOKEN: "xoxb-1" })).toThrow(/SLACK_SIGNING_SECRET/);
   });
+
+  it("takes the HTTP bind address, a metrics token and a database timeout", () => {
+    const defaults = loadConfig({});
+    expect(defaults.http.host).toBe("0.0.0.0");
+    expect(defaults.http.metricsToken).toBeUndefined();
+    expect(defaults.databaseTimeoutMs).toBe(30_000);
+    const set = loadConfig({
+      HTTP_HOST: "127.0.0.1",
+      METRICS_TOKEN: "a-long-enough-token-1234",
+      TOCSIN_DB_TIMEOUT: "10s",
+    });
+    expect(set.http).toMatchObject({ host: "127.0.0.1", metricsToken: "a-long-enough-token-1234" });
+    expect(set.databaseTimeoutMs).toBe(10_000);
+    expect(loadConfig({ HTTP_HOST: "::" }).http.host).toBe("::");
+    expect(() => loadConfig({ HTTP_HOST: "localhost:80" })).toThrow(/HTTP_HOST: expected an IP address/);
+    expect(() => loadConfig({ METRICS_TOKEN: "short" })).toThrow(/METRICS_TOKEN: expected a random token/);
+    expect(() => loadConfig({ TOCSIN_DB_TIMEOUT: "500ms" })).toThrow(/TOCSIN_DB_TIMEOUT/);
+  });
 });

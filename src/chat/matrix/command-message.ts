@@ -28,12 +28,37 @@ export function commandFromMessage(content: MessageContent, prefixes: readonly s
     content.format === "org.matrix.custom.html" && typeof content.formatted_body === "string"
       ? content.formatted_body
       : undefined;
-  const text = (html !== undefined && hasUserLink(html) ? htmlToText(html) : stripReplyFallback(content.body))
-    .replace(/\u00a0/g, " ")
-    .trim();
+  // Checked before any parsing: a homeserver (or a federated one) may relay oversized events.
+  if (content.body.length > MAX_EVENT_TEXT || (html?.length ?? 0) > MAX_EVENT_TEXT) return undefined;
+  const body = normalise(stripReplyFallback(content.body));
+  let text = body;
+  if (html !== undefined) {
+    const read = readHtml(html);
+    const shown = normalise(read.text);
+    // What people see is the HTML. With pills the HTML is the command (it carries the user ids);
+    // without, the body is (it keeps what was typed), but only when the HTML says the same:
+    // HTML reading "good morning" over a body `!inc sev 1` is not a command.
+    if (read.userLinks) text = shown;
+    else if (comparable(shown) !== comparable(body)) return undefined;
+  }
   const prefix = prefixes.find((p) => startsWithWord(text, p));
   if (!prefix) return undefined;
   return text;
+}
+
+/** Longer than any command the router takes (a pasted signed bulletin), shorter than abuse. */
+export const MAX_EVENT_TEXT = 128 * 1024;
+
+function normalise(text: string): string {
+  return text.replace(/\u00a0/g, " ").trim();
+}
+
+/**
+ * Text reduced to what survives a clients' Markdown rendering either way: no whitespace, no
+ * emphasis or code marks, no escapes (`*bold*` in the body is `<em>bold</em>` in the HTML).
+ */
+function comparable(text: string): string {
+  return text.replace(/[\s*_~`\\]+/g, "");
 }
 
 function startsWithWord(text: string, prefix: string): boolean {
@@ -53,32 +78,93 @@ export function stripReplyFallback(body: string): string {
   return lines.slice(i).join("\n");
 }
 
-const ANCHOR = /<a\s[^>]*?href\s*=\s*("([^"]*)"|'([^']*)')[^>]*>([\s\S]*?)<\/a\s*>/gi;
-
-function hasUserLink(html: string): boolean {
-  for (const match of html.matchAll(ANCHOR)) {
-    if (userIdFromPermalink(decodeEntities(match[2] ?? match[3] ?? ""))) return true;
-  }
-  return false;
-}
+/** Tags that end a line of text; the others (`em`, `code`, `span`, `a`) are inline. */
+const BLOCK_TAGS = new Set([
+  "p",
+  "div",
+  "li",
+  "h1",
+  "h2",
+  "h3",
+  "h4",
+  "h5",
+  "h6",
+  "blockquote",
+  "pre",
+  "tr",
+  "ul",
+  "ol",
+  "table",
+  "br",
+]);
 
 /** Plain text of Matrix HTML, with links to users replaced by their user ids. */
 export function htmlToText(html: string): string {
-  return decodeEntities(
-    html
-      .replace(/<mx-reply>[\s\S]*?<\/mx-reply>/gi, "")
-      .replace(
-        ANCHOR,
-        (_all, _quoted, double: string | undefined, single: string | undefined, label: string) => {
-          const userId = userIdFromPermalink(decodeEntities(double ?? single ?? ""));
-          // An id is entity-free; the label is left encoded for the one decoding pass below.
-          return userId ?? label;
-        },
-      )
-      .replace(/<br\s*\/?>/gi, "\n")
-      .replace(/<\/?(p|div|li|h[1-6]|blockquote|pre|tr|ul|ol|table)(\s[^>]*)?>/gi, "\n")
-      .replace(/<[^>]*>/g, ""),
-  );
+  return readHtml(html).text;
+}
+
+/**
+ * One pass over the HTML, so its cost is linear in its length whatever it holds (unclosed tags,
+ * runs of `<`, quotes): a regular expression with a lazy `[\s\S]*?` is quadratic on those, and
+ * this runs on every message of every room before anyone's permission is checked.
+ *
+ * A tag runs from `<` to the next `>` (no `>` left: the rest is text). `<mx-reply>` to its
+ * `</mx-reply>` is dropped (a reply fallback); a link to a user becomes the user id, its label
+ * dropped; an unclosed one keeps its label.
+ */
+function readHtml(html: string): { text: string; userLinks: boolean } {
+  const out: string[] = [];
+  let reply: number | undefined;
+  let link: { start: number; userId: string } | undefined;
+  let userLinks = false;
+  let i = 0;
+  while (i < html.length) {
+    const open = html.indexOf("<", i);
+    if (open < 0) {
+      out.push(decodeEntities(html.slice(i)));
+      break;
+    }
+    const close = html.indexOf(">", open + 1);
+    if (close < 0) {
+      out.push(decodeEntities(html.slice(i)));
+      break;
+    }
+    if (open > i) out.push(decodeEntities(html.slice(i, open)));
+    const tag = parseTag(html.slice(open + 1, close));
+    i = close + 1;
+    if (tag.name === "mx-reply") {
+      if (!tag.closing && reply === undefined) reply = out.length;
+      else if (tag.closing && reply !== undefined) {
+        out.length = reply;
+        reply = undefined;
+      }
+      continue;
+    }
+    if (tag.name === "a") {
+      if (!tag.closing) {
+        const userId = tag.href === undefined ? undefined : userIdFromPermalink(decodeEntities(tag.href));
+        link = userId ? { start: out.length, userId } : undefined;
+      } else if (link) {
+        out.length = link.start;
+        out.push(link.userId);
+        userLinks = true;
+        link = undefined;
+      }
+      continue;
+    }
+    if (BLOCK_TAGS.has(tag.name)) out.push("\n");
+  }
+  return { text: out.join(""), userLinks };
+}
+
+/** Name (lower case), whether it closes, and `href` of a tag's inside (`a href="..."`). */
+function parseTag(inside: string): { name: string; closing: boolean; href?: string } {
+  const closing = inside.startsWith("/");
+  const name = /^\/?\s*([a-zA-Z][a-zA-Z0-9-]*)/.exec(inside.slice(0, 64))?.[1]?.toLowerCase() ?? "";
+  if (closing || name !== "a") return { name, closing };
+  // Anchored at a space before `href`, so each start position fails or matches in constant work.
+  const href = /\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/i.exec(inside);
+  return { name, closing, href: href?.[1] ?? href?.[2] ?? href?.[3] };
 }
 
 const NAMED_ENTITIES: Record<string, string> = {

@@ -727,6 +727,11 @@ export class MatrixPlatform implements ChatPlatform {
     }
   }
 
+  /**
+   * Invite state is not signed: a server relaying an invite may forge who sent it. The inviter
+   * named by the invite event itself is checked against the allowlist before joining, and after
+   * joining (when the room's real state is readable) must be a joined member, or the bot leaves.
+   */
   async #onInvite(roomId: string, inviteState: StrippedStateEvent[]): Promise<void> {
     const { inviter, direct } = readInvite(inviteState, this.#userId);
     if (!inviter || !isAllowedInviter(inviter, this.#allowedInviters)) {
@@ -740,8 +745,32 @@ export class MatrixPlatform implements ChatPlatform {
       this.#log.error({ err: error, roomId, inviter }, "could not join a room the bot was invited to");
       return;
     }
+    if (!(await this.#isJoinedMember(roomId, inviter))) {
+      this.#log.warn({ roomId, inviter }, "left a room: the inviter the invite named is not in it");
+      await this.#calls
+        .run("leave", () => client.leave(roomId), { repeatable: true })
+        .catch((error: unknown) => this.#log.error({ err: error, roomId }, "could not leave the room"));
+      return;
+    }
     if (direct) await this.#directRooms.remember(inviter, roomId);
     this.#log.info({ roomId, inviter, direct }, "joined a room on invitation");
+  }
+
+  async #isJoinedMember(roomId: string, userId: string): Promise<boolean> {
+    const client = this.#requireClient();
+    try {
+      const member = await this.#calls.run(
+        "read the inviter's membership",
+        () => client.getStateEvent(roomId, "m.room.member", userId),
+        { repeatable: true },
+      );
+      return (member as { membership?: unknown }).membership === "join";
+    } catch (error) {
+      if (matrixErrcode(error) !== "M_NOT_FOUND") {
+        this.#log.warn({ err: error, roomId }, "could not read the inviter's membership");
+      }
+      return false;
+    }
   }
 
   // ---- room knowledge -------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 const USER_ID = /^@[^\s:@]+:(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::\d{1,5})?$/;
 const MAX_USER_ID_LENGTH = 255;
 /** Punctuation people put after a mention: `!inc invite @a:x.org, @b:x.org`. */
-const TRAILING_PUNCTUATION = /[,;.!?)\]]+$/;
+const TRAILING_PUNCTUATION = new Set([",", ";", ".", "!", "?", ")", "]"]);
 
 export function isMatrixUserId(value: string): boolean {
   return value.length <= MAX_USER_ID_LENGTH && USER_ID.test(value);
@@ -24,9 +24,19 @@ export function userIdFromPermalink(href: string): string | undefined {
 
 /** The user id in one command token, or undefined when the token is not a mention. */
 export function parseMatrixMention(token: string): string | undefined {
-  const bare = token.trim().replace(TRAILING_PUNCTUATION, "");
+  const bare = withoutTrailingPunctuation(token.trim());
   if (bare.startsWith("@")) return isMatrixUserId(bare) ? bare : undefined;
   return userIdFromPermalink(bare);
+}
+
+/**
+ * A loop, not `/[,;.]+$/`: a regular expression tries that at every position of a long run of
+ * punctuation followed by a letter, which is quadratic.
+ */
+function withoutTrailingPunctuation(token: string): string {
+  let end = token.length;
+  while (end > 0 && TRAILING_PUNCTUATION.has(token[end - 1] ?? "")) end--;
+  return token.slice(0, end);
 }
 
 /** `@bot:example.org:8448` -> `example.org:8448`. */

@@ -83,13 +83,17 @@ export interface StrippedStateEvent {
   content: Record<string, unknown>;
 }
 
-/** Who invited the bot, and whether as a direct chat, from an invite's stripped state. */
+/**
+ * Who invited the bot (the sender of the invite event itself, never another member event), and
+ * whether as a direct chat, from an invite's stripped state. Several member events for the bot
+ * mean forged state: no inviter.
+ */
 export function readInvite(
   inviteState: readonly StrippedStateEvent[],
   botUserId: string,
 ): { inviter?: string; direct: boolean } {
-  const own = inviteState.find(
-    (e) => e.type === "m.room.member" && e.state_key === botUserId && e.content?.membership === "invite",
-  );
-  return { inviter: own?.sender, direct: own?.content?.is_direct === true };
+  const own = inviteState.filter((e) => e.type === "m.room.member" && e.state_key === botUserId);
+  const invite = own.length === 1 && own[0]?.content?.membership === "invite" ? own[0] : undefined;
+  const inviter = typeof invite?.sender === "string" ? invite.sender : undefined;
+  return { inviter, direct: invite?.content?.is_direct === true };
 }

@@ -1,11 +1,10 @@
 // The Slack platform: a Bolt App (HTTP receiver at POST /slack/events, or Socket Mode when an
 // app-level token is given) for what comes in, and a WebClient behind per-channel lanes for what
 // goes out. Everything Slack-specific stays in this folder; commands only see the seam.
-import type { AddressInfo } from "node:net";
 import { App, HTTPReceiver, type Receiver, SocketModeReceiver, webApi } from "@slack/bolt";
 import type { Logger } from "pino";
 import { type Clock, systemClock } from "../../clock.ts";
-import type { HttpServer } from "../../http/server.ts";
+import { HttpServer } from "../../http/server.ts";
 import type { InvocationHandler, PlatformUser, Reply, ReplyTarget } from "../invocation.ts";
 import type { ChatFile, Message } from "../message.ts";
 import { renderPlainText } from "../plain-text.ts";
@@ -17,6 +16,8 @@ import { CallLanes, type RetryPolicy, slackErrorCode } from "./call-lanes.ts";
 import { type InboundDeps, registerInboundListeners, type SlackReplyTarget } from "./inbound.ts";
 import { parseSlackMention } from "./mentions.ts";
 import { RecentKeys } from "./recent-keys.ts";
+import { guardSlackRequests, type SlackInstallation, workspaceMiddleware } from "./request-gate.ts";
+import { trustedResponseUrl } from "./response-urls.ts";
 import { RSIT_TYPE_CHOICES, type RsitTypeChoice } from "./rsit-types.ts";
 
 export const SLACK_EVENTS_PATH = "/slack/events";
@@ -86,6 +87,8 @@ export class SlackPlatform implements ChatPlatform {
   #stopReceiver: (() => Promise<void>) | undefined;
   #port: number | undefined;
   #botUserId: string | undefined;
+  /** The workspace (and enterprise) of the bot token: requests from elsewhere are refused. */
+  #installation: SlackInstallation | undefined;
 
   constructor(options: SlackPlatformOptions) {
     this.#options = options;
@@ -143,25 +146,39 @@ export class SlackPlatform implements ChatPlatform {
     app.error(async (error) => {
       this.#log.error({ err: error }, "Slack listener failed");
     });
+    app.use(workspaceMiddleware(() => this.#installation, this.#log));
     registerInboundListeners(app, this.#inboundDeps(onInvocation));
     await app.init();
     const auth = await this.#calls.direct("auth.test", () => this.#client.auth.test());
     this.#botUserId = auth.user_id;
+    this.#installation = {
+      teamId: auth.team_id,
+      enterpriseId: auth.enterprise_id,
+      enterpriseInstall: auth.is_enterprise_install === true,
+    };
     if (socketMode) {
       await app.start();
       // Bolt's stop() does not wait for the WebSocket's close handshake; this does.
       this.#stopReceiver = () => socketMode.client.disconnect();
-    } else if (this.#options.http && httpReceiver) {
-      // Bolt verifies signatures and routes inside its request listener; the server is ours.
-      const listener = httpReceiver.requestListener;
-      this.#options.http.route("POST", SLACK_EVENTS_PATH, (req, res) => listener(req, res));
-      this.#stopReceiver = async () => {};
-    } else {
-      const server = await app.start({ port: this.#options.port ?? 3000, host: this.#options.host });
-      this.#port = (server.address() as AddressInfo).port;
-      this.#stopReceiver = async () => {
-        await app.stop();
-      };
+    } else if (httpReceiver) {
+      // Bolt verifies signatures and routes inside its request listener; the server is ours,
+      // and the gate before Bolt refuses what Bolt would choke on or should not take.
+      const http = this.#options.http ?? new HttpServer(this.#log);
+      http.route(
+        "POST",
+        SLACK_EVENTS_PATH,
+        guardSlackRequests(httpReceiver.requestListener, {
+          signingSecret: this.#options.signingSecret,
+          installation: () => this.#installation,
+          log: this.#log,
+        }),
+      );
+      if (this.#options.http) {
+        this.#stopReceiver = async () => {};
+      } else {
+        this.#port = await http.listen(this.#options.port ?? 3000, this.#options.host);
+        this.#stopReceiver = () => http.close();
+      }
     }
     this.#log.info(
       { mode: socketMode ? "socket" : "http", port: this.#port, botUserId: this.#botUserId },
@@ -385,7 +402,8 @@ export class SlackPlatform implements ChatPlatform {
     return channel;
   }
 
-  async #reply(target: SlackReplyTarget, reply: Reply): Promise<void> {
+  async #reply(given: SlackReplyTarget, reply: Reply): Promise<void> {
+    const target = this.#withTrustedResponseUrl(given);
     const payload = renderBlockKit(reply.message);
     try {
       if (reply.visibility === "ephemeral") {
@@ -486,6 +504,18 @@ export class SlackPlatform implements ChatPlatform {
       { err: error, channel, what, firstLine: firstLine.slice(0, 200) },
       "Slack message not delivered",
     );
+  }
+
+  /**
+   * A response_url comes in the request (or a modal's private_metadata): an answer posted there
+   * would go wherever it points. Only Slack's own hosts (or the configured API's, a proxy or
+   * test double) are used; anything else is dropped and the answer goes through the Web API.
+   */
+  #withTrustedResponseUrl(target: SlackReplyTarget): SlackReplyTarget {
+    if (!target.responseUrl || trustedResponseUrl(target.responseUrl, this.#options.apiUrl)) return target;
+    this.#log.warn({ channel: target.channelId }, "response_url outside Slack ignored");
+    const { responseUrl: _dropped, ...rest } = target;
+    return rest;
   }
 
   #apiUrl(): string | undefined {

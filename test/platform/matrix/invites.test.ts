@@ -58,6 +58,47 @@ describe("invites", () => {
     expect(hs.membership(lure, bot.userId)).toBe("invite");
   });
 
+  it("leaves a room whose forged invite state names a colleague who is not in it", async () => {
+    const { hs, bot } = desk;
+    const lure = hs.createRoom(mallory, { name: "urgent from alice" });
+    // Stripped state is not signed: the relaying server claims alice sent the invite.
+    hs.forgeInviteState(lure, (events) =>
+      events.map((e) =>
+        e.type === "m.room.member" && e.state_key === bot.userId ? { ...e, sender: alice } : e,
+      ),
+    );
+    hs.invite(mallory, lure, bot.userId);
+    await hs.waitFor(
+      () => (hs.membership(lure, bot.userId) === "leave" ? true : undefined),
+      5000,
+      "bot left the lure",
+    );
+    expect(
+      desk.logs.some(
+        (l) => l.msg === "left a room: the inviter the invite named is not in it" && l.roomId === lure,
+      ),
+    ).toBe(true);
+  });
+
+  it("ignores an invite whose state carries two member events for the bot", async () => {
+    const { hs, bot } = desk;
+    const lure = hs.createRoom(mallory, { name: "two invites" });
+    hs.forgeInviteState(lure, (events) => [
+      { type: "m.room.member", state_key: bot.userId, sender: alice, content: { membership: "invite" } },
+      ...events,
+    ]);
+    hs.invite(mallory, lure, bot.userId);
+    await until(
+      () =>
+        desk.logs.find(
+          (l) =>
+            l.msg === "invite ignored: the inviter is not allowed to invite the bot" && l.roomId === lure,
+        ),
+      "the ignored invite",
+    );
+    expect(hs.membership(lure, bot.userId)).toBe("invite");
+  });
+
   it("a DM opened by a colleague is joined, known as direct, and used for direct messages", async () => {
     const { hs, bot } = desk;
     const dm = hs.createRoom(alice, { preset: "trusted_private_chat", invite: [bot.userId], isDirect: true });

@@ -67,6 +67,19 @@ describe("commands in Matrix messages", () => {
     ).toBe("!inc lead @bob:example.org");
   });
 
+  it("runs the body only when the HTML says the same command", () => {
+    const html = (body: string, formatted_body: string) =>
+      command({ msgtype: "m.text", body, format: "org.matrix.custom.html", formatted_body });
+    expect(html("!inc sev 1", "good morning")).toBeUndefined();
+    expect(html("!inc sev 1", "<p>!inc sev 2</p>")).toBeUndefined();
+    expect(html("good morning", "!inc sev 1")).toBeUndefined();
+    expect(html("!inc sev 1", "<p>!inc  sev&nbsp;1</p>")).toBe("!inc sev 1");
+    expect(html("!inc note **done** `x_y`", "!inc note <strong>done</strong> <code>x_y</code>")).toBe(
+      "!inc note **done** `x_y`",
+    );
+    expect(command({ msgtype: "m.text", body: `!inc note ${"x".repeat(200 * 1024)}` })).toBeUndefined();
+  });
+
   it("turns HTML into text with entities decoded", () => {
     expect(htmlToText("a&lt;b&gt; &#x1F600; &#233;<br/>line<p>para</p>")).toBe("a<b> 😀 é\nline\npara\n");
   });

@@ -1,0 +1,181 @@
+// What stands between the internet and Bolt's HTTP receiver. Bolt verifies signatures and the
+// age of a request, but a signed body of `payload=null` or JSON `null` makes it throw outside
+// any handler (an unhandled rejection), it reads bodies up to 4 MB, it accepts timestamps from
+// the future, and it takes a request from any workspace whose app shares the signing secret.
+// Every request passes here first; only a well-formed, signed, current request from our own
+// workspace reaches Bolt, with its body already read (Bolt reuses `rawBody`).
+import { createHmac, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { parse as parseQueryString } from "node:querystring";
+import type { Logger } from "pino";
+import { type RouteHandler, sendText } from "../../http/server.ts";
+
+/** Slack's own requests are a few KB; a large modal submission stays well below this. */
+export const MAX_SLACK_BODY_BYTES = 512 * 1024;
+/** Slack's rule for the age of a request, applied to the future too (Bolt checks only the past). */
+export const MAX_CLOCK_SKEW_SECONDS = 5 * 60;
+
+/** The workspace tocsin is installed in, from `auth.test` at start. */
+export interface SlackInstallation {
+  teamId?: string;
+  enterpriseId?: string;
+  /** An org-wide install on Enterprise Grid: any workspace of the enterprise may call. */
+  enterpriseInstall: boolean;
+}
+
+export interface GateOptions {
+  signingSecret: string;
+  installation(): SlackInstallation | undefined;
+  log: Logger;
+  /** Seconds since the epoch; tests move it. */
+  nowSeconds?: () => number;
+}
+
+type Refusal = { status: number; reason: string };
+
+export function guardSlackRequests(
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+  options: GateOptions,
+): RouteHandler {
+  return async (req, res) => {
+    const refused = (refusal: Refusal) => {
+      options.log.warn({ status: refusal.status, reason: refusal.reason }, "Slack request refused");
+      sendText(res, refusal.status, `${refusal.reason}\n`, undefined, { connection: "close" });
+    };
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > MAX_SLACK_BODY_BYTES) return refused(tooLarge());
+    const body = await readBody(req, MAX_SLACK_BODY_BYTES);
+    if (!body) return refused(tooLarge());
+    const text = body.toString("utf8");
+    const contentType = String(req.headers["content-type"] ?? "")
+      .split(";")[0]
+      ?.trim();
+    const form = contentType === "application/x-www-form-urlencoded";
+    // Slack's certificate check is unsigned and carries nothing; Bolt answers it.
+    if (!(form && parseQueryString(text).ssl_check === "1")) {
+      const problem = checkSignature(req, text, options);
+      if (problem) return refused({ status: 401, reason: problem });
+      const parsed = parseSlackBody(text, form);
+      if (!parsed) return refused({ status: 400, reason: "malformed request body" });
+      if (parsed.type !== "url_verification") {
+        const foreign = foreignWorkspace(parsed, options.installation());
+        if (foreign) return refused({ status: 403, reason: foreign });
+      }
+    }
+    (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
+    listener(req, res);
+  };
+}
+
+function tooLarge(): Refusal {
+  return { status: 413, reason: `request body larger than ${MAX_SLACK_BODY_BYTES} bytes` };
+}
+
+/** The body, or undefined once it grows past `limit` (then the rest is not read). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off("data", onData);
+        req.pause();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on("data", onData);
+    req.once("end", () => resolve(Buffer.concat(chunks)));
+    req.once("error", reject);
+  });
+}
+
+/** Slack's v0 signature over `v0:<timestamp>:<body>`, with the timestamp within 5 minutes. */
+function checkSignature(req: IncomingMessage, body: string, options: GateOptions): string | undefined {
+  const timestampHeader = req.headers["x-slack-request-timestamp"];
+  const signature = req.headers["x-slack-signature"];
+  if (typeof timestampHeader !== "string" || typeof signature !== "string") return "unsigned request";
+  if (!/^\d{1,12}$/.test(timestampHeader)) return "bad request timestamp";
+  const timestamp = Number(timestampHeader);
+  const now = options.nowSeconds?.() ?? Math.floor(Date.now() / 1000);
+  if (timestamp > now + MAX_CLOCK_SKEW_SECONDS) return "request timestamp in the future";
+  if (timestamp < now - MAX_CLOCK_SKEW_SECONDS) return "stale request timestamp";
+  const expected = `v0=${createHmac("sha256", options.signingSecret).update(`v0:${timestampHeader}:${body}`).digest("hex")}`;
+  const given = Buffer.from(signature);
+  const wanted = Buffer.from(expected);
+  return given.length === wanted.length && timingSafeEqual(given, wanted) ? undefined : "bad signature";
+}
+
+type SlackBody = Record<string, unknown>;
+
+/** The body as Bolt will read it, or undefined when it is not an object (`null`, `[]`, `1`, junk). */
+export function parseSlackBody(text: string, form: boolean): SlackBody | undefined {
+  try {
+    if (form) {
+      const fields = parseQueryString(text);
+      if (fields.payload === undefined) return fields as SlackBody;
+      return typeof fields.payload === "string" ? asObject(JSON.parse(fields.payload)) : undefined;
+    }
+    return asObject(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
+
+function asObject(value: unknown): SlackBody | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as SlackBody)
+    : undefined;
+}
+
+function field(value: unknown, key: string): string | undefined {
+  const inner = asObject(value)?.[key];
+  return typeof inner === "string" && inner ? inner : undefined;
+}
+
+/**
+ * Why a request does not come from the installation's workspace, or undefined when it does.
+ * Commands carry `team_id`/`enterprise_id`, interactivity `team.id`/`enterprise.id` (a view
+ * `view.team_id`), events `team_id`/`enterprise_id`.
+ */
+export function foreignWorkspace(
+  body: SlackBody,
+  installation: SlackInstallation | undefined,
+): string | undefined {
+  if (!installation) return "not ready for Slack requests yet";
+  const team =
+    field(body, "team_id") ??
+    field(body.team, "id") ??
+    field(body.view, "team_id") ??
+    field(body.user, "team_id");
+  const enterprise = field(body, "enterprise_id") ?? field(body.enterprise, "id");
+  if (installation.enterpriseInstall) {
+    return enterprise && enterprise === installation.enterpriseId
+      ? undefined
+      : "request from outside the installation's enterprise";
+  }
+  if (!team || team !== installation.teamId) return "request from another workspace";
+  if (enterprise && enterprise !== installation.enterpriseId) return "request from another enterprise";
+  return undefined;
+}
+
+/** Bolt middleware for Socket Mode, where no HTTP request passes the gate: the same check. */
+export function workspaceMiddleware(installation: () => SlackInstallation | undefined, log: Logger) {
+  return async (args: {
+    body: unknown;
+    ack?: (() => Promise<void>) | undefined;
+    next: () => Promise<void>;
+  }) => {
+    const body = asObject(args.body);
+    const foreign = body ? foreignWorkspace(body, installation()) : "malformed request body";
+    if (!foreign) {
+      await args.next();
+      return;
+    }
+    log.warn({ reason: foreign }, "Slack request refused");
+    // Acknowledged so Slack does not redeliver it; nothing runs.
+    await args.ack?.();
+  };
+}
