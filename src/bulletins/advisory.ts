@@ -56,7 +56,7 @@ export const advisorySchema = z.object({
   link: z.string().optional(),
   /**
    * TLP 2.0 label. Undefined means the publisher did not label it, and an unlabelled advisory is
-   * treated as not shareable until someone labels it (csirt-standards.md, TLP bot policy).
+   * treated as not shareable until someone labels it (TLP 2.0's reading of unlabelled content).
    */
   tlp: z.enum(TLP_LABELS).optional(),
   /** Set when one of its CVEs is in the KEV catalog (always for KEV entries themselves). */

@@ -41,9 +41,7 @@ describe("bulletin subscriptions configuration", () => {
     ]);
     const [daily, partners] = config.subscriptions;
     if (daily?.kind !== "digest" || partners?.kind !== "digest") throw new Error("expected digests");
-    expect(daily.sources[0]).toBe(
-      path.resolve(path.dirname(EXAMPLE), "../../shared/reference/data/csaf/bsi-2022-0001.json"),
-    );
+    expect(daily.sources[0]).toBe(path.resolve(path.dirname(EXAMPLE), "data/csaf/bsi-2022-0001.json"));
     expect(daily.schedule.next(new Date("2026-03-13T12:00:00Z"))).toEqual(new Date("2026-03-16T07:00:00Z"));
     expect(partners).toMatchObject({
       external: true,
