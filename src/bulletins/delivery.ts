@@ -6,6 +6,7 @@ import { code, context, type Message } from "../chat/message.ts";
 import type { ChatFile, ChatPlatform, PlatformName } from "../chat/platform.ts";
 import { type Destination, tlpGate } from "../chat/tlp-gate.ts";
 import type { SplitLimits } from "./digest.ts";
+import { type PostSteps, SEND_EVERY_STEP, stepName } from "./post-steps.ts";
 import { clearSign, type SigningKey } from "./signing.ts";
 
 /** Signs with the team key, or says why a bulletin goes out unsigned. */
@@ -59,12 +60,14 @@ export interface DeliveryTarget {
 /**
  * Posts one bulletin through the TLP gate. Nothing is posted when the gate refuses; the reason
  * (which names labels and the room, never the content) comes back for a notice or a reply.
+ * `steps` lets a retried job skip the message, file and attachments an earlier attempt posted.
  */
 export async function deliverBulletin(
   target: DeliveryTarget,
   bulletin: Bulletin,
   signer: BulletinSigner,
   now: Date,
+  steps: PostSteps = SEND_EVERY_STEP,
 ): Promise<DeliveryResult> {
   const decision = tlpGate(target.destination, bulletin.message, target.contentIncidentId);
   if (!decision.allowed) return { posted: false, reason: decision.reason };
@@ -81,10 +84,15 @@ export async function deliverBulletin(
   const blocks = [...bulletin.message.blocks];
   blocks.push(context(signed && signer.fingerprint ? signatureNote(signer.fingerprint) : UNSIGNED_WARNING));
   if (!platform.postFile) blocks.push(code(file.content as string));
-  await platform.post(roomId, { ...bulletin.message, blocks });
+  const step = stepName("bulletin", `${bulletin.filename}\n${bulletin.text}`);
+  await steps.run(`${step}:message`, () => platform.post(roomId, { ...bulletin.message, blocks }));
   if (platform.postFile) {
-    await platform.postFile(roomId, file);
-    for (const attachment of bulletin.attachments ?? []) await platform.postFile(roomId, attachment);
+    await steps.run(`${step}:file`, async () => platform.postFile?.(roomId, file));
+    for (const attachment of bulletin.attachments ?? []) {
+      await steps.run(`${step}:attachment:${attachment.filename}`, async () =>
+        platform.postFile?.(roomId, attachment),
+      );
+    }
   }
   return { posted: true, signed: signed !== undefined };
 }
