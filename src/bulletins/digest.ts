@@ -3,7 +3,7 @@
 // chat plain-text renderer: a signed bulletin must not change when chat rendering changes.
 import { DateTime } from "luxon";
 import { z } from "zod";
-import { type Block, fields, heading, type Message, text } from "../chat/message.ts";
+import { type Block, context, fields, heading, list, type Message, text } from "../chat/message.ts";
 import { renderPlainText } from "../chat/plain-text.ts";
 import { formatTlp, stricterTlp, type TlpLabel } from "../incidents/tlp.ts";
 import { type Advisory, SEVERITIES, type Severity } from "./advisory.ts";
@@ -33,6 +33,9 @@ interface DigestStrings {
   link: string;
   unlabelled: string;
   part: (index: number, total: number) => string;
+  incomplete: (failed: number, total: number) => string;
+  noDigest: (title: string, failed: number, total: number) => string;
+  laterDigest: string;
 }
 
 // Only the words around the advisories are translated: advisory titles stay as published, and
@@ -66,6 +69,12 @@ const STRINGS: Record<DigestLanguage, DigestStrings> = {
     link: "Link",
     unlabelled: "TLP: unlabelled, not for sharing until labelled",
     part: (index, total) => `part ${index} of ${total}`,
+    incomplete: (failed, total) =>
+      `⚠️ Incomplete: ${failed} of ${total} ${total === 1 ? "source" : "sources"} could not be read, so advisories from ${failed === 1 ? "it" : "them"} may be missing:`,
+    noDigest: (title, failed, total) =>
+      `⚠️ ${title}: no digest this time. ${failed} of ${total} ${total === 1 ? "source" : "sources"} could not be read, and nothing new came from the rest; this does not mean there are no new advisories.`,
+    laterDigest:
+      "Advisories from these sources come in a later digest once they can be read, if still within its look-back period.",
   },
   de: {
     title: "Übersicht der Sicherheitshinweise",
@@ -95,6 +104,12 @@ const STRINGS: Record<DigestLanguage, DigestStrings> = {
     link: "Link",
     unlabelled: "TLP: ohne Kennzeichnung, nicht weitergeben bis gekennzeichnet",
     part: (index, total) => `Teil ${index} von ${total}`,
+    incomplete: (failed, total) =>
+      `⚠️ Unvollständig: ${failed} von ${total} Quellen konnten nicht gelesen werden, Hinweise daraus fehlen womöglich:`,
+    noDigest: (title, failed, total) =>
+      `⚠️ ${title}: diesmal keine Übersicht. ${failed} von ${total} Quellen konnten nicht gelesen werden, die übrigen brachten nichts Neues; das heißt nicht, dass es keine neuen Hinweise gibt.`,
+    laterDigest:
+      "Hinweise aus diesen Quellen kommen in einer späteren Übersicht, sobald sie lesbar sind und noch im Rückblickzeitraum liegen.",
   },
 };
 
@@ -113,6 +128,31 @@ export interface DigestOptions {
   timeZone?: string;
   /** With no advisories, produce a short "no new advisories" digest instead of nothing. */
   announceEmpty?: boolean;
+  /**
+   * Sources that could not be read, one line each (`describeSourceFailure`): the digest says so
+   * at the top, and with none of the advisories left it is not made at all, because "no new
+   * advisories" would then be untrue (the caller reports the failure instead).
+   */
+  unreadableSources?: readonly string[];
+}
+
+/**
+ * What is posted instead of a digest when sources failed and nothing could be listed: not signed
+ * and not a bulletin, since the only thing it could vouch for ("nothing new") is not known.
+ */
+export function unreadableSourcesNotice(
+  unreadableSources: readonly string[],
+  options: Pick<DigestOptions, "language" | "title" | "sourceCount">,
+): Message {
+  const strings = STRINGS[options.language ?? "en"];
+  const title = oneLine(options.title ?? strings.title);
+  return {
+    blocks: [
+      text(strings.noDigest(title, unreadableSources.length, options.sourceCount)),
+      list(unreadableSources.map(oneLine)),
+      context(strings.laterDigest),
+    ],
+  };
 }
 
 export interface DigestGroup {
@@ -127,6 +167,8 @@ export interface DigestContent {
   title: string;
   period: { from?: Date; to: Date };
   sourceCount: number;
+  /** One line per source that could not be read (shown before the advisories). */
+  unreadableSources: readonly string[];
   advisoryCount: number;
   timeZone: string;
   /** Strictest label of the advisories; undefined when any advisory is unlabelled. */
@@ -148,13 +190,15 @@ export interface Digest extends DigestContent, RenderedDigest {}
  */
 export function buildDigest(advisories: readonly Advisory[], options: DigestOptions): Digest | undefined {
   const merged = mergeKnownExploited(advisories);
-  if (merged.length === 0 && !options.announceEmpty) return undefined;
+  const unreadableSources = options.unreadableSources ?? [];
+  if (merged.length === 0 && (!options.announceEmpty || unreadableSources.length > 0)) return undefined;
   const language = options.language ?? "en";
   const content: DigestContent = {
     language,
     title: oneLine(options.title ?? STRINGS[language].title),
     period: options.period,
     sourceCount: options.sourceCount,
+    unreadableSources: unreadableSources.map(oneLine),
     advisoryCount: merged.length,
     timeZone: options.timeZone ?? "UTC",
     tlp: digestTlp(merged),
@@ -210,6 +254,11 @@ function renderDigest(content: DigestContent, part?: { index: number; total: num
   const lines: string[] = [];
   lines.push(content.tlp ? formatTlp(content.tlp) : strings.unlabelled);
   lines.push(title, ...headerFields.map(([label, value]) => `${label}: ${value}`));
+  if (content.unreadableSources.length > 0) {
+    const warning = strings.incomplete(content.unreadableSources.length, content.sourceCount);
+    blocks.push(text(warning), list([...content.unreadableSources]));
+    lines.push("", warning, ...content.unreadableSources.map((source) => `  - ${source}`));
+  }
 
   if (content.groups.length === 0) {
     blocks.push(text(strings.noAdvisories));

@@ -11,6 +11,7 @@ import { readFile } from "node:fs/promises";
 import { DateTime } from "luxon";
 import type { Logger } from "pino";
 import { context, heading, type Message, text } from "../chat/message.ts";
+import { renderPlainText } from "../chat/plain-text.ts";
 import type { ChatPlatform, PlatformName, RoomRef } from "../chat/platform.ts";
 import { type Destination, tlpGate } from "../chat/tlp-gate.ts";
 import type { Clock } from "../clock.ts";
@@ -29,10 +30,11 @@ import {
   deliverBulletin,
   digestPartLimits,
 } from "./delivery.ts";
-import type { DigestLanguage, SplitLimits } from "./digest.ts";
+import { type DigestLanguage, type SplitLimits, unreadableSourcesNotice } from "./digest.ts";
 import { countByLabel, type DigestPlan, planDigest, recordHandled } from "./digest-run.ts";
+import { RecordedPostSteps, stepName } from "./post-steps.ts";
 import { loadSigningKey, type SigningKey } from "./signing.ts";
-import { type LoadedAdvisories, type LoadOptions, loadAdvisories } from "./sources.ts";
+import { describeSourceFailure, type LoadedAdvisories, type LoadOptions, loadAdvisories } from "./sources.ts";
 import {
   loadStatistics,
   type PeriodSpec,
@@ -287,11 +289,14 @@ export class Bulletins {
       return;
     }
     const at = new Date(payload.at);
+    const steps = await RecordedPostSteps.load(this.#deps.db, job.key ?? job.id, () =>
+      this.#deps.clock.now(),
+    );
     const outcome =
       subscription.kind === "digest"
-        ? await this.#publishDigest(subscription, platform, at, ctx)
-        : await this.#publishStatistics(subscription, platform, at, ctx);
-    log.info({ ...outcome, at }, "bulletin run finished");
+        ? await this.#publishDigest(subscription, platform, at, ctx, steps)
+        : await this.#publishStatistics(subscription, platform, at, ctx, steps);
+    log.info({ ...outcome, at, resumedAfterSteps: steps.skipped }, "bulletin run finished");
   }
 
   async #publishDigest(
@@ -299,6 +304,7 @@ export class Bulletins {
     platform: ChatPlatform,
     at: Date,
     ctx: JobContext,
+    steps: RecordedPostSteps,
   ): Promise<PublishOutcome> {
     const plan = await this.planDigest(subscription, at);
     const target = {
@@ -321,13 +327,30 @@ export class Bulletins {
         },
         this.signer,
         ctx.now,
+        steps,
       );
       // The plan holds only what the gate allows, so a refusal here is a bug: fail loudly.
       if (!result.posted) throw new Error(`the TLP gate refused a planned digest: ${result.reason}`);
     }
-    if (plan.withheld.length > 0) await platform.post(target.roomId, withheldNotice(plan));
+    const notices: Message[] = [];
+    if (plan.withheld.length > 0) notices.push(withheldNotice(plan));
+    if (!plan.digest && plan.failedSources.length > 0) {
+      notices.push(
+        unreadableSourcesNotice(plan.failedSources.map(describeSourceFailure), {
+          language: subscription.language,
+          title: subscription.title,
+          sourceCount: subscription.sources.length,
+        }),
+      );
+    }
+    for (const notice of notices) {
+      await steps.run(stepName("notice", renderPlainText(notice)), () =>
+        platform.post(target.roomId, notice),
+      );
+    }
     await this.#deps.db.$transaction(async (tx) => {
       await recordHandled(tx, subscription, plan, ctx.now);
+      await steps.clear(tx);
       await ctx.complete(tx);
     });
     return {
@@ -355,6 +378,7 @@ export class Bulletins {
     platform: ChatPlatform,
     at: Date,
     ctx: JobContext,
+    steps: RecordedPostSteps,
   ): Promise<PublishOutcome> {
     const spec = parsePeriodSpec(subscription.period, { scheduled: true }) as PeriodSpec;
     const bulletin = await this.statisticsBulletin(spec, {
@@ -370,13 +394,17 @@ export class Bulletins {
       roomId: subscription.destination.roomId,
       destination: this.destinationOf(subscription),
     };
-    const result = await deliverBulletin(target, bulletin, this.signer, ctx.now);
+    const result = await deliverBulletin(target, bulletin, this.signer, ctx.now, steps);
     if (!result.posted) {
       // Configuration checks the label against the room, so this needs a changed gate policy.
       await platform.post(target.roomId, {
         blocks: [text(`🔒 The incident statistics were withheld by TLP: ${result.reason}`)],
       });
     }
+    await this.#deps.db.$transaction(async (tx) => {
+      await steps.clear(tx);
+      await ctx.complete(tx);
+    });
     return {
       subscriptionId: subscription.id,
       posted: result.posted ? 1 : 0,

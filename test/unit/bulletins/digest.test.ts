@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { Advisory } from "../../../src/bulletins/advisory.ts";
-import { buildDigest, type Digest, splitDigest } from "../../../src/bulletins/digest.ts";
+import {
+  buildDigest,
+  type Digest,
+  splitDigest,
+  unreadableSourcesNotice,
+} from "../../../src/bulletins/digest.ts";
 import { renderPlainText } from "../../../src/chat/plain-text.ts";
 import { madeUpKevEntry, sampleCsafAdvisories, sampleKevAdvisories } from "./fixtures.ts";
 
@@ -190,6 +195,52 @@ describe("the advisories digest", () => {
       kind: "text",
       text: "No new advisories in this period.",
     });
+  });
+
+  it("never says there is nothing new when a source could not be read", () => {
+    const unreadable = ["/srv/csaf: no such file or directory"];
+    expect(
+      buildDigest([], { period, sourceCount: 1, announceEmpty: true, unreadableSources: unreadable }),
+    ).toBe(undefined);
+    const notice = unreadableSourcesNotice(unreadable, { sourceCount: 1 });
+    const shown = renderPlainText(notice);
+    expect(shown).toContain(
+      "⚠️ Security advisories digest: no digest this time. 1 of 1 source could not be read",
+    );
+    expect(shown).toContain("this does not mean there are no new advisories");
+    expect(shown).toContain("/srv/csaf: no such file or directory");
+    expect(shown).not.toContain("No new advisories");
+    expect(notice.tlp).toBeUndefined();
+  });
+
+  it("says at the top which sources could not be read when it lists the others' advisories", () => {
+    const unreadable = ["https://csaf.example/provider-metadata.json: HTTP 503 Service Unavailable"];
+    const digest = build([csaf.bsi], { sourceCount: 3, unreadableSources: unreadable });
+    const lines = digest.text.split("\n");
+    expect(lines.slice(4, 8)).toEqual([
+      "Advisories: 1",
+      "",
+      "⚠️ Incomplete: 1 of 3 sources could not be read, so advisories from it may be missing:",
+      "  - https://csaf.example/provider-metadata.json: HTTP 503 Service Unavailable",
+    ]);
+    // In chat right under the header, before any advisory.
+    expect(digest.message.blocks.slice(2, 4)).toEqual([
+      {
+        kind: "text",
+        text: "⚠️ Incomplete: 1 of 3 sources could not be read, so advisories from it may be missing:",
+      },
+      { kind: "list", items: unreadable, ordered: false },
+    ]);
+    const german = build([csaf.bsi], { sourceCount: 3, unreadableSources: unreadable, language: "de" });
+    expect(german.text).toContain("⚠️ Unvollständig: 1 von 3 Quellen konnten nicht gelesen werden");
+  });
+
+  it("repeats the warning in every part of a split digest", () => {
+    const unreadable = ["/srv/kev.json: not valid JSON: Unexpected end of JSON input"];
+    const digest = build([...Object.values(csaf), ...kev], { unreadableSources: unreadable });
+    const parts = splitDigest(digest, { maxChars: 3000 });
+    expect(parts.length).toBeGreaterThan(1);
+    for (const part of parts) expect(part.text).toContain(`  - ${unreadable[0]}`);
   });
 
   it("is stable: the same advisories in any order give the same text, fit for clear-signing", () => {
