@@ -88,6 +88,7 @@ export function createApp(options: AppOptions): App {
       platforms,
       http,
       timeZone,
+      metrics,
     },
     options.oncall,
   );

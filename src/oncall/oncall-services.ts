@@ -6,6 +6,7 @@ import type { Notifier } from "../chat/notifier.ts";
 import type { ChatPlatform, PlatformName } from "../chat/platform.ts";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
+import type { Metrics } from "../http/metrics.ts";
 import type { HttpServer } from "../http/server.ts";
 import { IncidentDeadlines } from "../incidents/deadlines.ts";
 import { actorOf, type Incidents } from "../incidents/incidents.ts";
@@ -44,6 +45,8 @@ export function createOncallServices(
     platforms: ReadonlyMap<PlatformName, ChatPlatform>;
     http: HttpServer;
     timeZone: string;
+    /** Counts pages created and delivered (tocsin_pages_total). */
+    metrics?: Metrics;
   },
   settings: OncallSettings = {},
 ): OncallServices {

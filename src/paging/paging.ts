@@ -55,6 +55,7 @@ import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import { UserError } from "../errors.ts";
 import type { Incident, Page, Person } from "../generated/prisma/client.ts";
+import type { Metrics } from "../http/metrics.ts";
 import { type Actor, actorOf, claimEvent, type Incidents, recordActivity } from "../incidents/incidents.ts";
 import { formatSeverity } from "../incidents/lifecycle.ts";
 import { formatTime } from "../incidents/render.ts";
@@ -134,6 +135,7 @@ export interface PagingOptions {
   incidents: Incidents;
   platforms: ReadonlyMap<PlatformName, ChatPlatform>;
   timeZone: string;
+  metrics?: Metrics;
 }
 
 export class Paging {
@@ -146,6 +148,7 @@ export class Paging {
   readonly #incidents: Incidents;
   readonly #platforms: ReadonlyMap<PlatformName, ChatPlatform>;
   readonly #timeZone: string;
+  readonly #metrics: Metrics | undefined;
 
   constructor(options: PagingOptions) {
     this.#db = options.db;
@@ -157,6 +160,7 @@ export class Paging {
     this.#incidents = options.incidents;
     this.#platforms = options.platforms;
     this.#timeZone = options.timeZone;
+    this.#metrics = options.metrics;
     this.#jobs.register(PAGE_STEP_JOB, (job, ctx) => this.#runStep(job, ctx));
     this.#jobs.register(PAGE_EXHAUSTED_JOB, (job, ctx) => this.#runExhausted(job, ctx));
     this.#jobs.register(PAGE_OUTCOME_JOB, (job) => this.#showOutcome(job));
@@ -175,7 +179,10 @@ export class Paging {
       await claimEvent(tx, origin);
       return this.#create(tx, actorOf(origin), { ...request, message }, now);
     });
-    if (!outcome.merged) await this.#jobs.runNow(stepKey(outcome.page.number, 0, 0));
+    if (!outcome.merged) {
+      this.#metrics?.pages.inc({ event: "created" });
+      await this.#jobs.runNow(stepKey(outcome.page.number, 0, 0));
+    }
     return outcome;
   }
 
@@ -229,7 +236,10 @@ export class Paging {
       await ctx.complete(tx);
       return outcome;
     });
-    if (!created.merged) await this.#jobs.runNow(stepKey(created.page.number, 0, 0));
+    if (!created.merged) {
+      this.#metrics?.pages.inc({ event: "created" });
+      await this.#jobs.runNow(stepKey(created.page.number, 0, 0));
+    }
   }
 
   async #create(
@@ -616,6 +626,7 @@ export class Paging {
         ? { state: "sent", deliveredAt: this.#clock.now(), messageId: delivered.messageId ?? null }
         : { state: "failed" },
     });
+    if (delivered.ok) this.#metrics?.pages.inc({ event: "delivered" });
   }
 
   async #isOpen(pageId: string): Promise<boolean> {
