@@ -13,8 +13,7 @@ import {
   severityFromText,
 } from "./advisory.ts";
 import { describeIssues } from "./documents.ts";
-
-const dateTimeSchema = z.iso.datetime({ offset: true });
+import { parseRfc3339, rfc3339Schema } from "./rfc3339.ts";
 
 const fullProductNameSchema = z.looseObject({
   name: z.string(),
@@ -112,8 +111,8 @@ export const csafDocumentSchema = z.looseObject({
     }),
     tracking: z.looseObject({
       id: z.string().min(1),
-      current_release_date: dateTimeSchema,
-      initial_release_date: dateTimeSchema,
+      current_release_date: rfc3339Schema,
+      initial_release_date: rfc3339Schema,
       status: z.enum(["draft", "final", "interim"]),
       version: z.string(),
     }),
@@ -263,8 +262,9 @@ export function normaliseCsaf(document: CsafDocument): Advisory {
     id: tracking.id,
     title: document.document.title,
     publisher: publisher.name,
-    published: new Date(tracking.initial_release_date),
-    updated: new Date(tracking.current_release_date),
+    // Validated by the schema, so both parse.
+    published: parseRfc3339(tracking.initial_release_date) as Date,
+    updated: parseRfc3339(tracking.current_release_date) as Date,
     cves,
     cvss,
     severity: advisorySeverity(document, cvss),
