@@ -27,9 +27,12 @@ export const knownExploitedSchema = z.object({
 export type KnownExploited = z.infer<typeof knownExploitedSchema>;
 
 export const cvssSchema = z.object({
+  /** Computed from the vector when it is a complete CVSS vector, else as the publisher stated it. */
   baseScore: z.number().min(0).max(10),
   version: z.string(),
   vectorString: z.string().optional(),
+  /** The publisher's stated base score, set only when it contradicts the vector's. */
+  statedBaseScore: z.number().min(0).max(10).optional(),
 });
 export type CvssSummary = z.infer<typeof cvssSchema>;
 

@@ -12,6 +12,7 @@ import {
   severityFromCvss,
   severityFromText,
 } from "./advisory.ts";
+import { baseScoreFromVector, sameScore } from "./cvss.ts";
 import { describeIssues } from "./documents.ts";
 import { parseRfc3339, rfc3339Schema } from "./rfc3339.ts";
 
@@ -206,12 +207,22 @@ function highestCvss(vulnerabilities: CsafDocument["vulnerabilities"]): CvssSumm
   const v3 = scores.flatMap((score) => (score.cvss_v3 ? [score.cvss_v3] : []));
   const candidates = v3.length > 0 ? v3 : scores.flatMap((score) => (score.cvss_v2 ? [score.cvss_v2] : []));
   let best: CvssSummary | undefined;
-  for (const cvss of candidates) {
-    if (!best || cvss.baseScore > best.baseScore) {
-      best = { baseScore: cvss.baseScore, version: cvss.version, vectorString: cvss.vectorString };
-    }
+  for (const cvss of candidates.map(checkedScore)) {
+    if (!best || cvss.baseScore > best.baseScore) best = cvss;
   }
   return best;
+}
+
+/** The score its vector gives; the stated one is kept aside when the two disagree. */
+function checkedScore(cvss: { baseScore: number; version: string; vectorString: string }): CvssSummary {
+  const computed = baseScoreFromVector(cvss.vectorString);
+  if (!computed) return { baseScore: cvss.baseScore, version: cvss.version, vectorString: cvss.vectorString };
+  return {
+    baseScore: computed.baseScore,
+    version: computed.version,
+    vectorString: cvss.vectorString,
+    ...(sameScore(computed.baseScore, cvss.baseScore) ? {} : { statedBaseScore: cvss.baseScore }),
+  };
 }
 
 /**

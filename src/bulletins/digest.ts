@@ -24,6 +24,7 @@ interface DigestStrings {
   severity: Record<Severity | "unknown", string>;
   cves: string;
   cvss: string;
+  cvssContradicted: (stated: string) => string;
   products: string;
   andMore: (count: number) => string;
   knownExploited: string;
@@ -59,6 +60,7 @@ const STRINGS: Record<DigestLanguage, DigestStrings> = {
     },
     cves: "CVE",
     cvss: "CVSS",
+    cvssContradicted: (stated) => `⚠️ the advisory states ${stated}, which its vector does not give`,
     products: "Products",
     andMore: (count) => `and ${count} more`,
     knownExploited: "Exploited",
@@ -67,7 +69,7 @@ const STRINGS: Record<DigestLanguage, DigestStrings> = {
     published: "Published",
     publishedBy: (date, publisher) => `${date} by ${publisher}`,
     link: "Link",
-    unlabelled: "TLP: unlabelled, not for sharing until labelled",
+    unlabelled: "No TLP label: not for sharing until labelled",
     part: (index, total) => `part ${index} of ${total}`,
     incomplete: (failed, total) =>
       `⚠️ Incomplete: ${failed} of ${total} ${total === 1 ? "source" : "sources"} could not be read, so advisories from ${failed === 1 ? "it" : "them"} may be missing:`,
@@ -94,6 +96,7 @@ const STRINGS: Record<DigestLanguage, DigestStrings> = {
     },
     cves: "CVE",
     cvss: "CVSS",
+    cvssContradicted: (stated) => `⚠️ der Hinweis nennt ${stated}, was sein Vektor nicht ergibt`,
     products: "Produkte",
     andMore: (count) => `und ${count} weitere`,
     knownExploited: "Ausgenutzt",
@@ -102,7 +105,7 @@ const STRINGS: Record<DigestLanguage, DigestStrings> = {
     published: "Veröffentlicht",
     publishedBy: (date, publisher) => `${date} von ${publisher}`,
     link: "Link",
-    unlabelled: "TLP: ohne Kennzeichnung, nicht weitergeben bis gekennzeichnet",
+    unlabelled: "Ohne TLP-Kennzeichnung: nicht weitergeben bis gekennzeichnet",
     part: (index, total) => `Teil ${index} von ${total}`,
     incomplete: (failed, total) =>
       `⚠️ Unvollständig: ${failed} von ${total} Quellen konnten nicht gelesen werden, Hinweise daraus fehlen womöglich:`,
@@ -290,7 +293,10 @@ function describeAdvisory(
     entryFields.push([strings.cves, advisory.cves.join(", ")]);
   }
   if (advisory.cvss) {
-    entryFields.push([strings.cvss, `${advisory.cvss.baseScore.toFixed(1)} (v${advisory.cvss.version})`]);
+    const { baseScore, version, statedBaseScore } = advisory.cvss;
+    const contradicted =
+      statedBaseScore === undefined ? "" : `; ${strings.cvssContradicted(statedBaseScore.toFixed(1))}`;
+    entryFields.push([strings.cvss, `${baseScore.toFixed(1)} (v${version}${contradicted})`]);
   }
   const products = describeProducts(advisory, strings);
   if (products) entryFields.push([strings.products, products]);
@@ -299,7 +305,8 @@ function describeAdvisory(
     entryFields.push([strings.knownExploited, strings.kevDue(dueDate, dateAdded, ransomwareUse === "known")]);
   }
   // Only a digest mixing labels (or holding unlabelled advisories) labels entries one by one.
-  if (advisory.tlp && advisory.tlp !== content.tlp) entryFields.push(["TLP", advisory.tlp.toUpperCase()]);
+  // TLP 2.0 spells a label TLP:CLEAR, never "TLP: CLEAR".
+  if (advisory.tlp && advisory.tlp !== content.tlp) entryFields.push(["TLP", formatTlp(advisory.tlp)]);
   entryFields.push([strings.published, strings.publishedBy(date(advisory.published), advisory.publisher)]);
   if (advisory.link) entryFields.push([strings.link, advisory.link]);
   return {

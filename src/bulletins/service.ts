@@ -398,7 +398,7 @@ export class Bulletins {
     if (!result.posted) {
       // Configuration checks the label against the room, so this needs a changed gate policy.
       await platform.post(target.roomId, {
-        blocks: [text(`🔒 The incident statistics were withheld by TLP: ${result.reason}`)],
+        blocks: [text(`🔒 The incident statistics were withheld by the TLP gate: ${result.reason}`)],
       });
     }
     await this.#deps.db.$transaction(async (tx) => {

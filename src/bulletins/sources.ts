@@ -247,6 +247,13 @@ class SourceLoader {
     switch (kind) {
       case "csaf": {
         const parsed = parseCsaf(json);
+        const cvss = parsed.ok ? parsed.advisory.cvss : undefined;
+        if (parsed.ok && cvss?.statedBaseScore !== undefined) {
+          this.#options.logger?.warn(
+            { where, advisory: parsed.advisory.id, stated: cvss.statedBaseScore, computed: cvss.baseScore },
+            `${parsed.advisory.id} states CVSS ${cvss.statedBaseScore} but its vector ${cvss.vectorString} gives ${cvss.baseScore}; the digest shows ${cvss.baseScore}`,
+          );
+        }
         return parsed.ok ? { advisories: [parsed.advisory], skipped: [] } : this.#skip(where, parsed.reason);
       }
       case "kev":

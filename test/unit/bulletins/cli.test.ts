@@ -57,7 +57,7 @@ describe("npm run bulletin -- render", () => {
     const lines = result.stdout.split("\n");
     expect(lines.slice(0, 5)).toEqual([
       // Cisco's advisory has no TLP label.
-      "TLP: unlabelled, not for sharing until labelled",
+      "No TLP label: not for sharing until labelled",
       "Security advisories digest",
       "Period: until 2025-08-26 (UTC)",
       "Sources: 2",

@@ -39,7 +39,7 @@ describe("the advisories digest", () => {
     const digest = build([csaf.bsi, kev[0] as Advisory, ciscoInKev, csaf.cisco]);
     expect(digest.text).toBe(
       [
-        "TLP: unlabelled, not for sharing until labelled",
+        "No TLP label: not for sharing until labelled",
         "Security advisories digest",
         "Period: 2025-08-01 to 2025-08-26 (UTC)",
         "Sources: 2",
@@ -61,7 +61,7 @@ describe("the advisories digest", () => {
         "  CVE: CVE-2022-27193",
         "  CVSS: 6.1 (v3.1)",
         "  Products: CSAF Tools CVRF-CSAF-Converter",
-        "  TLP: CLEAR",
+        "  TLP: TLP:CLEAR",
         "  Published: 2022-03-17 by Bundesamt für Sicherheit in der Informationstechnik",
         "",
         "== Severity unknown (1) ==",
@@ -69,7 +69,7 @@ describe("the advisories digest", () => {
         "* CVE-2025-48384: Git Link Following Vulnerability",
         "  Products: Git",
         "  Exploited: in CISA KEV since 2025-08-25, remediate by 2025-09-15",
-        "  TLP: CLEAR",
+        "  TLP: TLP:CLEAR",
         "  Published: 2025-08-25 by CISA",
         "  Link: https://nvd.nist.gov/vuln/detail/CVE-2025-48384",
       ].join("\n"),
@@ -111,7 +111,12 @@ describe("the advisories digest", () => {
     const mixed = build([csaf.bsi, amber]);
     expect(mixed.message.tlp).toBe("amber");
     expect(mixed.text.split("\n")[0]).toBe("TLP:AMBER");
-    expect(entryText(mixed.text, "BSI-2022-0001")).toContain("  TLP: CLEAR");
+    expect(entryText(mixed.text, "BSI-2022-0001")).toContain("  TLP: TLP:CLEAR");
+    // TLP 2.0 spells labels without a space after the colon, everywhere.
+    for (const digest of [mixed, build([csaf.bsi, amber], { language: "de" })]) {
+      expect(digest.text).not.toMatch(/TLP: (CLEAR|GREEN|AMBER|RED)/);
+      expect(renderPlainText(digest.message)).not.toMatch(/TLP: (CLEAR|GREEN|AMBER|RED)/);
+    }
   });
 
   it("groups by severity from critical to low, unknown last, known exploited first within a group", () => {
@@ -197,6 +202,21 @@ describe("the advisories digest", () => {
     });
   });
 
+  it("shows the score the vector gives and flags a stated score that contradicts it", () => {
+    const contradicted = {
+      ...csaf.bsi,
+      cvss: { ...(csaf.bsi.cvss as NonNullable<Advisory["cvss"]>), baseScore: 6.1, statedBaseScore: 9.9 },
+    };
+    const digest = build([contradicted]);
+    expect(entryText(digest.text, "BSI-2022-0001")).toContain(
+      "  CVSS: 6.1 (v3.1; ⚠️ the advisory states 9.9, which its vector does not give)",
+    );
+    expect(build([contradicted], { language: "de" }).text).toContain(
+      "CVSS: 6.1 (v3.1; ⚠️ der Hinweis nennt 9.9, was sein Vektor nicht ergibt)",
+    );
+    expect(entryText(build([csaf.bsi]).text, "BSI-2022-0001")).toContain("  CVSS: 6.1 (v3.1)\n");
+  });
+
   it("never says there is nothing new when a source could not be read", () => {
     const unreadable = ["/srv/csaf: no such file or directory"];
     expect(
@@ -275,7 +295,7 @@ describe("splitting a long digest", () => {
       expect(part.text.length).toBeLessThanOrEqual(maxChars);
       expect(renderPlainText(part.message).length).toBeLessThanOrEqual(maxChars);
       const lines = part.text.split("\n");
-      expect(lines[0]).toBe("TLP: unlabelled, not for sharing until labelled");
+      expect(lines[0]).toBe("No TLP label: not for sharing until labelled");
       expect(lines[1]).toBe(`Security advisories digest (part ${index + 1} of ${parts.length})`);
       expect(lines[2]).toBe("Period: 2025-08-01 to 2025-08-26 (UTC)");
       // Each part starts its advisories under a severity heading.

@@ -143,6 +143,19 @@ describe("loading from local files", () => {
     expect(ids(loaded)).toContain("BSI-2022-0001");
   });
 
+  it("logs an advisory whose stated CVSS score contradicts its vector", async () => {
+    const misstated = sampleCopy(CSAF_SAMPLES.bsi);
+    misstated.vulnerabilities[0].scores[0].cvss_v3.baseScore = 9.9;
+    const file = path.join(workDir, "bsi-misstated.json");
+    await writeFile(file, JSON.stringify(misstated));
+    const { logger, lines } = recordingLogger();
+    const loaded = await loadAdvisories([file], { logger });
+    expect(loaded.advisories[0]?.cvss).toMatchObject({ baseScore: 6.1, statedBaseScore: 9.9 });
+    expect(lines).toEqual([
+      "BSI-2022-0001 states CVSS 9.9 but its vector CVSS:3.1/AV:L/AC:L/PR:N/UI:R/S:U/C:H/I:N/A:L/E:F/RL:O/RC:C gives 6.1; the digest shows 6.1",
+    ]);
+  });
+
   it("keeps the latest revision when the same advisory comes from two sources", async () => {
     const revised = sampleCopy(CSAF_SAMPLES.bsi);
     revised.document.tracking.current_release_date = "2022-04-01T00:00:00.000Z";
