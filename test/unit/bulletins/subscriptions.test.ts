@@ -71,6 +71,22 @@ describe("bulletin subscriptions configuration", () => {
     expect(config.subscriptions[0]?.schedule.timeZone).toBe("UTC");
   });
 
+  it("lets unscored advisories pass minCvss unless told to exclude them", () => {
+    const withFilters = (filters: string) =>
+      VALID_DIGEST.replace("    sources:", `    filters: ${filters}\n    sources:`);
+    const included = parseBulletinConfig(withFilters("{ minCvss: 7 }"), "bulletins.yaml", "/etc/tocsin");
+    expect(included.subscriptions[0]).toMatchObject({ filters: { minCvss: 7, unscored: "include" } });
+    const excluded = parseBulletinConfig(
+      withFilters("{ minCvss: 7, unscored: exclude }"),
+      "bulletins.yaml",
+      "/etc/tocsin",
+    );
+    expect(excluded.subscriptions[0]).toMatchObject({ filters: { unscored: "exclude" } });
+    expect(() =>
+      parseBulletinConfig(withFilters("{ unscored: drop }"), "bulletins.yaml", "/etc/tocsin"),
+    ).toThrow(/filters\.unscored: unscored is include or exclude/);
+  });
+
   it("reports every problem at once, with file, line, column and YAML path", () => {
     expect(
       problems(`version: 1
