@@ -1,6 +1,7 @@
 // npm run bulletin -- render --source <dir|file|url>... [options]
 // Prints the advisories digest to stdout (clear-signed with --sign), so a bulletin can be
-// produced and checked without any chat platform. Skipped documents are reported on stderr.
+// produced and checked without any chat platform. Skipped documents are reported on stderr; a
+// source that could not be read is named in the digest and on stderr, and the exit code is 1.
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { DateTime } from "luxon";
@@ -9,7 +10,7 @@ import { buildDigest, DIGEST_LANGUAGES, type DigestLanguage } from "../src/bulle
 import { filterAdvisories } from "../src/bulletins/filters.ts";
 import { mergeKnownExploited } from "../src/bulletins/kev.ts";
 import { clearSign, loadSigningKey } from "../src/bulletins/signing.ts";
-import { loadAdvisories, type SourceLogger } from "../src/bulletins/sources.ts";
+import { describeSourceFailure, loadAdvisories, type SourceLogger } from "../src/bulletins/sources.ts";
 
 const USAGE = `Usage: npm run bulletin -- render --source <dir|file|url> [--source ...] [options]
 
@@ -20,7 +21,9 @@ catalog) as plain text.
                       provider-metadata.json or ROLIE feed (file or URL); repeatable
   --since <date>      only advisories published at or after this date (YYYY-MM-DD or ISO time, UTC)
   --until <date>      only advisories published before this date (default: now)
-  --min-cvss <n>      only advisories with a CVSS base score of at least n (0-10)
+  --min-cvss <n>      only advisories with a CVSS base score of at least n (0-10); advisories
+                      without a score (KEV entries, many vendor advisories) still pass
+  --exclude-unscored  with --min-cvss, drop advisories without a CVSS score too
   --min-severity <s>  only advisories at least this severe: ${SEVERITIES.join(", ")}
   --kev-only          only advisories whose CVEs are in the KEV catalog
   --keyword <word>    only advisories naming this vendor or product; repeatable (any matches)
@@ -28,7 +31,10 @@ catalog) as plain text.
   --title <text>      title of the digest
   --announce-empty    print a short "no new advisories" digest instead of nothing
   --sign              clear-sign with the key in BULLETIN_SIGNING_KEY (a file path),
-                      unlocked with BULLETIN_SIGNING_PASSPHRASE`;
+                      unlocked with BULLETIN_SIGNING_PASSPHRASE
+
+Exit codes: 0 done, 1 a source could not be read (the digest, if any, says which) or another
+failure, 2 bad arguments.`;
 
 class UsageError extends Error {}
 
@@ -37,6 +43,7 @@ interface RenderRequest {
   since?: Date;
   until: Date;
   minCvss?: number;
+  excludeUnscored: boolean;
   minSeverity?: Severity;
   kevOnly: boolean;
   keywords: string[];
@@ -82,6 +89,7 @@ function parseRequest(argv: string[], now: Date): RenderRequest | "help" {
     since,
     until,
     minCvss,
+    excludeUnscored: values["exclude-unscored"] ?? false,
     minSeverity,
     kevOnly: values["kev-only"] ?? false,
     keywords: values.keyword ?? [],
@@ -102,6 +110,7 @@ function parseRenderArgs(argv: string[]) {
       since: { type: "string" },
       until: { type: "string" },
       "min-cvss": { type: "string" },
+      "exclude-unscored": { type: "boolean" },
       "min-severity": { type: "string" },
       "kev-only": { type: "boolean" },
       keyword: { type: "string", multiple: true },
@@ -132,9 +141,11 @@ async function render(request: RenderRequest): Promise<void> {
   // Read the key first: a signing problem should not wait for every source to download.
   const key = request.sign ? await readSigningKey() : undefined;
   const loaded = await loadAdvisories(request.sources, { logger: stderrLogger, since: request.since });
+  const unreadableSources = loaded.failedSources.map(describeSourceFailure);
   const selected = filterAdvisories(mergeKnownExploited(loaded.advisories), {
     keywords: request.keywords,
     minCvss: request.minCvss,
+    unscored: request.excludeUnscored ? "exclude" : "include",
     minSeverity: request.minSeverity,
     kevOnly: request.kevOnly,
     since: request.since,
@@ -146,15 +157,23 @@ async function render(request: RenderRequest): Promise<void> {
     period: { from: request.since, to: request.until },
     sourceCount: request.sources.length,
     announceEmpty: request.announceEmpty,
+    unreadableSources,
   });
-  if (!digest) {
+  if (digest) {
+    process.stdout.write(key ? await clearSign(digest.text, key) : `${digest.text}\n`);
+  } else if (unreadableSources.length === 0) {
     process.stderr.write(
       `no advisories matched (${loaded.advisories.length} loaded, ${loaded.skipped.length} skipped)\n`,
     );
-    return;
   }
-  const output = key ? await clearSign(digest.text, key) : `${digest.text}\n`;
-  process.stdout.write(output);
+  if (unreadableSources.length > 0) {
+    const count = `${unreadableSources.length} of ${request.sources.length}`;
+    const what = digest ? "the digest above is incomplete" : "no digest was made";
+    process.stderr.write(
+      `bulletin: ${count} sources could not be read; ${what}:\n${unreadableSources.map((line) => `  ${line}\n`).join("")}`,
+    );
+    process.exitCode = 1;
+  }
 }
 
 async function readSigningKey() {

@@ -102,6 +102,7 @@ export function createApp(options: AppOptions): App {
       outbox,
       http,
       timeZone,
+      metrics,
     },
     options.oncall,
   );

@@ -1,6 +1,8 @@
+import { unreadableSourcesNotice } from "../../src/bulletins/digest.ts";
 import type { DigestPlan } from "../../src/bulletins/digest-run.ts";
 import { countByLabel } from "../../src/bulletins/digest-run.ts";
 import type { Bulletins } from "../../src/bulletins/service.ts";
+import { describeSourceFailure } from "../../src/bulletins/sources.ts";
 import { type PeriodSpec, parsePeriodSpec } from "../../src/bulletins/statistics.ts";
 import type { Subscription } from "../../src/bulletins/subscriptions.ts";
 import { type Block, context, fields, heading, list, type Message, text } from "../../src/chat/message.ts";
@@ -49,7 +51,16 @@ async function previewOf(ctx: CommandContext, desk: Bulletins, subscription: Sub
       blocks.push(list(plan.skipped.slice(0, 5).map((skip) => `skipped ${skip.where}: ${skip.reason}`)));
     }
     if (plan.digest) content = plan.digest.message;
-    else blocks.push(text("Nothing new: a run now would post nothing."));
+    else if (plan.failedSources.length > 0) {
+      // Not "nothing new": a run now would post this warning instead of a digest.
+      blocks.push(
+        ...unreadableSourcesNotice(plan.failedSources.map(describeSourceFailure), {
+          language: subscription.language,
+          title: subscription.title,
+          sourceCount: subscription.sources.length,
+        }).blocks,
+      );
+    } else blocks.push(text("Nothing new: a run now would post nothing."));
   } else {
     const spec = parsePeriodSpec(subscription.period, { scheduled: true }) as PeriodSpec;
     const bulletin = await desk.statisticsBulletin(spec, {
@@ -77,7 +88,10 @@ async function previewOf(ctx: CommandContext, desk: Bulletins, subscription: Sub
 }
 
 function planSummary(plan: DigestPlan): Array<[string, string]> {
+  const unreadable: Array<[string, string]> =
+    plan.failedSources.length > 0 ? [["Unreadable sources", String(plan.failedSources.length)]] : [];
   return [
+    ...unreadable,
     ["Advisories read", `${plan.loadedCount} (${plan.skipped.length} documents skipped)`],
     ["New for the room", String(plan.included.length)],
     ["Withheld by TLP", plan.withheld.length ? countByLabel(plan.withheld) : "none"],

@@ -27,9 +27,12 @@ export const knownExploitedSchema = z.object({
 export type KnownExploited = z.infer<typeof knownExploitedSchema>;
 
 export const cvssSchema = z.object({
+  /** Computed from the vector when it is a complete CVSS vector, else as the publisher stated it. */
   baseScore: z.number().min(0).max(10),
   version: z.string(),
   vectorString: z.string().optional(),
+  /** The publisher's stated base score, set only when it contradicts the vector's. */
+  statedBaseScore: z.number().min(0).max(10).optional(),
 });
 export type CvssSummary = z.infer<typeof cvssSchema>;
 
@@ -56,7 +59,7 @@ export const advisorySchema = z.object({
   link: z.string().optional(),
   /**
    * TLP 2.0 label. Undefined means the publisher did not label it, and an unlabelled advisory is
-   * treated as not shareable until someone labels it (csirt-standards.md, TLP bot policy).
+   * treated as not shareable until someone labels it (TLP 2.0's reading of unlabelled content).
    */
   tlp: z.enum(TLP_LABELS).optional(),
   /** Set when one of its CVEs is in the KEV catalog (always for KEV entries themselves). */

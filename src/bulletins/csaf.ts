@@ -12,9 +12,9 @@ import {
   severityFromCvss,
   severityFromText,
 } from "./advisory.ts";
+import { baseScoreFromVector, sameScore } from "./cvss.ts";
 import { describeIssues } from "./documents.ts";
-
-const dateTimeSchema = z.iso.datetime({ offset: true });
+import { parseRfc3339, rfc3339Schema } from "./rfc3339.ts";
 
 const fullProductNameSchema = z.looseObject({
   name: z.string(),
@@ -112,8 +112,8 @@ export const csafDocumentSchema = z.looseObject({
     }),
     tracking: z.looseObject({
       id: z.string().min(1),
-      current_release_date: dateTimeSchema,
-      initial_release_date: dateTimeSchema,
+      current_release_date: rfc3339Schema,
+      initial_release_date: rfc3339Schema,
       status: z.enum(["draft", "final", "interim"]),
       version: z.string(),
     }),
@@ -207,12 +207,22 @@ function highestCvss(vulnerabilities: CsafDocument["vulnerabilities"]): CvssSumm
   const v3 = scores.flatMap((score) => (score.cvss_v3 ? [score.cvss_v3] : []));
   const candidates = v3.length > 0 ? v3 : scores.flatMap((score) => (score.cvss_v2 ? [score.cvss_v2] : []));
   let best: CvssSummary | undefined;
-  for (const cvss of candidates) {
-    if (!best || cvss.baseScore > best.baseScore) {
-      best = { baseScore: cvss.baseScore, version: cvss.version, vectorString: cvss.vectorString };
-    }
+  for (const cvss of candidates.map(checkedScore)) {
+    if (!best || cvss.baseScore > best.baseScore) best = cvss;
   }
   return best;
+}
+
+/** The score its vector gives; the stated one is kept aside when the two disagree. */
+function checkedScore(cvss: { baseScore: number; version: string; vectorString: string }): CvssSummary {
+  const computed = baseScoreFromVector(cvss.vectorString);
+  if (!computed) return { baseScore: cvss.baseScore, version: cvss.version, vectorString: cvss.vectorString };
+  return {
+    baseScore: computed.baseScore,
+    version: computed.version,
+    vectorString: cvss.vectorString,
+    ...(sameScore(computed.baseScore, cvss.baseScore) ? {} : { statedBaseScore: cvss.baseScore }),
+  };
 }
 
 /**
@@ -263,8 +273,9 @@ export function normaliseCsaf(document: CsafDocument): Advisory {
     id: tracking.id,
     title: document.document.title,
     publisher: publisher.name,
-    published: new Date(tracking.initial_release_date),
-    updated: new Date(tracking.current_release_date),
+    // Validated by the schema, so both parse.
+    published: parseRfc3339(tracking.initial_release_date) as Date,
+    updated: parseRfc3339(tracking.current_release_date) as Date,
     cves,
     cvss,
     severity: advisorySeverity(document, cvss),

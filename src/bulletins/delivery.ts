@@ -6,6 +6,7 @@ import type { PlatformName } from "../chat/invocation.ts";
 import { type ChatFile, code, context, type Message } from "../chat/message.ts";
 import type { Outbox, RoomAddress, Subject } from "../outbox/outbox.ts";
 import type { SplitLimits } from "./digest.ts";
+import { type PostSteps, SEND_EVERY_STEP, stepName } from "./post-steps.ts";
 import { clearSign, type SigningKey } from "./signing.ts";
 
 /** Signs with the team key, or says why a bulletin goes out unsigned. */
@@ -58,12 +59,14 @@ export interface DeliveryTarget {
 /**
  * Posts one bulletin through the outbox. Nothing is posted when the outbox refuses; the reason
  * (which names labels, never the content) comes back for a notice or a reply.
+ * `steps` lets a retried job skip the message, file and attachments an earlier attempt posted.
  */
 export async function deliverBulletin(
   target: DeliveryTarget,
   bulletin: Bulletin,
   signer: BulletinSigner,
   now: Date,
+  steps: PostSteps = SEND_EVERY_STEP,
 ): Promise<DeliveryResult> {
   const { outbox, room, subject } = target;
   // Asked first, so a refused bulletin is neither signed nor announced in the room.
@@ -82,11 +85,22 @@ export async function deliverBulletin(
   const blocks = [...bulletin.message.blocks];
   blocks.push(context(signed && signer.fingerprint ? signatureNote(signer.fingerprint) : UNSIGNED_WARNING));
   if (!takesFiles) blocks.push(code(file.content as string));
-  const posted = await outbox.post(room, { ...bulletin.message, blocks }, subject, "bulletin");
-  if (!posted.sent) return { posted: false, reason: posted.reason };
+  const step = stepName("bulletin", `${bulletin.filename}\n${bulletin.text}`);
+  let refused: string | undefined;
+  await steps.run(`${step}:message`, async () => {
+    const posted = await outbox.post(room, { ...bulletin.message, blocks }, subject, "bulletin");
+    if (!posted.sent) refused = posted.reason;
+    return posted.sent ? posted.messageId : undefined;
+  });
+  if (refused) return { posted: false, reason: refused };
   if (takesFiles) {
-    await outbox.postFile(room, file, subject);
-    for (const attachment of bulletin.attachments ?? []) await outbox.postFile(room, attachment, subject);
+    await steps.run(`${step}:file`, async () => void (await outbox.postFile(room, file, subject)));
+    for (const attachment of bulletin.attachments ?? []) {
+      await steps.run(
+        `${step}:attachment:${attachment.filename}`,
+        async () => void (await outbox.postFile(room, attachment, subject)),
+      );
+    }
   }
   return { posted: true, signed: signed !== undefined };
 }

@@ -12,7 +12,13 @@ import type { Advisory } from "./advisory.ts";
 import { buildDigest, type Digest, type RenderedDigest, type SplitLimits, splitDigest } from "./digest.ts";
 import { filterAdvisories } from "./filters.ts";
 import { mergeKnownExploited } from "./kev.ts";
-import { type LoadOptions, loadAdvisories, type SkippedDocument } from "./sources.ts";
+import {
+  describeSourceFailure,
+  type LoadOptions,
+  loadAdvisories,
+  type SkippedDocument,
+  type SourceFailure,
+} from "./sources.ts";
 import type { DigestSubscription } from "./subscriptions.ts";
 
 export interface DigestPlan {
@@ -20,6 +26,8 @@ export interface DigestPlan {
   period: { from: Date; to: Date };
   loadedCount: number;
   skipped: SkippedDocument[];
+  /** Sources that could not be read completely; the digest says so, or is replaced by a notice. */
+  failedSources: SourceFailure[];
   /** New for this room and allowed by the TLP gate, in the digest. */
   included: Advisory[];
   /** New for this room but above what it may receive: counted in a notice, never shown. */
@@ -84,6 +92,13 @@ export async function planDigest(
   const included = fresh.filter((advisory) => decisions.get(advisory.tlp as TlpLabel) === undefined);
   const withheld = fresh.filter((advisory) => decisions.get(advisory.tlp as TlpLabel) !== undefined);
   const withheldReasons = [...decisions.values()].filter((reason): reason is string => reason !== undefined);
+  const unreadableSources = loaded.failedSources.map(describeSourceFailure);
+  if (unreadableSources.length > 0) {
+    log.warn(
+      { unreadableSources, sources: subscription.sources.length },
+      `${unreadableSources.length} of ${subscription.sources.length} bulletin sources could not be read`,
+    );
+  }
 
   const digest = buildDigest(included, {
     language: subscription.language,
@@ -93,11 +108,13 @@ export async function planDigest(
     timeZone: subscription.schedule.timeZone,
     // Withheld advisories get their own notice; the digest itself then has nothing to say.
     announceEmpty: subscription.announceEmpty && withheld.length === 0,
+    unreadableSources,
   });
   return {
     period,
     loadedCount: loaded.advisories.length,
     skipped: loaded.skipped,
+    failedSources: loaded.failedSources,
     included,
     withheld,
     withheldReasons,

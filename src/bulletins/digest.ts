@@ -3,7 +3,7 @@
 // chat plain-text renderer: a signed bulletin must not change when chat rendering changes.
 import { DateTime } from "luxon";
 import { z } from "zod";
-import { type Block, fields, heading, type Message, text } from "../chat/message.ts";
+import { type Block, context, fields, heading, list, type Message, text } from "../chat/message.ts";
 import { renderPlainText } from "../chat/plain-text.ts";
 import { formatTlp, stricterTlp, type TlpLabel } from "../incidents/tlp.ts";
 import { type Advisory, SEVERITIES, type Severity } from "./advisory.ts";
@@ -24,6 +24,7 @@ interface DigestStrings {
   severity: Record<Severity | "unknown", string>;
   cves: string;
   cvss: string;
+  cvssContradicted: (stated: string) => string;
   products: string;
   andMore: (count: number) => string;
   knownExploited: string;
@@ -33,6 +34,9 @@ interface DigestStrings {
   link: string;
   unlabelled: string;
   part: (index: number, total: number) => string;
+  incomplete: (failed: number, total: number) => string;
+  noDigest: (title: string, failed: number, total: number) => string;
+  laterDigest: string;
 }
 
 // Only the words around the advisories are translated: advisory titles stay as published, and
@@ -56,6 +60,7 @@ const STRINGS: Record<DigestLanguage, DigestStrings> = {
     },
     cves: "CVE",
     cvss: "CVSS",
+    cvssContradicted: (stated) => `⚠️ the advisory states ${stated}, which its vector does not give`,
     products: "Products",
     andMore: (count) => `and ${count} more`,
     knownExploited: "Exploited",
@@ -64,8 +69,14 @@ const STRINGS: Record<DigestLanguage, DigestStrings> = {
     published: "Published",
     publishedBy: (date, publisher) => `${date} by ${publisher}`,
     link: "Link",
-    unlabelled: "TLP: unlabelled, not for sharing until labelled",
+    unlabelled: "No TLP label: not for sharing until labelled",
     part: (index, total) => `part ${index} of ${total}`,
+    incomplete: (failed, total) =>
+      `⚠️ Incomplete: ${failed} of ${total} ${total === 1 ? "source" : "sources"} could not be read, so advisories from ${failed === 1 ? "it" : "them"} may be missing:`,
+    noDigest: (title, failed, total) =>
+      `⚠️ ${title}: no digest this time. ${failed} of ${total} ${total === 1 ? "source" : "sources"} could not be read, and nothing new came from the rest; this does not mean there are no new advisories.`,
+    laterDigest:
+      "Advisories from these sources come in a later digest once they can be read, if still within its look-back period.",
   },
   de: {
     title: "Übersicht der Sicherheitshinweise",
@@ -85,6 +96,7 @@ const STRINGS: Record<DigestLanguage, DigestStrings> = {
     },
     cves: "CVE",
     cvss: "CVSS",
+    cvssContradicted: (stated) => `⚠️ der Hinweis nennt ${stated}, was sein Vektor nicht ergibt`,
     products: "Produkte",
     andMore: (count) => `und ${count} weitere`,
     knownExploited: "Ausgenutzt",
@@ -93,8 +105,14 @@ const STRINGS: Record<DigestLanguage, DigestStrings> = {
     published: "Veröffentlicht",
     publishedBy: (date, publisher) => `${date} von ${publisher}`,
     link: "Link",
-    unlabelled: "TLP: ohne Kennzeichnung, nicht weitergeben bis gekennzeichnet",
+    unlabelled: "Ohne TLP-Kennzeichnung: nicht weitergeben bis gekennzeichnet",
     part: (index, total) => `Teil ${index} von ${total}`,
+    incomplete: (failed, total) =>
+      `⚠️ Unvollständig: ${failed} von ${total} Quellen konnten nicht gelesen werden, Hinweise daraus fehlen womöglich:`,
+    noDigest: (title, failed, total) =>
+      `⚠️ ${title}: diesmal keine Übersicht. ${failed} von ${total} Quellen konnten nicht gelesen werden, die übrigen brachten nichts Neues; das heißt nicht, dass es keine neuen Hinweise gibt.`,
+    laterDigest:
+      "Hinweise aus diesen Quellen kommen in einer späteren Übersicht, sobald sie lesbar sind und noch im Rückblickzeitraum liegen.",
   },
 };
 
@@ -113,6 +131,31 @@ export interface DigestOptions {
   timeZone?: string;
   /** With no advisories, produce a short "no new advisories" digest instead of nothing. */
   announceEmpty?: boolean;
+  /**
+   * Sources that could not be read, one line each (`describeSourceFailure`): the digest says so
+   * at the top, and with none of the advisories left it is not made at all, because "no new
+   * advisories" would then be untrue (the caller reports the failure instead).
+   */
+  unreadableSources?: readonly string[];
+}
+
+/**
+ * What is posted instead of a digest when sources failed and nothing could be listed: not signed
+ * and not a bulletin, since the only thing it could vouch for ("nothing new") is not known.
+ */
+export function unreadableSourcesNotice(
+  unreadableSources: readonly string[],
+  options: Pick<DigestOptions, "language" | "title" | "sourceCount">,
+): Message {
+  const strings = STRINGS[options.language ?? "en"];
+  const title = oneLine(options.title ?? strings.title);
+  return {
+    blocks: [
+      text(strings.noDigest(title, unreadableSources.length, options.sourceCount)),
+      list(unreadableSources.map(oneLine)),
+      context(strings.laterDigest),
+    ],
+  };
 }
 
 export interface DigestGroup {
@@ -127,6 +170,8 @@ export interface DigestContent {
   title: string;
   period: { from?: Date; to: Date };
   sourceCount: number;
+  /** One line per source that could not be read (shown before the advisories). */
+  unreadableSources: readonly string[];
   advisoryCount: number;
   timeZone: string;
   /** Strictest label of the advisories; undefined when any advisory is unlabelled. */
@@ -148,13 +193,15 @@ export interface Digest extends DigestContent, RenderedDigest {}
  */
 export function buildDigest(advisories: readonly Advisory[], options: DigestOptions): Digest | undefined {
   const merged = mergeKnownExploited(advisories);
-  if (merged.length === 0 && !options.announceEmpty) return undefined;
+  const unreadableSources = options.unreadableSources ?? [];
+  if (merged.length === 0 && (!options.announceEmpty || unreadableSources.length > 0)) return undefined;
   const language = options.language ?? "en";
   const content: DigestContent = {
     language,
     title: oneLine(options.title ?? STRINGS[language].title),
     period: options.period,
     sourceCount: options.sourceCount,
+    unreadableSources: unreadableSources.map(oneLine),
     advisoryCount: merged.length,
     timeZone: options.timeZone ?? "UTC",
     tlp: digestTlp(merged),
@@ -210,6 +257,11 @@ function renderDigest(content: DigestContent, part?: { index: number; total: num
   const lines: string[] = [];
   lines.push(content.tlp ? formatTlp(content.tlp) : strings.unlabelled);
   lines.push(title, ...headerFields.map(([label, value]) => `${label}: ${value}`));
+  if (content.unreadableSources.length > 0) {
+    const warning = strings.incomplete(content.unreadableSources.length, content.sourceCount);
+    blocks.push(text(warning), list([...content.unreadableSources]));
+    lines.push("", warning, ...content.unreadableSources.map((source) => `  - ${source}`));
+  }
 
   if (content.groups.length === 0) {
     blocks.push(text(strings.noAdvisories));
@@ -241,7 +293,10 @@ function describeAdvisory(
     entryFields.push([strings.cves, advisory.cves.join(", ")]);
   }
   if (advisory.cvss) {
-    entryFields.push([strings.cvss, `${advisory.cvss.baseScore.toFixed(1)} (v${advisory.cvss.version})`]);
+    const { baseScore, version, statedBaseScore } = advisory.cvss;
+    const contradicted =
+      statedBaseScore === undefined ? "" : `; ${strings.cvssContradicted(statedBaseScore.toFixed(1))}`;
+    entryFields.push([strings.cvss, `${baseScore.toFixed(1)} (v${version}${contradicted})`]);
   }
   const products = describeProducts(advisory, strings);
   if (products) entryFields.push([strings.products, products]);
@@ -250,7 +305,8 @@ function describeAdvisory(
     entryFields.push([strings.knownExploited, strings.kevDue(dueDate, dateAdded, ransomwareUse === "known")]);
   }
   // Only a digest mixing labels (or holding unlabelled advisories) labels entries one by one.
-  if (advisory.tlp && advisory.tlp !== content.tlp) entryFields.push(["TLP", advisory.tlp.toUpperCase()]);
+  // TLP 2.0 spells a label TLP:CLEAR, never "TLP: CLEAR".
+  if (advisory.tlp && advisory.tlp !== content.tlp) entryFields.push(["TLP", formatTlp(advisory.tlp)]);
   entryFields.push([strings.published, strings.publishedBy(date(advisory.published), advisory.publisher)]);
   if (advisory.link) entryFields.push([strings.link, advisory.link]);
   return {

@@ -10,8 +10,15 @@ export const advisoryFilterSchema = z.object({
    * vendors, products or publisher (case-insensitive). "ios" matches "Cisco IOS XE", not "BIOS".
    */
   keywords: z.array(z.string().trim().min(1)).default([]),
-  /** Advisories without any CVSS score do not pass a minimum score. */
+  /**
+   * Advisories scored below this are dropped. Advisories without any CVSS score (every KEV entry,
+   * many vendor advisories that rate severity in words) pass, unless `unscored` is `exclude`:
+   * a missing score says nothing about how bad an advisory is, and actively exploited
+   * vulnerabilities must not vanish from a digest because nobody scored them.
+   */
   minCvss: z.number().min(0).max(10).optional(),
+  /** Whether advisories without a CVSS score pass `minCvss` (`include`, the default) or not. */
+  unscored: z.enum(["include", "exclude"]).default("include"),
   /** Only advisories with a CVE in the KEV catalog (merge KEV entries in first). */
   kevOnly: z.boolean().default(false),
   /** Advisories whose severity is unknown do not pass a minimum severity. */
@@ -33,7 +40,7 @@ export function filterAdvisories(advisories: readonly Advisory[], filter: Adviso
   const keywordPatterns = criteria.keywords.map(wordStartPattern);
   return advisories.filter((advisory) => {
     if (keywordPatterns.length > 0 && !matchesAnyKeyword(advisory, keywordPatterns)) return false;
-    if (criteria.minCvss !== undefined && !(advisory.cvss && advisory.cvss.baseScore >= criteria.minCvss)) {
+    if (criteria.minCvss !== undefined && !passesMinCvss(advisory, criteria.minCvss, criteria.unscored)) {
       return false;
     }
     if (criteria.kevOnly && !advisory.knownExploited) return false;
@@ -48,6 +55,11 @@ export function filterAdvisories(advisories: readonly Advisory[], filter: Adviso
     if (criteria.clearance && !(advisory.tlp && tlpAllows(criteria.clearance, advisory.tlp))) return false;
     return true;
   });
+}
+
+function passesMinCvss(advisory: Advisory, minCvss: number, unscored: "include" | "exclude"): boolean {
+  if (!advisory.cvss) return unscored === "include";
+  return advisory.cvss.baseScore >= minCvss;
 }
 
 function matchesAnyKeyword(advisory: Advisory, patterns: RegExp[]): boolean {

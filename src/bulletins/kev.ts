@@ -5,6 +5,7 @@
 import { z } from "zod";
 import type { Advisory, KnownExploited } from "./advisory.ts";
 import { describeIssues } from "./documents.ts";
+import { rfc3339Schema } from "./rfc3339.ts";
 
 export const kevEntrySchema = z.looseObject({
   cveID: z.string().regex(/^CVE-[0-9]{4}-[0-9]{4,19}$/),
@@ -24,7 +25,7 @@ export type KevEntry = z.infer<typeof kevEntrySchema>;
 export const kevCatalogSchema = z.looseObject({
   title: z.string().optional(),
   catalogVersion: z.string(),
-  dateReleased: z.iso.datetime({ offset: true }),
+  dateReleased: rfc3339Schema,
   // The total in the published catalog; a cut-down copy keeps the header, so it is not checked
   // against the array length.
   count: z.number().int().min(0),

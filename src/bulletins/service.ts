@@ -12,6 +12,7 @@ import { DateTime } from "luxon";
 import type { Logger } from "pino";
 import type { PlatformName } from "../chat/invocation.ts";
 import { context, heading, type Message, text } from "../chat/message.ts";
+import { renderPlainText } from "../chat/plain-text.ts";
 import type { Destination } from "../chat/tlp-gate.ts";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
@@ -30,10 +31,11 @@ import {
   deliverBulletin,
   digestPartLimits,
 } from "./delivery.ts";
-import type { DigestLanguage, SplitLimits } from "./digest.ts";
+import { type DigestLanguage, type SplitLimits, unreadableSourcesNotice } from "./digest.ts";
 import { countByLabel, type DigestPlan, planDigest, recordHandled } from "./digest-run.ts";
+import { RecordedPostSteps, stepName } from "./post-steps.ts";
 import { loadSigningKey, type SigningKey } from "./signing.ts";
-import { type LoadedAdvisories, type LoadOptions, loadAdvisories } from "./sources.ts";
+import { describeSourceFailure, type LoadedAdvisories, type LoadOptions, loadAdvisories } from "./sources.ts";
 import {
   loadStatistics,
   type PeriodSpec,
@@ -294,14 +296,22 @@ export class Bulletins {
       return;
     }
     const at = new Date(payload.at);
+    const steps = await RecordedPostSteps.load(this.#deps.db, job.key ?? job.id, () =>
+      this.#deps.clock.now(),
+    );
     const outcome =
       subscription.kind === "digest"
-        ? await this.#publishDigest(subscription, at, ctx)
-        : await this.#publishStatistics(subscription, at, ctx);
-    log.info({ ...outcome, at }, "bulletin run finished");
+        ? await this.#publishDigest(subscription, at, ctx, steps)
+        : await this.#publishStatistics(subscription, at, ctx, steps);
+    log.info({ ...outcome, at, resumedAfterSteps: steps.skipped }, "bulletin run finished");
   }
 
-  async #publishDigest(subscription: DigestSubscription, at: Date, ctx: JobContext): Promise<PublishOutcome> {
+  async #publishDigest(
+    subscription: DigestSubscription,
+    at: Date,
+    ctx: JobContext,
+    steps: RecordedPostSteps,
+  ): Promise<PublishOutcome> {
     const plan = await this.planDigest(subscription, at);
     const target = { outbox: this.#deps.outbox, room: subscription.destination };
     for (const [index, part] of plan.parts.entries()) {
@@ -319,15 +329,31 @@ export class Bulletins {
         },
         this.signer,
         ctx.now,
+        steps,
       );
-      // The plan holds only what the gate allows, so a refusal here is a bug: fail loudly.
-      if (!result.posted) throw new Error(`the TLP gate refused a planned digest: ${result.reason}`);
+      // The plan holds only what the room may receive; a refusal means it changed meanwhile
+      // (shared outside since): fail loudly rather than record the advisories as posted.
+      if (!result.posted) throw new Error(`the outbox refused a planned digest: ${result.reason}`);
     }
-    if (plan.withheld.length > 0) {
-      await this.#deps.outbox.post(target.room, withheldNotice(plan), { kind: "interface" }, "bulletin");
+    const notices: Message[] = [];
+    if (plan.withheld.length > 0) notices.push(withheldNotice(plan));
+    if (!plan.digest && plan.failedSources.length > 0) {
+      notices.push(
+        unreadableSourcesNotice(plan.failedSources.map(describeSourceFailure), {
+          language: subscription.language,
+          title: subscription.title,
+          sourceCount: subscription.sources.length,
+        }),
+      );
+    }
+    for (const notice of notices) {
+      await steps.run(stepName("notice", renderPlainText(notice)), () =>
+        this.#deps.outbox.post(target.room, notice, { kind: "interface" }, "bulletin"),
+      );
     }
     await this.#deps.db.$transaction(async (tx) => {
       await recordHandled(tx, subscription, plan, ctx.now);
+      await steps.clear(tx);
       await ctx.complete(tx);
     });
     return {
@@ -356,6 +382,7 @@ export class Bulletins {
     subscription: StatsSubscription,
     at: Date,
     ctx: JobContext,
+    steps: RecordedPostSteps,
   ): Promise<PublishOutcome> {
     const spec = parsePeriodSpec(subscription.period, { scheduled: true }) as PeriodSpec;
     const bulletin = await this.statisticsBulletin(spec, {
@@ -371,16 +398,20 @@ export class Bulletins {
       room: subscription.destination,
       subject: labelSubject(bulletin.message),
     };
-    const result = await deliverBulletin(target, bulletin, this.signer, ctx.now);
+    const result = await deliverBulletin(target, bulletin, this.signer, ctx.now, steps);
     if (!result.posted) {
       // Configuration checks the label against the room; a room shared since then refuses it.
       await this.#deps.outbox.post(
         target.room,
-        { blocks: [text(`🔒 The incident statistics were withheld by TLP: ${result.reason}`)] },
+        { blocks: [text(`🔒 The incident statistics were withheld by the TLP gate: ${result.reason}`)] },
         { kind: "interface" },
         "bulletin",
       );
     }
+    await this.#deps.db.$transaction(async (tx) => {
+      await steps.clear(tx);
+      await ctx.complete(tx);
+    });
     return {
       subscriptionId: subscription.id,
       posted: result.posted ? 1 : 0,

@@ -1,7 +1,8 @@
 // Loading advisories from the places a team names as sources: local files and directories of
 // CSAF documents, KEV catalogs, and CSAF providers over HTTP (provider-metadata.json, ROLIE
 // feeds, directories with index.txt). A document that cannot be read or is malformed is
-// skipped with a log line naming it; nothing here aborts a run.
+// skipped with a log line naming it; nothing here aborts a run, but every source that could not
+// be read completely is reported, so a digest never passes a gap off as "nothing new".
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -50,11 +51,29 @@ export interface SkippedDocument {
   /** A file path or URL, as a person would look it up. */
   where: string;
   reason: string;
+  /**
+   * Set for JSON in a source directory that is not an advisory or catalog (a feed, a
+   * package.json): nothing is missing because of it. Every other skip is a failure.
+   */
+  ignored?: true;
 }
 
-export interface LoadedAdvisories {
+/** A configured source that could not be read completely: advisories from it may be missing. */
+export interface SourceFailure {
+  /** The source as configured (a path or URL). */
+  source: string;
+  problems: SkippedDocument[];
+}
+
+/** What reading one source (or one document of it) gave. */
+interface LoadedDocuments {
   advisories: Advisory[];
   skipped: SkippedDocument[];
+}
+
+export interface LoadedAdvisories extends LoadedDocuments {
+  /** One entry per source with failures (skips that are not `ignored`), in source order. */
+  failedSources: SourceFailure[];
 }
 
 const USER_AGENT = "tocsin-bulletins (CSAF/KEV reader)";
@@ -75,7 +94,8 @@ export async function loadAdvisories(
   options: LoadOptions = {},
 ): Promise<LoadedAdvisories> {
   const loader = new SourceLoader(options);
-  const loaded: LoadedAdvisories[] = [];
+  const loaded: LoadedDocuments[] = [];
+  const failedSources: SourceFailure[] = [];
   for (const spec of specs) {
     const result = await loader.loadSpec(spec);
     options.logger?.info?.(
@@ -83,9 +103,29 @@ export async function loadAdvisories(
       `loaded ${result.advisories.length} advisories from ${spec}`,
     );
     loaded.push(result);
+    const problems = result.skipped.filter((skip) => !skip.ignored);
+    if (problems.length > 0) failedSources.push({ source: spec, problems });
   }
   const combined = combine(loaded);
-  return { advisories: latestRevisions(combined.advisories), skipped: combined.skipped };
+  return { advisories: latestRevisions(combined.advisories), skipped: combined.skipped, failedSources };
+}
+
+/**
+ * One line on why a source failed: its first problem, and how many more there were.
+ * `csaf/: bad.json: not valid JSON (and 2 more problems)`.
+ */
+export function describeSourceFailure(failure: SourceFailure): string {
+  const [first, ...rest] = failure.problems;
+  if (!first) return failure.source;
+  const where =
+    first.where === failure.source || first.where === path.resolve(failure.source) ? "" : `${first.where}: `;
+  const more =
+    rest.length === 0 ? "" : ` (and ${rest.length} more ${rest.length === 1 ? "problem" : "problems"})`;
+  return `${failure.source}: ${where}${oneLine(first.reason)}${more}`;
+}
+
+function oneLine(value: string): string {
+  return value.replace(/\s+/g, " ").trim();
 }
 
 function latestRevisions(advisories: Advisory[]): Advisory[] {
@@ -129,7 +169,7 @@ class SourceLoader {
     };
   }
 
-  async loadSpec(spec: string): Promise<LoadedAdvisories> {
+  async loadSpec(spec: string): Promise<LoadedDocuments> {
     if (/^https?:\/\//i.test(spec)) {
       let url: URL;
       try {
@@ -155,7 +195,7 @@ class SourceLoader {
   }
 
   /** Every `.json` file below the directory, in name order; signatures and hashes are ignored. */
-  async #loadLocalDirectory(directory: string): Promise<LoadedAdvisories> {
+  async #loadLocalDirectory(directory: string): Promise<LoadedDocuments> {
     let entries: string[];
     try {
       entries = (await readdir(directory, { recursive: true })).filter(
@@ -167,7 +207,7 @@ class SourceLoader {
       return this.#skip(directory, describeFileError(error));
     }
     entries.sort();
-    const results: LoadedAdvisories[] = [];
+    const results: LoadedDocuments[] = [];
     for (const entry of entries) {
       results.push(
         await this.#loadDocument(pathToFileURL(path.join(directory, entry)), "advisory-or-catalog"),
@@ -176,7 +216,7 @@ class SourceLoader {
     return combine(results);
   }
 
-  async #loadDocument(url: URL, expected: Expectation): Promise<LoadedAdvisories> {
+  async #loadDocument(url: URL, expected: Expectation): Promise<LoadedDocuments> {
     const where = describeLocation(url);
     const read = await this.#read(url);
     if (!read.ok) return this.#skip(where, read.reason);
@@ -187,19 +227,33 @@ class SourceLoader {
       return this.#skip(where, `not valid JSON: ${(error as Error).message}`);
     }
     const kind = documentKind(json);
+    // In a source directory, other JSON is expected now and then and hides no advisory.
+    const inDirectory = expected === "advisory-or-catalog";
     if (!kind) {
-      return this.#skip(where, "not a CSAF advisory, KEV catalog, provider-metadata.json or ROLIE feed");
+      return this.#skip(
+        where,
+        "not a CSAF advisory, KEV catalog, provider-metadata.json or ROLIE feed",
+        inDirectory,
+      );
     }
     if (!EXPECTED_KINDS[expected].includes(kind)) {
-      const hint = expected === "advisory-or-catalog" ? "; name it as a source of its own to follow it" : "";
+      const hint = inDirectory ? "; name it as a source of its own to follow it" : "";
       return this.#skip(
         where,
         `expected ${describeExpectation(expected)} but found ${KIND_NAMES[kind]}${hint}`,
+        inDirectory,
       );
     }
     switch (kind) {
       case "csaf": {
         const parsed = parseCsaf(json);
+        const cvss = parsed.ok ? parsed.advisory.cvss : undefined;
+        if (parsed.ok && cvss?.statedBaseScore !== undefined) {
+          this.#options.logger?.warn(
+            { where, advisory: parsed.advisory.id, stated: cvss.statedBaseScore, computed: cvss.baseScore },
+            `${parsed.advisory.id} states CVSS ${cvss.statedBaseScore} but its vector ${cvss.vectorString} gives ${cvss.baseScore}; the digest shows ${cvss.baseScore}`,
+          );
+        }
         return parsed.ok ? { advisories: [parsed.advisory], skipped: [] } : this.#skip(where, parsed.reason);
       }
       case "kev":
@@ -213,7 +267,7 @@ class SourceLoader {
     }
   }
 
-  #loadKevCatalog(json: unknown, where: string): LoadedAdvisories {
+  #loadKevCatalog(json: unknown, where: string): LoadedDocuments {
     const parsed = parseKevCatalog(json);
     if (!parsed.ok) return this.#skip(where, parsed.reason);
     const skipped = parsed.invalidEntries.map((entry) =>
@@ -225,14 +279,14 @@ class SourceLoader {
     return { advisories: parsed.advisories, skipped };
   }
 
-  async #followProvider(json: unknown, base: URL, where: string): Promise<LoadedAdvisories> {
+  async #followProvider(json: unknown, base: URL, where: string): Promise<LoadedDocuments> {
     const metadata = this.#validate(providerMetadataSchema, json, where, "provider-metadata.json");
     if (!metadata.ok) return metadata.result;
     const { feeds, directories } = providerListings(metadata.value);
     if (feeds.length === 0 && directories.length === 0) {
       return this.#skip(where, "provider-metadata.json lists no ROLIE feed and no directory");
     }
-    const results: LoadedAdvisories[] = [];
+    const results: LoadedDocuments[] = [];
     for (const feed of feeds) {
       const link = this.#resolveLink(feed, base, where);
       results.push(link.ok ? await this.#loadDocument(link.url, "feed") : link.result);
@@ -244,10 +298,10 @@ class SourceLoader {
     return combine(results);
   }
 
-  async #followService(json: unknown, base: URL, where: string): Promise<LoadedAdvisories> {
+  async #followService(json: unknown, base: URL, where: string): Promise<LoadedDocuments> {
     const service = this.#validate(rolieServiceSchema, json, where, "ROLIE service document");
     if (!service.ok) return service.result;
-    const results: LoadedAdvisories[] = [];
+    const results: LoadedDocuments[] = [];
     for (const href of serviceFeedLinks(service.value)) {
       const link = this.#resolveLink(href, base, where);
       results.push(link.ok ? await this.#loadDocument(link.url, "feed") : link.result);
@@ -255,7 +309,7 @@ class SourceLoader {
     return combine(results);
   }
 
-  async #followFeed(json: unknown, base: URL, where: string): Promise<LoadedAdvisories> {
+  async #followFeed(json: unknown, base: URL, where: string): Promise<LoadedDocuments> {
     const feed = this.#validate(rolieFeedSchema, json, where, "ROLIE feed");
     if (!feed.ok) return feed.result;
     const links = feedDocumentLinks(feed.value, this.#options.since);
@@ -266,7 +320,7 @@ class SourceLoader {
    * The CSAF directory model: `changes.csv` (path, date; newest first) when only recent changes
    * are wanted, else `index.txt`.
    */
-  async #followRemoteDirectory(directory: URL): Promise<LoadedAdvisories> {
+  async #followRemoteDirectory(directory: URL): Promise<LoadedDocuments> {
     const where = describeLocation(directory);
     const { since } = this.#options;
     if (since) {
@@ -282,7 +336,7 @@ class SourceLoader {
     return this.#followDocumentLinks(directoryIndexPaths(index.text).reverse(), directory, where);
   }
 
-  async #followDocumentLinks(links: string[], base: URL, where: string): Promise<LoadedAdvisories> {
+  async #followDocumentLinks(links: string[], base: URL, where: string): Promise<LoadedDocuments> {
     const limit = this.#options.maxDocumentsPerListing;
     const results = await mapWithConcurrency(
       links.slice(0, limit),
@@ -308,7 +362,7 @@ class SourceLoader {
     href: string,
     base: URL,
     where: string,
-  ): { ok: true; url: URL } | { ok: false; result: LoadedAdvisories } {
+  ): { ok: true; url: URL } | { ok: false; result: LoadedDocuments } {
     let url: URL;
     try {
       url = new URL(href, base);
@@ -331,7 +385,7 @@ class SourceLoader {
     json: unknown,
     where: string,
     name: string,
-  ): { ok: true; value: T } | { ok: false; result: LoadedAdvisories } {
+  ): { ok: true; value: T } | { ok: false; result: LoadedDocuments } {
     const parsed = schema.safeParse(json);
     if (parsed.success) return { ok: true, value: parsed.data };
     return { ok: false, result: this.#skip(where, `not a valid ${name}: ${describeIssues(parsed.error)}`) };
@@ -377,13 +431,13 @@ class SourceLoader {
     }
   }
 
-  #skip(where: string, reason: string): LoadedAdvisories {
-    return { advisories: [], skipped: [this.#report(where, reason)] };
+  #skip(where: string, reason: string, ignored = false): LoadedDocuments {
+    return { advisories: [], skipped: [this.#report(where, reason, ignored)] };
   }
 
-  #report(where: string, reason: string): SkippedDocument {
+  #report(where: string, reason: string, ignored = false): SkippedDocument {
     this.#options.logger?.warn({ where, reason }, `skipped ${where}: ${reason}`);
-    return { where, reason };
+    return ignored ? { where, reason, ignored } : { where, reason };
   }
 }
 
@@ -423,7 +477,7 @@ async function mapWithConcurrency<T, R>(
   return results;
 }
 
-function combine(results: LoadedAdvisories[]): LoadedAdvisories {
+function combine(results: LoadedDocuments[]): LoadedDocuments {
   return {
     advisories: results.flatMap((result) => result.advisories),
     skipped: results.flatMap((result) => result.skipped),

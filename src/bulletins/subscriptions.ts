@@ -90,6 +90,8 @@ const filtersSchema = z.strictObject({
     .min(0, "a CVSS base score is 0 to 10")
     .max(10, "a CVSS base score is 0 to 10")
     .optional(),
+  /** Advisories without a CVSS score (KEV entries) pass minCvss unless this is `exclude`. */
+  unscored: z.enum(["include", "exclude"], { error: "unscored is include or exclude" }).default("include"),
   kevOnly: z.boolean().default(false),
   minSeverity: z.enum(SEVERITIES, { error: `severities are ${SEVERITIES.join(", ")}` }).optional(),
 });
@@ -128,7 +130,7 @@ const digestSubscriptionSchema = z.strictObject({
   kind: z.literal("digest"),
   /** Directories and files of CSAF/KEV documents, CSAF provider or KEV URLs (loadAdvisories). */
   sources: z.array(z.string().trim().min(1)).min(1, "name at least one source: a directory, file or URL"),
-  filters: filtersSchema.default({ keywords: [], kevOnly: false }),
+  filters: filtersSchema.default({ keywords: [], unscored: "include", kevOnly: false }),
   /** Advisories published this long before a run and not posted to the room yet are included. */
   lookback: durationSchema.default(7 * 86_400_000),
   /** With nothing new, post a short "no new advisories" bulletin instead of nothing. */
@@ -188,7 +190,7 @@ export interface DigestSubscription extends SubscriptionBase {
   kind: "digest";
   /** Local paths are absolute (resolved against the configuration file's folder). */
   sources: string[];
-  filters: Pick<AdvisoryFilter, "keywords" | "minCvss" | "kevOnly" | "minSeverity">;
+  filters: Pick<AdvisoryFilter, "keywords" | "minCvss" | "unscored" | "kevOnly" | "minSeverity">;
   lookbackMs: number;
   announceEmpty: boolean;
   unlabelled: TlpLabel;

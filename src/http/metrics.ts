@@ -1,6 +1,21 @@
 // Prometheus metrics (GET /metrics). One registry per app, so several apps in one process
 // (tests, benchmarks) keep their own counts.
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/**
+ * prom-client's default metrics include three gauges named `*_total`, a suffix Prometheus keeps
+ * for counters (`promtool check metrics` fails on them). They are served under gauge names; the
+ * per-type gauges (`tocsin_nodejs_active_handles{type=...}`) stay as they are.
+ */
+const GAUGES_NAMED_LIKE_COUNTERS: ReadonlyArray<[from: string, to: string, help: string]> = [
+  ["tocsin_nodejs_active_handles_total", "tocsin_nodejs_handles_active", "Active libuv handles."],
+  ["tocsin_nodejs_active_requests_total", "tocsin_nodejs_requests_active", "Active libuv requests."],
+  [
+    "tocsin_nodejs_active_resources_total",
+    "tocsin_nodejs_resources_active",
+    "Active resources keeping the event loop alive.",
+  ],
+];
 
 export class Metrics {
   readonly registry = new Registry();
@@ -36,7 +51,7 @@ export class Metrics {
 
   readonly pages = new Counter({
     name: "tocsin_pages_total",
-    help: "Paging events: created, delivered, escalated, acked, resolved.",
+    help: "Paging events: pages created (merged repeats excluded), page messages delivered.",
     labelNames: ["event"] as const,
     registers: [this.registry],
   });
@@ -50,5 +65,19 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "tocsin_" });
+    for (const [from, to, help] of GAUGES_NAMED_LIKE_COUNTERS) {
+      const original = this.registry.getSingleMetric(from);
+      if (!original) continue;
+      this.registry.removeSingleMetric(from);
+      new Gauge({
+        name: to,
+        help,
+        registers: [this.registry],
+        async collect() {
+          const { values } = await original.get();
+          this.set(values[0]?.value ?? 0);
+        },
+      });
+    }
   }
 }

@@ -4,6 +4,7 @@
 import type { Logger } from "pino";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
+import type { Metrics } from "../http/metrics.ts";
 import type { HttpServer } from "../http/server.ts";
 import { IncidentDeadlines } from "../incidents/deadlines.ts";
 import type { IncidentRooms } from "../incidents/incident-rooms.ts";
@@ -44,6 +45,8 @@ export function createOncallServices(
     outbox: Outbox;
     http: HttpServer;
     timeZone: string;
+    /** Counts pages created and delivered (tocsin_pages_total). */
+    metrics?: Metrics;
   },
   settings: OncallSettings = {},
 ): OncallServices {

@@ -55,6 +55,7 @@ import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import { UserError } from "../errors.ts";
 import type { Incident, Page, Person } from "../generated/prisma/client.ts";
+import type { Metrics } from "../http/metrics.ts";
 import { incidentFacts } from "../incidents/incident-rooms.ts";
 import { type Actor, actorOf, claimEvent, type Incidents, recordActivity } from "../incidents/incidents.ts";
 import { formatSeverity, isOpen } from "../incidents/lifecycle.ts";
@@ -136,6 +137,7 @@ export interface PagingOptions {
   incidents: Incidents;
   outbox: Outbox;
   timeZone: string;
+  metrics?: Metrics;
 }
 
 export class Paging {
@@ -148,6 +150,7 @@ export class Paging {
   readonly #incidents: Incidents;
   readonly #outbox: Outbox;
   readonly #timeZone: string;
+  readonly #metrics: Metrics | undefined;
 
   constructor(options: PagingOptions) {
     this.#db = options.db;
@@ -159,6 +162,7 @@ export class Paging {
     this.#incidents = options.incidents;
     this.#outbox = options.outbox;
     this.#timeZone = options.timeZone;
+    this.#metrics = options.metrics;
     this.#jobs.register(PAGE_STEP_JOB, (job, ctx) => this.#runStep(job, ctx));
     this.#jobs.register(PAGE_EXHAUSTED_JOB, (job, ctx) => this.#runExhausted(job, ctx));
     this.#jobs.register(PAGE_OUTCOME_JOB, (job) => this.#showOutcome(job));
@@ -177,7 +181,10 @@ export class Paging {
       await claimEvent(tx, origin);
       return this.#create(tx, actorOf(origin), { ...request, message }, now);
     });
-    if (!outcome.merged) await this.#jobs.runNow(stepKey(outcome.page.number, 0, 0));
+    if (!outcome.merged) {
+      this.#metrics?.pages.inc({ event: "created" });
+      await this.#jobs.runNow(stepKey(outcome.page.number, 0, 0));
+    }
     return outcome;
   }
 
@@ -279,7 +286,10 @@ export class Paging {
       await ctx.complete(tx);
       return outcome;
     });
-    if (!created.merged) await this.#jobs.runNow(stepKey(created.page.number, 0, 0));
+    if (!created.merged) {
+      this.#metrics?.pages.inc({ event: "created" });
+      await this.#jobs.runNow(stepKey(created.page.number, 0, 0));
+    }
   }
 
   async #create(
@@ -678,6 +688,7 @@ export class Paging {
         ? { state: "sent", deliveredAt: this.#clock.now(), messageId: delivered.messageId ?? null }
         : { state: "failed" },
     });
+    if (delivered.ok) this.#metrics?.pages.inc({ event: "delivered" });
   }
 
   async #isOpen(pageId: string): Promise<boolean> {

@@ -50,13 +50,9 @@ beforeAll(async () => {
   await createDatabaseIfMissing(server.adminUrl, "chaos");
   databaseUrl = server.urlFor("chaos");
   await writeFile(path.join(root, "oncall.yaml"), QUICK_ESCALATION_ONCALL);
-  await cp(
-    new URL("../../../shared/reference/data/csaf", import.meta.url).pathname,
-    path.join(root, "csaf"),
-    {
-      recursive: true,
-    },
-  );
+  await cp(new URL("../../examples/data/csaf", import.meta.url).pathname, path.join(root, "csaf"), {
+    recursive: true,
+  });
   await writeFile(path.join(root, "bulletins.yaml"), BULLETINS);
   env = {
     TOCSIN_DATA_DIR: path.join(root, "data"),

@@ -13,6 +13,7 @@ import {
   declareModalView,
   parseDeclareModalOrigin,
 } from "./declare-modal.ts";
+import { registerDirectMessageHint } from "./direct-messages.ts";
 import type { RecentKeys } from "./recent-keys.ts";
 import type { RsitTypeChoice } from "./rsit-types.ts";
 
@@ -162,6 +163,8 @@ export function registerInboundListeners(app: App, deps: InboundDeps): void {
       });
     },
   );
+
+  registerDirectMessageHint(app, deps);
 }
 
 /** `/inc note 📌 from <@U123>: <text>`: the pinned message's author is credited in the note. */

@@ -317,7 +317,7 @@ describe("/bulletin commands", () => {
 
   it("sources reads each source and says what it yields", async () => {
     const out = await desk.type("/bulletin sources");
-    expect(out).toMatch(/reference\/data\/csaf: 4 advisories, \d+ skipped/);
+    expect(out).toMatch(/examples\/data\/csaf: 4 advisories, \d+ skipped/);
     expect(out).toContain("known_exploited_vulnerabilities-first30.json: 30 advisories; used by soc");
   });
 

@@ -57,7 +57,7 @@ describe("npm run bulletin -- render", () => {
     const lines = result.stdout.split("\n");
     expect(lines.slice(0, 5)).toEqual([
       // Cisco's advisory has no TLP label.
-      "TLP: unlabelled, not for sharing until labelled",
+      "No TLP label: not for sharing until labelled",
       "Security advisories digest",
       "Period: until 2025-08-26 (UTC)",
       "Sources: 2",
@@ -81,8 +81,9 @@ describe("npm run bulletin -- render", () => {
   });
 
   it("applies the filters and the language", async () => {
-    const [recent, severe, rated] = await Promise.all([
+    const [recent, severe, severeOrUnscored, rated] = await Promise.all([
       render(["--since", "2025-08-20", "--keyword", "git", "--lang", "de"]),
+      render(["--min-cvss", "9", "--exclude-unscored", "--keyword", "cisco", "--keyword", "red hat"]),
       render(["--min-cvss", "9", "--keyword", "cisco", "--keyword", "red hat"]),
       render(["--kev-only", "--since", "2025-07-01", "--min-severity", "none"]),
     ]);
@@ -93,6 +94,14 @@ describe("npm run bulletin -- render", () => {
     expect(severe.stdout.match(/^\* .*$/gm)).toEqual([
       "* cisco-sa-20180328-smi2: Cisco IOS and IOS XE Software Smart Install Remote Code Execution Vulnerability",
     ]);
+    // Without --exclude-unscored, the unscored Red Hat advisories and Cisco KEV entries stay.
+    expect(severeOrUnscored.code).toBe(0);
+    const entries = severeOrUnscored.stdout.match(/^\* .*$/gm) ?? [];
+    expect(entries).toContain(
+      "* cisco-sa-20180328-smi2: Cisco IOS and IOS XE Software Smart Install Remote Code Execution Vulnerability",
+    );
+    expect(entries.some((entry) => entry.startsWith("* RHSA-2021:5186: "))).toBe(true);
+    expect(entries.some((entry) => /^\* CVE-\d+-\d+: Cisco /.test(entry))).toBe(true);
 
     // KEV entries have no severity, so any minimum severity leaves none of them.
     expect(rated).toMatchObject({ code: 0, stdout: "" });
@@ -107,6 +116,29 @@ describe("npm run bulletin -- render", () => {
     expect(silent.stderr).toContain("no advisories matched (34 loaded, 3 skipped)");
     expect(notice.code).toBe(0);
     expect(notice.stdout).toContain("\nNo new advisories in this period.\n");
+  });
+
+  it("fails (exit 1) when a source cannot be read, and never prints a nothing-new digest then", async () => {
+    const [missing, partly] = await Promise.all([
+      run(BULLETIN, ["render", "--source", "/nonexistent", "--announce-empty"]),
+      render(["--source", "/nonexistent/kev.json", "--kev-only", "--since", "2025-08-20"]),
+    ]);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toBe("");
+    expect(missing.stderr).toContain(
+      "bulletin: 1 of 1 sources could not be read; no digest was made:\n  /nonexistent: no such file or directory\n",
+    );
+
+    // The readable sources still give their digest, which says what is missing.
+    expect(partly.code).toBe(1);
+    expect(partly.stdout).toContain(
+      "⚠️ Incomplete: 1 of 3 sources could not be read, so advisories from it may be missing:\n" +
+        "  - /nonexistent/kev.json: no such file or directory\n",
+    );
+    expect(partly.stdout).toContain("* CVE-2025-48384: Git Link Following Vulnerability");
+    expect(partly.stderr).toContain(
+      "bulletin: 1 of 3 sources could not be read; the digest above is incomplete:",
+    );
   });
 
   it("explains bad arguments with the usage and exit code 2", async () => {

@@ -103,6 +103,36 @@ describe("CSAF 2.0 sample advisories", () => {
     expect(advisoryOf(parseCsaf(document)).severity).toBeUndefined();
   });
 
+  it("computes the CVSS base score from the vector, keeping a contradicting stated score aside", () => {
+    const document = sampleCopy(CSAF_SAMPLES.bsi);
+    // The vector gives 6.1.
+    document.vulnerabilities[0].scores[0].cvss_v3.baseScore = 9.9;
+    const advisory = advisoryOf(parseCsaf(document));
+    expect(advisory.cvss).toEqual({
+      baseScore: 6.1,
+      version: "3.1",
+      vectorString: "CVSS:3.1/AV:L/AC:L/PR:N/UI:R/S:U/C:H/I:N/A:L/E:F/RL:O/RC:C",
+      statedBaseScore: 9.9,
+    });
+    // A score that agrees with its vector is not flagged.
+    expect(advisoryOf(parseCsaf(readJson(CSAF_SAMPLES.bsi))).cvss?.statedBaseScore).toBeUndefined();
+    expect(advisoryOf(parseCsaf(readJson(CSAF_SAMPLES.cisco))).cvss).toMatchObject({ baseScore: 9.8 });
+  });
+
+  it("reads RFC 3339 timestamps in lower case and with offsets", () => {
+    const document = sampleCopy(CSAF_SAMPLES.bsi);
+    document.document.tracking.initial_release_date = "2022-03-17t13:03:42.105z";
+    document.document.tracking.current_release_date = "2022-03-18T09:00:00.5+01:00";
+    const advisory = advisoryOf(parseCsaf(document));
+    expect(advisory.published.toISOString()).toBe("2022-03-17T13:03:42.105Z");
+    expect(advisory.updated.toISOString()).toBe("2022-03-18T08:00:00.500Z");
+    document.document.tracking.current_release_date = "2022-03-18 09:00:00Z";
+    expect(parseCsaf(document)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("expected an RFC 3339 date-time"),
+    });
+  });
+
   it("caps a long product list and counts what it left out", () => {
     const document = sampleCopy(CSAF_SAMPLES.bsi);
     const ids = Array.from({ length: 40 }, (_, i) => `PID-${i}`);

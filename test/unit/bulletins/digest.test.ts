@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { Advisory } from "../../../src/bulletins/advisory.ts";
-import { buildDigest, type Digest, splitDigest } from "../../../src/bulletins/digest.ts";
+import {
+  buildDigest,
+  type Digest,
+  splitDigest,
+  unreadableSourcesNotice,
+} from "../../../src/bulletins/digest.ts";
 import { renderPlainText } from "../../../src/chat/plain-text.ts";
 import { madeUpKevEntry, sampleCsafAdvisories, sampleKevAdvisories } from "./fixtures.ts";
 
@@ -34,7 +39,7 @@ describe("the advisories digest", () => {
     const digest = build([csaf.bsi, kev[0] as Advisory, ciscoInKev, csaf.cisco]);
     expect(digest.text).toBe(
       [
-        "TLP: unlabelled, not for sharing until labelled",
+        "No TLP label: not for sharing until labelled",
         "Security advisories digest",
         "Period: 2025-08-01 to 2025-08-26 (UTC)",
         "Sources: 2",
@@ -56,7 +61,7 @@ describe("the advisories digest", () => {
         "  CVE: CVE-2022-27193",
         "  CVSS: 6.1 (v3.1)",
         "  Products: CSAF Tools CVRF-CSAF-Converter",
-        "  TLP: CLEAR",
+        "  TLP: TLP:CLEAR",
         "  Published: 2022-03-17 by Bundesamt für Sicherheit in der Informationstechnik",
         "",
         "== Severity unknown (1) ==",
@@ -64,7 +69,7 @@ describe("the advisories digest", () => {
         "* CVE-2025-48384: Git Link Following Vulnerability",
         "  Products: Git",
         "  Exploited: in CISA KEV since 2025-08-25, remediate by 2025-09-15",
-        "  TLP: CLEAR",
+        "  TLP: TLP:CLEAR",
         "  Published: 2025-08-25 by CISA",
         "  Link: https://nvd.nist.gov/vuln/detail/CVE-2025-48384",
       ].join("\n"),
@@ -106,7 +111,12 @@ describe("the advisories digest", () => {
     const mixed = build([csaf.bsi, amber]);
     expect(mixed.message.tlp).toBe("amber");
     expect(mixed.text.split("\n")[0]).toBe("TLP:AMBER");
-    expect(entryText(mixed.text, "BSI-2022-0001")).toContain("  TLP: CLEAR");
+    expect(entryText(mixed.text, "BSI-2022-0001")).toContain("  TLP: TLP:CLEAR");
+    // TLP 2.0 spells labels without a space after the colon, everywhere.
+    for (const digest of [mixed, build([csaf.bsi, amber], { language: "de" })]) {
+      expect(digest.text).not.toMatch(/TLP: (CLEAR|GREEN|AMBER|RED)/);
+      expect(renderPlainText(digest.message)).not.toMatch(/TLP: (CLEAR|GREEN|AMBER|RED)/);
+    }
   });
 
   it("groups by severity from critical to low, unknown last, known exploited first within a group", () => {
@@ -192,6 +202,67 @@ describe("the advisories digest", () => {
     });
   });
 
+  it("shows the score the vector gives and flags a stated score that contradicts it", () => {
+    const contradicted = {
+      ...csaf.bsi,
+      cvss: { ...(csaf.bsi.cvss as NonNullable<Advisory["cvss"]>), baseScore: 6.1, statedBaseScore: 9.9 },
+    };
+    const digest = build([contradicted]);
+    expect(entryText(digest.text, "BSI-2022-0001")).toContain(
+      "  CVSS: 6.1 (v3.1; ⚠️ the advisory states 9.9, which its vector does not give)",
+    );
+    expect(build([contradicted], { language: "de" }).text).toContain(
+      "CVSS: 6.1 (v3.1; ⚠️ der Hinweis nennt 9.9, was sein Vektor nicht ergibt)",
+    );
+    expect(entryText(build([csaf.bsi]).text, "BSI-2022-0001")).toContain("  CVSS: 6.1 (v3.1)\n");
+  });
+
+  it("never says there is nothing new when a source could not be read", () => {
+    const unreadable = ["/srv/csaf: no such file or directory"];
+    expect(
+      buildDigest([], { period, sourceCount: 1, announceEmpty: true, unreadableSources: unreadable }),
+    ).toBe(undefined);
+    const notice = unreadableSourcesNotice(unreadable, { sourceCount: 1 });
+    const shown = renderPlainText(notice);
+    expect(shown).toContain(
+      "⚠️ Security advisories digest: no digest this time. 1 of 1 source could not be read",
+    );
+    expect(shown).toContain("this does not mean there are no new advisories");
+    expect(shown).toContain("/srv/csaf: no such file or directory");
+    expect(shown).not.toContain("No new advisories");
+    expect(notice.tlp).toBeUndefined();
+  });
+
+  it("says at the top which sources could not be read when it lists the others' advisories", () => {
+    const unreadable = ["https://csaf.example/provider-metadata.json: HTTP 503 Service Unavailable"];
+    const digest = build([csaf.bsi], { sourceCount: 3, unreadableSources: unreadable });
+    const lines = digest.text.split("\n");
+    expect(lines.slice(4, 8)).toEqual([
+      "Advisories: 1",
+      "",
+      "⚠️ Incomplete: 1 of 3 sources could not be read, so advisories from it may be missing:",
+      "  - https://csaf.example/provider-metadata.json: HTTP 503 Service Unavailable",
+    ]);
+    // In chat right under the header, before any advisory.
+    expect(digest.message.blocks.slice(2, 4)).toEqual([
+      {
+        kind: "text",
+        text: "⚠️ Incomplete: 1 of 3 sources could not be read, so advisories from it may be missing:",
+      },
+      { kind: "list", items: unreadable, ordered: false },
+    ]);
+    const german = build([csaf.bsi], { sourceCount: 3, unreadableSources: unreadable, language: "de" });
+    expect(german.text).toContain("⚠️ Unvollständig: 1 von 3 Quellen konnten nicht gelesen werden");
+  });
+
+  it("repeats the warning in every part of a split digest", () => {
+    const unreadable = ["/srv/kev.json: not valid JSON: Unexpected end of JSON input"];
+    const digest = build([...Object.values(csaf), ...kev], { unreadableSources: unreadable });
+    const parts = splitDigest(digest, { maxChars: 3000 });
+    expect(parts.length).toBeGreaterThan(1);
+    for (const part of parts) expect(part.text).toContain(`  - ${unreadable[0]}`);
+  });
+
   it("is stable: the same advisories in any order give the same text, fit for clear-signing", () => {
     const advisories = [...Object.values(csaf), ...kev, ciscoInKev];
     const forward = build(advisories).text;
@@ -224,7 +295,7 @@ describe("splitting a long digest", () => {
       expect(part.text.length).toBeLessThanOrEqual(maxChars);
       expect(renderPlainText(part.message).length).toBeLessThanOrEqual(maxChars);
       const lines = part.text.split("\n");
-      expect(lines[0]).toBe("TLP: unlabelled, not for sharing until labelled");
+      expect(lines[0]).toBe("No TLP label: not for sharing until labelled");
       expect(lines[1]).toBe(`Security advisories digest (part ${index + 1} of ${parts.length})`);
       expect(lines[2]).toBe("Period: 2025-08-01 to 2025-08-26 (UTC)");
       // Each part starts its advisories under a severity heading.

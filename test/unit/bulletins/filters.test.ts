@@ -55,12 +55,30 @@ describe("advisory filters", () => {
     expect(filterAdvisories([bios], { keywords: ["bio"] })).toEqual([bios]);
   });
 
-  it("keeps advisories scored at least the minimum CVSS, and drops unscored ones", () => {
-    expect(idsOf(filterAdvisories(all, { minCvss: 6.1 }))).toEqual([
+  it("keeps advisories scored at least the minimum CVSS, and drops unscored ones when told to", () => {
+    const excluding = { unscored: "exclude" } as const;
+    expect(idsOf(filterAdvisories(all, { minCvss: 6.1, ...excluding }))).toEqual([
       "BSI-2022-0001",
       "cisco-sa-20180328-smi2",
     ]);
-    expect(idsOf(filterAdvisories(all, { minCvss: 7 }))).toEqual(["cisco-sa-20180328-smi2"]);
+    expect(idsOf(filterAdvisories(all, { minCvss: 7, ...excluding }))).toEqual(["cisco-sa-20180328-smi2"]);
+  });
+
+  it("lets unscored advisories, KEV entries among them, pass a minimum CVSS by default", () => {
+    const unscored = all.filter((advisory) => !advisory.cvss);
+    // Every KEV entry and both Red Hat advisories (one of them Critical) carry no CVSS score.
+    expect(unscored.filter((advisory) => advisory.source === "kev")).toHaveLength(30);
+    expect(idsOf(unscored.filter((advisory) => advisory.source === "csaf"))).toEqual([
+      "RHSA-2021:5186",
+      "RHSA-2022:0011",
+    ]);
+    for (const minCvss of [0, 7, 10]) {
+      const kept = filterAdvisories(all, { minCvss });
+      expect(idsOf(kept.filter((advisory) => !advisory.cvss))).toEqual(idsOf(unscored));
+    }
+    // A scored advisory below the minimum is still dropped.
+    expect(idsOf(filterAdvisories(all, { minCvss: 7 }))).not.toContain("BSI-2022-0001");
+    expect(idsOf(filterAdvisories(all, { minCvss: 0, unscored: "include" }))).toEqual(idsOf(all));
   });
 
   it("keeps only known exploited vulnerabilities, including CSAF advisories joined to KEV", () => {
@@ -106,13 +124,25 @@ describe("advisory filters", () => {
 
   it("combines criteria", () => {
     expect(
-      idsOf(filterAdvisories(all, { keywords: ["cisco", "red hat"], minCvss: 9, kevOnly: true })),
+      idsOf(
+        filterAdvisories(all, {
+          keywords: ["cisco", "red hat"],
+          minCvss: 9,
+          unscored: "exclude",
+          kevOnly: true,
+        }),
+      ),
     ).toEqual(["cisco-sa-20180328-smi2"]);
+    // Unscored Cisco KEV entries pass the minimum score unless excluded.
+    const withUnscored = filterAdvisories(all, { keywords: ["cisco"], minCvss: 9, kevOnly: true });
+    expect(withUnscored.map((advisory) => advisory.source)).toContain("kev");
+    expect(withUnscored.every((advisory) => !advisory.cvss || advisory.cvss.baseScore >= 9)).toBe(true);
   });
 
   it("validates filters written in configuration", () => {
     expect(advisoryFilterSchema.safeParse({ minCvss: 11 }).success).toBe(false);
     expect(advisoryFilterSchema.safeParse({ minSeverity: "important" }).success).toBe(false);
+    expect(advisoryFilterSchema.safeParse({ unscored: "drop" }).success).toBe(false);
     expect(advisoryFilterSchema.safeParse({ keywords: [" "] }).success).toBe(false);
     expect(advisoryFilterSchema.parse({ since: "2025-08-01" }).since).toEqual(
       new Date("2025-08-01T00:00:00Z"),

@@ -1,8 +1,8 @@
-// The real sample documents in shared/reference/data (beside the repository), read-only.
+// The real sample documents shipped in examples/data (provenance in its SOURCES.md), read-only.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-export const SAMPLE_DATA = fileURLToPath(new URL("../../../../shared/reference/data/", import.meta.url));
+export const SAMPLE_DATA = fileURLToPath(new URL("../../../examples/data/", import.meta.url));
 export const CSAF_DIR = `${SAMPLE_DATA}csaf`;
 export const CSAF_SAMPLES = {
   bsi: `${CSAF_DIR}/bsi-2022-0001.json`,

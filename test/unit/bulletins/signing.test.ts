@@ -84,7 +84,7 @@ describe("the signing key", () => {
 describe("a clear-signed digest", () => {
   it("verifies with openpgp, giving back the text, the signer's fingerprint and the signing time", async () => {
     const signed = await clearSign(digestText, key, { date: SIGNED_AT });
-    expect(signed).toMatch(/^-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nTLP: ohne Kennzeichnung/);
+    expect(signed).toMatch(/^-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nOhne TLP-Kennzeichnung/);
     // One line-end style throughout, whatever openpgp writes internally.
     expect(signed).not.toContain("\r");
     expect(await verifyClearSigned(signed, pair.publicKeyArmored)).toEqual({

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadAdvisories, type SourceLogger } from "../../../src/bulletins/sources.ts";
+import { describeSourceFailure, loadAdvisories, type SourceLogger } from "../../../src/bulletins/sources.ts";
 import {
   CSAF_DIR,
   CSAF_SAMPLES,
@@ -66,6 +66,8 @@ describe("loading from local files", () => {
       {
         where: path.join(dir, "notes.json"),
         reason: "not a CSAF advisory, KEV catalog, provider-metadata.json or ROLIE feed",
+        // Other JSON in a source directory hides no advisory: skipped, not a failure.
+        ignored: true,
       },
       { where: path.join(dir, "truncated.json"), reason: expect.stringMatching(/^not valid JSON: /) },
     ]);
@@ -120,6 +122,40 @@ describe("loading from local files", () => {
     ]);
   });
 
+  it("names each source that could not be read, with one line on why", async () => {
+    const missing = path.join(workDir, "no-such-dir");
+    const broken = path.join(workDir, "broken-sources");
+    await mkdir(broken, { recursive: true });
+    await writeFile(path.join(broken, "a.json"), "{");
+    await writeFile(path.join(broken, "b.json"), "[1,");
+    await writeFile(path.join(broken, "other.json"), JSON.stringify({ name: "not an advisory" }));
+    const loaded = await loadAdvisories([missing, CSAF_SAMPLES.bsi, broken, CSAF_DIR]);
+    // The sample folder's distribution examples are skipped but hide no advisory: not failures.
+    expect(loaded.failedSources.map((failure) => failure.source)).toEqual([missing, broken]);
+    expect(loaded.failedSources.map(describeSourceFailure)).toEqual([
+      `${missing}: no such file or directory`,
+      expect.stringMatching(
+        new RegExp(
+          `^${broken}: ${path.join(broken, "a.json")}: not valid JSON: .* \\(and 1 more problem\\)$`,
+        ),
+      ),
+    ]);
+    expect(ids(loaded)).toContain("BSI-2022-0001");
+  });
+
+  it("logs an advisory whose stated CVSS score contradicts its vector", async () => {
+    const misstated = sampleCopy(CSAF_SAMPLES.bsi);
+    misstated.vulnerabilities[0].scores[0].cvss_v3.baseScore = 9.9;
+    const file = path.join(workDir, "bsi-misstated.json");
+    await writeFile(file, JSON.stringify(misstated));
+    const { logger, lines } = recordingLogger();
+    const loaded = await loadAdvisories([file], { logger });
+    expect(loaded.advisories[0]?.cvss).toMatchObject({ baseScore: 6.1, statedBaseScore: 9.9 });
+    expect(lines).toEqual([
+      "BSI-2022-0001 states CVSS 9.9 but its vector CVSS:3.1/AV:L/AC:L/PR:N/UI:R/S:U/C:H/I:N/A:L/E:F/RL:O/RC:C gives 6.1; the digest shows 6.1",
+    ]);
+  });
+
   it("keeps the latest revision when the same advisory comes from two sources", async () => {
     const revised = sampleCopy(CSAF_SAMPLES.bsi);
     revised.document.tracking.current_release_date = "2022-04-01T00:00:00.000Z";
@@ -156,7 +192,8 @@ describe("loading from a CSAF provider and the KEV catalog over HTTP", () => {
       if (url === "/endless.json") {
         response.writeHead(200, { "content-type": "application/json" });
         response.write("[");
-        const timer = setInterval(() => response.write(`"${"x".repeat(1000)}",`), 5);
+        // Big chunks: the byte limit must be hit well within the timeout even on a busy machine.
+        const timer = setInterval(() => response.write(`"${"x".repeat(20_000)}",`), 5);
         response.on("close", () => clearInterval(timer));
         return;
       }

@@ -41,9 +41,7 @@ describe("bulletin subscriptions configuration", () => {
     ]);
     const [daily, partners] = config.subscriptions;
     if (daily?.kind !== "digest" || partners?.kind !== "digest") throw new Error("expected digests");
-    expect(daily.sources[0]).toBe(
-      path.resolve(path.dirname(EXAMPLE), "../../shared/reference/data/csaf/bsi-2022-0001.json"),
-    );
+    expect(daily.sources[0]).toBe(path.resolve(path.dirname(EXAMPLE), "data/csaf/bsi-2022-0001.json"));
     expect(daily.schedule.next(new Date("2026-03-13T12:00:00Z"))).toEqual(new Date("2026-03-16T07:00:00Z"));
     expect(partners).toMatchObject({
       external: true,
@@ -71,6 +69,22 @@ describe("bulletin subscriptions configuration", () => {
       sources: ["/etc/tocsin/advisories", "https://example.org/.well-known/csaf/provider-metadata.json"],
     });
     expect(config.subscriptions[0]?.schedule.timeZone).toBe("UTC");
+  });
+
+  it("lets unscored advisories pass minCvss unless told to exclude them", () => {
+    const withFilters = (filters: string) =>
+      VALID_DIGEST.replace("    sources:", `    filters: ${filters}\n    sources:`);
+    const included = parseBulletinConfig(withFilters("{ minCvss: 7 }"), "bulletins.yaml", "/etc/tocsin");
+    expect(included.subscriptions[0]).toMatchObject({ filters: { minCvss: 7, unscored: "include" } });
+    const excluded = parseBulletinConfig(
+      withFilters("{ minCvss: 7, unscored: exclude }"),
+      "bulletins.yaml",
+      "/etc/tocsin",
+    );
+    expect(excluded.subscriptions[0]).toMatchObject({ filters: { unscored: "exclude" } });
+    expect(() =>
+      parseBulletinConfig(withFilters("{ unscored: drop }"), "bulletins.yaml", "/etc/tocsin"),
+    ).toThrow(/filters\.unscored: unscored is include or exclude/);
   });
 
   it("reports every problem at once, with file, line, column and YAML path", () => {

@@ -1,12 +1,21 @@
 // The shipped manifest must ask Slack for exactly what the adapter listens to and calls.
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import {
+  BOT_EVENTS,
+  FEATURES,
+  requiredBotScopes,
+  WEB_API_METHODS,
+} from "../../../src/chat/slack/api-scopes.ts";
 import { ADD_TO_TIMELINE_CALLBACK_ID, SLASH_COMMANDS } from "../../../src/chat/slack/inbound.ts";
 import { SLACK_EVENTS_PATH } from "../../../src/chat/slack/slack-platform.ts";
 
 interface Manifest {
   features: {
+    app_home: { messages_tab_enabled: boolean; messages_tab_read_only_enabled: boolean };
     slash_commands: Array<{ command: string; url: string; usage_hint: string; should_escape: boolean }>;
     shortcuts: Array<{ type: string; callback_id: string }>;
     bot_user: { display_name: string };
@@ -44,6 +53,39 @@ describe("slack/manifest.yaml", async () => {
     );
   });
 
+  it("asks for exactly the scopes of the Web API methods, events and features tocsin uses", () => {
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(requiredBotScopes());
+    // The uploads of signed bulletins and reports, and conversations.info in direct messages.
+    expect(requiredBotScopes()).toEqual(expect.arrayContaining(["files:write", "im:read"]));
+  });
+
+  it("has an entry in the scope table for every Web API method the Slack adapter calls", async () => {
+    const called = await webApiMethodsCalled();
+    expect(called.length).toBeGreaterThan(10);
+    for (const method of called) expect(Object.keys(WEB_API_METHODS), method).toContain(method);
+    // And no stale entries: each method in the table is still called.
+    expect([...Object.keys(WEB_API_METHODS)].sort()).toEqual(called);
+  });
+
+  it("subscribes to exactly the events in the scope table, message.im with a writable Messages tab", async () => {
+    const events = manifest.settings.event_subscriptions.bot_events;
+    expect([...events].sort()).toEqual(Object.keys(BOT_EVENTS).sort());
+    const { messages_tab_enabled, messages_tab_read_only_enabled } = manifest.features.app_home;
+    // People can write to the bot exactly when tocsin listens to what they write there.
+    expect(messages_tab_enabled && !messages_tab_read_only_enabled).toBe(events.includes("message.im"));
+    const sources = await slackSources();
+    expect(sources).toContain('app.event("reaction_added"');
+    expect(sources).toContain('app.event("message"');
+  });
+
+  it("explains every scope in the README's scope table", async () => {
+    const readme = await readFile(new URL("../../../README.md", import.meta.url), "utf8");
+    const section = readme.slice(readme.indexOf("## Install in Slack"), readme.indexOf("## Use on Matrix"));
+    const documented = [...section.matchAll(/^ *\| `([a-z:._]+)` +\|/gm)].map((match) => match[1]).sort();
+    expect(documented).toEqual(requiredBotScopes());
+    expect(Object.keys(FEATURES).length).toBeGreaterThan(0);
+  });
+
   it("asks for the scopes the adapter's Web API calls need", () => {
     const scopes = manifest.oauth_config.scopes.bot;
     for (const scope of [
@@ -62,3 +104,22 @@ describe("slack/manifest.yaml", async () => {
     }
   });
 });
+
+const SLACK_SOURCES = fileURLToPath(new URL("../../../src/chat/slack/", import.meta.url));
+
+async function slackSources(): Promise<string> {
+  const files = (await readdir(SLACK_SOURCES, { recursive: true })).filter((file) => file.endsWith(".ts"));
+  const texts = await Promise.all(files.map((file) => readFile(path.join(SLACK_SOURCES, file), "utf8")));
+  return texts.join("\n");
+}
+
+/** `chat.postMessage`, ...: every `client.<family>.<method>(` and `apiCall("<method>")` in the adapter. */
+async function webApiMethodsCalled(): Promise<string[]> {
+  const sources = await slackSources();
+  const methods = new Set<string>();
+  for (const match of sources.matchAll(/\bclient\.([a-zA-Z]+)\.([a-zA-Z0-9]+)\s*\(/g)) {
+    methods.add(`${match[1]}.${match[2]}`);
+  }
+  for (const match of sources.matchAll(/\bapiCall\(\s*["'`]([\w.]+)["'`]/g)) methods.add(match[1] as string);
+  return [...methods].sort();
+}

@@ -1,0 +1,25 @@
+// Messages typed to the bot in its Messages tab. The tab stays writable because slash commands
+// typed there are how a person talks to tocsin privately (a direct message is cleared for
+// TLP:AMBER); tocsin reads no chat, so a plain message gets a pointer to the commands instead of
+// silence. Needs the `message.im` event and the im:history scope (slack/manifest.yaml).
+import type { App } from "@slack/bolt";
+import { text } from "../message.ts";
+import type { InboundDeps } from "./inbound.ts";
+
+export const DIRECT_MESSAGE_HINT =
+  "I take commands, not messages: type /inc help, /oncall help or /bulletin help here or in any channel.";
+
+export function registerDirectMessageHint(app: App, deps: Pick<InboundDeps, "log" | "seen" | "reply">): void {
+  app.event("message", async ({ event, body }) => {
+    const message = event as { channel_type?: string; subtype?: string; bot_id?: string; user?: string };
+    // Edits, joins, file shares and every bot's messages (tocsin's own pages among them) are not a person writing.
+    if (message.channel_type !== "im" || message.subtype || message.bot_id || !message.user) return;
+    if (!deps.seen.firstSighting(`event:${body.event_id}`)) return;
+    await deps
+      .reply(
+        { channelId: event.channel, userId: message.user },
+        { visibility: "room", message: { blocks: [text(DIRECT_MESSAGE_HINT)] } },
+      )
+      .catch((error: unknown) => deps.log.warn({ err: error }, "could not answer a direct message"));
+  });
+}
