@@ -2,6 +2,7 @@
 // Used by src/main.ts and by the integration tests, so both run the same graph.
 import type { Logger } from "pino";
 import { COMMANDS } from "../commands/index.ts";
+import type { PermissionPolicy } from "./access/permissions.ts";
 import { accessPolicy } from "./access/policy.ts";
 import { type BulletinSettings, Bulletins } from "./bulletins/service.ts";
 import type { PlatformName } from "./chat/invocation.ts";
@@ -17,7 +18,6 @@ import { JobQueue, type JobQueueOptions } from "./jobs/queue.ts";
 import { createOncallServices, type OncallSettings } from "./oncall/oncall-services.ts";
 import { type AudienceDirectory, Outbox } from "./outbox/outbox.ts";
 import { People } from "./people/people.ts";
-import type { PermissionPolicy } from "./router/permissions.ts";
 import { Router } from "./router/router.ts";
 import type { Services } from "./services.ts";
 

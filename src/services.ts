@@ -1,5 +1,6 @@
 // The domain services a command handler may use, wired once in src/main.ts (and in tests).
 import type { Logger } from "pino";
+import type { PermissionPolicy } from "./access/permissions.ts";
 import type { Bulletins } from "./bulletins/service.ts";
 import type { PlatformName } from "./chat/invocation.ts";
 import type { Clock } from "./clock.ts";
@@ -12,7 +13,6 @@ import type { JobQueue } from "./jobs/queue.ts";
 import type { OncallServices } from "./oncall/oncall-services.ts";
 import type { Outbox } from "./outbox/outbox.ts";
 import type { People } from "./people/people.ts";
-import type { PermissionPolicy } from "./router/permissions.ts";
 
 export interface Services {
   db: Db;

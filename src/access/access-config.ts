@@ -2,7 +2,7 @@
 // (ACCESS_CONFIG). Example: examples/access.yaml.
 import { z } from "zod";
 import { type ConfigFileKind, loadConfigFile, parseConfigFile } from "../config-file.ts";
-import type { Permission } from "../router/command.ts";
+import type { Permission } from "./permissions.ts";
 
 export const ROLE_NAMES = [
   "viewer",

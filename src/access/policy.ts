@@ -7,15 +7,15 @@
 import type { Db } from "../db/database.ts";
 import type { Incident, Person } from "../generated/prisma/client.ts";
 import type { Role } from "../incidents/roles.ts";
-import type { Permission } from "../router/command.ts";
+import { type AccessConfig, ROLE_INCLUDES, type RoleName } from "./access-config.ts";
+import { isInternal, type Organisation, organisationOf } from "./organisation.ts";
+import type { Permission } from "./permissions.ts";
 import {
   PERMISSION_HOLDERS,
   type PermissionPolicy,
   PermissionRefused,
   type PermissionTarget,
-} from "../router/permissions.ts";
-import { type AccessConfig, ROLE_INCLUDES, type RoleName } from "./access-config.ts";
-import { isInternal, type Organisation, organisationOf } from "./organisation.ts";
+} from "./permissions.ts";
 
 /** Without an access configuration: one team trying tocsin out may do everything but admin tasks. */
 const WITHOUT_CONFIGURATION: readonly RoleName[] = ["commander", "team-lead", "bulletin-editor"];

@@ -5,7 +5,7 @@ import type { PlatformName } from "../chat/invocation.ts";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
 import type { Incidents } from "../incidents/incidents.ts";
-import type { PermissionRefused } from "../router/permissions.ts";
+import type { PermissionRefused } from "./permissions.ts";
 
 /** Never throws: a failed record is logged, the refusal itself already answered. */
 export async function recordRefusal(

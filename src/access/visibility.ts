@@ -3,7 +3,7 @@
 // the same words as for an id nobody used.
 import type { Incident, Person } from "../generated/prisma/client.ts";
 import { type Incidents, noSuchIncident } from "../incidents/incidents.ts";
-import type { PermissionPolicy } from "../router/permissions.ts";
+import type { PermissionPolicy } from "./permissions.ts";
 
 type Deps = { incidents: Incidents; permissions: PermissionPolicy };
 type Where = { platform: string; roomId: string };

@@ -93,14 +93,15 @@ function incidentsDecision(audience: Audience, incidents: IncidentFacts[]): Deci
   if (visible.length === incidents.length) return { action: "send" };
   if (incidents.length === 1) {
     const only = incidents[0] as IncidentFacts;
-    // A restricted incident is not mentioned at all; a labelled one is said to be withheld.
-    return only.restricted || withheld === 0
-      ? { action: "refuse", reason: "restricted incident" }
-      : {
-          action: "refuse",
-          reason: `${formatTlp(only.tlp)} content, audience cleared up to ${formatTlp(ceilingOf(audience))}`,
-          notice: `🔒 An update was withheld here: ${formatTlp(only.tlp)} content may not be shown to this audience.`,
-        };
+    const ownRoom = audience.kind === "incident-room" && audience.incidentId === only.id;
+    // A restricted incident is not mentioned outside its own room at all; elsewhere (and in its
+    // own room, once shared outside) the audience learns that something was withheld, not what.
+    if (withheld === 0 && !ownRoom) return { action: "refuse", reason: "restricted incident" };
+    return {
+      action: "refuse",
+      reason: `${formatTlp(only.tlp)} content, audience cleared up to ${formatTlp(ceilingOf(audience))}`,
+      notice: `🔒 An update was withheld here: ${formatTlp(only.tlp)} content may not be shown to this audience.`,
+    };
   }
   return { action: "filter", visible, withheld };
 }

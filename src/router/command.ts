@@ -1,6 +1,7 @@
 // What a command module declares. The router reads these declarations to tokenise, find the
 // command, check permission, parse arguments and generate help; the handler only does the work.
 import type { z } from "zod";
+import type { Permission } from "../access/permissions.ts";
 import type { PlatformName, Reply, RoomRef } from "../chat/invocation.ts";
 import type { Message } from "../chat/message.ts";
 import type { Incident, Person } from "../generated/prisma/client.ts";
@@ -8,19 +9,6 @@ import type { Content, Subject } from "../outbox/outbox.ts";
 import type { Services } from "../services.ts";
 
 export type CommandGroup = "inc" | "oncall" | "bulletin";
-
-/**
- * What a command may require: a role, or `incident-roles` (taking or handing out an incident's
- * roles). Who holds which is decided by the permission policy.
- */
-export type Permission =
-  | "viewer"
-  | "responder"
-  | "commander"
-  | "incident-roles"
-  | "team-lead"
-  | "bulletin-editor"
-  | "admin";
 
 /**
  * How the words after the command are read:

@@ -1,8 +1,9 @@
 // Help is generated from the command declarations, so it cannot drift from what runs.
+
+import { PERMISSION_HOLDERS } from "../access/permissions.ts";
 import { context, fields, heading, type Message, text } from "../chat/message.ts";
 import type { IncidentIds } from "../incidents/public-id.ts";
 import type { CommandGroup, CommandSpec } from "./command.ts";
-import { PERMISSION_HOLDERS } from "./permissions.ts";
 
 export const GROUP_SUMMARIES: Record<CommandGroup, string> = {
   inc: "incidents: declare, track and close security incidents",

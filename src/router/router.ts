@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { closest, distance } from "fastest-levenshtein";
 import type { z } from "zod";
+import { type PermissionPolicy, PermissionRefused } from "../access/permissions.ts";
 import { recordRefusal } from "../access/refusals.ts";
 import { visibleIncident } from "../access/visibility.ts";
 import type { Invocation, PlatformName, Reply } from "../chat/invocation.ts";
@@ -22,7 +23,6 @@ import type { Services } from "../services.ts";
 import type { CommandContext, CommandResult, CommandSpec, Origin, ParsedArgs } from "./command.ts";
 import { commandHelp, GROUP_SUMMARIES, groupHelp } from "./help.ts";
 import { readOptionWord } from "./option-words.ts";
-import { type PermissionPolicy, PermissionRefused } from "./permissions.ts";
 import { MAX_COMMAND_LENGTH, sanitizeCommandLine, type Token, TokenizeError, tokenize } from "./tokenizer.ts";
 
 export class Router {

@@ -1,12 +1,30 @@
 // The permission checks the router and commands run, from the role a command declares. Who holds
-// what is the access policy's business (src/access/policy.ts); this is the contract.
+// what is the access policy's business (src/access/policy.ts); this is the contract. It lives with
+// access, below the router, so the domain never imports the router to learn what a permission is.
 import { UserError } from "../errors.ts";
 import type { Incident, Person } from "../generated/prisma/client.ts";
 import type { Role } from "../incidents/roles.ts";
-import type { CommandSpec, Permission } from "./command.ts";
+
+/** Roles a command may require. Who holds which is decided by the permission policy. */
+export type Permission =
+  | "viewer"
+  | "responder"
+  | "commander"
+  | "incident-roles"
+  | "team-lead"
+  | "bulletin-editor"
+  | "admin";
+
+/** The command a check is for, as refusals and the audit name it. */
+export interface CommandRef {
+  group: string;
+  name: string;
+  /** Whether it acts on an incident (`none`: a refusal is not looked up against one). */
+  incident?: "none" | "required" | "optional";
+}
 
 export interface PermissionTarget {
-  command: CommandSpec;
+  command: CommandRef;
   /** The incident the command acts on, once looked up. */
   incident?: Incident;
   /** What the refusal names instead of the command, e.g. "`/inc status closed`". */
@@ -45,7 +63,7 @@ export interface PermissionPolicy {
 export class PermissionRefused extends UserError {
   readonly permission: Permission;
   readonly person: Person;
-  readonly command: CommandSpec;
+  readonly command: CommandRef;
   readonly incident?: Incident;
   readonly incidentId?: string;
 

@@ -1,0 +1,111 @@
+// The layers of tocsin and the arrows allowed between them (README "Architecture"). `npm run lint`
+// runs this: a wrong import fails the build instead of a review.
+//
+//   composition root (src/main.ts, src/app.ts)  — wires everything, the only place that may
+//        |                                        construct platforms and hand them to the outbox
+//   platforms (src/chat/{slack,matrix,console}) — inbound events -> Invocations; outbound only
+//        |                                        for the outbox
+//   router + commands (src/router, commands/)   — parse, authorise, call the domain
+//        |
+//   domain (incidents, oncall, paging, bulletins, people, access)
+//        |
+//   outbox (src/outbox)                         — audiences, TLP decisions, the one holder of platforms
+//        |
+//   leaves (chat seam types and message model, TLP, clock, errors, jobs, db, http, logging, config)
+//
+// An arrow points down only.
+const DOMAIN = "^src/(incidents|oncall|paging|bulletins|people|access)/";
+const PLATFORMS = "^src/chat/(slack|matrix|console)/";
+const COMPOSITION = "^src/(main|app|config)\\.ts$";
+
+module.exports = {
+  forbidden: [
+    {
+      name: "no-cycles",
+      severity: "error",
+      comment: "Modules form layers; a cycle means a layer reaches up. See README Architecture.",
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: "one-way-out",
+      severity: "error",
+      comment:
+        "Only the outbox, the platforms themselves and the composition root hold a ChatPlatform: everything that leaves tocsin passes the outbox's TLP and visibility rules.",
+      from: {
+        path: "^(src|commands|scripts)/",
+        pathNot: [`^src/outbox/`, PLATFORMS, COMPOSITION, "^src/chat/platform\\.ts$"],
+      },
+      to: { path: "^src/chat/platform\\.ts$" },
+    },
+    {
+      name: "platforms-are-constructed-by-the-composition-root",
+      severity: "error",
+      comment: "A platform folder is reached only from the composition root (and itself).",
+      from: { path: "^(src|commands)/", pathNot: [PLATFORMS, COMPOSITION] },
+      to: { path: PLATFORMS },
+    },
+    {
+      name: "platforms-know-no-domain",
+      severity: "error",
+      comment: "Platforms turn events into Invocations and render messages; the domain is not theirs.",
+      from: { path: PLATFORMS },
+      to: {
+        path: [DOMAIN, "^src/router/", "^commands/", "^src/outbox/"],
+        pathNot: ["^src/incidents/tlp\\.ts$", "^src/incidents/rsit-machinev1\\.json$"],
+      },
+    },
+    {
+      name: "domain-knows-no-router-commands-or-platforms",
+      severity: "error",
+      comment:
+        "The domain hands outbound items to the outbox; it never imports the router, commands or a platform.",
+      from: { path: DOMAIN },
+      to: { path: ["^src/router/", "^commands/", PLATFORMS, COMPOSITION, "^src/services\\.ts$"] },
+    },
+    {
+      name: "outbox-is-below-the-domain",
+      severity: "error",
+      comment:
+        "The outbox decides by audience; it learns about incidents through its AudienceDirectory port.",
+      from: { path: "^src/outbox/" },
+      to: {
+        path: [DOMAIN, "^src/router/", "^commands/", PLATFORMS, COMPOSITION],
+        pathNot: "^src/incidents/tlp\\.ts$",
+      },
+    },
+    {
+      name: "leaves-stay-leaves",
+      severity: "error",
+      comment:
+        "Leaf modules (seam types, message model, TLP, clock, errors, jobs, db, http, logging) import only other leaves.",
+      from: {
+        path: [
+          "^src/chat/(invocation|message|plain-text|room-name|room-addresses|tlp-gate)\\.ts$",
+          "^src/incidents/tlp\\.ts$",
+          "^src/(clock|errors|logging)\\.ts$",
+          "^src/(jobs|db|http)/",
+        ],
+      },
+      to: {
+        path: [DOMAIN, "^src/router/", "^commands/", PLATFORMS, COMPOSITION],
+        pathNot: ["^src/incidents/tlp\\.ts$", "^src/oncall/durations\\.ts$"],
+      },
+    },
+    {
+      name: "scripts-and-product-never-import-tests",
+      severity: "error",
+      comment: "Tests may import the product, never the other way round (scripts included).",
+      from: { path: "^(src|commands|scripts)/" },
+      to: { path: "^test/" },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "^src/generated/" },
+    // TypeScript 7 has no compiler API for dependency-cruiser: swc parses the sources.
+    parser: "swc",
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: { extensions: [".ts", ".js", ".json"] },
+  },
+};
