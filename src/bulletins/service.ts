@@ -439,7 +439,7 @@ export class Bulletins {
     },
   ): Promise<Bulletin> {
     const period = resolvePeriod(spec, options.now, options.timeZone);
-    const stats = await loadStatistics(this.#deps.db, period);
+    const stats = await loadStatistics(this.#deps.db, period, options.tlp);
     const renderOptions = { tlp: options.tlp, language: options.language, title: options.title };
     const rendered = renderStatistics(stats, renderOptions);
     const stem =

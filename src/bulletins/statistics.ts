@@ -18,7 +18,7 @@ import { context, fields, heading, table } from "../chat/message.ts";
 import type { Db } from "../db/database.ts";
 import { SEVERITIES, SEVERITY_NAMES, type Severity } from "../incidents/lifecycle.ts";
 import { RSIT_CLASSES, RSIT_TYPES } from "../incidents/taxonomy.ts";
-import { formatTlp, type TlpLabel } from "../incidents/tlp.ts";
+import { formatTlp, TLP_LABELS, type TlpLabel, tlpAllows } from "../incidents/tlp.ts";
 import { formatDuration } from "../oncall/durations.ts";
 import type { DigestLanguage } from "./digest.ts";
 
@@ -257,11 +257,23 @@ export function median(values: readonly number[]): number | undefined {
 }
 
 /** Reads the incidents that touch the period or the one before it, and computes the figures. */
-export async function loadStatistics(db: Db, period: ReportPeriod): Promise<IncidentStatistics> {
+/**
+ * The incidents a report labelled `label` may count: unrestricted ones labelled at most `label`.
+ * A count is information too: a TLP:CLEAR report must not reveal that TLP:AMBER incidents, or
+ * restricted ones (TLP:RED always), exist.
+ */
+export async function loadStatistics(
+  db: Db,
+  period: ReportPeriod,
+  label: TlpLabel,
+): Promise<IncidentStatistics> {
   const range = { gte: period.previous.from, lt: period.to };
+  const countable = TLP_LABELS.filter((candidate) => tlpAllows(label, candidate));
   const incidents = await db.incident.findMany({
     where: {
       OR: [{ declaredAt: range }, { investigatingAt: range }, { containedAt: range }, { closedAt: range }],
+      restricted: false,
+      tlp: { in: countable },
     },
     select: {
       status: true,

@@ -4,6 +4,7 @@
 // the platform logs what needs attention in its own words.
 import { type Logger as SdkLogger, logger as sdkRootLogger } from "matrix-js-sdk/lib/logger.js";
 import type { Level, Logger } from "pino";
+import { withoutBodies } from "../log-bodies.ts";
 
 /** What the SDK's global logger is underneath: a `loglevel` logger. */
 interface LoglevelLogger {
@@ -21,7 +22,10 @@ export function sdkLogger(log: Logger, namespace = "matrix-js-sdk"): SdkLogger {
     (level: Level) =>
     (...parts: unknown[]): void => {
       if (!child.isLevelEnabled(level)) return;
-      child[level](parts.map(describe).join(" "));
+      // Its debug lines can carry event content (what people wrote): only the SDK's own words.
+      child[level](
+        level === "trace" || level === "debug" ? withoutBodies(parts) : parts.map(describe).join(" "),
+      );
     };
   return {
     trace: at("trace"),

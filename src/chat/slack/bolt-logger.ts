@@ -2,13 +2,16 @@
 // process's pino logger so one log stream (and one level setting) covers Slack too.
 import { type Logger as BoltLogger, LogLevel } from "@slack/bolt";
 import type { Logger } from "pino";
+import { withoutBodies } from "../log-bodies.ts";
 
 export function boltLogger(log: Logger): BoltLogger {
   let name = "slack";
   const format = (messages: unknown[]) =>
     messages.map((part) => (typeof part === "string" ? part : safeStringify(part))).join(" ");
   return {
-    debug: (...messages) => log.debug({ component: name }, format(messages)),
+    // At debug the WebClient logs whole request bodies (messages people wrote, TLP-labelled
+    // content): keep only its own first words, never a body.
+    debug: (...messages) => log.debug({ component: name }, withoutBodies(messages)),
     info: (...messages) => log.info({ component: name }, format(messages)),
     warn: (...messages) => log.warn({ component: name }, format(messages)),
     error: (...messages) => log.error({ component: name }, format(messages)),

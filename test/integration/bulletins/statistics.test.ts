@@ -19,6 +19,9 @@ interface Seed {
   investigatingAt?: string;
   containedAt?: string;
   closedAt?: string;
+  /** Seeds count in a TLP:GREEN report unless labelled above it or restricted. */
+  tlp?: string;
+  restricted?: boolean;
 }
 
 const SEEDS: Seed[] = [
@@ -107,6 +110,10 @@ const SEEDS: Seed[] = [
     closedAt: "2026-03-02T12:00Z",
     investigatingAt: "2026-03-02T15:00Z",
   },
+  // L and M: declared in the current period, but above GREEN (L) or restricted (M): a GREEN
+  // report does not count them; an AMBER one counts L, never M.
+  { id: "L", status: "triage", severity: 3, declaredAt: "2026-03-09T10:00Z", tlp: "amber" },
+  { id: "M", status: "triage", severity: 1, declaredAt: "2026-03-09T11:00Z", tlp: "green", restricted: true },
   // Outside both periods.
   {
     id: "K",
@@ -140,6 +147,8 @@ beforeAll(async () => {
         status: seed.status,
         severity: seed.severity,
         rsitType: seed.rsitType ?? null,
+        tlp: seed.tlp ?? "green",
+        restricted: seed.restricted ?? false,
         reporterId: reporter.id,
         declaredAt: new Date(seed.declaredAt),
         investigatingAt: date(seed.investigatingAt),
@@ -159,9 +168,18 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 describe("incident statistics", () => {
+  it("count only incidents the report's label covers, never restricted ones", async () => {
+    const period = resolvePeriod(parsePeriodSpec("7d")!, new Date(NOW), "UTC");
+    const green = await loadStatistics(desk.db.prisma, period, "green");
+    const amber = await loadStatistics(desk.db.prisma, period, "amber");
+    const red = await loadStatistics(desk.db.prisma, period, "red");
+    expect(amber.current.opened).toBe(green.current.opened + 1); // L
+    expect(red.current.opened).toBe(amber.current.opened); // M never
+  });
+
   it("counts, medians and breakdowns match the hand-worked figures", async () => {
     const period = resolvePeriod(parsePeriodSpec("7d")!, new Date(NOW), "UTC");
-    const stats = await loadStatistics(desk.db.prisma, period);
+    const stats = await loadStatistics(desk.db.prisma, period, "green");
     expect(stats.current).toEqual({
       opened: 4,
       closed: 3,
