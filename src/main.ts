@@ -11,6 +11,7 @@ import { systemClock } from "./clock.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { DataDirInUse, lockDataDir } from "./db/data-dir-lock.ts";
 import { openDatabase } from "./db/database.ts";
+import { PrismaPlatformState } from "./db/platform-state.ts";
 import { READY_TIMEOUT_MS } from "./http/health-routes.ts";
 import { HttpServer } from "./http/server.ts";
 import { createLogger } from "./logging.ts";
@@ -105,7 +106,8 @@ if (config.slack) {
 if (config.matrix) {
   // Imported only when configured, like Slack: matrix-js-sdk weighs about 100 MB of RSS.
   const { MatrixPlatform } = await import("./chat/matrix/matrix-platform.ts");
-  platforms.push(new MatrixPlatform({ ...config.matrix, db: database.prisma, log }));
+  const state = new PrismaPlatformState(database.prisma, "matrix");
+  platforms.push(new MatrixPlatform({ ...config.matrix, state, log }));
 }
 let consolePlatform: ConsolePlatform | undefined;
 if (config.console.enabled) {

@@ -19,6 +19,21 @@ export interface IncidentRoomSpec {
   invite: string[];
 }
 
+/**
+ * What a platform keeps across restarts (Matrix: its sync token, the direct chat room per
+ * person), as string values under string keys of its own. The composition root hands each
+ * platform a store scoped to it (PlatformState rows over Prisma), so platforms import no database.
+ */
+export interface PlatformStateStore {
+  get(key: string): Promise<string | undefined>;
+  /** Creates or replaces the key's value. */
+  set(key: string, value: string): Promise<void>;
+  /** Removes the key; with `value`, only while the key still holds that value. */
+  delete(key: string, value?: string): Promise<void>;
+  /** Every entry whose key starts with `prefix` (`""` for all). */
+  list(prefix: string): Promise<Array<{ key: string; value: string }>>;
+}
+
 export interface CreatedRoom {
   roomId: string;
   name: string;

@@ -1,33 +1,31 @@
 // Direct chats between the bot and a person: one room per person, opened on the first direct
-// message (or taken over when the person opens one with the bot), remembered in PlatformState
+// message (or taken over when the person opens one with the bot), remembered in the platform's state
 // (`dm:<user id>`) so a restart does not open another, and listed in the bot's `m.direct` account
 // data so clients logged in as the bot show it as a DM.
 import { EventType, type MatrixClient, Preset, Visibility } from "matrix-js-sdk";
 import type { Logger } from "pino";
-import type { Db } from "../../db/database.ts";
+import type { PlatformStateStore } from "../platform.ts";
 import type { MatrixCalls } from "./matrix-calls.ts";
 
-const PLATFORM = "matrix";
 const KEY_PREFIX = "dm:";
 
 export class DirectRooms {
-  readonly #db: Db;
+  readonly #state: PlatformStateStore;
   readonly #calls: MatrixCalls;
   readonly #log: Logger;
   readonly #roomByUser = new Map<string, string>();
   readonly #roomIds = new Set<string>();
   readonly #opening = new Map<string, Promise<string>>();
 
-  constructor(db: Db, calls: MatrixCalls, log: Logger) {
-    this.#db = db;
+  constructor(state: PlatformStateStore, calls: MatrixCalls, log: Logger) {
+    this.#state = state;
     this.#calls = calls;
     this.#log = log;
   }
 
-  /** Takes the rooms stored by earlier runs (PlatformState rows of the Matrix platform). */
-  load(rows: ReadonlyArray<{ key: string; value: string }>): void {
-    for (const row of rows) {
-      if (!row.key.startsWith(KEY_PREFIX)) continue;
+  /** Takes the rooms stored by earlier runs. */
+  async load(): Promise<void> {
+    for (const row of await this.#state.list(KEY_PREFIX)) {
       this.#roomByUser.set(row.key.slice(KEY_PREFIX.length), row.value);
       this.#roomIds.add(row.value);
     }
@@ -55,21 +53,14 @@ export class DirectRooms {
   async remember(userId: string, roomId: string): Promise<void> {
     this.#roomByUser.set(userId, roomId);
     this.#roomIds.add(roomId);
-    const key = `${KEY_PREFIX}${userId}`;
-    await this.#db.platformState.upsert({
-      where: { platform_key: { platform: PLATFORM, key } },
-      create: { platform: PLATFORM, key, value: roomId },
-      update: { value: roomId },
-    });
+    await this.#state.set(`${KEY_PREFIX}${userId}`, roomId);
   }
 
   /** Drops a room the bot can no longer post in (it left, or was removed). */
   async forget(userId: string, roomId: string): Promise<void> {
     if (this.#roomByUser.get(userId) === roomId) this.#roomByUser.delete(userId);
     this.#roomIds.delete(roomId);
-    await this.#db.platformState.deleteMany({
-      where: { platform: PLATFORM, key: `${KEY_PREFIX}${userId}`, value: roomId },
-    });
+    await this.#state.delete(`${KEY_PREFIX}${userId}`, roomId);
   }
 
   async #open(userId: string, client: MatrixClient): Promise<string> {

@@ -10,21 +10,13 @@
 // - Anything else goes to the caller.
 //
 // Calls on one room can be run in a lane: one after the other, in order, so a rate-limited
-// announcement is not overtaken by the next one, while other rooms go on.
+// announcement is not overtaken by the next one, while other rooms go on. The lanes and the
+// retry loop are the shared ones (src/chat/lanes.ts); what is Matrix's is here.
 import { ConnectionError, HTTPError, MatrixError } from "matrix-js-sdk";
 import type { Logger } from "pino";
+import { type CallFailure, type CallOptions, Lanes, type RetryPolicy } from "../lanes.ts";
 
-export interface MatrixRetryPolicy {
-  /** How many times a call waits out a rate limit before the error goes to the caller. */
-  rateLimitWaits: number;
-  /** Longest single wait; a server asking for more is asked again after this long. */
-  maxRateLimitWaitMs: number;
-  /** Retries after a 5xx or a network failure (repeatable calls only). */
-  transientRetries: number;
-  /** First backoff after a transient failure (and after a 429 without advice); doubled per retry. */
-  backoffMs: number;
-  maxBackoffMs: number;
-}
+export type MatrixRetryPolicy = RetryPolicy;
 
 export const DEFAULT_MATRIX_RETRY_POLICY: MatrixRetryPolicy = {
   rateLimitWaits: 10,
@@ -34,12 +26,7 @@ export const DEFAULT_MATRIX_RETRY_POLICY: MatrixRetryPolicy = {
   maxBackoffMs: 10_000,
 };
 
-export type MatrixFailure =
-  | { kind: "rate-limited"; retryAfterMs?: number }
-  | { kind: "transient"; reason: string }
-  | { kind: "final" };
-
-export function classifyMatrixFailure(error: unknown): MatrixFailure {
+export function classifyMatrixFailure(error: unknown): CallFailure {
   if (error instanceof HTTPError) {
     if (error.isRateLimitError()) {
       let advised: number | null = null;
@@ -73,101 +60,17 @@ export class CallsStopped extends Error {
   }
 }
 
-export interface CallOptions {
-  /** Safe to send again after a network failure or a 5xx (the server may have done it). */
-  repeatable: boolean;
-}
+export type { CallOptions };
 
-export class MatrixCalls {
-  readonly #log: Logger;
-  readonly #policy: MatrixRetryPolicy;
-  readonly #lanes = new Map<string, Promise<unknown>>();
-  #stopping = new AbortController();
-
+/** Matrix calls: the shared lanes and retries, with Matrix's reading of its errors. */
+export class MatrixCalls extends Lanes {
   constructor(log: Logger, policy: Partial<MatrixRetryPolicy> = {}) {
-    this.#log = log;
-    this.#policy = { ...DEFAULT_MATRIX_RETRY_POLICY, ...policy };
-  }
-
-  /** Runs `call`, waiting out rate limits (and transient failures when repeatable). */
-  async run<T>(what: string, call: () => Promise<T>, options: CallOptions): Promise<T> {
-    let rateLimitWaits = 0;
-    let transientRetries = 0;
-    for (;;) {
-      try {
-        return await call();
-      } catch (error) {
-        const failure = classifyMatrixFailure(error);
-        let waitMs: number;
-        if (failure.kind === "rate-limited" && rateLimitWaits < this.#policy.rateLimitWaits) {
-          rateLimitWaits++;
-          waitMs = Math.min(
-            failure.retryAfterMs ?? this.#backoff(rateLimitWaits),
-            this.#policy.maxRateLimitWaitMs,
-          );
-          this.#log.warn(
-            { call: what, waitMs, attempt: rateLimitWaits },
-            "Matrix rate limit: waiting before retrying",
-          );
-        } else if (
-          failure.kind === "transient" &&
-          options.repeatable &&
-          transientRetries < this.#policy.transientRetries
-        ) {
-          transientRetries++;
-          waitMs = this.#backoff(transientRetries);
-          this.#log.warn(
-            { call: what, waitMs, attempt: transientRetries, reason: failure.reason },
-            "Matrix call failed: retrying",
-          );
-        } else {
-          throw error;
-        }
-        await this.#sleep(waitMs);
-      }
-    }
-  }
-
-  /** Runs `work` after every earlier piece of work in the same lane (a room) has finished. */
-  inLane<T>(lane: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.#lanes.get(lane) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const tail = next.catch(() => {});
-    this.#lanes.set(lane, tail);
-    void tail.then(() => {
-      if (this.#lanes.get(lane) === tail) this.#lanes.delete(lane);
-    });
-    return next;
-  }
-
-  /** Cuts every wait short: waiting calls fail with CallsStopped. */
-  stop(): void {
-    this.#stopping.abort();
-  }
-
-  /** Allows calls again after stop() (a restarted platform). */
-  resume(): void {
-    if (this.#stopping.signal.aborted) this.#stopping = new AbortController();
-  }
-
-  #backoff(attempt: number): number {
-    const base = Math.min(this.#policy.backoffMs * 2 ** (attempt - 1), this.#policy.maxBackoffMs);
-    return Math.round(base * (0.75 + Math.random() * 0.5));
-  }
-
-  #sleep(ms: number): Promise<void> {
-    const signal = this.#stopping.signal;
-    if (signal.aborted) return Promise.reject(new CallsStopped());
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(new CallsStopped());
-      };
-      const timer = setTimeout(() => {
-        signal.removeEventListener("abort", onAbort);
-        resolve();
-      }, ms);
-      signal.addEventListener("abort", onAbort, { once: true });
+    super({
+      platform: "Matrix",
+      log,
+      policy: { ...DEFAULT_MATRIX_RETRY_POLICY, ...policy },
+      classify: classifyMatrixFailure,
+      stopped: () => new CallsStopped(),
     });
   }
 }

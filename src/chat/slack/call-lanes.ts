@@ -11,19 +11,13 @@
 //   429 holds only further calls of the same method until Retry-After has passed;
 // - 5xx answers and network failures are retried with exponential backoff a bounded number of
 //   times; anything else (Slack's `ok: false` answers) is the caller's to handle.
-import { setTimeout as sleep } from "node:timers/promises";
+// The lanes and the retry loop are the shared ones (src/chat/lanes.ts); what is Slack's is here:
+// which answers are rate limits (Retry-After in seconds) or transient, and the per-method hold.
 import { webApi } from "@slack/bolt";
 import type { Logger } from "pino";
+import { type CallFailure, Lanes, type RetryPolicy } from "../lanes.ts";
 
-export interface RetryPolicy {
-  /** Retries after a 5xx answer or a network failure, before the error goes to the caller. */
-  transientRetries: number;
-  /** First wait after a transient failure; doubled per retry (with jitter) up to maxBackoffMs. */
-  backoffMs: number;
-  maxBackoffMs: number;
-  /** Waits of Retry-After a call may take before its rate limit error goes to the caller. */
-  rateLimitWaits: number;
-}
+export type { RetryPolicy };
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   transientRetries: 4,
@@ -40,12 +34,7 @@ const TRANSIENT_PLATFORM_ERRORS = new Set([
   "request_timeout",
 ]);
 
-export type Failure =
-  | { kind: "rate-limited"; retryAfterMs: number }
-  | { kind: "transient"; reason: string }
-  | { kind: "final" };
-
-export function classifyFailure(error: unknown): Failure {
+export function classifyFailure(error: unknown): CallFailure {
   const coded = error as {
     code?: unknown;
     retryAfter?: unknown;
@@ -81,73 +70,45 @@ export function slackErrorCode(error: unknown): string | undefined {
     : undefined;
 }
 
+/** Slack calls: the shared lanes and retries, plus a per-method hold for calls outside lanes. */
 export class CallLanes {
-  readonly #log: Logger;
-  readonly #policy: RetryPolicy;
-  readonly #laneTails = new Map<string, Promise<void>>();
+  readonly #lanes: Lanes;
   readonly #methodHeldUntil = new Map<string, number>();
-  readonly #stopping = new AbortController();
 
   constructor(log: Logger, policy: Partial<RetryPolicy> = {}) {
-    this.#log = log;
-    this.#policy = { ...DEFAULT_RETRY_POLICY, ...policy };
+    this.#lanes = new Lanes({
+      platform: "Slack",
+      log,
+      policy: { ...DEFAULT_RETRY_POLICY, ...policy },
+      classify: classifyFailure,
+      stopped: () => new Error("Slack platform stopped"),
+    });
   }
 
   /** Runs `call` after every earlier call of the same lane; a 429 holds only this lane. */
   inLane<T>(lane: string, method: string, call: () => Promise<T>): Promise<T> {
-    const previous = this.#laneTails.get(lane) ?? Promise.resolve();
-    const result = previous.then(() => this.#withRetries(method, call, lane));
-    const tail = result.then(ignore, ignore);
-    this.#laneTails.set(lane, tail);
-    void tail.then(() => {
-      if (this.#laneTails.get(lane) === tail) this.#laneTails.delete(lane);
-    });
-    return result;
+    return this.#lanes.inLane(lane, () => this.#lanes.run(method, call, { lane }));
   }
 
   /** Runs `call` now, concurrently with others; a 429 holds further calls of `method` only. */
   direct<T>(method: string, call: () => Promise<T>): Promise<T> {
-    return this.#withRetries(method, call, undefined);
-  }
-
-  /** Ends every wait in progress: pending calls reject instead of keeping the process alive. */
-  stop(): void {
-    this.#stopping.abort(new Error("Slack platform stopped"));
-  }
-
-  async #withRetries<T>(method: string, call: () => Promise<T>, lane: string | undefined): Promise<T> {
-    let transientFailures = 0;
-    let rateLimitWaits = 0;
-    for (;;) {
-      if (lane === undefined) await this.#waitForMethod(method);
-      this.#stopping.signal.throwIfAborted();
+    return this.#lanes.run(method, async () => {
+      await this.#waitForMethod(method);
       try {
         return await call();
       } catch (error) {
         const failure = classifyFailure(error);
-        if (failure.kind === "rate-limited" && rateLimitWaits < this.#policy.rateLimitWaits) {
-          rateLimitWaits++;
-          if (lane === undefined) this.#holdMethod(method, failure.retryAfterMs);
-          this.#log.warn(
-            { method, lane, retryAfterMs: failure.retryAfterMs, wait: rateLimitWaits },
-            "Slack rate limit: waiting before retrying",
-          );
-          await this.#sleep(failure.retryAfterMs);
-          continue;
-        }
-        if (failure.kind === "transient" && transientFailures < this.#policy.transientRetries) {
-          transientFailures++;
-          const delay = this.#backoff(transientFailures);
-          this.#log.warn(
-            { method, lane, reason: failure.reason, retry: transientFailures, delayMs: delay },
-            "Slack call failed: retrying",
-          );
-          await this.#sleep(delay);
-          continue;
+        if (failure.kind === "rate-limited" && failure.retryAfterMs !== undefined) {
+          this.#holdMethod(method, failure.retryAfterMs);
         }
         throw error;
       }
-    }
+    });
+  }
+
+  /** Ends every wait in progress: pending calls reject instead of keeping the process alive. */
+  stop(): void {
+    this.#lanes.stop();
   }
 
   #holdMethod(method: string, ms: number): void {
@@ -160,21 +121,9 @@ export class CallLanes {
     if (until === undefined) return;
     const remaining = until - Date.now();
     if (remaining > 0) {
-      await this.#sleep(remaining);
+      await this.#lanes.wait(remaining);
     } else {
       this.#methodHeldUntil.delete(method);
     }
   }
-
-  #backoff(failures: number): number {
-    const exponential = Math.min(this.#policy.backoffMs * 2 ** (failures - 1), this.#policy.maxBackoffMs);
-    // Jitter keeps several replicas from retrying in lockstep after a shared outage.
-    return Math.round(exponential * (0.5 + Math.random() / 2));
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return sleep(ms, undefined, { signal: this.#stopping.signal });
-  }
 }
-
-function ignore(): void {}

@@ -6,6 +6,7 @@ import { type App, createApp } from "../../../src/app.ts";
 import type { MatrixRetryPolicy } from "../../../src/chat/matrix/matrix-calls.ts";
 import { MatrixPlatform, type MatrixPlatformOptions } from "../../../src/chat/matrix/matrix-platform.ts";
 import { ManualClock } from "../../../src/clock.ts";
+import { PrismaPlatformState } from "../../../src/db/platform-state.ts";
 import type { TlpLabel } from "../../../src/incidents/tlp.ts";
 import type { OncallSettings } from "../../../src/oncall/oncall-services.ts";
 import { createTestDatabase, type TestDatabase } from "../../database.ts";
@@ -82,7 +83,7 @@ export async function startMatrixDesk(
       accessToken: bot.accessToken,
       userId: bot.userId,
       deviceId: bot.deviceId,
-      db: db.prisma,
+      state: new PrismaPlatformState(db.prisma, "matrix"),
       log: captured.log,
       retryPolicy: FAST_RETRIES,
       pollTimeoutMs: 10_000,

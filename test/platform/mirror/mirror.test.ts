@@ -8,6 +8,7 @@ import { type App, createApp } from "../../../src/app.ts";
 import { MatrixPlatform } from "../../../src/chat/matrix/matrix-platform.ts";
 import { SLACK_EVENTS_PATH, SlackPlatform } from "../../../src/chat/slack/slack-platform.ts";
 import { ManualClock } from "../../../src/clock.ts";
+import { PrismaPlatformState } from "../../../src/db/platform-state.ts";
 import { HttpServer } from "../../../src/http/server.ts";
 import { silentLogger } from "../../../src/logging.ts";
 import { createTestDatabase, type TestDatabase } from "../../database.ts";
@@ -60,7 +61,7 @@ beforeAll(async () => {
         accessToken: bot.accessToken,
         userId: bot.userId,
         deviceId: bot.deviceId,
-        db: db.prisma,
+        state: new PrismaPlatformState(db.prisma, "matrix"),
         log: silentLogger,
         pollTimeoutMs: 10_000,
       }),
