@@ -34,10 +34,25 @@ export function teamChannel(teamName: string, platform: string): Destination {
  */
 export function incidentLine(incident: Incident, destination: Destination): { line: string; tlp?: TlpLabel } {
   const tlp = incident.tlp as TlpLabel;
-  const head = `${incident.publicId} · ${formatSeverity(incident.severity)}`;
+  const severity = formatSeverity(incident.severity);
+  // A restricted incident (TLP:RED always) is invisible outside its own rooms: a team channel
+  // learns that a restricted incident needs someone, not which one. The paged person's DM keeps
+  // the id, so they can find it once they take part.
+  if ((incident.restricted || tlp === "red") && destination !== DIRECT_MESSAGE) {
+    return { line: `A restricted incident · ${severity} (details only for those taking part)` };
+  }
+  const head = `${incident.publicId} · ${severity}`;
   const decision = tlpGate(destination, { tlp, blocks: [text(incident.title)] });
   if (decision.allowed) return { line: `${head} · ${incident.title}`, tlp };
   return { line: `${head} · (title withheld: ${formatTlp(tlp)})` };
+}
+
+/** What a page says in a room outside its incident's: a restricted incident's page names no id. */
+function pageTextFor(p: PageContext, destination: Destination): string {
+  const restricted = p.incident && (p.incident.restricted || p.incident.tlp === "red");
+  return restricted && destination !== DIRECT_MESSAGE
+    ? "(a page about a restricted incident)"
+    : p.page.message;
 }
 
 export interface PageContext {
@@ -80,7 +95,7 @@ export function pageRoomMessage(p: PageContext, mentions: string[], nobodyReason
 export function pageFallbackMessage(p: PageContext, destination: Destination): Message {
   const blocks = [
     text(
-      `🚨 Page #${p.page.number} was not acknowledged by anyone after every escalation level: ${p.page.message}`,
+      `🚨 Page #${p.page.number} was not acknowledged by anyone after every escalation level: ${pageTextFor(p, destination)}`,
     ),
   ];
   const about = p.incident ? incidentLine(p.incident, destination) : undefined;
