@@ -21,7 +21,8 @@ import { trustedResponseUrl } from "./response-urls.ts";
 import { RSIT_TYPE_CHOICES, type RsitTypeChoice } from "./rsit-types.ts";
 
 export const SLACK_EVENTS_PATH = "/slack/events";
-const SHARING_CACHE_TTL_MS = 5 * 60_000;
+// Re-checked before posting: a channel that became Slack Connect is capped at GREEN within this.
+const SHARING_CACHE_TTL_MS = 30_000;
 export const SLACK_TOPIC_MAX_LENGTH = 250;
 /** `name_taken` retries (`-2` ... `-50`) before creating the incident room gives up. */
 const MAX_CHANNEL_NAME_ATTEMPTS = 50;
