@@ -127,10 +127,12 @@ export function createApp(options: AppOptions): App {
   const router = new Router(COMMANDS, services, services.permissions, metrics);
   const inFlight = new Set<Promise<void>>();
   let recovery: NodeJS.Timeout | undefined;
+  // What a crash left half done: changes committed but not announced, declarations without a room.
   const recoverAnnouncements = () =>
     rooms
       .recoverPendingAnnouncements(options.clock.now())
-      .catch((error: unknown) => options.log.error({ err: error }, "announcement recovery failed"));
+      .then(() => rooms.recoverUnopenedRooms(options.clock.now()))
+      .catch((error: unknown) => options.log.error({ err: error }, "crash recovery failed"));
   const handle = (invocation: Parameters<Router["handle"]>[0]) => {
     const work = router.handle(invocation).finally(() => inFlight.delete(work));
     inFlight.add(work);

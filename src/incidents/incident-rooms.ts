@@ -160,6 +160,50 @@ export class IncidentRooms {
     return pending.length;
   }
 
+  /**
+   * Completes declarations a crash interrupted after the incident was committed and before its
+   * room was bound (kill -9 right after the platform created the channel; the retry of the
+   * command is deduplicated away). Run at start and every so often, like announcement recovery:
+   * an open incident declared more than `graceMs` ago (and within a week) with no room gets one
+   * on the platform it was declared from, its summary pinned, and the declarer is told by direct
+   * message. Each incident is claimed once across replicas.
+   */
+  async recoverUnopenedRooms(now: Date, graceMs = 120_000): Promise<number> {
+    const orphans = await this.#incidents.declaredWithoutRoom(
+      new Date(now.getTime() - 7 * 24 * 3_600_000),
+      new Date(now.getTime() - graceMs),
+    );
+    let opened = 0;
+    for (const orphan of orphans) {
+      if (!this.#outbox.runs(orphan.platform)) continue;
+      if (!(await this.#incidents.claimRecovery(`room-recovery:${orphan.incident.id}`))) continue;
+      const declarer = orphan.declarerId
+        ? (await this.#people.identitiesOn(orphan.platform, [orphan.declarerId]))[0]?.externalId
+        : undefined;
+      const room = await this.open(orphan.incident, orphan.platform, declarer ? [declarer] : []);
+      this.#log.warn(
+        { incidentId: orphan.incident.publicId, platform: orphan.platform, opened: room.ok },
+        "completed a declaration a crash had left without its room",
+      );
+      if (!room.ok) continue;
+      opened++;
+      if (declarer) {
+        await this.#outbox.directMessage(
+          { platform: orphan.platform, externalId: declarer },
+          {
+            blocks: [
+              text(
+                `🚨 ${orphan.incident.publicId} was declared, but tocsin stopped before its room was ready. Its room is open now: ${room.name}.`,
+              ),
+            ],
+          },
+          aboutIncident(orphan.incident),
+        );
+      }
+    }
+    return opened;
+  }
+
   async refreshSummaries(incidentId: string, knownRooms?: IncidentRoom[]): Promise<void> {
     const [details, rooms] = await Promise.all([
       this.#incidents.details(incidentId),

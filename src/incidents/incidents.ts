@@ -4,6 +4,7 @@
 // entry and an audit entry. Either all of it lands or none of it.
 
 import { randomUUID } from "node:crypto";
+import type { PlatformName } from "../chat/invocation.ts";
 import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import { UserError } from "../errors.ts";
@@ -205,6 +206,40 @@ export class Incidents {
     const found = await this.#db.participant.count({ where: { incidentId, personId } });
     if (found > 0) return true;
     return (await this.#db.roleAssignment.count({ where: { incidentId, personId } })) > 0;
+  }
+
+  /**
+   * Open incidents declared in (from, until] that have no room on any platform, with the platform
+   * and person that declared them (their audit entry): declarations a crash interrupted.
+   */
+  async declaredWithoutRoom(
+    from: Date,
+    until: Date,
+  ): Promise<Array<{ incident: Incident; platform: PlatformName; declarerId: string | null }>> {
+    const incidents = await this.#db.incident.findMany({
+      where: {
+        declaredAt: { gt: from, lte: until },
+        status: { in: [...OPEN_STATUSES] },
+        rooms: { none: {} },
+      },
+      take: 50,
+    });
+    const declared = await this.#db.auditEntry.findMany({
+      where: { incidentId: { in: incidents.map((i) => i.id) }, action: "incident.declared" },
+      select: { incidentId: true, platform: true, actorId: true },
+    });
+    return incidents.flatMap((incident) => {
+      const entry = declared.find((d) => d.incidentId === incident.id);
+      return entry ? [{ incident, platform: entry.platform as PlatformName, declarerId: entry.actorId }] : [];
+    });
+  }
+
+  /** True once per key across replicas and restarts (a ProcessedEvent row of tocsin's own). */
+  async claimRecovery(key: string): Promise<boolean> {
+    const claimed = await this.#db.$executeRaw`
+      insert into "ProcessedEvent" (platform, key, "processedAt") values ('tocsin', ${key}, now())
+      on conflict do nothing`;
+    return claimed > 0;
   }
 
   /** Of these incidents, the ones the person takes part in (reporter, role holder, participant). */

@@ -53,3 +53,35 @@ describe("announcements lost to a crash", () => {
     expect(await desk.db.prisma.timelineEntry.count({ where: { announcementPending: true } })).toBe(0);
   });
 });
+
+describe("a declaration a crash interrupted before its room was bound", () => {
+  it("gets its room, pinned summary and a word to the declarer after the grace period, once", async () => {
+    const { incidents, rooms, people } = desk.app.services;
+    const alice = (await people.findByIdentity("console", "alice"))!;
+    // What the declare did before the process died: the incident committed, no room bound.
+    const declared = await incidents.declare(
+      {
+        actor: alice,
+        actorExternalId: "alice",
+        platform: "console",
+        room: { roomId: "#general" },
+        correlationId: "feedface",
+        dedupeKey: "crashed-declare",
+      },
+      { title: "Half declared" },
+    );
+    const id = declared.incident.publicId;
+    // Still within the grace period: a declare in flight is finishing it itself.
+    expect(await rooms.recoverUnopenedRooms(desk.clock.now())).toBe(0);
+    desk.clock.advance(3 * 60_000);
+    await desk.printed();
+    expect(await rooms.recoverUnopenedRooms(desk.clock.now())).toBe(1);
+    const printed = await desk.printed();
+    expect(printed).toContain(`[${id}] == ${id}: Half declared ==`);
+    expect(printed).toContain(
+      `[DM @alice] 🚨 ${id} was declared, but tocsin stopped before its room was ready.`,
+    );
+    expect(await desk.db.prisma.incidentRoom.count({ where: { incidentId: declared.incident.id } })).toBe(1);
+    expect(await rooms.recoverUnopenedRooms(desk.clock.now())).toBe(0);
+  });
+});
