@@ -43,9 +43,15 @@ export function guardSlackRequests(
       sendText(res, refusal.status, `${refusal.reason}\n`, undefined, { connection: "close" });
     };
     const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > MAX_SLACK_BODY_BYTES) return refused(tooLarge());
+    if (declared > MAX_SLACK_BODY_BYTES) {
+      await discardBody(req);
+      return refused(tooLarge());
+    }
     const body = await readBody(req, MAX_SLACK_BODY_BYTES);
-    if (!body) return refused(tooLarge());
+    if (!body) {
+      await discardBody(req);
+      return refused(tooLarge());
+    }
     const text = body.toString("utf8");
     const contentType = String(req.headers["content-type"] ?? "")
       .split(";")[0]
@@ -91,6 +97,34 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
     req.once("error", reject);
   });
 }
+
+/**
+ * Reads and drops what a refused sender is still sending, within bounds, before the 413: a
+ * server that answers and closes while the client writes makes the client's kernel reset the
+ * connection, and the sender never reads why. Past the bounds the answer goes out anyway.
+ */
+function discardBody(req: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = () => {
+      clearTimeout(timer);
+      req.off("data", onData);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > DISCARD_LIMIT_BYTES) done();
+    };
+    const timer = setTimeout(done, DISCARD_LIMIT_MS);
+    req.on("data", onData);
+    req.once("end", done);
+    req.once("error", done);
+    req.resume();
+  });
+}
+
+const DISCARD_LIMIT_BYTES = 32 * 1024 * 1024;
+const DISCARD_LIMIT_MS = 3_000;
 
 /** Slack's v0 signature over `v0:<timestamp>:<body>`, with the timestamp within 5 minutes. */
 function checkSignature(req: IncomingMessage, body: string, options: GateOptions): string | undefined {

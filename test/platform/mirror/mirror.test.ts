@@ -95,6 +95,9 @@ describe("an incident mirrored between Slack and Matrix", () => {
       channel: soc,
     });
     slackRoom = await until(() => slack.channelByName("inc-2026-0001-slack-token-leak"), "the Slack channel");
+    // The channel exists before it is bound to the incident; its pinned summary comes after.
+    const channel = slackRoom;
+    await until(() => channel.pins.size === 1 || undefined, "the pinned summary");
     await sender.slashCommand({ command: "/inc", text: "mirror matrix", user: alice, channel: slackRoom });
     matrixRoom = await until(() => hs.roomIdForAlias("#inc-2026-0001:example.org"), "the Matrix room");
     await until(
