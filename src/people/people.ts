@@ -1,6 +1,8 @@
 // People: a Person is known on each platform by an identity. The first time someone types a
 // command (or is mentioned) on a platform, they get a Person from their platform profile;
 // an email shared by two platforms links both identities to the same Person.
+
+import { inertText } from "../chat/inert-text.ts";
 import type { PlatformName, PlatformUser } from "../chat/invocation.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import type { Person } from "../generated/prisma/client.ts";
@@ -52,7 +54,8 @@ export class People {
         const person =
           byEmail ??
           (await tx.person.create({
-            data: { displayName: user.displayName?.trim() || user.externalId, email },
+            // A profile name is typed by its owner: inert, like every other text people type.
+            data: { displayName: inertText(user.displayName ?? "").trim() || user.externalId, email },
           }));
         await tx.personIdentity.create({
           data: { platform, externalId: user.externalId, personId: person.id },

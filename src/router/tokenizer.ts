@@ -5,6 +5,7 @@
 // only marked: the router decides, from the command's declaration, whether one is an option, a
 // mistake to refuse, or a plain word. A key is letters (and - _), so `09:00` and `sha256:ab`
 // are never option-shaped; `https://x` is marked and the router keeps it as a word.
+import { inertText } from "../chat/inert-text.ts";
 
 export interface Token {
   /** The token's value with quotes removed and escapes resolved. */
@@ -94,11 +95,6 @@ export function tokenize(input: string): Token[] {
   return tokens;
 }
 
-// Control characters, invisible and bidi controls (a title must read as it renders), and the
-// private-use characters the bot marks its own live mentions with (src/chat/message.ts mentionOf).
-const CONTROL_CHARACTERS =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ue000\ue001]/g;
 export const MAX_COMMAND_LENGTH = 4000;
 
 /**
@@ -106,5 +102,5 @@ export const MAX_COMMAND_LENGTH = 4000;
  * what a line says), tabs and newlines kept as spaces only where the platform sent them.
  */
 export function sanitizeCommandLine(input: string): string {
-  return input.normalize("NFC").replace(CONTROL_CHARACTERS, "").replace(/\t/g, " ").trim();
+  return inertText(input.normalize("NFC")).replace(/\t/g, " ").trim();
 }

@@ -192,6 +192,17 @@ export function foreignWorkspace(
   }
   if (!team || team !== installation.teamId) return "request from another workspace";
   if (enterprise && enterprise !== installation.enterpriseId) return "request from another enterprise";
+  // In a Slack Connect channel the request names the host workspace, but the person acting may
+  // belong to another organisation: their own team decides (they get no role by default).
+  const actorTeams = [
+    field(body.user, "team_id"),
+    field(body, "user_team"),
+    field(body.event, "user_team"),
+    field(body.event, "source_team"),
+  ].filter((value): value is string => value !== undefined);
+  if (actorTeams.some((actorTeam) => actorTeam !== installation.teamId)) {
+    return "request from a person of another workspace (Slack Connect)";
+  }
   return undefined;
 }
 
