@@ -203,9 +203,8 @@ export class Incidents {
 
   /** True when the person takes part in the incident (reporter, role holder or participant). */
   async takesPart(incidentId: string, personId: string): Promise<boolean> {
-    const found = await this.#db.participant.count({ where: { incidentId, personId } });
-    if (found > 0) return true;
-    return (await this.#db.roleAssignment.count({ where: { incidentId, personId } })) > 0;
+    // The same rule as list() and the outbox (takingPart): reporter, role holder or participant.
+    return (await this.takingPart(personId, [incidentId])).has(incidentId);
   }
 
   /**

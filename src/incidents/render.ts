@@ -40,13 +40,16 @@ export function formatTime(date: Date, timeZone: string): string {
 /** `INC-2026-0001 · SEV2 (high) · investigating · TLP:AMBER · IC: Alice`, for room topics. */
 export function incidentTopic(details: IncidentDetails): string {
   const commander = details.roles.find((r) => r.role === "commander")?.person.displayName ?? "none";
+  // A topic travels further than the room (room lists, notifications, an invite's preview): a
+  // restricted incident's title stays in its summary, never in its topic (nor its room name).
+  const restricted = details.restricted || details.tlp === "red";
   return [
     details.publicId,
     formatSeverity(details.severity),
     details.status,
     formatTlp(tlpOf(details)),
     `IC: ${commander}`,
-    details.title,
+    ...(restricted ? [] : [details.title]),
   ].join(" · ");
 }
 
