@@ -40,13 +40,16 @@ export function formatTime(date: Date, timeZone: string): string {
 /** `INC-2026-0001 · SEV2 (high) · investigating · TLP:AMBER · IC: Alice`, for room topics. */
 export function incidentTopic(details: IncidentDetails): string {
   const commander = details.roles.find((r) => r.role === "commander")?.person.displayName ?? "none";
+  // A restricted incident's title shows nowhere but in messages inside: a topic travels further
+  // (invitations' room previews, room lists, notifications), like the room's name.
+  const restricted = details.restricted || tlpOf(details) === "red";
   return [
     details.publicId,
     formatSeverity(details.severity),
     details.status,
     formatTlp(tlpOf(details)),
     `IC: ${commander}`,
-    details.title,
+    ...(restricted ? [] : [details.title]),
   ].join(" · ");
 }
 
