@@ -40,9 +40,9 @@ export function formatTime(date: Date, timeZone: string): string {
 /** `INC-2026-0001 · SEV2 (high) · investigating · TLP:AMBER · IC: Alice`, for room topics. */
 export function incidentTopic(details: IncidentDetails): string {
   const commander = details.roles.find((r) => r.role === "commander")?.person.displayName ?? "none";
-  // A topic travels further than the room (room lists, notifications, an invite's preview): a
-  // restricted incident's title stays in its summary, never in its topic (nor its room name).
-  const restricted = details.restricted || details.tlp === "red";
+  // A restricted incident's title shows nowhere but in messages inside: a topic travels further
+  // (invitations' room previews, room lists, notifications), like the room's name.
+  const restricted = details.restricted || tlpOf(details) === "red";
   return [
     details.publicId,
     formatSeverity(details.severity),

@@ -335,7 +335,10 @@ export class Outbox {
 
   // ---- audiences ----------------------------------------------------------------------------
 
-  /** Who reads a room now. A verified two-person direct chat is its person; anything unknown is external. */
+  /**
+   * Who reads a room now. A verified two-person direct chat (never an incident's room) is its
+   * person; anything unknown is external.
+   */
   async #roomAudience(
     platform: ChatPlatform,
     roomId: string,
@@ -349,7 +352,9 @@ export class Outbox {
         platform.isExternal ? platform.isExternal(roomId) : Promise.resolve(false),
         callerId ? platform.isDirectWith(roomId, callerId) : Promise.resolve(false),
       ]);
-      if (directWith && callerId) return this.#personAudience(platform, callerId, subject);
+      // An incident's room is never a person's direct chat, even while only the caller and the
+      // bot are in it: the people invited later read its history.
+      if (directWith && callerId && !incidentId) return this.#personAudience(platform, callerId, subject);
       const configured = this.#directory.roomClearance(platform.name, roomId);
       const shared = external || configured.external;
       if (incidentId)

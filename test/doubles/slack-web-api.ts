@@ -224,6 +224,11 @@ export class SlackWebApiDouble {
     return stored;
   }
 
+  /** The channel becomes (or stops being) shared with another organisation (Slack Connect). */
+  shareExternally(channelId: string, shared = true): void {
+    this.#channel(channelId).externallyShared = shared;
+  }
+
   channelByName(name: string): DoubleChannel | undefined {
     return [...this.channels.values()].find((channel) => channel.name === name);
   }

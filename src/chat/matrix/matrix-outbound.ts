@@ -76,7 +76,11 @@ export class MatrixOutbound {
   async createIncidentRoom(spec: IncidentRoomSpec): Promise<CreatedRoom> {
     const client = this.#slot.require();
     const localpart = slugForChannelName(spec.publicId) || "incident";
-    const name = truncate(`${spec.publicId} ${spec.title}`, MAX_ROOM_NAME_LENGTH);
+    // A restricted incident's room comes without a title: named by its id alone, no trailing space.
+    const name = truncate(
+      spec.title ? `${spec.publicId} ${spec.title}` : spec.publicId,
+      MAX_ROOM_NAME_LENGTH,
+    );
     for (let attempt = 1; attempt <= MAX_ALIAS_ATTEMPTS; attempt++) {
       const aliasLocalpart = attempt === 1 ? localpart : `${localpart}-${attempt}`;
       let roomId: string;

@@ -53,6 +53,14 @@ export const WEB_API_METHODS: Readonly<Record<string, ScopedUse>> = {
 /** Events API subscriptions (`settings.event_subscriptions.bot_events`). */
 export const BOT_EVENTS: Readonly<Record<string, ScopedUse>> = {
   reaction_added: { scopes: ["reactions:read"], why: "a 📌 reaction puts a message on the timeline" },
+  channel_shared: {
+    scopes: ["channels:read", "groups:read"],
+    why: "a channel shared with another organisation takes at most TLP:GREEN from that moment",
+  },
+  channel_unshared: {
+    scopes: ["channels:read", "groups:read"],
+    why: "a channel no longer shared is asked about again",
+  },
   "message.im": {
     scopes: ["im:history"],
     why: "a message typed in the bot's Messages tab is answered with the commands",

@@ -149,6 +149,14 @@ export class SlackPlatform implements ChatPlatform {
     });
     app.use(workspaceMiddleware(() => this.#installation, this.#log));
     registerInboundListeners(app, this.#inboundDeps(onInvocation));
+    // Slack Connect: a channel shared with (or no longer with) another organisation has other
+    // readers from now on: forget what the cache says and ask Slack again at once.
+    const reread = async (channel: string) => {
+      this.#sharing.delete(channel);
+      await this.isExternal(channel);
+    };
+    app.event("channel_shared", async ({ event }) => reread(event.channel));
+    app.event("channel_unshared", async ({ event }) => reread(event.channel));
     await app.init();
     const auth = await this.#calls.direct("auth.test", () => this.#client.auth.test());
     this.#botUserId = auth.user_id;

@@ -1,8 +1,10 @@
 // The real MatrixPlatform (real matrix-js-sdk) against the homeserver double, wired into the real
 // app (router, domain) on a test database. Tests type as people through the double and read
 // what the bot did there; `say` waits for the ✅ the bot puts on a command once it is handled.
+import type { AccessConfig } from "../../../src/access/access-config.ts";
 import { accessPolicy } from "../../../src/access/policy.ts";
 import { type App, createApp } from "../../../src/app.ts";
+import type { BulletinSettings } from "../../../src/bulletins/service.ts";
 import type { MatrixRetryPolicy } from "../../../src/chat/matrix/matrix-calls.ts";
 import { MatrixPlatform, type MatrixPlatformOptions } from "../../../src/chat/matrix/matrix-platform.ts";
 import { ManualClock } from "../../../src/clock.ts";
@@ -66,6 +68,10 @@ export async function startMatrixDesk(
     before?: (hs: MatrixHomeserverDouble, bot: MatrixUser) => void | Promise<void>;
     /** The clearance of ordinary rooms (BULLETIN_CONFIG defaultClearance); tocsin's default is GREEN. */
     roomClearance?: TlpLabel;
+    /** Bulletin settings, made once `before` has created the rooms they name (overrides roomClearance). */
+    bulletins?: () => BulletinSettings;
+    /** The access configuration (ACCESS_CONFIG); without it the organisation may do all but admin. */
+    access?: AccessConfig;
   } = {},
 ): Promise<MatrixDesk> {
   const hs = await MatrixHomeserverDouble.start();
@@ -74,6 +80,11 @@ export async function startMatrixDesk(
   const captured = captureLog();
   const bot = hs.addUser("tocsin", "tocsin");
   await options.before?.(hs, bot);
+  const bulletins: BulletinSettings | undefined =
+    options.bulletins?.() ??
+    (options.roomClearance
+      ? { config: { defaultClearance: options.roomClearance, subscriptions: [] } }
+      : undefined);
 
   let app: App | undefined;
   let platform: MatrixPlatform | undefined;
@@ -97,11 +108,9 @@ export async function startMatrixDesk(
       platforms: [platform],
       runJobs: false,
       oncall: options.oncall,
-      bulletins: options.roomClearance
-        ? { config: { defaultClearance: options.roomClearance, subscriptions: [] } }
-        : undefined,
+      bulletins,
       // The bot's homeserver is the organisation's, as main.ts derives it from MATRIX_USER_ID.
-      permissions: accessPolicy(db.prisma, { matrixUserId: bot.userId }),
+      permissions: accessPolicy(db.prisma, { config: options.access, matrixUserId: bot.userId }),
     });
     await app.start();
   };
