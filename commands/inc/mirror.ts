@@ -10,18 +10,19 @@ export default defineCommand({
   name: "mirror",
   summary:
     "Open a room for this incident on another platform (e.g. Matrix when Slack may be compromised); every change by the bot then shows in both.",
-  usage: "mirror [<id>] <slack|matrix>",
+  words: "<slack|matrix>",
   examples: ["mirror matrix", "mirror {id} slack"],
   permission: "responder",
   incident: "required",
   positional: "words",
   async handler(ctx, args) {
-    const incident = ctx.incident!;
+    const incident = ctx.incident;
     const target = (args.words[0] ?? "").toLowerCase() as PlatformName;
     if (args.words.length !== 1 || !MIRRORABLE.includes(target)) {
       throw new UserError("Mirror to which platform? `mirror slack` or `mirror matrix`.");
     }
-    if (!ctx.services.outbox.runs(target)) throw new UserError(`${target} is not configured on this tocsin.`);
+    if (!ctx.services.platforms.runs(target))
+      throw new UserError(`${target} is not configured on this tocsin.`);
     const existing = (await ctx.services.incidents.rooms(incident.id)).find((r) => r.platform === target);
     if (existing)
       throw new UserError(`${incident.publicId} already has a room on ${target}: ${existing.name}.`);

@@ -28,6 +28,8 @@ export interface ReloadResult {
   config: OncallConfig;
   /** Identities the configuration gives someone that another Person already holds. */
   warnings: string[];
+  /** Overrides in force or to come: a reload keeps them. */
+  overridesKept: number;
 }
 
 export interface OverrideInput {
@@ -107,7 +109,10 @@ export class OncallDirectory {
     if (!this.#path) throw new UserError(NOT_CONFIGURED);
     const config = await loadOncallConfig(this.#path);
     await this.#link(config);
-    return { config, warnings: this.#warnings };
+    const overridesKept = await this.#db.oncallOverride.count({
+      where: { endsAt: { gt: this.#clock.now() }, removedAt: null },
+    });
+    return { config, warnings: this.#warnings, overridesKept };
   }
 
   async #link(config: OncallConfig): Promise<void> {

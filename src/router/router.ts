@@ -19,7 +19,14 @@ import { DuplicateEvent } from "../incidents/incidents.ts";
 import type { IncidentIds } from "../incidents/public-id.ts";
 import type { Subject } from "../outbox/outbox.ts";
 import type { Services } from "../services.ts";
-import type { CommandContext, CommandResult, CommandSpec, Origin, ParsedArgs } from "./command.ts";
+import type {
+  CommandContext,
+  CommandResult,
+  CommandServices,
+  CommandSpec,
+  Origin,
+  ParsedArgs,
+} from "./command.ts";
 import { commandHelp, GROUP_SUMMARIES, groupHelp } from "./help.ts";
 import { readOptionWord } from "./option-words.ts";
 import { type PermissionPolicy, PermissionRefused } from "./permissions.ts";
@@ -28,6 +35,8 @@ import { MAX_COMMAND_LENGTH, sanitizeCommandLine, type Token, TokenizeError, tok
 export class Router {
   readonly #commands: readonly CommandSpec[];
   readonly #services: Services;
+  /** The narrow part of the services a handler gets: no platform, database, HTTP or metrics. */
+  readonly #commandServices: CommandServices;
   readonly #permissions: PermissionPolicy;
   readonly #metrics: Metrics | undefined;
 
@@ -39,6 +48,7 @@ export class Router {
   ) {
     this.#commands = commands;
     this.#services = services;
+    this.#commandServices = commandServicesOf(services);
     this.#permissions = permissions;
     this.#metrics = metrics;
   }
@@ -83,7 +93,7 @@ export class Router {
       await this.#permissions.require(actor, command.permission, { incident, command });
       const ctx: CommandContext = {
         origin,
-        services: this.#services,
+        services: this.#commandServices,
         incident,
         mention: (p) => p.displayName,
       };
@@ -178,10 +188,14 @@ export class Router {
     rest: string,
     platform: PlatformName,
   ): Promise<{ args: ParsedArgs<Record<string, unknown>>; incidentId?: string }> {
-    if (command.positional === "raw") return rawArgs(command, rest, this.#services.incidents.ids);
+    let raw: ReturnType<typeof rawArgs> | undefined;
+    if (command.positional === "raw") {
+      raw = rawArgs(command, rest, this.#services.incidents.ids);
+      if (!command.leadingWords) return raw;
+    }
     let tokens: Token[];
     try {
-      tokens = tokenize(rest);
+      tokens = tokenize(raw ? raw.leading : rest);
     } catch (error) {
       if (error instanceof TokenizeError) throw new UserError(error.message, { usage: usageOf(command) });
       throw error;
@@ -189,7 +203,7 @@ export class Router {
     let incidentId: string | undefined;
     const first = tokens[0];
     const ids = this.#services.incidents.ids;
-    if (command.incident !== "none" && first && !first.quoted && ids.matches(first.value)) {
+    if (!raw && command.incident !== "none" && first && !first.quoted && ids.matches(first.value)) {
       incidentId = first.value.toUpperCase();
       tokens = tokens.slice(1);
     }
@@ -198,6 +212,7 @@ export class Router {
     const options: Record<string, string> = {};
     const words: string[] = [];
     const mentions: Person[] = [];
+    const strangers: string[] = [];
     for (const [index, token] of tokens.entries()) {
       const reading = readOptionWord(token, tokens[index + 1], declared);
       if (reading.kind === "refused") throw new UserError(reading.message, { usage: usageOf(command) });
@@ -210,7 +225,11 @@ export class Router {
       }
       const mentioned = token.quoted ? undefined : this.#services.outbox.parseMention(platform, token.value);
       if (mentioned !== undefined) {
-        mentions.push(await this.#resolveMention(platform, mentioned, token.value));
+        const person = command.knownMentionsOnly
+          ? await this.#services.people.findByIdentity(platform, mentioned)
+          : await this.#resolveMention(platform, mentioned, token.value);
+        if (person) mentions.push(person);
+        else strangers.push(token.value);
         continue;
       }
       words.push(token.value);
@@ -227,7 +246,11 @@ export class Router {
         throw new UserError(describeOptionError(parsed.error, options), { usage: usageOf(command) });
       parsedOptions = parsed.data;
     }
-    return { args: { text: words.join(" "), words, options: parsedOptions, mentions }, incidentId };
+    if (raw) return { args: { ...raw.args, words, mentions, strangers }, incidentId: raw.incidentId };
+    return {
+      args: { text: words.join(" "), words, options: parsedOptions, mentions, strangers },
+      incidentId,
+    };
   }
 
   /** The caller's Person; someone new is created from their full platform profile (email links). */
@@ -354,20 +377,48 @@ export class Router {
 
 /**
  * Raw text is taken as typed, without tokenising: a pasted signed text or a note may hold an
- * unbalanced quote, and its line breaks must survive. Only a leading incident id is taken off.
+ * unbalanced quote, and its line breaks must survive. Only a leading incident id is taken off,
+ * and the command's `leadingWords` (returned as `leading`, read like `words` by the caller).
  */
 function rawArgs(
   command: CommandSpec,
   rest: string,
   ids: IncidentIds,
-): { args: ParsedArgs<Record<string, unknown>>; incidentId?: string } {
-  const text = rest.trim();
+): { args: ParsedArgs<Record<string, unknown>>; incidentId?: string; leading: string } {
+  let text = rest.trim();
   const first = text.split(/\s/, 1)[0] ?? "";
   const incidentId = command.incident !== "none" && ids.matches(first) ? first.toUpperCase() : undefined;
-  const raw = incidentId ? text.slice(first.length).trim() : text;
+  if (incidentId) text = text.slice(first.length).trim();
+  const leading: string[] = [];
+  for (let i = 0; i < (command.leadingWords ?? 0) && text !== ""; i++) {
+    const word = text.split(/\s/, 1)[0] ?? "";
+    leading.push(word);
+    text = text.slice(word.length).trim();
+  }
+  const words = text.split(/\s+/).filter(Boolean);
   return {
-    args: { text: raw, words: raw.split(/\s+/).filter(Boolean), options: {}, mentions: [] },
+    args: { text, words, options: {}, mentions: [], strangers: [] },
     incidentId,
+    leading: leading.join(" "),
+  };
+}
+
+/** What of the services a handler may reach (see CommandServices). */
+function commandServicesOf(services: Services): CommandServices {
+  const { clock, timeZone, incidents, rooms, people, oncall, bulletins, permissions, outbox } = services;
+  return {
+    clock,
+    timeZone,
+    incidents,
+    rooms,
+    people,
+    oncall,
+    bulletins,
+    permissions,
+    platforms: {
+      runs: (platform: string) => outbox.runs(platform),
+      mirrorNewIncidentsTo: services.mirrorNewIncidentsTo,
+    },
   };
 }
 
