@@ -4,6 +4,8 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { normaliseHandle } from "./chat/console/handle.ts";
+import type { PlatformName } from "./chat/invocation.ts";
+import { listPlatforms, platformDescriptor, platformDescriptors } from "./chat/platforms.ts";
 import { describeBadValue, variable, variableHelp } from "./config-variables.ts";
 import { parseDuration } from "./oncall/durations.ts";
 
@@ -44,6 +46,11 @@ const unsetOr =
     value === undefined || test(value);
 
 const isHttpUrl = (value: string) => /^https?:\/\/\S+$/.test(value) && URL.canParse(value);
+/** Platforms a new incident can be mirrored to (descriptors marked mirrorable). */
+const MIRRORS = platformDescriptors()
+  .filter((p) => p.mirrorable)
+  .map((p) => p.name);
+
 const isMatrixUserId = (value: string) => /^@[^:\s]+:\S+$/.test(value);
 const isInviterPattern = (value: string) =>
   value === "*" || /^@?\*:\S+$/.test(value) || isMatrixUserId(value);
@@ -222,9 +229,9 @@ export const environmentSchema = z.object({
       example: "*:example.org,@alice:partner.org",
     },
   ),
-  TOCSIN_MIRROR_NEW_INCIDENTS: variable(z.enum(["off", "slack", "matrix"]).default("off"), {
+  TOCSIN_MIRROR_NEW_INCIDENTS: variable(z.enum(["off", ...MIRRORS]).default("off"), {
     isNot: "a mirroring setting",
-    use: "off, slack or matrix",
+    use: listPlatforms(["off", ...MIRRORS]),
     example: "matrix",
   }),
 });
@@ -258,7 +265,7 @@ export interface Config {
     allowedInviters?: string[];
   };
   /** Open a room on this platform too for every new incident (mirroring). */
-  mirrorNewIncidentsTo?: "slack" | "matrix";
+  mirrorNewIncidentsTo?: PlatformName;
   /** On-call configuration file (validated at start by main.ts) and calendar feed settings. */
   oncall: { configFile?: string; feedSecret?: string; publicUrl?: string };
   /** Bulletin subscriptions (YAML) and the signing key; files are read at start (src/bulletins). */
@@ -335,9 +342,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
         }
       : undefined;
   const mirror = e.TOCSIN_MIRROR_NEW_INCIDENTS === "off" ? undefined : e.TOCSIN_MIRROR_NEW_INCIDENTS;
-  if (mirror && !(mirror === "slack" ? slack : matrix)) {
+  const configured: Record<string, unknown> = { slack, matrix };
+  if (mirror && !configured[mirror]) {
     throw new ConfigError([
-      `TOCSIN_MIRROR_NEW_INCIDENTS=${mirror} names a platform that is not configured: configure ${mirror === "slack" ? "Slack" : "Matrix"} too, or use off, e.g. TOCSIN_MIRROR_NEW_INCIDENTS=off.`,
+      `TOCSIN_MIRROR_NEW_INCIDENTS=${mirror} names a platform that is not configured: configure ${platformDescriptor(mirror).title} too, or use off, e.g. TOCSIN_MIRROR_NEW_INCIDENTS=off.`,
     ]);
   }
   const chatConfigured = slack !== undefined || matrix !== undefined;

@@ -10,6 +10,7 @@
 //   from chat), so a reload never loses them.
 import type { Logger } from "pino";
 import type { PlatformName } from "../chat/invocation.ts";
+import { platformDescriptors } from "../chat/platforms.ts";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
 import { UserError } from "../errors.ts";
@@ -375,14 +376,11 @@ function toOverride(row: OncallOverride): Override {
 
 function identitiesOf(person: OncallPerson): Array<{ platform: PlatformName; externalId: string }> {
   const identities: Array<{ platform: PlatformName; externalId: string }> = [];
-  for (const platform of ["slack", "matrix", "console"] as const) {
-    const externalId = person.identities[platform];
+  for (const platform of platformDescriptors()) {
+    const externalId = person.identities[platform.name];
     if (externalId === undefined) continue;
-    // Console handles are case-insensitive and typed with or without "@" (console-platform.ts).
-    identities.push({
-      platform,
-      externalId: platform === "console" ? externalId.replace(/^@/, "").toLowerCase() : externalId,
-    });
+    // As the platform reports it (console handles lose "@" and case).
+    identities.push({ platform: platform.name, externalId: platform.userId.normalise(externalId) });
   }
   return identities;
 }

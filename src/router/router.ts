@@ -416,7 +416,7 @@ function commandServicesOf(services: Services): CommandServices {
     bulletins,
     permissions,
     platforms: {
-      runs: (platform: string) => outbox.runs(platform),
+      runs: (platform: string): platform is PlatformName => outbox.runs(platform),
       mirrorNewIncidentsTo: services.mirrorNewIncidentsTo,
     },
   };

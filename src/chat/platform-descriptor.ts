@@ -1,0 +1,41 @@
+// What tocsin knows about a chat platform without running it: its name, how configuration files
+// name its people and rooms, how people mention each other on it, how long a message may be.
+// Each platform folder has one (src/chat/<platform>/descriptor.ts), listed in the one registry
+// (src/chat/platforms.ts); config schemas, access grants, bulletin destinations, the mirror
+// command and digest splitting are built from the registry, not from a list of names.
+import type { z } from "zod";
+
+export interface MessageLimits {
+  /** Maximum characters of one message's text (the renderer may still split it in blocks). */
+  maxChars: number;
+  /** Maximum blocks of one message, when the platform counts them. */
+  maxBlocks?: number;
+}
+
+export interface PlatformDescriptor {
+  /** The name in configuration and in the database (`slack`, `matrix`, `console`). */
+  readonly name: string;
+  /** How people call it: `Slack`. */
+  readonly title: string;
+  /** A person's id as configuration files write it (on-call `identities:`, access grants). */
+  readonly userId: {
+    /** Validates a configured id, saying what one looks like when it is wrong. */
+    readonly schema: z.ZodType<string, string>;
+    /** An id for hints: `U024BE7LH`. */
+    readonly example: string;
+    /** The id as the platform reports it (console handles lose `@` and case). */
+    normalise(id: string): string;
+  };
+  /** A room's id as configuration files write it (team channels, bulletin destinations). */
+  readonly roomId: {
+    readonly schema: z.ZodType<string, string>;
+    /** How a destination hint writes it: `"#soc"`, `<channel id>`. */
+    readonly example: string;
+  };
+  /** The id of the person a typed token mentions (`<@U123|alice>`, `@alice`), else undefined. */
+  parseMention(token: string): string | undefined;
+  /** Limits of one message: bulletin digests are split to fit them. */
+  readonly limits: MessageLimits;
+  /** Offered as a mirror for incidents (usage of `/inc mirror`, TOCSIN_MIRROR_NEW_INCIDENTS). */
+  readonly mirrorable: boolean;
+}
