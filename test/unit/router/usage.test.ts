@@ -54,13 +54,24 @@ describe("generated usage", () => {
       incident: "required",
       positional: "words",
       subcommands: [
-        { usage: "", words: 0, say: "nothing", run: async () => (ran.push("list"), {}) },
+        {
+          usage: "",
+          words: 0,
+          say: "nothing",
+          run: async () => {
+            ran.push("list");
+            return {};
+          },
+        },
         {
           name: "stop",
           usage: "stop <what>",
           words: 1,
           say: "what",
-          run: async (_c, _a, w) => (ran.push(`stop ${w}`), {}),
+          run: async (_c, _a, w) => {
+            ran.push(`stop ${w}`);
+            return {};
+          },
         },
       ],
     });
