@@ -6,6 +6,8 @@ export default defineCommand({
   group: "oncall",
   name: "ack",
   aliases: ["acknowledge"],
+  // What a woken responder types first: `/ack` (Matrix: `!ack`).
+  shorthand: "ack",
   summary:
     "Acknowledge a page (your most recent open one without a number): escalation stops, everyone paged sees it.",
   words: "[page number]",

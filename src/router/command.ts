@@ -138,6 +138,8 @@ export interface CommandDeclaration<Scope extends IncidentScope> {
   group: CommandGroup;
   name: string;
   aliases?: string[];
+  /** A first word that runs this command without its group: `ack` for `/oncall ack` (`/ack`). */
+  shorthand?: string;
   summary: string;
   /**
    * The positional words as usage shows them, e.g. `<status> [note]`. The usage line is made

@@ -27,10 +27,11 @@ import type {
   Origin,
   ParsedArgs,
 } from "./command.ts";
-import { commandHelp, GROUP_SUMMARIES, groupHelp } from "./help.ts";
+import { commandHelp, groupHelp } from "./help.ts";
 import { readOptionWord } from "./option-words.ts";
 import { type PermissionPolicy, PermissionRefused } from "./permissions.ts";
 import { MAX_COMMAND_LENGTH, sanitizeCommandLine, type Token, TokenizeError, tokenize } from "./tokenizer.ts";
+import { type CommandVocabulary, commandVocabulary } from "./vocabulary.ts";
 
 export class Router {
   readonly #commands: readonly CommandSpec[];
@@ -39,6 +40,7 @@ export class Router {
   readonly #commandServices: CommandServices;
   readonly #permissions: PermissionPolicy;
   readonly #metrics: Metrics | undefined;
+  readonly #vocabulary: CommandVocabulary;
 
   constructor(
     commands: readonly CommandSpec[],
@@ -49,6 +51,7 @@ export class Router {
     this.#commands = commands;
     this.#services = services;
     this.#commandServices = commandServicesOf(services);
+    this.#vocabulary = commandVocabulary(commands);
     this.#permissions = permissions;
     this.#metrics = metrics;
   }
@@ -71,7 +74,7 @@ export class Router {
     try {
       const found = this.#find(invocation.text);
       if ("reply" in found) {
-        await this.#answer(invocation, inCallersSyntax(found.reply, invocation.text), INTERFACE);
+        await this.#answer(invocation, this.#inCallersSyntax(found.reply, invocation.text), INTERFACE);
         return;
       }
       command = found.command;
@@ -130,6 +133,10 @@ export class Router {
     }
   }
 
+  #inCallersSyntax(reply: Reply, typed: string): Reply {
+    return inCallersSyntax(reply, typed, this.#vocabulary);
+  }
+
   #find(rawText: string): { command: CommandSpec; rest: string } | { reply: Reply } {
     const line = sanitizeCommandLine(rawText);
     // The longest any command takes first, so a huge line costs nothing; then the command's own.
@@ -140,12 +147,13 @@ export class Router {
     const match = /^[/!]?([^\s]*)\s*([\s\S]*)$/.exec(line);
     let groupName = (match?.[1] ?? "").toLowerCase();
     let afterGroup = match?.[2] ?? "";
-    // `/ack [page]` (Matrix: `!ack`): what a woken responder types first.
-    if (groupName === "ack") {
-      groupName = "oncall";
-      afterGroup = `ack ${afterGroup}`;
+    // A shorthand (`/ack [page]`, Matrix `!ack`) stands for its group and command.
+    const shorthand = this.#vocabulary.shorthands.get(groupName);
+    if (shorthand) {
+      groupName = shorthand.group;
+      afterGroup = `${shorthand.name} ${afterGroup}`;
     }
-    const groups = Object.keys(GROUP_SUMMARIES);
+    const groups = this.#vocabulary.groups;
     if (!groups.includes(groupName)) {
       const suggestion = groupName ? closest(groupName, groups) : "inc";
       throw new UserError(
@@ -368,7 +376,7 @@ export class Router {
       };
     }
     try {
-      await this.#answer(invocation, inCallersSyntax(reply, invocation.text), INTERFACE);
+      await this.#answer(invocation, this.#inCallersSyntax(reply, invocation.text), INTERFACE);
     } catch (respondError) {
       log.error({ err: respondError }, "could not deliver the error reply");
     }
@@ -431,9 +439,9 @@ export function usageOf(command: CommandSpec): string {
  * themselves, so someone who typed `!inc` reads `!inc status` in the hints. Only the bot's own
  * texts go through this, never notes or other content people wrote.
  */
-function inCallersSyntax(reply: Reply, typed: string): Reply {
+function inCallersSyntax(reply: Reply, typed: string, vocabulary: CommandVocabulary): Reply {
   if (!typed.trimStart().startsWith("!")) return reply;
-  const swap = (value: string) => value.replace(/(^|[\s`(])\/(inc|oncall|bulletin)\b/g, "$1!$2");
+  const swap = (value: string) => vocabulary.inBangSyntax(value);
   const blocks = reply.message.blocks.map((block) => {
     switch (block.kind) {
       case "heading":

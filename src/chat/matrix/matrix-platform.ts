@@ -21,6 +21,7 @@
 // per-room lanes keep the order) with our own transaction ids, not through the SDK's
 // sendEvent: its local echo and scheduler would retry messages on their own (twice the policy)
 // and queue every room's messages behind one rate-limited send.
+
 import { createHash, randomBytes } from "node:crypto";
 import {
   ClientEvent,
@@ -38,6 +39,7 @@ import {
   Visibility,
 } from "matrix-js-sdk";
 import type { Logger } from "pino";
+import { VOCABULARY } from "../../../commands/index.ts";
 import type { Db } from "../../db/database.ts";
 import type { Invocation, InvocationHandler, PlatformUser, Reply, ReplyTarget } from "../invocation.ts";
 import type { ChatFile } from "../message.ts";
@@ -69,7 +71,7 @@ import {
   type StrippedStateEvent,
 } from "./sync-batch.ts";
 
-export const MATRIX_COMMAND_PREFIXES = ["!inc", "!oncall", "!bulletin", "!ack"] as const;
+export const MATRIX_COMMAND_PREFIXES: readonly string[] = VOCABULARY.prefixes("!");
 const PLATFORM = "matrix" as const;
 const SYNC_TOKEN_KEY = "sync_token";
 const ACK_REACTION = "✅";
