@@ -4,6 +4,7 @@
 // (src/chat/platforms.ts); config schemas, access grants, bulletin destinations, the mirror
 // command and digest splitting are built from the registry, not from a list of names.
 import type { z } from "zod";
+import type { Organisation } from "../access/organisation.ts";
 
 export interface MessageLimits {
   /** Maximum characters of one message's text (the renderer may still split it in blocks). */
@@ -34,6 +35,11 @@ export interface PlatformDescriptor {
   };
   /** The id of the person a typed token mentions (`<@U123|alice>`, `@alice`), else undefined. */
   parseMention(token: string): string | undefined;
+  /**
+   * Whether a user of this platform is one of the organisation's people (decided from
+   * configuration only, never from anything a user controls; see src/access/organisation.ts).
+   */
+  belongsTo(externalId: string, organisation: Organisation): boolean;
   /** Limits of one message: bulletin digests are split to fit them. */
   readonly limits: MessageLimits;
   /** Offered as a mirror for incidents (usage of `/inc mirror`, TOCSIN_MIRROR_NEW_INCIDENTS). */

@@ -15,6 +15,8 @@ export const consoleDescriptor: PlatformDescriptor = {
   // Any name: the console prints a room's posts under it (on-call channels say `csirt`).
   roomId: { schema: z.string().min(1), example: '"#room"' },
   parseMention: (token) => (token.startsWith("@") ? normaliseHandle(token) : undefined),
+  // Whoever types at the terminal runs the process.
+  belongsTo: () => true,
   limits: { maxChars: 60_000 },
   // A terminal is seen by whoever runs the process: not offered as a refuge when chat is
   // compromised (`/inc mirror console` still opens one).

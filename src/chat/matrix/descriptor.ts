@@ -18,6 +18,11 @@ export const matrixDescriptor: PlatformDescriptor = {
     example: '"!room:server"',
   },
   parseMention: parseMatrixMention,
+  // A user id's server part is vouched for by federation.
+  belongsTo(externalId, organisation) {
+    const colon = externalId.indexOf(":");
+    return colon > 0 && organisation.matrixHomeservers.has(externalId.slice(colon + 1).toLowerCase());
+  },
   // An event is at most 64 KiB with its HTML twin. Room is left for a signature note.
   limits: { maxChars: 24_000 },
   mirrorable: true,

@@ -18,6 +18,8 @@ export const slackDescriptor: PlatformDescriptor = {
     example: "<channel id>",
   },
   parseMention: parseSlackMention,
+  // Slack users reach the router only from the installation's own workspace (team_id is checked).
+  belongsTo: () => true,
   // Slack allows 50 blocks and about 40,000 characters of text per message (3,000 per section,
   // which the renderer splits). Room is left for a signature note.
   limits: { maxChars: 12_000, maxBlocks: 46 },
