@@ -4,6 +4,17 @@ import type { TlpLabel } from "../../src/incidents/tlp.ts";
 import { defineCommand } from "../../src/router/command.ts";
 import { rsitTypeValue, severityValue, tlpValue, yesNoValue } from "./options.ts";
 
+/** The options of `/inc declare`; the Slack declare modal fills them by these keys. */
+export const declareOptions = z.object({
+  sev: severityValue.optional().meta({ usage: "1-4" }),
+  class: rsitTypeValue.optional().meta({ usage: "<rsit type>" }),
+  tlp: tlpValue.optional().meta({ usage: "<label>" }),
+  restricted: yesNoValue.optional().meta({ usage: "yes" }),
+  /** The owning on-call team (default: the configuration's defaultTeam, else its first team). */
+  team: z.string().optional().meta({ usage: "<on-call team>" }),
+  summary: z.string().max(3000, "A summary has at most 3000 characters.").optional().meta({ usage: '"..."' }),
+});
+
 export default defineCommand({
   group: "inc",
   name: "declare",
@@ -16,19 +27,7 @@ export default defineCommand({
   permission: "responder",
   incident: "none",
   positional: "words",
-  options: z.object({
-    sev: severityValue.optional().meta({ usage: "1-4" }),
-    class: rsitTypeValue.optional().meta({ usage: "<rsit type>" }),
-    tlp: tlpValue.optional().meta({ usage: "<label>" }),
-    restricted: yesNoValue.optional().meta({ usage: "yes" }),
-    /** The owning on-call team (default: the configuration's defaultTeam, else its first team). */
-    team: z.string().optional().meta({ usage: "<on-call team>" }),
-    summary: z
-      .string()
-      .max(3000, "A summary has at most 3000 characters.")
-      .optional()
-      .meta({ usage: '"..."' }),
-  }),
+  options: declareOptions,
   async handler(ctx, args) {
     const { incidents, oncall } = ctx.services;
     // Checked before anything is written: an unknown team refuses the declaration.

@@ -22,6 +22,5 @@ export function isInternal(
   organisation: Organisation,
   identity: { platform: string; externalId: string },
 ): boolean {
-  const platform = findPlatform(identity.platform);
-  return platform !== undefined && platform.belongsTo(identity.externalId, organisation);
+  return findPlatform(identity.platform)?.belongsTo(identity.externalId, organisation) ?? false;
 }
