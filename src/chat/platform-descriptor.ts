@@ -13,6 +13,16 @@ export interface MessageLimits {
   maxBlocks?: number;
 }
 
+/** A platform's configuration from the environment (one `variable()` per setting). */
+export interface PlatformEnvironment<Settings = unknown> {
+  readonly variables: Record<string, z.ZodType>;
+  /**
+   * The settings from the parsed variables, undefined when the platform is not configured; or
+   * one sentence per problem (variables that only work together).
+   */
+  read(env: Record<string, unknown>): { settings?: Settings; problems: string[] };
+}
+
 export interface PlatformDescriptor {
   /** The name in configuration and in the database (`slack`, `matrix`, `console`). */
   readonly name: string;
@@ -42,6 +52,8 @@ export interface PlatformDescriptor {
   belongsTo(externalId: string, organisation: Organisation): boolean;
   /** Limits of one message: bulletin digests are split to fit them. */
   readonly limits: MessageLimits;
+  /** The platform's environment variables and its settings from them; none: always available. */
+  readonly environment?: PlatformEnvironment;
   /** Offered as a mirror for incidents (usage of `/inc mirror`, TOCSIN_MIRROR_NEW_INCIDENTS). */
   readonly mirrorable: boolean;
 }

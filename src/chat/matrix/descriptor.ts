@@ -1,6 +1,7 @@
 // Matrix as configuration and commands see it: `@alice:example.org`, `!room:server` or `#alias:server`.
 import { z } from "zod";
 import type { PlatformDescriptor } from "../platform-descriptor.ts";
+import { matrixEnvironment } from "./environment.ts";
 import { parseMatrixMention } from "./mentions.ts";
 
 export const matrixDescriptor: PlatformDescriptor = {
@@ -25,5 +26,6 @@ export const matrixDescriptor: PlatformDescriptor = {
   },
   // An event is at most 64 KiB with its HTML twin. Room is left for a signature note.
   limits: { maxChars: 24_000 },
+  environment: matrixEnvironment,
   mirrorable: true,
 };

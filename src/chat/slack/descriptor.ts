@@ -1,6 +1,7 @@
 // Slack as configuration and commands see it: user ids `U…`, channel ids `C…`, `<@U123>` mentions.
 import { z } from "zod";
 import type { PlatformDescriptor } from "../platform-descriptor.ts";
+import { slackEnvironment } from "./environment.ts";
 import { parseSlackMention } from "./mentions.ts";
 
 export const slackDescriptor: PlatformDescriptor = {
@@ -23,5 +24,6 @@ export const slackDescriptor: PlatformDescriptor = {
   // Slack allows 50 blocks and about 40,000 characters of text per message (3,000 per section,
   // which the renderer splits). Room is left for a signature note.
   limits: { maxChars: 12_000, maxBlocks: 46 },
+  environment: slackEnvironment,
   mirrorable: true,
 };
