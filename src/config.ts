@@ -205,6 +205,8 @@ export interface Config {
   http: { enabled: boolean; port: number; host: string; metricsToken?: string };
   /** Longest a database statement may run (and a query may wait for an answer). */
   databaseTimeoutMs: number;
+  /** Each configured platform's settings, by name, from its descriptor's variables. */
+  platforms: ReadonlyMap<string, unknown>;
   /** From the Slack descriptor's variables (src/chat/slack/environment.ts). */
   slack?: SlackSettings;
   /** From the Matrix descriptor's variables (src/chat/matrix/environment.ts). */
@@ -293,6 +295,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       metricsToken: e.METRICS_TOKEN,
     },
     databaseTimeoutMs: e.TOCSIN_DB_TIMEOUT,
+    platforms: platformSettings,
     slack,
     matrix,
     mirrorNewIncidentsTo: mirror,

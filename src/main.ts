@@ -7,6 +7,7 @@ import { createApp } from "./app.ts";
 import { loadBulletinSettings } from "./bulletins/service.ts";
 import { ConsolePlatform } from "./chat/console/console-platform.ts";
 import type { ChatPlatform } from "./chat/platform.ts";
+import { platformDescriptors } from "./chat/platforms.ts";
 import { systemClock } from "./clock.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { DataDirInUse, lockDataDir } from "./db/data-dir-lock.ts";
@@ -88,24 +89,11 @@ for (const name of database.migrations.modified) {
 
 const http = new HttpServer(log);
 const platforms: ChatPlatform[] = [];
-if (config.slack) {
-  // Imported only when configured: Bolt is a sizeable share of the memory of an idle process.
-  const { SlackPlatform } = await import("./chat/slack/slack-platform.ts");
-  platforms.push(
-    new SlackPlatform({
-      botToken: config.slack.botToken,
-      signingSecret: config.slack.signingSecret ?? "",
-      appToken: config.slack.appToken,
-      apiUrl: config.slack.apiUrl,
-      http,
-      log,
-    }),
-  );
-}
-if (config.matrix) {
-  // Imported only when configured, like Slack: matrix-js-sdk weighs about 100 MB of RSS.
-  const { MatrixPlatform } = await import("./chat/matrix/matrix-platform.ts");
-  platforms.push(new MatrixPlatform({ ...config.matrix, db: database.prisma, log }));
+// Every platform configured from the environment, made by its descriptor (src/chat/platforms.ts).
+for (const descriptor of platformDescriptors()) {
+  const settings = config.platforms.get(descriptor.name);
+  if (settings === undefined || !descriptor.environment) continue;
+  platforms.push(await descriptor.environment.create(settings, { http, log, db: database.prisma }));
 }
 let consolePlatform: ConsolePlatform | undefined;
 if (config.console.enabled) {

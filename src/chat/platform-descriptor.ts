@@ -3,8 +3,13 @@
 // Each platform folder has one (src/chat/<platform>/descriptor.ts), listed in the one registry
 // (src/chat/platforms.ts); config schemas, access grants, bulletin destinations, the mirror
 // command and digest splitting are built from the registry, not from a list of names.
+
+import type { Logger } from "pino";
 import type { z } from "zod";
 import type { Organisation } from "../access/organisation.ts";
+import type { Db } from "../db/database.ts";
+import type { HttpServer } from "../http/server.ts";
+import type { ChatPlatform } from "./platform.ts";
 
 export interface MessageLimits {
   /** Maximum characters of one message's text (the renderer may still split it in blocks). */
@@ -21,6 +26,18 @@ export interface PlatformEnvironment<Settings = unknown> {
    * one sentence per problem (variables that only work together).
    */
   read(env: Record<string, unknown>): { settings?: Settings; problems: string[] };
+  /**
+   * Makes the platform from its settings (main.ts, for each configured platform). Imports its
+   * SDK only then: Bolt and matrix-js-sdk weigh a lot of memory in a process that uses neither.
+   */
+  create(settings: Settings, deps: PlatformDeps): Promise<ChatPlatform>;
+}
+
+/** What the composition root gives a platform it makes. */
+export interface PlatformDeps {
+  http: HttpServer;
+  log: Logger;
+  db: Db;
 }
 
 export interface PlatformDescriptor {
@@ -53,7 +70,8 @@ export interface PlatformDescriptor {
   /** Limits of one message: bulletin digests are split to fit them. */
   readonly limits: MessageLimits;
   /** The platform's environment variables and its settings from them; none: always available. */
-  readonly environment?: PlatformEnvironment;
+  // biome-ignore lint/suspicious/noExplicitAny: each platform's own settings type, read and used by it alone
+  readonly environment?: PlatformEnvironment<any>;
   /** Offered as a mirror for incidents (usage of `/inc mirror`, TOCSIN_MIRROR_NEW_INCIDENTS). */
   readonly mirrorable: boolean;
 }

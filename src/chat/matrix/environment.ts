@@ -78,4 +78,9 @@ export const matrixEnvironment: PlatformEnvironment<MatrixSettings> = {
         : undefined;
     return { settings: matrix, problems };
   },
+  async create(settings, { db, log }) {
+    // Imported only when configured: matrix-js-sdk weighs about 100 MB of RSS.
+    const { MatrixPlatform } = await import("./matrix-platform.ts");
+    return new MatrixPlatform({ ...settings, db, log });
+  },
 };
