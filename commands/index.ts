@@ -1,5 +1,6 @@
 // Every chat command tocsin knows. A command is one module; adding one means adding it here.
 import type { CommandSpec } from "../src/router/command.ts";
+import { type CommandVocabulary, commandVocabulary } from "../src/router/vocabulary.ts";
 import bulletinKey from "./bulletin/key.ts";
 import bulletinPost from "./bulletin/post.ts";
 import bulletinPreview from "./bulletin/preview.ts";
@@ -93,3 +94,6 @@ export const COMMANDS: readonly CommandSpec[] = [
   bulletinKey,
   bulletinVerify,
 ];
+
+/** The words that start these commands (`/inc`, `!oncall`, `/ack`): what platforms listen for. */
+export const VOCABULARY: CommandVocabulary = commandVocabulary(COMMANDS);

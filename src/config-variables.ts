@@ -50,3 +50,18 @@ export function describeBadValue(
   const problem = refinementMessage ?? `is not ${help.isNot}`;
   return `${shown} ${problem}: use ${help.use}, e.g. ${name}=${help.example}.`;
 }
+
+/** An optional variable; blank counts as unset. */
+export const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => value || undefined)
+  .optional();
+
+/** A refinement that accepts an unset (or blank) variable. */
+export const unsetOr =
+  (test: (value: string) => boolean) =>
+  (value: string | undefined): boolean =>
+    value === undefined || test(value);
+
+export const isHttpUrl = (value: string) => /^https?:\/\/\S+$/.test(value) && URL.canParse(value);

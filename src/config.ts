@@ -4,14 +4,19 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { normaliseHandle } from "./chat/console/handle.ts";
-import { describeBadValue, variable, variableHelp } from "./config-variables.ts";
+import type { PlatformName } from "./chat/invocation.ts";
+import type { MatrixSettings } from "./chat/matrix/environment.ts";
+import { listPlatforms, platformDescriptor, platformDescriptors } from "./chat/platforms.ts";
+import type { SlackSettings } from "./chat/slack/environment.ts";
+import {
+  describeBadValue,
+  isHttpUrl,
+  optionalString,
+  unsetOr,
+  variable,
+  variableHelp,
+} from "./config-variables.ts";
 import { parseDuration } from "./oncall/durations.ts";
-
-const optionalString = z
-  .string()
-  .trim()
-  .transform((value) => value || undefined)
-  .optional();
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -37,23 +42,17 @@ function isDuration(value: string): boolean {
   }
 }
 
-/** A refinement that accepts an unset (or blank) variable. */
-const unsetOr =
-  (test: (value: string) => boolean) =>
-  (value: string | undefined): boolean =>
-    value === undefined || test(value);
-
-const isHttpUrl = (value: string) => /^https?:\/\/\S+$/.test(value) && URL.canParse(value);
-const isMatrixUserId = (value: string) => /^@[^:\s]+:\S+$/.test(value);
-const isInviterPattern = (value: string) =>
-  value === "*" || /^@?\*:\S+$/.test(value) || isMatrixUserId(value);
+/** Platforms a new incident can be mirrored to (descriptors marked mirrorable). */
+const MIRRORS = platformDescriptors()
+  .filter((p) => p.mirrorable)
+  .map((p) => p.name);
 
 /** The letters and digits of incident ids (`CERT` in CERT-2026-0001). */
 export const INCIDENT_PREFIX_RULE = /^[A-Z][A-Z0-9]{0,9}$/;
 
 const PATH_HELP = { isNot: "a file path", use: "the path of the file, relative or absolute" };
 
-export const environmentSchema = z.object({
+const coreVariables = {
   DATABASE_URL: variable(optionalString.refine(unsetOr((v) => /^postgres(ql)?:\/\/\S+$/.test(v))), {
     isNot: "a PostgreSQL URL",
     use: "postgresql://user:password@host:5432/database, or leave it unset for the embedded PostgreSQL",
@@ -170,64 +169,21 @@ export const environmentSchema = z.object({
     use: "the URL people reach tocsin's HTTP server at",
     example: "https://tocsin.example.org",
   }),
-  SLACK_BOT_TOKEN: variable(optionalString.refine(unsetOr((v) => v.startsWith("xoxb-"))), {
-    isNot: "a Slack bot token",
-    use: "the Bot User OAuth Token, which starts with xoxb-",
-    example: "xoxb-1234-5678-abcd",
-    secret: true,
-  }),
-  SLACK_SIGNING_SECRET: variable(optionalString, {
-    isNot: "a signing secret",
-    use: "the Signing Secret from the app's Basic Information page",
-    example: "8f14e45fceea167a5a36dedd4bea2543",
-    secret: true,
-  }),
-  SLACK_APP_TOKEN: variable(optionalString.refine(unsetOr((v) => v.startsWith("xapp-"))), {
-    isNot: "a Slack app-level token",
-    use: "an app-level token with connections:write, which starts with xapp-",
-    example: "xapp-1-A0123-4567-abcd",
-    secret: true,
-  }),
-  SLACK_API_URL: variable(optionalString.refine(unsetOr(isHttpUrl)), {
-    isNot: "a URL",
-    use: "the base URL of the Slack Web API",
-    example: "https://slack.com/api/",
-  }),
-  MATRIX_HOMESERVER_URL: variable(optionalString.refine(unsetOr(isHttpUrl)), {
-    isNot: "an http(s) URL",
-    use: "the homeserver's client-server API URL",
-    example: "https://matrix.example.org",
-  }),
-  MATRIX_ACCESS_TOKEN: variable(optionalString, {
-    isNot: "an access token",
-    use: "the access_token of the bot's login",
-    example: "syt_dG9jc2lu_abcdefghij",
-    secret: true,
-  }),
-  MATRIX_USER_ID: variable(optionalString.refine(unsetOr(isMatrixUserId)), {
-    isNot: "a Matrix user id",
-    use: "@localpart:server",
-    example: "@tocsin:example.org",
-  }),
-  MATRIX_DEVICE_ID: variable(optionalString, {
-    isNot: "a device id",
-    use: "the device_id of the bot's login",
-    example: "TOCSIN",
-  }),
-  MATRIX_ALLOWED_INVITERS: variable(
-    optionalString.refine(unsetOr((v) => v.split(",").every((entry) => isInviterPattern(entry.trim())))),
-    {
-      isNot: "a list of inviters",
-      use: "user ids (@alice:example.org), *:server or *, separated by commas",
-      example: "*:example.org,@alice:partner.org",
-    },
-  ),
-  TOCSIN_MIRROR_NEW_INCIDENTS: variable(z.enum(["off", "slack", "matrix"]).default("off"), {
+  TOCSIN_MIRROR_NEW_INCIDENTS: variable(z.enum(["off", ...MIRRORS]).default("off"), {
     isNot: "a mirroring setting",
-    use: "off, slack or matrix",
+    use: listPlatforms(["off", ...MIRRORS]),
     example: "matrix",
   }),
-});
+};
+
+/**
+ * Every variable: tocsin's own and each platform's (SLACK_*, MATRIX_*, declared in its folder).
+ * Typed by tocsin's own; a platform reads its values itself (`PlatformEnvironment.read`).
+ */
+export const environmentSchema = z.object({
+  ...coreVariables,
+  ...Object.fromEntries(platformDescriptors().flatMap((p) => Object.entries(p.environment?.variables ?? {}))),
+}) as unknown as z.ZodObject<typeof coreVariables>;
 
 export type Environment = z.infer<typeof environmentSchema>;
 
@@ -249,16 +205,14 @@ export interface Config {
   http: { enabled: boolean; port: number; host: string; metricsToken?: string };
   /** Longest a database statement may run (and a query may wait for an answer). */
   databaseTimeoutMs: number;
-  slack?: { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string };
-  matrix?: {
-    homeserverUrl: string;
-    accessToken: string;
-    userId: string;
-    deviceId?: string;
-    allowedInviters?: string[];
-  };
+  /** Each configured platform's settings, by name, from its descriptor's variables. */
+  platforms: ReadonlyMap<string, unknown>;
+  /** From the Slack descriptor's variables (src/chat/slack/environment.ts). */
+  slack?: SlackSettings;
+  /** From the Matrix descriptor's variables (src/chat/matrix/environment.ts). */
+  matrix?: MatrixSettings;
   /** Open a room on this platform too for every new incident (mirroring). */
-  mirrorNewIncidentsTo?: "slack" | "matrix";
+  mirrorNewIncidentsTo?: PlatformName;
   /** On-call configuration file (validated at start by main.ts) and calendar feed settings. */
   oncall: { configFile?: string; feedSecret?: string; publicUrl?: string };
   /** Bulletin subscriptions (YAML) and the signing key; files are read at start (src/bulletins). */
@@ -280,7 +234,7 @@ function describeIssues(error: z.ZodError, env: NodeJS.ProcessEnv): string[] {
   for (const issue of error.issues) {
     const name = String(issue.path[0]);
     if (sentences.has(name)) continue;
-    const help = variableHelp.get(environmentSchema.shape[name as keyof typeof environmentSchema.shape]);
+    const help = variableHelp.get((environmentSchema.shape as Record<string, z.ZodType>)[name] as z.ZodType);
     // A refinement may say more precisely what is wrong ("is too short").
     const precise = issue.code === "custom" && issue.message.startsWith("is ") ? issue.message : undefined;
     sentences.set(name, describeBadValue(name, env[name], help, precise));
@@ -293,54 +247,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error, env));
   const e = parsed.data;
   const problems: string[] = [];
-  if (e.SLACK_BOT_TOKEN && !e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET) {
-    problems.push(
-      "SLACK_BOT_TOKEN is set without SLACK_SIGNING_SECRET (for the HTTP receiver) or SLACK_APP_TOKEN (for Socket Mode): set one, e.g. SLACK_APP_TOKEN=xapp-1-A0123-4567-abcd.",
-    );
-  }
-  if ((e.SLACK_APP_TOKEN || e.SLACK_SIGNING_SECRET) && !e.SLACK_BOT_TOKEN) {
-    problems.push(
-      "SLACK_BOT_TOKEN is missing while other SLACK_ variables are set: set the bot token too, e.g. SLACK_BOT_TOKEN=xoxb-1234-5678-abcd.",
-    );
-  }
-  const matrixVariables = [e.MATRIX_HOMESERVER_URL, e.MATRIX_ACCESS_TOKEN, e.MATRIX_USER_ID];
-  if (matrixVariables.some(Boolean) && !matrixVariables.every(Boolean)) {
-    const missing = ["MATRIX_HOMESERVER_URL", "MATRIX_ACCESS_TOKEN", "MATRIX_USER_ID"].filter(
-      (_, i) => !matrixVariables[i],
-    );
-    problems.push(
-      `Matrix needs MATRIX_HOMESERVER_URL, MATRIX_ACCESS_TOKEN and MATRIX_USER_ID together: ${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} missing, e.g. MATRIX_USER_ID=@tocsin:example.org.`,
-    );
+  const platformSettings = new Map<string, unknown>();
+  for (const platform of platformDescriptors()) {
+    if (!platform.environment) continue;
+    const read = platform.environment.read(e);
+    problems.push(...read.problems);
+    if (read.settings !== undefined) platformSettings.set(platform.name, read.settings);
   }
   if (problems.length) throw new ConfigError(problems);
+  const slack = platformSettings.get("slack") as SlackSettings | undefined;
+  const matrix = platformSettings.get("matrix") as MatrixSettings | undefined;
 
-  const slack = e.SLACK_BOT_TOKEN
-    ? {
-        botToken: e.SLACK_BOT_TOKEN,
-        signingSecret: e.SLACK_SIGNING_SECRET,
-        appToken: e.SLACK_APP_TOKEN,
-        apiUrl: e.SLACK_API_URL,
-      }
-    : undefined;
-  const matrix =
-    e.MATRIX_HOMESERVER_URL && e.MATRIX_ACCESS_TOKEN && e.MATRIX_USER_ID
-      ? {
-          homeserverUrl: e.MATRIX_HOMESERVER_URL,
-          accessToken: e.MATRIX_ACCESS_TOKEN,
-          userId: e.MATRIX_USER_ID,
-          deviceId: e.MATRIX_DEVICE_ID,
-          allowedInviters: e.MATRIX_ALLOWED_INVITERS?.split(",")
-            .map((v) => v.trim())
-            .filter(Boolean),
-        }
-      : undefined;
   const mirror = e.TOCSIN_MIRROR_NEW_INCIDENTS === "off" ? undefined : e.TOCSIN_MIRROR_NEW_INCIDENTS;
-  if (mirror && !(mirror === "slack" ? slack : matrix)) {
+  if (mirror && !platformSettings.has(mirror)) {
     throw new ConfigError([
-      `TOCSIN_MIRROR_NEW_INCIDENTS=${mirror} names a platform that is not configured: configure ${mirror === "slack" ? "Slack" : "Matrix"} too, or use off, e.g. TOCSIN_MIRROR_NEW_INCIDENTS=off.`,
+      `TOCSIN_MIRROR_NEW_INCIDENTS=${mirror} names a platform that is not configured: configure ${platformDescriptor(mirror).title} too, or use off, e.g. TOCSIN_MIRROR_NEW_INCIDENTS=off.`,
     ]);
   }
-  const chatConfigured = slack !== undefined || matrix !== undefined;
+  // A chat platform is one configured from the environment (the console is switched on or off).
+  const chatConfigured = platformSettings.size > 0;
   const consoleEnabled = e.TOCSIN_CONSOLE === "on" || (e.TOCSIN_CONSOLE === "auto" && !chatConfigured);
   return Object.freeze({
     databaseUrl: e.DATABASE_URL,
@@ -370,6 +295,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       metricsToken: e.METRICS_TOKEN,
     },
     databaseTimeoutMs: e.TOCSIN_DB_TIMEOUT,
+    platforms: platformSettings,
     slack,
     matrix,
     mirrorNewIncidentsTo: mirror,

@@ -1,12 +1,14 @@
 // Composition root: config -> database -> platforms -> app. It only wires and handles the
 // process lifecycle (signals, end of console input, fatal errors).
 import path from "node:path";
+import { VOCABULARY } from "../commands/index.ts";
 import { loadAccessConfig } from "./access/access-config.ts";
 import { accessPolicy } from "./access/policy.ts";
 import { createApp } from "./app.ts";
 import { loadBulletinSettings } from "./bulletins/service.ts";
 import { ConsolePlatform } from "./chat/console/console-platform.ts";
 import type { ChatPlatform } from "./chat/platform.ts";
+import { platformDescriptors } from "./chat/platforms.ts";
 import { systemClock } from "./clock.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { DataDirInUse, lockDataDir } from "./db/data-dir-lock.ts";
@@ -89,25 +91,18 @@ for (const name of database.migrations.modified) {
 
 const http = new HttpServer(log);
 const platforms: ChatPlatform[] = [];
-if (config.slack) {
-  // Imported only when configured: Bolt is a sizeable share of the memory of an idle process.
-  const { SlackPlatform } = await import("./chat/slack/slack-platform.ts");
+// Every platform configured from the environment, made by its descriptor (src/chat/platforms.ts).
+for (const descriptor of platformDescriptors()) {
+  const settings = config.platforms.get(descriptor.name);
+  if (settings === undefined || !descriptor.environment) continue;
   platforms.push(
-    new SlackPlatform({
-      botToken: config.slack.botToken,
-      signingSecret: config.slack.signingSecret ?? "",
-      appToken: config.slack.appToken,
-      apiUrl: config.slack.apiUrl,
+    await descriptor.environment.create(settings, {
       http,
       log,
+      state: new PrismaPlatformState(database.prisma, descriptor.name),
+      vocabulary: VOCABULARY,
     }),
   );
-}
-if (config.matrix) {
-  // Imported only when configured, like Slack: matrix-js-sdk weighs about 100 MB of RSS.
-  const { MatrixPlatform } = await import("./chat/matrix/matrix-platform.ts");
-  const state = new PrismaPlatformState(database.prisma, "matrix");
-  platforms.push(new MatrixPlatform({ ...config.matrix, state, log }));
 }
 let consolePlatform: ConsolePlatform | undefined;
 if (config.console.enabled) {

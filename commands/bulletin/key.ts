@@ -6,7 +6,6 @@ export default defineCommand({
   group: "bulletin",
   name: "key",
   summary: "Show the team's public OpenPGP key that bulletins are signed with, and its fingerprint.",
-  usage: "key",
   permission: "viewer",
   incident: "none",
   positional: "none",

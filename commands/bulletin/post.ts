@@ -6,13 +6,11 @@ import { bulletinDesk } from "./desk.ts";
 /** Unlabelled input is not shareable until labelled (TLP 2.0 bot policy): AMBER by default. */
 const DEFAULT_LABEL: TlpLabel = "amber";
 
-const USAGE = "post [tlp:<label>] <text>";
-
 export default defineCommand({
   group: "bulletin",
   name: "post",
   summary: `Post a manual advisory in this room, clear-signed with the team key (TLP:${DEFAULT_LABEL.toUpperCase()} unless labelled).`,
-  usage: USAGE,
+  words: "[tlp:<label>] <text>",
   examples: [
     "post tlp:green Patch Exchange servers now: CVE-2026-1234 is exploited in the wild.",
     "post Phishing wave with fake invoices from billing@example.net; block the sender. tlp:clear",

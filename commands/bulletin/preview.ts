@@ -16,7 +16,7 @@ export default defineCommand({
   group: "bulletin",
   name: "preview",
   summary: "Show what a subscription would post if it ran now, without posting or remembering anything.",
-  usage: "preview [subscription]",
+  words: "[subscription]",
   examples: ["preview", "preview soc-daily"],
   permission: "viewer",
   incident: "none",

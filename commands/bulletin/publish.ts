@@ -7,7 +7,7 @@ export default defineCommand({
   name: "publish",
   summary:
     "Run a subscription now, as its schedule would: post what is new to its room (signed), and remember it.",
-  usage: "publish [subscription]",
+  words: "[subscription]",
   examples: ["publish", "publish soc-daily"],
   permission: "bulletin-editor",
   incident: "none",

@@ -7,7 +7,6 @@ export default defineCommand({
   group: "bulletin",
   name: "schedules",
   summary: "List the bulletin subscriptions with their schedules, next and last runs.",
-  usage: "schedules",
   permission: "viewer",
   incident: "none",
   positional: "none",

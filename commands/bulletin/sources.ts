@@ -6,7 +6,6 @@ export default defineCommand({
   group: "bulletin",
   name: "sources",
   summary: "List the advisory sources of the subscriptions, reading each one now to show what it yields.",
-  usage: "sources",
   permission: "viewer",
   incident: "none",
   positional: "none",

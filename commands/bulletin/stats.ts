@@ -11,14 +11,17 @@ export default defineCommand({
   name: "stats",
   summary:
     "Post incident statistics for a period in this room: opened and closed by RSIT class and severity, median times, trend, chart (signed; TLP:GREEN unless labelled).",
-  usage: "stats [7d|30d|4w|month|2026-10] [tlp:<label>] [lang:en|de]",
+  words: "[7d|30d|4w|month|2026-10]",
   examples: ["stats", "stats 7d", "stats month tlp:amber", "stats 2026-10 lang:de"],
   permission: "viewer",
   incident: "none",
   positional: "words",
   options: z.object({
-    tlp: tlpValue.optional(),
-    lang: z.enum(DIGEST_LANGUAGES, { error: `Languages: ${DIGEST_LANGUAGES.join(", ")}.` }).optional(),
+    tlp: tlpValue.optional().meta({ usage: "<label>" }),
+    lang: z
+      .enum(DIGEST_LANGUAGES, { error: `Languages: ${DIGEST_LANGUAGES.join(", ")}.` })
+      .optional()
+      .meta({ usage: DIGEST_LANGUAGES.join("|") }),
   }),
   async handler(ctx, args) {
     if (args.words.length > 1) throw new UserError(`Give one period: ${PERIOD_HINT}.`);

@@ -9,7 +9,7 @@ export default defineCommand({
   group: "bulletin",
   name: "verify",
   summary: "Check a clear-signed bulletin against the team key: paste the whole text after the command.",
-  usage: "verify <clear-signed text>",
+  words: "<clear-signed text>",
   permission: "viewer",
   incident: "none",
   // Verbatim: a signature breaks if one character changes, and a bulletin runs to many lines.

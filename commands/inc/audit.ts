@@ -6,17 +6,12 @@ export default defineCommand({
   group: "inc",
   name: "audit",
   summary: "Export the incident's audit log: who did what, when, from where (admins).",
-  usage: "audit [<id>]",
   permission: "admin",
   incident: "required",
   positional: "none",
   async handler(ctx) {
-    const incident = ctx.incident!;
-    const entries = await ctx.services.db.auditEntry.findMany({
-      where: { incidentId: incident.id },
-      orderBy: { at: "asc" },
-      include: { actor: true },
-    });
+    const incident = ctx.incident;
+    const entries = await ctx.services.incidents.auditLog(incident.id);
     // One JSON object per line: greppable here, and loadable by any log tool.
     const lines = entries.map((e) =>
       JSON.stringify({

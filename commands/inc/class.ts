@@ -8,7 +8,7 @@ export default defineCommand({
   name: "class",
   aliases: ["classify"],
   summary: "Classify the incident with an RSIT type (its class follows from the type).",
-  usage: "class [<id>] <rsit type>",
+  words: "<rsit type>",
   examples: ["class phishing", "class intrusions/system-compromise"],
   permission: "responder",
   incident: "required",
@@ -19,7 +19,7 @@ export default defineCommand({
     const type = requireRsitType(args.words[0]!);
     return announce(
       ctx,
-      await ctx.services.incidents.setClassification(ctx.origin, ctx.incident!.id, type.id),
+      await ctx.services.incidents.setClassification(ctx.origin, ctx.incident.id, type.id),
     );
   },
 });

@@ -7,7 +7,6 @@ export default defineCommand({
   name: "classes",
   aliases: ["taxonomy"],
   summary: "List the RSIT incident classes and types accepted by class: and /inc class.",
-  usage: "classes",
   permission: "viewer",
   incident: "none",
   positional: "none",

@@ -5,14 +5,14 @@ export default defineCommand({
   group: "inc",
   name: "close",
   summary: "Close the incident with a resolution; the final summary is posted in its rooms.",
-  usage: "close [<id>] <resolution>",
+  words: "<resolution>",
   examples: ["close phishing site taken down, 3 mailboxes cleaned"],
   permission: "commander",
   incident: "required",
   positional: "raw",
   async handler(ctx, args) {
     const { incidents, timeZone } = ctx.services;
-    const change = await incidents.close(ctx.origin, ctx.incident!.id, args.text);
+    const change = await incidents.close(ctx.origin, ctx.incident.id, args.text);
     const summary = incidentSummary(await incidents.details(change.incident.id), ctx.mention, timeZone);
     const line = changeMessage(change.incident, ctx.origin.actor, change.text, ctx.mention);
     return {

@@ -9,51 +9,45 @@ import {
   type CommandResult,
   defineCommand,
   type ParsedArgs,
+  type Subcommand,
 } from "../../src/router/command.ts";
-import { runSubcommand, type SubcommandTable, subcommandUsage } from "../subcommands.ts";
 
 const options = z.object({ aware: z.string().optional(), due: z.string().optional() });
 type Options = z.infer<typeof options>;
 type Args = ParsedArgs<Options>;
 
-const DEADLINES: SubcommandTable<Options> = {
-  group: "inc",
-  command: "deadlines",
-  prefix: "deadlines [<id>]",
-  subcommands: [
-    { usage: "", words: 0, say: "nothing more to list them", run: list },
-    { name: "presets", usage: "presets", words: 0, say: "just `presets`", run: presets },
-    {
-      name: "start",
-      usage: "start <preset> [aware:<time>]",
-      words: 1,
-      say: "which preset, e.g. `start nis2`",
-      run: start,
-    },
-    {
-      name: "done",
-      usage: "done [<preset>] <milestone>",
-      words: [1, 2],
-      say: "which milestone, e.g. `done nis2 early-warning`",
-      run: done,
-    },
-    {
-      name: "request",
-      usage: "request [<preset>] <milestone> due:<date or duration>",
-      words: [1, 2],
-      say: "which milestone was requested and by when, e.g. `request intermediate-report due:2026-03-20T12:00`",
-      run: request,
-    },
-    { name: "stop", usage: "stop <preset>", words: 1, say: "which preset, e.g. `stop gdpr`", run: stop },
-  ],
-};
+const DEADLINES: readonly Subcommand<Options, "required">[] = [
+  { usage: "", words: 0, say: "nothing more to list them", run: list },
+  { name: "presets", usage: "presets", words: 0, say: "just `presets`", run: presets },
+  {
+    name: "start",
+    usage: "start <preset> [aware:<time>]",
+    words: 1,
+    say: "which preset, e.g. `start nis2`",
+    run: start,
+  },
+  {
+    name: "done",
+    usage: "done [<preset>] <milestone>",
+    words: [1, 2],
+    say: "which milestone, e.g. `done nis2 early-warning`",
+    run: done,
+  },
+  {
+    name: "request",
+    usage: "request [<preset>] <milestone> due:<date or duration>",
+    words: [1, 2],
+    say: "which milestone was requested and by when, e.g. `request intermediate-report due:2026-03-20T12:00`",
+    run: request,
+  },
+  { name: "stop", usage: "stop <preset>", words: 1, say: "which preset, e.g. `stop gdpr`", run: stop },
+];
 
 export default defineCommand({
   group: "inc",
   name: "deadlines",
   summary:
     "Regulatory deadlines (NIS2, GDPR, ...): list them, start a preset (counted from awareness, default the declaration), mark a milestone done (milestones counted from it, like NIS2's final report, then get their due time), give the due time of one an authority requested (NIS2's intermediate report), stop a preset.",
-  usage: subcommandUsage(DEADLINES),
   examples: [
     "deadlines",
     "deadlines start nis2",
@@ -67,13 +61,11 @@ export default defineCommand({
   incident: "required",
   positional: "words",
   options,
-  async handler(ctx, args) {
-    return runSubcommand(ctx, args, DEADLINES);
-  },
+  subcommands: DEADLINES,
 });
 
-async function list(ctx: CommandContext): Promise<CommandResult> {
-  const incident = ctx.incident!;
+async function list(ctx: CommandContext<"required">): Promise<CommandResult> {
+  const incident = ctx.incident;
   const { clock, timeZone } = ctx.services;
   const deadlines = await ctx.services.oncall.deadlines.list(incident.id);
   return {
@@ -81,7 +73,7 @@ async function list(ctx: CommandContext): Promise<CommandResult> {
   };
 }
 
-async function presets(ctx: CommandContext): Promise<CommandResult> {
+async function presets(ctx: CommandContext<"required">): Promise<CommandResult> {
   const lines = ctx.services.oncall.deadlines
     .presets()
     .map(
@@ -91,8 +83,8 @@ async function presets(ctx: CommandContext): Promise<CommandResult> {
   return { reply: { visibility: "ephemeral", message: { blocks: [text(lines.join("\n"))] } } };
 }
 
-async function start(ctx: CommandContext, args: Args, words: string[]): Promise<CommandResult> {
-  const incident = ctx.incident!;
+async function start(ctx: CommandContext<"required">, args: Args, words: string[]): Promise<CommandResult> {
+  const incident = ctx.incident;
   const { clock, timeZone } = ctx.services;
   const awareAt =
     args.options.aware === undefined
@@ -119,8 +111,8 @@ async function start(ctx: CommandContext, args: Args, words: string[]): Promise<
   ]);
 }
 
-async function done(ctx: CommandContext, _args: Args, words: string[]): Promise<CommandResult> {
-  const incident = ctx.incident!;
+async function done(ctx: CommandContext<"required">, _args: Args, words: string[]): Promise<CommandResult> {
+  const incident = ctx.incident;
   const { timeZone } = ctx.services;
   const { met, scheduled } = await ctx.services.oncall.deadlines.markMet(ctx.origin, incident, words);
   const next = scheduled.map(
@@ -133,8 +125,8 @@ async function done(ctx: CommandContext, _args: Args, words: string[]): Promise<
   ]);
 }
 
-async function request(ctx: CommandContext, args: Args, words: string[]): Promise<CommandResult> {
-  const incident = ctx.incident!;
+async function request(ctx: CommandContext<"required">, args: Args, words: string[]): Promise<CommandResult> {
+  const incident = ctx.incident;
   const { clock, timeZone } = ctx.services;
   if (args.options.due === undefined) {
     throw new UserError(
@@ -153,8 +145,8 @@ async function request(ctx: CommandContext, args: Args, words: string[]): Promis
   ]);
 }
 
-async function stop(ctx: CommandContext, _args: Args, words: string[]): Promise<CommandResult> {
-  const incident = ctx.incident!;
+async function stop(ctx: CommandContext<"required">, _args: Args, words: string[]): Promise<CommandResult> {
+  const incident = ctx.incident;
   const { deadlines } = ctx.services.oncall;
   const preset = deadlines.preset(words[0]!);
   await deadlines.stop(ctx.origin, incident, preset.id);
@@ -163,8 +155,8 @@ async function stop(ctx: CommandContext, _args: Args, words: string[]): Promise<
   ]);
 }
 
-function announceHere(ctx: CommandContext, blocks: ReturnType<typeof text>[]): CommandResult {
-  return { announce: { incidentId: ctx.incident!.id, message: { blocks } } };
+function announceHere(ctx: CommandContext<"required">, blocks: ReturnType<typeof text>[]): CommandResult {
+  return { announce: { incidentId: ctx.incident.id, message: { blocks } } };
 }
 
 /** `due:2026-03-20T12:00` (local), `due:18:00` (its next occurrence) or `due:48h` (from now). */

@@ -4,12 +4,22 @@ import type { TlpLabel } from "../../src/incidents/tlp.ts";
 import { defineCommand } from "../../src/router/command.ts";
 import { rsitTypeValue, severityValue, tlpValue, yesNoValue } from "./options.ts";
 
+/** The options of `/inc declare`; the Slack declare modal fills them by these keys. */
+export const declareOptions = z.object({
+  sev: severityValue.optional().meta({ usage: "1-4" }),
+  class: rsitTypeValue.optional().meta({ usage: "<rsit type>" }),
+  tlp: tlpValue.optional().meta({ usage: "<label>" }),
+  restricted: yesNoValue.optional().meta({ usage: "yes" }),
+  /** The owning on-call team (default: the configuration's defaultTeam, else its first team). */
+  team: z.string().optional().meta({ usage: "<on-call team>" }),
+  summary: z.string().max(3000, "A summary has at most 3000 characters.").optional().meta({ usage: '"..."' }),
+});
+
 export default defineCommand({
   group: "inc",
   name: "declare",
   summary: "Declare a new incident and open a private room for it.",
-  usage:
-    'declare <title> [sev:1-4] [class:<rsit type>] [tlp:<label>] [restricted:yes] [team:<on-call team>] [summary:"..."]',
+  words: "<title>",
   examples: [
     'declare "Phishing wave against finance" sev:2 class:phishing',
     "declare Ransomware on file server sev:1 tlp:red",
@@ -17,15 +27,7 @@ export default defineCommand({
   permission: "responder",
   incident: "none",
   positional: "words",
-  options: z.object({
-    sev: severityValue.optional(),
-    class: rsitTypeValue.optional(),
-    tlp: tlpValue.optional(),
-    summary: z.string().max(3000, "A summary has at most 3000 characters.").optional(),
-    restricted: yesNoValue.optional(),
-    /** The owning on-call team (default: the configuration's defaultTeam, else its first team). */
-    team: z.string().optional(),
-  }),
+  options: declareOptions,
   async handler(ctx, args) {
     const { incidents, oncall } = ctx.services;
     // Checked before anything is written: an unknown team refuses the declaration.
@@ -45,7 +47,7 @@ export default defineCommand({
     let where = room.ok
       ? `Room: ${room.name}`
       : `⚠️ The room could not be opened (${room.reason}); the incident is recorded.`;
-    const mirrorTo = ctx.services.mirrorNewIncidentsTo;
+    const mirrorTo = ctx.services.platforms.mirrorNewIncidentsTo;
     if (mirrorTo && mirrorTo !== ctx.origin.platform) {
       const mirror = await ctx.services.rooms.open(change.incident, mirrorTo);
       where += mirror.ok

@@ -6,7 +6,7 @@ export default defineCommand({
   group: "inc",
   name: "done",
   summary: "Mark a task as done.",
-  usage: "done [<id>] <task#>",
+  words: "<task#>",
   examples: ["done 2", "done #2"],
   permission: "responder",
   incident: "required",
@@ -16,6 +16,6 @@ export default defineCommand({
     if (args.words.length !== 1 || !Number.isInteger(number) || number < 1) {
       throw new UserError("Give the task number, e.g. `/inc done 2`. `/inc tasks` lists them.");
     }
-    return announce(ctx, await ctx.services.incidents.completeTask(ctx.origin, ctx.incident!.id, number));
+    return announce(ctx, await ctx.services.incidents.completeTask(ctx.origin, ctx.incident.id, number));
   },
 });

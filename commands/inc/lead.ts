@@ -6,7 +6,7 @@ const leadCommand = defineCommand({
   group: "inc",
   name: "lead",
   summary: "Make someone (or yourself) the incident commander.",
-  usage: "lead [<id>] <@person|me>",
+  words: "<@person|me>",
   examples: ["lead @alice", "lead me"],
   permission: "incident-roles",
   incident: "required",
@@ -15,11 +15,11 @@ const leadCommand = defineCommand({
     const person = personFrom(ctx, args, args.words);
     await ctx.services.permissions.requireRoleAssignment(ctx.origin.actor, person, "commander", {
       command: leadCommand,
-      incident: ctx.incident!,
+      incident: ctx.incident,
     });
-    const change = await ctx.services.incidents.assignRole(ctx.origin, ctx.incident!.id, "commander", person);
-    await ctx.services.rooms.inviteToRooms(ctx.incident!.id, [person]);
-    await ctx.services.rooms.grantModerators(ctx.incident!.id, [person]);
+    const change = await ctx.services.incidents.assignRole(ctx.origin, ctx.incident.id, "commander", person);
+    await ctx.services.rooms.inviteToRooms(ctx.incident.id, [person]);
+    await ctx.services.rooms.grantModerators(ctx.incident.id, [person]);
     return announce(ctx, change);
   },
 });

@@ -13,7 +13,7 @@ export default defineCommand({
   name: "list",
   aliases: ["ls"],
   summary: "List incidents: open ones (default), the ones you are part of, or all.",
-  usage: "list [open|mine|all]",
+  words: "[open|mine|all]",
   permission: "viewer",
   incident: "none",
   positional: "words",

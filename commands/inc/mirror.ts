@@ -1,27 +1,31 @@
-import type { PlatformName } from "../../src/chat/invocation.ts";
+import { findPlatform, platformDescriptors } from "../../src/chat/platforms.ts";
 import { UserError } from "../../src/errors.ts";
 import { defineCommand } from "../../src/router/command.ts";
 import { announce } from "./announce.ts";
 
-const MIRRORABLE: PlatformName[] = ["slack", "matrix", "console"];
+/** The platforms offered as a refuge (any registered one can be named). */
+const offered = platformDescriptors()
+  .filter((p) => p.mirrorable)
+  .map((p) => p.name);
 
 export default defineCommand({
   group: "inc",
   name: "mirror",
   summary:
     "Open a room for this incident on another platform (e.g. Matrix when Slack may be compromised); every change by the bot then shows in both.",
-  usage: "mirror [<id>] <slack|matrix>",
+  words: `<${offered.join("|")}>`,
   examples: ["mirror matrix", "mirror {id} slack"],
   permission: "responder",
   incident: "required",
   positional: "words",
   async handler(ctx, args) {
-    const incident = ctx.incident!;
-    const target = (args.words[0] ?? "").toLowerCase() as PlatformName;
-    if (args.words.length !== 1 || !MIRRORABLE.includes(target)) {
-      throw new UserError("Mirror to which platform? `mirror slack` or `mirror matrix`.");
+    const incident = ctx.incident;
+    const target = (args.words[0] ?? "").toLowerCase();
+    if (args.words.length !== 1 || !findPlatform(target)) {
+      throw new UserError(`Mirror to which platform? ${offered.map((p) => `\`mirror ${p}\``).join(" or ")}.`);
     }
-    if (!ctx.services.outbox.runs(target)) throw new UserError(`${target} is not configured on this tocsin.`);
+    if (!ctx.services.platforms.runs(target))
+      throw new UserError(`${target} is not configured on this tocsin.`);
     const existing = (await ctx.services.incidents.rooms(incident.id)).find((r) => r.platform === target);
     if (existing)
       throw new UserError(`${incident.publicId} already has a room on ${target}: ${existing.name}.`);

@@ -5,7 +5,7 @@ export default defineCommand({
   group: "inc",
   name: "note",
   summary: "Add a note to the incident timeline.",
-  usage: "note [<id>] <text>",
+  words: "<text>",
   examples: ["note attacker IP 203.0.113.7:443 blocked at the edge"],
   permission: "responder",
   incident: "required",
@@ -13,7 +13,7 @@ export default defineCommand({
   async handler(ctx, args) {
     return announce(
       ctx,
-      await ctx.services.incidents.addEntry(ctx.origin, ctx.incident!.id, "note", args.text),
+      await ctx.services.incidents.addEntry(ctx.origin, ctx.incident.id, "note", args.text),
     );
   },
 });

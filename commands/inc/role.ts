@@ -8,7 +8,7 @@ const roleCommand = defineCommand({
   group: "inc",
   name: "role",
   summary: `Give a role to someone: ${ROLE_IDS.map((r) => `${r} (${ROLES[r].duty})`).join("; ")}.`,
-  usage: `role [<id>] <${ROLE_IDS.join("|")}> <@person|me>`,
+  words: `<${ROLE_IDS.join("|")}> <@person|me>`,
   examples: ["role scribe @bob", "role {id} comms me"],
   permission: "incident-roles",
   incident: "required",
@@ -20,12 +20,12 @@ const roleCommand = defineCommand({
     const person = personFrom(ctx, args, rest);
     await ctx.services.permissions.requireRoleAssignment(ctx.origin.actor, person, wanted, {
       command: roleCommand,
-      incident: ctx.incident!,
+      incident: ctx.incident,
     });
-    const change = await ctx.services.incidents.assignRole(ctx.origin, ctx.incident!.id, wanted, person);
-    await ctx.services.rooms.inviteToRooms(ctx.incident!.id, [person]);
+    const change = await ctx.services.incidents.assignRole(ctx.origin, ctx.incident.id, wanted, person);
+    await ctx.services.rooms.inviteToRooms(ctx.incident.id, [person]);
     if (wanted === "commander" || wanted === "deputy") {
-      await ctx.services.rooms.grantModerators(ctx.incident!.id, [person]);
+      await ctx.services.rooms.grantModerators(ctx.incident.id, [person]);
     }
     return announce(ctx, change);
   },

@@ -10,7 +10,7 @@ export default defineCommand({
   aliases: ["severity"],
   summary:
     "Change the severity: 1 critical, 2 high, 3 medium, 4 low. Raising an open incident into its team's paging severities pages the team's on-call, once per incident.",
-  usage: "sev [<id>] <1-4>",
+  words: "<1-4>",
   examples: ["sev 1", "sev {id} high"],
   permission: "responder",
   incident: "required",
@@ -20,7 +20,7 @@ export default defineCommand({
     if (args.words.length !== 1 || severity === undefined) {
       throw new UserError("Give one severity: 1 (critical), 2 (high), 3 (medium) or 4 (low).");
     }
-    const change = await ctx.services.incidents.setSeverity(ctx.origin, ctx.incident!.id, severity);
+    const change = await ctx.services.incidents.setSeverity(ctx.origin, ctx.incident.id, severity);
     // A raise into the owning team's paging severities scheduled a page in the same transaction
     // (Paging.scheduleRaisedSeverityPage); it goes out now, as a declaration's does.
     const page = await ctx.services.oncall.paging.pageRaisedIncident(change.incident);

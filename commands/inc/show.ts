@@ -5,12 +5,11 @@ export default defineCommand({
   group: "inc",
   name: "show",
   summary: "Show an incident's summary.",
-  usage: "show [<id>]",
   permission: "viewer",
   incident: "required",
   positional: "none",
   async handler(ctx) {
-    const details = await ctx.services.incidents.details(ctx.incident!.id);
+    const details = await ctx.services.incidents.details(ctx.incident.id);
     return {
       reply: {
         visibility: "ephemeral",

@@ -16,13 +16,13 @@ const statusCommand = defineCommand({
   group: "inc",
   name: "status",
   summary: `Move the incident to another phase: ${STATUSES.map((s) => `${s} (${STATUS_DESCRIPTIONS[s]})`).join("; ")}. Ending it (closed, declined, merged <id>) needs a reason and the same role as \`/inc close\`.`,
-  usage: "status [<id>] <status> [note]",
+  words: "<status> [note]",
   examples: ["status investigating", "status {id} contained firewall rule in place", "status merged {id2}"],
   permission: "responder",
   incident: "required",
   positional: "words",
   async handler(ctx, args) {
-    const incident = ctx.incident!;
+    const incident = ctx.incident;
     const [wanted = "", ...note] = args.words;
     const to = wanted.toLowerCase();
     if (!isStatus(to)) {

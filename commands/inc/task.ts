@@ -5,12 +5,12 @@ export default defineCommand({
   group: "inc",
   name: "task",
   summary: "Add a task to the incident.",
-  usage: "task [<id>] <text>",
+  words: "<text>",
   examples: ["task reset passwords of the 3 phished accounts"],
   permission: "responder",
   incident: "required",
   positional: "raw",
   async handler(ctx, args) {
-    return announce(ctx, await ctx.services.incidents.addTask(ctx.origin, ctx.incident!.id, args.text));
+    return announce(ctx, await ctx.services.incidents.addTask(ctx.origin, ctx.incident.id, args.text));
   },
 });

@@ -5,12 +5,11 @@ export default defineCommand({
   group: "inc",
   name: "tasks",
   summary: "List the incident's tasks.",
-  usage: "tasks [<id>]",
   permission: "viewer",
   incident: "required",
   positional: "none",
   async handler(ctx) {
-    const tasks = await ctx.services.incidents.tasks(ctx.incident!.id);
-    return { reply: { visibility: "ephemeral", message: tasksMessage(ctx.incident!, tasks) } };
+    const tasks = await ctx.services.incidents.tasks(ctx.incident.id);
+    return { reply: { visibility: "ephemeral", message: tasksMessage(ctx.incident, tasks) } };
   },
 });

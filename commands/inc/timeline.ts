@@ -5,16 +5,15 @@ export default defineCommand({
   group: "inc",
   name: "timeline",
   summary: "Show the incident timeline (the last 100 entries).",
-  usage: "timeline [<id>]",
   permission: "viewer",
   incident: "required",
   positional: "none",
   async handler(ctx) {
-    const entries = await ctx.services.incidents.timeline(ctx.incident!.id);
+    const entries = await ctx.services.incidents.timeline(ctx.incident.id);
     return {
       reply: {
         visibility: "ephemeral",
-        message: timelineMessage(ctx.incident!, entries, ctx.services.timeZone),
+        message: timelineMessage(ctx.incident, entries, ctx.services.timeZone),
       },
     };
   },

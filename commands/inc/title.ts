@@ -5,11 +5,11 @@ export default defineCommand({
   group: "inc",
   name: "title",
   summary: "Rename the incident.",
-  usage: "title [<id>] <new title>",
+  words: "<new title>",
   permission: "responder",
   incident: "required",
   positional: "raw",
   async handler(ctx, args) {
-    return announce(ctx, await ctx.services.incidents.setTitle(ctx.origin, ctx.incident!.id, args.text));
+    return announce(ctx, await ctx.services.incidents.setTitle(ctx.origin, ctx.incident.id, args.text));
   },
 });

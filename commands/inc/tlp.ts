@@ -7,7 +7,7 @@ export default defineCommand({
   group: "inc",
   name: "tlp",
   summary: `Set the Traffic Light Protocol label: ${TLP_LABELS.map((l) => `${l} (${TLP_AUDIENCE[l]})`).join("; ")}.`,
-  usage: "tlp [<id>] <clear|green|amber|amber+strict|red>",
+  words: "<clear|green|amber|amber+strict|red>",
   examples: ["tlp red", "tlp {id} amber+strict"],
   permission: "commander",
   incident: "required",
@@ -16,7 +16,7 @@ export default defineCommand({
     if (args.words.length !== 1) throw new UserError(`Give one TLP label: ${TLP_LABELS.join(", ")}.`);
     return announce(
       ctx,
-      await ctx.services.incidents.setTlp(ctx.origin, ctx.incident!.id, requireTlp(args.words[0]!)),
+      await ctx.services.incidents.setTlp(ctx.origin, ctx.incident.id, requireTlp(args.words[0]!)),
     );
   },
 });

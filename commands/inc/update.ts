@@ -5,7 +5,7 @@ export default defineCommand({
   group: "inc",
   name: "update",
   summary: "Post a status update for stakeholders (kept in the timeline).",
-  usage: "update [<id>] <text>",
+  words: "<text>",
   examples: ["update Contained; mail flow restored; next update 15:00"],
   permission: "responder",
   incident: "required",
@@ -13,7 +13,7 @@ export default defineCommand({
   async handler(ctx, args) {
     return announce(
       ctx,
-      await ctx.services.incidents.addEntry(ctx.origin, ctx.incident!.id, "update", args.text),
+      await ctx.services.incidents.addEntry(ctx.origin, ctx.incident.id, "update", args.text),
     );
   },
 });

@@ -6,19 +6,18 @@ export default defineCommand({
   group: "oncall",
   name: "ack",
   aliases: ["acknowledge"],
+  // What a woken responder types first: `/ack` (Matrix: `!ack`).
+  shorthand: "ack",
   summary:
     "Acknowledge a page (your most recent open one without a number): escalation stops, everyone paged sees it.",
-  usage: "ack [page number]",
+  words: "[page number]",
   examples: ["ack", "ack 12"],
   // Who may: the people paged, whoever made the page, members and leads of its team (paging.ts).
   permission: "responder",
   incident: "none",
   positional: "words",
   async handler(ctx, args) {
-    const page = await ctx.services.oncall.paging.ack(
-      ctx.origin,
-      pageNumber(args.words, "/oncall ack [page number]"),
-    );
+    const page = await ctx.services.oncall.paging.ack(ctx.origin, pageNumber(args.words));
     return {
       reply: {
         visibility: "ephemeral",

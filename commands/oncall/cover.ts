@@ -9,17 +9,17 @@ export default defineCommand({
   name: "cover",
   summary:
     "Put someone (or yourself) on call from now: for a while, until a time, or to the end of the current shift.",
-  usage: "cover <@person|me> [for:4h|until:18:00] [team:<id>] [rotation:<id>]",
+  words: "<@person|me>",
   examples: ["cover me for:4h", "cover @bob until:18:00 team:csirt", "cover @bob"],
   // Checked in the handler: the person themselves or a lead of the team.
   permission: "responder",
   incident: "none",
   positional: "words",
   options: z.object({
-    for: z.string().optional(),
-    until: z.string().optional(),
-    team: z.string().optional(),
-    rotation: z.string().optional(),
+    for: z.string().optional().meta({ usage: "4h", or: "until" }),
+    until: z.string().optional().meta({ usage: "18:00" }),
+    team: z.string().optional().meta({ usage: "<id>" }),
+    rotation: z.string().optional().meta({ usage: "<id>" }),
   }),
   async handler(ctx, args) {
     const { directory } = ctx.services.oncall;

@@ -8,7 +8,6 @@ export default defineCommand({
   group: "oncall",
   name: "feeds",
   summary: "Your calendar feed links: your own shifts and your teams' schedules (only you see them).",
-  usage: "feeds",
   permission: "viewer",
   incident: "none",
   positional: "none",

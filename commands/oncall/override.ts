@@ -1,7 +1,6 @@
 import { z } from "zod";
-import { context, type Message, mentionOf, table, text } from "../../src/chat/message.ts";
+import { context, type Message, table, text } from "../../src/chat/message.ts";
 import { UserError } from "../../src/errors.ts";
-import type { Person } from "../../src/generated/prisma/client.ts";
 import { parseShiftWindow, shiftWindowExamples } from "../../src/oncall/durations.ts";
 import { formatLocal } from "../../src/oncall/messages.ts";
 import {
@@ -9,9 +8,16 @@ import {
   type CommandResult,
   defineCommand,
   type ParsedArgs,
+  type Subcommand,
 } from "../../src/router/command.ts";
-import { runSubcommand, type SubcommandTable, subcommandUsage } from "../subcommands.ts";
-import { callerZone, configuredPerson, overrideTeam, pageNumber, takeShift } from "./targets.ts";
+import {
+  callerZone,
+  configuredPerson,
+  overrideTeam,
+  pageNumber,
+  takeShift,
+  typedMention,
+} from "./targets.ts";
 
 const options = z.object({
   from: z.string().optional(),
@@ -22,40 +28,35 @@ const options = z.object({
 });
 type Options = z.infer<typeof options>;
 
-const OVERRIDE: SubcommandTable<Options> = {
-  group: "oncall",
-  command: "override",
-  subcommands: [
-    {
-      usage: "<@person|me> from:<time> until:<time>|for:<duration> [team:<id>] [rotation:<id>]",
-      // Bare words other than `me` are refused in create, with the explicit syntax.
-      words: [0, Number.POSITIVE_INFINITY],
-      say: "whom to put on call and when",
-      run: create,
-    },
-    {
-      name: "list",
-      usage: "list [team]",
-      words: [0, 1],
-      say: "at most one team, e.g. `list csirt`",
-      run: list,
-    },
-    {
-      name: "remove",
-      usage: "remove <n>",
-      words: 1,
-      say: "which override, by its number in `/oncall override list`, e.g. `remove 3`",
-      run: remove,
-    },
-  ],
-};
+const OVERRIDE: readonly Subcommand<Options>[] = [
+  {
+    usage: "<@person|me> from:<time> until:<time>|for:<duration> [team:<id>] [rotation:<id>]",
+    // Bare words other than `me` are refused in create, with the explicit syntax.
+    words: [0, Number.POSITIVE_INFINITY],
+    say: "whom to put on call and when",
+    run: create,
+  },
+  {
+    name: "list",
+    usage: "list [team]",
+    words: [0, 1],
+    say: "at most one team, e.g. `list csirt`",
+    run: list,
+  },
+  {
+    name: "remove",
+    usage: "remove <n>",
+    words: 1,
+    say: "which override, by its number in `/oncall override list`, e.g. `remove 3`",
+    run: remove,
+  },
+];
 
 export default defineCommand({
   group: "oncall",
   name: "override",
   summary:
     "Put someone on call for a stretch of time (take or give a shift), list the team's overrides, or take one back. Times are read in your zone (else the team's); only the person themselves or a lead of the team may make or remove their override.",
-  usage: subcommandUsage(OVERRIDE),
   examples: [
     "override @bob from:2026-12-24T18:00 until:2026-12-26T09:00",
     "override me from:18:00 for:12h team:csirt",
@@ -68,9 +69,7 @@ export default defineCommand({
   incident: "none",
   positional: "words",
   options,
-  async handler(ctx, args) {
-    return runSubcommand(ctx, args, OVERRIDE);
-  },
+  subcommands: OVERRIDE,
 });
 
 async function create(
@@ -111,10 +110,7 @@ async function list(ctx: CommandContext, args: ParsedArgs<Options>, words: strin
       ],
     };
   } else {
-    const makers = await ctx.services.db.person.findMany({
-      where: { id: { in: overrides.map((o) => o.createdById) } },
-    });
-    const makerName = new Map(makers.map((p) => [p.id, p.displayName]));
+    const makerName = await ctx.services.people.displayNames(overrides.map((o) => o.createdById));
     message = {
       blocks: [
         text(`Overrides of ${team.name} (times in ${zone}):`),
@@ -144,7 +140,7 @@ async function remove(
   words: string[],
 ): Promise<CommandResult> {
   const { directory } = ctx.services.oncall;
-  const number = pageNumber(words, `/oncall override remove <n>`, "an override number");
+  const number = pageNumber(words, "an override number");
   if (number === undefined) throw new UserError("Say which override, e.g. `remove 3`.");
   const { override, team } = await directory.removeOverride(ctx.origin, number);
   const zone = directory.teamZone(team);
@@ -160,12 +156,4 @@ async function remove(
       },
     },
   };
-}
-
-/** The person as a mention the caller can type back (`@carol`, `<@U123>`), else their name. */
-async function typedMention(ctx: CommandContext, person: Person): Promise<string> {
-  const identity = (await ctx.services.people.identities(person.id)).find(
-    (i) => i.platform === ctx.origin.platform,
-  );
-  return identity ? mentionOf(identity.externalId) : ctx.mention(person);
 }

@@ -3,22 +3,22 @@ import type { PageOutcome, PageTarget } from "../../src/paging/paging.ts";
 import { type CommandResult, defineCommand } from "../../src/router/command.ts";
 import { pageTarget } from "./targets.ts";
 
-const USAGE = "/oncall page <team|@person> <message>";
-
 export default defineCommand({
   group: "oncall",
   name: "page",
   summary:
     "Page a team's on-call (with its escalation policy) or one person. In an incident's room the page belongs to the incident.",
-  usage: "page [<incident id>] <team|@person> <message>",
+  words: "<team|@person> <message>",
   examples: ["page csirt Suspicious logins on the VPN gateway", "page @bob Can you look at the WAF alerts?"],
   permission: "responder",
   incident: "optional",
   positional: "raw",
+  // The team or person to page: a mention is resolved by the router.
+  leadingWords: 1,
+  knownMentionsOnly: true,
   async handler(ctx, args) {
-    const first = args.text.split(/\s+/)[0] || undefined;
-    const target = await pageTarget(ctx, first, USAGE);
-    const message = args.text.slice(first?.length ?? 0).trim();
+    const target = await pageTarget(ctx, args);
+    const message = args.text;
     const outcome = await ctx.services.oncall.paging.page(ctx.origin, {
       target,
       message,

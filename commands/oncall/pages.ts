@@ -5,7 +5,6 @@ export default defineCommand({
   group: "oncall",
   name: "pages",
   summary: "Pages not resolved yet: who was paged, how far escalation got.",
-  usage: "pages",
   permission: "viewer",
   incident: "none",
   positional: "none",

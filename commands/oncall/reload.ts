@@ -6,15 +6,11 @@ export default defineCommand({
   name: "reload",
   summary:
     "Read the on-call configuration file again. A file with problems is refused (they are listed) and the current configuration stays.",
-  usage: "reload",
   permission: "team-lead",
   incident: "none",
   positional: "none",
   async handler(ctx) {
-    const { config, warnings } = await ctx.services.oncall.directory.reload();
-    const overrides = await ctx.services.db.oncallOverride.count({
-      where: { endsAt: { gt: ctx.services.clock.now() }, removedAt: null },
-    });
+    const { config, warnings, overridesKept: overrides } = await ctx.services.oncall.directory.reload();
     const blocks = [
       text(
         `🔄 On-call configuration reloaded: ${config.people.length} people, ${config.teams.length} teams, ${config.escalationPolicies.length} escalation policies. ${overrides} current or future override${overrides === 1 ? "" : "s"} kept.`,

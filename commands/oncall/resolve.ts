@@ -6,17 +6,14 @@ export default defineCommand({
   group: "oncall",
   name: "resolve",
   summary: "Resolve a page (your most recent open or acknowledged one without a number): it is over.",
-  usage: "resolve [page number]",
+  words: "[page number]",
   examples: ["resolve", "resolve 12"],
   // Who may: the people paged, whoever made the page, members and leads of its team (paging.ts).
   permission: "responder",
   incident: "none",
   positional: "words",
   async handler(ctx, args) {
-    const page = await ctx.services.oncall.paging.resolve(
-      ctx.origin,
-      pageNumber(args.words, "/oncall resolve [page number]"),
-    );
+    const page = await ctx.services.oncall.paging.resolve(ctx.origin, pageNumber(args.words));
     return {
       reply: {
         visibility: "ephemeral",

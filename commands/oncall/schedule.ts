@@ -10,7 +10,7 @@ export default defineCommand({
   group: "oncall",
   name: "schedule",
   summary: "The on-call schedule of a team as a table, gaps included (default 7 days).",
-  usage: `schedule [team] [days:1-${MAX_SCHEDULE_DAYS}]`,
+  words: "[team]",
   examples: ["schedule csirt", "schedule soc days:14"],
   permission: "viewer",
   incident: "none",
@@ -21,7 +21,8 @@ export default defineCommand({
       .int(`days is a whole number from 1 to ${MAX_SCHEDULE_DAYS}.`)
       .min(1, `days is a whole number from 1 to ${MAX_SCHEDULE_DAYS}.`)
       .max(MAX_SCHEDULE_DAYS, `days is a whole number from 1 to ${MAX_SCHEDULE_DAYS}.`)
-      .optional(),
+      .optional()
+      .meta({ usage: `1-${MAX_SCHEDULE_DAYS}` }),
   }),
   async handler(ctx, args) {
     const { directory } = ctx.services.oncall;

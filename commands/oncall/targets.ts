@@ -1,44 +1,49 @@
 // Reading what /oncall commands are about: a team or a person to page, a configured person to
 // put on call, a page number.
-import { text } from "../../src/chat/message.ts";
+import { mentionOf, text } from "../../src/chat/message.ts";
 import { UserError } from "../../src/errors.ts";
 import type { Person } from "../../src/generated/prisma/client.ts";
 import type { OncallPerson, Team } from "../../src/oncall/config.ts";
 import { formatLocal } from "../../src/oncall/messages.ts";
 import type { PageTarget } from "../../src/paging/paging.ts";
-import type { CommandContext, CommandResult } from "../../src/router/command.ts";
+import type { CommandContext, CommandResult, ParsedArgs } from "../../src/router/command.ts";
 
-/** `csirt` (a team: its on-call, with its escalation policy) or `@bob` (one person). */
-export async function pageTarget(
-  ctx: CommandContext,
-  word: string | undefined,
-  usage: string,
-): Promise<PageTarget> {
+/**
+ * `csirt` (a team: its on-call, with its escalation policy) or `@bob` (one person): the first
+ * word of a command declaring `leadingWords: 1`, a mention already resolved by the router.
+ */
+export async function pageTarget(ctx: CommandContext, args: ParsedArgs<unknown>): Promise<PageTarget> {
   const { directory } = ctx.services.oncall;
-  if (!word) throw new UserError("Whom should I page? Name a team or mention a person.", { usage });
-  const { platform } = ctx.origin;
-  const mentioned = ctx.services.outbox.parseMention(platform, word);
-  if (mentioned !== undefined) {
-    // Only someone tocsin can reach: a person of the on-call configuration (linked to their
-    // accounts at start; Paging checks one is on a running platform) or someone who has used
-    // tocsin on this platform. A mere handle is no one: the console accepts any name, and a page
-    // to it would "go out" and escalate with nobody to answer.
-    const known = await ctx.services.people.findByIdentity(platform, mentioned);
-    if (known) return { kind: "person", person: known };
+  // Only someone tocsin can reach: a person of the on-call configuration (linked to their
+  // accounts at start; Paging checks one is on a running platform) or someone who has used
+  // tocsin on this platform (the command declares `knownMentionsOnly`). A mere handle is no one:
+  // the console accepts any name, and a page to it would "go out" and escalate with nobody to answer.
+  const [person] = args.mentions;
+  if (person) return { kind: "person", person };
+  const [stranger] = args.strangers;
+  if (stranger) {
     throw new UserError(
-      `I can't page ${word}: they are not in the on-call configuration and have never used tocsin on ${platform}, so nobody would get the page. Page a team, or add them to people: in ONCALL_CONFIG and run /oncall reload.`,
-      { usage },
+      `I can't page ${stranger}: they are not in the on-call configuration and have never used tocsin on ${ctx.origin.platform}, so nobody would get the page. Page a team, or add them to people: in ONCALL_CONFIG and run /oncall reload.`,
     );
   }
+  const [word] = args.words;
+  if (!word) throw new UserError("Whom should I page? Name a team or mention a person.");
   const config = directory.config;
   const team = directory.findTeam(word);
   if (!team) {
     throw new UserError(
       `"${word}" is neither a team (${config.teams.map((t) => t.id).join(", ")}) nor a mention like @alice.`,
-      { usage },
     );
   }
   return { kind: "team", team };
+}
+
+/** The person as a mention the caller can type back (`@carol`, `<@U123>`), else their name. */
+export async function typedMention(ctx: CommandContext, person: Person): Promise<string> {
+  const identity = (await ctx.services.people.identities(person.id)).find(
+    (i) => i.platform === ctx.origin.platform,
+  );
+  return identity ? mentionOf(identity.externalId) : ctx.mention(person);
 }
 
 /** The configured person a mentioned Person is: only they can be put on call. */
@@ -69,10 +74,10 @@ export function overrideTeam(ctx: CommandContext, person: OncallPerson, requeste
 }
 
 /** `12` or `#12` (a page's or an override's number); undefined when no word was given. */
-export function pageNumber(words: string[], usage: string, what = "a page number"): number | undefined {
+export function pageNumber(words: string[], what = "a page number"): number | undefined {
   if (words.length === 0) return undefined;
   const match = words.length === 1 ? /^#?(\d{1,9})$/.exec(words[0] ?? "") : null;
-  if (!match) throw new UserError(`"${words.join(" ")}" is not ${what} such as 12.`, { usage });
+  if (!match) throw new UserError(`"${words.join(" ")}" is not ${what} such as 12.`);
   return Number(match[1]);
 }
 

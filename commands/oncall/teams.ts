@@ -5,7 +5,6 @@ export default defineCommand({
   group: "oncall",
   name: "teams",
   summary: "The on-call teams: who is on call now, leads, escalation policy, severities that page.",
-  usage: "teams",
   permission: "viewer",
   incident: "none",
   positional: "none",

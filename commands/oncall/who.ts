@@ -6,7 +6,7 @@ export default defineCommand({
   group: "oncall",
   name: "who",
   summary: "Who is on call now, and the next hand-off (all teams, or one).",
-  usage: "who [team]",
+  words: "[team]",
   examples: ["who", "who csirt"],
   permission: "viewer",
   incident: "none",

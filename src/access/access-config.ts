@@ -1,6 +1,7 @@
 // Who may do what: roles granted by platform identity, email or group, from a YAML file
 // (ACCESS_CONFIG). Example: examples/access.yaml.
 import { z } from "zod";
+import { findPlatform, platformDescriptors } from "../chat/platforms.ts";
 import { type ConfigFileKind, loadConfigFile, parseConfigFile } from "../config-file.ts";
 import type { Permission } from "./permissions.ts";
 
@@ -20,9 +21,20 @@ export const ROLE_NAMES = [
 const subject = z
   .string()
   .trim()
-  .regex(
-    /^(slack|matrix|console|email|group):\S+$/,
-    "write platform:id (slack:U123, matrix:@alice:example.org, console:alice), email:address or group:name",
+  .refine(
+    (value) => {
+      const match = /^([a-z][a-z0-9-]*):\S+$/.exec(value);
+      return (
+        match?.[1] !== undefined &&
+        (["email", "group"].includes(match[1]) || findPlatform(match[1]) !== undefined)
+      );
+    },
+    {
+      error: () =>
+        `write platform:id (${platformDescriptors()
+          .map((p) => `${p.name}:${p.userId.example}`)
+          .join(", ")}), email:address or group:name`,
+    },
   );
 
 /** A Matrix server name: `example.org`, `matrix.example.org:8448`. */

@@ -2,6 +2,7 @@
 // configuration names them. It is decided from configuration only, never from anything a user
 // controls: a Matrix user id's server part is vouched for by federation, and Slack users reach
 // the router only from the installation's own workspace (the Slack platform checks team_id).
+import { findPlatform } from "../chat/platforms.ts";
 import type { AccessConfig } from "./access-config.ts";
 
 export interface Organisation {
@@ -21,17 +22,5 @@ export function isInternal(
   organisation: Organisation,
   identity: { platform: string; externalId: string },
 ): boolean {
-  switch (identity.platform) {
-    case "console":
-    case "slack":
-      return true;
-    case "matrix": {
-      const colon = identity.externalId.indexOf(":");
-      return (
-        colon > 0 && organisation.matrixHomeservers.has(identity.externalId.slice(colon + 1).toLowerCase())
-      );
-    }
-    default:
-      return false;
-  }
+  return findPlatform(identity.platform)?.belongsTo(identity.externalId, organisation) ?? false;
 }

@@ -4,6 +4,7 @@
 // attachments such as a chart.
 import type { PlatformName } from "../chat/invocation.ts";
 import { type ChatFile, code, context, type Message } from "../chat/message.ts";
+import { platformDescriptor } from "../chat/platforms.ts";
 import type { Outbox, RoomAddress, Subject } from "../outbox/outbox.ts";
 import type { SplitLimits } from "./digest.ts";
 import { type PostSteps, SEND_EVERY_STEP, stepName } from "./post-steps.ts";
@@ -106,18 +107,8 @@ export async function deliverBulletin(
 }
 
 /**
- * Message limits a digest part must fit, per platform: Slack allows 50 blocks and about 40,000
- * characters of text per message (3,000 per section, which the Slack renderer splits); a Matrix
- * event is at most 64 KiB with its HTML twin. Room is left for the signature note.
- */
-const PLATFORM_LIMITS: Record<PlatformName, SplitLimits> = {
-  slack: { maxChars: 12_000, maxBlocks: 46 },
-  matrix: { maxChars: 24_000 },
-  console: { maxChars: 60_000 },
-};
-
-/**
- * The limits for one digest part on a platform: without file posts the signed text rides in the
+ * The limits for one digest part on a platform (its descriptor's message limits, which leave
+ * room for the signature note): without file posts the signed text rides in the
  * message too, so a part may use only half, less the armor and signature (about 600 characters).
  */
 export function digestPartLimits(
@@ -125,7 +116,7 @@ export function digestPartLimits(
   takesFiles: boolean,
   override?: SplitLimits,
 ): SplitLimits {
-  const limits = override ?? PLATFORM_LIMITS[platform];
+  const limits = override ?? platformDescriptor(platform).limits;
   if (takesFiles) return limits;
   return { ...limits, maxChars: Math.floor((limits.maxChars - 600) / 2) };
 }

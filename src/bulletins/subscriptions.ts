@@ -6,7 +6,7 @@ import path from "node:path";
 import { IANAZone } from "luxon";
 import { z } from "zod";
 import type { PlatformName } from "../chat/invocation.ts";
-import { matrixRoomSchema, slackChannelIdSchema } from "../chat/room-addresses.ts";
+import { perPlatformSchema, platformDescriptors } from "../chat/platforms.ts";
 import { type Destination, tlpGate } from "../chat/tlp-gate.ts";
 import { type ConfigFileKind, loadConfigFile, parseConfigFile } from "../config-file.ts";
 import { parseTlp, TLP_LABELS, type TlpLabel } from "../incidents/tlp.ts";
@@ -39,16 +39,8 @@ const tlpSchema = z
   });
 
 /** Where a bulletin goes: exactly one platform and its room or channel id. */
-const destinationSchema = z
-  .strictObject({
-    console: z
-      .string()
-      .regex(/^#\S+$/, 'a console room looks like "#soc"')
-      .optional(),
-    slack: slackChannelIdSchema.optional(),
-    matrix: matrixRoomSchema.optional(),
-  })
-  .transform((value, ctx): BulletinDestination => {
+const destinationSchema = perPlatformSchema((platform) => platform.roomId.schema).transform(
+  (value, ctx): BulletinDestination => {
     const given = (Object.entries(value) as Array<[PlatformName, string | undefined]>).filter(
       ([, roomId]) => roomId !== undefined,
     );
@@ -56,12 +48,21 @@ const destinationSchema = z
     if (given.length !== 1 || !first) {
       ctx.addIssue({
         code: "custom",
-        message: 'give exactly one of console: "#room", slack: <channel id>, matrix: "!room:server"',
+        message: `give exactly one of ${destinationHints()}`,
       });
       return z.NEVER;
     }
     return { platform: first[0], roomId: first[1] as string };
-  });
+  },
+);
+
+/** `console: "#room", slack: <channel id>, matrix: "!room:server"`, console first as the simplest. */
+function destinationHints(): string {
+  const platforms = [...platformDescriptors()].sort(
+    (a, b) => Number(b.name === "console") - Number(a.name === "console"),
+  );
+  return platforms.map((p) => `${p.name}: ${p.roomId.example}`).join(", ");
+}
 
 const MAX_LOOKBACK_MS = 3660 * 86_400_000;
 

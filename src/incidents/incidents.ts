@@ -277,6 +277,15 @@ export class Incidents {
     });
   }
 
+  /** The incident's audit log, oldest first, with who acted (`/inc audit`). */
+  async auditLog(incidentId: string) {
+    return this.#db.auditEntry.findMany({
+      where: { incidentId },
+      orderBy: { at: "asc" },
+      include: { actor: true },
+    });
+  }
+
   async tasks(incidentId: string): Promise<Task[]> {
     return this.#db.task.findMany({ where: { incidentId }, orderBy: { number: "asc" } });
   }

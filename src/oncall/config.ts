@@ -7,7 +7,7 @@
 // them.
 import { closest, distance } from "fastest-levenshtein";
 import { z } from "zod";
-import { matrixRoomSchema, slackChannelIdSchema } from "../chat/room-addresses.ts";
+import { perPlatformSchema, platformDescriptors, platformNames } from "../chat/platforms.ts";
 import {
   ConfigFileError,
   type ConfigFileKind,
@@ -69,26 +69,11 @@ const personSchema = z.strictObject({
   name: z.string().min(1),
   email: z.email().optional(),
   timeZone: timeZoneSchema,
-  identities: z
-    .strictObject({
-      slack: z
-        .string()
-        .regex(/^[UW][A-Z0-9]+$/, 'a Slack user id looks like "U024BE7LH" (not the display name)')
-        .optional(),
-      matrix: z
-        .string()
-        .regex(/^@[^:\s]+:\S+$/, 'a Matrix user id looks like "@alice:example.org"')
-        .optional(),
-      console: z.string().min(1).optional(),
-    })
-    .default({}),
+  /** The person's id on each platform (src/chat/platforms.ts), as its descriptor checks it. */
+  identities: perPlatformSchema((platform) => platform.userId.schema).default({}),
 });
 
-const channelsSchema = z.strictObject({
-  slack: slackChannelIdSchema.optional(),
-  matrix: matrixRoomSchema.optional(),
-  console: z.string().min(1).optional(),
-});
+const channelsSchema = perPlatformSchema((platform) => platform.roomId.schema);
 
 const shiftLengthSchema = z.union(
   [
@@ -317,7 +302,7 @@ function checkReferences(config: OncallConfig, ctx: z.RefinementCtx): void {
     problem,
   );
 
-  for (const platform of ["slack", "matrix", "console"] as const) {
+  for (const { name: platform } of platformDescriptors()) {
     const owner = new Map<string, string>();
     config.people.forEach((person, index) => {
       const identity = person.identities[platform];
@@ -387,7 +372,7 @@ function checkReferences(config: OncallConfig, ctx: z.RefinementCtx): void {
     if (fallbackTeam && Object.values(fallbackTeam.channels).every((channel) => channel === undefined)) {
       problem(
         at("fallback", "teamChannel"),
-        `team "${fallbackTeam.id}" has no channels to post to; give it channels: { slack, matrix, console }`,
+        `team "${fallbackTeam.id}" has no channels to post to; give it channels: { ${platformNames().join(", ")} }`,
       );
     }
   });

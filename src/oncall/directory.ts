@@ -10,6 +10,7 @@
 //   from chat), so a reload never loses them.
 import type { Logger } from "pino";
 import type { PlatformName } from "../chat/invocation.ts";
+import { platformDescriptors } from "../chat/platforms.ts";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
 import { UserError } from "../errors.ts";
@@ -28,6 +29,8 @@ export interface ReloadResult {
   config: OncallConfig;
   /** Identities the configuration gives someone that another Person already holds. */
   warnings: string[];
+  /** Overrides in force or to come: a reload keeps them. */
+  overridesKept: number;
 }
 
 export interface OverrideInput {
@@ -107,7 +110,10 @@ export class OncallDirectory {
     if (!this.#path) throw new UserError(NOT_CONFIGURED);
     const config = await loadOncallConfig(this.#path);
     await this.#link(config);
-    return { config, warnings: this.#warnings };
+    const overridesKept = await this.#db.oncallOverride.count({
+      where: { endsAt: { gt: this.#clock.now() }, removedAt: null },
+    });
+    return { config, warnings: this.#warnings, overridesKept };
   }
 
   async #link(config: OncallConfig): Promise<void> {
@@ -370,14 +376,11 @@ function toOverride(row: OncallOverride): Override {
 
 function identitiesOf(person: OncallPerson): Array<{ platform: PlatformName; externalId: string }> {
   const identities: Array<{ platform: PlatformName; externalId: string }> = [];
-  for (const platform of ["slack", "matrix", "console"] as const) {
-    const externalId = person.identities[platform];
+  for (const platform of platformDescriptors()) {
+    const externalId = person.identities[platform.name];
     if (externalId === undefined) continue;
-    // Console handles are case-insensitive and typed with or without "@" (console-platform.ts).
-    identities.push({
-      platform,
-      externalId: platform === "console" ? externalId.replace(/^@/, "").toLowerCase() : externalId,
-    });
+    // As the platform reports it (console handles lose "@" and case).
+    identities.push({ platform: platform.name, externalId: platform.userId.normalise(externalId) });
   }
   return identities;
 }

@@ -130,6 +130,12 @@ export class People {
     });
   }
 
+  /** Display names by Person id (those that exist). */
+  async displayNames(personIds: string[]): Promise<Map<string, string>> {
+    const people = await this.#db.person.findMany({ where: { id: { in: personIds } } });
+    return new Map(people.map((p) => [p.id, p.displayName]));
+  }
+
   async identities(personId: string): Promise<Array<{ platform: string; externalId: string }>> {
     return this.#db.personIdentity.findMany({
       where: { personId },

@@ -20,16 +20,27 @@ import { DuplicateEvent } from "../incidents/incidents.ts";
 import type { IncidentIds } from "../incidents/public-id.ts";
 import type { Subject } from "../outbox/outbox.ts";
 import type { Services } from "../services.ts";
-import type { CommandContext, CommandResult, CommandSpec, Origin, ParsedArgs } from "./command.ts";
-import { commandHelp, GROUP_SUMMARIES, groupHelp } from "./help.ts";
+import type {
+  CommandContext,
+  CommandResult,
+  CommandServices,
+  CommandSpec,
+  Origin,
+  ParsedArgs,
+} from "./command.ts";
+import { commandHelp, groupHelp } from "./help.ts";
 import { readOptionWord } from "./option-words.ts";
 import { MAX_COMMAND_LENGTH, sanitizeCommandLine, type Token, TokenizeError, tokenize } from "./tokenizer.ts";
+import { type CommandVocabulary, commandVocabulary } from "./vocabulary.ts";
 
 export class Router {
   readonly #commands: readonly CommandSpec[];
   readonly #services: Services;
+  /** The narrow part of the services a handler gets: no platform, database, HTTP or metrics. */
+  readonly #commandServices: CommandServices;
   readonly #permissions: PermissionPolicy;
   readonly #metrics: Metrics | undefined;
+  readonly #vocabulary: CommandVocabulary;
 
   constructor(
     commands: readonly CommandSpec[],
@@ -39,6 +50,8 @@ export class Router {
   ) {
     this.#commands = commands;
     this.#services = services;
+    this.#commandServices = commandServicesOf(services);
+    this.#vocabulary = commandVocabulary(commands);
     this.#permissions = permissions;
     this.#metrics = metrics;
   }
@@ -61,7 +74,7 @@ export class Router {
     try {
       const found = this.#find(invocation.text);
       if ("reply" in found) {
-        await this.#answer(invocation, inCallersSyntax(found.reply, invocation.text), INTERFACE);
+        await this.#answer(invocation, this.#inCallersSyntax(found.reply, invocation.text), INTERFACE);
         return;
       }
       command = found.command;
@@ -83,7 +96,7 @@ export class Router {
       await this.#permissions.require(actor, command.permission, { incident, command });
       const ctx: CommandContext = {
         origin,
-        services: this.#services,
+        services: this.#commandServices,
         incident,
         mention: (p) => p.displayName,
       };
@@ -120,6 +133,10 @@ export class Router {
     }
   }
 
+  #inCallersSyntax(reply: Reply, typed: string): Reply {
+    return inCallersSyntax(reply, typed, this.#vocabulary);
+  }
+
   #find(rawText: string): { command: CommandSpec; rest: string } | { reply: Reply } {
     const line = sanitizeCommandLine(rawText);
     // The longest any command takes first, so a huge line costs nothing; then the command's own.
@@ -130,12 +147,13 @@ export class Router {
     const match = /^[/!]?([^\s]*)\s*([\s\S]*)$/.exec(line);
     let groupName = (match?.[1] ?? "").toLowerCase();
     let afterGroup = match?.[2] ?? "";
-    // `/ack [page]` (Matrix: `!ack`): what a woken responder types first.
-    if (groupName === "ack") {
-      groupName = "oncall";
-      afterGroup = `ack ${afterGroup}`;
+    // A shorthand (`/ack [page]`, Matrix `!ack`) stands for its group and command.
+    const shorthand = this.#vocabulary.shorthands.get(groupName);
+    if (shorthand) {
+      groupName = shorthand.group;
+      afterGroup = `${shorthand.name} ${afterGroup}`;
     }
-    const groups = Object.keys(GROUP_SUMMARIES);
+    const groups = this.#vocabulary.groups;
     if (!groups.includes(groupName)) {
       const suggestion = groupName ? closest(groupName, groups) : "inc";
       throw new UserError(
@@ -178,10 +196,14 @@ export class Router {
     rest: string,
     platform: PlatformName,
   ): Promise<{ args: ParsedArgs<Record<string, unknown>>; incidentId?: string }> {
-    if (command.positional === "raw") return rawArgs(command, rest, this.#services.incidents.ids);
+    let raw: ReturnType<typeof rawArgs> | undefined;
+    if (command.positional === "raw") {
+      raw = rawArgs(command, rest, this.#services.incidents.ids);
+      if (!command.leadingWords) return raw;
+    }
     let tokens: Token[];
     try {
-      tokens = tokenize(rest);
+      tokens = tokenize(raw ? raw.leading : rest);
     } catch (error) {
       if (error instanceof TokenizeError) throw new UserError(error.message, { usage: usageOf(command) });
       throw error;
@@ -189,7 +211,7 @@ export class Router {
     let incidentId: string | undefined;
     const first = tokens[0];
     const ids = this.#services.incidents.ids;
-    if (command.incident !== "none" && first && !first.quoted && ids.matches(first.value)) {
+    if (!raw && command.incident !== "none" && first && !first.quoted && ids.matches(first.value)) {
       incidentId = first.value.toUpperCase();
       tokens = tokens.slice(1);
     }
@@ -198,6 +220,7 @@ export class Router {
     const options: Record<string, string> = {};
     const words: string[] = [];
     const mentions: Person[] = [];
+    const strangers: string[] = [];
     for (const [index, token] of tokens.entries()) {
       const reading = readOptionWord(token, tokens[index + 1], declared);
       if (reading.kind === "refused") throw new UserError(reading.message, { usage: usageOf(command) });
@@ -210,7 +233,11 @@ export class Router {
       }
       const mentioned = token.quoted ? undefined : this.#services.outbox.parseMention(platform, token.value);
       if (mentioned !== undefined) {
-        mentions.push(await this.#resolveMention(platform, mentioned, token.value));
+        const person = command.knownMentionsOnly
+          ? await this.#services.people.findByIdentity(platform, mentioned)
+          : await this.#resolveMention(platform, mentioned, token.value);
+        if (person) mentions.push(person);
+        else strangers.push(token.value);
         continue;
       }
       words.push(token.value);
@@ -227,7 +254,11 @@ export class Router {
         throw new UserError(describeOptionError(parsed.error, options), { usage: usageOf(command) });
       parsedOptions = parsed.data;
     }
-    return { args: { text: words.join(" "), words, options: parsedOptions, mentions }, incidentId };
+    if (raw) return { args: { ...raw.args, words, mentions, strangers }, incidentId: raw.incidentId };
+    return {
+      args: { text: words.join(" "), words, options: parsedOptions, mentions, strangers },
+      incidentId,
+    };
   }
 
   /** The caller's Person; someone new is created from their full platform profile (email links). */
@@ -345,7 +376,7 @@ export class Router {
       };
     }
     try {
-      await this.#answer(invocation, inCallersSyntax(reply, invocation.text), INTERFACE);
+      await this.#answer(invocation, this.#inCallersSyntax(reply, invocation.text), INTERFACE);
     } catch (respondError) {
       log.error({ err: respondError }, "could not deliver the error reply");
     }
@@ -354,20 +385,48 @@ export class Router {
 
 /**
  * Raw text is taken as typed, without tokenising: a pasted signed text or a note may hold an
- * unbalanced quote, and its line breaks must survive. Only a leading incident id is taken off.
+ * unbalanced quote, and its line breaks must survive. Only a leading incident id is taken off,
+ * and the command's `leadingWords` (returned as `leading`, read like `words` by the caller).
  */
 function rawArgs(
   command: CommandSpec,
   rest: string,
   ids: IncidentIds,
-): { args: ParsedArgs<Record<string, unknown>>; incidentId?: string } {
-  const text = rest.trim();
+): { args: ParsedArgs<Record<string, unknown>>; incidentId?: string; leading: string } {
+  let text = rest.trim();
   const first = text.split(/\s/, 1)[0] ?? "";
   const incidentId = command.incident !== "none" && ids.matches(first) ? first.toUpperCase() : undefined;
-  const raw = incidentId ? text.slice(first.length).trim() : text;
+  if (incidentId) text = text.slice(first.length).trim();
+  const leading: string[] = [];
+  for (let i = 0; i < (command.leadingWords ?? 0) && text !== ""; i++) {
+    const word = text.split(/\s/, 1)[0] ?? "";
+    leading.push(word);
+    text = text.slice(word.length).trim();
+  }
+  const words = text.split(/\s+/).filter(Boolean);
   return {
-    args: { text: raw, words: raw.split(/\s+/).filter(Boolean), options: {}, mentions: [] },
+    args: { text, words, options: {}, mentions: [], strangers: [] },
     incidentId,
+    leading: leading.join(" "),
+  };
+}
+
+/** What of the services a handler may reach (see CommandServices). */
+function commandServicesOf(services: Services): CommandServices {
+  const { clock, timeZone, incidents, rooms, people, oncall, bulletins, permissions, outbox } = services;
+  return {
+    clock,
+    timeZone,
+    incidents,
+    rooms,
+    people,
+    oncall,
+    bulletins,
+    permissions,
+    platforms: {
+      runs: (platform: string): platform is PlatformName => outbox.runs(platform),
+      mirrorNewIncidentsTo: services.mirrorNewIncidentsTo,
+    },
   };
 }
 
@@ -380,9 +439,9 @@ export function usageOf(command: CommandSpec): string {
  * themselves, so someone who typed `!inc` reads `!inc status` in the hints. Only the bot's own
  * texts go through this, never notes or other content people wrote.
  */
-function inCallersSyntax(reply: Reply, typed: string): Reply {
+function inCallersSyntax(reply: Reply, typed: string, vocabulary: CommandVocabulary): Reply {
   if (!typed.trimStart().startsWith("!")) return reply;
-  const swap = (value: string) => value.replace(/(^|[\s`(])\/(inc|oncall|bulletin)\b/g, "$1!$2");
+  const swap = (value: string) => vocabulary.inBangSyntax(value);
   const blocks = reply.message.blocks.map((block) => {
     switch (block.kind) {
       case "heading":

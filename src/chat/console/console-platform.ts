@@ -8,10 +8,12 @@
 // roles and paging can be tried by one person. With piped input it processes every line in
 // order and `finished` resolves at the end of input, so it can be scripted; `failedLines` then
 // says how many were refused or failed (tocsin exits 1 if any).
+
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
+import { VOCABULARY } from "../../../commands/index.ts";
 import type { InvocationHandler, PlatformUser, Reply, ReplyTarget } from "../invocation.ts";
 import type { ChatFile, Message } from "../message.ts";
 import { renderPlainText } from "../plain-text.ts";
@@ -181,7 +183,7 @@ export class ConsolePlatform implements ChatPlatform {
         this.#print(
           [
             "Console commands: /as @person (switch user)  /room #name|<incident id> (switch room)  /rooms  /whoami  /quit",
-            "tocsin commands: /inc help   /oncall help   /bulletin help",
+            `tocsin commands: ${VOCABULARY.groups.map((g) => `/${g} help`).join("   ")}`,
           ].join("\n"),
         );
         return true;

@@ -3,6 +3,7 @@
 // same path (parsing, permissions, audit) as a typed one.
 import type { types } from "@slack/bolt";
 import { z } from "zod";
+import declareCommand, { type declareOptions } from "../../../commands/inc/declare.ts";
 import { DEFAULT_INCIDENT_TLP, formatTlp, TLP_LABELS } from "../../incidents/tlp.ts";
 import type { RsitTypeChoice } from "./rsit-types.ts";
 
@@ -17,6 +18,21 @@ export const DECLARE_FIELDS = {
   summary: "summary",
 } as const;
 const INPUT_ACTION_ID = "value";
+
+/**
+ * The `/inc declare` option each optional input fills, in the order they are written: keys of
+ * the command's own options, so renaming one there fails here instead of drifting.
+ */
+const OPTION_OF: ReadonlyArray<
+  [Exclude<keyof typeof DECLARE_FIELDS, "title">, keyof typeof declareOptions.shape]
+> = [
+  ["severity", "sev"],
+  ["rsitType", "class"],
+  ["tlp", "tlp"],
+  ["summary", "summary"],
+];
+/** Free text goes in quotes; chosen values are single words. */
+const QUOTED = new Set<keyof typeof DECLARE_FIELDS>(["summary"]);
 
 const SEVERITY_LABELS = ["critical", "high", "medium", "low"] as const;
 
@@ -145,15 +161,14 @@ export function declareCommandLine(values: SubmittedValues): string {
     const input = values[blockId]?.[INPUT_ACTION_ID];
     return (input?.selected_option?.value ?? input?.value ?? "").trim();
   };
-  const parts = ["/inc declare", quoteArgument(read(DECLARE_FIELDS.title))];
-  const severity = read(DECLARE_FIELDS.severity);
-  if (severity) parts.push(`sev:${severity}`);
-  const rsitType = read(DECLARE_FIELDS.rsitType);
-  if (rsitType) parts.push(`class:${rsitType}`);
-  const tlp = read(DECLARE_FIELDS.tlp);
-  if (tlp) parts.push(`tlp:${tlp}`);
-  const summary = read(DECLARE_FIELDS.summary);
-  if (summary) parts.push(`summary:${quoteArgument(summary)}`);
+  const parts = [
+    `/${declareCommand.group} ${declareCommand.name}`,
+    quoteArgument(read(DECLARE_FIELDS.title)),
+  ];
+  for (const [field, option] of OPTION_OF) {
+    const value = read(DECLARE_FIELDS[field]);
+    if (value) parts.push(`${option}:${QUOTED.has(field) ? quoteArgument(value) : value}`);
+  }
   return parts.join(" ");
 }
 

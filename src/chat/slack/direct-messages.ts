@@ -2,12 +2,13 @@
 // typed there are how a person talks to tocsin privately (a direct message is cleared for
 // TLP:AMBER); tocsin reads no chat, so a plain message gets a pointer to the commands instead of
 // silence. Needs the `message.im` event and the im:history scope (slack/manifest.yaml).
+
 import type { App } from "@slack/bolt";
+import { VOCABULARY } from "../../../commands/index.ts";
 import { text } from "../message.ts";
 import type { InboundDeps } from "./inbound.ts";
 
-export const DIRECT_MESSAGE_HINT =
-  "I take commands, not messages: type /inc help, /oncall help or /bulletin help here or in any channel.";
+export const DIRECT_MESSAGE_HINT = `I take commands, not messages: type ${VOCABULARY.helpHint} here or in any channel.`;
 
 export function registerDirectMessageHint(app: App, deps: Pick<InboundDeps, "log" | "seen" | "reply">): void {
   app.event("message", async ({ event, body }) => {

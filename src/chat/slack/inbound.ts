@@ -1,8 +1,10 @@
 // Turns what Slack sends (slash commands, button clicks, the declare modal, 📌 reactions and the
 // "Add to timeline" shortcut) into Invocations: one command path for typed and clicked commands.
 // Every listener acks first (Slack wants an answer within 3 s) and lets the command run after.
+
 import type { App, BlockAction, ButtonAction, MessageShortcut } from "@slack/bolt";
 import type { Logger } from "pino";
+import { VOCABULARY } from "../../../commands/index.ts";
 import type { Invocation, PlatformUser, Reply, ReplyTarget, RoomRef } from "../invocation.ts";
 import { message, text } from "../message.ts";
 import { COMMAND_ACTION_ID_PREFIX } from "./block-kit.ts";
@@ -17,7 +19,8 @@ import { registerDirectMessageHint } from "./direct-messages.ts";
 import type { RecentKeys } from "./recent-keys.ts";
 import type { RsitTypeChoice } from "./rsit-types.ts";
 
-export const SLASH_COMMANDS = ["/inc", "/oncall", "/bulletin"] as const;
+/** The groups are Slack slash commands (a shorthand like `/ack` is not registered with Slack). */
+export const SLASH_COMMANDS: readonly string[] = VOCABULARY.groups.map((group) => `/${group}`);
 export const ADD_TO_TIMELINE_CALLBACK_ID = "add_to_timeline";
 const TIMELINE_REACTION = "pushpin";
 
