@@ -19,6 +19,9 @@ export default defineCommand({
   async handler(ctx, args) {
     const page = await ctx.services.oncall.paging.ack(ctx.origin, pageNumber(args.words));
     return {
+      // About the page's incident: where it is restricted or labelled above the room, only
+      // those who may see it read the answer.
+      incidentId: page.incidentId ?? undefined,
       reply: {
         visibility: "ephemeral",
         message: { blocks: [text(`✅ You acknowledged page #${page.number}: ${page.message}`)] },
