@@ -7,9 +7,12 @@
 // and the queue's lease runs it once. The job records the advisories it posted and completes in
 // one transaction, so a run that crashed before committing is retried, and one that committed is
 // never repeated.
+
 import { readFile } from "node:fs/promises";
 import { DateTime } from "luxon";
 import type { Logger } from "pino";
+import { recordActivity } from "../activity/activity.ts";
+import { actorOf, type Origin } from "../activity/origin.ts";
 import type { PlatformName } from "../chat/invocation.ts";
 import { context, heading, type Message, text } from "../chat/message.ts";
 import { renderPlainText } from "../chat/plain-text.ts";
@@ -17,13 +20,11 @@ import type { Destination } from "../chat/tlp-gate.ts";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
 import { UserError } from "../errors.ts";
-import type { Prisma } from "../generated/prisma/client.ts";
 import type { Incidents } from "../incidents/incidents.ts";
 import { formatTlp, type TlpLabel } from "../incidents/tlp.ts";
 import { type CronTrigger, CronTriggers } from "../jobs/cron-triggers.ts";
 import type { ClaimedJob, JobContext, JobQueue } from "../jobs/queue.ts";
 import type { Outbox, RoomAddress, Subject } from "../outbox/outbox.ts";
-import type { Origin } from "../router/command.ts";
 import {
   type Bulletin,
   BulletinSigner,
@@ -495,16 +496,11 @@ export class Bulletins {
   }
 
   async #audit(origin: Origin, action: string, detail: Record<string, unknown>): Promise<void> {
-    await this.#deps.db.auditEntry.create({
-      data: {
-        at: this.#deps.clock.now(),
-        actorId: origin.actor.id,
-        action,
-        platform: origin.platform,
-        roomId: origin.room.roomId,
-        correlationId: origin.correlationId,
-        detail: detail as Prisma.InputJsonValue,
-      },
+    await recordActivity(this.#deps.db, {
+      actor: actorOf(origin),
+      at: this.#deps.clock.now(),
+      action,
+      detail,
     });
   }
 

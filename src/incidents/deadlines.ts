@@ -10,6 +10,8 @@
 // intermediate report) gets them from `/inc deadlines request`. Rescheduling cancels the jobs
 // of the old due time (their keys start with the milestone's prefix) before adding the new ones.
 import type { Logger } from "pino";
+import { recordActivity } from "../activity/activity.ts";
+import { actorOf, type Origin } from "../activity/origin.ts";
 import { actions, context, type Message, table, text } from "../chat/message.ts";
 import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
@@ -17,7 +19,6 @@ import { UserError } from "../errors.ts";
 import { type Incident, type IncidentDeadline, Prisma } from "../generated/prisma/client.ts";
 import type { ClaimedJob, JobContext, JobQueue } from "../jobs/queue.ts";
 import { formatDelay } from "../oncall/durations.ts";
-import type { Origin } from "../router/command.ts";
 import { deadlineWarning, type WarningKind } from "./deadline-messages.ts";
 import {
   type DeadlineOffset,
@@ -28,7 +29,7 @@ import {
   warningAt,
 } from "./deadline-presets.ts";
 import type { IncidentRooms } from "./incident-rooms.ts";
-import { actorOf, claimEvent, recordActivity } from "./incidents.ts";
+import { claimEvent } from "./incidents.ts";
 import { formatTime } from "./render.ts";
 
 export const DEADLINE_WARNING_JOB = "incident.deadline-warning";
@@ -147,18 +148,17 @@ export class IncidentDeadlines {
         });
         await this.#scheduleWarnings(tx, row, now);
       }
-      await recordActivity(
-        tx,
-        actorOf(origin),
-        now,
-        "incident.deadlines",
-        { preset: preset.id, awareAt: aware.toISOString() },
-        {
+      await recordActivity(tx, {
+        actor: actorOf(origin),
+        at: now,
+        action: "incident.deadlines",
+        detail: { preset: preset.id, awareAt: aware.toISOString() },
+        timeline: {
           incidentId: incident.id,
           kind: "deadlines",
           text: `${preset.name} deadlines started, counted from ${formatTime(aware, timeZone)}`,
         },
-      );
+      });
     });
     // An awareness time far enough back may make something due already.
     jobs.kick();
@@ -186,18 +186,17 @@ export class IncidentDeadlines {
         deadline.dueAt && now.getTime() > deadline.dueAt.getTime()
           ? ` (${formatDelay(now.getTime() - deadline.dueAt.getTime())} late)`
           : "";
-      await recordActivity(
-        tx,
-        actorOf(origin),
-        now,
-        "incident.deadline-met",
-        { preset: deadline.preset, milestone: deadline.milestone },
-        {
+      await recordActivity(tx, {
+        actor: actorOf(origin),
+        at: now,
+        action: "incident.deadline-met",
+        detail: { preset: deadline.preset, milestone: deadline.milestone },
+        timeline: {
           incidentId: incident.id,
           kind: "deadlines",
           text: `${deadline.presetName} ${deadline.name} done at ${formatTime(now, timeZone)}${late}`,
         },
-      );
+      });
       const dependents = await tx.incidentDeadline.findMany({
         where: {
           incidentId: incident.id,
@@ -245,18 +244,17 @@ export class IncidentDeadlines {
         throw new UserError(`The ${deadline.presetName} ${deadline.name} is already marked done.`);
       const again = deadline.dueAt !== null;
       const updated = await this.#reschedule(tx, deadline, now, dueAt);
-      await recordActivity(
-        tx,
-        actorOf(origin),
-        now,
-        "incident.deadline-requested",
-        { preset: deadline.preset, milestone: deadline.milestone, dueAt: dueAt.toISOString() },
-        {
+      await recordActivity(tx, {
+        actor: actorOf(origin),
+        at: now,
+        action: "incident.deadline-requested",
+        detail: { preset: deadline.preset, milestone: deadline.milestone, dueAt: dueAt.toISOString() },
+        timeline: {
           incidentId: incident.id,
           kind: "deadlines",
           text: `${deadline.presetName} ${deadline.name} requested${again ? " again" : ""}, due ${formatTime(dueAt, timeZone)}`,
         },
-      );
+      });
       return updated;
     });
     jobs.kick();
@@ -277,14 +275,13 @@ export class IncidentDeadlines {
       if (count === 0)
         throw new UserError(`The ${preset.name} deadlines of ${incident.publicId} are not running.`);
       await jobs.cancel(tx, `deadline:${incident.id}:${preset.id}:`);
-      await recordActivity(
-        tx,
-        actorOf(origin),
-        now,
-        "incident.deadlines-stopped",
-        { preset: preset.id },
-        { incidentId: incident.id, kind: "deadlines", text: `${preset.name} deadlines stopped` },
-      );
+      await recordActivity(tx, {
+        actor: actorOf(origin),
+        at: now,
+        action: "incident.deadlines-stopped",
+        detail: { preset: preset.id },
+        timeline: { incidentId: incident.id, kind: "deadlines", text: `${preset.name} deadlines stopped` },
+      });
       return count;
     });
   }

@@ -3,12 +3,12 @@
 // clicks) apply one after the other against fresh state, (3) writes the change, a timeline
 // entry and an audit entry. Either all of it lands or none of it.
 
-import { randomUUID } from "node:crypto";
+import { recordActivity } from "../activity/activity.ts";
+import { actorOf, type Origin } from "../activity/origin.ts";
 import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import { UserError } from "../errors.ts";
 import type { Incident, IncidentRoom, Person, Prisma, Task } from "../generated/prisma/client.ts";
-import type { Origin } from "../router/command.ts";
 import {
   assertTransition,
   type EndingStatus,
@@ -595,72 +595,11 @@ async function record(
   detail: Record<string, unknown>,
   options: { announcementPending: boolean },
 ): Promise<string> {
-  const timelineEntryId = randomUUID();
-  // One statement for both rows (see the note on SQL above).
-  await tx.$executeRaw`
-    with timeline as (
-      insert into "TimelineEntry" (id, "incidentId", at, kind, text, "actorId", "announcementPending")
-      values (${timelineEntryId}, ${incident.id}, ${now}, ${kind}, ${text}, ${origin.actor.id},
-              ${options.announcementPending}))
-    insert into "AuditEntry" (id, at, "actorId", action, "incidentId", platform, "roomId", "correlationId", detail)
-    values (${randomUUID()}, ${now}, ${origin.actor.id}, ${`incident.${kind}`}, ${incident.id}, ${origin.platform},
-            ${origin.room.roomId}, ${origin.correlationId}, ${JSON.stringify(detail)}::jsonb)`;
-  return timelineEntryId;
-}
-
-/**
- * Who did something, for the audit trail of changes made outside this module (pages, overrides,
- * deadlines), also by jobs on someone's behalf (the page a declaration triggers).
- */
-export interface Actor {
-  personId: string | null;
-  platform: string;
-  roomId: string | null;
-  correlationId: string;
-}
-
-export function actorOf(origin: Origin): Actor {
-  return {
-    personId: origin.actor.id,
-    platform: origin.platform,
-    roomId: origin.room.roomId,
-    correlationId: origin.correlationId,
-  };
-}
-
-/**
- * An audit entry, and a timeline entry when it concerns an incident, inside the caller's
- * transaction: other domains' changes are recorded like the incident's own.
- */
-export async function recordActivity(
-  tx: DbTransaction,
-  actor: Actor,
-  at: Date,
-  action: string,
-  detail: Record<string, unknown>,
-  timeline?: { incidentId: string; kind: string; text: string },
-): Promise<void> {
-  if (timeline) {
-    await tx.timelineEntry.create({
-      data: {
-        incidentId: timeline.incidentId,
-        at,
-        kind: timeline.kind,
-        text: timeline.text,
-        actorId: actor.personId,
-      },
-    });
-  }
-  await tx.auditEntry.create({
-    data: {
-      at,
-      actorId: actor.personId,
-      action,
-      incidentId: timeline?.incidentId ?? null,
-      platform: actor.platform,
-      roomId: actor.roomId,
-      correlationId: actor.correlationId,
-      detail: JSON.parse(JSON.stringify(detail)) as Prisma.InputJsonValue,
-    },
+  return recordActivity(tx, {
+    actor: actorOf(origin),
+    at: now,
+    action: `incident.${kind}`,
+    detail,
+    timeline: { incidentId: incident.id, kind, text, announcementPending: options.announcementPending },
   });
 }

@@ -9,14 +9,15 @@
 //   can reach them. Overrides name configuration person ids and live in the database (they come
 //   from chat), so a reload never loses them.
 import type { Logger } from "pino";
+import { recordActivity } from "../activity/activity.ts";
+import { actorOf, type Origin } from "../activity/origin.ts";
 import type { PlatformName } from "../chat/invocation.ts";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
 import { UserError } from "../errors.ts";
 import type { OncallOverride } from "../generated/prisma/client.ts";
-import { actorOf, claimEvent, recordActivity } from "../incidents/incidents.ts";
+import { claimEvent } from "../incidents/incidents.ts";
 import type { People } from "../people/people.ts";
-import type { Origin } from "../router/command.ts";
 import { loadOncallConfig, type OncallConfig, type OncallPerson, type Team } from "./config.ts";
 import type { Override } from "./override.ts";
 import { type OnCall, whoIsOnCall } from "./schedule.ts";
@@ -294,13 +295,18 @@ export class OncallDirectory {
           createdAt: now,
         },
       });
-      await recordActivity(tx, actor, now, "oncall.override", {
-        overrideId: row.id,
-        teamId: team.id,
-        personId: person.id,
-        rotationId: input.rotationId,
-        startsAt: input.start.toISOString(),
-        endsAt: input.end.toISOString(),
+      await recordActivity(tx, {
+        actor,
+        at: now,
+        action: "oncall.override",
+        detail: {
+          overrideId: row.id,
+          teamId: team.id,
+          personId: person.id,
+          rotationId: input.rotationId,
+          startsAt: input.start.toISOString(),
+          endsAt: input.end.toISOString(),
+        },
       });
       return { id: row.id, number: row.number };
     });
@@ -327,11 +333,16 @@ export class OncallDirectory {
         data: { removedAt: now, removedById: origin.actor.id },
       });
       if (count === 0) throw new UserError(`Override #${number} was just removed.`);
-      await recordActivity(tx, actor, now, "oncall.override-removed", {
-        overrideId: row.id,
-        number,
-        teamId: team.id,
-        personId: row.personId,
+      await recordActivity(tx, {
+        actor,
+        at: now,
+        action: "oncall.override-removed",
+        detail: {
+          overrideId: row.id,
+          number,
+          teamId: team.id,
+          personId: row.personId,
+        },
       });
       return { override: { ...row, removedAt: now, removedById: origin.actor.id }, team };
     });

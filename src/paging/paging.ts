@@ -49,6 +49,8 @@
 //   members and leads of the page's team (for a direct page: of the teams the paged person is
 //   on). Anyone else is refused with the rule spelled out.
 import type { Logger } from "pino";
+import { recordActivity } from "../activity/activity.ts";
+import { type Actor, actorOf, type Origin } from "../activity/origin.ts";
 import type { PlatformName } from "../chat/invocation.ts";
 import { type Message, mentionOf } from "../chat/message.ts";
 import type { Clock } from "../clock.ts";
@@ -57,7 +59,7 @@ import { UserError } from "../errors.ts";
 import type { Incident, Page, Person } from "../generated/prisma/client.ts";
 import type { Metrics } from "../http/metrics.ts";
 import { incidentFacts } from "../incidents/incident-rooms.ts";
-import { type Actor, actorOf, claimEvent, type Incidents, recordActivity } from "../incidents/incidents.ts";
+import { claimEvent, type Incidents } from "../incidents/incidents.ts";
 import { formatSeverity, isOpen } from "../incidents/lifecycle.ts";
 import { formatTime } from "../incidents/render.ts";
 import type { ClaimedJob, JobContext, JobQueue } from "../jobs/queue.ts";
@@ -65,7 +67,6 @@ import type { PageLimits, Team } from "../oncall/config.ts";
 import type { OncallDirectory } from "../oncall/directory.ts";
 import type { Outbox, Subject } from "../outbox/outbox.ts";
 import type { People } from "../people/people.ts";
-import type { Origin } from "../router/command.ts";
 import {
   heldNotice,
   outcomeText,
@@ -351,16 +352,15 @@ export class Paging {
       dueAt: now,
     });
     const targetName = target.kind === "team" ? `${target.team.name} on-call` : target.person.displayName;
-    await recordActivity(
-      tx,
+    await recordActivity(tx, {
       actor,
-      now,
-      "page.create",
-      { number: page.number, teamId, targetPersonId: page.targetPersonId, message },
-      incident
+      at: now,
+      action: "page.create",
+      detail: { number: page.number, teamId, targetPersonId: page.targetPersonId, message },
+      timeline: incident
         ? { incidentId: incident.id, kind: "page", text: `page #${page.number} to ${targetName}: ${message}` }
         : undefined,
-    );
+    });
     return { page, merged: false };
   }
 
@@ -774,20 +774,19 @@ export class Paging {
         dueAt: now,
       });
       const verb = to === "acked" ? "acknowledged" : "resolved";
-      await recordActivity(
-        tx,
-        actorOf(origin),
-        now,
-        to === "acked" ? "page.ack" : "page.resolve",
-        { number: page.number },
-        page.incidentId
+      await recordActivity(tx, {
+        actor: actorOf(origin),
+        at: now,
+        action: to === "acked" ? "page.ack" : "page.resolve",
+        detail: { number: page.number },
+        timeline: page.incidentId
           ? {
               incidentId: page.incidentId,
               kind: "page",
               text: `page #${page.number} ${verb} by ${origin.actor.displayName}`,
             }
           : undefined,
-      );
+      });
       return updated;
     });
     await this.#jobs.runNow(outcomeKey);

@@ -1,7 +1,8 @@
 // What a command module declares. The router reads these declarations to tokenise, find the
 // command, check permission, parse arguments and generate help; the handler only does the work.
 import type { z } from "zod";
-import type { PlatformName, Reply, RoomRef } from "../chat/invocation.ts";
+import type { Origin } from "../activity/origin.ts";
+import type { Reply } from "../chat/invocation.ts";
 import type { Message } from "../chat/message.ts";
 import type { Incident, Person } from "../generated/prisma/client.ts";
 import type { Content, Subject } from "../outbox/outbox.ts";
@@ -41,18 +42,6 @@ export interface ParsedArgs<O> {
   options: O;
   /** People mentioned, in order, resolved to Persons. */
   mentions: Person[];
-}
-
-/** Who is acting and from where: carried into audit entries and dedupe. */
-export interface Origin {
-  actor: Person;
-  /** The actor's id on the platform the command came from. */
-  actorExternalId: string;
-  platform: PlatformName;
-  room: RoomRef;
-  correlationId: string;
-  /** The inbound event's dedupe key: a mutation claims it in its own transaction. */
-  dedupeKey: string;
 }
 
 export interface CommandContext {

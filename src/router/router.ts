@@ -3,11 +3,13 @@
 //   permission -> parse options (zod) -> handler -> reply and announcements.
 // Bad input becomes a friendly UserError with usage; anything else is logged with a short
 // correlation id, and the responder sees only that id.
+
 import { randomBytes } from "node:crypto";
 import { closest, distance } from "fastest-levenshtein";
 import type { z } from "zod";
 import { recordRefusal } from "../access/refusals.ts";
 import { visibleIncident } from "../access/visibility.ts";
+import type { Origin } from "../activity/origin.ts";
 import type { Invocation, PlatformName, Reply } from "../chat/invocation.ts";
 import type { Message } from "../chat/message.ts";
 import { context, text } from "../chat/message.ts";
@@ -19,7 +21,7 @@ import { DuplicateEvent } from "../incidents/incidents.ts";
 import type { IncidentIds } from "../incidents/public-id.ts";
 import type { Subject } from "../outbox/outbox.ts";
 import type { Services } from "../services.ts";
-import type { CommandContext, CommandResult, CommandSpec, Origin, ParsedArgs } from "./command.ts";
+import type { CommandContext, CommandResult, CommandSpec, ParsedArgs } from "./command.ts";
 import { commandHelp, GROUP_SUMMARIES, groupHelp } from "./help.ts";
 import { readOptionWord } from "./option-words.ts";
 import { type PermissionPolicy, PermissionRefused } from "./permissions.ts";
