@@ -11,6 +11,7 @@
 import { readFile } from "node:fs/promises";
 import { DateTime } from "luxon";
 import type { Logger } from "pino";
+import { z } from "zod";
 import { recordActivity } from "../activity/activity.ts";
 import { actorOf, type Origin } from "../activity/origin.ts";
 import type { PlatformName } from "../chat/invocation.ts";
@@ -23,7 +24,7 @@ import { UserError } from "../errors.ts";
 import type { Incidents } from "../incidents/incidents.ts";
 import { formatTlp, type TlpLabel } from "../incidents/tlp.ts";
 import { type CronTrigger, CronTriggers } from "../jobs/cron-triggers.ts";
-import type { ClaimedJob, JobContext, JobQueue } from "../jobs/queue.ts";
+import type { Job, JobContext, JobKind, JobQueue } from "../jobs/queue.ts";
 import type { Outbox, RoomAddress, Subject } from "../outbox/outbox.ts";
 import {
   type Bulletin,
@@ -74,11 +75,12 @@ export interface BulletinDeps {
   outbox: Outbox;
 }
 
-interface PublishPayload {
-  subscriptionId: string;
+const publishPayload = z.object({
+  subscriptionId: z.string(),
   /** The fire time (or the moment of an on-demand publish): the end of the period covered. */
-  at: string;
-}
+  at: z.iso.datetime(),
+});
+type PublishPayload = z.output<typeof publishPayload>;
 
 export interface PublishOutcome {
   subscriptionId: string;
@@ -95,6 +97,7 @@ export class Bulletins {
   readonly #deps: BulletinDeps;
   readonly #settings: BulletinSettings;
   readonly #log: Logger;
+  readonly #publishJob: JobKind<typeof publishPayload>;
 
   constructor(deps: BulletinDeps, settings: BulletinSettings = {}) {
     this.#deps = deps;
@@ -107,7 +110,11 @@ export class Bulletins {
       deps.log,
       this.subscriptions.map((subscription) => this.#trigger(subscription)),
     );
-    deps.jobs.register(PUBLISH_JOB, (job, ctx) => this.#runPublishJob(job, ctx));
+    this.#publishJob = deps.jobs.define({
+      kind: PUBLISH_JOB,
+      payload: publishPayload,
+      handler: (job, ctx) => this.#runPublishJob(job, ctx),
+    });
   }
 
   get subscriptions(): readonly Subscription[] {
@@ -148,8 +155,7 @@ export class Bulletins {
 
   async #enqueue(subscription: Subscription, at: Date, key: string): Promise<boolean> {
     const payload = { subscriptionId: subscription.id, at: at.toISOString() } satisfies PublishPayload;
-    const added = await this.#deps.jobs.enqueue(this.#deps.db, {
-      kind: PUBLISH_JOB,
+    const added = await this.#publishJob.enqueue(this.#deps.db, {
       key,
       payload,
       dueAt: at,
@@ -271,7 +277,10 @@ export class Bulletins {
       take: 500,
     });
     for (const job of jobs) {
-      const { subscriptionId } = job.payload as unknown as PublishPayload;
+      // A run whose payload an older version wrote differently is not one of these subscriptions'.
+      const payload = publishPayload.safeParse(job.payload);
+      if (!payload.success) continue;
+      const { subscriptionId } = payload.data;
       if (!runs.has(subscriptionId) && job.finishedAt && job.outcome) {
         runs.set(subscriptionId, { at: job.finishedAt, outcome: job.outcome });
       }
@@ -281,8 +290,8 @@ export class Bulletins {
 
   // ---- the publish job ---------------------------------------------------------------------
 
-  async #runPublishJob(job: ClaimedJob, ctx: JobContext): Promise<void> {
-    const payload = job.payload as unknown as PublishPayload;
+  async #runPublishJob(job: Job<PublishPayload>, ctx: JobContext): Promise<void> {
+    const payload = job.payload;
     const log = this.#log.child({ subscription: payload.subscriptionId, jobKey: job.key });
     const subscription = this.subscription(payload.subscriptionId);
     if (!subscription) {

@@ -10,6 +10,7 @@
 // intermediate report) gets them from `/inc deadlines request`. Rescheduling cancels the jobs
 // of the old due time (their keys start with the milestone's prefix) before adding the new ones.
 import type { Logger } from "pino";
+import { z } from "zod";
 import { recordActivity } from "../activity/activity.ts";
 import { actorOf, type Origin } from "../activity/origin.ts";
 import { actions, context, type Message, table, text } from "../chat/message.ts";
@@ -17,7 +18,7 @@ import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import { UserError } from "../errors.ts";
 import { type Incident, type IncidentDeadline, Prisma } from "../generated/prisma/client.ts";
-import type { ClaimedJob, JobContext, JobQueue } from "../jobs/queue.ts";
+import type { Job, JobContext, JobKind, JobQueue } from "../jobs/queue.ts";
 import { formatDelay } from "../oncall/durations.ts";
 import { deadlineWarning, type WarningKind } from "./deadline-messages.ts";
 import {
@@ -33,6 +34,13 @@ import { claimEvent } from "./incidents.ts";
 import { formatTime } from "./render.ts";
 
 export const DEADLINE_WARNING_JOB = "incident.deadline-warning";
+
+const deadlineWarningPayload = z.object({
+  incidentId: z.string(),
+  preset: z.string(),
+  milestone: z.string(),
+  warning: z.enum(["ahead", "due"]) satisfies z.ZodType<WarningKind>,
+});
 
 export interface IncidentDeadlinesOptions {
   db: Db;
@@ -53,10 +61,15 @@ export interface MetResult {
 
 export class IncidentDeadlines {
   readonly #options: IncidentDeadlinesOptions;
+  readonly #warningJob: JobKind<typeof deadlineWarningPayload>;
 
   constructor(options: IncidentDeadlinesOptions) {
     this.#options = options;
-    options.jobs.register(DEADLINE_WARNING_JOB, (job, ctx) => this.#warn(job, ctx));
+    this.#warningJob = options.jobs.define({
+      kind: DEADLINE_WARNING_JOB,
+      payload: deadlineWarningPayload,
+      handler: (job, ctx) => this.#warn(job, ctx),
+    });
   }
 
   presets(): DeadlinePreset[] {
@@ -311,7 +324,7 @@ export class IncidentDeadlines {
 
   /** The warning jobs of a milestone with a due time; a warning time already gone is given now. */
   async #scheduleWarnings(tx: DbTransaction, deadline: IncidentDeadline, now: Date): Promise<void> {
-    const { jobs } = this.#options;
+    const jobs = this.#warningJob;
     if (!deadline.dueAt) return;
     const key = deadlineKey(deadline.incidentId, deadline.preset, deadline.milestone);
     const version = `${deadline.dueAt.toISOString()}@${now.toISOString()}`;
@@ -322,27 +335,20 @@ export class IncidentDeadlines {
     };
     if (deadline.warnAt && deadline.dueAt.getTime() > now.getTime()) {
       await jobs.enqueue(tx, {
-        kind: DEADLINE_WARNING_JOB,
         key: `${key}warn:${version}`,
-        payload: { ...payload, warning: "ahead" },
+        payload: { ...payload, warning: "ahead" as const },
         dueAt: new Date(Math.max(deadline.warnAt.getTime(), now.getTime())),
       });
     }
     await jobs.enqueue(tx, {
-      kind: DEADLINE_WARNING_JOB,
       key: `${key}due:${version}`,
-      payload: { ...payload, warning: "due" },
+      payload: { ...payload, warning: "due" as const },
       dueAt: deadline.dueAt,
     });
   }
 
-  async #warn(job: ClaimedJob, ctx: JobContext): Promise<void> {
-    const { incidentId, preset, milestone, warning } = job.payload as {
-      incidentId: string;
-      preset: string;
-      milestone: string;
-      warning: WarningKind;
-    };
+  async #warn(job: Job<z.output<typeof deadlineWarningPayload>>, ctx: JobContext): Promise<void> {
+    const { incidentId, preset, milestone, warning } = job.payload;
     const { db, rooms, timeZone } = this.#options;
     const deadline = await db.incidentDeadline.findUnique({
       where: { incidentId_preset_milestone: { incidentId, preset, milestone } },

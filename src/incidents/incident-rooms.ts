@@ -4,6 +4,7 @@
 // outbox, which decides per room (a room shared outside the organisation takes at most
 // TLP:GREEN); a failing platform never blocks the others, and failures are logged with the id.
 import type { Logger } from "pino";
+import { z } from "zod";
 import type { PlatformName } from "../chat/invocation.ts";
 import { context, type Message, text } from "../chat/message.ts";
 import type { DbTransaction } from "../db/database.ts";
@@ -203,37 +204,40 @@ export class IncidentRooms {
    * job re-checks that the incident is still closed (a reopen cancels the archiving in effect).
    */
   scheduleArchiving(jobs: JobQueue, afterMs: number): void {
+    const archive = jobs.define({
+      kind: ARCHIVE_ROOMS_JOB,
+      payload: z.object({ incidentId: z.string(), closedAt: z.iso.datetime() }),
+      handler: (job) => this.#archive(job.payload),
+    });
     this.#incidents.onClosed(async (tx: DbTransaction, incident, now) => {
-      await jobs.enqueue(tx, {
-        kind: ARCHIVE_ROOMS_JOB,
+      await archive.enqueue(tx, {
         key: `archive:${incident.id}:${now.toISOString()}`,
         payload: { incidentId: incident.id, closedAt: now.toISOString() },
         dueAt: new Date(now.getTime() + afterMs),
       });
     });
-    jobs.register(ARCHIVE_ROOMS_JOB, async (job) => {
-      const { incidentId, closedAt } = job.payload as { incidentId: string; closedAt: string };
-      const incident = await this.#incidents.findById(incidentId);
-      // Reopened since (and maybe closed again, which scheduled its own job): leave the rooms.
-      const lastChange = await this.#incidents.lastStatusChangeAt(incidentId);
-      if (incident?.status !== "closed" || (lastChange && lastChange.getTime() > Date.parse(closedAt)))
-        return;
-      for (const room of await this.roomsOf(incidentId)) {
-        if (!this.#outbox.canArchive(room.platform)) continue;
-        await this.#outbox.post(
-          room,
-          {
-            blocks: [
-              text(`${incident.publicId} is closed; archiving this room.`),
-              context("The record stays in tocsin: /inc show"),
-            ],
-          },
-          { kind: "interface" },
-        );
-        await this.#outbox.archive(room);
-        this.#log.info({ incidentId: incident.publicId, ...room }, "incident room archived");
-      }
-    });
+  }
+
+  async #archive({ incidentId, closedAt }: { incidentId: string; closedAt: string }): Promise<void> {
+    const incident = await this.#incidents.findById(incidentId);
+    // Reopened since (and maybe closed again, which scheduled its own job): leave the rooms.
+    const lastChange = await this.#incidents.lastStatusChangeAt(incidentId);
+    if (incident?.status !== "closed" || (lastChange && lastChange.getTime() > Date.parse(closedAt))) return;
+    for (const room of await this.roomsOf(incidentId)) {
+      if (!this.#outbox.canArchive(room.platform)) continue;
+      await this.#outbox.post(
+        room,
+        {
+          blocks: [
+            text(`${incident.publicId} is closed; archiving this room.`),
+            context("The record stays in tocsin: /inc show"),
+          ],
+        },
+        { kind: "interface" },
+      );
+      await this.#outbox.archive(room);
+      this.#log.info({ incidentId: incident.publicId, ...room }, "incident room archived");
+    }
   }
 
   /** Posts and pins the summary in a newly bound room. */
