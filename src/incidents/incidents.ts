@@ -3,10 +3,13 @@
 // clicks) apply one after the other against fresh state, (3) writes the change, a timeline
 // entry and an audit entry. Either all of it lands or none of it.
 
+import { z } from "zod";
 import { recordActivity } from "../activity/activity.ts";
 import { actorOf, type Origin } from "../activity/origin.ts";
 import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
+import { incidentRoomRow, incidentRow } from "../db/row-schemas.ts";
+import { rows } from "../db/rows.ts";
 import { UserError } from "../errors.ts";
 import type { Incident, IncidentRoom, Person, Prisma, Task } from "../generated/prisma/client.ts";
 import {
@@ -157,9 +160,12 @@ export class Incidents {
   // cost about twice the CPU, which is what limits commands per second (see npm run bench).
 
   async findByRoom(platform: string, roomId: string): Promise<Incident | null> {
-    const [incident] = await this.#db.$queryRaw<Incident[]>`
-      select i.* from "IncidentRoom" r join "Incident" i on i.id = r."incidentId"
-       where r.platform = ${platform} and r."roomId" = ${roomId}`;
+    const [incident] = rows(
+      incidentRow,
+      await this.#db.$queryRaw`
+        select i.* from "IncidentRoom" r join "Incident" i on i.id = r."incidentId"
+         where r.platform = ${platform} and r."roomId" = ${roomId}`,
+    );
     return incident ?? null;
   }
 
@@ -248,8 +254,11 @@ export class Incidents {
   }
 
   async rooms(incidentId: string): Promise<IncidentRoom[]> {
-    return this.#db.$queryRaw<IncidentRoom[]>`
-      select * from "IncidentRoom" where "incidentId" = ${incidentId} order by "createdAt"`;
+    return rows(
+      incidentRoomRow,
+      await this.#db.$queryRaw`
+        select * from "IncidentRoom" where "incidentId" = ${incidentId} order by "createdAt"`,
+    );
   }
 
   // ---- changing --------------------------------------------------------------------------
@@ -260,10 +269,13 @@ export class Incidents {
     return this.#db.$transaction(async (tx) => {
       await claimEvent(tx, origin);
       const year = now.getUTCFullYear();
-      const [counter] = await tx.$queryRaw<Array<{ last: number }>>`
-        insert into "IncidentCounter" (year, last) values (${year}, 1)
-        on conflict (year) do update set last = "IncidentCounter".last + 1
-        returning last`;
+      const [counter] = rows(
+        z.object({ last: z.number().int() }),
+        await tx.$queryRaw`
+          insert into "IncidentCounter" (year, last) values (${year}, 1)
+          on conflict (year) do update set last = "IncidentCounter".last + 1
+          returning last`,
+      );
       const publicId = this.ids.format(year, Number(counter?.last));
       const incident = await tx.incident.create({
         data: {
@@ -492,13 +504,20 @@ export class Incidents {
    * means cleared: with several replicas each entry is announced once.
    */
   async claimPendingAnnouncements(olderThan: Date, limit = 100) {
-    return this.#db.$queryRaw<
-      Array<{ id: string; incidentId: string; kind: string; text: string; actorId: string | null }>
-    >`
-      update "TimelineEntry" set "announcementPending" = false
-       where id in (select id from "TimelineEntry" where "announcementPending" and at < ${olderThan}
-                     order by at limit ${limit} for update skip locked)
-      returning id, "incidentId", kind, text, "actorId"`;
+    return rows(
+      z.object({
+        id: z.string(),
+        incidentId: z.string(),
+        kind: z.string(),
+        text: z.string(),
+        actorId: z.string().nullable(),
+      }),
+      await this.#db.$queryRaw`
+        update "TimelineEntry" set "announcementPending" = false
+         where id in (select id from "TimelineEntry" where "announcementPending" and at < ${olderThan}
+                       order by at limit ${limit} for update skip locked)
+        returning id, "incidentId", kind, text, "actorId"`,
+    );
   }
 
   async bindRoom(incidentId: string, platform: string, roomId: string, name: string): Promise<void> {
@@ -531,8 +550,10 @@ export class Incidents {
       const now = this.#clock.now();
       // The update takes the row lock first, so concurrent changes of one incident apply one
       // after the other, each against the state the previous one left.
-      const [current] = await tx.$queryRaw<Incident[]>`
-        update "Incident" set "updatedAt" = ${now} where id = ${incidentId} returning *`;
+      const [current] = rows(
+        incidentRow,
+        await tx.$queryRaw`update "Incident" set "updatedAt" = ${now} where id = ${incidentId} returning *`,
+      );
       if (!current) throw new UserError("That incident no longer exists.");
       if (current.status === "merged" && kind !== "status") {
         throw new UserError(`${current.publicId} was merged into another incident; work there.`);

@@ -1,8 +1,11 @@
 // People: a Person is known on each platform by an identity. The first time someone types a
 // command (or is mentioned) on a platform, they get a Person from their platform profile;
 // an email shared by two platforms links both identities to the same Person.
+
 import type { PlatformName, PlatformUser } from "../chat/invocation.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
+import { personRow } from "../db/row-schemas.ts";
+import { rows } from "../db/rows.ts";
 import type { Person } from "../generated/prisma/client.ts";
 
 export type PersonWithIdentities = Person & { identities: Array<{ platform: string; externalId: string }> };
@@ -35,9 +38,12 @@ export class People {
 
   async findByIdentity(platform: PlatformName, externalId: string): Promise<Person | null> {
     // SQL rather than the query builder: every command runs this (see Incidents.findByRoom).
-    const [person] = await this.#db.$queryRaw<Person[]>`
-      select p.* from "PersonIdentity" i join "Person" p on p.id = i."personId"
-       where i.platform = ${platform} and i."externalId" = ${externalId}`;
+    const [person] = rows(
+      personRow,
+      await this.#db.$queryRaw`
+        select p.* from "PersonIdentity" i join "Person" p on p.id = i."personId"
+         where i.platform = ${platform} and i."externalId" = ${externalId}`,
+    );
     return person ?? null;
   }
 
