@@ -26,7 +26,13 @@ export async function recordRefusal(
           ? await deps.incidents.findByPublicId(refusal.incidentId)
           : await deps.incidents.findByRoom(where.platform, where.roomId));
     log.info(
-      { command, permission: refusal.permission, actorId: refusal.person.id, incidentId: incident?.publicId },
+      {
+        code: refusal.code,
+        command,
+        permission: refusal.permission,
+        actorId: refusal.person.id,
+        incidentId: incident?.publicId,
+      },
       "permission refused",
     );
     if (!incident) return;
@@ -35,7 +41,7 @@ export async function recordRefusal(
       at: deps.clock.now(),
       action: "permission.refused",
       incidentId: incident.id,
-      detail: { command, permission: refusal.permission, reason: refusal.message },
+      detail: { code: refusal.code, command, permission: refusal.permission, reason: refusal.message },
     });
   } catch (error) {
     log.error({ err: error, command }, "could not record a permission refusal");

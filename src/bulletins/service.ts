@@ -185,6 +185,7 @@ export class Bulletins {
     if (this.subscriptions.length === 0) {
       throw new UserError(
         "No bulletin subscriptions are configured: set BULLETIN_CONFIG to a YAML file (see examples/bulletins.yaml).",
+        { code: "bulletins.not_configured" },
       );
     }
     const ids = this.subscriptions.map((subscription) => subscription.id).join(", ");
@@ -196,7 +197,9 @@ export class Bulletins {
           subscription.destination.roomId === wanted && subscription.destination.platform === where.platform,
       );
       if (byRoom.length > 0) return byRoom;
-      throw new UserError(`There is no subscription "${wanted}". Subscriptions: ${ids}.`);
+      throw new UserError(`There is no subscription "${wanted}". Subscriptions: ${ids}.`, {
+        code: "subscription.not_found",
+      });
     }
     const here = this.subscriptions.filter(
       (subscription) =>
@@ -205,7 +208,9 @@ export class Bulletins {
     );
     if (here.length > 0) return here;
     if (this.subscriptions.length === 1) return [...this.subscriptions];
-    throw new UserError(`Which subscription? None posts to this room. Subscriptions: ${ids}.`);
+    throw new UserError(`Which subscription? None posts to this room. Subscriptions: ${ids}.`, {
+      code: "subscription.unspecified",
+    });
   }
 
   destinationOf(subscription: Subscription): Destination {

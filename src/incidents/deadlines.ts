@@ -82,6 +82,7 @@ export class IncidentDeadlines {
     if (!preset) {
       throw new UserError(
         `There is no deadline preset "${id}". Presets: ${presets.map((p) => p.id).join(", ")}.`,
+        { code: "deadline.preset_unknown" },
       );
     }
     return preset;
@@ -113,7 +114,9 @@ export class IncidentDeadlines {
     const now = clock.now();
     const aware = awareAt ?? incident.declaredAt;
     if (aware.getTime() > now.getTime()) {
-      throw new UserError("The awareness time is in the future; give when you became aware (aware:09:30).");
+      throw new UserError("The awareness time is in the future; give when you became aware (aware:09:30).", {
+        code: "deadline.aware_in_future",
+      });
     }
     await db.$transaction(async (tx) => {
       await claimEvent(tx, origin);
@@ -121,9 +124,9 @@ export class IncidentDeadlines {
         where: { incidentId: incident.id, preset: preset.id, stoppedAt: null },
       });
       if (running > 0) {
-        throw new UserError(
-          `The ${preset.name} deadlines of ${incident.publicId} are already running: \`/inc deadlines\` lists them.`,
-        );
+        throw new UserError(`The ${preset.name} deadlines of ${incident.publicId} are already running.`, {
+          code: "deadline.already_running",
+        });
       }
       for (const milestone of preset.milestones) {
         const fromAwareness = milestone.after !== undefined && milestone.from === undefined;
@@ -189,7 +192,9 @@ export class IncidentDeadlines {
       await claimEvent(tx, origin);
       const deadline = await findRunning(tx, incident, words);
       if (deadline.metAt)
-        throw new UserError(`The ${deadline.presetName} ${deadline.name} is already marked done.`);
+        throw new UserError(`The ${deadline.presetName} ${deadline.name} is already marked done.`, {
+          code: "deadline.already_done",
+        });
       const met = await tx.incidentDeadline.update({
         where: { id: deadline.id },
         data: { metAt: now, metById: origin.actor.id },
@@ -244,17 +249,21 @@ export class IncidentDeadlines {
   ): Promise<IncidentDeadline> {
     const { db, clock, jobs, timeZone } = this.#options;
     const now = clock.now();
-    if (dueAt.getTime() <= now.getTime()) throw new UserError("The due time is not in the future.");
+    if (dueAt.getTime() <= now.getTime())
+      throw new UserError("The due time is not in the future.", { code: "deadline.due_not_future" });
     const row = await db.$transaction(async (tx) => {
       await claimEvent(tx, origin);
       const deadline = await findRunning(tx, incident, words);
       if (!deadline.onRequest) {
         throw new UserError(
           `The ${deadline.presetName} ${deadline.name} is not made on request; it is due ${deadline.dueAt ? formatTime(deadline.dueAt, timeZone) : "after another milestone"}.`,
+          { code: "deadline.not_on_request" },
         );
       }
       if (deadline.metAt)
-        throw new UserError(`The ${deadline.presetName} ${deadline.name} is already marked done.`);
+        throw new UserError(`The ${deadline.presetName} ${deadline.name} is already marked done.`, {
+          code: "deadline.already_done",
+        });
       const again = deadline.dueAt !== null;
       const updated = await this.#reschedule(tx, deadline, now, dueAt);
       await recordActivity(tx, {
@@ -286,7 +295,9 @@ export class IncidentDeadlines {
         data: { stoppedAt: now },
       });
       if (count === 0)
-        throw new UserError(`The ${preset.name} deadlines of ${incident.publicId} are not running.`);
+        throw new UserError(`The ${preset.name} deadlines of ${incident.publicId} are not running.`, {
+          code: "deadline.not_running",
+        });
       await jobs.cancel(tx, `deadline:${incident.id}:${preset.id}:`);
       await recordActivity(tx, {
         actor: actorOf(origin),
@@ -413,10 +424,14 @@ async function findRunning(
   if (matches.length > 1) {
     throw new UserError(
       `"${named}" could be ${matches.map((d) => `${d.preset} ${d.milestone}`).join(" or ")}: say which.`,
+      { code: "deadline.ambiguous" },
     );
   }
   const list = running.map((d) => `${d.preset} ${d.milestone}`).join(", ");
   throw new UserError(
-    `${incident.publicId} has no running deadline "${named}".${list ? ` Running: ${list}.` : " `/inc deadlines start <preset>` starts some."}`,
+    `${incident.publicId} has no running deadline "${named}".${list ? ` Running: ${list}.` : ""}`,
+    {
+      code: list ? "deadline.not_found" : "deadline.none_running",
+    },
   );
 }

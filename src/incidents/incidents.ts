@@ -41,7 +41,9 @@ export class DuplicateEvent extends Error {
  * words, so the answer never tells them apart.
  */
 export function noSuchIncident(publicId: string): UserError {
-  return new UserError(`There is no incident ${publicId.toUpperCase()}. \`/inc list all\` shows them.`);
+  return new UserError(`There is no incident ${publicId.toUpperCase()}.`, {
+    code: "incident.not_found",
+  });
 }
 
 export interface DeclareInput {
@@ -92,12 +94,14 @@ export type SeverityHook = (
   now: Date,
   origin: Origin,
 ) => Promise<void>;
-/** What ending an incident without a reason is answered; the reason is kept as its resolution. */
-const ENDING_NEEDS_REASON: Record<EndingStatus, string> = {
-  closed: "Say how it ended: `/inc close <resolution>`, e.g. `/inc close phishing site taken down`.",
-  declined:
-    "Say why it is not an incident: `/inc status declined <reason>`, e.g. `/inc status declined scanner test`.",
-  merged: "Say which incident this one duplicates: `/inc status merged INC-2026-0002`.",
+/**
+ * What ending an incident without a reason is answered; the reason is kept as its resolution.
+ * The router adds how to say it (src/router/hints.ts).
+ */
+const ENDING_NEEDS_REASON: Record<EndingStatus, { code: string; message: string }> = {
+  closed: { code: "status.resolution_missing", message: "Say how it ended." },
+  declined: { code: "status.decline_reason_missing", message: "Say why it is not an incident." },
+  merged: { code: "status.merge_target_missing", message: "Say which incident this one duplicates." },
 };
 
 export const DEFAULT_SEVERITY: Severity = 3;
@@ -312,7 +316,8 @@ export class Incidents {
   }
 
   async changeStatus(origin: Origin, incidentId: string, to: Status, note?: string): Promise<Change> {
-    if (isEnding(to) && !note?.trim()) throw new UserError(ENDING_NEEDS_REASON[to]);
+    if (isEnding(to) && !note?.trim())
+      throw new UserError(ENDING_NEEDS_REASON[to].message, { code: ENDING_NEEDS_REASON[to].code });
     return this.#change(origin, incidentId, "status", async (tx, incident, now) => {
       const from = incident.status as Status;
       assertTransition(from, to);
@@ -334,13 +339,12 @@ export class Incidents {
   async #mergeTarget(tx: DbTransaction, incident: Incident, note?: string): Promise<Incident> {
     const targetId = note?.trim().split(/\s+/)[0] ?? "";
     if (!this.ids.matches(targetId)) {
-      throw new UserError(
-        `Say which incident this one duplicates: \`/inc status merged ${this.ids.example(2)}\`.`,
-      );
+      throw new UserError(ENDING_NEEDS_REASON.merged.message, { code: ENDING_NEEDS_REASON.merged.code });
     }
     const target = await tx.incident.findUnique({ where: { publicId: targetId.toUpperCase() } });
     if (!target) throw noSuchIncident(targetId);
-    if (target.id === incident.id) throw new UserError("An incident can't be merged into itself.");
+    if (target.id === incident.id)
+      throw new UserError("An incident can't be merged into itself.", { code: "status.merge_into_itself" });
     return target;
   }
 
@@ -352,14 +356,18 @@ export class Incidents {
     const incident = await this.#db.incident.findUniqueOrThrow({ where: { id: incidentId } });
     const to: Status = incident.status === "declined" ? "triage" : "investigating";
     if (isOpen(incident.status))
-      throw new UserError(`${incident.publicId} is still open (${incident.status}).`);
+      throw new UserError(`${incident.publicId} is still open (${incident.status}).`, {
+        code: "incident.still_open",
+      });
     return this.changeStatus(origin, incidentId, to, reason ?? "reopened");
   }
 
   async setSeverity(origin: Origin, incidentId: string, severity: Severity): Promise<Change> {
     return this.#change(origin, incidentId, "severity", async (tx, incident, now) => {
       if (incident.severity === severity)
-        throw new UserError(`${incident.publicId} is already ${formatSeverity(severity)}.`);
+        throw new UserError(`${incident.publicId} is already ${formatSeverity(severity)}.`, {
+          code: "severity.unchanged",
+        });
       const updated = await tx.incident.update({ where: { id: incident.id }, data: { severity } });
       for (const hook of this.#severityHooks) await hook(tx, updated, incident.severity, now, origin);
       return {
@@ -414,7 +422,9 @@ export class Incidents {
         include: { person: true },
       });
       if (current?.personId === person.id) {
-        throw new UserError(`${person.displayName} is already ${ROLES[role].name} of ${incident.publicId}.`);
+        throw new UserError(`${person.displayName} is already ${ROLES[role].name} of ${incident.publicId}.`, {
+          code: "role.already_held",
+        });
       }
       await tx.roleAssignment.upsert({
         where: { incidentId_role: { incidentId: incident.id, role } },
@@ -433,7 +443,7 @@ export class Incidents {
   }
 
   async invite(origin: Origin, incidentId: string, people: Person[]): Promise<Change> {
-    if (people.length === 0) throw new UserError("Mention who to invite: `/inc invite @alice @bob`.");
+    if (people.length === 0) throw new UserError("Mention who to invite.", { code: "invite.nobody" });
     return this.#change(origin, incidentId, "invite", async (tx, incident, now) => {
       for (const person of people) await addParticipant(tx, incident.id, person.id, now);
       return {
@@ -447,9 +457,11 @@ export class Incidents {
   /** A timeline note (`note`) or a stakeholder status update (`update`). */
   async addEntry(origin: Origin, incidentId: string, kind: "note" | "update", text: string): Promise<Change> {
     const clean = text.trim();
-    if (!clean) throw new UserError(`Write the ${kind}: \`/inc ${kind} <text>\`.`);
+    if (!clean) throw new UserError(`Write the ${kind}.`, { code: "incident.text_missing" });
     if (clean.length > MAX_TEXT_LENGTH)
-      throw new UserError(`That ${kind} is too long (max ${MAX_TEXT_LENGTH} characters).`);
+      throw new UserError(`That ${kind} is too long (max ${MAX_TEXT_LENGTH} characters).`, {
+        code: "incident.text_too_long",
+      });
     return this.#change(origin, incidentId, kind, async (_tx, incident) => ({
       incident,
       text: clean,
@@ -459,9 +471,11 @@ export class Incidents {
 
   async addTask(origin: Origin, incidentId: string, text: string): Promise<Change & { task: Task }> {
     const clean = text.trim();
-    if (!clean) throw new UserError("Describe the task: `/inc task <text>`.");
+    if (!clean) throw new UserError("Describe the task.", { code: "task.text_missing" });
     if (clean.length > MAX_TEXT_LENGTH)
-      throw new UserError(`That task is too long (max ${MAX_TEXT_LENGTH} characters).`);
+      throw new UserError(`That task is too long (max ${MAX_TEXT_LENGTH} characters).`, {
+        code: "task.text_too_long",
+      });
     let task: Task | undefined;
     const change = await this.#change(origin, incidentId, "task", async (tx, incident, now) => {
       const last = await tx.task.aggregate({ where: { incidentId: incident.id }, _max: { number: true } });
@@ -485,8 +499,10 @@ export class Incidents {
         where: { incidentId_number: { incidentId: incident.id, number } },
       });
       if (!task)
-        throw new UserError(`${incident.publicId} has no task #${number}. \`/inc tasks\` lists them.`);
-      if (task.doneAt) throw new UserError(`Task #${number} is already done.`);
+        throw new UserError(`${incident.publicId} has no task #${number}.`, {
+          code: "task.not_found",
+        });
+      if (task.doneAt) throw new UserError(`Task #${number} is already done.`, { code: "task.already_done" });
       await tx.task.update({ where: { id: task.id }, data: { doneAt: now, doneById: origin.actor.id } });
       return { incident, text: `task #${number} done: ${task.text}`, detail: { number } };
     });
@@ -554,9 +570,11 @@ export class Incidents {
         incidentRow,
         await tx.$queryRaw`update "Incident" set "updatedAt" = ${now} where id = ${incidentId} returning *`,
       );
-      if (!current) throw new UserError("That incident no longer exists.");
+      if (!current) throw new UserError("That incident no longer exists.", { code: "incident.gone" });
       if (current.status === "merged" && kind !== "status") {
-        throw new UserError(`${current.publicId} was merged into another incident; work there.`);
+        throw new UserError(`${current.publicId} was merged into another incident; work there.`, {
+          code: "incident.merged",
+        });
       }
       const result = await apply(tx, current, now);
       const timelineEntryId = await record(
@@ -578,9 +596,14 @@ export class Incidents {
 
 function cleanTitle(title: string): string {
   const clean = title.replace(/\s+/g, " ").trim();
-  if (!clean) throw new UserError("An incident needs a title: `/inc declare <title>`.");
+  if (!clean)
+    throw new UserError("An incident needs a title.", {
+      code: "incident.title_missing",
+    });
   if (clean.length > MAX_TITLE_LENGTH)
-    throw new UserError(`That title is too long (max ${MAX_TITLE_LENGTH} characters).`);
+    throw new UserError(`That title is too long (max ${MAX_TITLE_LENGTH} characters).`, {
+      code: "incident.title_too_long",
+    });
   return clean;
 }
 

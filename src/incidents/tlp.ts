@@ -34,7 +34,9 @@ export function parseTlp(input: string): TlpLabel | undefined {
 export function requireTlp(input: string): TlpLabel {
   const label = parseTlp(input);
   if (!label) {
-    throw new UserError(`"${input}" is not a TLP 2.0 label. Use one of: ${TLP_LABELS.join(", ")}.`);
+    throw new UserError(`"${input}" is not a TLP 2.0 label. Use one of: ${TLP_LABELS.join(", ")}.`, {
+      code: "tlp.unknown",
+    });
   }
   return label;
 }

@@ -294,6 +294,7 @@ export class Escalation {
     if (!identities.some((i) => this.#outbox.runs(i.platform as PlatformName))) {
       throw new UserError(
         `${person.displayName} can't be paged: tocsin knows no account of theirs on a chat platform it is connected to.`,
+        { code: "page.unreachable" },
       );
     }
   }
@@ -432,9 +433,14 @@ async function lockOpenPage(tx: DbTransaction, pageId: string): Promise<boolean>
 
 function cleanMessage(message: string): string {
   const clean = message.replace(/\s+/g, " ").trim();
-  if (!clean) throw new UserError("Say what the page is about: `/oncall page <team|@person> <message>`.");
+  if (!clean)
+    throw new UserError("Say what the page is about.", {
+      code: "page.message_missing",
+    });
   if (clean.length > MAX_PAGE_MESSAGE) {
-    throw new UserError(`That page message is too long (max ${MAX_PAGE_MESSAGE} characters).`);
+    throw new UserError(`That page message is too long (max ${MAX_PAGE_MESSAGE} characters).`, {
+      code: "page.message_too_long",
+    });
   }
   return clean;
 }

@@ -64,15 +64,17 @@ export class PageResponses {
         pageRow,
         await tx.$queryRaw`select * from "Page" where id = ${page.id} for update`,
       );
-      if (!current) throw new UserError(`There is no page #${page.number}.`);
+      if (!current) throw new UserError(`There is no page #${page.number}.`, { code: "page.gone" });
       if (current.status === "resolved") {
         throw new UserError(
           `Page #${page.number} is already resolved${await this.#byWhom(current.resolvedById, current.resolvedAt)}.`,
+          { code: "page.already_resolved" },
         );
       }
       if (current.status === "acked" && to === "acked") {
         throw new UserError(
           `Page #${page.number} was already acknowledged${await this.#byWhom(current.ackedById, current.ackedAt)}.`,
+          { code: "page.already_acked" },
         );
       }
       const updated = await tx.page.update({
@@ -132,7 +134,9 @@ export class PageResponses {
       `whoever made the page${nameOf(page.createdById) ? ` (${nameOf(page.createdById)})` : ""}`,
       teams.length ? `members and leads of ${teams.map((t) => t.name).join(", ")}` : undefined,
     ].filter(Boolean);
-    throw new UserError(`Only ${parts.join(", ")} may ${verb} page #${page.number}.`);
+    throw new UserError(`Only ${parts.join(", ")} may ${verb} page #${page.number}.`, {
+      code: "page.not_yours",
+    });
   }
 
   #teamsOfPage(page: Page): Team[] {
@@ -145,7 +149,10 @@ export class PageResponses {
 
   async #byNumber(number: number): Promise<Page> {
     const page = await this.#db.page.findUnique({ where: { number } });
-    if (!page) throw new UserError(`There is no page #${number}. \`/oncall pages\` lists open pages.`);
+    if (!page)
+      throw new UserError(`There is no page #${number}.`, {
+        code: "page.not_found",
+      });
     return page;
   }
 
@@ -158,9 +165,7 @@ export class PageResponses {
       orderBy: { createdAt: "desc" },
     });
     if (!page) {
-      throw new UserError(
-        `You have no open page to ${verb}. \`/oncall pages\` lists open pages; give one's number, e.g. \`/oncall ${verb === "acknowledge" ? "ack" : "resolve"} 12\`.`,
-      );
+      throw new UserError(`You have no open page to ${verb}.`, { code: "page.none_open" });
     }
     return page;
   }
