@@ -2,7 +2,15 @@
 // `satisfies` ties a schema to the generated Prisma type, so a schema change that is not
 // reflected here fails the typecheck instead of a query at run time.
 import { z } from "zod";
-import type { Incident, IncidentRoom, Page, Person } from "../generated/prisma/client.ts";
+import {
+  ChatPlatform,
+  type Incident,
+  type IncidentRoom,
+  IncidentStatus,
+  type Page,
+  PageStatus,
+  type Person,
+} from "../generated/prisma/client.ts";
 
 const timestamp = z.date();
 
@@ -11,7 +19,7 @@ export const incidentRow = z.object({
   publicId: z.string(),
   title: z.string(),
   summary: z.string(),
-  status: z.string(),
+  status: z.enum(IncidentStatus),
   severity: z.number().int(),
   rsitType: z.string().nullable(),
   tlp: z.string(),
@@ -32,7 +40,7 @@ export const incidentRow = z.object({
 export const incidentRoomRow = z.object({
   id: z.string(),
   incidentId: z.string(),
-  platform: z.string(),
+  platform: z.enum(ChatPlatform),
   roomId: z.string(),
   name: z.string(),
   summaryMessageId: z.string().nullable(),
@@ -56,7 +64,7 @@ export const pageRow = z.object({
   plan: z.json(),
   incidentId: z.string().nullable(),
   message: z.string(),
-  status: z.string(),
+  status: z.enum(PageStatus),
   level: z.number().int(),
   round: z.number().int(),
   mergedCount: z.number().int(),

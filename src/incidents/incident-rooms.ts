@@ -14,7 +14,7 @@ import type { IncidentFacts, Outbox, RoomAddress, Subject } from "../outbox/outb
 import type { People } from "../people/people.ts";
 import type { Incidents } from "./incidents.ts";
 import { changeMessage, incidentSummary, incidentTopic } from "./render.ts";
-import type { TlpLabel } from "./tlp.ts";
+import { storedTlp } from "./tlp.ts";
 
 export const ARCHIVE_ROOMS_JOB = "incident.archive-rooms";
 
@@ -27,7 +27,7 @@ export type OpenedRoom = { ok: true; name: string; platform: PlatformName } | { 
 
 /** What the outbox needs to know of an incident to decide who may read about it. */
 export function incidentFacts(incident: Pick<Incident, "id" | "tlp" | "restricted">): IncidentFacts {
-  const tlp = incident.tlp as TlpLabel;
+  const tlp = storedTlp(incident.tlp);
   return { id: incident.id, tlp, restricted: incident.restricted || tlp === "red" };
 }
 
@@ -151,7 +151,7 @@ export class IncidentRooms {
       if (!incident) continue;
       const line = actor
         ? changeMessage(incident, actor, entry.text, (p) => p.displayName)
-        : { tlp: incident.tlp as TlpLabel, blocks: [text(`${incident.publicId}: ${entry.text}`)] };
+        : { tlp: storedTlp(incident.tlp), blocks: [text(`${incident.publicId}: ${entry.text}`)] };
       await this.announce(incident.id, line);
       this.#log.info(
         { incidentId: incident.publicId, kind: entry.kind },
@@ -274,7 +274,7 @@ export class IncidentRooms {
 }
 
 function addressOf(room: IncidentRoom): RoomAddress | undefined {
-  return { platform: room.platform as PlatformName, roomId: room.roomId };
+  return { platform: room.platform, roomId: room.roomId };
 }
 
 /** The topic of a room that may not see the incident's details: its id and why, nothing more. */

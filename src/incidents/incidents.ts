@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { recordActivity } from "../activity/activity.ts";
 import { actorOf, type Origin } from "../activity/origin.ts";
+import type { PlatformName } from "../chat/invocation.ts";
 import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import { incidentRoomRow, incidentRow } from "../db/row-schemas.ts";
@@ -26,7 +27,7 @@ import {
 import { IncidentIds } from "./public-id.ts";
 import { ROLES, type Role } from "./roles.ts";
 import { describeRsitType } from "./taxonomy.ts";
-import { DEFAULT_INCIDENT_TLP, formatTlp, type TlpLabel } from "./tlp.ts";
+import { DEFAULT_INCIDENT_TLP, formatTlp, storedTlp, type TlpLabel } from "./tlp.ts";
 
 /** The inbound event was already handled (a platform retry): do nothing, say nothing. */
 export class DuplicateEvent extends Error {
@@ -298,7 +299,7 @@ export class Incidents {
           participants: { create: { personId: origin.actor.id, addedAt: now } },
         },
       });
-      const text = `declared: ${formatSeverity(incident.severity)}, ${describeRsitType(incident.rsitType)}, ${formatTlp(incident.tlp as TlpLabel)}`;
+      const text = `declared: ${formatSeverity(incident.severity)}, ${describeRsitType(incident.rsitType)}, ${formatTlp(storedTlp(incident.tlp))}`;
       // A declaration is announced by opening its room, not by a line in it.
       const timelineEntryId = await record(
         tx,
@@ -319,7 +320,7 @@ export class Incidents {
     if (isEnding(to) && !note?.trim())
       throw new UserError(ENDING_NEEDS_REASON[to].message, { code: ENDING_NEEDS_REASON[to].code });
     return this.#change(origin, incidentId, "status", async (tx, incident, now) => {
-      const from = incident.status as Status;
+      const from = incident.status;
       assertTransition(from, to);
       const data: Prisma.IncidentUpdateInput = { status: to };
       const column = PHASE_TIMESTAMP[to];
@@ -397,7 +398,7 @@ export class Incidents {
       });
       return {
         incident: updated,
-        text: `TLP ${formatTlp(incident.tlp as TlpLabel)} → ${formatTlp(tlp)}`,
+        text: `TLP ${formatTlp(storedTlp(incident.tlp))} → ${formatTlp(tlp)}`,
         detail: { from: incident.tlp, to: tlp },
       };
     });
@@ -536,7 +537,7 @@ export class Incidents {
     );
   }
 
-  async bindRoom(incidentId: string, platform: string, roomId: string, name: string): Promise<void> {
+  async bindRoom(incidentId: string, platform: PlatformName, roomId: string, name: string): Promise<void> {
     await this.#db.incidentRoom.upsert({
       where: { platform_roomId: { platform, roomId } },
       create: { incidentId, platform, roomId, name },
@@ -544,7 +545,7 @@ export class Incidents {
     });
   }
 
-  async setSummaryMessage(platform: string, roomId: string, messageId: string): Promise<void> {
+  async setSummaryMessage(platform: PlatformName, roomId: string, messageId: string): Promise<void> {
     await this.#db.incidentRoom.update({
       where: { platform_roomId: { platform, roomId } },
       data: { summaryMessageId: messageId },

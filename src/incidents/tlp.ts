@@ -31,6 +31,17 @@ export function parseTlp(input: string): TlpLabel | undefined {
   return (TLP_LABELS as readonly string[]).includes(normalised) ? (normalised as TlpLabel) : undefined;
 }
 
+/**
+ * The label stored on a row, checked: the column stays text, since a database enum cannot spell
+ * `amber+strict`. A value outside TLP 2.0 there is corrupt data, not a typo to answer.
+ */
+export function storedTlp(value: string): TlpLabel {
+  if (!(TLP_LABELS as readonly string[]).includes(value)) {
+    throw new Error(`stored TLP label "${value}" is not a TLP 2.0 label`);
+  }
+  return value as TlpLabel;
+}
+
 export function requireTlp(input: string): TlpLabel {
   const label = parseTlp(input);
   if (!label) {

@@ -91,9 +91,7 @@ export class PageDeliveries {
     pageContext: PageContext,
     now: Date,
   ): Promise<Reach> {
-    const targets = (await this.#people.identities(person.id)).filter((i) =>
-      this.#outbox.runs(i.platform as PlatformName),
-    );
+    const targets = (await this.#people.identities(person.id)).filter((i) => this.#outbox.runs(i.platform));
     if (targets.length === 0) {
       this.#log.warn(
         { page: page.number, personId: person.id },
@@ -102,7 +100,13 @@ export class PageDeliveries {
       return "unreachable";
     }
     const limits = this.#directory.configIfAny?.pageLimits ?? DEFAULT_PAGE_LIMITS;
-    const mine = { pageId: page.id, level: step.level, round: step.round, kind: "dm", personId: person.id };
+    const mine = {
+      pageId: page.id,
+      level: step.level,
+      round: step.round,
+      kind: "dm" as const,
+      personId: person.id,
+    };
     let heldNoticeKey: string | undefined;
     const rows = await this.#db.$transaction(async (tx) => {
       // One person at a time, so concurrent steps of a storm count each other's deliveries.
@@ -176,7 +180,7 @@ export class PageDeliveries {
   ): Promise<void> {
     if (!page.incidentId) return;
     const rooms = (await this.#incidents.rooms(page.incidentId)).filter((room) =>
-      this.#outbox.runs(room.platform as PlatformName),
+      this.#outbox.runs(room.platform),
     );
     if (rooms.length === 0) return;
     const rows = await this.#reserve(
@@ -214,9 +218,7 @@ export class PageDeliveries {
     let fallbackNote = "There is no fallback channel for it.";
     if (fallbackTeam) {
       const channels = Object.entries(fallbackTeam.channels).flatMap(([platform, channel]) =>
-        channel !== undefined && this.#outbox.runs(platform as PlatformName)
-          ? [{ platform, target: channel }]
-          : [],
+        channel !== undefined && this.#outbox.runs(platform) ? [{ platform, target: channel }] : [],
       );
       const rows = await this.#reserve(page, step, "channel", channels, now);
       for (const row of rows.filter((r) => r.state === "pending")) {
@@ -232,7 +234,7 @@ export class PageDeliveries {
     }
     if (page.createdById) {
       const targets = (await this.#people.identities(page.createdById)).filter((i) =>
-        this.#outbox.runs(i.platform as PlatformName),
+        this.#outbox.runs(i.platform),
       );
       const rows = await this.#reserve(
         page,
@@ -260,7 +262,7 @@ export class PageDeliveries {
     page: Page,
     step: { round: number; level: number },
     kind: "room" | "channel" | "notice",
-    targets: Array<{ platform: string; target: string; personId?: string | null }>,
+    targets: Array<{ platform: PlatformName; target: string; personId?: string | null }>,
     now: Date,
   ) {
     const where = { pageId: page.id, level: step.level, round: step.round, kind };

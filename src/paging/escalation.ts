@@ -4,7 +4,6 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { recordActivity } from "../activity/activity.ts";
 import { type Actor, actorOf, type Origin } from "../activity/origin.ts";
-import type { PlatformName } from "../chat/invocation.ts";
 import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import { rows } from "../db/rows.ts";
@@ -291,7 +290,7 @@ export class Escalation {
 
   async #requireReachable(person: Person): Promise<void> {
     const identities = await this.#people.identities(person.id);
-    if (!identities.some((i) => this.#outbox.runs(i.platform as PlatformName))) {
+    if (!identities.some((i) => this.#outbox.runs(i.platform))) {
       throw new UserError(
         `${person.displayName} can't be paged: tocsin knows no account of theirs on a chat platform it is connected to.`,
         { code: "page.unreachable" },

@@ -5,7 +5,7 @@ import { type Destination, tlpGate } from "../chat/tlp-gate.ts";
 import type { Incident, Page } from "../generated/prisma/client.ts";
 import { formatSeverity } from "../incidents/lifecycle.ts";
 import { formatTime } from "../incidents/render.ts";
-import { formatTlp, type TlpLabel } from "../incidents/tlp.ts";
+import { formatTlp, storedTlp, type TlpLabel } from "../incidents/tlp.ts";
 import type { IncidentFacts, Rendered, Subject } from "../outbox/outbox.ts";
 
 export function pageActions(page: Pick<Page, "number">): Action[] {
@@ -33,7 +33,7 @@ export function teamChannel(teamName: string, platform: string): Destination {
  * which is enough to find the incident.
  */
 export function incidentLine(incident: Incident, destination: Destination): { line: string; tlp?: TlpLabel } {
-  const tlp = incident.tlp as TlpLabel;
+  const tlp = storedTlp(incident.tlp);
   const head = `${incident.publicId} · ${formatSeverity(incident.severity)}`;
   const decision = tlpGate(destination, { tlp, blocks: [text(incident.title)] });
   if (decision.allowed) return { line: `${head} · ${incident.title}`, tlp };

@@ -8,7 +8,7 @@ import type { Db } from "../db/database.ts";
 import { pageRow } from "../db/row-schemas.ts";
 import { rows } from "../db/rows.ts";
 import { UserError } from "../errors.ts";
-import type { Page, Person } from "../generated/prisma/client.ts";
+import type { Page, PageStatus, Person } from "../generated/prisma/client.ts";
 import { claimEvent } from "../incidents/incidents.ts";
 import { formatTime } from "../incidents/render.ts";
 import type { JobQueue } from "../jobs/queue.ts";
@@ -156,7 +156,7 @@ export class PageResponses {
     return page;
   }
 
-  async #latestFor(actor: Person, statuses: string[], verb: string): Promise<Page> {
+  async #latestFor(actor: Person, statuses: PageStatus[], verb: string): Promise<Page> {
     const page = await this.#db.page.findFirst({
       where: {
         status: { in: statuses },

@@ -8,7 +8,9 @@ import { personRow } from "../db/row-schemas.ts";
 import { rows } from "../db/rows.ts";
 import type { Person } from "../generated/prisma/client.ts";
 
-export type PersonWithIdentities = Person & { identities: Array<{ platform: string; externalId: string }> };
+export type PersonWithIdentities = Person & {
+  identities: Array<{ platform: PlatformName; externalId: string }>;
+};
 
 /** A person as a directory (the on-call configuration) describes them. */
 export interface DirectoryEntry {
@@ -133,7 +135,7 @@ export class People {
     });
   }
 
-  async identities(personId: string): Promise<Array<{ platform: string; externalId: string }>> {
+  async identities(personId: string): Promise<Array<{ platform: PlatformName; externalId: string }>> {
     return this.#db.personIdentity.findMany({
       where: { personId },
       select: { platform: true, externalId: true },
