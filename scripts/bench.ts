@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { App as BoltApp, HTTPReceiver } from "@slack/bolt";
+import { z } from "zod";
 import { createApp } from "../src/app.ts";
 import { ConsolePlatform } from "../src/chat/console/console-platform.ts";
 import { SLACK_EVENTS_PATH, SlackPlatform } from "../src/chat/slack/slack-platform.ts";
@@ -182,13 +183,17 @@ async function benchJobTiming(dataDir: string, jobs: number): Promise<void> {
   const database = await openDatabase({ embeddedDataDir: path.join(dataDir, "jobs", "postgres") });
   const queue = new JobQueue(database.prisma, systemClock, silentLogger);
   const lateness: number[] = [];
-  queue.register("bench", async (job) => {
-    lateness.push(Date.now() - job.dueAt.getTime());
+  const bench = queue.define({
+    kind: "bench",
+    payload: z.object({}),
+    handler: async (job) => {
+      lateness.push(Date.now() - job.dueAt.getTime());
+    },
   });
   queue.start();
   const start = Date.now() + 500;
   for (let i = 0; i < jobs; i++) {
-    await queue.enqueue(database.prisma, { kind: "bench", dueAt: new Date(start + i * 37) });
+    await bench.enqueue(database.prisma, { payload: {}, dueAt: new Date(start + i * 37) });
   }
   while (lateness.length < jobs) await new Promise((resolve) => setTimeout(resolve, 50));
   await queue.stop();

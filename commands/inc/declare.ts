@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { text } from "../../src/chat/message.ts";
-import type { TlpLabel } from "../../src/incidents/tlp.ts";
+import { storedTlp } from "../../src/incidents/tlp.ts";
 import { defineCommand } from "../../src/router/command.ts";
 import { rsitTypeValue, severityValue, tlpValue, yesNoValue } from "./options.ts";
 
@@ -62,7 +62,7 @@ export default defineCommand({
       reply: {
         visibility: "room",
         message: {
-          tlp: change.incident.tlp as TlpLabel,
+          tlp: storedTlp(change.incident.tlp),
           blocks: [
             text(
               `🚨 ${change.incident.publicId} declared: ${change.incident.title}\n${change.text}\n${where}${paged}`,

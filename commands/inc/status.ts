@@ -6,7 +6,6 @@ import {
   isStatus,
   STATUS_DESCRIPTIONS,
   STATUSES,
-  type Status,
 } from "../../src/incidents/lifecycle.ts";
 import { type CommandContext, defineCommand } from "../../src/router/command.ts";
 import { announce } from "./announce.ts";
@@ -26,7 +25,7 @@ const statusCommand = defineCommand({
     const [wanted = "", ...note] = args.words;
     const to = wanted.toLowerCase();
     if (!isStatus(to)) {
-      const next = allowedNext(incident.status as Status);
+      const next = allowedNext(incident.status);
       throw new UserError(
         wanted
           ? `"${wanted}" is not a status. ${incident.publicId} is ${incident.status}; it can go to: ${next.join(", ") || "nothing (final)"}.`

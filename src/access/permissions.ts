@@ -71,7 +71,7 @@ export class PermissionRefused extends UserError {
     message: string,
     details: { permission: Permission; person: Person } & PermissionTarget & { incidentId?: string },
   ) {
-    super(message);
+    super(message, { code: "permission.refused" });
     this.name = "PermissionRefused";
     this.permission = details.permission;
     this.person = details.person;

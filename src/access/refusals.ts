@@ -1,6 +1,7 @@
 // A permission refusal is logged, and written to the incident's audit trail when it concerns
 // one: admins see who tried what on an incident, including on ones the person may not see.
 import type { Logger } from "pino";
+import { recordActivity } from "../activity/activity.ts";
 import type { PlatformName } from "../chat/invocation.ts";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
@@ -25,21 +26,22 @@ export async function recordRefusal(
           ? await deps.incidents.findByPublicId(refusal.incidentId)
           : await deps.incidents.findByRoom(where.platform, where.roomId));
     log.info(
-      { command, permission: refusal.permission, actorId: refusal.person.id, incidentId: incident?.publicId },
+      {
+        code: refusal.code,
+        command,
+        permission: refusal.permission,
+        actorId: refusal.person.id,
+        incidentId: incident?.publicId,
+      },
       "permission refused",
     );
     if (!incident) return;
-    await deps.db.auditEntry.create({
-      data: {
-        at: deps.clock.now(),
-        actorId: refusal.person.id,
-        action: "permission.refused",
-        incidentId: incident.id,
-        platform: where.platform,
-        roomId: where.roomId,
-        correlationId: where.correlationId,
-        detail: { command, permission: refusal.permission, reason: refusal.message },
-      },
+    await recordActivity(deps.db, {
+      actor: { personId: refusal.person.id, ...where },
+      at: deps.clock.now(),
+      action: "permission.refused",
+      incidentId: incident.id,
+      detail: { code: refusal.code, command, permission: refusal.permission, reason: refusal.message },
     });
   } catch (error) {
     log.error({ err: error, command }, "could not record a permission refusal");

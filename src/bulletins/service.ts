@@ -7,9 +7,13 @@
 // and the queue's lease runs it once. The job records the advisories it posted and completes in
 // one transaction, so a run that crashed before committing is retried, and one that committed is
 // never repeated.
+
 import { readFile } from "node:fs/promises";
 import { DateTime } from "luxon";
 import type { Logger } from "pino";
+import { z } from "zod";
+import { recordActivity } from "../activity/activity.ts";
+import { actorOf, type Origin } from "../activity/origin.ts";
 import type { PlatformName } from "../chat/invocation.ts";
 import { context, heading, type Message, text } from "../chat/message.ts";
 import { renderPlainText } from "../chat/plain-text.ts";
@@ -17,13 +21,11 @@ import type { Destination } from "../chat/tlp-gate.ts";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
 import { UserError } from "../errors.ts";
-import type { Prisma } from "../generated/prisma/client.ts";
 import type { Incidents } from "../incidents/incidents.ts";
 import { formatTlp, type TlpLabel } from "../incidents/tlp.ts";
 import { type CronTrigger, CronTriggers } from "../jobs/cron-triggers.ts";
-import type { ClaimedJob, JobContext, JobQueue } from "../jobs/queue.ts";
+import type { Job, JobContext, JobKind, JobQueue } from "../jobs/queue.ts";
 import type { Outbox, RoomAddress, Subject } from "../outbox/outbox.ts";
-import type { Origin } from "../router/command.ts";
 import {
   type Bulletin,
   BulletinSigner,
@@ -73,11 +75,12 @@ export interface BulletinDeps {
   outbox: Outbox;
 }
 
-interface PublishPayload {
-  subscriptionId: string;
+const publishPayload = z.object({
+  subscriptionId: z.string(),
   /** The fire time (or the moment of an on-demand publish): the end of the period covered. */
-  at: string;
-}
+  at: z.iso.datetime(),
+});
+type PublishPayload = z.output<typeof publishPayload>;
 
 export interface PublishOutcome {
   subscriptionId: string;
@@ -94,6 +97,7 @@ export class Bulletins {
   readonly #deps: BulletinDeps;
   readonly #settings: BulletinSettings;
   readonly #log: Logger;
+  readonly #publishJob: JobKind<typeof publishPayload>;
 
   constructor(deps: BulletinDeps, settings: BulletinSettings = {}) {
     this.#deps = deps;
@@ -106,7 +110,11 @@ export class Bulletins {
       deps.log,
       this.subscriptions.map((subscription) => this.#trigger(subscription)),
     );
-    deps.jobs.register(PUBLISH_JOB, (job, ctx) => this.#runPublishJob(job, ctx));
+    this.#publishJob = deps.jobs.define({
+      kind: PUBLISH_JOB,
+      payload: publishPayload,
+      handler: (job, ctx) => this.#runPublishJob(job, ctx),
+    });
   }
 
   get subscriptions(): readonly Subscription[] {
@@ -147,8 +155,7 @@ export class Bulletins {
 
   async #enqueue(subscription: Subscription, at: Date, key: string): Promise<boolean> {
     const payload = { subscriptionId: subscription.id, at: at.toISOString() } satisfies PublishPayload;
-    const added = await this.#deps.jobs.enqueue(this.#deps.db, {
-      kind: PUBLISH_JOB,
+    const added = await this.#publishJob.enqueue(this.#deps.db, {
       key,
       payload,
       dueAt: at,
@@ -178,6 +185,7 @@ export class Bulletins {
     if (this.subscriptions.length === 0) {
       throw new UserError(
         "No bulletin subscriptions are configured: set BULLETIN_CONFIG to a YAML file (see examples/bulletins.yaml).",
+        { code: "bulletins.not_configured" },
       );
     }
     const ids = this.subscriptions.map((subscription) => subscription.id).join(", ");
@@ -189,7 +197,9 @@ export class Bulletins {
           subscription.destination.roomId === wanted && subscription.destination.platform === where.platform,
       );
       if (byRoom.length > 0) return byRoom;
-      throw new UserError(`There is no subscription "${wanted}". Subscriptions: ${ids}.`);
+      throw new UserError(`There is no subscription "${wanted}". Subscriptions: ${ids}.`, {
+        code: "subscription.not_found",
+      });
     }
     const here = this.subscriptions.filter(
       (subscription) =>
@@ -198,7 +208,9 @@ export class Bulletins {
     );
     if (here.length > 0) return here;
     if (this.subscriptions.length === 1) return [...this.subscriptions];
-    throw new UserError(`Which subscription? None posts to this room. Subscriptions: ${ids}.`);
+    throw new UserError(`Which subscription? None posts to this room. Subscriptions: ${ids}.`, {
+      code: "subscription.unspecified",
+    });
   }
 
   destinationOf(subscription: Subscription): Destination {
@@ -270,7 +282,10 @@ export class Bulletins {
       take: 500,
     });
     for (const job of jobs) {
-      const { subscriptionId } = job.payload as unknown as PublishPayload;
+      // A run whose payload an older version wrote differently is not one of these subscriptions'.
+      const payload = publishPayload.safeParse(job.payload);
+      if (!payload.success) continue;
+      const { subscriptionId } = payload.data;
       if (!runs.has(subscriptionId) && job.finishedAt && job.outcome) {
         runs.set(subscriptionId, { at: job.finishedAt, outcome: job.outcome });
       }
@@ -280,8 +295,8 @@ export class Bulletins {
 
   // ---- the publish job ---------------------------------------------------------------------
 
-  async #runPublishJob(job: ClaimedJob, ctx: JobContext): Promise<void> {
-    const payload = job.payload as unknown as PublishPayload;
+  async #runPublishJob(job: Job<PublishPayload>, ctx: JobContext): Promise<void> {
+    const payload = job.payload;
     const log = this.#log.child({ subscription: payload.subscriptionId, jobKey: job.key });
     const subscription = this.subscription(payload.subscriptionId);
     if (!subscription) {
@@ -495,16 +510,11 @@ export class Bulletins {
   }
 
   async #audit(origin: Origin, action: string, detail: Record<string, unknown>): Promise<void> {
-    await this.#deps.db.auditEntry.create({
-      data: {
-        at: this.#deps.clock.now(),
-        actorId: origin.actor.id,
-        action,
-        platform: origin.platform,
-        roomId: origin.room.roomId,
-        correlationId: origin.correlationId,
-        detail: detail as Prisma.InputJsonValue,
-      },
+    await recordActivity(this.#deps.db, {
+      actor: actorOf(origin),
+      at: this.#deps.clock.now(),
+      action,
+      detail,
     });
   }
 

@@ -10,14 +10,16 @@
 // intermediate report) gets them from `/inc deadlines request`. Rescheduling cancels the jobs
 // of the old due time (their keys start with the milestone's prefix) before adding the new ones.
 import type { Logger } from "pino";
+import { z } from "zod";
+import { recordActivity } from "../activity/activity.ts";
+import { actorOf, type Origin } from "../activity/origin.ts";
 import { actions, context, type Message, table, text } from "../chat/message.ts";
 import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import { UserError } from "../errors.ts";
 import { type Incident, type IncidentDeadline, Prisma } from "../generated/prisma/client.ts";
-import type { ClaimedJob, JobContext, JobQueue } from "../jobs/queue.ts";
+import type { Job, JobContext, JobKind, JobQueue } from "../jobs/queue.ts";
 import { formatDelay } from "../oncall/durations.ts";
-import type { Origin } from "../router/command.ts";
 import { deadlineWarning, type WarningKind } from "./deadline-messages.ts";
 import {
   type DeadlineOffset,
@@ -28,10 +30,17 @@ import {
   warningAt,
 } from "./deadline-presets.ts";
 import type { IncidentRooms } from "./incident-rooms.ts";
-import { actorOf, claimEvent, recordActivity } from "./incidents.ts";
+import { claimEvent } from "./incidents.ts";
 import { formatTime } from "./render.ts";
 
 export const DEADLINE_WARNING_JOB = "incident.deadline-warning";
+
+const deadlineWarningPayload = z.object({
+  incidentId: z.string(),
+  preset: z.string(),
+  milestone: z.string(),
+  warning: z.enum(["ahead", "due"]) satisfies z.ZodType<WarningKind>,
+});
 
 export interface IncidentDeadlinesOptions {
   db: Db;
@@ -52,10 +61,15 @@ export interface MetResult {
 
 export class IncidentDeadlines {
   readonly #options: IncidentDeadlinesOptions;
+  readonly #warningJob: JobKind<typeof deadlineWarningPayload>;
 
   constructor(options: IncidentDeadlinesOptions) {
     this.#options = options;
-    options.jobs.register(DEADLINE_WARNING_JOB, (job, ctx) => this.#warn(job, ctx));
+    this.#warningJob = options.jobs.define({
+      kind: DEADLINE_WARNING_JOB,
+      payload: deadlineWarningPayload,
+      handler: (job, ctx) => this.#warn(job, ctx),
+    });
   }
 
   presets(): DeadlinePreset[] {
@@ -68,6 +82,7 @@ export class IncidentDeadlines {
     if (!preset) {
       throw new UserError(
         `There is no deadline preset "${id}". Presets: ${presets.map((p) => p.id).join(", ")}.`,
+        { code: "deadline.preset_unknown" },
       );
     }
     return preset;
@@ -99,7 +114,9 @@ export class IncidentDeadlines {
     const now = clock.now();
     const aware = awareAt ?? incident.declaredAt;
     if (aware.getTime() > now.getTime()) {
-      throw new UserError("The awareness time is in the future; give when you became aware (aware:09:30).");
+      throw new UserError("The awareness time is in the future; give when you became aware (aware:09:30).", {
+        code: "deadline.aware_in_future",
+      });
     }
     await db.$transaction(async (tx) => {
       await claimEvent(tx, origin);
@@ -107,9 +124,9 @@ export class IncidentDeadlines {
         where: { incidentId: incident.id, preset: preset.id, stoppedAt: null },
       });
       if (running > 0) {
-        throw new UserError(
-          `The ${preset.name} deadlines of ${incident.publicId} are already running: \`/inc deadlines\` lists them.`,
-        );
+        throw new UserError(`The ${preset.name} deadlines of ${incident.publicId} are already running.`, {
+          code: "deadline.already_running",
+        });
       }
       for (const milestone of preset.milestones) {
         const fromAwareness = milestone.after !== undefined && milestone.from === undefined;
@@ -147,18 +164,17 @@ export class IncidentDeadlines {
         });
         await this.#scheduleWarnings(tx, row, now);
       }
-      await recordActivity(
-        tx,
-        actorOf(origin),
-        now,
-        "incident.deadlines",
-        { preset: preset.id, awareAt: aware.toISOString() },
-        {
+      await recordActivity(tx, {
+        actor: actorOf(origin),
+        at: now,
+        action: "incident.deadlines",
+        detail: { preset: preset.id, awareAt: aware.toISOString() },
+        timeline: {
           incidentId: incident.id,
           kind: "deadlines",
           text: `${preset.name} deadlines started, counted from ${formatTime(aware, timeZone)}`,
         },
-      );
+      });
     });
     // An awareness time far enough back may make something due already.
     jobs.kick();
@@ -176,7 +192,9 @@ export class IncidentDeadlines {
       await claimEvent(tx, origin);
       const deadline = await findRunning(tx, incident, words);
       if (deadline.metAt)
-        throw new UserError(`The ${deadline.presetName} ${deadline.name} is already marked done.`);
+        throw new UserError(`The ${deadline.presetName} ${deadline.name} is already marked done.`, {
+          code: "deadline.already_done",
+        });
       const met = await tx.incidentDeadline.update({
         where: { id: deadline.id },
         data: { metAt: now, metById: origin.actor.id },
@@ -186,18 +204,17 @@ export class IncidentDeadlines {
         deadline.dueAt && now.getTime() > deadline.dueAt.getTime()
           ? ` (${formatDelay(now.getTime() - deadline.dueAt.getTime())} late)`
           : "";
-      await recordActivity(
-        tx,
-        actorOf(origin),
-        now,
-        "incident.deadline-met",
-        { preset: deadline.preset, milestone: deadline.milestone },
-        {
+      await recordActivity(tx, {
+        actor: actorOf(origin),
+        at: now,
+        action: "incident.deadline-met",
+        detail: { preset: deadline.preset, milestone: deadline.milestone },
+        timeline: {
           incidentId: incident.id,
           kind: "deadlines",
           text: `${deadline.presetName} ${deadline.name} done at ${formatTime(now, timeZone)}${late}`,
         },
-      );
+      });
       const dependents = await tx.incidentDeadline.findMany({
         where: {
           incidentId: incident.id,
@@ -232,31 +249,34 @@ export class IncidentDeadlines {
   ): Promise<IncidentDeadline> {
     const { db, clock, jobs, timeZone } = this.#options;
     const now = clock.now();
-    if (dueAt.getTime() <= now.getTime()) throw new UserError("The due time is not in the future.");
+    if (dueAt.getTime() <= now.getTime())
+      throw new UserError("The due time is not in the future.", { code: "deadline.due_not_future" });
     const row = await db.$transaction(async (tx) => {
       await claimEvent(tx, origin);
       const deadline = await findRunning(tx, incident, words);
       if (!deadline.onRequest) {
         throw new UserError(
           `The ${deadline.presetName} ${deadline.name} is not made on request; it is due ${deadline.dueAt ? formatTime(deadline.dueAt, timeZone) : "after another milestone"}.`,
+          { code: "deadline.not_on_request" },
         );
       }
       if (deadline.metAt)
-        throw new UserError(`The ${deadline.presetName} ${deadline.name} is already marked done.`);
+        throw new UserError(`The ${deadline.presetName} ${deadline.name} is already marked done.`, {
+          code: "deadline.already_done",
+        });
       const again = deadline.dueAt !== null;
       const updated = await this.#reschedule(tx, deadline, now, dueAt);
-      await recordActivity(
-        tx,
-        actorOf(origin),
-        now,
-        "incident.deadline-requested",
-        { preset: deadline.preset, milestone: deadline.milestone, dueAt: dueAt.toISOString() },
-        {
+      await recordActivity(tx, {
+        actor: actorOf(origin),
+        at: now,
+        action: "incident.deadline-requested",
+        detail: { preset: deadline.preset, milestone: deadline.milestone, dueAt: dueAt.toISOString() },
+        timeline: {
           incidentId: incident.id,
           kind: "deadlines",
           text: `${deadline.presetName} ${deadline.name} requested${again ? " again" : ""}, due ${formatTime(dueAt, timeZone)}`,
         },
-      );
+      });
       return updated;
     });
     jobs.kick();
@@ -275,16 +295,17 @@ export class IncidentDeadlines {
         data: { stoppedAt: now },
       });
       if (count === 0)
-        throw new UserError(`The ${preset.name} deadlines of ${incident.publicId} are not running.`);
+        throw new UserError(`The ${preset.name} deadlines of ${incident.publicId} are not running.`, {
+          code: "deadline.not_running",
+        });
       await jobs.cancel(tx, `deadline:${incident.id}:${preset.id}:`);
-      await recordActivity(
-        tx,
-        actorOf(origin),
-        now,
-        "incident.deadlines-stopped",
-        { preset: preset.id },
-        { incidentId: incident.id, kind: "deadlines", text: `${preset.name} deadlines stopped` },
-      );
+      await recordActivity(tx, {
+        actor: actorOf(origin),
+        at: now,
+        action: "incident.deadlines-stopped",
+        detail: { preset: preset.id },
+        timeline: { incidentId: incident.id, kind: "deadlines", text: `${preset.name} deadlines stopped` },
+      });
       return count;
     });
   }
@@ -314,7 +335,7 @@ export class IncidentDeadlines {
 
   /** The warning jobs of a milestone with a due time; a warning time already gone is given now. */
   async #scheduleWarnings(tx: DbTransaction, deadline: IncidentDeadline, now: Date): Promise<void> {
-    const { jobs } = this.#options;
+    const jobs = this.#warningJob;
     if (!deadline.dueAt) return;
     const key = deadlineKey(deadline.incidentId, deadline.preset, deadline.milestone);
     const version = `${deadline.dueAt.toISOString()}@${now.toISOString()}`;
@@ -325,27 +346,20 @@ export class IncidentDeadlines {
     };
     if (deadline.warnAt && deadline.dueAt.getTime() > now.getTime()) {
       await jobs.enqueue(tx, {
-        kind: DEADLINE_WARNING_JOB,
         key: `${key}warn:${version}`,
-        payload: { ...payload, warning: "ahead" },
+        payload: { ...payload, warning: "ahead" as const },
         dueAt: new Date(Math.max(deadline.warnAt.getTime(), now.getTime())),
       });
     }
     await jobs.enqueue(tx, {
-      kind: DEADLINE_WARNING_JOB,
       key: `${key}due:${version}`,
-      payload: { ...payload, warning: "due" },
+      payload: { ...payload, warning: "due" as const },
       dueAt: deadline.dueAt,
     });
   }
 
-  async #warn(job: ClaimedJob, ctx: JobContext): Promise<void> {
-    const { incidentId, preset, milestone, warning } = job.payload as {
-      incidentId: string;
-      preset: string;
-      milestone: string;
-      warning: WarningKind;
-    };
+  async #warn(job: Job<z.output<typeof deadlineWarningPayload>>, ctx: JobContext): Promise<void> {
+    const { incidentId, preset, milestone, warning } = job.payload;
     const { db, rooms, timeZone } = this.#options;
     const deadline = await db.incidentDeadline.findUnique({
       where: { incidentId_preset_milestone: { incidentId, preset, milestone } },
@@ -410,10 +424,14 @@ async function findRunning(
   if (matches.length > 1) {
     throw new UserError(
       `"${named}" could be ${matches.map((d) => `${d.preset} ${d.milestone}`).join(" or ")}: say which.`,
+      { code: "deadline.ambiguous" },
     );
   }
   const list = running.map((d) => `${d.preset} ${d.milestone}`).join(", ");
   throw new UserError(
-    `${incident.publicId} has no running deadline "${named}".${list ? ` Running: ${list}.` : " `/inc deadlines start <preset>` starts some."}`,
+    `${incident.publicId} has no running deadline "${named}".${list ? ` Running: ${list}.` : ""}`,
+    {
+      code: list ? "deadline.not_found" : "deadline.none_running",
+    },
   );
 }

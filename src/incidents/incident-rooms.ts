@@ -4,6 +4,7 @@
 // outbox, which decides per room (a room shared outside the organisation takes at most
 // TLP:GREEN); a failing platform never blocks the others, and failures are logged with the id.
 import type { Logger } from "pino";
+import { z } from "zod";
 import type { PlatformName } from "../chat/invocation.ts";
 import { context, type Message, text } from "../chat/message.ts";
 import type { DbTransaction } from "../db/database.ts";
@@ -13,7 +14,7 @@ import type { IncidentFacts, Outbox, RoomAddress, Subject } from "../outbox/outb
 import type { People } from "../people/people.ts";
 import type { Incidents } from "./incidents.ts";
 import { changeMessage, incidentSummary, incidentTopic } from "./render.ts";
-import type { TlpLabel } from "./tlp.ts";
+import { storedTlp } from "./tlp.ts";
 
 export const ARCHIVE_ROOMS_JOB = "incident.archive-rooms";
 
@@ -26,7 +27,7 @@ export type OpenedRoom = { ok: true; name: string; platform: PlatformName } | { 
 
 /** What the outbox needs to know of an incident to decide who may read about it. */
 export function incidentFacts(incident: Pick<Incident, "id" | "tlp" | "restricted">): IncidentFacts {
-  const tlp = incident.tlp as TlpLabel;
+  const tlp = storedTlp(incident.tlp);
   return { id: incident.id, tlp, restricted: incident.restricted || tlp === "red" };
 }
 
@@ -150,7 +151,7 @@ export class IncidentRooms {
       if (!incident) continue;
       const line = actor
         ? changeMessage(incident, actor, entry.text, (p) => p.displayName)
-        : { tlp: incident.tlp as TlpLabel, blocks: [text(`${incident.publicId}: ${entry.text}`)] };
+        : { tlp: storedTlp(incident.tlp), blocks: [text(`${incident.publicId}: ${entry.text}`)] };
       await this.announce(incident.id, line);
       this.#log.info(
         { incidentId: incident.publicId, kind: entry.kind },
@@ -247,37 +248,40 @@ export class IncidentRooms {
    * job re-checks that the incident is still closed (a reopen cancels the archiving in effect).
    */
   scheduleArchiving(jobs: JobQueue, afterMs: number): void {
+    const archive = jobs.define({
+      kind: ARCHIVE_ROOMS_JOB,
+      payload: z.object({ incidentId: z.string(), closedAt: z.iso.datetime() }),
+      handler: (job) => this.#archive(job.payload),
+    });
     this.#incidents.onClosed(async (tx: DbTransaction, incident, now) => {
-      await jobs.enqueue(tx, {
-        kind: ARCHIVE_ROOMS_JOB,
+      await archive.enqueue(tx, {
         key: `archive:${incident.id}:${now.toISOString()}`,
         payload: { incidentId: incident.id, closedAt: now.toISOString() },
         dueAt: new Date(now.getTime() + afterMs),
       });
     });
-    jobs.register(ARCHIVE_ROOMS_JOB, async (job) => {
-      const { incidentId, closedAt } = job.payload as { incidentId: string; closedAt: string };
-      const incident = await this.#incidents.findById(incidentId);
-      // Reopened since (and maybe closed again, which scheduled its own job): leave the rooms.
-      const lastChange = await this.#incidents.lastStatusChangeAt(incidentId);
-      if (incident?.status !== "closed" || (lastChange && lastChange.getTime() > Date.parse(closedAt)))
-        return;
-      for (const room of await this.roomsOf(incidentId)) {
-        if (!this.#outbox.canArchive(room.platform)) continue;
-        await this.#outbox.post(
-          room,
-          {
-            blocks: [
-              text(`${incident.publicId} is closed; archiving this room.`),
-              context("The record stays in tocsin: /inc show"),
-            ],
-          },
-          { kind: "interface" },
-        );
-        await this.#outbox.archive(room);
-        this.#log.info({ incidentId: incident.publicId, ...room }, "incident room archived");
-      }
-    });
+  }
+
+  async #archive({ incidentId, closedAt }: { incidentId: string; closedAt: string }): Promise<void> {
+    const incident = await this.#incidents.findById(incidentId);
+    // Reopened since (and maybe closed again, which scheduled its own job): leave the rooms.
+    const lastChange = await this.#incidents.lastStatusChangeAt(incidentId);
+    if (incident?.status !== "closed" || (lastChange && lastChange.getTime() > Date.parse(closedAt))) return;
+    for (const room of await this.roomsOf(incidentId)) {
+      if (!this.#outbox.canArchive(room.platform)) continue;
+      await this.#outbox.post(
+        room,
+        {
+          blocks: [
+            text(`${incident.publicId} is closed; archiving this room.`),
+            context("The record stays in tocsin: /inc show"),
+          ],
+        },
+        { kind: "interface" },
+      );
+      await this.#outbox.archive(room);
+      this.#log.info({ incidentId: incident.publicId, ...room }, "incident room archived");
+    }
   }
 
   /** Posts and pins the summary in a newly bound room. */
@@ -314,7 +318,7 @@ export class IncidentRooms {
 }
 
 function addressOf(room: IncidentRoom): RoomAddress | undefined {
-  return { platform: room.platform as PlatformName, roomId: room.roomId };
+  return { platform: room.platform, roomId: room.roomId };
 }
 
 /** The topic of a room that may not see the incident's details: its id and why, nothing more. */

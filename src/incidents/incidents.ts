@@ -3,13 +3,16 @@
 // clicks) apply one after the other against fresh state, (3) writes the change, a timeline
 // entry and an audit entry. Either all of it lands or none of it.
 
-import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { recordActivity } from "../activity/activity.ts";
+import { actorOf, type Origin } from "../activity/origin.ts";
 import type { PlatformName } from "../chat/invocation.ts";
 import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
+import { incidentRoomRow, incidentRow } from "../db/row-schemas.ts";
+import { rows } from "../db/rows.ts";
 import { UserError } from "../errors.ts";
 import type { Incident, IncidentRoom, Person, Prisma, Task } from "../generated/prisma/client.ts";
-import type { Origin } from "../router/command.ts";
 import {
   assertTransition,
   type EndingStatus,
@@ -24,7 +27,7 @@ import {
 import { IncidentIds } from "./public-id.ts";
 import { ROLES, type Role } from "./roles.ts";
 import { describeRsitType } from "./taxonomy.ts";
-import { DEFAULT_INCIDENT_TLP, formatTlp, type TlpLabel } from "./tlp.ts";
+import { DEFAULT_INCIDENT_TLP, formatTlp, storedTlp, type TlpLabel } from "./tlp.ts";
 
 /** The inbound event was already handled (a platform retry): do nothing, say nothing. */
 export class DuplicateEvent extends Error {
@@ -39,7 +42,9 @@ export class DuplicateEvent extends Error {
  * words, so the answer never tells them apart.
  */
 export function noSuchIncident(publicId: string): UserError {
-  return new UserError(`There is no incident ${publicId.toUpperCase()}. \`/inc list all\` shows them.`);
+  return new UserError(`There is no incident ${publicId.toUpperCase()}.`, {
+    code: "incident.not_found",
+  });
 }
 
 export interface DeclareInput {
@@ -90,12 +95,14 @@ export type SeverityHook = (
   now: Date,
   origin: Origin,
 ) => Promise<void>;
-/** What ending an incident without a reason is answered; the reason is kept as its resolution. */
-const ENDING_NEEDS_REASON: Record<EndingStatus, string> = {
-  closed: "Say how it ended: `/inc close <resolution>`, e.g. `/inc close phishing site taken down`.",
-  declined:
-    "Say why it is not an incident: `/inc status declined <reason>`, e.g. `/inc status declined scanner test`.",
-  merged: "Say which incident this one duplicates: `/inc status merged INC-2026-0002`.",
+/**
+ * What ending an incident without a reason is answered; the reason is kept as its resolution.
+ * The router adds how to say it (src/router/hints.ts).
+ */
+const ENDING_NEEDS_REASON: Record<EndingStatus, { code: string; message: string }> = {
+  closed: { code: "status.resolution_missing", message: "Say how it ended." },
+  declined: { code: "status.decline_reason_missing", message: "Say why it is not an incident." },
+  merged: { code: "status.merge_target_missing", message: "Say which incident this one duplicates." },
 };
 
 export const DEFAULT_SEVERITY: Severity = 3;
@@ -158,9 +165,12 @@ export class Incidents {
   // cost about twice the CPU, which is what limits commands per second (see npm run bench).
 
   async findByRoom(platform: string, roomId: string): Promise<Incident | null> {
-    const [incident] = await this.#db.$queryRaw<Incident[]>`
-      select i.* from "IncidentRoom" r join "Incident" i on i.id = r."incidentId"
-       where r.platform = ${platform} and r."roomId" = ${roomId}`;
+    const [incident] = rows(
+      incidentRow,
+      await this.#db.$queryRaw`
+        select i.* from "IncidentRoom" r join "Incident" i on i.id = r."incidentId"
+         where r.platform = ${platform} and r."roomId" = ${roomId}`,
+    );
     return incident ?? null;
   }
 
@@ -291,8 +301,11 @@ export class Incidents {
   }
 
   async rooms(incidentId: string): Promise<IncidentRoom[]> {
-    return this.#db.$queryRaw<IncidentRoom[]>`
-      select * from "IncidentRoom" where "incidentId" = ${incidentId} order by "createdAt"`;
+    return rows(
+      incidentRoomRow,
+      await this.#db.$queryRaw`
+        select * from "IncidentRoom" where "incidentId" = ${incidentId} order by "createdAt"`,
+    );
   }
 
   // ---- changing --------------------------------------------------------------------------
@@ -303,10 +316,13 @@ export class Incidents {
     return this.#db.$transaction(async (tx) => {
       await claimEvent(tx, origin);
       const year = now.getUTCFullYear();
-      const [counter] = await tx.$queryRaw<Array<{ last: number }>>`
-        insert into "IncidentCounter" (year, last) values (${year}, 1)
-        on conflict (year) do update set last = "IncidentCounter".last + 1
-        returning last`;
+      const [counter] = rows(
+        z.object({ last: z.number().int() }),
+        await tx.$queryRaw`
+          insert into "IncidentCounter" (year, last) values (${year}, 1)
+          on conflict (year) do update set last = "IncidentCounter".last + 1
+          returning last`,
+      );
       const publicId = this.ids.format(year, Number(counter?.last));
       const incident = await tx.incident.create({
         data: {
@@ -325,7 +341,7 @@ export class Incidents {
           participants: { create: { personId: origin.actor.id, addedAt: now } },
         },
       });
-      const text = `declared: ${formatSeverity(incident.severity)}, ${describeRsitType(incident.rsitType)}, ${formatTlp(incident.tlp as TlpLabel)}`;
+      const text = `declared: ${formatSeverity(incident.severity)}, ${describeRsitType(incident.rsitType)}, ${formatTlp(storedTlp(incident.tlp))}`;
       // A declaration is announced by opening its room, not by a line in it.
       const timelineEntryId = await record(
         tx,
@@ -343,9 +359,10 @@ export class Incidents {
   }
 
   async changeStatus(origin: Origin, incidentId: string, to: Status, note?: string): Promise<Change> {
-    if (isEnding(to) && !note?.trim()) throw new UserError(ENDING_NEEDS_REASON[to]);
+    if (isEnding(to) && !note?.trim())
+      throw new UserError(ENDING_NEEDS_REASON[to].message, { code: ENDING_NEEDS_REASON[to].code });
     return this.#change(origin, incidentId, "status", async (tx, incident, now) => {
-      const from = incident.status as Status;
+      const from = incident.status;
       assertTransition(from, to);
       const data: Prisma.IncidentUpdateInput = { status: to };
       const column = PHASE_TIMESTAMP[to];
@@ -365,13 +382,12 @@ export class Incidents {
   async #mergeTarget(tx: DbTransaction, incident: Incident, note?: string): Promise<Incident> {
     const targetId = note?.trim().split(/\s+/)[0] ?? "";
     if (!this.ids.matches(targetId)) {
-      throw new UserError(
-        `Say which incident this one duplicates: \`/inc status merged ${this.ids.example(2)}\`.`,
-      );
+      throw new UserError(ENDING_NEEDS_REASON.merged.message, { code: ENDING_NEEDS_REASON.merged.code });
     }
     const target = await tx.incident.findUnique({ where: { publicId: targetId.toUpperCase() } });
     if (!target) throw noSuchIncident(targetId);
-    if (target.id === incident.id) throw new UserError("An incident can't be merged into itself.");
+    if (target.id === incident.id)
+      throw new UserError("An incident can't be merged into itself.", { code: "status.merge_into_itself" });
     return target;
   }
 
@@ -383,14 +399,18 @@ export class Incidents {
     const incident = await this.#db.incident.findUniqueOrThrow({ where: { id: incidentId } });
     const to: Status = incident.status === "declined" ? "triage" : "investigating";
     if (isOpen(incident.status))
-      throw new UserError(`${incident.publicId} is still open (${incident.status}).`);
+      throw new UserError(`${incident.publicId} is still open (${incident.status}).`, {
+        code: "incident.still_open",
+      });
     return this.changeStatus(origin, incidentId, to, reason ?? "reopened");
   }
 
   async setSeverity(origin: Origin, incidentId: string, severity: Severity): Promise<Change> {
     return this.#change(origin, incidentId, "severity", async (tx, incident, now) => {
       if (incident.severity === severity)
-        throw new UserError(`${incident.publicId} is already ${formatSeverity(severity)}.`);
+        throw new UserError(`${incident.publicId} is already ${formatSeverity(severity)}.`, {
+          code: "severity.unchanged",
+        });
       const updated = await tx.incident.update({ where: { id: incident.id }, data: { severity } });
       for (const hook of this.#severityHooks) await hook(tx, updated, incident.severity, now, origin);
       return {
@@ -420,7 +440,7 @@ export class Incidents {
       });
       return {
         incident: updated,
-        text: `TLP ${formatTlp(incident.tlp as TlpLabel)} → ${formatTlp(tlp)}`,
+        text: `TLP ${formatTlp(storedTlp(incident.tlp))} → ${formatTlp(tlp)}`,
         detail: { from: incident.tlp, to: tlp },
       };
     });
@@ -445,7 +465,9 @@ export class Incidents {
         include: { person: true },
       });
       if (current?.personId === person.id) {
-        throw new UserError(`${person.displayName} is already ${ROLES[role].name} of ${incident.publicId}.`);
+        throw new UserError(`${person.displayName} is already ${ROLES[role].name} of ${incident.publicId}.`, {
+          code: "role.already_held",
+        });
       }
       await tx.roleAssignment.upsert({
         where: { incidentId_role: { incidentId: incident.id, role } },
@@ -464,7 +486,7 @@ export class Incidents {
   }
 
   async invite(origin: Origin, incidentId: string, people: Person[]): Promise<Change> {
-    if (people.length === 0) throw new UserError("Mention who to invite: `/inc invite @alice @bob`.");
+    if (people.length === 0) throw new UserError("Mention who to invite.", { code: "invite.nobody" });
     return this.#change(origin, incidentId, "invite", async (tx, incident, now) => {
       for (const person of people) await addParticipant(tx, incident.id, person.id, now);
       return {
@@ -478,9 +500,11 @@ export class Incidents {
   /** A timeline note (`note`) or a stakeholder status update (`update`). */
   async addEntry(origin: Origin, incidentId: string, kind: "note" | "update", text: string): Promise<Change> {
     const clean = text.trim();
-    if (!clean) throw new UserError(`Write the ${kind}: \`/inc ${kind} <text>\`.`);
+    if (!clean) throw new UserError(`Write the ${kind}.`, { code: "incident.text_missing" });
     if (clean.length > MAX_TEXT_LENGTH)
-      throw new UserError(`That ${kind} is too long (max ${MAX_TEXT_LENGTH} characters).`);
+      throw new UserError(`That ${kind} is too long (max ${MAX_TEXT_LENGTH} characters).`, {
+        code: "incident.text_too_long",
+      });
     return this.#change(origin, incidentId, kind, async (_tx, incident) => ({
       incident,
       text: clean,
@@ -490,9 +514,11 @@ export class Incidents {
 
   async addTask(origin: Origin, incidentId: string, text: string): Promise<Change & { task: Task }> {
     const clean = text.trim();
-    if (!clean) throw new UserError("Describe the task: `/inc task <text>`.");
+    if (!clean) throw new UserError("Describe the task.", { code: "task.text_missing" });
     if (clean.length > MAX_TEXT_LENGTH)
-      throw new UserError(`That task is too long (max ${MAX_TEXT_LENGTH} characters).`);
+      throw new UserError(`That task is too long (max ${MAX_TEXT_LENGTH} characters).`, {
+        code: "task.text_too_long",
+      });
     let task: Task | undefined;
     const change = await this.#change(origin, incidentId, "task", async (tx, incident, now) => {
       const last = await tx.task.aggregate({ where: { incidentId: incident.id }, _max: { number: true } });
@@ -516,8 +542,10 @@ export class Incidents {
         where: { incidentId_number: { incidentId: incident.id, number } },
       });
       if (!task)
-        throw new UserError(`${incident.publicId} has no task #${number}. \`/inc tasks\` lists them.`);
-      if (task.doneAt) throw new UserError(`Task #${number} is already done.`);
+        throw new UserError(`${incident.publicId} has no task #${number}.`, {
+          code: "task.not_found",
+        });
+      if (task.doneAt) throw new UserError(`Task #${number} is already done.`, { code: "task.already_done" });
       await tx.task.update({ where: { id: task.id }, data: { doneAt: now, doneById: origin.actor.id } });
       return { incident, text: `task #${number} done: ${task.text}`, detail: { number } };
     });
@@ -535,16 +563,23 @@ export class Incidents {
    * means cleared: with several replicas each entry is announced once.
    */
   async claimPendingAnnouncements(olderThan: Date, limit = 100) {
-    return this.#db.$queryRaw<
-      Array<{ id: string; incidentId: string; kind: string; text: string; actorId: string | null }>
-    >`
-      update "TimelineEntry" set "announcementPending" = false
-       where id in (select id from "TimelineEntry" where "announcementPending" and at < ${olderThan}
-                     order by at limit ${limit} for update skip locked)
-      returning id, "incidentId", kind, text, "actorId"`;
+    return rows(
+      z.object({
+        id: z.string(),
+        incidentId: z.string(),
+        kind: z.string(),
+        text: z.string(),
+        actorId: z.string().nullable(),
+      }),
+      await this.#db.$queryRaw`
+        update "TimelineEntry" set "announcementPending" = false
+         where id in (select id from "TimelineEntry" where "announcementPending" and at < ${olderThan}
+                       order by at limit ${limit} for update skip locked)
+        returning id, "incidentId", kind, text, "actorId"`,
+    );
   }
 
-  async bindRoom(incidentId: string, platform: string, roomId: string, name: string): Promise<void> {
+  async bindRoom(incidentId: string, platform: PlatformName, roomId: string, name: string): Promise<void> {
     await this.#db.incidentRoom.upsert({
       where: { platform_roomId: { platform, roomId } },
       create: { incidentId, platform, roomId, name },
@@ -552,7 +587,7 @@ export class Incidents {
     });
   }
 
-  async setSummaryMessage(platform: string, roomId: string, messageId: string): Promise<void> {
+  async setSummaryMessage(platform: PlatformName, roomId: string, messageId: string): Promise<void> {
     await this.#db.incidentRoom.update({
       where: { platform_roomId: { platform, roomId } },
       data: { summaryMessageId: messageId },
@@ -574,11 +609,15 @@ export class Incidents {
       const now = this.#clock.now();
       // The update takes the row lock first, so concurrent changes of one incident apply one
       // after the other, each against the state the previous one left.
-      const [current] = await tx.$queryRaw<Incident[]>`
-        update "Incident" set "updatedAt" = ${now} where id = ${incidentId} returning *`;
-      if (!current) throw new UserError("That incident no longer exists.");
+      const [current] = rows(
+        incidentRow,
+        await tx.$queryRaw`update "Incident" set "updatedAt" = ${now} where id = ${incidentId} returning *`,
+      );
+      if (!current) throw new UserError("That incident no longer exists.", { code: "incident.gone" });
       if (current.status === "merged" && kind !== "status") {
-        throw new UserError(`${current.publicId} was merged into another incident; work there.`);
+        throw new UserError(`${current.publicId} was merged into another incident; work there.`, {
+          code: "incident.merged",
+        });
       }
       const result = await apply(tx, current, now);
       const timelineEntryId = await record(
@@ -600,9 +639,14 @@ export class Incidents {
 
 function cleanTitle(title: string): string {
   const clean = title.replace(/\s+/g, " ").trim();
-  if (!clean) throw new UserError("An incident needs a title: `/inc declare <title>`.");
+  if (!clean)
+    throw new UserError("An incident needs a title.", {
+      code: "incident.title_missing",
+    });
   if (clean.length > MAX_TITLE_LENGTH)
-    throw new UserError(`That title is too long (max ${MAX_TITLE_LENGTH} characters).`);
+    throw new UserError(`That title is too long (max ${MAX_TITLE_LENGTH} characters).`, {
+      code: "incident.title_too_long",
+    });
   return clean;
 }
 
@@ -638,72 +682,11 @@ async function record(
   detail: Record<string, unknown>,
   options: { announcementPending: boolean },
 ): Promise<string> {
-  const timelineEntryId = randomUUID();
-  // One statement for both rows (see the note on SQL above).
-  await tx.$executeRaw`
-    with timeline as (
-      insert into "TimelineEntry" (id, "incidentId", at, kind, text, "actorId", "announcementPending")
-      values (${timelineEntryId}, ${incident.id}, ${now}, ${kind}, ${text}, ${origin.actor.id},
-              ${options.announcementPending}))
-    insert into "AuditEntry" (id, at, "actorId", action, "incidentId", platform, "roomId", "correlationId", detail)
-    values (${randomUUID()}, ${now}, ${origin.actor.id}, ${`incident.${kind}`}, ${incident.id}, ${origin.platform},
-            ${origin.room.roomId}, ${origin.correlationId}, ${JSON.stringify(detail)}::jsonb)`;
-  return timelineEntryId;
-}
-
-/**
- * Who did something, for the audit trail of changes made outside this module (pages, overrides,
- * deadlines), also by jobs on someone's behalf (the page a declaration triggers).
- */
-export interface Actor {
-  personId: string | null;
-  platform: string;
-  roomId: string | null;
-  correlationId: string;
-}
-
-export function actorOf(origin: Origin): Actor {
-  return {
-    personId: origin.actor.id,
-    platform: origin.platform,
-    roomId: origin.room.roomId,
-    correlationId: origin.correlationId,
-  };
-}
-
-/**
- * An audit entry, and a timeline entry when it concerns an incident, inside the caller's
- * transaction: other domains' changes are recorded like the incident's own.
- */
-export async function recordActivity(
-  tx: DbTransaction,
-  actor: Actor,
-  at: Date,
-  action: string,
-  detail: Record<string, unknown>,
-  timeline?: { incidentId: string; kind: string; text: string },
-): Promise<void> {
-  if (timeline) {
-    await tx.timelineEntry.create({
-      data: {
-        incidentId: timeline.incidentId,
-        at,
-        kind: timeline.kind,
-        text: timeline.text,
-        actorId: actor.personId,
-      },
-    });
-  }
-  await tx.auditEntry.create({
-    data: {
-      at,
-      actorId: actor.personId,
-      action,
-      incidentId: timeline?.incidentId ?? null,
-      platform: actor.platform,
-      roomId: actor.roomId,
-      correlationId: actor.correlationId,
-      detail: JSON.parse(JSON.stringify(detail)) as Prisma.InputJsonValue,
-    },
+  return recordActivity(tx, {
+    actor: actorOf(origin),
+    at: now,
+    action: `incident.${kind}`,
+    detail,
+    timeline: { incidentId: incident.id, kind, text, announcementPending: options.announcementPending },
   });
 }

@@ -91,7 +91,7 @@ export function assertTransition(from: Status, to: Status): void {
   if (canTransition(from, to)) return;
   const next = NEXT[from];
   const hint = next.length === 0 ? `${from} is final.` : `From ${from} it can go to: ${next.join(", ")}.`;
-  throw new UserError(`Can't move an incident from ${from} to ${to}. ${hint}`);
+  throw new UserError(`Can't move an incident from ${from} to ${to}. ${hint}`, { code: "status.transition" });
 }
 
 export const SEVERITIES = [1, 2, 3, 4] as const;

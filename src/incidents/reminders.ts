@@ -8,10 +8,11 @@
 // so a severity change adjusts (or stops) it; an incident declared at a severity without update
 // reminders gets none even if it is raised later.
 import type { Logger } from "pino";
+import { z } from "zod";
 import { actions, context, type Message, text } from "../chat/message.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import type { Incident } from "../generated/prisma/client.ts";
-import type { ClaimedJob, JobContext, JobQueue } from "../jobs/queue.ts";
+import type { Job, JobContext, JobKind, JobQueue } from "../jobs/queue.ts";
 import type { RemindersConfig } from "../oncall/config.ts";
 import { formatDelay } from "../oncall/durations.ts";
 import type { IncidentRooms } from "./incident-rooms.ts";
@@ -20,6 +21,9 @@ import { formatTime } from "./render.ts";
 
 export const COMMANDER_REMINDER_JOB = "incident.commander-reminder";
 export const UPDATE_REMINDER_JOB = "incident.update-reminder";
+
+const commanderReminderPayload = z.object({ incidentId: z.string(), delayMs: z.number() });
+const updateReminderPayload = z.object({ incidentId: z.string() });
 
 const MINUTE = 60_000;
 
@@ -59,19 +63,28 @@ export interface IncidentRemindersOptions {
 
 export class IncidentReminders {
   readonly #options: IncidentRemindersOptions;
+  readonly #commanderJob: JobKind<typeof commanderReminderPayload>;
+  readonly #updateJob: JobKind<typeof updateReminderPayload>;
 
   constructor(options: IncidentRemindersOptions) {
     this.#options = options;
-    options.jobs.register(COMMANDER_REMINDER_JOB, (job) => this.#remindCommander(job));
-    options.jobs.register(UPDATE_REMINDER_JOB, (job, ctx) => this.#remindUpdate(job, ctx));
+    this.#commanderJob = options.jobs.define({
+      kind: COMMANDER_REMINDER_JOB,
+      payload: commanderReminderPayload,
+      handler: (job) => this.#remindCommander(job),
+    });
+    this.#updateJob = options.jobs.define({
+      kind: UPDATE_REMINDER_JOB,
+      payload: updateReminderPayload,
+      handler: (job, ctx) => this.#remindUpdate(job, ctx),
+    });
   }
 
   /** Runs in the declaration's transaction: the reminders exist as soon as the incident does. */
   async schedule(tx: DbTransaction, incident: Incident, now: Date): Promise<void> {
     const delays = remindersFor(this.#options.config(), incident.severity);
     if (delays.commander !== null) {
-      await this.#options.jobs.enqueue(tx, {
-        kind: COMMANDER_REMINDER_JOB,
+      await this.#commanderJob.enqueue(tx, {
         key: `incident:${incident.id}:commander-reminder`,
         payload: { incidentId: incident.id, delayMs: delays.commander },
         dueAt: new Date(now.getTime() + delays.commander),
@@ -82,16 +95,15 @@ export class IncidentReminders {
   }
 
   async #scheduleUpdateCheck(tx: DbTransaction, incidentId: string, dueAt: Date): Promise<void> {
-    await this.#options.jobs.enqueue(tx, {
-      kind: UPDATE_REMINDER_JOB,
+    await this.#updateJob.enqueue(tx, {
       key: `incident:${incidentId}:update-reminder:${dueAt.toISOString()}`,
       payload: { incidentId },
       dueAt,
     });
   }
 
-  async #remindCommander(job: ClaimedJob): Promise<void> {
-    const { incidentId, delayMs } = job.payload as { incidentId: string; delayMs: number };
+  async #remindCommander(job: Job<z.output<typeof commanderReminderPayload>>): Promise<void> {
+    const { incidentId, delayMs } = job.payload;
     const incident = await this.#options.db.incident.findUnique({
       where: { id: incidentId },
       include: { roles: { where: { role: "commander" } } },
@@ -107,8 +119,8 @@ export class IncidentReminders {
     });
   }
 
-  async #remindUpdate(job: ClaimedJob, ctx: JobContext): Promise<void> {
-    const { incidentId } = job.payload as { incidentId: string };
+  async #remindUpdate(job: Job<z.output<typeof updateReminderPayload>>, ctx: JobContext): Promise<void> {
+    const { incidentId } = job.payload;
     const { db } = this.#options;
     const incident = await db.incident.findUnique({ where: { id: incidentId } });
     if (!incident || !isOpen(incident.status)) return;

@@ -12,14 +12,14 @@ import {
 } from "../chat/message.ts";
 import type { Incident, Person, Task, TimelineEntry } from "../generated/prisma/client.ts";
 import type { IncidentDetails } from "./incidents.ts";
-import { allowedNext, formatSeverity, isOpen, STATUS_DESCRIPTIONS, type Status } from "./lifecycle.ts";
+import { allowedNext, formatSeverity, isOpen, STATUS_DESCRIPTIONS } from "./lifecycle.ts";
 import { isRole, ROLES } from "./roles.ts";
 import { describeRsitType } from "./taxonomy.ts";
-import { formatTlp, type TlpLabel } from "./tlp.ts";
+import { formatTlp, storedTlp, type TlpLabel } from "./tlp.ts";
 
 export type Mention = (person: Person) => string;
 
-export const tlpOf = (incident: Incident): TlpLabel => incident.tlp as TlpLabel;
+export const tlpOf = (incident: Incident): TlpLabel => storedTlp(incident.tlp);
 
 /** `2026-11-25 14:05 CET`: unambiguous for teams spread over countries. */
 export function formatTime(date: Date, timeZone: string): string {
@@ -62,7 +62,7 @@ export function incidentSummary(details: IncidentDetails, mention: Mention, time
   const blocks = [
     heading(`${details.publicId}: ${details.title}`),
     fields([
-      ["Status", `${details.status} (${STATUS_DESCRIPTIONS[details.status as Status] ?? ""})`],
+      ["Status", `${details.status} (${STATUS_DESCRIPTIONS[details.status] ?? ""})`],
       ["Severity", formatSeverity(details.severity)],
       ["Classification", describeRsitType(details.rsitType)],
       ["TLP", formatTlp(tlpOf(details))],
@@ -85,7 +85,7 @@ function summaryActions(incident: Incident): Action[] {
   const id = incident.publicId;
   if (!isOpen(incident.status)) return [{ label: "Reopen", command: `/inc reopen ${id}` }];
   // Closing needs a resolution, merging a target: those are typed, not clicked.
-  const next = allowedNext(incident.status as Status).filter((s) => s !== "merged" && s !== "closed");
+  const next = allowedNext(incident.status).filter((s) => s !== "merged" && s !== "closed");
   const buttons: Action[] = next.slice(0, 3).map((status) => ({
     label: `→ ${status}`,
     command: `/inc status ${id} ${status}`,

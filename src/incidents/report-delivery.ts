@@ -1,13 +1,14 @@
 // Delivering the post-incident report: written from the incident's record, clear-signed like a
 // bulletin (so it travels as a file whose signature survives), and posted in every room of the
 // incident through the outbox's TLP rules; with no room to post in, in the room it was asked in.
+
+import type { Origin } from "../activity/origin.ts";
 import type { Bulletins } from "../bulletins/service.ts";
 import { context, fields, heading } from "../chat/message.ts";
 import type { Clock } from "../clock.ts";
 import { UserError } from "../errors.ts";
 import type { Incident } from "../generated/prisma/client.ts";
 import { formatDuration } from "../oncall/durations.ts";
-import type { Origin } from "../router/command.ts";
 import { aboutIncident, type IncidentRooms } from "./incident-rooms.ts";
 import type { Incidents } from "./incidents.ts";
 import { formatSeverity } from "./lifecycle.ts";

@@ -5,7 +5,7 @@
 import type { Person, Task, TimelineEntry } from "../generated/prisma/client.ts";
 import { formatDuration } from "../oncall/durations.ts";
 import type { IncidentDetails } from "./incidents.ts";
-import { formatSeverity, isOpen, STATUS_DESCRIPTIONS, type Status } from "./lifecycle.ts";
+import { formatSeverity, isOpen, STATUS_DESCRIPTIONS } from "./lifecycle.ts";
 import { formatTime, tlpOf } from "./render.ts";
 import { isRole, ROLES } from "./roles.ts";
 import { RSIT_TYPES } from "./taxonomy.ts";
@@ -120,7 +120,7 @@ export function postIncidentReport({ details, timeline, statusChanges, now, time
     "",
     "| | |",
     "|---|---|",
-    `| Status | ${details.status} (${STATUS_DESCRIPTIONS[details.status as Status] ?? ""}) |`,
+    `| Status | ${details.status} (${STATUS_DESCRIPTIONS[details.status] ?? ""}) |`,
     `| Severity | ${formatSeverity(details.severity)} |`,
     `| Classification | ${type ? `${type.className} / ${type.name}` : "unclassified"} |`,
     `| TLP | ${formatTlp(tlp)} |`,

@@ -66,7 +66,7 @@ export function parseRsitType(input: string): RsitType | undefined {
 export function requireRsitType(input: string): RsitType {
   const type = parseRsitType(input);
   if (type) return type;
-  throw new UserError(unknownRsitTypeMessage(input));
+  throw new UserError(unknownRsitTypeMessage(input), { code: "rsit.unknown" });
 }
 
 /**

@@ -31,10 +31,23 @@ export function parseTlp(input: string): TlpLabel | undefined {
   return (TLP_LABELS as readonly string[]).includes(normalised) ? (normalised as TlpLabel) : undefined;
 }
 
+/**
+ * The label stored on a row, checked: the column stays text, since a database enum cannot spell
+ * `amber+strict`. A value outside TLP 2.0 there is corrupt data, not a typo to answer.
+ */
+export function storedTlp(value: string): TlpLabel {
+  if (!(TLP_LABELS as readonly string[]).includes(value)) {
+    throw new Error(`stored TLP label "${value}" is not a TLP 2.0 label`);
+  }
+  return value as TlpLabel;
+}
+
 export function requireTlp(input: string): TlpLabel {
   const label = parseTlp(input);
   if (!label) {
-    throw new UserError(`"${input}" is not a TLP 2.0 label. Use one of: ${TLP_LABELS.join(", ")}.`);
+    throw new UserError(`"${input}" is not a TLP 2.0 label. Use one of: ${TLP_LABELS.join(", ")}.`, {
+      code: "tlp.unknown",
+    });
   }
   return label;
 }

@@ -10,10 +10,18 @@
 //
 // Idempotency keys make enqueueing safe to repeat: one row per (schedule, fire time) however
 // many replicas try.
+//
+// Payloads outlive deploys: a job enqueued by one version may be claimed by the next. So each
+// kind is declared once with a zod schema (`define`), shared by its enqueue and its handler, and
+// the payload is validated at claim time: one that does not match (a renamed field, a hand-edited
+// row) fails that job for good with a log line naming the problem, instead of crashing the
+// worker or retrying forever.
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
+import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
+import { rows } from "../db/rows.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import type { Metrics } from "../http/metrics.ts";
 
@@ -32,13 +40,37 @@ export interface JobContext {
   complete(tx: DbTransaction): Promise<void>;
 }
 
-export type JobHandler = (job: ClaimedJob, ctx: JobContext) => Promise<void>;
+/** A claimed job whose payload passed its kind's schema. */
+export type Job<P> = Omit<ClaimedJob, "payload"> & { payload: P };
 
-export interface NewJob {
+export type JobHandler<P> = (job: Job<P>, ctx: JobContext) => Promise<void>;
+
+/** A payload schema: an object, so payloads can gain optional fields across versions. */
+type PayloadSchema = z.ZodType<Record<string, unknown>>;
+
+export interface JobDefinition<S extends PayloadSchema> {
   kind: string;
+  payload: S;
+  handler: JobHandler<z.output<S>>;
+}
+
+export interface NewJob<P> {
   key?: string;
-  payload?: Prisma.InputJsonValue;
+  payload: P;
   dueAt: Date;
+}
+
+/** What `define` gives back: the one way to enqueue a job of that kind. */
+export interface JobKind<S extends PayloadSchema> {
+  readonly kind: string;
+  readonly payload: S;
+  /** Adds a job; false when a job with the same key already exists. */
+  enqueue(client: DbClient, job: NewJob<z.input<S>>): Promise<boolean>;
+}
+
+interface Registered {
+  payload: PayloadSchema;
+  handler: JobHandler<Record<string, unknown>>;
 }
 
 export interface JobQueueOptions {
@@ -53,12 +85,21 @@ export interface JobQueueOptions {
 
 type DbClient = Db | DbTransaction;
 
+const claimedJobRow = z.object({
+  id: z.string(),
+  kind: z.string(),
+  key: z.string().nullable(),
+  payload: z.json(),
+  dueAt: z.date(),
+  attempts: z.number().int(),
+}) satisfies z.ZodType<ClaimedJob>;
+
 export class JobQueue {
   readonly workerId: string;
   readonly #db: Db;
   readonly #clock: Clock;
   readonly #log: Logger;
-  readonly #handlers = new Map<string, JobHandler>();
+  readonly #kinds = new Map<string, Registered>();
   readonly #leaseMs: number;
   readonly #pollMs: number;
   readonly #maxAttempts: number;
@@ -81,18 +122,27 @@ export class JobQueue {
     this.#metrics = options.metrics;
   }
 
-  register(kind: string, handler: JobHandler): void {
-    if (this.#handlers.has(kind)) throw new Error(`a handler for ${kind} jobs is already registered`);
-    this.#handlers.set(kind, handler);
-  }
-
-  /** Adds a job; false when a job with the same key already exists. */
-  async enqueue(client: DbClient, job: NewJob): Promise<boolean> {
-    const rows = await client.$executeRaw`
-      insert into "Job" (id, kind, key, payload, "dueAt")
-      values (${crypto.randomUUID()}, ${job.kind}, ${job.key ?? null}, ${JSON.stringify(job.payload ?? {})}::jsonb, ${job.dueAt})
-      on conflict (key) do nothing`;
-    return rows > 0;
+  /** Declares a kind of job: its payload schema and its handler, once per queue. */
+  define<S extends PayloadSchema>(definition: JobDefinition<S>): JobKind<S> {
+    const { kind, payload } = definition;
+    if (this.#kinds.has(kind)) throw new Error(`${kind} jobs are already defined`);
+    this.#kinds.set(kind, {
+      payload,
+      handler: definition.handler as JobHandler<Record<string, unknown>>,
+    });
+    return {
+      kind,
+      payload,
+      enqueue: async (client, job) => {
+        // Checked on the way in too: a bad payload is a bug of the enqueuer, caught where it is.
+        const checked = payload.parse(job.payload);
+        const rows = await client.$executeRaw`
+          insert into "Job" (id, kind, key, payload, "dueAt")
+          values (${crypto.randomUUID()}, ${kind}, ${job.key ?? null}, ${JSON.stringify(checked)}::jsonb, ${job.dueAt})
+          on conflict (key) do nothing`;
+        return rows > 0;
+      },
+    };
   }
 
   /** Cancels pending jobs whose key starts with `keyPrefix` (e.g. a page's escalation steps). */
@@ -131,14 +181,17 @@ export class JobQueue {
   async runNow(key: string): Promise<boolean> {
     const now = this.#clock.now();
     const leaseEnd = new Date(now.getTime() + this.#leaseMs);
-    const [job] = await this.#db.$queryRaw<ClaimedJob[]>`
+    const [job] = rows(
+      claimedJobRow,
+      await this.#db.$queryRaw`
       update "Job" set "leasedUntil" = ${leaseEnd}, "leasedBy" = ${this.workerId}, attempts = attempts + 1
        where id = (
          select id from "Job"
           where key = ${key} and outcome is null
             and ("leasedUntil" is null or "leasedUntil" < ${now})
           for update skip locked)
-      returning id, kind, key, payload, "dueAt", attempts`;
+      returning id, kind, key, payload, "dueAt", attempts`,
+    );
     if (!job) return false;
     await this.#run(job);
     return true;
@@ -181,8 +234,10 @@ export class JobQueue {
    */
   async #untilNextDue(): Promise<number> {
     try {
-      const [next] = await this.#db.$queryRaw<Array<{ due: Date | null }>>`
-        select min("dueAt") as due from "Job" where outcome is null`;
+      const [next] = rows(
+        z.object({ due: z.date().nullable() }),
+        await this.#db.$queryRaw`select min("dueAt") as due from "Job" where outcome is null`,
+      );
       if (!next?.due) return this.#pollMs;
       return Math.max(0, Math.min(this.#pollMs, next.due.getTime() - this.#clock.now().getTime()));
     } catch {
@@ -193,7 +248,9 @@ export class JobQueue {
   async #claim(): Promise<ClaimedJob[]> {
     const now = this.#clock.now();
     const leaseEnd = new Date(now.getTime() + this.#leaseMs);
-    return this.#db.$queryRaw<ClaimedJob[]>`
+    return rows(
+      claimedJobRow,
+      await this.#db.$queryRaw`
       update "Job" set "leasedUntil" = ${leaseEnd}, "leasedBy" = ${this.workerId}, attempts = attempts + 1
        where id in (
          select id from "Job"
@@ -202,15 +259,34 @@ export class JobQueue {
           order by "dueAt"
           limit ${this.#batchSize}
           for update skip locked)
-      returning id, kind, key, payload, "dueAt", attempts`;
+      returning id, kind, key, payload, "dueAt", attempts`,
+    );
   }
 
   async #run(job: ClaimedJob): Promise<void> {
-    const handler = this.#handlers.get(job.kind);
+    const registered = this.#kinds.get(job.kind);
     const log = this.#log.child({ jobId: job.id, kind: job.kind, key: job.key });
-    if (!handler) {
+    if (!registered) {
       await this.#fail(job, new Error(`no handler for ${job.kind} jobs`), true);
       log.error("job of an unknown kind failed");
+      return;
+    }
+    const payload = registered.payload.safeParse(job.payload);
+    if (!payload.success) {
+      // Retrying cannot fix a payload: fail it for good, and say what did not match.
+      const problem = z.prettifyError(payload.error);
+      this.#metrics?.jobs.inc({ kind: job.kind, outcome: "failed" });
+      await this.#fail(
+        job,
+        new Error(`payload does not match the ${job.kind} schema: ${problem}`),
+        true,
+      ).catch((failError: unknown) =>
+        log.error({ err: failError }, "could not record a job failure; its lease will expire"),
+      );
+      log.error(
+        { problem, payload: job.payload },
+        "job payload does not match its kind's schema; failed without retry",
+      );
       return;
     }
     let completed = false;
@@ -222,7 +298,7 @@ export class JobQueue {
       },
     };
     try {
-      await handler(job, ctx);
+      await registered.handler({ ...job, payload: payload.data }, ctx);
       if (!completed) await this.#finish(this.#db, job, "done");
       this.#metrics?.jobs.inc({ kind: job.kind, outcome: "done" });
     } catch (error) {

@@ -60,7 +60,7 @@ export interface FeedInput {
 /** The team's feed: one event per segment, "<person> on call". */
 export function teamCalendar(input: FeedInput & { teamId: string }): string {
   const team = input.config.teams.find((candidate) => candidate.id === input.teamId);
-  if (!team) throw new UserError(`There is no team "${input.teamId}".`);
+  if (!team) throw new UserError(`There is no team "${input.teamId}".`, { code: "team.not_found" });
   const people = new Map(input.config.people.map((person) => [person.id, person]));
   const feedId = teamFeedId(team.id);
   const calendar = newCalendar(`On call: ${team.name}`);
@@ -76,7 +76,10 @@ export function teamCalendar(input: FeedInput & { teamId: string }): string {
 /** The person's feed: their segments in every team, "On call: <team>". */
 export function personCalendar(input: FeedInput & { personId: string }): string {
   const person = input.config.people.find((candidate) => candidate.id === input.personId);
-  if (!person) throw new UserError(`There is no person "${input.personId}" in the on-call configuration.`);
+  if (!person)
+    throw new UserError(`There is no person "${input.personId}" in the on-call configuration.`, {
+      code: "person.not_configured",
+    });
   const feedId = personFeedId(person.id);
   const calendar = newCalendar(`On call: ${person.name}`);
   for (const team of input.config.teams) {

@@ -9,15 +9,16 @@
 //   can reach them. Overrides name configuration person ids and live in the database (they come
 //   from chat), so a reload never loses them.
 import type { Logger } from "pino";
+import { recordActivity } from "../activity/activity.ts";
+import { actorOf, type Origin } from "../activity/origin.ts";
 import type { PlatformName } from "../chat/invocation.ts";
 import { platformDescriptors } from "../chat/platforms.ts";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
 import { UserError } from "../errors.ts";
 import type { OncallOverride } from "../generated/prisma/client.ts";
-import { actorOf, claimEvent, recordActivity } from "../incidents/incidents.ts";
+import { claimEvent } from "../incidents/incidents.ts";
 import type { People } from "../people/people.ts";
-import type { Origin } from "../router/command.ts";
 import { loadOncallConfig, type OncallConfig, type OncallPerson, type Team } from "./config.ts";
 import type { Override } from "./override.ts";
 import { type OnCall, whoIsOnCall } from "./schedule.ts";
@@ -84,7 +85,7 @@ export class OncallDirectory {
 
   /** The configuration in use, or a UserError explaining how to configure on-call. */
   get config(): OncallConfig {
-    if (!this.#config) throw new UserError(NOT_CONFIGURED);
+    if (!this.#config) throw new UserError(NOT_CONFIGURED, { code: "oncall.not_configured" });
     return this.#config;
   }
 
@@ -107,7 +108,7 @@ export class OncallDirectory {
    * throws the OncallConfigError (a UserError listing every problem) and the old one stays.
    */
   async reload(): Promise<ReloadResult> {
-    if (!this.#path) throw new UserError(NOT_CONFIGURED);
+    if (!this.#path) throw new UserError(NOT_CONFIGURED, { code: "oncall.not_configured" });
     const config = await loadOncallConfig(this.#path);
     await this.#link(config);
     const overridesKept = await this.#db.oncallOverride.count({
@@ -159,9 +160,9 @@ export class OncallDirectory {
     const config = this.config;
     const team = config.teams.find((t) => t.id === id.toLowerCase());
     if (!team) {
-      throw new UserError(
-        `There is no team "${id}". Teams: ${config.teams.map((t) => t.id).join(", ")} (\`/oncall teams\`).`,
-      );
+      throw new UserError(`There is no team "${id}". Teams: ${config.teams.map((t) => t.id).join(", ")}.`, {
+        code: "team.not_found",
+      });
     }
     return team;
   }
@@ -188,7 +189,9 @@ export class OncallDirectory {
     if (config.teams.length === 1) return config.teams[0]!;
     const mine = this.teamsOf(callerPersonId);
     if (mine.length === 1) return mine[0]!;
-    throw new UserError(`Which team? Name one of: ${config.teams.map((t) => t.id).join(", ")}.`);
+    throw new UserError(`Which team? Name one of: ${config.teams.map((t) => t.id).join(", ")}.`, {
+      code: "team.unspecified",
+    });
   }
 
   /** The configured person a Person is, if any. */
@@ -280,11 +283,14 @@ export class OncallDirectory {
     if (input.rotationId !== undefined && !team.rotations.some((r) => r.id === input.rotationId)) {
       throw new UserError(
         `${team.name} has no rotation "${input.rotationId}". Rotations: ${team.rotations.map((r) => r.id).join(", ") || "none"}.`,
+        { code: "rotation.not_found" },
       );
     }
-    if (input.end.getTime() <= input.start.getTime()) throw new UserError("The end must be after the start.");
+    if (input.end.getTime() <= input.start.getTime())
+      throw new UserError("The end must be after the start.", { code: "override.end_before_start" });
     const now = this.#clock.now();
-    if (input.end.getTime() <= now.getTime()) throw new UserError("That time is already over.");
+    if (input.end.getTime() <= now.getTime())
+      throw new UserError("That time is already over.", { code: "override.over" });
     const actor = actorOf(origin);
     return this.#db.$transaction(async (tx) => {
       await claimEvent(tx, origin);
@@ -300,13 +306,18 @@ export class OncallDirectory {
           createdAt: now,
         },
       });
-      await recordActivity(tx, actor, now, "oncall.override", {
-        overrideId: row.id,
-        teamId: team.id,
-        personId: person.id,
-        rotationId: input.rotationId,
-        startsAt: input.start.toISOString(),
-        endsAt: input.end.toISOString(),
+      await recordActivity(tx, {
+        actor,
+        at: now,
+        action: "oncall.override",
+        detail: {
+          overrideId: row.id,
+          teamId: team.id,
+          personId: person.id,
+          rotationId: input.rotationId,
+          startsAt: input.start.toISOString(),
+          endsAt: input.end.toISOString(),
+        },
       });
       return { id: row.id, number: row.number };
     });
@@ -320,11 +331,14 @@ export class OncallDirectory {
     const now = this.#clock.now();
     const row = await this.#db.oncallOverride.findUnique({ where: { number } });
     if (!row || row.removedAt) {
-      throw new UserError(`There is no override #${number}. \`/oncall override list\` shows them.`);
+      throw new UserError(`There is no override #${number}.`, {
+        code: "override.not_found",
+      });
     }
     const team = this.team(row.teamId);
     this.#requireMayArrange(origin, team, row.personId, (name) => `remove an override of ${name}`);
-    if (row.endsAt.getTime() <= now.getTime()) throw new UserError(`Override #${number} is already over.`);
+    if (row.endsAt.getTime() <= now.getTime())
+      throw new UserError(`Override #${number} is already over.`, { code: "override.already_over" });
     const actor = actorOf(origin);
     return this.#db.$transaction(async (tx) => {
       await claimEvent(tx, origin);
@@ -332,12 +346,18 @@ export class OncallDirectory {
         where: { id: row.id, removedAt: null },
         data: { removedAt: now, removedById: origin.actor.id },
       });
-      if (count === 0) throw new UserError(`Override #${number} was just removed.`);
-      await recordActivity(tx, actor, now, "oncall.override-removed", {
-        overrideId: row.id,
-        number,
-        teamId: team.id,
-        personId: row.personId,
+      if (count === 0)
+        throw new UserError(`Override #${number} was just removed.`, { code: "override.already_removed" });
+      await recordActivity(tx, {
+        actor,
+        at: now,
+        action: "oncall.override-removed",
+        detail: {
+          overrideId: row.id,
+          number,
+          teamId: team.id,
+          personId: row.personId,
+        },
       });
       return { override: { ...row, removedAt: now, removedById: origin.actor.id }, team };
     });
@@ -351,11 +371,15 @@ export class OncallDirectory {
     doing: (name: string) => string,
   ): OncallPerson {
     const person = this.config.people.find((p) => p.id === configPersonId);
-    if (!person) throw new UserError(`${configPersonId} is not in the on-call configuration.`);
+    if (!person)
+      throw new UserError(`${configPersonId} is not in the on-call configuration.`, {
+        code: "person.not_configured",
+      });
     const self = this.#configIds.get(origin.actor.id) === person.id;
     if (!self && !this.isLead(origin.actor.id, team)) {
       throw new UserError(
         `Only ${person.name} themselves or a lead of ${team.name} (${this.leadNames(team)}) may ${doing(person.name)} for ${team.name}.`,
+        { code: "oncall.arrange_refused" },
       );
     }
     return person;

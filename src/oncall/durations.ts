@@ -36,7 +36,9 @@ export function parseDuration(text: string): number {
   const trimmed = text.trim().toLowerCase();
   const match = trimmed === "" ? null : DURATION.exec(trimmed);
   if (!match) {
-    throw new UserError(`"${text}" is not a duration. Examples: ${DURATION_EXAMPLES}.`);
+    throw new UserError(`"${text}" is not a duration. Examples: ${DURATION_EXAMPLES}.`, {
+      code: "duration.invalid",
+    });
   }
   const [weeks, days, hours, minutes, seconds] = [match[1], match[2], match[3], match[4], match[5]].map(
     (part) => Number(part ?? 0),
@@ -47,8 +49,12 @@ export function parseDuration(text: string): number {
     (hours ?? 0) * HOUR_MS +
     (minutes ?? 0) * MINUTE_MS +
     (seconds ?? 0) * 1000;
-  if (ms === 0) throw new UserError(`"${text}" is an empty duration. Examples: ${DURATION_EXAMPLES}.`);
-  if (!Number.isSafeInteger(ms)) throw new UserError(`"${text}" is too long a duration.`);
+  if (ms === 0)
+    throw new UserError(`"${text}" is an empty duration. Examples: ${DURATION_EXAMPLES}.`, {
+      code: "duration.empty",
+    });
+  if (!Number.isSafeInteger(ms))
+    throw new UserError(`"${text}" is too long a duration.`, { code: "duration.too_long" });
   return ms;
 }
 
@@ -76,7 +82,7 @@ export function formatDelay(ms: number): string {
 export function parseInstant(text: string, context: TimeContext): Date {
   const instant = readInstant(text.trim(), context, "at-or-after");
   if (instant === undefined) {
-    throw new UserError(`"${text}" is not a time. Examples: ${INSTANT_EXAMPLES}.`);
+    throw new UserError(`"${text}" is not a time. Examples: ${INSTANT_EXAMPLES}.`, { code: "time.invalid" });
   }
   return new Date(instant);
 }
@@ -95,10 +101,14 @@ export function parseEndTime(text: string, context: TimeContext): Date {
   }
   const instant = readInstant(hasUntil ? trimmed.slice(6) : trimmed, context, "after");
   if (instant === undefined) {
-    throw new UserError(`"${text}" is not an end time. Examples: ${END_EXAMPLES}.`);
+    throw new UserError(`"${text}" is not an end time. Examples: ${END_EXAMPLES}.`, {
+      code: "time.invalid_end",
+    });
   }
   if (instant <= context.at.getTime()) {
-    throw new UserError(`"${text}" is not in the future. Examples: ${END_EXAMPLES}.`);
+    throw new UserError(`"${text}" is not in the future. Examples: ${END_EXAMPLES}.`, {
+      code: "time.not_future",
+    });
   }
   return new Date(instant);
 }
@@ -127,12 +137,15 @@ export function parseShiftWindow(
   if (options.from === undefined) {
     throw new UserError(
       `Say when it starts with from: and when it ends with until: or for:, e.g. ${shiftWindowExamples()}.`,
+      { code: "shift.window_missing" },
     );
   }
   if (options.until !== undefined && options.for !== undefined)
-    throw new UserError("Give until: or for:, not both.");
+    throw new UserError("Give until: or for:, not both.", { code: "shift.until_and_for" });
   if (options.until === undefined && options.for === undefined) {
-    throw new UserError(`Say when it ends with until: or for:, e.g. ${shiftWindowExamples()}.`);
+    throw new UserError(`Say when it ends with until: or for:, e.g. ${shiftWindowExamples()}.`, {
+      code: "shift.end_missing",
+    });
   }
   const start = parseInstant(options.from, context);
   if (options.for !== undefined)
@@ -140,10 +153,13 @@ export function parseShiftWindow(
   const until = options.until ?? "";
   const end = readInstant(until.trim(), { at: start, timeZone: context.timeZone }, "after");
   if (end === undefined)
-    throw new UserError(`"until:${until}" is not a time. Examples: ${INSTANT_EXAMPLES}.`);
+    throw new UserError(`"until:${until}" is not a time. Examples: ${INSTANT_EXAMPLES}.`, {
+      code: "time.invalid",
+    });
   if (end <= start.getTime()) {
     throw new UserError(
       `The end is ${end === start.getTime() ? "the same as" : "before"} the start: until:${until} is not after from:${options.from}.`,
+      { code: "shift.end_before_start" },
     );
   }
   return { start, end: new Date(end) };
@@ -153,7 +169,9 @@ function parseEndDuration(text: string): number {
   try {
     return parseDuration(text);
   } catch {
-    throw new UserError(`"for:${text}" needs a duration. Examples: ${END_EXAMPLES}.`);
+    throw new UserError(`"for:${text}" needs a duration. Examples: ${END_EXAMPLES}.`, {
+      code: "duration.missing",
+    });
   }
 }
 

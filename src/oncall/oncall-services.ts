@@ -2,13 +2,14 @@
 // overrides), paging with durable escalation, incident reminders and regulatory deadlines, and
 // the calendar feeds on the HTTP server.
 import type { Logger } from "pino";
+import { actorOf } from "../activity/origin.ts";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { HttpServer } from "../http/server.ts";
 import { IncidentDeadlines } from "../incidents/deadlines.ts";
 import type { IncidentRooms } from "../incidents/incident-rooms.ts";
-import { actorOf, type Incidents } from "../incidents/incidents.ts";
+import type { Incidents } from "../incidents/incidents.ts";
 import { IncidentReminders } from "../incidents/reminders.ts";
 import type { JobQueue } from "../jobs/queue.ts";
 import type { Outbox } from "../outbox/outbox.ts";

@@ -5,7 +5,7 @@ import { type Destination, tlpGate } from "../chat/tlp-gate.ts";
 import type { Incident, Page } from "../generated/prisma/client.ts";
 import { formatSeverity } from "../incidents/lifecycle.ts";
 import { formatTime } from "../incidents/render.ts";
-import { formatTlp, type TlpLabel } from "../incidents/tlp.ts";
+import { formatTlp, storedTlp, type TlpLabel } from "../incidents/tlp.ts";
 import type { IncidentFacts, Rendered, Subject } from "../outbox/outbox.ts";
 
 export function pageActions(page: Pick<Page, "number">): Action[] {
@@ -33,7 +33,7 @@ export function teamChannel(teamName: string, platform: string): Destination {
  * which is enough to find the incident.
  */
 export function incidentLine(incident: Incident, destination: Destination): { line: string; tlp?: TlpLabel } {
-  const tlp = incident.tlp as TlpLabel;
+  const tlp = storedTlp(incident.tlp);
   const severity = formatSeverity(incident.severity);
   // A restricted incident (TLP:RED always) is invisible outside its own rooms: a team channel
   // learns that a restricted incident needs someone, not which one. The paged person's DM keeps

@@ -82,3 +82,8 @@ export function exhaustedKey(pageNumber: number): string {
 export function escalationKeyPrefix(pageNumber: number): string {
   return `page:${pageNumber}:`;
 }
+
+/** `level 2 of 3, round 1 of 3` */
+export function describePosition(plan: EscalationPlan, round: number, level: number): string {
+  return `level ${level + 1} of ${plan.levels.length}, round ${round + 1} of ${plan.repeat + 1}`;
+}

@@ -5,9 +5,13 @@
 import { inertText } from "../chat/inert-text.ts";
 import type { PlatformName, PlatformUser } from "../chat/invocation.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
+import { personRow } from "../db/row-schemas.ts";
+import { rows } from "../db/rows.ts";
 import type { Person } from "../generated/prisma/client.ts";
 
-export type PersonWithIdentities = Person & { identities: Array<{ platform: string; externalId: string }> };
+export type PersonWithIdentities = Person & {
+  identities: Array<{ platform: PlatformName; externalId: string }>;
+};
 
 /** A person as a directory (the on-call configuration) describes them. */
 export interface DirectoryEntry {
@@ -37,9 +41,12 @@ export class People {
 
   async findByIdentity(platform: PlatformName, externalId: string): Promise<Person | null> {
     // SQL rather than the query builder: every command runs this (see Incidents.findByRoom).
-    const [person] = await this.#db.$queryRaw<Person[]>`
-      select p.* from "PersonIdentity" i join "Person" p on p.id = i."personId"
-       where i.platform = ${platform} and i."externalId" = ${externalId}`;
+    const [person] = rows(
+      personRow,
+      await this.#db.$queryRaw`
+        select p.* from "PersonIdentity" i join "Person" p on p.id = i."personId"
+         where i.platform = ${platform} and i."externalId" = ${externalId}`,
+    );
     return person ?? null;
   }
 
@@ -136,7 +143,7 @@ export class People {
     return new Map(people.map((p) => [p.id, p.displayName]));
   }
 
-  async identities(personId: string): Promise<Array<{ platform: string; externalId: string }>> {
+  async identities(personId: string): Promise<Array<{ platform: PlatformName; externalId: string }>> {
     return this.#db.personIdentity.findMany({
       where: { personId },
       select: { platform: true, externalId: true },

@@ -2,8 +2,9 @@
 // command, check permission, parse arguments and generate help; the handler only does the work.
 import type { z } from "zod";
 import type { Permission, PermissionPolicy } from "../access/permissions.ts";
+import type { Origin } from "../activity/origin.ts";
 import type { Bulletins } from "../bulletins/service.ts";
-import type { PlatformName, Reply, RoomRef } from "../chat/invocation.ts";
+import type { PlatformName, Reply } from "../chat/invocation.ts";
 import type { Message } from "../chat/message.ts";
 import type { Clock } from "../clock.ts";
 import type { Incident, Person } from "../generated/prisma/client.ts";
@@ -41,18 +42,6 @@ export interface ParsedArgs<O> {
    * declares `knownMentionsOnly` (otherwise they are Persons made from the platform's profile).
    */
   strangers: string[];
-}
-
-/** Who is acting and from where: carried into audit entries and dedupe. */
-export interface Origin {
-  actor: Person;
-  /** The actor's id on the platform the command came from. */
-  actorExternalId: string;
-  platform: PlatformName;
-  room: RoomRef;
-  correlationId: string;
-  /** The inbound event's dedupe key: a mutation claims it in its own transaction. */
-  dedupeKey: string;
 }
 
 /**

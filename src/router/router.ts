@@ -3,12 +3,14 @@
 //   permission -> parse options (zod) -> handler -> reply and announcements.
 // Bad input becomes a friendly UserError with usage; anything else is logged with a short
 // correlation id, and the responder sees only that id.
+
 import { randomBytes } from "node:crypto";
 import { closest, distance } from "fastest-levenshtein";
 import type { z } from "zod";
 import { type PermissionPolicy, PermissionRefused } from "../access/permissions.ts";
 import { recordRefusal } from "../access/refusals.ts";
 import { visibleIncident } from "../access/visibility.ts";
+import type { Origin } from "../activity/origin.ts";
 import type { Invocation, PlatformName, Reply } from "../chat/invocation.ts";
 import type { Message } from "../chat/message.ts";
 import { context, text } from "../chat/message.ts";
@@ -20,15 +22,9 @@ import { DuplicateEvent } from "../incidents/incidents.ts";
 import type { IncidentIds } from "../incidents/public-id.ts";
 import type { Subject } from "../outbox/outbox.ts";
 import type { Services } from "../services.ts";
-import type {
-  CommandContext,
-  CommandResult,
-  CommandServices,
-  CommandSpec,
-  Origin,
-  ParsedArgs,
-} from "./command.ts";
+import type { CommandContext, CommandResult, CommandServices, CommandSpec, ParsedArgs } from "./command.ts";
 import { commandHelp, groupHelp } from "./help.ts";
+import { withHint } from "./hints.ts";
 import { readOptionWord } from "./option-words.ts";
 import { MAX_COMMAND_LENGTH, sanitizeCommandLine, type Token, TokenizeError, tokenize } from "./tokenizer.ts";
 import { type CommandVocabulary, commandVocabulary } from "./vocabulary.ts";
@@ -142,7 +138,9 @@ export class Router {
     // The longest any command takes first, so a huge line costs nothing; then the command's own.
     const longest = Math.max(MAX_COMMAND_LENGTH, ...this.#commands.map((c) => c.maxLength ?? 0));
     if (line.length > longest) {
-      throw new UserError(`That command is too long (${line.length} characters, max ${longest}).`);
+      throw new UserError(`That command is too long (${line.length} characters, max ${longest}).`, {
+        code: "command.too_long",
+      });
     }
     const match = /^[/!]?([^\s]*)\s*([\s\S]*)$/.exec(line);
     let groupName = (match?.[1] ?? "").toLowerCase();
@@ -158,6 +156,7 @@ export class Router {
       const suggestion = groupName ? closest(groupName, groups) : "inc";
       throw new UserError(
         `I don't know the command "/${groupName}". Did you mean /${suggestion}? Try \`/${suggestion} help\`.`,
+        { code: "command.unknown" },
       );
     }
     const inGroup = this.#commands.filter((c) => c.group === groupName);
@@ -180,13 +179,16 @@ export class Router {
         suggestion && distance(name, suggestion) <= 3 ? ` Did you mean \`/${groupName} ${suggestion}\`?` : "";
       throw new UserError(
         `/${groupName} has no command "${name}".${hint} \`/${groupName} help\` lists them.`,
+        { code: "command.unknown" },
       );
     }
     if (/^help$/i.test(rest.trim()))
       return { reply: ephemeral(commandHelp(command, this.#services.incidents.ids)) };
     const limit = command.maxLength ?? MAX_COMMAND_LENGTH;
     if (line.length > limit) {
-      throw new UserError(`That command is too long (${line.length} characters, max ${limit}).`);
+      throw new UserError(`That command is too long (${line.length} characters, max ${limit}).`, {
+        code: "command.too_long",
+      });
     }
     return { command, rest };
   }
@@ -205,7 +207,8 @@ export class Router {
     try {
       tokens = tokenize(raw ? raw.leading : rest);
     } catch (error) {
-      if (error instanceof TokenizeError) throw new UserError(error.message, { usage: usageOf(command) });
+      if (error instanceof TokenizeError)
+        throw new UserError(error.message, { code: "command.syntax", usage: usageOf(command) });
       throw error;
     }
     let incidentId: string | undefined;
@@ -223,10 +226,14 @@ export class Router {
     const strangers: string[] = [];
     for (const [index, token] of tokens.entries()) {
       const reading = readOptionWord(token, tokens[index + 1], declared);
-      if (reading.kind === "refused") throw new UserError(reading.message, { usage: usageOf(command) });
+      if (reading.kind === "refused")
+        throw new UserError(reading.message, { code: "options.unknown", usage: usageOf(command) });
       if (reading.kind === "option") {
         if (options[reading.key] !== undefined) {
-          throw new UserError(`The option ${reading.key}: is given twice.`, { usage: usageOf(command) });
+          throw new UserError(`The option ${reading.key}: is given twice.`, {
+            code: "options.repeated",
+            usage: usageOf(command),
+          });
         }
         options[reading.key] = reading.value;
         continue;
@@ -244,6 +251,7 @@ export class Router {
     }
     if (command.positional === "none" && words.length > 0) {
       throw new UserError(`\`${command.group} ${command.name}\` takes no words like "${words[0]}".`, {
+        code: "arguments.unexpected",
         usage: usageOf(command),
       });
     }
@@ -251,7 +259,10 @@ export class Router {
     if (command.options) {
       const parsed = command.options.safeParse(options);
       if (!parsed.success)
-        throw new UserError(describeOptionError(parsed.error, options), { usage: usageOf(command) });
+        throw new UserError(describeOptionError(parsed.error, options), {
+          code: "options.invalid",
+          usage: usageOf(command),
+        });
       parsedOptions = parsed.data;
     }
     if (raw) return { args: { ...raw.args, words, mentions, strangers }, incidentId: raw.incidentId };
@@ -276,7 +287,7 @@ export class Router {
     const known = await this.#services.people.findByIdentity(platform, externalId);
     if (known) return known;
     const user = await this.#services.outbox.lookupUser(platform, externalId);
-    if (!user) throw new UserError(`I don't know ${typed} on ${platform}.`);
+    if (!user) throw new UserError(`I don't know ${typed} on ${platform}.`, { code: "person.unknown" });
     return this.#services.people.resolve(platform, user);
   }
 
@@ -298,7 +309,7 @@ export class Router {
     if (fromRoom || command.incident === "optional") return fromRoom ?? undefined;
     throw new UserError(
       `Which incident? Run this in the incident's room or give its id, e.g. \`/${command.group} ${command.name} ${incidents.ids.example()} ...\`.`,
-      { usage: usageOf(command) },
+      { code: "incident.unspecified", usage: usageOf(command) },
     );
   }
 
@@ -357,7 +368,17 @@ export class Router {
   ): Promise<void> {
     let reply: Reply;
     if (isUserError(error)) {
-      const blocks = [text(`⚠️ ${error.message}`)];
+      // A command's own validation error may come without a code; every other one names its own.
+      error.assignCode(command ? `${command.group}.${command.name}.invalid` : "command.invalid");
+      log.info(
+        {
+          code: error.code,
+          command: command ? `${command.group} ${command.name}` : undefined,
+          detail: error.detail,
+        },
+        "command refused",
+      );
+      const blocks = [text(`⚠️ ${withHint(error, { command, ids: this.#services.incidents.ids })}`)];
       const usage = error.usage ?? (command ? usageOf(command) : undefined);
       if (usage) blocks.push(context(`Usage: ${usage}`));
       reply = { visibility: "ephemeral", message: { blocks }, failed: "refused" };

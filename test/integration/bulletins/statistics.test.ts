@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateSigningKey, loadSigningKey, verifyClearSigned } from "../../../src/bulletins/signing.ts";
 import { loadStatistics, parsePeriodSpec, resolvePeriod } from "../../../src/bulletins/statistics.ts";
 import { ManualClock } from "../../../src/clock.ts";
+import type { Status } from "../../../src/incidents/lifecycle.ts";
 import { type ConsoleDesk, startConsoleDesk } from "../../support/console-desk.ts";
 import { postedFile, postedFileNames, roomLines } from "../../support/console-output.ts";
 
@@ -12,7 +13,7 @@ const NOW = "2026-03-10T09:00:00Z";
 
 interface Seed {
   id: string;
-  status: string;
+  status: Status;
   severity: number;
   rsitType?: string;
   declaredAt: string;

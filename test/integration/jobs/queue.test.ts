@@ -1,7 +1,8 @@
 // The durable job queue on a real database, with two queues standing in for two replicas.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { ManualClock } from "../../../src/clock.ts";
-import { type ClaimedJob, JobQueue } from "../../../src/jobs/queue.ts";
+import { type Job, type JobHandler, JobQueue } from "../../../src/jobs/queue.ts";
 import { silentLogger } from "../../../src/logging.ts";
 import { createTestDatabase, type TestDatabase } from "../../database.ts";
 
@@ -22,15 +23,25 @@ function queue(workerId: string, options: { leaseMs?: number; maxAttempts?: numb
   return new JobQueue(db.prisma, clock, silentLogger, { workerId, ...options });
 }
 
+const noPayload = z.object({});
+
+/** A kind with no payload, for tests about the queue rather than payloads. */
+function plain(q: JobQueue, kind: string, handler: JobHandler<Record<string, never>> = async () => {}) {
+  return q.define({ kind, payload: noPayload, handler });
+}
+
 describe("job queue", () => {
   it("runs a job when it is due, not before, and marks it done", async () => {
     const q = queue("a");
     const ran: string[] = [];
-    q.register("greet", async (job) => {
-      ran.push((job.payload as { name: string }).name);
-    });
-    await q.enqueue(db.prisma, {
+    const greet = q.define({
       kind: "greet",
+      payload: z.object({ name: z.string() }),
+      handler: async (job) => {
+        ran.push(job.payload.name);
+      },
+    });
+    await greet.enqueue(db.prisma, {
       payload: { name: "alice" },
       dueAt: new Date("2026-03-10T09:05:00Z"),
     });
@@ -44,14 +55,14 @@ describe("job queue", () => {
   });
 
   it("enqueues once per key, however often it is asked", async () => {
-    const q = queue("a");
-    const first = await q.enqueue(db.prisma, {
-      kind: "x",
+    const x = plain(queue("a"), "x");
+    const first = await x.enqueue(db.prisma, {
+      payload: {},
       key: "bulletin:daily:2026-03-10T08:00Z",
       dueAt: clock.now(),
     });
-    const second = await q.enqueue(db.prisma, {
-      kind: "x",
+    const second = await x.enqueue(db.prisma, {
+      payload: {},
       key: "bulletin:daily:2026-03-10T08:00Z",
       dueAt: clock.now(),
     });
@@ -62,13 +73,13 @@ describe("job queue", () => {
   it("never lets two replicas run the same job", async () => {
     const runs: string[] = [];
     const replicas = [queue("a"), queue("b")];
-    for (const r of replicas) {
-      r.register("step", async (job) => {
+    const [step] = replicas.map((r) =>
+      plain(r, "step", async (job) => {
         runs.push(job.id);
         await new Promise((resolve) => setTimeout(resolve, 5));
-      });
-    }
-    for (let i = 0; i < 40; i++) await replicas[0]!.enqueue(db.prisma, { kind: "step", dueAt: clock.now() });
+      }),
+    );
+    for (let i = 0; i < 40; i++) await step!.enqueue(db.prisma, { payload: {}, dueAt: clock.now() });
     const [a, b] = await Promise.all(replicas.map((r) => r.runDue()));
     expect(a! + b!).toBe(40);
     expect(new Set(runs).size).toBe(40);
@@ -77,16 +88,16 @@ describe("job queue", () => {
 
   it("takes over a job whose worker died once its lease expires", async () => {
     const dead = queue("dead", { leaseMs: 30_000 });
-    dead.register("step", async () => {
+    const step = plain(dead, "step", async () => {
       throw new Error("never finishes: the process is killed");
     });
-    await dead.enqueue(db.prisma, { kind: "step", dueAt: clock.now() });
+    await step.enqueue(db.prisma, { payload: {}, dueAt: clock.now() });
     // The dead worker claimed the job but never finished it: simulate by claiming through SQL.
     await db.prisma
       .$executeRaw`update "Job" set "leasedBy" = 'dead', "leasedUntil" = ${new Date(clock.now().getTime() + 30_000)}, attempts = 1`;
     const survivor = queue("survivor");
-    const ran: ClaimedJob[] = [];
-    survivor.register("step", async (job) => {
+    const ran: Array<Job<unknown>> = [];
+    plain(survivor, "step", async (job) => {
       ran.push(job);
     });
     expect(await survivor.runDue()).toBe(0);
@@ -99,11 +110,11 @@ describe("job queue", () => {
   it("retries a failing job with backoff and gives up after the last attempt", async () => {
     const q = queue("a", { maxAttempts: 3 });
     let calls = 0;
-    q.register("flaky", async () => {
+    const flaky = plain(q, "flaky", async () => {
       calls++;
       throw new Error(`boom ${calls}`);
     });
-    await q.enqueue(db.prisma, { kind: "flaky", dueAt: clock.now() });
+    await flaky.enqueue(db.prisma, { payload: {}, dueAt: clock.now() });
     expect(await q.runDue()).toBe(1);
     expect(await q.runDue()).toBe(0);
     clock.advance(1000);
@@ -122,13 +133,13 @@ describe("job queue", () => {
 
   it("completes a job inside the handler's own transaction, together with its work", async () => {
     const q = queue("a");
-    q.register("write", async (_job, ctx) => {
+    const write = plain(q, "write", async (_job, ctx) => {
       await db.prisma.$transaction(async (tx) => {
         await tx.processedEvent.create({ data: { platform: "test", key: "written" } });
         await ctx.complete(tx);
       });
     });
-    await q.enqueue(db.prisma, { kind: "write", dueAt: clock.now() });
+    await write.enqueue(db.prisma, { payload: {}, dueAt: clock.now() });
     await q.runDue();
     expect(await db.prisma.processedEvent.count({ where: { key: "written" } })).toBe(1);
     expect(await db.prisma.job.findFirstOrThrow()).toMatchObject({ outcome: "done" });
@@ -136,17 +147,18 @@ describe("job queue", () => {
 
   it("cancels pending jobs by key prefix", async () => {
     const q = queue("a");
-    q.register("step", async () => {});
-    await q.enqueue(db.prisma, { kind: "step", key: "page:7:level:1", dueAt: clock.now() });
-    await q.enqueue(db.prisma, { kind: "step", key: "page:7:level:2", dueAt: clock.now() });
-    await q.enqueue(db.prisma, { kind: "step", key: "page:70:level:1", dueAt: clock.now() });
+    const step = plain(q, "step");
+    await step.enqueue(db.prisma, { payload: {}, key: "page:7:level:1", dueAt: clock.now() });
+    await step.enqueue(db.prisma, { payload: {}, key: "page:7:level:2", dueAt: clock.now() });
+    await step.enqueue(db.prisma, { payload: {}, key: "page:70:level:1", dueAt: clock.now() });
     expect(await q.cancel(db.prisma, "page:7:")).toBe(2);
     expect(await q.runDue()).toBe(1);
   });
 
   it("fails a job of an unknown kind instead of retrying it forever", async () => {
     const q = queue("a");
-    await q.enqueue(db.prisma, { kind: "mystery", dueAt: clock.now() });
+    // Enqueued by another version that knew the kind; this one does not.
+    await plain(queue("older"), "mystery").enqueue(db.prisma, { payload: {}, dueAt: clock.now() });
     await q.runDue();
     expect(await db.prisma.job.findFirstOrThrow()).toMatchObject({
       outcome: "failed",
@@ -154,11 +166,54 @@ describe("job queue", () => {
     });
   });
 
+  it("fails a job whose payload does not match its kind's schema, once, without running it", async () => {
+    const q = queue("a", { maxAttempts: 8 });
+    const ran: string[] = [];
+    // An older version enqueued `name`; this version's schema wants `personId`.
+    await queue("older")
+      .define({ kind: "greet", payload: z.object({ name: z.string() }), handler: async () => {} })
+      .enqueue(db.prisma, { payload: { name: "alice" }, dueAt: clock.now() });
+    const greet = q.define({
+      kind: "greet",
+      payload: z.object({ personId: z.string() }),
+      handler: async (job) => {
+        ran.push(job.payload.personId);
+      },
+    });
+    expect(await q.runDue()).toBe(1);
+    clock.advance(3_600_000);
+    expect(await q.runDue()).toBe(0);
+    expect(ran).toEqual([]);
+    const job = await db.prisma.job.findFirstOrThrow();
+    expect(job).toMatchObject({ outcome: "failed", attempts: 1 });
+    expect(job.lastError).toMatch(/payload does not match the greet schema/);
+    expect(job.lastError).toMatch(/personId/);
+    // The worker is unharmed: the next good job runs.
+    await greet.enqueue(db.prisma, { payload: { personId: "p1" }, dueAt: clock.now() });
+    expect(await q.runDue()).toBe(1);
+    expect(ran).toEqual(["p1"]);
+  });
+
+  it("refuses to enqueue a payload that does not match its schema", async () => {
+    const greet = queue("a").define({
+      kind: "greet",
+      payload: z.object({ name: z.string() }),
+      handler: async () => {},
+    });
+    await expect(
+      greet.enqueue(db.prisma, { payload: { name: 42 } as unknown as { name: string }, dueAt: clock.now() }),
+    ).rejects.toThrow();
+    expect(await db.prisma.job.count()).toBe(0);
+  });
+
   it("polls on its own when started, and stops cleanly", async () => {
     const q = new JobQueue(db.prisma, clock, silentLogger, { pollMs: 10 });
-    const done = new Promise<void>((resolve) => q.register("ping", async () => resolve()));
+    let ping!: ReturnType<typeof plain>;
+    const done = new Promise<void>((resolve) => {
+      ping = plain(q, "ping", async () => resolve());
+    });
     q.start();
-    await q.enqueue(db.prisma, { kind: "ping", dueAt: clock.now() });
+    await ping.enqueue(db.prisma, { payload: {}, dueAt: clock.now() });
     q.kick();
     await done;
     await q.stop();

@@ -1,0 +1,390 @@
+// Delivering pages: DMs to the people a step pages, lines in the incident's rooms, the fallback
+// team's channels, notices to the page's creator, and later the ack or resolve everywhere the
+// page was shown. All of it goes through the outbox, with a PageDelivery row per target written
+// before sending (see paging.ts, "delivery is an outbox").
+import type { Logger } from "pino";
+import { z } from "zod";
+import type { PlatformName } from "../chat/invocation.ts";
+import { type Message, mentionOf } from "../chat/message.ts";
+import type { Clock } from "../clock.ts";
+import type { Db } from "../db/database.ts";
+import type { Page, Person } from "../generated/prisma/client.ts";
+import type { Metrics } from "../http/metrics.ts";
+import type { Incidents } from "../incidents/incidents.ts";
+import type { JobKind, JobQueue } from "../jobs/queue.ts";
+import type { OncallDirectory } from "../oncall/directory.ts";
+import type { Outbox } from "../outbox/outbox.ts";
+import type { People } from "../people/people.ts";
+import {
+  heldNotice,
+  outcomeText,
+  type PageContext,
+  pageDirectMessage,
+  pageExhaustedNotice,
+  pageFallbackMessage,
+  pageRoomMessage,
+  settledPageMessage,
+  teamChannel,
+} from "./messages.ts";
+import { DEFAULT_PAGE_LIMITS, type PagingOptions, pageSubject } from "./model.ts";
+import type { EscalationPlan } from "./plan.ts";
+
+export const PAGE_OUTCOME_JOB = "paging.show-outcome";
+export const PAGE_HELD_JOB = "paging.held-notice";
+
+const outcomePayload = z.object({ pageId: z.string() });
+const heldNoticePayload = z.object({
+  personId: z.string(),
+  since: z.iso.datetime(),
+  count: z.number().int(),
+});
+
+/** Delivery rows for fallbacks and notices, which belong to no level. */
+const FINAL_LEVEL = -1;
+
+/** What a step's DMs to one person came to. */
+export type Reach = "sent" | "held" | "unreachable";
+
+export class PageDeliveries {
+  readonly #db: Db;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #jobs: JobQueue;
+  readonly #directory: OncallDirectory;
+  readonly #people: People;
+  readonly #incidents: Incidents;
+  readonly #outbox: Outbox;
+  readonly #timeZone: string;
+  readonly #metrics: Metrics | undefined;
+  readonly #heldNoticeJob: JobKind<typeof heldNoticePayload>;
+  /** Shows an ack or a resolve everywhere the page was shown (enqueued by the responses). */
+  readonly outcomeJob: JobKind<typeof outcomePayload>;
+
+  constructor(options: PagingOptions) {
+    this.#db = options.db;
+    this.#clock = options.clock;
+    this.#log = options.log.child({ component: "paging" });
+    this.#jobs = options.jobs;
+    this.#directory = options.directory;
+    this.#people = options.people;
+    this.#incidents = options.incidents;
+    this.#outbox = options.outbox;
+    this.#timeZone = options.timeZone;
+    this.#metrics = options.metrics;
+    this.outcomeJob = this.#jobs.define({
+      kind: PAGE_OUTCOME_JOB,
+      payload: outcomePayload,
+      handler: (job) => this.#showOutcome(job.payload),
+    });
+    this.#heldNoticeJob = this.#jobs.define({
+      kind: PAGE_HELD_JOB,
+      payload: heldNoticePayload,
+      handler: (job) => this.#sendHeldNotice(job.payload),
+    });
+  }
+
+  /** DMs one person on each platform where they have an identity (outbox; see the header). */
+  async toPerson(
+    page: Page,
+    step: { round: number; level: number },
+    person: Person,
+    pageContext: PageContext,
+    now: Date,
+  ): Promise<Reach> {
+    const targets = (await this.#people.identities(person.id)).filter((i) => this.#outbox.runs(i.platform));
+    if (targets.length === 0) {
+      this.#log.warn(
+        { page: page.number, personId: person.id },
+        "paged person has no identity on a running platform",
+      );
+      return "unreachable";
+    }
+    const limits = this.#directory.configIfAny?.pageLimits ?? DEFAULT_PAGE_LIMITS;
+    const mine = {
+      pageId: page.id,
+      level: step.level,
+      round: step.round,
+      kind: "dm" as const,
+      personId: person.id,
+    };
+    let heldNoticeKey: string | undefined;
+    const rows = await this.#db.$transaction(async (tx) => {
+      // One person at a time, so concurrent steps of a storm count each other's deliveries.
+      await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`tocsin:page-person:${person.id}`}))`;
+      const existing = await tx.pageDelivery.findMany({ where: mine });
+      if (existing.length > 0) return existing;
+      const since = new Date(now.getTime() - limits.window);
+      const recent = await tx.pageDelivery.findMany({
+        where: {
+          personId: person.id,
+          kind: "dm",
+          state: { in: ["pending", "sent"] },
+          createdAt: { gte: since },
+          pageId: { not: page.id },
+        },
+        distinct: ["pageId"],
+        select: { pageId: true },
+      });
+      const hold = recent.length >= limits.perPerson;
+      if (hold) {
+        const heldBefore = await tx.pageDelivery.count({
+          where: { personId: person.id, kind: "dm", state: "held", createdAt: { gte: since } },
+        });
+        if (heldBefore === 0) {
+          heldNoticeKey = `page-held:${person.id}:${now.toISOString()}`;
+          await this.#heldNoticeJob.enqueue(tx, {
+            key: heldNoticeKey,
+            payload: { personId: person.id, since: since.toISOString(), count: recent.length },
+            dueAt: now,
+          });
+        }
+      }
+      await tx.pageDelivery.createMany({
+        data: targets.map((t) => ({
+          ...mine,
+          platform: t.platform,
+          target: t.externalId,
+          state: hold ? "held" : "pending",
+          createdAt: now,
+        })),
+        skipDuplicates: true,
+      });
+      return tx.pageDelivery.findMany({ where: mine });
+    });
+    if (heldNoticeKey) await this.#jobs.runNow(heldNoticeKey);
+    if (rows.some((row) => row.state === "held")) return "held";
+
+    const message = pageDirectMessage({ ...pageContext, timeZone: person.timeZone ?? this.#timeZone });
+    let sent = rows.some((row) => row.state === "sent");
+    for (const row of rows.filter((r) => r.state === "pending")) {
+      if (!(await this.#isOpen(page.id))) break;
+      const delivered = await this.#send(row.platform, (outbox, platform) =>
+        outbox
+          .directMessage({ platform, externalId: row.target }, message, pageSubject(message), "page")
+          .then(() => undefined),
+      );
+      await this.#markDelivery(row.id, delivered);
+      sent ||= delivered.ok;
+    }
+    return sent ? "sent" : "unreachable";
+  }
+
+  /** The line naming who is paged, in every room of the page's incident. */
+  async mentionInRooms(
+    page: Page,
+    step: { round: number; level: number },
+    recipients: Person[],
+    pageContext: PageContext,
+    nobodyReason: string | undefined,
+    now: Date,
+  ): Promise<void> {
+    if (!page.incidentId) return;
+    const rooms = (await this.#incidents.rooms(page.incidentId)).filter((room) =>
+      this.#outbox.runs(room.platform),
+    );
+    if (rooms.length === 0) return;
+    const rows = await this.#reserve(
+      page,
+      step,
+      "room",
+      rooms.map((room) => ({ platform: room.platform, target: room.roomId })),
+      now,
+    );
+    const identities = new Map(
+      await Promise.all(recipients.map(async (p) => [p.id, await this.#people.identities(p.id)] as const)),
+    );
+    for (const row of rows.filter((r) => r.state === "pending")) {
+      if (!(await this.#isOpen(page.id))) break;
+      const mentions = recipients.map((person) => {
+        const identity = identities.get(person.id)?.find((i) => i.platform === row.platform);
+        return identity ? mentionOf(identity.externalId) : person.displayName;
+      });
+      const message = pageRoomMessage(pageContext, mentions, nobodyReason);
+      await this.#markDelivery(
+        row.id,
+        await this.#send(row.platform, (outbox, platform) => postPage(outbox, platform, row.target, message)),
+      );
+    }
+  }
+
+  /**
+   * Nobody acknowledged at any level: the fallback team's channels get the page and whoever made
+   * it is told. Rows of their own (level FINAL_LEVEL), so a re-run sends only what is pending.
+   */
+  async exhausted(page: Page, plan: EscalationPlan, pageContext: PageContext, now: Date): Promise<void> {
+    const step = { round: FINAL_LEVEL, level: FINAL_LEVEL };
+
+    const fallbackTeam = plan.fallbackTeamId ? this.#directory.findTeam(plan.fallbackTeamId) : undefined;
+    let fallbackNote = "There is no fallback channel for it.";
+    if (fallbackTeam) {
+      const channels = Object.entries(fallbackTeam.channels).flatMap(([platform, channel]) =>
+        channel !== undefined && this.#outbox.runs(platform) ? [{ platform, target: channel }] : [],
+      );
+      const rows = await this.#reserve(page, step, "channel", channels, now);
+      for (const row of rows.filter((r) => r.state === "pending")) {
+        const message = pageFallbackMessage(pageContext, teamChannel(fallbackTeam.name, row.platform));
+        await this.#markDelivery(
+          row.id,
+          await this.#send(row.platform, (outbox, platform) =>
+            postPage(outbox, platform, row.target, message),
+          ),
+        );
+      }
+      fallbackNote = `It was posted in ${fallbackTeam.name}'s channel.`;
+    }
+    if (page.createdById) {
+      const targets = (await this.#people.identities(page.createdById)).filter((i) =>
+        this.#outbox.runs(i.platform),
+      );
+      const rows = await this.#reserve(
+        page,
+        step,
+        "notice",
+        targets.map((t) => ({ platform: t.platform, target: t.externalId, personId: page.createdById })),
+        now,
+      );
+      const notice = pageExhaustedNotice(pageContext, fallbackNote);
+      for (const row of rows.filter((r) => r.state === "pending")) {
+        await this.#markDelivery(
+          row.id,
+          await this.#send(row.platform, (outbox, platform) =>
+            outbox
+              .directMessage({ platform, externalId: row.target }, notice, pageSubject(notice), "page")
+              .then(() => undefined),
+          ),
+        );
+      }
+    }
+  }
+
+  /** Writes pending delivery rows for targets that have none for this step; returns all of them. */
+  async #reserve(
+    page: Page,
+    step: { round: number; level: number },
+    kind: "room" | "channel" | "notice",
+    targets: Array<{ platform: PlatformName; target: string; personId?: string | null }>,
+    now: Date,
+  ) {
+    const where = { pageId: page.id, level: step.level, round: step.round, kind };
+    await this.#db.pageDelivery.createMany({
+      data: targets.map((t) => ({
+        ...where,
+        ...t,
+        personId: t.personId ?? null,
+        state: "pending",
+        createdAt: now,
+      })),
+      skipDuplicates: true,
+    });
+    return this.#db.pageDelivery.findMany({ where });
+  }
+
+  async #send(
+    platformName: string,
+    send: (outbox: Outbox, platform: PlatformName) => Promise<string | undefined>,
+  ): Promise<{ ok: true; messageId?: string } | { ok: false }> {
+    if (!this.#outbox.runs(platformName)) return { ok: false };
+    try {
+      return { ok: true, messageId: (await send(this.#outbox, platformName)) ?? undefined };
+    } catch (error) {
+      this.#log.error({ err: error, platform: platformName }, "page not delivered");
+      return { ok: false };
+    }
+  }
+
+  async #markDelivery(
+    id: string,
+    delivered: { ok: true; messageId?: string } | { ok: false },
+  ): Promise<void> {
+    await this.#db.pageDelivery.update({
+      where: { id },
+      data: delivered.ok
+        ? { state: "sent", deliveredAt: this.#clock.now(), messageId: delivered.messageId ?? null }
+        : { state: "failed" },
+    });
+    if (delivered.ok) this.#metrics?.pages.inc({ event: "delivered" });
+  }
+
+  async #isOpen(pageId: string): Promise<boolean> {
+    const page = await this.#db.page.findUnique({ where: { id: pageId }, select: { status: true } });
+    return page?.status === "open";
+  }
+
+  async #sendHeldNotice({ personId, since, count }: z.output<typeof heldNoticePayload>): Promise<void> {
+    const limits = this.#directory.configIfAny?.pageLimits ?? DEFAULT_PAGE_LIMITS;
+    const held = await this.#db.pageDelivery.findMany({
+      where: { personId, kind: "dm", state: "held", createdAt: { gte: new Date(since) } },
+      distinct: ["pageId"],
+      include: { page: { select: { number: true } } },
+    });
+    const notice = heldNotice(
+      count,
+      Math.round(limits.window / 60_000),
+      held.map((row) => row.page.number),
+    );
+    for (const identity of await this.#people.identities(personId)) {
+      if (!this.#outbox.runs(identity.platform)) continue;
+      await this.#outbox.directMessage(
+        { platform: identity.platform, externalId: identity.externalId },
+        notice,
+        pageSubject(notice),
+        "page",
+      );
+    }
+  }
+
+  /** Shows an ack or a resolve everywhere the page was shown. */
+  async #showOutcome({ pageId }: z.output<typeof outcomePayload>): Promise<void> {
+    const page = await this.#db.page.findUnique({ where: { id: pageId }, include: { deliveries: true } });
+    if (!page) return;
+    const byId = page.status === "resolved" ? page.resolvedById : page.ackedById;
+    const by = byId
+      ? ((await this.#db.person.findUnique({ where: { id: byId } }))?.displayName ?? "someone")
+      : "someone";
+    const line = {
+      blocks: [{ kind: "text", text: outcomeText(page, by, this.#timeZone) }],
+    } satisfies Message;
+    const settled = settledPageMessage(page, outcomeText(page, by, this.#timeZone));
+    const shown = page.deliveries.filter((d) => d.state === "sent");
+    const done = new Set<string>();
+    for (const delivery of shown) {
+      const platform = delivery.platform;
+      if (!this.#outbox.runs(platform)) continue;
+      const isDm = delivery.kind === "dm" || delivery.kind === "notice";
+      const room = { platform, roomId: delivery.target };
+      try {
+        // Room messages lose their buttons, so nobody clicks a stale Ack.
+        if (!isDm && delivery.messageId) {
+          await this.#outbox.update(room, delivery.messageId, settled, pageSubject(settled));
+        }
+        const where = `${delivery.platform}:${isDm ? "dm" : "room"}:${delivery.target}`;
+        if (done.has(where)) continue;
+        done.add(where);
+        if (isDm) {
+          await this.#outbox.directMessage(
+            { platform, externalId: delivery.target },
+            line,
+            pageSubject(line),
+            "page",
+          );
+        } else await this.#outbox.post(room, line, pageSubject(line), "page");
+      } catch (error) {
+        this.#log.warn(
+          { err: error, page: page.number, platform: delivery.platform },
+          "page outcome not shown",
+        );
+      }
+    }
+  }
+}
+
+async function postPage(
+  outbox: Outbox,
+  platform: PlatformName,
+  roomId: string,
+  message: Message,
+): Promise<string | undefined> {
+  const outcome = await outbox.post({ platform, roomId }, message, pageSubject(message), "page");
+  if (!outcome.sent) throw new Error(`page withheld: ${outcome.reason}`);
+  return outcome.messageId;
+}

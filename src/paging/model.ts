@@ -1,0 +1,55 @@
+// What the paging modules share: the requests they take, the outcomes they give, their
+// dependencies and the storm limits' defaults. See paging.ts for how a page travels.
+import type { Logger } from "pino";
+import type { Message } from "../chat/message.ts";
+import type { Clock } from "../clock.ts";
+import type { Db } from "../db/database.ts";
+import type { Incident, Page, Person } from "../generated/prisma/client.ts";
+import type { Metrics } from "../http/metrics.ts";
+import type { Incidents } from "../incidents/incidents.ts";
+import type { JobQueue } from "../jobs/queue.ts";
+import type { PageLimits, Team } from "../oncall/config.ts";
+import type { OncallDirectory } from "../oncall/directory.ts";
+import type { Outbox, Subject } from "../outbox/outbox.ts";
+import type { People } from "../people/people.ts";
+
+/** The declared incident's page waits this long for its room to open, then goes anyway. */
+export const DECLARED_PAGE_GRACE_MS = 30_000;
+export const MAX_PAGE_MESSAGE = 1000;
+
+export const DEFAULT_PAGE_LIMITS: PageLimits = { mergeWithin: 2 * 60_000, perPerson: 5, window: 10 * 60_000 };
+
+export type PageTarget = { kind: "team"; team: Team } | { kind: "person"; person: Person };
+
+export interface PageRequest {
+  target: PageTarget;
+  message: string;
+  incident?: Incident;
+}
+
+export interface PageOutcome {
+  page: Page;
+  /** True when an identical open page absorbed this one. */
+  merged: boolean;
+}
+
+export interface PagingOptions {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  jobs: JobQueue;
+  directory: OncallDirectory;
+  people: People;
+  incidents: Incidents;
+  outbox: Outbox;
+  timeZone: string;
+  metrics?: Metrics;
+}
+
+/**
+ * A page's messages are written for where they go (the incident's title is left out where its
+ * label does not allow it, see messages.ts incidentLine), so what they carry is their label.
+ */
+export function pageSubject(message: Message): Subject {
+  return message.tlp ? { kind: "label", tlp: message.tlp } : { kind: "interface" };
+}
