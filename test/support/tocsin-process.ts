@@ -3,6 +3,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { until } from "./waiting.ts";
 
 const MAIN = path.resolve(import.meta.dirname, "../../src/main.ts");
 
@@ -46,23 +47,14 @@ export function startTocsin(env: Record<string, string>): TocsinProcess {
     stderr: () => err,
     type: (line) => child.stdin.write(`${line}\n`),
     waitFor(text, timeoutMs = 15_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (out.includes(text)) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            resolve();
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(
-            new Error(`timed out waiting for ${JSON.stringify(text)}\nstdout:\n${out}\nstderr:\n${err}`),
-          );
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
+      return until(() => out.includes(text), JSON.stringify(text), {
+        timeoutMs,
+        wakeOn: (wake) => {
+          waiters.add(wake);
+          return () => waiters.delete(wake);
+        },
+        detail: () => `stdout:\n${out}\nstderr:\n${err}`,
+      }).then(() => undefined);
     },
     finish() {
       child.stdin.end();
