@@ -17,7 +17,7 @@ import {
 } from "../../src/db/embedded-postgres.ts";
 import { SlackRequestSender, SlackWebApiDouble, slashCommandFields } from "../doubles/slack-web-api.ts";
 import { startTocsin, type TocsinProcess } from "../support/tocsin-process.ts";
-import { until } from "../support/waiting.ts";
+import { scaledDeadline, until } from "../support/waiting.ts";
 
 const SIGNING_SECRET = "replica-test-secret";
 const alice = { id: "U0ALICE", name: "alice" };
@@ -84,7 +84,7 @@ async function query<T extends pg.QueryResultRow>(sql: string): Promise<T[]> {
 
 describe("two replicas on one PostgreSQL", () => {
   it("share the work: events once, jobs once, and the survivor finishes a dead replica's work", {
-    timeout: 90_000,
+    timeout: scaledDeadline(90_000),
   }, async () => {
     const a = await startReplica("a");
     const b = await startReplica("b");

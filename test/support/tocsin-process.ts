@@ -64,6 +64,41 @@ export function startTocsin(env: Record<string, string>): TocsinProcess {
   };
 }
 
+/**
+ * Polls `baseUrl`/readyz until it answers 200 within the scaled deadline (idle: 20 s). Fails at
+ * once, with tocsin's stderr, if the process exits first, and at the deadline with the last
+ * answer or connection error and stderr, so a slow start is told apart from a broken one.
+ */
+export async function waitUntilReady(
+  desk: TocsinProcess,
+  baseUrl: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  let last = "no answer yet";
+  await until(
+    async () => {
+      if (desk.child.exitCode !== null || desk.child.signalCode !== null) {
+        throw new Error(
+          `tocsin exited (${desk.child.exitCode ?? desk.child.signalCode}) before /readyz answered 200\nstderr:\n${desk.stderr()}`,
+        );
+      }
+      try {
+        const answer = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(2_000) });
+        last = `HTTP ${answer.status} ${(await answer.text()).trim()}`;
+        return answer.status === 200;
+      } catch (error) {
+        last =
+          error instanceof Error
+            ? `${error.message}${error.cause ? ` (${String(error.cause)})` : ""}`
+            : String(error);
+        return false;
+      }
+    },
+    `${baseUrl}/readyz to answer 200`,
+    { timeoutMs, detail: () => `last answer: ${last}\nstderr:\n${desk.stderr()}` },
+  );
+}
+
 /** The pid in the cluster's postmaster.pid, if the file exists. */
 export async function postmasterPid(dataDir: string): Promise<number | undefined> {
   try {
