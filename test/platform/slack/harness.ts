@@ -97,6 +97,17 @@ export function addPeople(slack: SlackWebApiDouble): void {
   slack.addUser({ id: bob.id, name: bob.name, realName: "Bob Marley" });
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * A barrier for "nothing ran" checks: sends a valid slash command through the same receiver and
+ * resolves with its invocation. A request the platform took in before it, and would have turned
+ * into an invocation, has done so by the time the barrier's invocation arrives.
+ */
+export async function commandBarrier(h: Pick<SlackHarness, "sender" | "invocation">): Promise<Invocation> {
+  const sent = await h.sender.slashCommand({
+    command: "/inc",
+    text: "barrier",
+    user: alice,
+    channel: { id: "C0BARRIER", name: "barrier" },
+  });
+  return h.invocation((i) => i.dedupeKey === `command:${sent.triggerId}`);
 }
