@@ -143,8 +143,9 @@ describe("incident rooms on Matrix", () => {
     // device of the same account): neither is taken.
     const notice = hs.sendMessage(otherBot, soc, "!inc list", { msgtype: "m.notice" });
     const own = hs.sendMessage(bot.userId, soc, "!inc list");
+    // Alice's command is the barrier: the room's events are handled in order, so by its answer
+    // the notice and the bot's own message have had their turn.
     const said = await desk.say(alice, soc, "!inc list");
-    await new Promise((resolve) => setTimeout(resolve, 200));
     const botEvents = hs.eventsSince(before, bot.userId).filter((e) => e.event_id !== own);
     // One answer and one reaction, both to alice's command.
     expect(botEvents.map((e) => e.type)).toEqual(["m.room.message", "m.reaction"]);

@@ -110,7 +110,9 @@ describe("pages on Matrix", () => {
     desk.hs.sendEvent(bob, general, "m.reaction", {
       "m.relates_to": { rel_type: "m.annotation", event_id: answer?.event_id, key: "✅" },
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // A barrier: the room's events are handled in order, so once a later command is answered the
+    // reaction has had its turn.
+    await desk.say(bob, general, "!inc list");
     expect(await pageStatus(3)).toBe("open");
   });
 });
