@@ -26,7 +26,8 @@ export function scaledDeadline(idleMs: number): number {
 }
 
 export interface WaitOptions {
-  /** The deadline on an idle machine (scaled by TOCSIN_TEST_SLOWDOWN); 20 s unless given. */
+  /** The deadline on an idle machine (scaled by TOCSIN_TEST_SLOWDOWN); 15 s unless given, so a
+   * wait fails with its own message before the test's 20 s (scaled) timeout. */
   timeoutMs?: number;
   /**
    * Subscribes to changes that may make `check` pass, so the wait ends as soon as they happen
@@ -48,7 +49,7 @@ export async function until<T>(
   options: number | (WaitOptions & { detail?: () => string }) = {},
 ): Promise<T> {
   const {
-    timeoutMs = 20_000,
+    timeoutMs = 15_000,
     wakeOn,
     detail,
   } = typeof options === "number" ? { timeoutMs: options } : options;

@@ -77,6 +77,8 @@ async function declarePhishingWave(): Promise<{
     channel: soc,
   });
   const room = await until(() => slack.channelByName("inc-2026-0001-phishing-wave"), "the incident channel");
+  // The channel exists before the incident is bound to it; the declare's answer comes after.
+  await slack.waitForResponseUrlPost((post) => JSON.stringify(post.body).includes("INC-2026-0001 declared"));
   await until(() => room.members.has(alice.id) || undefined, "alice invited");
   await until(() => room.pins.size === 1 || undefined, "the pinned summary");
   return { room, sent };
