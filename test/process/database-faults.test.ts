@@ -90,7 +90,7 @@ describe("embedded PostgreSQL faults", () => {
       try {
         const code = await Promise.race([
           desk.exited,
-          new Promise((resolve) => setTimeout(() => resolve("still running"), 90_000)),
+          new Promise((resolve) => setTimeout(() => resolve("still running"), scaledDeadline(90_000))),
         ]);
         expect(code).toBe(1);
         expect(desk.stderr()).toContain("the embedded PostgreSQL could not be restarted; exiting");
