@@ -54,6 +54,11 @@ export interface App {
   /** Starts every platform, feeding its invocations to the router. */
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Resolves once every invocation accepted so far has been handled: a barrier for tests that
+   * check that something did not happen (a retried request) without sleeping.
+   */
+  settled(): Promise<void>;
 }
 
 export function createApp(options: AppOptions): App {
@@ -151,6 +156,9 @@ export function createApp(options: AppOptions): App {
         recovery.unref();
         void recoverAnnouncements();
       }
+    },
+    async settled() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
     async stop() {
       clearInterval(recovery);

@@ -15,6 +15,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { until } from "../support/waiting.ts";
 
 export interface RoomEvent {
   event_id: string;
@@ -394,21 +395,12 @@ export class MatrixHomeserverDouble {
 
   /** Resolves with the first defined value of `probe`, re-evaluated after every change. */
   waitFor<T>(probe: () => T | undefined, timeoutMs = 5000, what = "condition"): Promise<T> {
-    const now = probe();
-    if (now !== undefined) return Promise.resolve(now);
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const value = probe();
-        if (value === undefined) return;
-        clearTimeout(timer);
-        this.#listeners.delete(check);
-        resolve(value);
-      };
-      const timer = setTimeout(() => {
-        this.#listeners.delete(check);
-        reject(new Error(`${what} not met within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.#listeners.add(check);
+    return until(probe, `the Matrix homeserver double: ${what}`, {
+      timeoutMs,
+      wakeOn: (wake) => {
+        this.#listeners.add(wake);
+        return () => this.#listeners.delete(wake);
+      },
     });
   }
 

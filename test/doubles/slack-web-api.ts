@@ -13,6 +13,7 @@ import { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
+import { until } from "../support/waiting.ts";
 
 export interface RecordedCall {
   method: string;
@@ -310,21 +311,12 @@ export class SlackWebApiDouble {
   }
 
   #waitFor<T>(event: string, find: () => T | undefined, timeoutMs: number): Promise<T> {
-    const found = find();
-    if (found !== undefined) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const match = find();
-        if (match === undefined) return;
-        clearTimeout(timer);
-        this.#events.off(event, check);
-        resolve(match);
-      };
-      const timer = setTimeout(() => {
-        this.#events.off(event, check);
-        reject(new Error(`Slack double: no matching ${event} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.#events.on(event, check);
+    return until(find, `the Slack double to see a matching ${event}`, {
+      timeoutMs,
+      wakeOn: (wake) => {
+        this.#events.on(event, wake);
+        return () => this.#events.off(event, wake);
+      },
     });
   }
 

@@ -1,22 +1,38 @@
 // The incident lifecycle end to end through the console platform, on a real database.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type ConsoleDesk, startConsoleDesk } from "../support/console-desk.ts";
 
+// A fresh desk for every test (its own database cloned from the template), so each test can run
+// alone; the scenario's earlier steps are rebuilt by the helpers below.
 let desk: ConsoleDesk;
-beforeAll(async () => {
+beforeEach(async () => {
   desk = await startConsoleDesk();
 });
-afterAll(async () => {
+afterEach(async () => {
   await desk?.close();
 });
 
 const ROOM = "#inc-2026-0001-phishing-wave-against-finance";
+const DECLARE_PHISHING =
+  '/inc declare "Phishing wave against finance" sev:2 class:phishing summary:"Mass mail"';
+
+/** INC-2026-0001 (the phishing wave) and INC-2026-0002 declared from #general. */
+async function declareBoth(): Promise<void> {
+  expect(await desk.type(DECLARE_PHISHING)).toContain("INC-2026-0001 declared");
+  expect(await desk.type("/inc declare Second one")).toContain("INC-2026-0002 declared");
+}
+
+/** Both declared, then, five minutes later, the phishing wave under investigation; typing in its room. */
+async function investigatingPhishingWave(): Promise<void> {
+  await declareBoth();
+  await desk.type(`/room ${ROOM}`);
+  desk.clock.advance(5 * 60_000);
+  expect(await desk.type("/inc status investigating confirmed by SOC")).toContain("triage → investigating");
+}
 
 describe("incident lifecycle on the console", () => {
   it("declare opens a private room, posts and pins the summary, and answers where it was typed", async () => {
-    const out = await desk.type(
-      '/inc declare "Phishing wave against finance" sev:2 class:phishing summary:"Mass mail"',
-    );
+    const out = await desk.type(DECLARE_PHISHING);
     expect(out).toContain(`[INC-2026-0001] (private room ${ROOM} created; members: @alice)`);
     expect(out).toContain(`[INC-2026-0001] TLP:AMBER`);
     expect(out).toContain(`[INC-2026-0001] == INC-2026-0001: Phishing wave against finance ==`);
@@ -45,12 +61,14 @@ describe("incident lifecycle on the console", () => {
   });
 
   it("numbers incidents per year", async () => {
+    await desk.type(DECLARE_PHISHING);
     const out = await desk.type("/inc declare Second one");
     expect(out).toContain("INC-2026-0002 declared");
     expect(out).toContain("SEV3 (medium), unclassified, TLP:AMBER");
   });
 
   it("implies the incident inside its room and announces changes there", async () => {
+    await declareBoth();
     await desk.type(`/room ${ROOM}`);
     desk.clock.advance(5 * 60_000);
     const out = await desk.type("/inc status investigating confirmed by SOC");
@@ -64,6 +82,7 @@ describe("incident lifecycle on the console", () => {
   });
 
   it("refuses impossible moves and explains the allowed ones, changing nothing", async () => {
+    await investigatingPhishingWave();
     const out = await desk.type("/inc status triage");
     expect(out).toContain(`[INC-2026-0001 · you] ⚠️ Can't move an incident from investigating to triage.`);
     expect(out).toContain("it can go to: contained, eradicated, recovered, closed, declined, merged");
@@ -72,6 +91,7 @@ describe("incident lifecycle on the console", () => {
   });
 
   it("assigns roles to mentioned people and invites them", async () => {
+    await investigatingPhishingWave();
     const lead = await desk.type("/inc lead @bob");
     expect(lead).toContain(`[INC-2026-0001] (invited @bob)`);
     expect(lead).toContain("INC-2026-0001: bob is now commander");
@@ -92,6 +112,7 @@ describe("incident lifecycle on the console", () => {
   });
 
   it("changes severity, classification, TLP and title", async () => {
+    await investigatingPhishingWave();
     expect(await desk.type("/inc sev 1")).toContain("severity SEV2 (high) → SEV1 (critical)");
     expect(await desk.type("/inc class intrusions/system-compromise")).toContain(
       "classified as Intrusions / System Compromise (intrusions/system-compromise)",
@@ -108,6 +129,7 @@ describe("incident lifecycle on the console", () => {
   });
 
   it("keeps notes and updates verbatim in the timeline", async () => {
+    await investigatingPhishingWave();
     await desk.type("/inc note blocked 203.0.113.7:443 and https://evil.example/login sev:9");
     await desk.type("/inc update Contained soon; next update 15:00");
     const out = await desk.type("/inc timeline");
@@ -117,6 +139,7 @@ describe("incident lifecycle on the console", () => {
   });
 
   it("adds tasks, lists them and marks them done", async () => {
+    await investigatingPhishingWave();
     expect(await desk.type("/inc task reset passwords of phished accounts")).toContain("task #1 added");
     expect(await desk.type("/inc task block sender domain")).toContain("task #2 added");
     expect(await desk.type("/inc done #2")).toContain("task #2 done: block sender domain");
@@ -129,12 +152,16 @@ describe("incident lifecycle on the console", () => {
   });
 
   it("invites several people at once", async () => {
+    await investigatingPhishingWave();
     const out = await desk.type("/inc invite @carol @dave");
     expect(out).toContain("(invited @carol, @dave)");
     expect(out).toContain("INC-2026-0001: invited carol, dave");
   });
 
   it("lists open, mine and all incidents", async () => {
+    await investigatingPhishingWave();
+    await desk.type("/inc sev 1");
+    await desk.type("/inc tlp amber+strict");
     await desk.type("/room #general");
     const open = await desk.type("/inc list");
     expect(open).toContain("Open incidents (2)");
@@ -146,12 +173,16 @@ describe("incident lifecycle on the console", () => {
   });
 
   it("acts on an explicit id from outside the room, answering the caller privately", async () => {
+    await investigatingPhishingWave();
+    await desk.type("/room #general");
     const out = await desk.type("/inc note INC-2026-0002 looked at it from the lobby");
     expect(out).toContain("[#general · you] INC-2026-0002: looked at it from the lobby");
     expect(out).toContain("[INC-2026-0002] INC-2026-0002: looked at it from the lobby");
   });
 
   it("asks which incident when none is implied", async () => {
+    await investigatingPhishingWave();
+    await desk.type("/room #general");
     expect(await desk.type("/inc status contained")).toContain(
       "Which incident? Run this in the incident's room or give its id",
     );
@@ -159,6 +190,7 @@ describe("incident lifecycle on the console", () => {
   });
 
   it("closes with a resolution, refuses closing without one, and reopens", async () => {
+    await investigatingPhishingWave();
     await desk.type(`/room ${ROOM}`);
     expect(await desk.type("/inc close")).toContain("Say how it ended");
     desk.clock.advance(60 * 60_000);
@@ -176,6 +208,7 @@ describe("incident lifecycle on the console", () => {
   });
 
   it("declines and merges", async () => {
+    await investigatingPhishingWave();
     await desk.type("/room #general");
     expect(await desk.type("/inc status INC-2026-0002 merged")).toContain(
       "Say which incident this one duplicates",
@@ -194,6 +227,7 @@ describe("incident lifecycle on the console", () => {
   });
 
   it("writes an audit entry for every change, with who, where and a correlation id", async () => {
+    await investigatingPhishingWave();
     const timeline = await desk.db.prisma.timelineEntry.count();
     const audit = await desk.db.prisma.auditEntry.findMany({ include: { actor: true } });
     expect(audit).toHaveLength(timeline);
@@ -258,6 +292,7 @@ describe("bad input gets a friendly answer with usage", () => {
   });
 
   it("refuses mentions of people it cannot know", async () => {
+    await desk.type(DECLARE_PHISHING);
     expect(await desk.type("/inc lead INC-2026-0001 bob")).toContain('"bob" is not a person I know');
   });
 
@@ -267,8 +302,19 @@ describe("bad input gets a friendly answer with usage", () => {
   });
 
   it("leaves nothing half-written after refused commands", async () => {
-    const incidents = await desk.db.prisma.incident.count();
-    expect(incidents).toBe(3);
+    for (const refused of [
+      "/inc declare Test sev:7",
+      "/inc declare Test sevv:2",
+      "/inc declare Breach at HR tlp=red",
+      "/inc declare sev:2",
+      "/inc declare X sev:1 sev:2",
+      '/inc declare "unclosed',
+      `/inc declare ${"x ".repeat(150)}`,
+    ]) {
+      expect(await desk.type(refused), refused).not.toContain("declared");
+    }
+    expect(await desk.db.prisma.incident.count()).toBe(0);
+    expect(await desk.db.prisma.timelineEntry.count()).toBe(0);
   });
 
   it("takes option-shaped words literally when quoted, and an uppercase key as the option", async () => {
@@ -322,19 +368,19 @@ describe("the TLP gate on answers in shared rooms", () => {
     const out = await desk.type("/inc declare Board member extortion tlp:red");
     const roomLines = out.split("\n").filter((line) => line.startsWith("[#general] "));
     expect(roomLines.join("\n")).not.toContain("Board member extortion");
-    expect(out).toContain("[#general · you] 🚨 INC-2026-0004 declared: Board member extortion");
+    expect(out).toContain("[#general · you] 🚨 INC-2026-0001 declared: Board member extortion");
     // Its own room gets everything.
     // Its room is named by the id alone: a RED title shows nowhere outside.
-    expect(out).toContain("[INC-2026-0004] == INC-2026-0004: Board member extortion ==");
+    expect(out).toContain("[INC-2026-0001] == INC-2026-0001: Board member extortion ==");
   });
 
   it("answers an AMBER declaration in a GREEN room to the caller alone, and a GREEN one to the room", async () => {
     const amber = await desk.type("/inc declare Scanner noise");
     expect(amber).toContain("[#general · you] TLP:AMBER");
-    expect(amber).toContain("[#general · you] 🚨 INC-2026-0005 declared: Scanner noise");
+    expect(amber).toContain("[#general · you] 🚨 INC-2026-0001 declared: Scanner noise");
     expect(amber.split("\n").filter((line) => line.startsWith("[#general] "))).toEqual([]);
     const green = await desk.type("/inc declare Port scan from the internet tlp:green");
     expect(green).toContain("[#general] TLP:GREEN");
-    expect(green).toContain("[#general] 🚨 INC-2026-0006 declared: Port scan from the internet");
+    expect(green).toContain("[#general] 🚨 INC-2026-0002 declared: Port scan from the internet");
   });
 });

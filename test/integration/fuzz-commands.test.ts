@@ -4,6 +4,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ConsoleDesk, startConsoleDesk } from "../support/console-desk.ts";
+import { scaledDeadline } from "../support/waiting.ts";
 
 let desk: ConsoleDesk;
 const unhandled: unknown[] = [];
@@ -129,7 +130,7 @@ const commandLine = fc.oneof(
 );
 
 describe("fuzzed command lines", () => {
-  it("answer every line clearly and never break", { timeout: 240_000 }, async () => {
+  it("answer every line clearly and never break", { timeout: scaledDeadline(240_000) }, async () => {
     let lines = 0;
     await fc.assert(
       fc.asyncProperty(commandLine, async (line) => {

@@ -13,7 +13,7 @@ import { createDatabaseIfMissing } from "../../src/db/database.ts";
 import { type EmbeddedServer, startEmbeddedPostgres } from "../../src/db/embedded-postgres.ts";
 import { QUICK_ESCALATION_ONCALL } from "../support/quick-escalation.ts";
 import { startTocsin, type TocsinProcess } from "../support/tocsin-process.ts";
-import { until } from "../support/waiting.ts";
+import { scaledDeadline, until } from "../support/waiting.ts";
 
 const BULLETINS = `subscriptions:
   - id: soc-digest
@@ -80,7 +80,7 @@ async function query<T extends pg.QueryResultRow>(sql: string): Promise<T[]> {
 }
 
 describe("killed at random moments", () => {
-  it("keeps every invariant", { timeout: 300_000 }, async () => {
+  it("keeps every invariant", { timeout: scaledDeadline(300_000) }, async () => {
     const seed = Number(process.env.TOCSIN_CHAOS_SEED ?? Date.now() % 100_000);
     const next = random(seed);
     const outputs: string[] = [];

@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freeLoopbackPort } from "../../src/db/embedded-postgres.ts";
 import { isAlive, postmasterPid, startTocsin, type TocsinProcess } from "../support/tocsin-process.ts";
-import { until } from "../support/waiting.ts";
+import { scaledDeadline, until } from "../support/waiting.ts";
 
 let root: string;
 beforeAll(async () => {
@@ -44,7 +44,7 @@ async function breakConfiguration(dataDir: string): Promise<() => Promise<void>>
 
 describe("one process per data directory", () => {
   it("a second tocsin on the same data directory names the holder, exits non-zero and leaves the first's PostgreSQL alone", {
-    timeout: 120_000,
+    timeout: scaledDeadline(120_000),
   }, async () => {
     const dataDir = path.join(root, "shared");
     const first = startTocsin({ TOCSIN_DATA_DIR: dataDir });
@@ -68,7 +68,7 @@ describe("one process per data directory", () => {
 
 describe("embedded PostgreSQL faults", () => {
   it("restarts a PostgreSQL that died (503 on /healthz meanwhile), and exits 1 when it cannot", {
-    timeout: 240_000,
+    timeout: scaledDeadline(240_000),
   }, async () => {
     const dataDir = path.join(root, "killed-postgres");
     const { desk, url } = await startWithHttp(dataDir);
@@ -90,7 +90,7 @@ describe("embedded PostgreSQL faults", () => {
       try {
         const code = await Promise.race([
           desk.exited,
-          new Promise((resolve) => setTimeout(() => resolve("still running"), 90_000)),
+          new Promise((resolve) => setTimeout(() => resolve("still running"), scaledDeadline(90_000))),
         ]);
         expect(code).toBe(1);
         expect(desk.stderr()).toContain("the embedded PostgreSQL could not be restarted; exiting");
@@ -106,7 +106,7 @@ describe("embedded PostgreSQL faults", () => {
   });
 
   it("answers /readyz within 2 s while PostgreSQL hangs (SIGSTOP), and is ready again after SIGCONT", {
-    timeout: 120_000,
+    timeout: scaledDeadline(120_000),
   }, async () => {
     const dataDir = path.join(root, "stopped-postgres");
     const { desk, url } = await startWithHttp(dataDir);

@@ -10,7 +10,7 @@ import { freeLoopbackPort } from "../../src/db/embedded-postgres.ts";
 import { SlackRequestSender, SlackWebApiDouble, slashCommandFields } from "../doubles/slack-web-api.ts";
 import { rawRequest } from "../support/raw-http.ts";
 import { startTocsin, type TocsinProcess } from "../support/tocsin-process.ts";
-import { until } from "../support/waiting.ts";
+import { scaledDeadline, until } from "../support/waiting.ts";
 
 const SIGNING_SECRET = "hostile-http-test-secret";
 const METRICS_TOKEN = "metrics-token-for-the-test-0123";
@@ -48,7 +48,7 @@ beforeAll(async () => {
     60_000,
   );
   sender = new SlackRequestSender(`http://127.0.0.1:${port}/slack/events`, SIGNING_SECRET, slack);
-}, 90_000);
+}, scaledDeadline(90_000));
 
 afterAll(async () => {
   desk?.child.kill("SIGTERM");
@@ -60,7 +60,9 @@ afterAll(async () => {
 const raw = (head: string, body?: string | Buffer) => rawRequest(port, head, body);
 
 describe("tocsin facing hostile HTTP", () => {
-  it("answers every malformed request with a 4xx and keeps serving", { timeout: 120_000 }, async () => {
+  it("answers every malformed request with a 4xx and keeps serving", {
+    timeout: scaledDeadline(120_000),
+  }, async () => {
     const soc = slack.addChannel({ name: "soc", members: [alice.id] });
     const statuses: Record<string, number | undefined> = {};
 

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTocsin } from "../support/tocsin-process.ts";
+import { scaledDeadline } from "../support/waiting.ts";
 
 const LEVEL_SECONDS = 3;
 
@@ -56,7 +57,7 @@ describe("on-call in a real process", () => {
   });
 
   it("after kill -9 mid-escalation, the next level is delivered once, on time", {
-    timeout: 60_000,
+    timeout: scaledDeadline(60_000),
   }, async () => {
     const file = path.join(root, "oncall.yaml");
     await writeFile(file, CONFIG);

@@ -16,8 +16,8 @@ import {
   startEmbeddedPostgres,
 } from "../../src/db/embedded-postgres.ts";
 import { SlackRequestSender, SlackWebApiDouble, slashCommandFields } from "../doubles/slack-web-api.ts";
-import { startTocsin, type TocsinProcess } from "../support/tocsin-process.ts";
-import { until } from "../support/waiting.ts";
+import { startTocsin, type TocsinProcess, waitUntilReady } from "../support/tocsin-process.ts";
+import { scaledDeadline, until } from "../support/waiting.ts";
 
 const SIGNING_SECRET = "replica-test-secret";
 const alice = { id: "U0ALICE", name: "alice" };
@@ -64,10 +64,7 @@ async function startReplica(name: string): Promise<{ process: TocsinProcess; sen
     TOCSIN_ARCHIVE_AFTER: "2s",
     LOG_LEVEL: "info",
   });
-  for (let i = 0; i < 200 && !replica.stderr().includes("HTTP server listening"); i++) {
-    if (replica.child.exitCode !== null) throw new Error(`replica ${name} exited:\n${replica.stderr()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitUntilReady(replica, `http://127.0.0.1:${port}`, 30_000);
   const sender = new SlackRequestSender(`http://127.0.0.1:${port}/slack/events`, SIGNING_SECRET, slack);
   return { process: replica, sender };
 }
@@ -84,7 +81,7 @@ async function query<T extends pg.QueryResultRow>(sql: string): Promise<T[]> {
 
 describe("two replicas on one PostgreSQL", () => {
   it("share the work: events once, jobs once, and the survivor finishes a dead replica's work", {
-    timeout: 90_000,
+    timeout: scaledDeadline(90_000),
   }, async () => {
     const a = await startReplica("a");
     const b = await startReplica("b");
@@ -109,7 +106,18 @@ describe("two replicas on one PostgreSQL", () => {
         async () => slack.channelByName("inc-2026-0001-shared-work") ?? undefined,
         "the channel",
       );
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // A barrier on each replica: a later command sent there and answered.
+      await Promise.all(
+        [a, b].map(async (replica) => {
+          const sent = await replica.sender.slashCommand({
+            command: "/inc",
+            text: "list",
+            user: alice,
+            channel: soc,
+          });
+          await slack.waitForResponseUrlPost((post) => sent.responseUrl.endsWith(post.id), 20_000);
+        }),
+      );
       expect(await query(`select "publicId" from "Incident"`)).toEqual([{ publicId: "INC-2026-0001" }]);
       expect(slack.callsTo("conversations.create")).toHaveLength(1);
 
@@ -149,12 +157,15 @@ describe("two replicas on one PostgreSQL", () => {
       a.process.child.kill("SIGKILL");
       await a.process.exited;
       await until(async () => (room.archived ? true : undefined), "the archived channel", 20_000);
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      expect(slack.callsTo("conversations.archive")).toHaveLength(1);
-      const [job] = await query<{ outcome: string; attempts: number }>(
-        `select outcome, attempts from "Job" where kind = 'incident.archive-rooms'`,
-      );
+      // The job completes in the transaction of its work: once it is done nobody runs it again.
+      const job = await until(async () => {
+        const [row] = await query<{ outcome: string; attempts: number }>(
+          `select outcome, attempts from "Job" where kind = 'incident.archive-rooms'`,
+        );
+        return row?.outcome === "done" ? row : undefined;
+      }, "the archive job done");
       expect(job).toEqual({ outcome: "done", attempts: 1 });
+      expect(slack.callsTo("conversations.archive")).toHaveLength(1);
     } catch (error) {
       throw new Error(
         `${(error as Error).message}\n--- replica a:\n${a.process.stderr()}\n--- replica b:\n${b.process.stderr()}`,

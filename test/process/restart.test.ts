@@ -8,7 +8,8 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabaseIfMissing } from "../../src/db/database.ts";
 import { type EmbeddedServer, startEmbeddedPostgres } from "../../src/db/embedded-postgres.ts";
-import { isAlive, postmasterPid, startTocsin } from "../support/tocsin-process.ts";
+import { isAlive, postmasterPid, startTocsin, waitUntilReady } from "../support/tocsin-process.ts";
+import { scaledDeadline } from "../support/waiting.ts";
 
 let root: string;
 beforeAll(async () => {
@@ -150,7 +151,8 @@ describe("embedded PostgreSQL as root", () => {
 });
 
 describe("HTTP server", () => {
-  it("answers health and readiness on HTTP_PORT", async () => {
+  // A first start creates the cluster (initdb), which alone can take tens of seconds under load.
+  it("answers health and readiness on HTTP_PORT", { timeout: scaledDeadline(60_000) }, async () => {
     const { freeLoopbackPort } = await import("../../src/db/embedded-postgres.ts");
     const port = await freeLoopbackPort();
     const desk = startTocsin({
@@ -159,9 +161,7 @@ describe("HTTP server", () => {
       LOG_LEVEL: "info",
     });
     try {
-      for (let i = 0; i < 100 && !desk.stderr().includes("HTTP server listening"); i++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await waitUntilReady(desk, `http://127.0.0.1:${port}`, 40_000);
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect([health.status, await health.text()]).toEqual([200, "ok\n"]);
       const ready = await fetch(`http://127.0.0.1:${port}/readyz`);

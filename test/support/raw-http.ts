@@ -1,6 +1,7 @@
 // Raw HTTP requests over a socket, for what fetch refuses to send: bad request targets
 // (`GET //`, `GET http://[::1`), oversized headers, bodies the server cuts short.
 import { connect } from "node:net";
+import { scaledDeadline } from "./waiting.ts";
 
 export interface RawAnswer {
   /** The status code of the answer, or undefined when the server closed without one. */
@@ -10,7 +11,7 @@ export interface RawAnswer {
 
 /**
  * Sends `head` (request line and headers, without the blank line) and `body`, and resolves with
- * what came back once the server closes the connection or `timeoutMs` passes. A body is written
+ * what came back once the server closes the connection or `timeoutMs` (scaled) passes. A body is written
  * in chunks; a server that answers early and closes is not an error.
  */
 export function rawRequest(
@@ -31,7 +32,7 @@ export function rawRequest(
       const status = /^HTTP\/1\.[01] (\d{3})/.exec(received)?.[1];
       resolve({ status: status ? Number(status) : undefined, text: received });
     };
-    const timer = setTimeout(finish, timeoutMs);
+    const timer = setTimeout(finish, scaledDeadline(timeoutMs));
     socket.on("data", (chunk: Buffer) => {
       received += chunk.toString("latin1");
       // One answer is all a test needs: stop once its head and declared body are in.

@@ -3,6 +3,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { until } from "./waiting.ts";
 
 const MAIN = path.resolve(import.meta.dirname, "../../src/main.ts");
 
@@ -46,23 +47,14 @@ export function startTocsin(env: Record<string, string>): TocsinProcess {
     stderr: () => err,
     type: (line) => child.stdin.write(`${line}\n`),
     waitFor(text, timeoutMs = 15_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (out.includes(text)) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            resolve();
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(
-            new Error(`timed out waiting for ${JSON.stringify(text)}\nstdout:\n${out}\nstderr:\n${err}`),
-          );
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
+      return until(() => out.includes(text), JSON.stringify(text), {
+        timeoutMs,
+        wakeOn: (wake) => {
+          waiters.add(wake);
+          return () => waiters.delete(wake);
+        },
+        detail: () => `stdout:\n${out}\nstderr:\n${err}`,
+      }).then(() => undefined);
     },
     finish() {
       child.stdin.end();
@@ -70,6 +62,41 @@ export function startTocsin(env: Record<string, string>): TocsinProcess {
     },
     exited,
   };
+}
+
+/**
+ * Polls `baseUrl`/readyz until it answers 200 within the scaled deadline (idle: 20 s). Fails at
+ * once, with tocsin's stderr, if the process exits first, and at the deadline with the last
+ * answer or connection error and stderr, so a slow start is told apart from a broken one.
+ */
+export async function waitUntilReady(
+  desk: TocsinProcess,
+  baseUrl: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  let last = "no answer yet";
+  await until(
+    async () => {
+      if (desk.child.exitCode !== null || desk.child.signalCode !== null) {
+        throw new Error(
+          `tocsin exited (${desk.child.exitCode ?? desk.child.signalCode}) before /readyz answered 200\nstderr:\n${desk.stderr()}`,
+        );
+      }
+      try {
+        const answer = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(2_000) });
+        last = `HTTP ${answer.status} ${(await answer.text()).trim()}`;
+        return answer.status === 200;
+      } catch (error) {
+        last =
+          error instanceof Error
+            ? `${error.message}${error.cause ? ` (${String(error.cause)})` : ""}`
+            : String(error);
+        return false;
+      }
+    },
+    `${baseUrl}/readyz to answer 200`,
+    { timeoutMs, detail: () => `last answer: ${last}\nstderr:\n${desk.stderr()}` },
+  );
 }
 
 /** The pid in the cluster's postmaster.pid, if the file exists. */

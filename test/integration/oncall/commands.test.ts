@@ -1,19 +1,35 @@
 // The /oncall commands through the console: answers, refusals, overrides kept across reloads.
 import { writeFile } from "node:fs/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ConsoleDesk } from "../../support/console-desk.ts";
 import { startConsoleDesk } from "../../support/console-desk.ts";
 import { ONCALL_YAML, startOncallDesk, writeOncallFile } from "./fixture.ts";
 
+// A fresh desk and configuration file for every test, so each can run alone.
 let desk: ConsoleDesk;
 let file: string;
-beforeAll(async () => {
+beforeEach(async () => {
   file = await writeOncallFile();
   desk = await startOncallDesk({ file });
 });
-afterAll(async () => {
+afterEach(async () => {
   await desk?.close();
 });
+
+/** Alice covers herself for 2 h; Alice, CSIRT's lead, puts Bob on call for the rest of that shift. */
+async function aliceThenBobCover(): Promise<void> {
+  expect(await desk.type("/oncall cover me for:2h")).toContain("Alice is on call for CSIRT");
+  expect(await desk.type("/oncall cover @bob")).toContain("Bob is on call for CSIRT");
+}
+
+/** The three overrides of the scenario: Alice's, then Carol's for Wednesday night, then Bob's. */
+async function threeOverrides(): Promise<void> {
+  expect(await desk.type("/oncall cover me for:2h")).toContain("Alice is on call for CSIRT");
+  await desk.type("/as @carol");
+  expect(await desk.type("/oncall override me from:2026-03-11T18:00 for:12h")).toContain("Carol is on call");
+  await desk.type("/as @alice");
+  expect(await desk.type("/oncall cover @bob")).toContain("Bob is on call for CSIRT");
+}
 
 describe("/oncall who, schedule, teams", () => {
   it("who: now and the next hand-off, in the team's zone", async () => {
@@ -58,6 +74,8 @@ describe("/oncall cover and override", () => {
   });
 
   it("refuses to put someone else on call unless the caller leads the team, naming who may", async () => {
+    // Alice covers first, so the lead's default end is the end of her override.
+    await desk.type("/oncall cover me for:2h");
     await desk.type("/as @bob");
     const refused = await desk.type("/oncall override @carol from:2026-03-11T18:00 for:12h");
     expect(refused).toContain(
@@ -94,6 +112,7 @@ describe("/oncall cover and override", () => {
   });
 
   it("the schedule shows the overrides", async () => {
+    await threeOverrides();
     const out = await desk.type("/oncall schedule csirt days:2");
     expect(out).toMatch(/Tue 10 Mar 10:00 CET\s+Tue 10 Mar 12:00 CET\s+Bob\s+override/);
     expect(out).toMatch(/Wed 11 Mar 18:00 CET\s+Thu 12 Mar 06:00 CET\s+Carol\s+override/);
@@ -102,6 +121,7 @@ describe("/oncall cover and override", () => {
 
 describe("/oncall reload", () => {
   it("keeps the old configuration and answers the problems when the file is bad", async () => {
+    await aliceThenBobCover();
     await writeFile(file, ONCALL_YAML.replace("after: 10m", "after: ten minutes"));
     const out = await desk.type("/oncall reload");
     expect(out).toContain("The on-call configuration has a problem:");
@@ -112,6 +132,7 @@ describe("/oncall reload", () => {
   });
 
   it("applies a good file and keeps the overrides from chat", async () => {
+    await threeOverrides();
     await writeFile(file, ONCALL_YAML.replace("name: CSIRT", "name: CERT"));
     const out = await desk.type("/oncall reload");
     expect(out).toContain(

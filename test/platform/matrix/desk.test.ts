@@ -3,7 +3,7 @@
 // console are Matrix's own: rooms are aliases (#inc-2026-0001:example.org), mentions are user
 // ids or pills, and "only you" answers with TLP-labelled content typed in a shared room arrive
 // by direct message.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type MatrixDesk, startMatrixDesk, teamRoom } from "./harness.ts";
 
 let desk: MatrixDesk;
@@ -13,17 +13,17 @@ const id = (name: string) => `@${name}:example.org`;
 const alice = id("alice");
 const erin = id("erin");
 
-beforeAll(async () => {
+const startDesk = async () => {
   desk = await startMatrixDesk({
     before(hs, bot) {
       for (const name of ["alice", "bob", "carol", "dave", "erin"]) hs.addUser(name, name);
       general = teamRoom(hs, alice, [id("bob"), erin], { name: "general", botId: bot.userId });
     },
   });
-});
-afterAll(async () => {
+};
+const closeDesk = async () => {
   await desk?.close();
-});
+};
 
 const type = async (line: string, options: { as?: string; room?: string; formattedBody?: string } = {}) =>
   (
@@ -33,12 +33,30 @@ const type = async (line: string, options: { as?: string; room?: string; formatt
   ).text;
 const incidentRoom = () => desk.hs.roomIdForAlias(ROOM) ?? "";
 const inRoom = (line: string, formattedBody?: string) => type(line, { room: incidentRoom(), formattedBody });
+const DECLARE_PHISHING =
+  '!inc declare "Phishing wave against finance" sev:2 class:phishing summary:"Mass mail"';
+
+/** INC-2026-0001 (the phishing wave) and INC-2026-0002 declared from "general". */
+async function declareBoth(): Promise<void> {
+  expect(await type(DECLARE_PHISHING)).toContain("INC-2026-0001 declared");
+  expect(await type("!inc declare Second one")).toContain("INC-2026-0002 declared");
+}
+
+/** Both declared; alice in the phishing wave's room, where five minutes later it is under investigation. */
+async function investigatingPhishingWave(): Promise<void> {
+  await declareBoth();
+  desk.hs.join(alice, incidentRoom());
+  desk.clock.advance(5 * 60_000);
+  expect(await inRoom("!inc status investigating confirmed by SOC")).toContain("triage → investigating");
+}
 
 describe("incident lifecycle on Matrix", () => {
+  // A fresh desk for every test, so each can run alone; the helpers above rebuild earlier steps.
+  beforeEach(startDesk);
+  afterEach(closeDesk);
+
   it("declare opens a private room, posts and pins the summary, and answers where it was typed", async () => {
-    const out = await type(
-      '!inc declare "Phishing wave against finance" sev:2 class:phishing summary:"Mass mail"',
-    );
+    const out = await type(DECLARE_PHISHING);
     expect(out).toContain(`[${ROOM}] (invited ${alice})`);
     expect(out).toContain(`[${ROOM}] TLP:AMBER`);
     expect(out).toContain(`[${ROOM}] == INC-2026-0001: Phishing wave against finance ==`);
@@ -70,12 +88,14 @@ describe("incident lifecycle on Matrix", () => {
   });
 
   it("numbers incidents per year", async () => {
+    await type(DECLARE_PHISHING);
     const out = await type("!inc declare Second one");
     expect(out).toContain("INC-2026-0002 declared");
     expect(out).toContain("SEV3 (medium), unclassified, TLP:AMBER");
   });
 
   it("implies the incident inside its room and announces changes there", async () => {
+    await declareBoth();
     desk.hs.join(alice, incidentRoom());
     desk.clock.advance(5 * 60_000);
     const out = await inRoom("!inc status investigating confirmed by SOC");
@@ -89,6 +109,7 @@ describe("incident lifecycle on Matrix", () => {
   });
 
   it("refuses impossible moves and explains the allowed ones, changing nothing", async () => {
+    await investigatingPhishingWave();
     const out = await inRoom("!inc status triage");
     expect(out).toContain(`[${ROOM}] ⚠️ Can't move an incident from investigating to triage.`);
     expect(out).toContain("it can go to: contained, eradicated, recovered, closed, declined, merged");
@@ -96,6 +117,7 @@ describe("incident lifecycle on Matrix", () => {
   });
 
   it("assigns roles to mentioned people (user ids and pills) and invites them", async () => {
+    await investigatingPhishingWave();
     const lead = await inRoom("!inc lead @bob:example.org");
     expect(lead).toContain(`[${ROOM}] (invited ${id("bob")})`);
     expect(lead).toContain("INC-2026-0001: bob is now commander");
@@ -119,6 +141,7 @@ describe("incident lifecycle on Matrix", () => {
   });
 
   it("changes severity, classification, TLP and title", async () => {
+    await investigatingPhishingWave();
     expect(await inRoom("!inc sev 1")).toContain("severity SEV2 (high) → SEV1 (critical)");
     expect(await inRoom("!inc class intrusions/system-compromise")).toContain(
       "classified as Intrusions / System Compromise (intrusions/system-compromise)",
@@ -138,6 +161,8 @@ describe("incident lifecycle on Matrix", () => {
   });
 
   it("keeps notes and updates verbatim in the timeline", async () => {
+    await investigatingPhishingWave();
+    await inRoom("!inc tlp amber+strict");
     await inRoom("!inc note blocked 203.0.113.7:443 and https://evil.example/login sev:9");
     await inRoom("!inc update Contained soon; next update 15:00");
     const out = await inRoom("!inc timeline");
@@ -148,6 +173,7 @@ describe("incident lifecycle on Matrix", () => {
   });
 
   it("adds tasks, lists them and marks them done", async () => {
+    await investigatingPhishingWave();
     expect(await inRoom("!inc task reset passwords of phished accounts")).toContain("task #1 added");
     expect(await inRoom("!inc task block sender domain")).toContain("task #2 added");
     expect(await inRoom("!inc done #2")).toContain("task #2 done: block sender domain");
@@ -160,6 +186,7 @@ describe("incident lifecycle on Matrix", () => {
   });
 
   it("invites several people at once", async () => {
+    await investigatingPhishingWave();
     const out = await inRoom("!inc invite @carol:example.org @dave:example.org");
     expect(out).toContain(`(invited ${id("carol")})`);
     expect(out).toContain(`(invited ${id("dave")})`);
@@ -167,6 +194,9 @@ describe("incident lifecycle on Matrix", () => {
   });
 
   it("lists open, mine and all incidents", async () => {
+    await investigatingPhishingWave();
+    await inRoom("!inc sev 1");
+    await inRoom("!inc tlp amber+strict");
     const open = await type("!inc list");
     expect(open).toContain("Open incidents (2)");
     expect(open).toMatch(/INC-2026-0001\s+SEV1\s+investigating\s+TLP:AMBER\+STRICT/);
@@ -175,6 +205,7 @@ describe("incident lifecycle on Matrix", () => {
   });
 
   it("acts on an explicit id from outside the room, answering the caller by DM", async () => {
+    await investigatingPhishingWave();
     const out = await type("!inc note INC-2026-0002 looked at it from the lobby");
     expect(out).toContain("[#inc-2026-0002:example.org] INC-2026-0002: looked at it from the lobby");
     expect(out).toContain(`[DM → ${alice}] INC-2026-0002: looked at it from the lobby`);
@@ -183,6 +214,7 @@ describe("incident lifecycle on Matrix", () => {
   });
 
   it("asks which incident when none is implied", async () => {
+    await investigatingPhishingWave();
     expect(await type("!inc status contained")).toContain(
       "Which incident? Run this in the incident's room or give its id",
     );
@@ -190,6 +222,7 @@ describe("incident lifecycle on Matrix", () => {
   });
 
   it("closes with a resolution, refuses closing without one, and reopens", async () => {
+    await investigatingPhishingWave();
     expect(await inRoom("!inc close")).toContain("Say how it ended");
     desk.clock.advance(60 * 60_000);
     const closed = await inRoom("!inc close accounts reset, sender blocked");
@@ -207,6 +240,7 @@ describe("incident lifecycle on Matrix", () => {
   });
 
   it("declines and merges", async () => {
+    await investigatingPhishingWave();
     expect(await type("!inc status INC-2026-0002 merged")).toContain(
       "Say which incident this one duplicates",
     );
@@ -224,6 +258,7 @@ describe("incident lifecycle on Matrix", () => {
   });
 
   it("writes an audit entry for every change, with who, where and a correlation id", async () => {
+    await investigatingPhishingWave();
     const timeline = await desk.db.prisma.timelineEntry.count();
     const audit = await desk.db.prisma.auditEntry.findMany({ include: { actor: true } });
     expect(audit).toHaveLength(timeline);
@@ -233,6 +268,10 @@ describe("incident lifecycle on Matrix", () => {
 });
 
 describe("bad input gets a friendly answer with usage", () => {
+  // These tests leave nothing behind that another reads, so they share one desk.
+  beforeAll(startDesk);
+  afterAll(closeDesk);
+
   it("explains unknown commands and suggests the closest", async () => {
     expect(await type("!inc stauts contained")).toContain(
       '!inc has no command "stauts". Did you mean `!inc status`?',
@@ -274,8 +313,10 @@ describe("bad input gets a friendly answer with usage", () => {
   });
 
   it("refuses mentions of people it cannot know", async () => {
-    expect(await type("!inc lead INC-2026-0001 bob")).toContain('"bob" is not a person I know');
-    expect(await type("!inc lead INC-2026-0001 @nobody:example.org")).toContain(
+    const declared = /INC-2026-\d{4}/.exec(await type("!inc declare Mentions checked here"))?.[0];
+    expect(declared).toBeDefined();
+    expect(await type(`!inc lead ${declared} bob`)).toContain('"bob" is not a person I know');
+    expect(await type(`!inc lead ${declared} @nobody:example.org`)).toContain(
       "I don't know @nobody:example.org on matrix.",
     );
   });
@@ -286,11 +327,27 @@ describe("bad input gets a friendly answer with usage", () => {
   });
 
   it("leaves nothing half-written after refused commands", async () => {
-    expect(await desk.db.prisma.incident.count()).toBe(3);
+    const incidents = await desk.db.prisma.incident.count();
+    const entries = await desk.db.prisma.timelineEntry.count();
+    for (const refused of [
+      "!inc declare Test sev:7",
+      "!inc declare Test sevv:2",
+      "!inc declare sev:2",
+      "!inc declare X sev:1 sev:2",
+      '!inc declare "unclosed',
+      `!inc declare ${"x ".repeat(150)}`,
+    ]) {
+      expect(await type(refused), refused).not.toContain("declared:");
+    }
+    expect(await desk.db.prisma.incident.count()).toBe(incidents);
+    expect(await desk.db.prisma.timelineEntry.count()).toBe(entries);
   });
 });
 
 describe("help is generated from the declarations", () => {
+  beforeAll(startDesk);
+  afterAll(closeDesk);
+
   it("lists every /inc command with usage", async () => {
     const out = await type("!inc help");
     for (const usage of [

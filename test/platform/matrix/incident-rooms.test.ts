@@ -1,7 +1,7 @@
 // Commands typed in Matrix rooms, through the real matrix-js-sdk and the real desk: incident rooms
 // (alias, invite-only, topic, pinned summary), threaded answers, edits of the pinned summary,
 // pills as mentions, TLP-labelled answers kept out of shared rooms, no bot loops.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { message, text } from "../../../src/chat/message.ts";
 import type { RoomEvent } from "../../doubles/matrix-homeserver.ts";
 import { type MatrixDesk, startMatrixDesk, teamRoom } from "./harness.ts";
@@ -13,7 +13,8 @@ let bob = "";
 let incidentRoom = "";
 let summaryId = "";
 
-beforeAll(async () => {
+// A fresh desk for every test, so each can run alone; declarePhishingWave() rebuilds the incident.
+beforeEach(async () => {
   desk = await startMatrixDesk({
     // The team's own room, cleared for the organisation's AMBER (ordinary rooms are GREEN by default).
     roomClearance: "amber",
@@ -24,9 +25,19 @@ beforeAll(async () => {
     },
   });
 });
-afterAll(async () => {
+afterEach(async () => {
   await desk?.close();
 });
+
+/** Alice declares INC-2026-0001 "Phishing wave" from soc and joins its room. */
+async function declarePhishingWave(): Promise<void> {
+  expect((await desk.say(alice, soc, "!inc declare Phishing wave sev:2")).text).toContain(
+    "INC-2026-0001 declared",
+  );
+  incidentRoom = desk.hs.roomIdForAlias("#inc-2026-0001:example.org") ?? "";
+  summaryId = (desk.hs.state(incidentRoom, "m.room.pinned_events")?.pinned as string[])[0] ?? "";
+  desk.hs.join(alice, incidentRoom);
+}
 
 const relation = (event: RoomEvent) =>
   event.content["m.relates_to"] as
@@ -93,7 +104,7 @@ describe("incident rooms on Matrix", () => {
   });
 
   it("!inc status typed in the incident room is announced there and edits the pinned summary", async () => {
-    desk.hs.join(alice, incidentRoom);
+    await declarePhishingWave();
     const said = await desk.say(alice, incidentRoom, "!inc status investigating");
     expect(said.text).toContain(`[#inc-2026-0001:example.org] INC-2026-0001: status triage → investigating`);
     const edit = said.events.find((e) => relation(e)?.rel_type === "m.replace");
@@ -108,6 +119,7 @@ describe("incident rooms on Matrix", () => {
   });
 
   it("a pill in the formatted body is a mention: !inc lead <pill> makes that person commander", async () => {
+    await declarePhishingWave();
     const said = await desk.say(alice, incidentRoom, "!inc lead Bob", {
       formattedBody: '!inc lead <a href="https://matrix.to/#/@bob:example.org">Bob</a>',
     });
@@ -124,6 +136,7 @@ describe("incident rooms on Matrix", () => {
   });
 
   it("a typed user id is a mention too, and an unknown one is refused", async () => {
+    await declarePhishingWave();
     desk.person("carol", "Carol");
     expect((await desk.say(alice, incidentRoom, "!inc role scribe @carol:example.org")).text).toContain(
       "Carol is now scribe",
@@ -143,8 +156,9 @@ describe("incident rooms on Matrix", () => {
     // device of the same account): neither is taken.
     const notice = hs.sendMessage(otherBot, soc, "!inc list", { msgtype: "m.notice" });
     const own = hs.sendMessage(bot.userId, soc, "!inc list");
+    // Alice's command is the barrier: the room's events are handled in order, so by its answer
+    // the notice and the bot's own message have had their turn.
     const said = await desk.say(alice, soc, "!inc list");
-    await new Promise((resolve) => setTimeout(resolve, 200));
     const botEvents = hs.eventsSince(before, bot.userId).filter((e) => e.event_id !== own);
     // One answer and one reaction, both to alice's command.
     expect(botEvents.map((e) => e.type)).toEqual(["m.room.message", "m.reaction"]);
@@ -153,6 +167,7 @@ describe("incident rooms on Matrix", () => {
   });
 
   it("an alias already in use (M_ROOM_IN_USE) gets -2", async () => {
+    await declarePhishingWave();
     const carol = desk.person("carol", "Carol");
     desk.hs.createRoom(carol, { name: "squatter", aliasLocalpart: "inc-2026-0002" });
     const said = await desk.say(alice, soc, "!inc declare Second one");
@@ -184,6 +199,7 @@ describe("incident rooms on Matrix", () => {
   });
 
   it("the same answer in the incident room (a room the desk controls) stays there", async () => {
+    await declarePhishingWave();
     const said = await desk.say(alice, incidentRoom, "!inc show");
     expect(said.text).toContain("[#inc-2026-0001:example.org] == INC-2026-0001: Phishing wave ==");
     expect(said.text).not.toContain("DM →");
@@ -210,6 +226,7 @@ describe("incident rooms on Matrix", () => {
   });
 
   it("gives moderator power (50) once, leaving other levels alone", async () => {
+    await declarePhishingWave();
     await desk.platform.setModerators(incidentRoom, [bob, desk.bot.userId]);
     const levels = desk.hs.state(incidentRoom, "m.room.power_levels") as {
       users: Record<string, number>;
@@ -232,6 +249,7 @@ describe("incident rooms on Matrix", () => {
   });
 
   it("posts the signed post-incident report as an m.file from the media repository", async () => {
+    await declarePhishingWave();
     await desk.say(alice, incidentRoom, "!inc report");
     const file = desk.hs.messages(incidentRoom, desk.bot.userId).find((e) => e.content.msgtype === "m.file");
     expect(file).toBeDefined();

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAllowedInviter } from "../../../src/chat/matrix/mentions.ts";
 import { message, text } from "../../../src/chat/message.ts";
 import { until } from "../../support/waiting.ts";
-import { type MatrixDesk, startMatrixDesk } from "./harness.ts";
+import { type MatrixDesk, startMatrixDesk, teamRoom } from "./harness.ts";
 
 let desk: MatrixDesk;
 let alice = "";
@@ -35,7 +35,8 @@ describe("invites", () => {
     await botJoined(ops);
     const said = await desk.say(alice, ops, "!inc declare Said after the bot joined");
     expect(said.text).toContain("[ops] 🚨 INC-2026-0001 declared: Said after the bot joined");
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // No sleep needed: a room's events are handled in order, so the earlier message has had its
+    // turn by the time the later command is answered.
     expect((await desk.db.prisma.incident.findMany()).map((i) => i.title)).toEqual([
       "Said after the bot joined",
     ]);
@@ -138,7 +139,10 @@ describe("encrypted rooms", () => {
     expect(String(notice.content.body)).toContain(
       "This room is end-to-end encrypted, and tocsin cannot read",
     );
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A barrier: a command typed after both encrypted events is answered only after the sync
+    // batches carrying them were taken in (the once-only check runs as a batch arrives).
+    const ops = teamRoom(hs, alice, [], { name: "after the encrypted ones", botId: bot.userId });
+    await desk.say(alice, ops, "!inc list");
     expect(hs.messages(secret, bot.userId)).toHaveLength(1);
   });
 });

@@ -1,7 +1,7 @@
 // The sync token lives in the database: a restarted bot resumes where it stopped. Commands typed
 // while it was down are handled once, older ones never again; history from before the very
 // first start is not taken for commands.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type MatrixDesk, startMatrixDesk, teamRoom } from "./harness.ts";
 
 let desk: MatrixDesk;
@@ -9,7 +9,8 @@ let soc = "";
 let alice = "";
 let oldCommand = "";
 
-beforeAll(async () => {
+// A fresh desk (database, homeserver) for every test, so each can run alone.
+beforeEach(async () => {
   desk = await startMatrixDesk({
     before(hs, bot) {
       alice = hs.addUser("alice", "Alice").userId;
@@ -19,9 +20,19 @@ beforeAll(async () => {
     },
   });
 });
-afterAll(async () => {
+afterEach(async () => {
   await desk?.close();
 });
+
+/** What the bot answered in `roomId` as a reply to `eventId`. */
+const answersTo = (roomId: string, eventId: string) =>
+  desk.hs
+    .messages(roomId, desk.bot.userId)
+    .filter(
+      (m) =>
+        (m.content["m.relates_to"] as { "m.in_reply_to"?: { event_id?: string } })?.["m.in_reply_to"]
+          ?.event_id === eventId,
+    );
 
 const storedToken = async () =>
   (
@@ -48,7 +59,7 @@ describe("restarts resume from the stored sync token", () => {
 
   it("after a restart, commands typed while the bot was down are handled once, older ones not again", async () => {
     const { hs } = desk;
-    const first = hs.eventsSince(0).find((e) => e.content.body === "!inc declare First")!;
+    const first = await desk.say(alice, soc, "!inc declare First");
     await desk.stop();
     const tokenAtStop = await storedToken();
     const typedWhileDown = [
@@ -63,27 +74,24 @@ describe("restarts resume from the stored sync token", () => {
     const firstSync = hs.requests.filter((r) => r.endpoint === "sync")[syncsBefore];
     expect(firstSync?.query.since).toBe(tokenAtStop);
 
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A barrier: the room's events are handled in order, so once a later command is answered
+    // every earlier one (and the history before the first start) has had its turn.
+    await desk.say(alice, soc, "!inc list");
     const titles = (await desk.db.prisma.incident.findMany({ orderBy: { publicId: "asc" } })).map(
       (i) => i.title,
     );
     expect(titles).toEqual(["First", "While down"]);
     for (const eventId of typedWhileDown) expect(reactionsTo(eventId)).toHaveLength(1);
-    expect(reactionsTo(first.event_id)).toHaveLength(1);
+    expect(reactionsTo(first.eventId)).toHaveLength(1);
     expect(reactionsTo(oldCommand)).toHaveLength(0);
-    const answersToList = hs
-      .messages(soc, desk.bot.userId)
-      .filter(
-        (m) =>
-          (m.content["m.relates_to"] as { "m.in_reply_to"?: { event_id?: string } })?.["m.in_reply_to"]
-            ?.event_id === typedWhileDown[1],
-      );
+    const answersToList = answersTo(soc, typedWhileDown[1]!);
     expect(answersToList).toHaveLength(1);
     expect(String(answersToList[0]?.content.body)).toContain("INC-2026-0002");
   });
 
   it("more commands than one sync carries while down are all fetched (gap filled with /messages)", async () => {
     const { hs } = desk;
+    await desk.say(alice, soc, "!inc declare First");
     const room = hs.roomIdForAlias("#inc-2026-0001:example.org")!;
     hs.join(alice, room);
     await desk.say(alice, room, "!inc note before the restart");
@@ -116,12 +124,15 @@ describe("restarts resume from the stored sync token", () => {
     });
     const repliesBefore = hs.messages(soc, desk.bot.userId).length;
     await desk.start();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // A barrier: a later command in the same room is handled after the re-read one.
+    const marker = await desk.say(alice, soc, "!inc list");
     expect(await desk.db.prisma.incident.count({ where: { title: "Exactly once" } })).toBe(1);
     // The command was seen again (its reaction re-sent with the same transaction id, which the
     // homeserver keeps once) and the domain knew its event id: no second answer.
     expect(reactionsTo(declare.eventId)).toHaveLength(1);
-    expect(hs.messages(soc, desk.bot.userId)).toHaveLength(repliesBefore);
+    expect(hs.messages(soc, desk.bot.userId)).toHaveLength(
+      repliesBefore + answersTo(soc, marker.eventId).length,
+    );
     expect(
       desk.logs.some((l) => l.msg === "duplicate event ignored" && l.dedupeKey === declare.eventId),
     ).toBe(true);

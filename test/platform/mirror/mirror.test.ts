@@ -2,7 +2,7 @@
 // Slack incident; from then on every change the bot announces shows in both, commands from
 // either side act on the same record, and the TLP gate still guards each room. Real Bolt and
 // real matrix-js-sdk against their doubles, one app, one database.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { accessPolicy } from "../../../src/access/policy.ts";
 import { type App, createApp } from "../../../src/app.ts";
 import { MatrixPlatform } from "../../../src/chat/matrix/matrix-platform.ts";
@@ -31,7 +31,16 @@ let slackRoom: DoubleChannel;
 let matrixRoom = "";
 const bob = "@bob:example.org";
 
-beforeAll(async () => {
+/** Bob, a Matrix colleague, joins the incident's Matrix room (once). */
+function joinBob(): void {
+  if (hs.membership(matrixRoom, bob) === "join") return;
+  hs.invite(bot.userId, matrixRoom, bob);
+  hs.join(bob, matrixRoom);
+}
+
+// A fresh desk (database, both doubles) for every test, so each can run alone; every test starts
+// from the incident declared on Slack and mirrored to Matrix (declareAndMirror).
+beforeEach(async () => {
   db = await createTestDatabase();
   slack = await SlackWebApiDouble.start();
   slack.addUser({ id: alice.id, name: alice.name, displayName: "alice" });
@@ -75,7 +84,7 @@ beforeAll(async () => {
   );
 });
 
-afterAll(async () => {
+afterEach(async () => {
   await http?.close();
   await app?.stop();
   await slack?.close();
@@ -86,31 +95,36 @@ afterAll(async () => {
 const slackTexts = () => slack.messagesIn(slackRoom.id).map((m) => m.text);
 const matrixTexts = () => hs.messages(matrixRoom, bot.userId).map((e) => String(e.content.body));
 
+/** Alice declares INC-2026-0001 on Slack and mirrors it to Matrix; resolves once both rooms show it. */
+async function declareAndMirror(): Promise<void> {
+  await sender.slashCommand({
+    command: "/inc",
+    text: "declare Slack token leak sev:2",
+    user: alice,
+    channel: soc,
+  });
+  slackRoom = await until(() => slack.channelByName("inc-2026-0001-slack-token-leak"), "the Slack channel");
+  // The channel exists before the incident is bound to it; the declare's answer comes after.
+  await slack.waitForResponseUrlPost((p) => JSON.stringify(p.body).includes("INC-2026-0001 declared"));
+  await sender.slashCommand({ command: "/inc", text: "mirror matrix", user: alice, channel: slackRoom });
+  matrixRoom = await until(() => hs.roomIdForAlias("#inc-2026-0001:example.org"), "the Matrix room");
+  await until(
+    () => matrixTexts().some((t) => t.includes("== INC-2026-0001: Slack token leak ==")),
+    "the Matrix summary",
+  );
+  await until(() => slackTexts().find((t) => t.includes("mirrored to matrix")), "the mirror note on Slack");
+}
+
 describe("an incident mirrored between Slack and Matrix", () => {
   it("binds a Matrix room to a Slack incident with /inc mirror matrix", async () => {
-    await sender.slashCommand({
-      command: "/inc",
-      text: "declare Slack token leak sev:2",
-      user: alice,
-      channel: soc,
-    });
-    slackRoom = await until(() => slack.channelByName("inc-2026-0001-slack-token-leak"), "the Slack channel");
-    // The channel exists before it is bound to the incident; its pinned summary comes after.
-    const channel = slackRoom;
-    await until(() => channel.pins.size === 1 || undefined, "the pinned summary");
-    await sender.slashCommand({ command: "/inc", text: "mirror matrix", user: alice, channel: slackRoom });
-    matrixRoom = await until(() => hs.roomIdForAlias("#inc-2026-0001:example.org"), "the Matrix room");
-    await until(
-      () => matrixTexts().some((t) => t.includes("== INC-2026-0001: Slack token leak ==")),
-      "the Matrix summary",
-    );
-    await until(() => slackTexts().find((t) => t.includes("mirrored to matrix")), "the mirror note on Slack");
+    await declareAndMirror();
     const rooms = await db.prisma.incidentRoom.findMany({ orderBy: { createdAt: "asc" } });
     expect(rooms.map((r) => r.platform)).toEqual(["slack", "matrix"]);
     expect(await db.prisma.incident.count()).toBe(1);
   });
 
   it("shows a change made on Slack in the Matrix room", async () => {
+    await declareAndMirror();
     await sender.slashCommand({
       command: "/inc",
       text: "status investigating",
@@ -128,8 +142,8 @@ describe("an incident mirrored between Slack and Matrix", () => {
   });
 
   it("shows a change made on Matrix in the Slack channel, on the same record", async () => {
-    hs.invite(bot.userId, matrixRoom, bob);
-    hs.join(bob, matrixRoom);
+    await declareAndMirror();
+    joinBob();
     hs.sendMessage(bob, matrixRoom, "!inc note rotated the leaked token");
     await until(
       () => slackTexts().find((t) => t.includes("INC-2026-0001: rotated the leaked token")),
@@ -150,17 +164,32 @@ describe("an incident mirrored between Slack and Matrix", () => {
   });
 
   it("mirrors only the bot's own content, never free chat", async () => {
-    const before = slack.messagesIn(slackRoom.id).length;
+    await declareAndMirror();
+    joinBob();
     hs.sendMessage(bob, matrixRoom, "just chatting, not a command");
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(slack.messagesIn(slackRoom.id)).toHaveLength(before);
+    // A barrier: a note typed after the chat in the same room (handled in order) reaches Slack.
+    hs.sendMessage(bob, matrixRoom, "!inc note typed after the chat");
+    await until(
+      () => slackTexts().find((t) => t.includes("INC-2026-0001: typed after the chat")),
+      "the later note on Slack",
+    );
+    expect(slackTexts().some((t) => t.includes("just chatting"))).toBe(false);
   });
 
   it("keeps TLP:AMBER out of the Matrix room once someone from another homeserver is in it", async () => {
+    await declareAndMirror();
     hs.addUser("@eve:partner.example", "Eve");
     hs.invite(bot.userId, matrixRoom, "@eve:partner.example");
     hs.join("@eve:partner.example", matrixRoom);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The bot has taken in Eve's join once it has handled a command typed after it.
+    joinBob();
+    const marker = hs.sendMessage(bob, matrixRoom, "!inc list");
+    await hs.waitForEvent(
+      (e) =>
+        e.type === "m.reaction" &&
+        e.sender === bot.userId &&
+        (e.content["m.relates_to"] as { event_id?: string } | undefined)?.event_id === marker,
+    );
     await sender.slashCommand({
       command: "/inc",
       text: "note attacker used token from 203.0.113.9",
@@ -179,6 +208,7 @@ describe("an incident mirrored between Slack and Matrix", () => {
   });
 
   it("refuses to mirror twice or to a platform that is not configured", async () => {
+    await declareAndMirror();
     await sender.slashCommand({ command: "/inc", text: "mirror matrix", user: alice, channel: slackRoom });
     const answer = await slack.waitForResponseUrlPost((p) =>
       JSON.stringify(p.body).includes("already has a room on matrix"),

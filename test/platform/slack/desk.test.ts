@@ -1,7 +1,7 @@
 // The whole desk on Slack: real Bolt (mounted on tocsin's HTTP server), the real WebClient
 // against the Slack double, the real router and domain on a test database. The same incident
 // scenario as the console, typed as slash commands and clicked as buttons.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type App, createApp } from "../../../src/app.ts";
 import { SLACK_EVENTS_PATH, SlackPlatform } from "../../../src/chat/slack/slack-platform.ts";
 import { ManualClock } from "../../../src/clock.ts";
@@ -23,9 +23,12 @@ let http: HttpServer;
 let app: App;
 let sender: SlackRequestSender;
 let soc: DoubleChannel;
-const clock = new ManualClock("2026-03-10T09:00:00Z");
+let clock: ManualClock;
 
-beforeAll(async () => {
+// A fresh desk for every test (its own database cloned from the template, its own Slack double),
+// so each test can run alone; the scenario's earlier steps are set up by the helpers below.
+beforeEach(async () => {
+  clock = new ManualClock("2026-03-10T09:00:00Z");
   db = await createTestDatabase();
   slack = await SlackWebApiDouble.start();
   addPeople(slack);
@@ -53,7 +56,7 @@ beforeAll(async () => {
   sender = new SlackRequestSender(`http://127.0.0.1:${port}${SLACK_EVENTS_PATH}`, SIGNING_SECRET, slack);
 });
 
-afterAll(async () => {
+afterEach(async () => {
   await http?.close();
   await app?.stop();
   await slack?.close();
@@ -62,22 +65,37 @@ afterAll(async () => {
 
 const textsIn = (channel: DoubleChannel) => slack.messagesIn(channel.id).map((m) => m.text);
 
-describe("the incident desk on Slack", () => {
-  let room: DoubleChannel;
+/** Alice declares INC-2026-0001 "Phishing wave" from #soc; resolves once its channel is set up. */
+async function declarePhishingWave(): Promise<{
+  room: DoubleChannel;
+  sent: { status: number; elapsedMs: number };
+}> {
+  const sent = await sender.slashCommand({
+    command: "/inc",
+    text: 'declare "Phishing wave" sev:2 class:phishing',
+    user: alice,
+    channel: soc,
+  });
+  const room = await until(() => slack.channelByName("inc-2026-0001-phishing-wave"), "the incident channel");
+  // The channel exists before the incident is bound to it; the declare's answer comes after.
+  await slack.waitForResponseUrlPost((post) => JSON.stringify(post.body).includes("INC-2026-0001 declared"));
+  await until(() => room.members.has(alice.id) || undefined, "alice invited");
+  await until(() => room.pins.size === 1 || undefined, "the pinned summary");
+  return { room, sent };
+}
 
+/** Types `/inc <line>` in `channel` as `user` and waits for `announced` to appear there. */
+async function typeAndSee(user: typeof alice, channel: DoubleChannel, line: string, announced: string) {
+  await sender.slashCommand({ command: "/inc", text: line, user, channel });
+  return until(() => textsIn(channel).find((t) => t.includes(announced)), JSON.stringify(announced));
+}
+
+describe("the incident desk on Slack", () => {
   it("declare opens a private channel named after the incident, with topic and pinned summary", async () => {
-    const sent = await sender.slashCommand({
-      command: "/inc",
-      text: 'declare "Phishing wave" sev:2 class:phishing',
-      user: alice,
-      channel: soc,
-    });
+    const { room, sent } = await declarePhishingWave();
     expect(sent.status).toBe(200);
     expect(sent.elapsedMs).toBeLessThan(3000);
-    room = await until(() => slack.channelByName("inc-2026-0001-phishing-wave"), "the incident channel");
     expect(room.isPrivate).toBe(true);
-    await until(() => room.members.has(alice.id) || undefined, "alice invited");
-    await until(() => room.pins.size === 1 || undefined, "the pinned summary");
     expect(room.topic).toBe("INC-2026-0001 · SEV2 (high) · triage · TLP:AMBER · IC: none · Phishing wave");
     // #soc is an ordinary channel (TLP:GREEN unless configured): the AMBER answer goes to alice alone.
     const answer = await slack.waitForResponseUrlPost((post) =>
@@ -103,12 +121,15 @@ describe("the incident desk on Slack", () => {
     const body = new URLSearchParams(fields).toString();
     await sender.send(body, "application/x-www-form-urlencoded");
     await sender.send(body, "application/x-www-form-urlencoded", { retryNum: 1 });
-    await until(() => slack.channelByName("inc-2026-0002-retried"), "the retried incident's channel");
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await until(() => slack.channelByName("inc-2026-0001-retried"), "the retried incident's channel");
+    // Both requests were answered, so whatever each started is in the app's in-flight set.
+    await app.settled();
     expect(await db.prisma.incident.count({ where: { title: "Retried" } })).toBe(1);
+    expect(slack.channelByName("inc-2026-0002-retried")).toBeUndefined();
   });
 
   it("a status change typed in the incident channel is announced there and refreshes the summary", async () => {
+    const { room } = await declarePhishingWave();
     await sender.slashCommand({ command: "/inc", text: "status investigating", user: alice, channel: room });
     await until(
       () => textsIn(room).find((t) => t.includes("INC-2026-0001: status triage → investigating")),
@@ -120,6 +141,7 @@ describe("the incident desk on Slack", () => {
   });
 
   it("a mention maps to a Person from the Slack profile and invites them", async () => {
+    const { room } = await declarePhishingWave();
     await sender.slashCommand({ command: "/inc", text: "lead <@U0BOB|bob>", user: alice, channel: room });
     await until(
       () => textsIn(room).find((t) => t.includes("Bob Marley is now commander")),
@@ -129,6 +151,9 @@ describe("the incident desk on Slack", () => {
   });
 
   it("a button on the pinned summary changes the status as the clicking user", async () => {
+    const { room } = await declarePhishingWave();
+    await typeAndSee(alice, room, "status investigating", "status triage → investigating");
+    await until(() => room.topic.includes("investigating") || undefined, "the summary refreshed");
     const summary = slack.messagesIn(room.id).find((m) => room.pins.has(m.ts));
     expect(summary).toBeDefined();
     const click = await sender.clickButton({
@@ -150,6 +175,7 @@ describe("the incident desk on Slack", () => {
   });
 
   it("bad input gets a friendly answer only the caller sees", async () => {
+    const { room } = await declarePhishingWave();
     const sent = await sender.slashCommand({
       command: "/inc",
       text: "stauts contained",
@@ -163,6 +189,8 @@ describe("the incident desk on Slack", () => {
   });
 
   it("close and reopen work from Slack", async () => {
+    const { room } = await declarePhishingWave();
+    await typeAndSee(alice, room, "status investigating", "status triage → investigating");
     await sender.slashCommand({
       command: "/inc",
       text: "close phishing kit taken down",
@@ -181,6 +209,7 @@ describe("the incident desk on Slack", () => {
   });
 
   it("the post-incident report arrives as a file in the channel", async () => {
+    const { room } = await declarePhishingWave();
     await sender.slashCommand({ command: "/inc", text: "report", user: alice, channel: room });
     const file = await until(() => slack.files.find((f) => f.channel === room.id), "the report file");
     expect(file.filename).toMatch(/INC-2026-0001.*\.md/i);
@@ -189,6 +218,9 @@ describe("the incident desk on Slack", () => {
   });
 
   it("closing posts the final summary and archives the channel a day later, unless reopened", async () => {
+    const { room } = await declarePhishingWave();
+    await sender.slashCommand({ command: "/inc", text: "declare Retried", user: alice, channel: soc });
+    await until(() => slack.channelByName("inc-2026-0002-retried"), "the second incident's channel");
     clock.advance(60_000);
     await sender.slashCommand({ command: "/inc", text: "close resolved for good", user: bob, channel: room });
     await until(

@@ -6,7 +6,7 @@ import type { Invocation, InvocationHandler } from "../../../src/chat/invocation
 import type { RetryPolicy } from "../../../src/chat/slack/call-lanes.ts";
 import { SLACK_EVENTS_PATH, SlackPlatform } from "../../../src/chat/slack/slack-platform.ts";
 import { SlackRequestSender, SlackWebApiDouble } from "../../doubles/slack-web-api.ts";
-import { type CapturedLog, captureLog } from "../../support/waiting.ts";
+import { type CapturedLog, captureLog, until } from "../../support/waiting.ts";
 
 export const SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 
@@ -66,21 +66,12 @@ export async function startSlackHarness(
     ...main,
     logs: captured.entries,
     invocation(matches = () => true, timeoutMs = 5000) {
-      const found = main.invocations.find(matches);
-      if (found) return Promise.resolve(found);
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const match = main.invocations.find(matches);
-          if (!match) return;
-          clearTimeout(timer);
-          arrivals.off("invocation", check);
-          resolve(match);
-        };
-        const timer = setTimeout(() => {
-          arrivals.off("invocation", check);
-          reject(new Error(`no matching invocation within ${timeoutMs} ms`));
-        }, timeoutMs);
-        arrivals.on("invocation", check);
+      return until(() => main.invocations.find(matches), "a matching invocation", {
+        timeoutMs,
+        wakeOn: (wake) => {
+          arrivals.on("invocation", wake);
+          return () => arrivals.off("invocation", wake);
+        },
       });
     },
     startReplica: () => startPlatform([]),
@@ -106,6 +97,17 @@ export function addPeople(slack: SlackWebApiDouble): void {
   slack.addUser({ id: bob.id, name: bob.name, realName: "Bob Marley" });
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * A barrier for "nothing ran" checks: sends a valid slash command through the same receiver and
+ * resolves with its invocation. A request the platform took in before it, and would have turned
+ * into an invocation, has done so by the time the barrier's invocation arrives.
+ */
+export async function commandBarrier(h: Pick<SlackHarness, "sender" | "invocation">): Promise<Invocation> {
+  const sent = await h.sender.slashCommand({
+    command: "/inc",
+    text: "barrier",
+    user: alice,
+    channel: { id: "C0BARRIER", name: "barrier" },
+  });
+  return h.invocation((i) => i.dedupeKey === `command:${sent.triggerId}`);
 }

@@ -27,6 +27,23 @@ describe("Slack interactivity", () => {
     await h.close();
   });
 
+  /**
+   * A barrier for "nothing ran" checks on the Events API: a 📌 reaction sent after the events
+   * under test, resolving with its invocation once it has run (by then, so have they).
+   */
+  async function pushpinBarrier() {
+    const marked = h.slack.addMessage(room.id, { user: alice.id, text: "barrier" });
+    const sent = await h.sender.event({
+      type: "reaction_added",
+      user: alice.id,
+      reaction: "pushpin",
+      item_user: alice.id,
+      item: { type: "message", channel: room.id, ts: marked.ts },
+      event_ts: `${Date.now() / 1000}`,
+    });
+    return h.invocation((i) => i.dedupeKey === `event:${sent.eventId}`);
+  }
+
   async function openDeclareModal() {
     const opened = h.slack.views.length;
     await h.sender.slashCommand({ command: "/inc", text: "declare", user: alice, channel: roomRef });
@@ -161,7 +178,7 @@ describe("Slack interactivity", () => {
     expect(invocation.text).toBe(`/inc note 📌 from <@${alice.id}>: blocked evil.example & its <IP>`);
     expect(invocation.actor.externalId).toBe(bob.id);
     expect(invocation.room.roomId).toBe(room.id);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await pushpinBarrier();
     expect(h.invocations.filter((i) => i.dedupeKey === invocation.dedupeKey)).toHaveLength(1);
   });
 
@@ -195,8 +212,8 @@ describe("Slack interactivity", () => {
       item: { type: "message", channel: room.id, ts: plain.ts },
       event_ts: `${Date.now() / 1000}`,
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(h.invocations.length).toBe(before);
+    const barrier = await pushpinBarrier();
+    expect(h.invocations.slice(before)).toEqual([barrier]);
   });
 
   it("adds a message to the timeline from the message shortcut", async () => {

@@ -3,7 +3,8 @@
 // logged with its channel and first line and the error reaches the caller.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { heading, message, text } from "../../../src/chat/message.ts";
-import { addPeople, type SlackHarness, sleep, startSlackHarness } from "./harness.ts";
+import { until } from "../../support/waiting.ts";
+import { addPeople, type SlackHarness, startSlackHarness } from "./harness.ts";
 
 describe("Slack Web API failures", () => {
   let h: SlackHarness;
@@ -17,6 +18,14 @@ describe("Slack Web API failures", () => {
     await h.close();
   });
 
+  /** Resolves once the client has taken in a 429 on `method` and waits it out (logged). */
+  function clientWaitsOnRateLimit(method: string) {
+    return until(
+      () => h.logs.some((e) => e.msg === "Slack rate limit: waiting before retrying" && e.method === method),
+      `the client waiting out the 429 on ${method}`,
+    );
+  }
+
   it("retries a rate-limited post after Retry-After, in order, without delaying another channel", async () => {
     const channelA = h.slack.addChannel({ name: "inc-a" });
     const channelB = h.slack.addChannel({ name: "inc-b" });
@@ -29,8 +38,8 @@ describe("Slack Web API failures", () => {
       "chat.postMessage",
       (c) => c.params.channel === channelA.id && c.status === 429,
     );
-    // Let the client take in the 429 before B posts: a client-wide pause would hold B from here.
-    await sleep(100);
+    // B posts once the client has taken in the 429: a client-wide pause would hold B from here.
+    await clientWaitsOnRateLimit("chat.postMessage");
     const bStarted = Date.now();
     const toB = await h.platform.post(channelB.id, message(text("B1")));
     const bLatency = Date.now() - bStarted;
@@ -53,7 +62,7 @@ describe("Slack Web API failures", () => {
     const started = Date.now();
     const lookup = h.platform.lookupUser("U0ALICE");
     await h.slack.waitForCall("users.info", (c) => c.status === 429);
-    await sleep(100);
+    await clientWaitsOnRateLimit("users.info");
     const channel = h.slack.addChannel({ name: "inc-c" });
     const postStarted = Date.now();
     await h.platform.post(channel.id, message(text("not held")));

@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Invocation } from "../../../src/chat/invocation.ts";
 import { heading, message, text } from "../../../src/chat/message.ts";
-import { addPeople, alice, type SlackHarness, startSlackHarness } from "./harness.ts";
+import { until } from "../../support/waiting.ts";
+import { addPeople, alice, commandBarrier, type SlackHarness, startSlackHarness } from "./harness.ts";
 
 const SLACK_ACK_DEADLINE_MS = 3000;
 
@@ -83,8 +84,8 @@ describe("Slack slash commands", () => {
       { tamper: true },
     );
     expect(sent.status).toBe(401);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(h.invocations.length).toBe(before);
+    const barrier = await commandBarrier(h);
+    expect(h.invocations.slice(before)).toEqual([barrier]);
   });
 
   it("rejects a signature made 10 minutes ago with 401 and runs nothing", async () => {
@@ -94,8 +95,8 @@ describe("Slack slash commands", () => {
       { timestampSeconds: Math.floor(Date.now() / 1000) - 600 },
     );
     expect(sent.status).toBe(401);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(h.invocations.length).toBe(before);
+    const barrier = await commandBarrier(h);
+    expect(h.invocations.slice(before)).toEqual([barrier]);
   });
 
   it("gives a retried command the same dedupe key, and takes it once per process", async () => {
@@ -132,8 +133,10 @@ describe("Slack slash commands", () => {
       { retryNum: 2 },
     );
     expect(elsewhere.status).toBe(200);
-    await waitUntil(() => replica.invocations.length === 1);
+    await until(() => replica.invocations.length === 1, "the replica's invocation");
     expect(replica.invocations[0]?.dedupeKey).toBe(original.dedupeKey);
+    // The first retry reached this process before a later command did: it ran nothing.
+    await commandBarrier(h);
     expect(h.invocations.filter((i) => i.dedupeKey === original.dedupeKey)).toHaveLength(1);
   });
 
@@ -152,7 +155,7 @@ describe("Slack slash commands", () => {
     expect(sent.every((s) => s.status === 200)).toBe(true);
     expect(slowest).toBeLessThan(SLACK_ACK_DEADLINE_MS);
     const keys = new Set(sent.map((s) => `command:${s.triggerId}`));
-    await waitUntil(() => h.invocations.filter((i) => keys.has(i.dedupeKey)).length === 20);
+    await until(() => h.invocations.filter((i) => keys.has(i.dedupeKey)).length === 20, "20 invocations");
     console.info(`20 concurrent slash commands: slowest ack ${slowest.toFixed(1)} ms`);
   });
 
@@ -201,7 +204,7 @@ describe("Slack slash commands", () => {
       channel: general,
     });
     expect(failing.status).toBe(200);
-    await waitUntil(() => h.logs.some((entry) => entry.msg === "Slack command failed"));
+    await until(() => h.logs.some((entry) => entry.msg === "Slack command failed"), "the failure logged");
     const next = await h.sender.slashCommand({
       command: "/bulletin",
       text: "list",
@@ -212,11 +215,3 @@ describe("Slack slash commands", () => {
     expect(invocation.text).toBe("/bulletin list");
   });
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Invocation } from "../../../src/chat/invocation.ts";
 import { SlackPlatform } from "../../../src/chat/slack/slack-platform.ts";
 import { SlackWebApiDouble, slashCommandFields } from "../../doubles/slack-web-api.ts";
+import { until } from "../../support/waiting.ts";
 import { addPeople, alice, captureLog, FAST_RETRIES, SIGNING_SECRET } from "./harness.ts";
 
 let slack: SlackWebApiDouble;
@@ -42,7 +43,7 @@ it("acks but never runs a command from another workspace", async () => {
   // A command from our own workspace after it: once it has run, the foreign one had its turn.
   const own = slashCommandFields(slack, { command: "/inc", text: "list", user: alice, channel: room });
   await slack.deliverOverSocket("slash_commands", own);
-  await expect.poll(() => invocations.some((i) => i.dedupeKey === `command:${own.trigger_id}`)).toBe(true);
+  await until(() => invocations.some((i) => i.dedupeKey === `command:${own.trigger_id}`), "our own command");
   expect(invocations.some((i) => i.dedupeKey === `command:${foreign.trigger_id}`)).toBe(false);
   expect(captured.entries.some((l) => l.msg === "Slack request refused")).toBe(true);
 });

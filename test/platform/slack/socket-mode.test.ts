@@ -9,6 +9,7 @@ import {
   SlackWebApiDouble,
   slashCommandFields,
 } from "../../doubles/slack-web-api.ts";
+import { until } from "../../support/waiting.ts";
 import { addPeople, alice, bob, captureLog, FAST_RETRIES, SIGNING_SECRET } from "./harness.ts";
 
 describe("Slack over Socket Mode", () => {
@@ -69,22 +70,26 @@ describe("Slack over Socket Mode", () => {
     const room = slack.addChannel({ name: "inc-2026-0001-x", isPrivate: true, members: [alice.id, bob.id] });
     const noted = slack.addMessage(room.id, { user: alice.id, text: "IOC: 203.0.113.7" });
     const eventId = newEventId();
-    const envelope = eventCallback(
-      slack,
-      {
-        type: "reaction_added",
-        user: bob.id,
-        reaction: "pushpin",
-        item_user: alice.id,
-        item: { type: "message", channel: room.id, ts: noted.ts },
-        event_ts: `${Date.now() / 1000}`,
-      },
-      eventId,
-    );
+    const pushpin = {
+      type: "reaction_added",
+      user: bob.id,
+      reaction: "pushpin",
+      item_user: alice.id,
+      item: { type: "message", channel: room.id, ts: noted.ts },
+      event_ts: `${Date.now() / 1000}`,
+    };
+    const envelope = eventCallback(slack, pushpin, eventId);
     await slack.deliverOverSocket("events_api", envelope);
     await slack.deliverOverSocket("events_api", envelope, { retryAttempt: 1 });
-    await expect.poll(() => invocations.filter((i) => i.dedupeKey === `event:${eventId}`).length).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await until(() => invocations.some((i) => i.dedupeKey === `event:${eventId}`), "the 📌 note");
+    // A barrier: another 📌 delivered after the redelivery; once it has run, the redelivery had
+    // its turn and ran nothing.
+    const barrierId = newEventId();
+    await slack.deliverOverSocket(
+      "events_api",
+      eventCallback(slack, { ...pushpin, event_ts: `${Date.now() / 1000}` }, barrierId),
+    );
+    await until(() => invocations.some((i) => i.dedupeKey === `event:${barrierId}`), "the barrier's 📌 note");
     expect(invocations.filter((i) => i.dedupeKey === `event:${eventId}`)).toHaveLength(1);
     expect(invocations.find((i) => i.dedupeKey === `event:${eventId}`)?.text).toBe(
       `/inc note 📌 from <@${alice.id}>: IOC: 203.0.113.7`,
