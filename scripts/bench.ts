@@ -12,7 +12,8 @@
 //   ack       send to HTTP 200 (what Slack waits for, 3 s at most)
 //   answer    send to the command's first answer at the double (tocsin only)
 // Load: open-loop Poisson arrivals at 10/s and 40/s; closed-loop 16 and 32 clients (each sends
-// again once answered). Mix: 40% notes, 20% status changes, 20% lists, 20% shows, a declare
+// again once answered; a floor client sends again once acked, the floor having nothing more to
+// do). Mix: 40% notes, 20% status changes, 20% lists, 20% shows, a declare
 // every 20th. Repetitions interleave tocsin and the floor (alternating which goes first); each
 // phase waits for every sample, so the floor never runs beside a tocsin backlog. Every command
 // sent is counted: errors, busy answers and timeouts are reported as counts.
@@ -21,6 +22,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { freeLoopbackPort } from "../src/db/embedded-postgres.ts";
 import {
+  ANSWER_TIMEOUT_MS,
   Answers,
   closedLoop,
   newId,
@@ -55,7 +57,7 @@ import {
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const REPS = 3;
-const PHASE_S = QUICK ? 2 : 12;
+const PHASE_S = QUICK ? 2 : 10;
 const SOAK_TARGET = QUICK ? 2_000 : 20_000;
 const SOAK_CAP_S = QUICK ? 10 : 150;
 const STARTS = QUICK ? 1 : 3;
@@ -132,7 +134,12 @@ try {
     if (sample.outcome !== "ok") throw new Error(`setup declare ${i}: ${sample.outcome}`);
     publicIds.push(`INC-${year}-${String(i).padStart(4, "0")}`);
   }
-  const workload = new Workload(publicIds.slice(0, 8), publicIds.slice(8));
+  // The floor's commands change nothing, so it draws from a workload of its own: the status
+  // changes tocsin is sent must follow tocsin's own incidents.
+  const workloads = {
+    tocsin: new Workload(publicIds.slice(0, 8), publicIds.slice(8)),
+    floor: new Workload(publicIds.slice(0, 8), publicIds.slice(8)),
+  };
 
   progress(`${IDLE_DECLARES} declares, one at a time, on an idle tocsin`);
   const idleDeclares: Sample[] = [];
@@ -143,12 +150,12 @@ try {
     );
   }
 
-  type Scenario = { name: string; run: (sender: Sender) => Promise<Sample[]> };
+  type Scenario = { name: string; run: (sender: Sender, workload: Workload) => Promise<Sample[]> };
   const scenarios: Scenario[] = [
-    { name: "open loop 10/s", run: (s) => openLoop(s, workload, 10, PHASE_S) },
-    { name: "open loop 40/s", run: (s) => openLoop(s, workload, 40, PHASE_S) },
-    { name: "closed loop 16 clients", run: (s) => closedLoop(s, workload, 16, PHASE_S) },
-    { name: "closed loop 32 clients", run: (s) => closedLoop(s, workload, 32, PHASE_S) },
+    { name: "open loop 10/s", run: (s, w) => openLoop(s, w, 10, PHASE_S) },
+    { name: "open loop 40/s", run: (s, w) => openLoop(s, w, 40, PHASE_S) },
+    { name: "closed loop 16 clients", run: (s, w) => closedLoop(s, w, 16, PHASE_S) },
+    { name: "closed loop 32 clients", run: (s, w) => closedLoop(s, w, 32, PHASE_S) },
   ];
   const runs = new Map<string, { tocsin: RunFigures[]; floor: RunFigures[] }>();
   const burstDeclares: number[][] = [];
@@ -166,7 +173,7 @@ try {
         progress(`rep ${rep + 1}/${REPS}: ${scenario.name}, ${target.name}`);
         const t0 = performance.now();
         const cpu0 = target.answers ? await treeCpuMs(tocsinPid) : undefined;
-        const samples = await scenario.run(senderOf(target));
+        const samples = await scenario.run(senderOf(target), workloads[target.name as "tocsin" | "floor"]);
         const seconds = (performance.now() - t0) / 1000;
         if (cpu0) {
           const cpu1 = await treeCpuMs(tocsinPid);
@@ -189,7 +196,8 @@ try {
       }),
     );
     commandsHandled += 32;
-    burstDeclares.push(burst.map((s) => s.answerMs ?? Number.POSITIVE_INFINITY));
+    // An unanswered declare counts as the timeout (a lower bound), so a p99 is never flattered.
+    burstDeclares.push(burst.map((s) => s.answerMs ?? ANSWER_TIMEOUT_MS));
     await quiet();
   }
 
@@ -205,7 +213,7 @@ try {
   }, 500);
   const soakFailures: Sample[] = [];
   while (commandsHandled < SOAK_TARGET && performance.now() - soakStart < SOAK_CAP_S * 1000) {
-    const samples = await closedLoop(senderOf(tocsinTarget), workload, 32, 5);
+    const samples = await closedLoop(senderOf(tocsinTarget), workloads.tocsin, 32, 5);
     commandsHandled += samples.length;
     soakFailures.push(...samples.filter((s) => s.outcome !== "ok"));
   }
@@ -252,6 +260,7 @@ try {
   }
   const declareIdle = idleDeclares.flatMap((s) => (s.answerMs === undefined ? [] : [s.answerMs]));
   const burstP99 = spread(burstDeclares.map((values) => percentile(values, 99)));
+  const burstAnswered = burstDeclares.flat().filter((ms) => ms < ANSWER_TIMEOUT_MS).length;
   const idleP99 = percentile(declareIdle, 99);
   const ratio = (name: string) => {
     const entry = runs.get(name)!;
@@ -281,7 +290,7 @@ try {
     [
       "declare p99 < 500 ms in a burst of 32",
       `${fmtMs(burstP99)} ms (min/median/max of ${REPS} bursts)`,
-      verdict(burstP99.max < 500),
+      verdict(burstAnswered === 32 * REPS && burstP99.max < 500),
     ],
     ["idle RSS < 120 MB (Slack + Matrix)", `${idleRss.toFixed(0)} MB`, verdict(idleRss < 120)],
     [

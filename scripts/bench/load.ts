@@ -73,16 +73,20 @@ const now = () => performance.timeOrigin + performance.now();
 /** Which command to send next: a declare every 20th, else notes, status changes, lists, shows. */
 export class Workload {
   readonly #noteIncidents: string[];
-  readonly #statusIncidents = new Map<string, { status: "investigating" | "contained"; busy: boolean }>();
+  readonly #statusIncidents = new Map<
+    string,
+    { status: "investigating" | "contained"; busy: boolean; retired: boolean }
+  >();
   #n = 0;
 
   constructor(noteIncidents: string[], statusIncidents: string[]) {
     this.#noteIncidents = noteIncidents;
-    for (const id of statusIncidents) this.#statusIncidents.set(id, { status: "investigating", busy: false });
+    for (const id of statusIncidents)
+      this.#statusIncidents.set(id, { status: "investigating", busy: false, retired: false });
   }
 
   /** The next command's text for id `id`; `settle` is called with its outcome. */
-  next(id: number): { kind: Kind; text: string; settle(ok: boolean): void } {
+  next(id: number): { kind: Kind; text: string; settle(outcome: Sample["outcome"]): void } {
     const n = this.#n++;
     const none = () => {};
     const incident = this.#noteIncidents[n % this.#noteIncidents.length] ?? "";
@@ -92,15 +96,17 @@ export class Workload {
     if (slot < 6) {
       // One status change per incident at a time, alternating, so every change is a valid one.
       for (const [publicId, state] of this.#statusIncidents) {
-        if (state.busy) continue;
+        if (state.busy || state.retired) continue;
         state.busy = true;
         const to = state.status === "investigating" ? "contained" : "investigating";
         return {
           kind: "status",
           text: `status ${publicId} ${to}`,
-          settle: (ok) => {
+          settle: (outcome) => {
             state.busy = false;
-            if (ok) state.status = to;
+            if (outcome === "ok") state.status = to;
+            // Unanswered: whether it applied is unknown, so this incident takes no more changes.
+            if (outcome === "timeout" || outcome === "http-error") state.retired = true;
           },
         };
       }
@@ -199,7 +205,7 @@ export async function openLoop(
     const next = workload.next(id);
     samples.push(
       sendCommand(sender, next.kind, next.text, id).then((sample) => {
-        next.settle(sample.outcome === "ok");
+        next.settle(sample.outcome);
         return sample;
       }),
     );
@@ -222,7 +228,7 @@ export async function closedLoop(
         const id = newId();
         const next = workload.next(id);
         const sample = await sendCommand(sender, next.kind, next.text, id);
-        next.settle(sample.outcome === "ok");
+        next.settle(sample.outcome);
         samples.push(sample);
       }
     }),
