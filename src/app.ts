@@ -149,6 +149,7 @@ export function createApp(options: AppOptions): App {
     claims: new InboundClaims(options.db, options.log, options.claims),
     log: options.log,
     limits: options.commandLimits,
+    metrics,
   });
   let recovery: NodeJS.Timeout | undefined;
   const recoverAnnouncements = () =>

@@ -5,6 +5,7 @@
 import type { Logger } from "pino";
 import type { Invocation } from "../chat/invocation.ts";
 import { message, text } from "../chat/message.ts";
+import type { Metrics } from "../http/metrics.ts";
 import type { Outbox } from "../outbox/outbox.ts";
 import type { CommandOutcome } from "../router/router.ts";
 import { CommandQueue, type CommandQueueLimits, DEFAULT_COMMAND_LIMITS } from "./command-queue.ts";
@@ -22,6 +23,8 @@ export interface IntakeDeps {
   claims?: InboundClaims;
   log: Logger;
   limits?: CommandQueueLimits;
+  /** tocsin_command_queue{state} is read from the queue when scraped. */
+  metrics?: Metrics;
 }
 
 export class Intake {
@@ -35,7 +38,10 @@ export class Intake {
   constructor(deps: IntakeDeps) {
     this.#deps = deps;
     this.#log = deps.log.child({ component: "intake" });
-    this.queue = new CommandQueue(deps.limits ?? DEFAULT_COMMAND_LIMITS);
+    const queue = new CommandQueue(deps.limits ?? DEFAULT_COMMAND_LIMITS);
+    this.queue = queue;
+    // Read at scrape time: nothing to keep in step on every command.
+    deps.metrics?.watchCommandQueue(() => ({ running: queue.running, waiting: queue.waiting }));
   }
 
   /**
