@@ -14,10 +14,14 @@ import { Metrics } from "./http/metrics.ts";
 import { HttpServer } from "./http/server.ts";
 import { IncidentRooms } from "./incidents/incident-rooms.ts";
 import { Incidents } from "./incidents/incidents.ts";
+import type { CommandQueueLimits } from "./intake/command-queue.ts";
+import { InboundClaims, type InboundClaimsOptions } from "./intake/inbound-claims.ts";
+import { Intake } from "./intake/intake.ts";
 import { JobQueue, type JobQueueOptions } from "./jobs/queue.ts";
 import { createOncallServices, type OncallSettings } from "./oncall/oncall-services.ts";
 import { type AudienceDirectory, Outbox } from "./outbox/outbox.ts";
 import { People } from "./people/people.ts";
+import { Retention } from "./retention/retention.ts";
 import { Router } from "./router/router.ts";
 import type { Services } from "./services.ts";
 
@@ -46,11 +50,21 @@ export interface AppOptions {
   oncall?: OncallSettings;
   /** /healthz, /readyz and /metrics: the embedded database's state, a metrics token. */
   health?: HealthOptions;
+  /** Commands run at once and waiting (TOCSIN_COMMAND_CONCURRENCY, TOCSIN_COMMAND_QUEUE). */
+  commandLimits?: CommandQueueLimits;
+  /** The per-event claim that makes one replica answer (lease length, for tests). */
+  claims?: InboundClaimsOptions;
+  /** Prune handled events, finished jobs and sent page deliveries older than this (TOCSIN_RETENTION). */
+  retentionMs?: number;
 }
 
 export interface App {
   services: Services;
   router: Router;
+  /** Where platforms hand their invocations: the bounded queue and the per-event claim. */
+  intake: Intake;
+  /** Prunes old bookkeeping hourly (scheduled by start() when jobs run). */
+  retention: Retention;
   /** Starts every platform, feeding its invocations to the router. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -128,9 +142,20 @@ export function createApp(options: AppOptions): App {
     mirrorNewIncidentsTo: options.mirrorNewIncidentsTo,
     timeZone,
   };
+  const retention = new Retention(
+    { db: options.db, clock: options.clock, log: options.log, jobs },
+    options.retentionMs,
+  );
   if (options.archiveRoomsAfterMs) rooms.scheduleArchiving(jobs, options.archiveRoomsAfterMs);
   const router = new Router(COMMANDS, services, services.permissions, metrics);
-  const inFlight = new Set<Promise<void>>();
+  const intake = new Intake({
+    route: (invocation) => router.handle(invocation),
+    outbox,
+    claims: new InboundClaims(options.db, options.log, options.claims),
+    log: options.log,
+    limits: options.commandLimits,
+    metrics,
+  });
   let recovery: NodeJS.Timeout | undefined;
   // What a crash left half done: changes committed but not announced, declarations without a room.
   const recoverAnnouncements = () =>
@@ -138,19 +163,18 @@ export function createApp(options: AppOptions): App {
       .recoverPendingAnnouncements(options.clock.now())
       .then(() => rooms.recoverUnopenedRooms(options.clock.now()))
       .catch((error: unknown) => options.log.error({ err: error }, "crash recovery failed"));
-  const handle = (invocation: Parameters<Router["handle"]>[0]) => {
-    const work = router.handle(invocation).finally(() => inFlight.delete(work));
-    inFlight.add(work);
-    return work;
-  };
+  const handle = (invocation: Parameters<Router["handle"]>[0]) => intake.handle(invocation);
   return {
     services,
     router,
+    intake,
+    retention,
     async start() {
       await oncall.directory.activate();
       for (const platform of options.platforms) await platform.start(handle);
       await bulletins.start({ armCron: options.runJobs ?? true });
       if (options.runJobs ?? true) {
+        await retention.schedule();
         jobs.start();
         recovery = setInterval(() => void recoverAnnouncements(), ANNOUNCEMENT_RECOVERY_MS);
         recovery.unref();
@@ -158,14 +182,14 @@ export function createApp(options: AppOptions): App {
       }
     },
     async settled() {
-      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      await intake.settled();
     },
     async stop() {
       clearInterval(recovery);
       await bulletins.stop();
       await Promise.all(options.platforms.map((p) => p.stop()));
       // Finish what was already accepted before the database goes away.
-      await Promise.allSettled([...inFlight]);
+      await intake.stop();
       await jobs.stop();
     },
   };

@@ -169,6 +169,22 @@ const coreVariables = {
     use: "the URL people reach tocsin's HTTP server at",
     example: "https://tocsin.example.org",
   }),
+  TOCSIN_RETENTION: variable(
+    optionalString
+      .refine(unsetOr((v) => isDuration(v) && parseDuration(v) >= 24 * 60 * 60_000))
+      .transform((value) => (value === undefined ? 30 * 24 * 60 * 60_000 : parseDuration(value))),
+    { isNot: "a duration of at least 1d", use: "a number with d or w", example: "30d" },
+  ),
+  TOCSIN_COMMAND_CONCURRENCY: variable(z.coerce.number().int().min(1).max(64).default(8), {
+    isNot: "a number of commands run at once",
+    use: "a whole number from 1 to 64",
+    example: "8",
+  }),
+  TOCSIN_COMMAND_QUEUE: variable(z.coerce.number().int().min(0).max(10_000).default(256), {
+    isNot: "a number of waiting commands",
+    use: "a whole number from 0 to 10000",
+    example: "256",
+  }),
   TOCSIN_MIRROR_NEW_INCIDENTS: variable(z.enum(["off", ...MIRRORS]).default("off"), {
     isNot: "a mirroring setting",
     use: listPlatforms(["off", ...MIRRORS]),
@@ -197,6 +213,10 @@ export interface Config {
   incidentPrefix: string;
   /** Archive incident rooms this long after closing (platforms that can); undefined: never. */
   archiveRoomsAfterMs?: number;
+  /** Handled event keys, finished jobs and sent page deliveries are pruned after this. */
+  retentionMs: number;
+  /** Commands run at once, and how many may wait before new ones are answered "busy". */
+  commandLimits: { concurrency: number; capacity: number };
   console: { enabled: boolean; user: string };
   /** Path of the access configuration (roles); unset: the organisation may do all but admin. */
   accessConfigPath?: string;
@@ -275,6 +295,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     timeZone: e.TOCSIN_TIME_ZONE,
     incidentPrefix: e.TOCSIN_INCIDENT_PREFIX,
     archiveRoomsAfterMs: e.TOCSIN_ARCHIVE_AFTER,
+    retentionMs: e.TOCSIN_RETENTION,
+    commandLimits: { concurrency: e.TOCSIN_COMMAND_CONCURRENCY, capacity: e.TOCSIN_COMMAND_QUEUE },
     accessConfigPath: e.ACCESS_CONFIG,
     // $USER is only a default: a login name that is no handle falls back to "operator".
     console: {

@@ -133,6 +133,8 @@ const app = createApp({
   timeZone: config.timeZone,
   incidentPrefix: config.incidentPrefix,
   archiveRoomsAfterMs: config.archiveRoomsAfterMs,
+  retentionMs: config.retentionMs,
+  commandLimits: config.commandLimits,
   mirrorNewIncidentsTo: config.mirrorNewIncidentsTo,
   health: {
     metricsToken: config.http.metricsToken,

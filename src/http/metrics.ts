@@ -63,6 +63,29 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** What the intake's bounded queue holds; read when scraped (see watchCommandQueue). */
+  #commandQueue: (() => { running: number; waiting: number }) | undefined;
+
+  readonly commandQueue = (() => {
+    const read = () => this.#commandQueue?.();
+    return new Gauge({
+      name: "tocsin_command_queue",
+      help: "Commands in the bounded command queue, by state (running, waiting).",
+      labelNames: ["state"] as const,
+      registers: [this.registry],
+      collect() {
+        const now = read();
+        if (!now) return;
+        this.set({ state: "running" }, now.running);
+        this.set({ state: "waiting" }, now.waiting);
+      },
+    });
+  })();
+
+  watchCommandQueue(read: () => { running: number; waiting: number }): void {
+    this.#commandQueue = read;
+  }
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "tocsin_" });
     for (const [from, to, help] of GAUGES_NAMED_LIKE_COUNTERS) {

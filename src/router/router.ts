@@ -29,6 +29,9 @@ import { readOptionWord } from "./option-words.ts";
 import { MAX_COMMAND_LENGTH, sanitizeCommandLine, type Token, TokenizeError, tokenize } from "./tokenizer.ts";
 import { type CommandVocabulary, commandVocabulary } from "./vocabulary.ts";
 
+/** How a command ended: answered, refused (a sentence why), failed unexpectedly, or a redelivery. */
+export type CommandOutcome = "ok" | "refused" | "error" | "duplicate";
+
 export class Router {
   readonly #commands: readonly CommandSpec[];
   readonly #services: Services;
@@ -57,7 +60,7 @@ export class Router {
   }
 
   /** Handles one invocation end to end. Never throws: every outcome is a reply or a log line. */
-  async handle(invocation: Invocation): Promise<void> {
+  async handle(invocation: Invocation): Promise<CommandOutcome> {
     const correlationId = randomBytes(4).toString("hex");
     const log = this.#services.log.child({ correlationId, platform: invocation.platform });
     let command: CommandSpec | undefined;
@@ -71,7 +74,7 @@ export class Router {
       const found = this.#find(invocation.text);
       if ("reply" in found) {
         await this.#answer(invocation, this.#inCallersSyntax(found.reply, invocation.text), INTERFACE);
-        return;
+        return "ok";
       }
       command = found.command;
       const platform = invocation.platform;
@@ -108,13 +111,15 @@ export class Router {
       );
       await this.#deliver(invocation, result, incident);
       count("ok");
+      return "ok";
     } catch (error) {
       if (error instanceof DuplicateEvent) {
         log.info({ dedupeKey: invocation.dedupeKey }, "duplicate event ignored");
         count("duplicate");
-        return;
+        return "duplicate";
       }
-      count(isUserError(error) ? "refused" : "error");
+      const outcome = isUserError(error) ? "refused" : "error";
+      count(outcome);
       if (!isUserError(error)) this.#metrics?.errors.inc({ where: "command" });
       await this.#fail(invocation, error, command, correlationId, log);
       if (error instanceof PermissionRefused) {
@@ -126,6 +131,7 @@ export class Router {
           log,
         );
       }
+      return outcome;
     }
   }
 

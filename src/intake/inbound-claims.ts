@@ -1,0 +1,114 @@
+// Which replica answers an inbound event. Two replicas on one chat account (Matrix) both see
+// every command; the per-mutation dedupe (ProcessedEvent) keeps the record right, but read-only
+// commands and error answers would still be sent twice. So before anything is sent, a replica
+// claims the event: the insert that wins answers, the others stay silent.
+//
+// A claim is a lease, not a tombstone, so the existing retry semantics hold:
+//   - answered: kept (marked answered); a redelivery of the event is dropped;
+//   - failed before its answer (an unexpected error): released, so a redelivery runs again,
+//     as a failed mutation's rolled-back ProcessedEvent row always allowed;
+//   - its replica died mid-command: the lease runs out and a replica that saw the event and
+//     is still waiting on it takes it over.
+// Marking answered is batched (one statement for many commands): it is off the reply's path, and
+// the window it leaves (a replica killed between its answer and the mark) costs at worst a
+// second answer after the lease, never a lost one.
+import { randomBytes } from "node:crypto";
+import type { Logger } from "pino";
+import type { PlatformName } from "../chat/invocation.ts";
+import type { Db } from "../db/database.ts";
+
+export interface InboundClaimsOptions {
+  /** How long a claim holds before another replica may take the event over (default 60 s). */
+  leaseMs?: number;
+  /** How long answered marks gather before one statement writes them (default 25 ms). */
+  flushMs?: number;
+  owner?: string;
+}
+
+export interface EventKey {
+  platform: PlatformName;
+  dedupeKey: string;
+}
+
+export type ClaimState = "answered" | "held" | "gone";
+
+export class InboundClaims {
+  readonly owner: string;
+  readonly leaseMs: number;
+  readonly #db: Db;
+  readonly #log: Logger;
+  readonly #flushMs: number;
+  #answered: EventKey[] = [];
+  #flushTimer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> | undefined;
+
+  constructor(db: Db, log: Logger, options: InboundClaimsOptions = {}) {
+    this.#db = db;
+    this.#log = log.child({ component: "claims" });
+    this.owner = options.owner ?? `${process.pid}-${randomBytes(4).toString("hex")}`;
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.#flushMs = options.flushMs ?? 25;
+  }
+
+  /** True when this replica now holds the event (first to see it, or it was released). */
+  async claim(event: EventKey): Promise<boolean> {
+    const rows = await this.#db.$executeRaw`
+      insert into "InboundClaim" (platform, key, owner, "leaseUntil")
+      values (${event.platform}, ${event.dedupeKey}, ${this.owner}, now() + ${this.leaseMs} * interval '1 millisecond')
+      on conflict (platform, key) do nothing`;
+    return rows > 0;
+  }
+
+  /** Takes over an unanswered claim whose lease ran out (its replica died mid-command). */
+  async takeOver(event: EventKey): Promise<boolean> {
+    const rows = await this.#db.$executeRaw`
+      update "InboundClaim"
+         set owner = ${this.owner}, "leaseUntil" = now() + ${this.leaseMs} * interval '1 millisecond'
+       where platform = ${event.platform} and key = ${event.dedupeKey}
+         and "answeredAt" is null and "leaseUntil" < now()`;
+    return rows > 0;
+  }
+
+  async state(event: EventKey): Promise<ClaimState> {
+    const [row] = await this.#db.$queryRaw<Array<{ answered: boolean }>>`
+      select "answeredAt" is not null as answered from "InboundClaim"
+       where platform = ${event.platform} and key = ${event.dedupeKey}`;
+    if (!row) return "gone";
+    return row.answered ? "answered" : "held";
+  }
+
+  /** The event was answered: no replica may take it again. Written in batches. */
+  answered(event: EventKey): void {
+    this.#answered.push(event);
+    this.#flushTimer ??= setTimeout(() => void this.flush(), this.#flushMs);
+  }
+
+  /** Lets a redelivery of the event run again (the command failed before it could answer). */
+  async release(event: EventKey): Promise<void> {
+    await this.#db.$executeRaw`
+      delete from "InboundClaim"
+       where platform = ${event.platform} and key = ${event.dedupeKey} and owner = ${this.owner}`;
+  }
+
+  /** Writes the pending answered marks now (also on stop). */
+  async flush(): Promise<void> {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    await this.#flushing;
+    const batch = this.#answered;
+    if (batch.length === 0) return;
+    this.#answered = [];
+    this.#flushing = this.#db.$executeRaw`
+      update "InboundClaim" set "answeredAt" = now()
+       where owner = ${this.owner}
+         and (platform, key) in (
+           select * from unnest(${batch.map((e) => e.platform)}::text[], ${batch.map((e) => e.dedupeKey)}::text[]))`
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        // Unmarked claims still hold until their lease ends; only a later takeover could repeat.
+        this.#log.warn({ err: error, claims: batch.length }, "could not mark claims answered");
+      });
+    await this.#flushing;
+    this.#flushing = undefined;
+  }
+}
