@@ -35,7 +35,8 @@ async function declarePhishingWave(): Promise<void> {
     "INC-2026-0001 declared",
   );
   incidentRoom = desk.hs.roomIdForAlias("#inc-2026-0001:example.org") ?? "";
-  summaryId = (desk.hs.state(incidentRoom, "m.room.pinned_events")?.pinned as string[])[0] ?? "";
+  summaryId =
+    (desk.hs.state(incidentRoom, "m.room.pinned_events")?.pinned as string[] | undefined)?.[0] ?? "";
   desk.hs.join(alice, incidentRoom);
 }
 
