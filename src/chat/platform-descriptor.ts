@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import type { z } from "zod";
 import type { Organisation } from "../access/organisation.ts";
 import type { HttpServer } from "../http/server.ts";
-import type { CommandVocabulary } from "../router/vocabulary.ts";
+import type { CommandWords } from "./command-words.ts";
 import type { ChatPlatform, PlatformStateStore } from "./platform.ts";
 
 export interface MessageLimits {
@@ -40,7 +40,7 @@ export interface PlatformDeps {
   /** What the platform keeps across restarts (its own keys), over the database. */
   state: PlatformStateStore;
   /** The words that start a command, from the command declarations. */
-  vocabulary: CommandVocabulary;
+  vocabulary: CommandWords;
 }
 
 export interface PlatformDescriptor {

@@ -1,11 +1,10 @@
 // The words that start a command, read from the command declarations: the groups (`inc`,
 // `oncall`, `bulletin`) and shorthands (`ack` for `oncall ack`). Platforms use it to know which
 // messages are commands (Matrix `!inc`, Slack's slash commands), the router to find them.
+import type { CommandWords } from "../chat/command-words.ts";
 import type { CommandSpec } from "./command.ts";
 
-export interface CommandVocabulary {
-  /** Groups in declaration order: `["inc", "oncall", "bulletin"]`. */
-  readonly groups: readonly string[];
+export interface CommandVocabulary extends CommandWords {
   /** First words that stand for a group and a command: `ack` -> `oncall ack`. */
   readonly shorthands: ReadonlyMap<string, { group: string; name: string }>;
   /** Every first word with its sigil: `["!inc", "!oncall", "!bulletin", "!ack"]`. */

@@ -13,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import { VOCABULARY } from "../../../commands/index.ts";
+import { COMMAND_WORDS } from "../command-words.ts";
 import type { InvocationHandler, PlatformUser, Reply, ReplyTarget } from "../invocation.ts";
 import type { ChatFile, Message } from "../message.ts";
 import { renderPlainText } from "../plain-text.ts";
@@ -183,7 +183,7 @@ export class ConsolePlatform implements ChatPlatform {
         this.#print(
           [
             "Console commands: /as @person (switch user)  /room #name|<incident id> (switch room)  /rooms  /whoami  /quit",
-            `tocsin commands: ${VOCABULARY.groups.map((g) => `/${g} help`).join("   ")}`,
+            `tocsin commands: ${COMMAND_WORDS.groups.map((g) => `/${g} help`).join("   ")}`,
           ].join("\n"),
         );
         return true;

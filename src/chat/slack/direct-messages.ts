@@ -4,11 +4,11 @@
 // silence. Needs the `message.im` event and the im:history scope (slack/manifest.yaml).
 
 import type { App } from "@slack/bolt";
-import { VOCABULARY } from "../../../commands/index.ts";
+import { COMMAND_WORDS } from "../command-words.ts";
 import { text } from "../message.ts";
 import type { InboundDeps } from "./inbound.ts";
 
-export const DIRECT_MESSAGE_HINT = `I take commands, not messages: type ${VOCABULARY.helpHint} here or in any channel.`;
+export const DIRECT_MESSAGE_HINT = `I take commands, not messages: type ${COMMAND_WORDS.helpHint} here or in any channel.`;
 
 export function registerDirectMessageHint(app: App, deps: Pick<InboundDeps, "log" | "seen" | "reply">): void {
   app.event("message", async ({ event, body }) => {

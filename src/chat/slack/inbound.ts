@@ -4,7 +4,7 @@
 
 import type { App, BlockAction, ButtonAction, MessageShortcut } from "@slack/bolt";
 import type { Logger } from "pino";
-import { VOCABULARY } from "../../../commands/index.ts";
+import { COMMAND_WORDS } from "../command-words.ts";
 import type { Invocation, PlatformUser, Reply, ReplyTarget, RoomRef } from "../invocation.ts";
 import { message, text } from "../message.ts";
 import { COMMAND_ACTION_ID_PREFIX } from "./block-kit.ts";
@@ -20,7 +20,7 @@ import type { RecentKeys } from "./recent-keys.ts";
 import type { RsitTypeChoice } from "./rsit-types.ts";
 
 /** The groups are Slack slash commands (a shorthand like `/ack` is not registered with Slack). */
-export const SLASH_COMMANDS: readonly string[] = VOCABULARY.groups.map((group) => `/${group}`);
+export const SLASH_COMMANDS: readonly string[] = COMMAND_WORDS.groups.map((group) => `/${group}`);
 export const ADD_TO_TIMELINE_CALLBACK_ID = "add_to_timeline";
 const TIMELINE_REACTION = "pushpin";
 
