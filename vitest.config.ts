@@ -22,7 +22,12 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: "platform", include: ["test/platform/**/*.test.ts"], globalSetup: DATABASE },
+        // The attack tests (test/attack/) replay bypasses found in review, through the same doubles.
+        test: {
+          name: "platform",
+          include: ["test/platform/**/*.test.ts", "test/attack/**/*.test.ts"],
+          globalSetup: DATABASE,
+        },
       },
       // Real `node src/main.ts` processes bring their own PostgreSQL (embedded or TOCSIN_TEST_POSTGRES_URL).
       { extends: true, test: { name: "process", include: ["test/process/**/*.test.ts"] } },

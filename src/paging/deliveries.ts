@@ -149,6 +149,14 @@ export class PageDeliveries {
         })),
         skipDuplicates: true,
       });
+      if (page.incidentId) {
+        // Paging someone about an incident names them a recipient: they take part from now on,
+        // so a restricted incident is theirs to see, and its page tells no outsider it exists.
+        await tx.participant.createMany({
+          data: [{ incidentId: page.incidentId, personId: person.id, addedAt: now }],
+          skipDuplicates: true,
+        });
+      }
       return tx.pageDelivery.findMany({ where: mine });
     });
     if (heldNoticeKey) await this.#jobs.runNow(heldNoticeKey);
