@@ -21,7 +21,9 @@ describe("Slack Web API failures", () => {
   /** Resolves once the client has taken in a 429 on `method` and waits it out (logged). */
   function clientWaitsOnRateLimit(method: string) {
     return until(
-      () => h.logs.some((e) => e.msg === "Slack rate limit: waiting before retrying" && e.method === method),
+      // The shared lanes (src/chat/lanes.ts) log the wait with the call's name in `call`.
+      () =>
+        h.logs.some((e) => /rate limit: waiting before retrying$/.test(String(e.msg)) && e.call === method),
       `the client waiting out the 429 on ${method}`,
     );
   }
