@@ -150,10 +150,18 @@ const app = createApp({
   },
 });
 
+/** How long stopping may take before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 15_000;
 let shuttingDown: Promise<void> | undefined;
 function shutdown(reason: string, exitCode = 0): Promise<void> {
   shuttingDown ??= (async () => {
     log.info({ reason }, "shutting down");
+    // Whatever hangs while stopping (a dead database under a closing pool), the process still
+    // exits with its status, and the pending timer keeps Node from ending on its own with 13.
+    setTimeout(() => {
+      log.error({ reason }, "shutdown took too long; exiting anyway");
+      process.exit(exitCode === 0 ? 1 : exitCode);
+    }, SHUTDOWN_GRACE_MS);
     await app.services.http.close();
     await app.stop().catch((error: unknown) => log.error({ err: error }, "stopping platforms failed"));
     await database

@@ -40,7 +40,7 @@ export async function deliverIncidentReport(
   incident: Incident,
 ): Promise<ReportDelivered> {
   const { incidents, rooms: incidentRooms, bulletins, clock, timeZone } = deps;
-  if (!bulletins) throw new UserError("Bulletins are not set up in this desk.");
+  if (!bulletins) throw new UserError("Bulletins are not set up in this desk.", { code: "bulletins.off" });
   const now = clock.now();
   const [details, timeline, statusChanges] = await Promise.all([
     incidents.details(incident.id),
@@ -81,7 +81,8 @@ export async function deliverIncidentReport(
   if (postedIn.length === 0) {
     // No room to post in (or none on a running platform): here, if the outbox allows.
     const result = await bulletins.deliverHere(origin, report, subject);
-    if (!result.posted) throw new UserError(`The report was not posted: ${result.reason}`);
+    if (!result.posted)
+      throw new UserError(`The report was not posted: ${result.reason}`, { code: "report.withheld" });
     return { publicId: details.publicId, postedIn, reachedAsker: true };
   }
   const reachedAsker = rooms.some(

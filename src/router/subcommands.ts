@@ -23,9 +23,13 @@ export async function runSubcommand<O>(
   if (sub && fits) return sub.run(ctx, args, words);
   const usage = `/${command.group} ${command.usage}`;
   if (!named && first !== undefined) {
-    throw new UserError(`"${first}" is not something ${command.name} does.`, { usage });
+    throw new UserError(`"${first}" is not something ${command.name} does.`, {
+      code: "subcommand.unknown",
+      usage,
+    });
   }
   throw new UserError(`Say ${sub?.say ?? "what to do"}.`, {
+    code: "subcommand.incomplete",
     usage: sub ? `/${command.group} ${formUsage(command, sub)}` : usage,
   });
 }
