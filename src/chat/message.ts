@@ -52,8 +52,8 @@ export function mentionOf(externalId: string): string {
   return `${MENTION_OPEN}${externalId.replace(MENTION_MARKERS, "")}${MENTION_CLOSE}`;
 }
 
-export const MENTION_OPEN = "\uE000";
-export const MENTION_CLOSE = "\uE001";
+const MENTION_OPEN = "\uE000";
+const MENTION_CLOSE = "\uE001";
 const MENTION_MARKERS = /[\uE000\uE001]/g;
 /** Finds the bot's own mentions in rendered text: group 1 is the platform user id. */
 export const MENTION_PATTERN = /\uE000([^\uE000\uE001]{1,255})\uE001/g;

@@ -119,18 +119,6 @@ export class IncidentRooms {
     return posted;
   }
 
-  /** Posts in every room of the incident that is on a running platform; rooms it reached. */
-  async postInRooms(incident: Incident, message: Message): Promise<PostedTo[]> {
-    const posted: PostedTo[] = [];
-    for (const room of await this.#incidents.rooms(incident.id)) {
-      const address = addressOf(room);
-      if (!address || !this.#outbox.runs(address.platform)) continue;
-      const outcome = await this.#outbox.post(address, message, aboutIncident(incident), "announcement");
-      if (outcome.sent) posted.push(address);
-    }
-    return posted;
-  }
-
   /** The incident's rooms on running platforms. */
   async roomsOf(incidentId: string): Promise<Array<RoomAddress & { name: string }>> {
     return (await this.#incidents.rooms(incidentId)).flatMap((room) => {

@@ -5,6 +5,7 @@ import type { types } from "@slack/bolt";
 import { formatTlp } from "../../incidents/tlp.ts";
 import { type Action, type Block, MENTION_PATTERN, type Message } from "../message.ts";
 import { renderPlainText, renderTable } from "../plain-text.ts";
+import { formatSlackMention } from "./mentions.ts";
 
 type SlackBlock = types.KnownBlock;
 
@@ -57,7 +58,7 @@ export function renderBlockKit(msg: Message, options: RenderOptions = {}): Slack
  * mentions (src/chat/message.ts mentionOf) become `<@U123>`.
  */
 export function escapeMrkdwn(text: string): string {
-  return escapeEntities(text).replace(MENTION_PATTERN, (_, id: string) => `<@${id}>`);
+  return escapeEntities(text).replace(MENTION_PATTERN, (_, id: string) => formatSlackMention(id));
 }
 
 function escapeEntities(text: string): string {
