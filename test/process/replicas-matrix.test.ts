@@ -1,22 +1,16 @@
 // Two tocsin processes on one PostgreSQL and one Matrix bot account: both see every command
 // (each syncs the same account), and exactly one answers it: mutations and read-only commands
 // alike, and still when one replica is killed. The homeserver is the test double.
-import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDatabaseIfMissing } from "../../src/db/database.ts";
-import {
-  type EmbeddedServer,
-  freeLoopbackPort,
-  startEmbeddedPostgres,
-} from "../../src/db/embedded-postgres.ts";
+import { freeLoopbackPort } from "../../src/db/embedded-postgres.ts";
 import { MatrixHomeserverDouble, type MatrixUser, type RoomEvent } from "../doubles/matrix-homeserver.ts";
+import { type SharedDatabase, sharedDatabase } from "../support/shared-database.ts";
 import { startTocsin, type TocsinProcess } from "../support/tocsin-process.ts";
 import { until } from "../support/waiting.ts";
 
+let shared: SharedDatabase;
 let root: string;
-let server: EmbeddedServer | undefined;
 let databaseUrl: string;
 let hs: MatrixHomeserverDouble;
 let bot: MatrixUser;
@@ -24,20 +18,8 @@ let alice: MatrixUser;
 let roomId: string;
 
 beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), "tocsin-replicas-matrix-"));
-  await chmod(root, 0o755);
-  const external = process.env.TOCSIN_TEST_POSTGRES_URL;
-  const name = `replicas_matrix_${Date.now()}`;
-  if (external) {
-    await createDatabaseIfMissing(external, name);
-    const url = new URL(external);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-  } else {
-    server = await startEmbeddedPostgres({ dataDir: path.join(root, "shared-postgres") });
-    await createDatabaseIfMissing(server.adminUrl, name);
-    databaseUrl = server.urlFor(name);
-  }
+  shared = await sharedDatabase("replicas-matrix");
+  ({ root, databaseUrl } = shared);
   hs = await MatrixHomeserverDouble.start();
   bot = hs.addUser("tocsin", "tocsin");
   alice = hs.addUser("alice", "Alice");
@@ -47,8 +29,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await hs?.close();
-  await server?.stop();
-  await rm(root, { recursive: true, force: true });
+  await shared?.close();
 });
 
 async function startReplica(name: string): Promise<TocsinProcess> {

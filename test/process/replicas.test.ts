@@ -4,52 +4,33 @@
 //
 // The shared server is an embedded PostgreSQL started here, or Debian's PostgreSQL when
 // TOCSIN_TEST_POSTGRES_URL is set (.ci/run does that once).
-import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDatabaseIfMissing } from "../../src/db/database.ts";
-import {
-  type EmbeddedServer,
-  freeLoopbackPort,
-  startEmbeddedPostgres,
-} from "../../src/db/embedded-postgres.ts";
+import { freeLoopbackPort } from "../../src/db/embedded-postgres.ts";
 import { SlackRequestSender, SlackWebApiDouble, slashCommandFields } from "../doubles/slack-web-api.ts";
+import { type SharedDatabase, sharedDatabase } from "../support/shared-database.ts";
 import { startTocsin, type TocsinProcess, waitUntilReady } from "../support/tocsin-process.ts";
 import { scaledDeadline, until } from "../support/waiting.ts";
 
 const SIGNING_SECRET = "replica-test-secret";
 const alice = { id: "U0ALICE", name: "alice" };
 
+let shared: SharedDatabase;
 let root: string;
-let server: EmbeddedServer | undefined;
 let databaseUrl: string;
 let slack: SlackWebApiDouble;
 
 beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), "tocsin-replicas-"));
-  await chmod(root, 0o755);
-  const external = process.env.TOCSIN_TEST_POSTGRES_URL;
-  const name = `replicas_${Date.now()}`;
-  if (external) {
-    await createDatabaseIfMissing(external, name);
-    const url = new URL(external);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-  } else {
-    server = await startEmbeddedPostgres({ dataDir: path.join(root, "shared-postgres") });
-    await createDatabaseIfMissing(server.adminUrl, name);
-    databaseUrl = server.urlFor(name);
-  }
+  shared = await sharedDatabase("replicas");
+  ({ root, databaseUrl } = shared);
   slack = await SlackWebApiDouble.start();
   slack.addUser({ id: alice.id, name: alice.name, displayName: "alice" });
 });
 
 afterAll(async () => {
   await slack?.close();
-  await server?.stop();
-  await rm(root, { recursive: true, force: true });
+  await shared?.close();
 });
 
 async function startReplica(name: string): Promise<{ process: TocsinProcess; sender: SlackRequestSender }> {
