@@ -265,7 +265,7 @@ export class IncidentRooms {
             context("The record stays in tocsin: /inc show"),
           ],
         },
-        { kind: "interface" },
+        aboutIncident(incident),
       );
       await this.#outbox.archive(room);
       this.#log.info({ incidentId: incident.publicId, ...room }, "incident room archived");

@@ -10,10 +10,11 @@ import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
 import type { Page, Person } from "../generated/prisma/client.ts";
 import type { Metrics } from "../http/metrics.ts";
+import { aboutIncident } from "../incidents/incident-rooms.ts";
 import type { Incidents } from "../incidents/incidents.ts";
 import type { JobKind, JobQueue } from "../jobs/queue.ts";
 import type { OncallDirectory } from "../oncall/directory.ts";
-import type { Outbox } from "../outbox/outbox.ts";
+import type { Outbox, Subject } from "../outbox/outbox.ts";
 import type { People } from "../people/people.ts";
 import {
   heldNotice,
@@ -23,6 +24,7 @@ import {
   pageExhaustedNotice,
   pageFallbackMessage,
   pageRoomMessage,
+  RESTRICTED_PAGE_TEXT,
   settledPageMessage,
   teamChannel,
 } from "./messages.ts";
@@ -208,9 +210,13 @@ export class PageDeliveries {
         return identity ? mentionOf(identity.externalId) : person.displayName;
       });
       const message = pageRoomMessage(pageContext, mentions, nobodyReason);
+      // The line quotes the page's text in the incident's own rooms: it is that incident's content.
+      const subject = pageContext.incident ? aboutIncident(pageContext.incident) : pageSubject(message);
       await this.#markDelivery(
         row.id,
-        await this.#send(row.platform, (outbox, platform) => postPage(outbox, platform, row.target, message)),
+        await this.#send(row.platform, (outbox, platform) =>
+          postPage(outbox, platform, row.target, message, subject),
+        ),
       );
     }
   }
@@ -352,7 +358,18 @@ export class PageDeliveries {
     const line = {
       blocks: [{ kind: "text", text: outcomeText(page, by, this.#timeZone) }],
     } satisfies Message;
-    const settled = settledPageMessage(page, outcomeText(page, by, this.#timeZone));
+    const incident = page.incidentId ? await this.#incidents.findById(page.incidentId) : null;
+    const hidden = incident !== null && (incident.restricted || incident.tlp === "red");
+    // Each edit says no more than its post did: the incident's rooms read the page as the
+    // incident's content; a team channel never learns a restricted incident's page text.
+    const settledIn = (kind: string) =>
+      settledPageMessage(
+        page,
+        outcomeText(page, by, this.#timeZone),
+        hidden && kind !== "room" ? RESTRICTED_PAGE_TEXT : page.message,
+      );
+    const subjectIn = (kind: string, message: Message): Subject =>
+      incident && kind === "room" ? aboutIncident(incident) : pageSubject(message);
     const shown = page.deliveries.filter((d) => d.state === "sent");
     const done = new Set<string>();
     for (const delivery of shown) {
@@ -363,7 +380,8 @@ export class PageDeliveries {
       try {
         // Room messages lose their buttons, so nobody clicks a stale Ack.
         if (!isDm && delivery.messageId) {
-          await this.#outbox.update(room, delivery.messageId, settled, pageSubject(settled));
+          const settled = settledIn(delivery.kind);
+          await this.#outbox.update(room, delivery.messageId, settled, subjectIn(delivery.kind, settled));
         }
         const where = `${delivery.platform}:${isDm ? "dm" : "room"}:${delivery.target}`;
         if (done.has(where)) continue;
@@ -391,8 +409,9 @@ async function postPage(
   platform: PlatformName,
   roomId: string,
   message: Message,
+  subject: Subject = pageSubject(message),
 ): Promise<string | undefined> {
-  const outcome = await outbox.post({ platform, roomId }, message, pageSubject(message), "page");
+  const outcome = await outbox.post({ platform, roomId }, message, subject, "page");
   if (!outcome.sent) throw new Error(`page withheld: ${outcome.reason}`);
   return outcome.messageId;
 }

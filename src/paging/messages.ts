@@ -47,6 +47,9 @@ export function incidentLine(incident: Incident, destination: Destination): { li
   return { line: `${head} · (title withheld: ${formatTlp(tlp)})` };
 }
 
+/** A page's text where a restricted incident may not be named. */
+export const RESTRICTED_PAGE_TEXT = "(a page about a restricted incident)";
+
 /** What a page says in a room outside its incident's: a restricted incident's page names no id. */
 function pageTextFor(p: PageContext, destination: Destination): string {
   const restricted = p.incident && (p.incident.restricted || p.incident.tlp === "red");
@@ -116,8 +119,8 @@ export function pageExhaustedNotice(p: PageContext, fallbackNote: string): Messa
 }
 
 /** Replaces a page message once it was acknowledged or resolved (no more buttons to click). */
-export function settledPageMessage(page: Page, outcome: string): Message {
-  return { blocks: [text(`📟 Page #${page.number}: ${page.message}`), context(outcome)] };
+export function settledPageMessage(page: Page, outcome: string, pageText = page.message): Message {
+  return { blocks: [text(`📟 Page #${page.number}: ${pageText}`), context(outcome)] };
 }
 
 /** `acknowledged by Bob at 2026-03-10 09:03 UTC` */

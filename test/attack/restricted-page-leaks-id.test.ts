@@ -25,6 +25,14 @@ describe("paging a TLP:RED incident", () => {
     const soc = linesIn(out, "#soc");
     expect(soc.join("\n")).toContain("Page #1 was not acknowledged"); // the fallback did run
     expect(soc.join("\n")).not.toContain("INC-2026-0001");
+    // Acknowledging it edits the channel's post: the edit says no more than the post did.
+    const paged = declared.includes("[DM @erin]") ? "erin" : "dave";
+    await desk.type(`/as @${paged}`);
+    const acked = await desk.type("/ack 1");
+    expect(acked).toContain("acknowledged");
+    const socAfter = linesIn(acked, "#soc").join("\n");
+    expect(socAfter).not.toContain("INC-2026-0001");
+    expect(socAfter).not.toContain("Leaked board minutes");
   });
 
   it("the page DM's id is no oracle: paging names the on-call person a recipient", async () => {
