@@ -7,14 +7,14 @@
 //        |                                        for the outbox
 //   router + commands (src/router, commands/)   — parse, authorise, call the domain
 //        |
-//   domain (incidents, oncall, paging, bulletins, people, access)
+//   domain (incidents, oncall, paging, bulletins, people, access, alerts)
 //        |
 //   outbox (src/outbox)                         — audiences, TLP decisions, the one holder of platforms
 //        |
 //   leaves (chat seam types and message model, TLP, clock, errors, jobs, db, http, logging, config)
 //
 // An arrow points down only.
-const DOMAIN = "^src/(incidents|oncall|paging|bulletins|people|access)/";
+const DOMAIN = "^src/(incidents|oncall|paging|bulletins|people|access|alerts)/";
 const PLATFORMS = "^src/chat/(slack|matrix|console)/";
 const COMPOSITION = "^src/(main|app|config)\\.ts$";
 
