@@ -16,6 +16,11 @@ export class IntegrationKeys {
     this.#equal = equal;
   }
 
+  /** The comparison in use (timingSafeEqual unless a test gave another). */
+  get comparesWith(): DigestEquality {
+    return this.#equal;
+  }
+
   find(key: string): Integration | undefined {
     const presented = createHash("sha256").update(key, "utf8").digest();
     let found: Integration | undefined;

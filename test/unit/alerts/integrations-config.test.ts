@@ -8,7 +8,7 @@ import { toSignal } from "../../../src/alerts/intake/draft.ts";
 import { firstMatchingRule, keyDigest } from "../../../src/alerts/integrations.ts";
 import { type ConfigProblem, OncallConfigError, parseOncallConfig } from "../../../src/oncall/config.ts";
 
-export const KEY = "k".repeat(40);
+const KEY = "k".repeat(40);
 
 const BASE = `people:
   - { id: alice, name: Alice, timeZone: Europe/Paris }
