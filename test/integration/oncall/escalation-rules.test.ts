@@ -143,6 +143,26 @@ describe("a level that reaches nobody is skipped at once", () => {
   });
 });
 
+describe("a level whose every DM the platform refuses", () => {
+  it("is skipped once the sending failed: the next level is paged now, not after 30 s", async () => {
+    desk = await start();
+    const consolePlatform = desk.console;
+    const sendDm = consolePlatform.directMessage.bind(consolePlatform);
+    consolePlatform.directMessage = async (externalId, message) => {
+      if (externalId === "carol") throw new Error("the platform refused the DM");
+      return sendDm(externalId, message);
+    };
+    const out = await desk.type("/oncall page quick suspicious login");
+    expect(pageDms(out, "carol")).toHaveLength(0);
+    await desk.app.services.jobs.runDue();
+    expect(pageDms(await desk.printed(), "bob")).toEqual([
+      "[DM @bob] 📟 Page #1 from Alice: suspicious login",
+    ]);
+    const carol = await desk.db.prisma.pageDelivery.findFirstOrThrow({ where: { target: "carol" } });
+    expect(carol.state).toBe("failed");
+  });
+});
+
 describe("time intervals (Alertmanager syntax) on levels", () => {
   it("inside business hours the level pages and the next one waits its time", async () => {
     desk = await start(); // Tuesday 10:00 in Paris
