@@ -193,16 +193,18 @@ export class EscalationSteps {
     await this.#deliveries.mentionInRooms(page, { round, level }, recipients, pageContext, nobodyReason);
     // Every DM failed on its platform: nobody was reached after all, so the next level goes now.
     if (!sent && nextKey && (await this.#jobs.hurry(nextKey, ctx.now))) {
+      const reason = "no page could be delivered";
+      await this.#recordSkip(this.#db, page, { round, level }, plan, reason, job.id, ctx.now);
       this.#log.warn(
         { page: page.number, round, level },
-        `page #${page.number} level ${level + 1} skipped: no page could be delivered`,
+        `page #${page.number} level ${level + 1} skipped: ${reason}`,
       );
     }
   }
 
   /** The timeline (or, for a page without incident, the audit log) says a level was skipped. */
   async #recordSkip(
-    tx: DbTransaction,
+    tx: Db | DbTransaction,
     page: Page,
     at: { round: number; level: number },
     plan: EscalationPlan,

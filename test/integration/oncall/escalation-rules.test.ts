@@ -160,6 +160,9 @@ describe("a level whose every DM the platform refuses", () => {
     ]);
     const carol = await desk.db.prisma.pageDelivery.findFirstOrThrow({ where: { target: "carol" } });
     expect(carol.state).toBe("failed");
+    expect(await skips(desk)).toEqual([
+      { number: 1, round: 0, level: 0, reason: "no page could be delivered" },
+    ]);
   });
 });
 
