@@ -312,7 +312,6 @@ export type RestrictWindow = NonNullable<Rotation["restrict"]>[number];
 export type EscalationPolicy = OncallConfig["escalationPolicies"][number];
 export type EscalationLevel = EscalationPolicy["levels"][number];
 export type PageLimits = OncallConfig["pageLimits"];
-export type TimeIntervalConfig = OncallConfig["timeIntervals"][number];
 export type RemindersConfig = OncallConfig["reminders"];
 
 // ---------------------------------------------------------------------------------------------
