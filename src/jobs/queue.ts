@@ -152,6 +152,18 @@ export class JobQueue {
        where outcome is null and key like ${`${escapeLike(keyPrefix)}%`}`;
   }
 
+  /**
+   * Makes the pending job with `key` due at `now` if it was due later (an escalation step whose
+   * level turned out to reach nobody); false when there is no such job.
+   */
+  async hurry(key: string, now: Date): Promise<boolean> {
+    const updated = await this.#db.$executeRaw`
+      update "Job" set "dueAt" = ${now}
+       where key = ${key} and outcome is null and "dueAt" > ${now}`;
+    if (updated > 0) this.kick();
+    return updated > 0;
+  }
+
   start(): void {
     if (this.#running) return;
     this.#running = true;

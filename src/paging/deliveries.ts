@@ -44,8 +44,8 @@ const heldNoticePayload = z.object({
 /** Delivery rows for fallbacks and notices, which belong to no level. */
 const FINAL_LEVEL = -1;
 
-/** What a step's DMs to one person came to. */
-export type Reach = "sent" | "held" | "unreachable";
+/** What a step's DM rows for one person came to, before sending. */
+export type Reach = "deliverable" | "held" | "unreachable";
 
 export class PageDeliveries {
   readonly #db: Db;
@@ -85,12 +85,15 @@ export class PageDeliveries {
     });
   }
 
-  /** DMs one person on each platform where they have an identity (outbox; see the header). */
-  async toPerson(
+  /**
+   * Writes the rows of one person's DMs for a step (one per platform where they have an
+   * identity), before anything is sent (see the header): `deliverable` when some row is pending or
+   * already sent, `held` when the storm limit holds them all, `unreachable` when there is none.
+   */
+  async reserveForPerson(
     page: Page,
     step: { round: number; level: number },
     person: Person,
-    pageContext: PageContext,
     now: Date,
   ): Promise<Reach> {
     const targets = (await this.#people.identities(person.id)).filter((i) => this.#outbox.runs(i.platform));
@@ -102,13 +105,7 @@ export class PageDeliveries {
       return "unreachable";
     }
     const limits = this.#directory.configIfAny?.pageLimits ?? DEFAULT_PAGE_LIMITS;
-    const mine = {
-      pageId: page.id,
-      level: step.level,
-      round: step.round,
-      kind: "dm" as const,
-      personId: person.id,
-    };
+    const mine = personRows(page, step, person.id);
     let heldNoticeKey: string | undefined;
     const rows = await this.#db.$transaction(async (tx) => {
       // One person at a time, so concurrent steps of a storm count each other's deliveries.
@@ -162,8 +159,22 @@ export class PageDeliveries {
       return tx.pageDelivery.findMany({ where: mine });
     });
     if (heldNoticeKey) await this.#jobs.runNow(heldNoticeKey);
-    if (rows.some((row) => row.state === "held")) return "held";
+    if (rows.some((row) => row.state === "pending" || row.state === "sent")) return "deliverable";
+    return rows.some((row) => row.state === "held") ? "held" : "unreachable";
+  }
 
+  /**
+   * Sends one person's pending DMs of a step; true when at least one of them is sent (now or
+   * before). A later step never touches these rows: a DM in flight when the next level is due
+   * still completes. Only an ack or resolve stops what was not sent yet.
+   */
+  async sendToPerson(
+    page: Page,
+    step: { round: number; level: number },
+    person: Person,
+    pageContext: PageContext,
+  ): Promise<boolean> {
+    const rows = await this.#db.pageDelivery.findMany({ where: personRows(page, step, person.id) });
     const message = pageDirectMessage({ ...pageContext, timeZone: person.timeZone ?? this.#timeZone });
     let sent = rows.some((row) => row.state === "sent");
     for (const row of rows.filter((r) => r.state === "pending")) {
@@ -176,34 +187,42 @@ export class PageDeliveries {
       await this.#markDelivery(row.id, delivered);
       sent ||= delivered.ok;
     }
-    return sent ? "sent" : "unreachable";
+    return sent;
   }
 
-  /** The line naming who is paged, in every room of the page's incident. */
-  async mentionInRooms(
-    page: Page,
-    step: { round: number; level: number },
-    recipients: Person[],
-    pageContext: PageContext,
-    nobodyReason: string | undefined,
-    now: Date,
-  ): Promise<void> {
+  /** Writes the rows of a step's line in every room of the page's incident. */
+  async reserveRooms(page: Page, step: { round: number; level: number }, now: Date): Promise<void> {
     if (!page.incidentId) return;
     const rooms = (await this.#incidents.rooms(page.incidentId)).filter((room) =>
       this.#outbox.runs(room.platform),
     );
     if (rooms.length === 0) return;
-    const rows = await this.#reserve(
+    await this.#reserve(
       page,
       step,
       "room",
       rooms.map((room) => ({ platform: room.platform, target: room.roomId })),
       now,
     );
+  }
+
+  /** The line naming who is paged, in every room of the page's incident still pending. */
+  async mentionInRooms(
+    page: Page,
+    step: { round: number; level: number },
+    recipients: Person[],
+    pageContext: PageContext,
+    nobodyReason: string | undefined,
+  ): Promise<void> {
+    if (!page.incidentId) return;
+    const rows = await this.#db.pageDelivery.findMany({
+      where: { pageId: page.id, level: step.level, round: step.round, kind: "room", state: "pending" },
+    });
+    if (rows.length === 0) return;
     const identities = new Map(
       await Promise.all(recipients.map(async (p) => [p.id, await this.#people.identities(p.id)] as const)),
     );
-    for (const row of rows.filter((r) => r.state === "pending")) {
+    for (const row of rows) {
       if (!(await this.#isOpen(page.id))) break;
       const mentions = recipients.map((person) => {
         const identity = identities.get(person.id)?.find((i) => i.platform === row.platform);
@@ -402,6 +421,10 @@ export class PageDeliveries {
       }
     }
   }
+}
+
+function personRows(page: Page, step: { round: number; level: number }, personId: string) {
+  return { pageId: page.id, level: step.level, round: step.round, kind: "dm" as const, personId };
 }
 
 async function postPage(

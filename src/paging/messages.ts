@@ -85,7 +85,9 @@ export function pageDirectMessage(p: PageContext): Message {
 
 /** The line in the incident's rooms naming who is paged. */
 export function pageRoomMessage(p: PageContext, mentions: string[], nobodyReason?: string): Message {
-  const who = mentions.length ? `paging ${mentions.join(", ")}` : (nobodyReason ?? "nobody to page");
+  const who = mentions.length
+    ? `paging ${mentions.join(", ")}`
+    : `skipped, ${nobodyReason ?? "nobody to page"}; escalating`;
   return {
     blocks: [
       text(`📟 Page #${p.page.number} (${p.position}): ${who} — ${p.page.message}`),

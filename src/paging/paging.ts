@@ -9,9 +9,17 @@
 //   a kill -9 or a second replica neither loses nor doubles a step: a step whose worker died is
 //   run again when its lease expires, and keys make a repeated enqueue a no-op.
 // - The next level is due `after` (the level's timeout) from when this level was paged
-//   (its due time, or later if it ran late), so everyone gets their full time to acknowledge.
-//   A level that reached nobody (nobody on call, no identity on a running platform) does not
-//   hold the page: the next level is due at once.
+//   (its due time, or later if it ran late), so everyone gets their full time to acknowledge;
+//   `repeatAfter` before a new round when the policy gives it.
+// - A level that reaches nobody is skipped: the next level is due at once, and the incident's
+//   timeline (else the audit log) and the log say `page #3: level 2 skipped: <why>`. Nobody is:
+//   no one on call, no identity on a running platform, every DM held by the storm limit, every
+//   DM refused by the platform (found out while sending: the next step is then hurried), or the
+//   instant outside the level's Alertmanager-style time intervals (src/oncall/time-intervals.ts;
+//   `activeTimeIntervals` / `muteTimeIntervals`, copied into the plan).
+// - Sending is a job of its own (`page:<number>:deliver:<round>:<level>`), enqueued with the
+//   next step after the level's deliveries are written: the next level never waits for a slow
+//   platform, and never cancels a DM of this level still being sent.
 // - A team page walks the team's escalation policy (copied into the page: src/paging/plan.ts);
 //   a direct page (`/oncall page @bob`) pages the person every 5 minutes, 3 times. When every
 //   level and round went unacknowledged, the fallback team's channels get the page and whoever
@@ -22,7 +30,8 @@
 //
 // DELIVERY IS AN OUTBOX (PageDelivery), AT LEAST ONCE
 // - A step first writes a row per target (each platform identity of each person paged, each
-//   room of the incident) in state `pending`, then sends, then marks the row `sent`. The unique
+//   room of the incident) in state `pending`, then sends, then marks the row `sent`. Page DMs
+//   and posts are urgent in the outbox: ahead of a room's waiting housekeeping (src/chat/lanes.ts). The unique
 //   key (page, level, round, platform, target) makes the rows idempotent: a step run again after
 //   a crash sends only what is still pending. A DM can be sent twice only if the process dies
 //   between the platform accepting it and the row being marked sent (milliseconds); it is
@@ -61,8 +70,8 @@ import { PageResponses } from "./responses.ts";
 export type { PageOutcome, PageRequest, PageTarget, PagingOptions } from "./model.ts";
 
 /**
- * The paging desk as commands and the incident lifecycle see it: escalation.ts makes pages and
- * walks their plans, deliveries.ts sends them, responses.ts takes acks and resolves,
+ * The paging desk as commands and the incident lifecycle see it: escalation.ts makes pages,
+ * steps.ts walks their plans, deliveries.ts sends them, responses.ts takes acks and resolves,
  * queries.ts reads them.
  */
 export class Paging {
