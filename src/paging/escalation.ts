@@ -13,6 +13,7 @@ import type { Metrics } from "../http/metrics.ts";
 import { claimEvent, type Incidents } from "../incidents/incidents.ts";
 import { formatSeverity, isOpen } from "../incidents/lifecycle.ts";
 import type { Job, JobContext, JobKind, JobQueue } from "../jobs/queue.ts";
+import type { Team } from "../oncall/config.ts";
 import type { OncallDirectory } from "../oncall/directory.ts";
 import type { Outbox } from "../outbox/outbox.ts";
 import type { People } from "../people/people.ts";
@@ -21,6 +22,7 @@ import type { PageContext } from "./messages.ts";
 import {
   DECLARED_PAGE_GRACE_MS,
   MAX_PAGE_MESSAGE,
+  type PageHooks,
   type PageOutcome,
   type PageRequest,
   type PagingOptions,
@@ -71,8 +73,10 @@ export class Escalation {
   readonly #stepJob: JobKind<typeof stepPayload>;
   readonly #exhaustedJob: JobKind<typeof exhaustedPayload>;
   readonly #declaredPageJob: JobKind<typeof declaredPagePayload>;
+  readonly #hooks: PageHooks;
 
-  constructor(options: PagingOptions, deliveries: PageDeliveries) {
+  constructor(options: PagingOptions, deliveries: PageDeliveries, hooks: PageHooks) {
+    this.#hooks = hooks;
     this.#db = options.db;
     this.#clock = options.clock;
     this.#log = options.log.child({ component: "paging" });
@@ -115,6 +119,62 @@ export class Escalation {
       await this.#jobs.runNow(stepKey(outcome.page.number, 0, 0));
     }
     return outcome;
+  }
+
+  /**
+   * A team page made inside the caller's transaction (an alert's page job), merged like any
+   * page. Its escalation starts with `startEscalation` once the caller has committed.
+   */
+  createTeamPage(
+    tx: DbTransaction,
+    actor: Actor,
+    team: Team,
+    message: string,
+    now: Date,
+  ): Promise<PageOutcome> {
+    return this.#create(tx, actor, { target: { kind: "team", team }, message: cleanMessage(message) }, now);
+  }
+
+  /**
+   * Starts a committed page's escalation (its first level now) and, when the page has a body (an
+   * alert), posts it in the team's channels first.
+   */
+  async startEscalation(page: Page): Promise<void> {
+    this.#metrics?.pages.inc({ event: "created" });
+    const team = page.teamId ? this.#directory.findTeam(page.teamId) : undefined;
+    if (team) {
+      const pageContext = await this.#contextOf(page, "new page");
+      await this.#deliveries.postInTeamChannels(
+        page,
+        team.name,
+        team.channels,
+        pageContext,
+        this.#clock.now(),
+      );
+    }
+    await this.#jobs.runNow(stepKey(page.number, 0, 0));
+  }
+
+  /** Shows a page's current body where its posts can be edited (see PageDeliveries.refresh). */
+  async refresh(pageId: string): Promise<void> {
+    const page = await this.#db.page.findUnique({ where: { id: pageId } });
+    const team = page?.teamId ? this.#directory.findTeam(page.teamId) : undefined;
+    if (!page || !team) return;
+    const plan = escalationPlanSchema.safeParse(page.plan);
+    const position = plan.success ? describePosition(plan.data, page.round, page.level) : "escalating";
+    await this.#deliveries.refresh(page, team.name, await this.#contextOf(page, position));
+  }
+
+  async #contextOf(page: Page, position: string): Promise<PageContext> {
+    const incident = page.incidentId ? await this.#incidents.findById(page.incidentId) : null;
+    return {
+      page,
+      incident,
+      from: await this.#creatorName(page),
+      position,
+      timeZone: this.#timeZone,
+      body: await this.#hooks.content?.(page),
+    };
   }
 
   /**
@@ -317,6 +377,7 @@ export class Escalation {
       position: describePosition(plan, round, level),
       escalatesAt: next.kind === "step" || plan.fallbackTeamId ? escalatesAt : undefined,
       timeZone: this.#timeZone,
+      body: await this.#hooks.content?.(page),
     };
     const reaches: Reach[] = [];
     for (const person of recipients) {
@@ -396,6 +457,7 @@ export class Escalation {
       from: await this.#creatorName(page),
       position: "all levels",
       timeZone: this.#timeZone,
+      body: await this.#hooks.content?.(page),
     };
     await this.#deliveries.exhausted(page, plan, pageContext, ctx.now);
     await this.#db.$transaction(async (tx) => {
