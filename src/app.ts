@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { COMMANDS } from "../commands/index.ts";
 import type { PermissionPolicy } from "./access/permissions.ts";
 import { accessPolicy } from "./access/policy.ts";
+import { Alerts } from "./alerts/alerts.ts";
 import { type BulletinSettings, Bulletins } from "./bulletins/service.ts";
 import type { PlatformName } from "./chat/invocation.ts";
 import type { ChatPlatform } from "./chat/platform.ts";
@@ -125,6 +126,19 @@ export function createApp(options: AppOptions): App {
     },
     options.oncall,
   );
+  const alerts = new Alerts({
+    db: options.db,
+    clock: options.clock,
+    log: options.log,
+    jobs,
+    paging: oncall.paging,
+    directory: oncall.directory,
+    incidents,
+    rooms,
+    outbox,
+    timeZone,
+    metrics,
+  });
   const services: Services = {
     db: options.db,
     clock: options.clock,
@@ -138,6 +152,7 @@ export function createApp(options: AppOptions): App {
     metrics,
     bulletins,
     oncall,
+    alerts,
     permissions,
     mirrorNewIncidentsTo: options.mirrorNewIncidentsTo,
     timeZone,
@@ -190,6 +205,7 @@ export function createApp(options: AppOptions): App {
       await Promise.all(options.platforms.map((p) => p.stop()));
       // Finish what was already accepted before the database goes away.
       await intake.stop();
+      await alerts.idle();
       await jobs.stop();
     },
   };

@@ -185,12 +185,7 @@ export class Paging {
   }
 
   /** Refuses whoever may not respond to the page, with the rule spelled out for `what`. */
-  requireMayRespond(
-    actor: Person,
-    page: Page,
-    verb: "acknowledge" | "resolve",
-    what?: string,
-  ): Promise<void> {
+  requireMayRespond(actor: Person, page: Page, verb: string, what?: string): Promise<void> {
     return this.#responses.requireMayRespond(actor, page, verb, what);
   }
 

@@ -156,7 +156,7 @@ export class PageResponses {
   async requireMayRespond(
     actor: Person,
     page: Page,
-    verb: "acknowledge" | "resolve",
+    verb: string,
     what = `page #${page.number}`,
   ): Promise<void> {
     if (page.createdById === actor.id || page.targetPersonId === actor.id) return;
