@@ -45,6 +45,21 @@ export async function storeSignals(
   const created = folded.alerts.filter((a) => a.before === undefined);
   const updated = folded.alerts.filter((a) => a.before !== undefined);
   const numbers = new Map<string, number>();
+  // Updates first: an alert this batch resolves frees its key for one this batch opens.
+  if (updated.length > 0) {
+    await tx.$executeRaw`
+      update "Alert" a set "openKey" = v."openKey", status = v.status::"AlertStatus",
+             summary = v.summary, source = v.source, severity = v.severity, tlp = v.tlp,
+             "rsitType" = v."rsitType", "teamId" = v."teamId", labels = v.labels, links = v.links,
+             details = v.details, members = v.members, "signalCount" = v."signalCount",
+             "lastSignalAt" = v."lastSignalAt", "ackedAt" = v."ackedAt", "resolvedAt" = v."resolvedAt"
+        from jsonb_to_recordset(${JSON.stringify(updated.map(columns))}::jsonb) as v(
+             id text, "openKey" text, status text, summary text, source text, severity int,
+             tlp text, "rsitType" text, "teamId" text, labels jsonb, links jsonb, details jsonb,
+             members jsonb, "signalCount" int, "lastSignalAt" timestamptz, "ackedAt" timestamptz,
+             "resolvedAt" timestamptz)
+       where a.id = v.id`;
+  }
   if (created.length > 0) {
     const inserted = rows(
       z.object({ id: z.string(), number: z.number().int() }),
@@ -66,20 +81,6 @@ export async function storeSignals(
     );
     if (inserted.length < created.length) throw new KeyTaken();
     for (const row of inserted) numbers.set(row.id, row.number);
-  }
-  if (updated.length > 0) {
-    await tx.$executeRaw`
-      update "Alert" a set "openKey" = v."openKey", status = v.status::"AlertStatus",
-             summary = v.summary, source = v.source, severity = v.severity, tlp = v.tlp,
-             "rsitType" = v."rsitType", "teamId" = v."teamId", labels = v.labels, links = v.links,
-             details = v.details, members = v.members, "signalCount" = v."signalCount",
-             "lastSignalAt" = v."lastSignalAt", "ackedAt" = v."ackedAt", "resolvedAt" = v."resolvedAt"
-        from jsonb_to_recordset(${JSON.stringify(updated.map(columns))}::jsonb) as v(
-             id text, "openKey" text, status text, summary text, source text, severity int,
-             tlp text, "rsitType" text, "teamId" text, labels jsonb, links jsonb, details jsonb,
-             members jsonb, "signalCount" int, "lastSignalAt" timestamptz, "ackedAt" timestamptz,
-             "resolvedAt" timestamptz)
-       where a.id = v.id`;
   }
   return { alerts: folded.alerts, numbers, ignored: folded.ignored };
 }
