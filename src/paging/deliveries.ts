@@ -415,15 +415,18 @@ export class PageDeliveries {
     const page = await this.#db.page.findUnique({ where: { id: pageId }, include: { deliveries: true } });
     if (!page) return;
     const byId = page.status === "resolved" ? page.resolvedById : page.ackedById;
+    const body = await this.#hooks.content?.(page);
+    // Nobody settled a page with a body (an alert) when its sender did.
     const by = byId
       ? ((await this.#db.person.findUnique({ where: { id: byId } }))?.displayName ?? "someone")
-      : "someone";
+      : body
+        ? "its sender"
+        : "someone";
     const line = {
       blocks: [{ kind: "text", text: outcomeText(page, by, this.#timeZone) }],
     } satisfies Message;
     const incident = page.incidentId ? await this.#incidents.findById(page.incidentId) : null;
     const hidden = incident !== null && (incident.restricted || incident.tlp === "red");
-    const body = await this.#hooks.content?.(page);
     // Each edit says no more than its post did: the incident's rooms read the page as the
     // incident's content; a team channel never learns a restricted incident's page text.
     const settledIn = (kind: string) =>

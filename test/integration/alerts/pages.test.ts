@@ -96,6 +96,7 @@ describe("acknowledging", () => {
     // Escalation stopped for both: nothing is paged at level 2.
     expect(pageDms(await advance(desk, 10 * MINUTE), "alice")).toEqual([]);
     expect(await desk.type("/alert ack 2")).toContain("Alert #2 was already acknowledged.");
+    expect(await desk.type("/alert list")).toMatch(/2 +acked/);
   });
 
   it("refuses someone neither paged nor on the alert's team, with the rule spelled out", async () => {
@@ -123,7 +124,7 @@ describe("resolving", () => {
     await desk.type('/inc declare "API errors" sev:2');
     expect(await desk.type("/alert link 1 INC-2026-0001")).toContain("🔗 Alert #1 linked to INC-2026-0001.");
     const out = await receive(desk, signal({ action: "resolve" }));
-    expect(out).toContain("[DM @bob] ✅ Page #1 resolved");
+    expect(out).toContain("[DM @bob] ✅ Page #1 resolved by its sender at 2026-03-10 09:00 UTC.");
     expect(out).toContain(
       "[INC-2026-0001] ✅ Alert #1 resolved by its sender at 2026-03-10 09:00 UTC: HighErrorRate on api-gateway",
     );
