@@ -15,6 +15,8 @@ interface Waiting<T> {
 export interface GroupCommitOptions {
   /** At most this many items per batch (a request is never split). */
   maxItems: number;
+  /** Batches written at once (each on its own connection); 1 unless given. */
+  writers?: number;
   /** Errors after which retrying the requests one by one cannot help (the database is down). */
   isFatal(error: unknown): boolean;
 }
@@ -23,7 +25,9 @@ export class GroupCommit<T> {
   readonly #write: (items: readonly T[]) => Promise<void>;
   readonly #options: GroupCommitOptions;
   #queue: Array<Waiting<T>> = [];
-  #writing: Promise<void> | undefined;
+  /** Writers running; counted down inside #drain, in the same tick it sees the queue empty. */
+  #active = 0;
+  readonly #writing = new Set<Promise<void>>();
 
   constructor(write: (items: readonly T[]) => Promise<void>, options: GroupCommitOptions) {
     this.#write = write;
@@ -33,23 +37,28 @@ export class GroupCommit<T> {
   submit(items: readonly T[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ items, resolve, reject });
-      this.#writing ??= this.#drain();
+      if (this.#active < (this.#options.writers ?? 1)) {
+        this.#active++;
+        const writer = this.#drain();
+        this.#writing.add(writer);
+        void writer.then(() => this.#writing.delete(writer));
+      }
     });
   }
 
   /** Resolves once nothing is queued or being written. */
   async idle(): Promise<void> {
-    while (this.#writing) await this.#writing;
+    while (this.#writing.size > 0) await Promise.all(this.#writing);
   }
 
   async #drain(): Promise<void> {
     try {
-      while (this.#queue.length > 0) {
-        const batch = this.#take();
-        await this.#commit(batch);
-      }
+      // Yield once, so requests submitted in the same tick join this writer's first batch.
+      await Promise.resolve();
+      while (this.#queue.length > 0) await this.#commit(this.#take());
     } finally {
-      this.#writing = undefined;
+      // No await between the empty queue and this: a request submitted after it starts a writer.
+      this.#active--;
     }
   }
 

@@ -10,21 +10,29 @@ describe("group commit", () => {
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
+    let started: () => void = () => {};
+    const firstStarted = new Promise<void>((resolve) => {
+      started = resolve;
+    });
     const commits = new GroupCommit<number>(
       async (items) => {
         writes.push([...items]);
-        if (writes.length === 1) await gate;
+        if (writes.length === 1) {
+          started();
+          await gate;
+        }
       },
       { maxItems: 100, isFatal: () => false },
     );
     const first = commits.submit([1]);
+    await firstStarted;
     const rest = [commits.submit([2, 3]), commits.submit([4])];
     release();
     await Promise.all([first, ...rest]);
     expect(writes).toEqual([[1], [2, 3, 4]]);
   });
 
-  it("never splits a request, and caps a batch at maxItems", async () => {
+  it("takes requests of the same tick into one batch, never splits a request, and caps a batch at maxItems", async () => {
     const writes: number[][] = [];
     const commits = new GroupCommit<number>(async (items) => void writes.push([...items]), {
       maxItems: 3,
@@ -36,7 +44,11 @@ describe("group commit", () => {
       commits.submit([4, 5]),
       commits.submit([6, 7, 8, 9]),
     ]);
-    expect(writes).toEqual([[1], [2, 3], [4, 5], [6, 7, 8, 9]]);
+    expect(writes).toEqual([
+      [1, 2, 3],
+      [4, 5],
+      [6, 7, 8, 9],
+    ]);
   });
 
   it("retries a failed batch request by request, so only the bad one fails; a fatal error fails them all", async () => {
@@ -53,6 +65,7 @@ describe("group commit", () => {
       commits.submit([13]),
       commits.submit([2]),
     ]);
+    // The three share a batch, which is refused; written again one by one, only 13 fails.
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     fatal = true;
     const down = await Promise.allSettled([commits.submit([1]), commits.submit([2])]);
