@@ -11,7 +11,7 @@ export default defineCommand({
   positional: "none",
   async handler(ctx) {
     const rows = await ctx.services.alerts.actions.open();
-    const { about, content, plain } = alertList(rows, ctx.services.timeZone);
+    const { about, content, plain } = alertList(rows, ctx.services.timeZone, ctx.services.clock.now());
     return { reply: { visibility: "ephemeral", message: plain }, about, content };
   },
 });

@@ -121,6 +121,7 @@ function asFacts(alert: Alert): IncidentFacts {
 export function alertList(
   rows: AlertRow[],
   timeZone: string,
+  now: Date,
 ): { about: Subject; content: Rendered; plain: Message } {
   const facts = rows.map((row) => asFacts(row.alert));
   const render = (shown: AlertRow[], withheld: number): Message => {
@@ -130,9 +131,7 @@ export function alertList(
         ["#", "State", "Severity", "Team", "TLP", "Summary", "Last signal"],
         shown.map(({ alert, team }) => [
           String(alert.number),
-          alert.silencedUntil && alert.silencedUntil > alert.lastSignalAt
-            ? `${alert.status} (silenced)`
-            : alert.status,
+          alert.silencedUntil && alert.silencedUntil > now ? `${alert.status} (silenced)` : alert.status,
           formatSeverity(alert.severity),
           team,
           formatTlp(alertTlp(alert)),

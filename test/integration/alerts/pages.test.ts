@@ -62,7 +62,7 @@ describe("an alert's page", () => {
     expect(out).toContain("[DM @bob] 🔔 Beaconing from host fin-ws-12");
     // `/alert list` is rendered per audience: a GREEN room gets the row withheld and counted.
     await receive(desk, signal({ dedupKey: "g", summary: "Disk almost full on backup-1", tlp: "green" }));
-    const list = alertList(await desk.app.services.alerts.actions.open(), "UTC");
+    const list = alertList(await desk.app.services.alerts.actions.open(), "UTC", desk.clock.now());
     const decision = decide({ kind: "room", clearance: "green", external: false }, list.about);
     expect(decision.action).toBe("filter");
     const visible = decision.action === "filter" ? decision.visible : [];
