@@ -136,48 +136,6 @@ export class Escalation {
   }
 
   /**
-   * Starts a committed page's escalation (its first level now) and, when the page has a body (an
-   * alert), posts it in the team's channels first.
-   */
-  async startEscalation(page: Page): Promise<void> {
-    this.#metrics?.pages.inc({ event: "created" });
-    const team = page.teamId ? this.#directory.findTeam(page.teamId) : undefined;
-    if (team) {
-      const pageContext = await this.#contextOf(page, "new page");
-      await this.#deliveries.postInTeamChannels(
-        page,
-        team.name,
-        team.channels,
-        pageContext,
-        this.#clock.now(),
-      );
-    }
-    await this.#jobs.runNow(stepKey(page.number, 0, 0));
-  }
-
-  /** Shows a page's current body where its posts can be edited (see PageDeliveries.refresh). */
-  async refresh(pageId: string): Promise<void> {
-    const page = await this.#db.page.findUnique({ where: { id: pageId } });
-    const team = page?.teamId ? this.#directory.findTeam(page.teamId) : undefined;
-    if (!page || !team) return;
-    const plan = escalationPlanSchema.safeParse(page.plan);
-    const position = plan.success ? describePosition(plan.data, page.round, page.level) : "escalating";
-    await this.#deliveries.refresh(page, team.name, await this.#contextOf(page, position));
-  }
-
-  async #contextOf(page: Page, position: string): Promise<PageContext> {
-    const incident = page.incidentId ? await this.#incidents.findById(page.incidentId) : null;
-    return {
-      page,
-      incident,
-      from: await this.#creatorName(page),
-      position,
-      timeZone: this.#timeZone,
-      body: await this.#hooks.content?.(page),
-    };
-  }
-
-  /**
    * Called inside the declaration's transaction: when the owning team pages for this severity,
    * a job will page its on-call. The declare command runs that job as soon as the incident's room
    * is open (pageDeclaredIncident); if tocsin dies first, the job runs on its own after a grace

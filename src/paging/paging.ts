@@ -63,6 +63,7 @@ import type {
   PagingOptions,
   SettledListener,
 } from "./model.ts";
+import { PagePosts } from "./page-posts.ts";
 import { PageQueries } from "./queries.ts";
 import { PageResponses } from "./responses.ts";
 
@@ -85,12 +86,14 @@ export class Paging {
   readonly #escalation: Escalation;
   readonly #responses: PageResponses;
   readonly #queries: PageQueries;
+  readonly #posts: PagePosts;
   readonly #hooks: PageHooks = { settled: [] };
 
   constructor(options: PagingOptions) {
     const deliveries = new PageDeliveries(options, this.#hooks);
     this.#escalation = new Escalation(options, deliveries, this.#hooks);
     this.#responses = new PageResponses(options, deliveries, this.#hooks);
+    this.#posts = new PagePosts(options, deliveries, this.#hooks);
     this.#queries = new PageQueries(options);
   }
 
@@ -160,12 +163,12 @@ export class Paging {
 
   /** After the commit that made the page: posts it in its team's channels and pages its first level. */
   startEscalation(page: Page): Promise<void> {
-    return this.#escalation.startEscalation(page);
+    return this.#posts.start(page);
   }
 
   /** Edits the page's posts to show its current body (no new message, no notification). */
   refresh(pageId: string): Promise<void> {
-    return this.#escalation.refresh(pageId);
+    return this.#posts.refresh(pageId);
   }
 
   /** In the caller's transaction: settles the page unless it already is; the page when it changed. */
