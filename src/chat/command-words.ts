@@ -4,7 +4,7 @@
 // words are exactly the ones `COMMANDS` declares (test/unit/router/command-words.test.ts).
 
 export interface CommandWords {
-  /** Groups in declaration order: `["inc", "oncall", "bulletin"]`. */
+  /** Groups in declaration order: `["inc", "oncall", "bulletin", "alert"]`. */
   readonly groups: readonly string[];
   /** Every first word with its sigil: `["!inc", "!oncall", "!bulletin", "!ack"]`. */
   prefixes(sigil: "/" | "!"): string[];
@@ -12,12 +12,12 @@ export interface CommandWords {
   readonly helpHint: string;
 }
 
-const GROUPS = ["inc", "oncall", "bulletin"] as const;
+const GROUPS = ["inc", "oncall", "bulletin", "alert"] as const;
 /** First words standing for a group and a command (`ack` is `oncall ack`). */
 const SHORTHANDS = ["ack"] as const;
 
 export const COMMAND_WORDS: CommandWords = {
   groups: GROUPS,
   prefixes: (sigil) => [...GROUPS, ...SHORTHANDS].map((word) => `${sigil}${word}`),
-  helpHint: "/inc help, /oncall help or /bulletin help",
+  helpHint: "/inc help, /oncall help, /bulletin help or /alert help",
 };

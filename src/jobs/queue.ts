@@ -66,6 +66,8 @@ export interface JobKind<S extends PayloadSchema> {
   readonly payload: S;
   /** Adds a job; false when a job with the same key already exists. */
   enqueue(client: DbClient, job: NewJob<z.input<S>>): Promise<boolean>;
+  /** Adds several jobs in one statement (a hot path's batch); returns how many were new. */
+  enqueueMany(client: DbClient, jobs: ReadonlyArray<NewJob<z.input<S>>>): Promise<number>;
 }
 
 interface Registered {
@@ -141,6 +143,21 @@ export class JobQueue {
           values (${crypto.randomUUID()}, ${kind}, ${job.key ?? null}, ${JSON.stringify(checked)}::jsonb, ${job.dueAt})
           on conflict (key) do nothing`;
         return rows > 0;
+      },
+      enqueueMany: async (client, jobs) => {
+        if (jobs.length === 0) return 0;
+        const batch = jobs.map((job) => ({
+          id: crypto.randomUUID(),
+          key: job.key ?? null,
+          payload: payload.parse(job.payload),
+          dueAt: job.dueAt.toISOString(),
+        }));
+        return client.$executeRaw`
+          insert into "Job" (id, kind, key, payload, "dueAt")
+          select j.id, ${kind}, j.key, j.payload, j."dueAt"
+            from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb)
+                 as j(id text, key text, payload jsonb, "dueAt" timestamptz)
+          on conflict (key) do nothing`;
       },
     };
   }

@@ -24,11 +24,12 @@ import {
   pageExhaustedNotice,
   pageFallbackMessage,
   pageRoomMessage,
+  pageTeamPost,
   RESTRICTED_PAGE_TEXT,
   settledPageMessage,
   teamChannel,
 } from "./messages.ts";
-import { DEFAULT_PAGE_LIMITS, type PagingOptions, pageSubject } from "./model.ts";
+import { DEFAULT_PAGE_LIMITS, type PageHooks, type PagingOptions, pageSubject } from "./model.ts";
 import type { EscalationPlan } from "./plan.ts";
 
 export const PAGE_OUTCOME_JOB = "paging.show-outcome";
@@ -43,6 +44,8 @@ const heldNoticePayload = z.object({
 
 /** Delivery rows for fallbacks and notices, which belong to no level. */
 const FINAL_LEVEL = -1;
+/** Delivery rows of the post in the paged team's channels made with a page that has a body. */
+const TEAM_POST_LEVEL = -2;
 
 /** What a step's DM rows for one person came to, before sending. */
 export type Reach = "deliverable" | "held" | "unreachable";
@@ -59,10 +62,12 @@ export class PageDeliveries {
   readonly #timeZone: string;
   readonly #metrics: Metrics | undefined;
   readonly #heldNoticeJob: JobKind<typeof heldNoticePayload>;
+  readonly #hooks: PageHooks;
   /** Shows an ack or a resolve everywhere the page was shown (enqueued by the responses). */
   readonly outcomeJob: JobKind<typeof outcomePayload>;
 
-  constructor(options: PagingOptions) {
+  constructor(options: PagingOptions, hooks: PageHooks) {
+    this.#hooks = hooks;
     this.#db = options.db;
     this.#clock = options.clock;
     this.#log = options.log.child({ component: "paging" });
@@ -290,6 +295,64 @@ export class PageDeliveries {
     }
   }
 
+  /**
+   * Posts a page that has a body (an alert) in the paged team's channels, once: the post the
+   * page's later updates edit, and its ack or resolve settles.
+   */
+  async postInTeamChannels(
+    page: Page,
+    teamName: string,
+    channels: Record<string, string | undefined>,
+    pageContext: PageContext,
+    now: Date,
+  ): Promise<void> {
+    const body = pageContext.body;
+    if (!body) return;
+    const step = { round: TEAM_POST_LEVEL, level: TEAM_POST_LEVEL };
+    const targets = Object.entries(channels).flatMap(([platform, channel]) =>
+      channel !== undefined && this.#outbox.runs(platform) ? [{ platform, target: channel }] : [],
+    );
+    const rows = await this.#reserve(page, step, "channel", targets, now);
+    const message = pageTeamPost({ ...pageContext, body }, teamName);
+    for (const row of rows.filter((r) => r.state === "pending")) {
+      if (!(await this.#isOpen(page.id))) break;
+      await this.#markDelivery(
+        row.id,
+        await this.#send(row.platform, (outbox, platform) => postPage(outbox, platform, row.target, message)),
+      );
+    }
+  }
+
+  /**
+   * Shows a page's current body (an alert that got more signals) in the channel posts it made,
+   * by editing them: no new message, no new notification. Direct messages cannot be edited and
+   * keep what they said.
+   */
+  async refresh(page: Page, teamName: string, pageContext: PageContext): Promise<void> {
+    const body = pageContext.body;
+    if (!body || page.status !== "open") return;
+    const posts = await this.#db.pageDelivery.findMany({
+      where: { pageId: page.id, kind: "channel", state: "sent", messageId: { not: null } },
+    });
+    for (const post of posts) {
+      if (!this.#outbox.runs(post.platform) || !post.messageId) continue;
+      const message =
+        post.level === TEAM_POST_LEVEL
+          ? pageTeamPost({ ...pageContext, body }, teamName)
+          : pageFallbackMessage(pageContext, teamChannel(teamName, post.platform));
+      try {
+        await this.#outbox.update(
+          { platform: post.platform, roomId: post.target },
+          post.messageId,
+          message,
+          pageSubject(message),
+        );
+      } catch (error) {
+        this.#log.warn({ err: error, page: page.number, platform: post.platform }, "page post not updated");
+      }
+    }
+  }
+
   /** Writes pending delivery rows for targets that have none for this step; returns all of them. */
   async #reserve(
     page: Page,
@@ -371,9 +434,13 @@ export class PageDeliveries {
     const page = await this.#db.page.findUnique({ where: { id: pageId }, include: { deliveries: true } });
     if (!page) return;
     const byId = page.status === "resolved" ? page.resolvedById : page.ackedById;
+    const body = await this.#hooks.content?.(page);
+    // Nobody settled a page with a body (an alert) when its sender did.
     const by = byId
       ? ((await this.#db.person.findUnique({ where: { id: byId } }))?.displayName ?? "someone")
-      : "someone";
+      : body
+        ? "its sender"
+        : "someone";
     const line = {
       blocks: [{ kind: "text", text: outcomeText(page, by, this.#timeZone) }],
     } satisfies Message;
@@ -386,6 +453,7 @@ export class PageDeliveries {
         page,
         outcomeText(page, by, this.#timeZone),
         hidden && kind !== "room" ? RESTRICTED_PAGE_TEXT : page.message,
+        body,
       );
     const subjectIn = (kind: string, message: Message): Subject =>
       incident && kind === "room" ? aboutIncident(incident) : pageSubject(message);

@@ -12,6 +12,7 @@ import type { Metrics } from "../http/metrics.ts";
 import { claimEvent, type Incidents } from "../incidents/incidents.ts";
 import { formatSeverity, isOpen } from "../incidents/lifecycle.ts";
 import type { Job, JobContext, JobKind, JobQueue } from "../jobs/queue.ts";
+import type { Team } from "../oncall/config.ts";
 import type { OncallDirectory } from "../oncall/directory.ts";
 import type { Outbox } from "../outbox/outbox.ts";
 import type { People } from "../people/people.ts";
@@ -19,6 +20,7 @@ import type { PageDeliveries } from "./deliveries.ts";
 import {
   DECLARED_PAGE_GRACE_MS,
   MAX_PAGE_MESSAGE,
+  type PageHooks,
   type PageOutcome,
   type PageRequest,
   type PagingOptions,
@@ -53,7 +55,7 @@ export class Escalation {
   readonly #steps: EscalationSteps;
   readonly #declaredPageJob: JobKind<typeof declaredPagePayload>;
 
-  constructor(options: PagingOptions, deliveries: PageDeliveries) {
+  constructor(options: PagingOptions, deliveries: PageDeliveries, hooks: PageHooks) {
     this.#db = options.db;
     this.#clock = options.clock;
     this.#log = options.log.child({ component: "paging" });
@@ -63,7 +65,7 @@ export class Escalation {
     this.#incidents = options.incidents;
     this.#outbox = options.outbox;
     this.#metrics = options.metrics;
-    this.#steps = new EscalationSteps(options, deliveries);
+    this.#steps = new EscalationSteps(options, deliveries, hooks);
     this.#declaredPageJob = this.#jobs.define({
       kind: DECLARED_PAGE_JOB,
       payload: declaredPagePayload,
@@ -85,6 +87,20 @@ export class Escalation {
       await this.#jobs.runNow(stepKey(outcome.page.number, 0, 0));
     }
     return outcome;
+  }
+
+  /**
+   * A team page made inside the caller's transaction (an alert's page job), merged like any
+   * page. Its escalation starts with `startEscalation` once the caller has committed.
+   */
+  createTeamPage(
+    tx: DbTransaction,
+    actor: Actor,
+    team: Team,
+    message: string,
+    now: Date,
+  ): Promise<PageOutcome> {
+    return this.#create(tx, actor, { target: { kind: "team", team }, message: cleanMessage(message) }, now);
   }
 
   /**

@@ -59,15 +59,32 @@
 //   on). Anyone else is refused with the rule spelled out.
 import type { Actor, Origin } from "../activity/origin.ts";
 import type { DbTransaction } from "../db/database.ts";
-import type { Incident, Page } from "../generated/prisma/client.ts";
+import type { Incident, Page, Person } from "../generated/prisma/client.ts";
+import type { Team } from "../oncall/config.ts";
 import { PageDeliveries } from "./deliveries.ts";
 import { Escalation } from "./escalation.ts";
 import type { PageRow } from "./messages.ts";
-import type { PageOutcome, PageRequest, PagingOptions } from "./model.ts";
+import type {
+  PageContent,
+  PageHooks,
+  PageOutcome,
+  PageRequest,
+  PagingOptions,
+  SettledListener,
+} from "./model.ts";
+import { PagePosts } from "./page-posts.ts";
 import { PageQueries } from "./queries.ts";
 import { PageResponses } from "./responses.ts";
 
-export type { PageOutcome, PageRequest, PageTarget, PagingOptions } from "./model.ts";
+export type {
+  PageBody,
+  PageContent,
+  PageOutcome,
+  PageRequest,
+  PageTarget,
+  PagingOptions,
+  SettledListener,
+} from "./model.ts";
 
 /**
  * The paging desk as commands and the incident lifecycle see it: escalation.ts makes pages,
@@ -78,11 +95,14 @@ export class Paging {
   readonly #escalation: Escalation;
   readonly #responses: PageResponses;
   readonly #queries: PageQueries;
+  readonly #posts: PagePosts;
+  readonly #hooks: PageHooks = { settled: [] };
 
   constructor(options: PagingOptions) {
-    const deliveries = new PageDeliveries(options);
-    this.#escalation = new Escalation(options, deliveries);
-    this.#responses = new PageResponses(options, deliveries);
+    const deliveries = new PageDeliveries(options, this.#hooks);
+    this.#escalation = new Escalation(options, deliveries, this.#hooks);
+    this.#responses = new PageResponses(options, deliveries, this.#hooks);
+    this.#posts = new PagePosts(options, deliveries, this.#hooks);
     this.#queries = new PageQueries(options);
   }
 
@@ -125,6 +145,60 @@ export class Paging {
   /** Resolves a page (the caller's most recent open or acknowledged one when no number is given). */
   resolve(origin: Origin, number?: number): Promise<Page> {
     return this.#responses.resolve(origin, number);
+  }
+
+  // ---- for what pages speak for (alerts: src/alerts/) -----------------------------------------
+
+  /** Gives pages made for something else (an alert) their body: content, buttons and label. */
+  setContent(content: PageContent): void {
+    this.#hooks.content = content;
+  }
+
+  /** Told inside the transaction of every ack and resolve by a person (`/oncall ack`). */
+  onSettled(listener: SettledListener): void {
+    this.#hooks.settled.push(listener);
+  }
+
+  /** A team page made inside the caller's transaction, merged like any; then `startEscalation`. */
+  createTeamPage(
+    tx: DbTransaction,
+    actor: Actor,
+    team: Team,
+    message: string,
+    now: Date,
+  ): Promise<PageOutcome> {
+    return this.#escalation.createTeamPage(tx, actor, team, message, now);
+  }
+
+  /** After the commit that made the page: posts it in its team's channels and pages its first level. */
+  startEscalation(page: Page): Promise<void> {
+    return this.#posts.start(page);
+  }
+
+  /** Edits the page's posts to show its current body (no new message, no notification). */
+  refresh(pageId: string): Promise<void> {
+    return this.#posts.refresh(pageId);
+  }
+
+  /** In the caller's transaction: settles the page unless it already is; the page when it changed. */
+  settleIfOpen(
+    tx: DbTransaction,
+    pageId: string,
+    to: "acked" | "resolved",
+    now: Date,
+    byPersonId: string | null,
+  ): Promise<Page | undefined> {
+    return this.#responses.settleIfOpen(tx, pageId, to, now, byPersonId);
+  }
+
+  /** After settleIfOpen's commit: shows the outcome everywhere the page was shown. */
+  showOutcome(page: Pick<Page, "number">, to: "acked" | "resolved"): Promise<void> {
+    return this.#responses.showOutcome(page, to);
+  }
+
+  /** Refuses whoever may not respond to the page, with the rule spelled out for `what`. */
+  requireMayRespond(actor: Person, page: Page, verb: string, what?: string): Promise<void> {
+    return this.#responses.requireMayRespond(actor, page, verb, what);
   }
 
   /** Pages not resolved yet, newest first, as table rows. */

@@ -12,7 +12,7 @@ import type { Job, JobContext, JobKind, JobQueue } from "../jobs/queue.ts";
 import type { OncallDirectory } from "../oncall/directory.ts";
 import type { PageDeliveries, Reach } from "./deliveries.ts";
 import type { PageContext } from "./messages.ts";
-import type { PagingOptions } from "./model.ts";
+import type { PageHooks, PagingOptions } from "./model.ts";
 import {
   deliverKey,
   describePosition,
@@ -53,11 +53,13 @@ export class EscalationSteps {
   readonly #incidents: Incidents;
   readonly #timeZone: string;
   readonly #deliveries: PageDeliveries;
+  readonly #hooks: PageHooks;
   readonly #stepJob: JobKind<typeof stepPayload>;
   readonly #exhaustedJob: JobKind<typeof exhaustedPayload>;
   readonly #deliverJob: JobKind<typeof deliverPayload>;
 
-  constructor(options: PagingOptions, deliveries: PageDeliveries) {
+  constructor(options: PagingOptions, deliveries: PageDeliveries, hooks: PageHooks) {
+    this.#hooks = hooks;
     this.#db = options.db;
     this.#log = options.log.child({ component: "paging" });
     this.#jobs = options.jobs;
@@ -183,6 +185,7 @@ export class EscalationSteps {
       position: describePosition(plan, round, level),
       escalatesAt: escalatesAt ? new Date(escalatesAt) : undefined,
       timeZone: this.#timeZone,
+      body: await this.#hooks.content?.(page),
     };
     const people = await this.#db.person.findMany({ where: { id: { in: recipientIds } } });
     const recipients = recipientIds.flatMap((id) => people.find((p) => p.id === id) ?? []);
@@ -257,6 +260,7 @@ export class EscalationSteps {
       from: await this.#creatorName(page),
       position: "all levels",
       timeZone: this.#timeZone,
+      body: await this.#hooks.content?.(page),
     };
     await this.#deliveries.exhausted(page, plan, pageContext, ctx.now);
     await this.#db.$transaction(async (tx) => {

@@ -3,6 +3,7 @@
 import type { z } from "zod";
 import type { Permission, PermissionPolicy } from "../access/permissions.ts";
 import type { Origin } from "../activity/origin.ts";
+import type { Alerts } from "../alerts/alerts.ts";
 import type { Bulletins } from "../bulletins/service.ts";
 import type { PlatformName, Reply } from "../chat/invocation.ts";
 import type { Message } from "../chat/message.ts";
@@ -16,7 +17,7 @@ import type { People } from "../people/people.ts";
 import { runSubcommand } from "./subcommands.ts";
 import { commandUsage } from "./usage.ts";
 
-export type CommandGroup = "inc" | "oncall" | "bulletin";
+export type CommandGroup = "inc" | "oncall" | "bulletin" | "alert";
 
 /**
  * How the words after the command are read:
@@ -58,6 +59,8 @@ export interface CommandServices {
   rooms: IncidentRooms;
   people: Pick<People, "identities" | "displayNames">;
   oncall: OncallServices;
+  /** The alert desk: list, show, acknowledge, resolve, silence, declare from and link alerts. */
+  alerts: Pick<Alerts, "actions" | "declarer">;
   /** Bulletin subscriptions, schedules and signing; undefined when bulletins are off. */
   bulletins?: Bulletins;
   /** Finer decisions than the command's own permission (who may hand out a role, ...). */
