@@ -22,6 +22,7 @@ import {
   SlackRequestSender,
   SlackWebApiDouble,
 } from "../../doubles/slack-web-api.ts";
+import { aliceOnCall, incidentIdOf, incidentRoomIdOf, secretExcerpt } from "../../support/confidentiality.ts";
 import { until } from "../../support/waiting.ts";
 import { SAMPLE_DATA } from "../../unit/bulletins/samples.ts";
 import { addPeople, alice, bob, FAST_RETRIES, SIGNING_SECRET } from "./harness.ts";
@@ -92,32 +93,7 @@ grants:
       ),
     }),
     oncall: {
-      config: parseOncallConfig(
-        `people:
-  - id: alice
-    name: Alice
-    timeZone: Europe/Paris
-    identities: { slack: "${alice.id}" }
-teams:
-  - id: csirt
-    name: CSIRT
-    members: [alice]
-    escalationPolicy: standard
-    rotations:
-      - id: primary
-        type: weekly
-        participants: [alice]
-        start: "2026-03-09"
-        handoff: "09:00"
-        timeZone: Europe/Paris
-escalationPolicies:
-  - id: standard
-    levels:
-      - target: { oncall: csirt }
-        after: 5m
-`,
-        "oncall.yaml",
-      ),
+      config: parseOncallConfig(aliceOnCall("slack", alice.id), "oncall.yaml"),
     },
     bulletins: {
       config: parseBulletinConfig(
@@ -157,9 +133,8 @@ function leaksOf(secret: string, allowed: string[], since = 0): string[] {
     if (call.method === "chat.postEphemeral") continue;
     const channel = String(call.params.channel ?? call.params.channel_id ?? "");
     if (channel && allowed.includes(channel)) continue;
-    const json = JSON.stringify(call.params);
-    const at = json.indexOf(secret);
-    if (at >= 0) found.push(`${call.method} ${channel}: …${json.slice(Math.max(0, at - 80), at + 40)}…`);
+    const excerpt = secretExcerpt(JSON.stringify(call.params), secret);
+    if (excerpt) found.push(`${call.method} ${channel}: ${excerpt}`);
   }
   for (const file of slack.files) {
     if (file.content.includes(secret) && !allowed.includes(file.channel))
@@ -190,15 +165,11 @@ async function command(user: SlackActor, channel: DoubleChannel, line: string, d
 const postedIn = (channel: DoubleChannel, text: string) => () =>
   slack.messagesIn(channel.id).some((m) => m.botId && JSON.stringify(m).includes(text));
 
-async function publicIdOf(title: string): Promise<string> {
-  return (await db.prisma.incident.findFirstOrThrow({ where: { title } })).publicId;
-}
+const publicIdOf = (title: string) => incidentIdOf(db.prisma, title);
 
 async function channelOf(publicId: string): Promise<DoubleChannel> {
-  const room = await db.prisma.incidentRoom.findFirstOrThrow({
-    where: { incident: { publicId }, platform: "slack" },
-  });
-  return until(() => slack.channels.get(room.roomId), "the incident channel");
+  const roomId = await incidentRoomIdOf(db.prisma, publicId, "slack");
+  return until(() => slack.channels.get(roomId), "the incident channel");
 }
 
 /** alice declares in `where`; resolves with the incident's id and channel once it is open. */
