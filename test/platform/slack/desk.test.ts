@@ -143,27 +143,13 @@ describe("the incident desk on Slack", () => {
   it("a forged button value is read like the clicker typing it: checked, refused, audited", async () => {
     const { room } = await declarePhishingWave();
     const summary = slack.messagesIn(room.id).find((m) => room.pins.has(m.ts))!;
-    // A button tocsin never drew: its value names a command bob's roles do not allow.
-    const forged = await sender.interactivity({
-      type: "block_actions",
-      user: { id: bob.id, username: bob.name, name: bob.name, team_id: slack.teamId },
-      api_app_id: "A0TOCSIN",
-      container: { type: "message", message_ts: summary.ts, channel_id: room.id, is_ephemeral: false },
-      trigger_id: "1337.42.forged",
-      team: { id: slack.teamId, domain: "tocsin-test" },
-      channel: { id: room.id, name: room.name },
-      message: { type: "message", ts: summary.ts, text: summary.text, blocks: summary.blocks },
-      response_url: slack.responseUrl(),
-      actions: [
-        {
-          type: "button",
-          action_id: "tocsin-command-99",
-          block_id: "actions",
-          value: "/inc audit INC-2026-0001",
-          text: { type: "plain_text", text: "Forged" },
-          action_ts: `${Date.now() / 1000}`,
-        },
-      ],
+    // A real button whose value was changed on the way: it names a command bob's roles do not allow.
+    const forged = await sender.clickButton({
+      user: bob,
+      channel: room,
+      message: summary,
+      label: "Add me",
+      forgedValue: "/inc audit INC-2026-0001",
     });
     expect(forged.status).toBe(200);
     const refusal = await slack.waitForResponseUrlPost((post) => JSON.stringify(post.body).includes("admin"));
