@@ -8,31 +8,28 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAccessConfig } from "../../../src/access/access-config.ts";
 import { accessPolicy } from "../../../src/access/policy.ts";
-import { type App, createApp } from "../../../src/app.ts";
+import type { App } from "../../../src/app.ts";
 import { parseBulletinConfig } from "../../../src/bulletins/subscriptions.ts";
-import { SLACK_EVENTS_PATH, SlackPlatform } from "../../../src/chat/slack/slack-platform.ts";
 import { ManualClock } from "../../../src/clock.ts";
-import { HttpServer } from "../../../src/http/server.ts";
-import { silentLogger } from "../../../src/logging.ts";
 import { parseOncallConfig } from "../../../src/oncall/config.ts";
-import { createTestDatabase, type TestDatabase } from "../../database.ts";
-import {
-  type DoubleChannel,
-  type SlackActor,
+import type { TestDatabase } from "../../database.ts";
+import type {
+  DoubleChannel,
+  SlackActor,
   SlackRequestSender,
   SlackWebApiDouble,
 } from "../../doubles/slack-web-api.ts";
 import { aliceOnCall, incidentIdOf, incidentRoomIdOf, secretExcerpt } from "../../support/confidentiality.ts";
+import { type SlackDesk, startSlackDesk } from "../../support/slack-desk.ts";
 import { until } from "../../support/waiting.ts";
 import { SAMPLE_DATA } from "../../unit/bulletins/samples.ts";
-import { addPeople, alice, bob, FAST_RETRIES, SIGNING_SECRET } from "./harness.ts";
+import { alice, bob } from "./harness.ts";
 
 const carol = { id: "U0CAROL", name: "carol" };
 const AMBER_ADVISORY = "cisco-sa-20180328-smi2";
 
 let db: TestDatabase;
 let slack: SlackWebApiDouble;
-let http: HttpServer;
 let app: App;
 let sender: SlackRequestSender;
 /** alice, bob, carol: an ordinary channel (TLP:GREEN). */
@@ -43,24 +40,9 @@ let amberDesk: DoubleChannel;
 let digestChannel: DoubleChannel;
 const clock = new ManualClock("2026-03-10T09:00:00Z");
 
+let desk: SlackDesk;
+
 beforeAll(async () => {
-  db = await createTestDatabase();
-  slack = await SlackWebApiDouble.start();
-  addPeople(slack);
-  slack.addUser({ id: carol.id, name: carol.name, realName: "Carol" });
-  general = slack.addChannel({ name: "general", members: [alice.id, bob.id, carol.id] });
-  amberDesk = slack.addChannel({ name: "amber-desk", members: [alice.id, bob.id] });
-  digestChannel = slack.addChannel({ name: "digest", members: [alice.id] });
-  http = new HttpServer(silentLogger);
-  const platform = new SlackPlatform({
-    botToken: slack.botToken,
-    signingSecret: SIGNING_SECRET,
-    apiUrl: slack.apiUrl,
-    http,
-    log: silentLogger,
-    retryPolicy: FAST_RETRIES,
-    clock,
-  });
   const digest = (id: string, channel: DoubleChannel) => `
   - id: ${id}
     kind: digest
@@ -70,16 +52,19 @@ beforeAll(async () => {
     timeZone: Europe/Berlin
     sources: [csaf]
     lookback: 3000d`;
-  app = createApp({
-    db: db.prisma,
+  desk = await startSlackDesk({
     clock,
-    log: silentLogger,
-    platforms: [platform],
-    http,
-    runJobs: false,
-    permissions: accessPolicy(db.prisma, {
-      config: parseAccessConfig(
-        `
+    platformUsesClock: true,
+    setUp(double) {
+      double.addUser({ id: carol.id, name: carol.name, realName: "Carol" });
+      general = double.addChannel({ name: "general", members: [alice.id, bob.id, carol.id] });
+      amberDesk = double.addChannel({ name: "amber-desk", members: [alice.id, bob.id] });
+      digestChannel = double.addChannel({ name: "digest", members: [alice.id] });
+    },
+    app: (db) => ({
+      permissions: accessPolicy(db.prisma, {
+        config: parseAccessConfig(
+          `
 default: viewer
 grants:
   - role: responder
@@ -89,33 +74,29 @@ grants:
   - role: bulletin-editor
     to: [slack:${alice.id}]
 `,
-        "access.yaml",
-      ),
-    }),
-    oncall: {
-      config: parseOncallConfig(aliceOnCall("slack", alice.id), "oncall.yaml"),
-    },
-    bulletins: {
-      config: parseBulletinConfig(
-        `version: 1
+          "access.yaml",
+        ),
+      }),
+      oncall: {
+        config: parseOncallConfig(aliceOnCall("slack", alice.id), "oncall.yaml"),
+      },
+      bulletins: {
+        config: parseBulletinConfig(
+          `version: 1
 defaultClearance: green
 subscriptions:${digest("amber-desk", amberDesk)}${digest("digest", digestChannel)}
 `,
-        "bulletins.yaml",
-        SAMPLE_DATA,
-      ),
-    },
+          "bulletins.yaml",
+          SAMPLE_DATA,
+        ),
+      },
+    }),
   });
-  await app.start();
-  const port = await http.listen(0, "127.0.0.1");
-  sender = new SlackRequestSender(`http://127.0.0.1:${port}${SLACK_EVENTS_PATH}`, SIGNING_SECRET, slack);
+  ({ db, slack, app, sender } = desk);
 });
 
 afterAll(async () => {
-  await http?.close();
-  await app?.stop();
-  await slack?.close();
-  await db?.close();
+  await desk?.close();
 });
 
 // ---- where a secret shows ------------------------------------------------------------------
