@@ -84,7 +84,7 @@ module.exports = {
         "Leaf modules (seam types, message model, TLP, clock, errors, jobs, db, http, logging) import only other leaves.",
       from: {
         path: [
-          "^src/chat/(invocation|message|plain-text|room-name|room-addresses|tlp-gate)\\.ts$",
+          "^src/chat/(invocation|message|button-command|command-words|plain-text|room-name|room-addresses|tlp-gate)\\.ts$",
           "^src/incidents/tlp\\.ts$",
           "^src/(clock|errors|logging)\\.ts$",
           "^src/(jobs|db|http)/",
