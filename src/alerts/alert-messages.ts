@@ -40,8 +40,12 @@ export function alertPageMessage(alert: Pick<Alert, "number" | "integrationId" |
 export function alertIncidentActions(alert: Pick<Alert, "number" | "incidentId" | "status">): Action[] {
   if (alert.incidentId || alert.status === "resolved") return [];
   return [
-    { label: "Declare incident", command: `/alert declare ${alert.number}`, style: "danger" },
-    { label: "Link to incident", command: `/alert link ${alert.number}` },
+    {
+      label: "Declare incident",
+      command: { group: "alert", name: "declare", args: [alert.number] },
+      style: "danger",
+    },
+    { label: "Link to incident", command: { group: "alert", name: "link", args: [alert.number] } },
   ];
 }
 
@@ -93,9 +97,15 @@ export function alertDetails(
       ? []
       : [
           ...(alert.status === "firing"
-            ? [{ label: "Ack", command: `/alert ack ${alert.number}`, style: "primary" as const }]
+            ? [
+                {
+                  label: "Ack",
+                  command: { group: "alert", name: "ack", args: [alert.number] },
+                  style: "primary",
+                } satisfies Action,
+              ]
             : []),
-          { label: "Resolve", command: `/alert resolve ${alert.number}` },
+          { label: "Resolve", command: { group: "alert", name: "resolve", args: [alert.number] } },
           ...alertIncidentActions(alert),
         ];
   if (buttons.length > 0) blocks.push(actions(...buttons));

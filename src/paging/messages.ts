@@ -11,8 +11,13 @@ import type { PageBody } from "./model.ts";
 
 export function pageActions(page: Pick<Page, "number">): Action[] {
   return [
-    { label: "Ack", command: `/oncall ack ${page.number}`, style: "primary", onAckReaction: true },
-    { label: "Resolve", command: `/oncall resolve ${page.number}` },
+    {
+      label: "Ack",
+      command: { group: "oncall", name: "ack", args: [page.number] },
+      style: "primary",
+      onAckReaction: true,
+    },
+    { label: "Resolve", command: { group: "oncall", name: "resolve", args: [page.number] } },
   ];
 }
 

@@ -999,12 +999,22 @@ export class SlackRequestSender {
     return { ...delivery, triggerId: fields.trigger_id, responseUrl: fields.response_url };
   }
 
-  /** A click on the button labelled `label` in a message the double holds. */
+  /**
+   * A click on the button labelled `label` in a message the double holds; with `forgedValue`,
+   * that button carrying another value than the one tocsin drew (what a forged request sends).
+   */
   async clickButton(
-    click: { user: SlackActor; channel: SlackConversation; message: DoubleMessage; label: string },
+    click: {
+      user: SlackActor;
+      channel: SlackConversation;
+      message: DoubleMessage;
+      label: string;
+      forgedValue?: string;
+    },
     options: DeliveryOptions = {},
   ): Promise<Delivery & { responseUrl: string }> {
-    const button = findButton(click.message, click.label);
+    const drawn = findButton(click.message, click.label);
+    const button = click.forgedValue === undefined ? drawn : { ...drawn, value: click.forgedValue };
     const responseUrl = this.#slack.responseUrl();
     const actionTs = `${(Date.now() / 1000).toFixed(6)}`;
     const payload = {
