@@ -86,7 +86,7 @@ export function createApp(options: AppOptions): App {
   let bulletinsRef: Bulletins | undefined;
   const directory: AudienceDirectory = {
     async incidentOfRoom(platform, roomId) {
-      return (await incidents.findByRoom(platform, roomId))?.id;
+      return incidents.incidentIdOfRoom(platform, roomId);
     },
     roomClearance(platform, roomId) {
       return bulletinsRef?.roomClearance(platform, roomId) ?? { clearance: "green", external: false };

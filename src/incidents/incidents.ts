@@ -3,6 +3,7 @@
 // clicks) apply one after the other against fresh state, (3) writes the change, a timeline
 // entry and an audit entry. Either all of it lands or none of it.
 
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { recordActivity } from "../activity/activity.ts";
 import { actorOf, type Origin } from "../activity/origin.ts";
@@ -12,9 +13,26 @@ import type { Db, DbTransaction } from "../db/database.ts";
 import { incidentRoomRow, incidentRow } from "../db/row-schemas.ts";
 import { rows } from "../db/rows.ts";
 import { UserError } from "../errors.ts";
-import type { Incident, IncidentRoom, Person, Prisma, Task } from "../generated/prisma/client.ts";
+import {
+  type Incident,
+  type IncidentRoom,
+  type Person,
+  Prisma,
+  type Task,
+} from "../generated/prisma/client.ts";
+import {
+  changeInOneStatement,
+  createIncident,
+  type IncidentDetails,
+  type RoomOfIncident,
+  readDetails,
+  roomsJson,
+  roomsOfIncident,
+} from "./change-statements.ts";
+import { LastingFacts } from "./lasting-facts.ts";
 import {
   assertTransition,
+  canTransition,
   type EndingStatus,
   formatSeverity,
   isEnding,
@@ -61,6 +79,10 @@ export interface DeclareInput {
 
 export interface Change {
   incident: Incident;
+  /** The incident's rooms as the change found them (read in the change's own statement). */
+  rooms: RoomOfIncident[];
+  /** The incident's details after the change, when its statement read them (the pinned summary). */
+  details?: IncidentDetails;
   /** One line for the timeline and the announcement, e.g. "status investigating → contained". */
   text: string;
   kind: string;
@@ -70,12 +92,7 @@ export interface Change {
 
 export type ListFilter = "open" | "mine" | "all";
 
-export type IncidentDetails = Incident & {
-  reporter: Person;
-  roles: Array<{ role: string; person: Person }>;
-  participants: Array<{ person: Person }>;
-  tasks: Task[];
-};
+export type { IncidentDetails, RoomOfIncident };
 
 /** Runs inside the transaction that closed an incident (e.g. to schedule its rooms' archiving). */
 export type ClosedHook = (tx: DbTransaction, incident: Incident, now: Date) => Promise<void>;
@@ -117,6 +134,8 @@ export class Incidents {
   readonly #closedHooks: ClosedHook[] = [];
   readonly #declaredHooks: DeclaredHook[] = [];
   readonly #severityHooks: SeverityHook[] = [];
+  /** Room bindings and participation: once true, true for good (see lasting-facts.ts). */
+  readonly #facts = new LastingFacts();
 
   constructor(db: Db, clock: Clock, publicIdPrefix?: string) {
     this.#db = db;
@@ -165,25 +184,37 @@ export class Incidents {
   // cost about twice the CPU, which is what limits commands per second (see npm run bench).
 
   async findByRoom(platform: string, roomId: string): Promise<Incident | null> {
+    if (this.#facts.incidentOfRoom(platform, roomId) === null) return null;
     const [incident] = rows(
       incidentRow,
       await this.#db.$queryRaw`
         select i.* from "IncidentRoom" r join "Incident" i on i.id = r."incidentId"
          where r.platform = ${platform} and r."roomId" = ${roomId}`,
     );
+    if (incident) this.#facts.roomBound(platform, roomId, incident.id);
+    else this.#facts.roomNotBound(platform, roomId);
     return incident ?? null;
   }
 
+  /** The id of the incident whose room this is, if any (remembered: see lasting-facts.ts). */
+  async incidentIdOfRoom(platform: string, roomId: string): Promise<string | undefined> {
+    const known = this.#facts.incidentOfRoom(platform, roomId);
+    if (known !== undefined) return known ?? undefined;
+    const [room] = rows(
+      z.object({ incidentId: z.string() }),
+      await this.#db.$queryRaw`
+        select "incidentId" from "IncidentRoom" where platform = ${platform} and "roomId" = ${roomId}`,
+    );
+    if (room) this.#facts.roomBound(platform, roomId, room.incidentId);
+    else this.#facts.roomNotBound(platform, roomId);
+    return room?.incidentId;
+  }
+
+  /** The incident with its reporter, roles, participants and tasks (one statement). */
   async details(incidentId: string): Promise<IncidentDetails> {
-    return this.#db.incident.findUniqueOrThrow({
-      where: { id: incidentId },
-      include: {
-        reporter: true,
-        roles: { include: { person: true }, orderBy: { assignedAt: "asc" } },
-        participants: { include: { person: true }, orderBy: { addedAt: "asc" } },
-        tasks: { orderBy: { number: "asc" } },
-      },
-    });
+    const details = await readDetails(this.#db, incidentId);
+    if (!details) throw new Error(`incident ${incidentId} not found`);
+    return details;
   }
 
   /**
@@ -253,10 +284,12 @@ export class Incidents {
 
   /** Of these incidents, the ones the person takes part in (reporter, role holder, participant). */
   async takingPart(personId: string, incidentIds: string[]): Promise<Set<string>> {
-    if (incidentIds.length === 0) return new Set();
+    const known = new Set(incidentIds.filter((id) => this.#facts.takesPart(id, personId)));
+    const unknown = incidentIds.filter((id) => !known.has(id));
+    if (unknown.length === 0) return known;
     const rows = await this.#db.incident.findMany({
       where: {
-        id: { in: incidentIds },
+        id: { in: unknown },
         OR: [
           { reporterId: personId },
           { roles: { some: { personId } } },
@@ -265,7 +298,11 @@ export class Incidents {
       },
       select: { id: true },
     });
-    return new Set(rows.map((row) => row.id));
+    for (const row of rows) {
+      this.#facts.tookPart(row.id, personId);
+      known.add(row.id);
+    }
+    return known;
   }
 
   async timeline(incidentId: string, limit = 100) {
@@ -313,54 +350,122 @@ export class Incidents {
   async declare(origin: Origin, input: DeclareInput): Promise<Change> {
     const title = cleanTitle(input.title);
     const now = this.#clock.now();
-    return this.#db.$transaction(async (tx) => {
-      await claimEvent(tx, origin);
+    const change = await this.#db.$transaction(async (tx) => {
       const year = now.getUTCFullYear();
+      // The event's claim and the year's next number in one statement; no number without a claim.
       const [counter] = rows(
-        z.object({ last: z.number().int() }),
+        z.object({ claimed: z.number().int(), last: z.number().int().nullable() }),
         await tx.$queryRaw`
-          insert into "IncidentCounter" (year, last) values (${year}, 1)
-          on conflict (year) do update set last = "IncidentCounter".last + 1
-          returning last`,
+          with claimed as (
+            insert into "ProcessedEvent" (platform, key, "processedAt")
+            values (${origin.platform}, ${origin.dedupeKey}, now())
+            on conflict do nothing
+            returning 1
+          ), counter as (
+            insert into "IncidentCounter" (year, last) select ${year}, 1 from claimed
+            on conflict (year) do update set last = "IncidentCounter".last + 1
+            returning last
+          )
+          select (select count(*) from claimed)::int as claimed, (select last from counter) as last`,
       );
-      const publicId = this.ids.format(year, Number(counter?.last));
-      const incident = await tx.incident.create({
-        data: {
-          publicId,
-          title,
-          summary: input.summary?.trim() ?? "",
-          status: "triage",
-          severity: input.severity ?? DEFAULT_SEVERITY,
-          rsitType: input.rsitType ?? null,
-          tlp: input.tlp ?? DEFAULT_INCIDENT_TLP,
-          restricted: input.tlp === "red" || (input.restricted ?? false),
-          teamId: input.teamId ?? null,
-          reporterId: origin.actor.id,
-          declaredAt: now,
-          updatedAt: now,
-          participants: { create: { personId: origin.actor.id, addedAt: now } },
-        },
-      });
-      const text = `declared: ${formatSeverity(incident.severity)}, ${describeRsitType(incident.rsitType)}, ${formatTlp(storedTlp(incident.tlp))}`;
+      // A concurrent claim of the same key waited for the other transaction, then found it taken.
+      if (!counter?.claimed || counter.last === null) throw new DuplicateEvent(origin.dedupeKey);
+      const severity = input.severity ?? DEFAULT_SEVERITY;
+      const rsitType = input.rsitType ?? null;
+      const tlp = input.tlp ?? DEFAULT_INCIDENT_TLP;
+      const text = `declared: ${formatSeverity(severity)}, ${describeRsitType(rsitType)}, ${formatTlp(storedTlp(tlp))}`;
+      const incident: Incident = {
+        id: randomUUID(),
+        publicId: this.ids.format(year, counter.last),
+        title,
+        summary: input.summary?.trim() ?? "",
+        status: "triage",
+        severity,
+        rsitType,
+        tlp,
+        restricted: input.tlp === "red" || (input.restricted ?? false),
+        resolution: null,
+        mergedIntoId: null,
+        teamId: input.teamId ?? null,
+        reporterId: origin.actor.id,
+        declaredAt: now,
+        investigatingAt: null,
+        containedAt: null,
+        eradicatedAt: null,
+        recoveredAt: null,
+        closedAt: null,
+        updatedAt: now,
+      };
       // A declaration is announced by opening its room, not by a line in it.
-      const timelineEntryId = await record(
-        tx,
-        origin,
-        incident,
-        now,
-        "declared",
-        text,
-        { title, severity: incident.severity },
-        { announcementPending: false },
-      );
+      const timelineEntryId = await createIncident(tx, incident, {
+        actor: actorOf(origin),
+        at: now,
+        action: "incident.declared",
+        detail: { title, severity },
+        timeline: { incidentId: incident.id, kind: "declared", text, announcementPending: false },
+      });
       for (const hook of this.#declaredHooks) await hook(tx, incident, now, origin);
-      return { incident, text, kind: "declared", timelineEntryId };
+      const declared: Change = { incident, rooms: [], text, kind: "declared", timelineEntryId };
+      return declared;
     });
+    // The reporter takes part for good; what the room's summary shows needs no reading back.
+    this.#facts.tookPart(change.incident.id, origin.actor.id);
+    change.details = {
+      ...change.incident,
+      reporter: origin.actor,
+      roles: [],
+      participants: [{ person: origin.actor }],
+      tasks: [],
+    };
+    return change;
   }
 
-  async changeStatus(origin: Origin, incidentId: string, to: Status, note?: string): Promise<Change> {
+  /**
+   * Moves the incident to another status. `seen` is the incident as the caller found it: a move
+   * between open statuses from that status is one statement; any other, or when the incident
+   * changed meanwhile, takes the transaction (which checks the transition against fresh state).
+   */
+  async changeStatus(
+    origin: Origin,
+    incidentId: string,
+    to: Status,
+    note?: string,
+    seen?: Pick<Incident, "status">,
+  ): Promise<Change> {
     if (isEnding(to) && !note?.trim())
       throw new UserError(ENDING_NEEDS_REASON[to].message, { code: ENDING_NEEDS_REASON[to].code });
+    if (seen && !isEnding(to) && canTransition(seen.status, to)) {
+      const from = seen.status;
+      const suffix = note?.trim() ? `: ${note.trim()}` : "";
+      const text = `status ${from} → ${to}${suffix}`;
+      const now = this.#clock.now();
+      const column = PHASE_TIMESTAMP[to];
+      const fast = await changeInOneStatement(this.#db, {
+        origin,
+        incidentId,
+        now,
+        expect: Prisma.sql`status = ${from}::"IncidentStatus"`,
+        // The phase's first time is kept: a column of a fixed list, never typed input.
+        set: Prisma.sql`, status = ${to}::"IncidentStatus"${
+          column
+            ? Prisma.sql`, ${Prisma.raw(`"${column}"`)} = coalesce(${Prisma.raw(`"${column}"`)}, ${now})`
+            : Prisma.empty
+        }`,
+        activity: {
+          actor: actorOf(origin),
+          at: now,
+          action: "incident.status",
+          detail: { from, to, note },
+          timeline: { incidentId, kind: "status", text, announcementPending: true },
+        },
+        withDetails: true,
+      });
+      if (fast.outcome === "duplicate") throw new DuplicateEvent(origin.dedupeKey);
+      if (fast.outcome === "changed") {
+        const { incident, rooms, details, timelineEntryId } = fast;
+        return { incident, rooms, details, text, kind: "status", timelineEntryId };
+      }
+    }
     return this.#change(origin, incidentId, "status", async (tx, incident, now) => {
       const from = incident.status;
       assertTransition(from, to);
@@ -505,6 +610,26 @@ export class Incidents {
       throw new UserError(`That ${kind} is too long (max ${MAX_TEXT_LENGTH} characters).`, {
         code: "incident.text_too_long",
       });
+    // The hot path (every note): one statement (change-statements.ts); the transaction below
+    // when the incident is not as expected (merged, gone), which answers why.
+    const now = this.#clock.now();
+    const fast = await changeInOneStatement(this.#db, {
+      origin,
+      incidentId,
+      now,
+      expect: Prisma.sql`status <> 'merged'`,
+      set: Prisma.empty,
+      activity: {
+        actor: actorOf(origin),
+        at: now,
+        action: `incident.${kind}`,
+        detail: {},
+        timeline: { incidentId, kind, text: clean, announcementPending: true },
+      },
+      withDetails: false,
+    });
+    if (fast.outcome === "duplicate") throw new DuplicateEvent(origin.dedupeKey);
+    if (fast.outcome === "changed") return { ...fast, text: clean, kind };
     return this.#change(origin, incidentId, kind, async (_tx, incident) => ({
       incident,
       text: clean,
@@ -585,6 +710,7 @@ export class Incidents {
       create: { incidentId, platform, roomId, name },
       update: { incidentId, name },
     });
+    this.#facts.roomBound(platform, roomId, incidentId);
   }
 
   async setSummaryMessage(platform: PlatformName, roomId: string, messageId: string): Promise<void> {
@@ -605,15 +731,32 @@ export class Incidents {
     ) => Promise<{ incident: Incident; text: string; detail: Record<string, unknown> }>,
   ): Promise<Change> {
     return this.#db.$transaction(async (tx) => {
-      await claimEvent(tx, origin);
       const now = this.#clock.now();
-      // The update takes the row lock first, so concurrent changes of one incident apply one
-      // after the other, each against the state the previous one left.
-      const [current] = rows(
-        incidentRow,
-        await tx.$queryRaw`update "Incident" set "updatedAt" = ${now} where id = ${incidentId} returning *`,
+      // One statement claims the event, takes the row lock (so concurrent changes of one incident
+      // apply one after the other, each against the state the previous one left) and reads the
+      // incident's rooms for the announcement.
+      const [found] = rows(
+        lockedRow,
+        await tx.$queryRaw`
+          with claimed as (
+            insert into "ProcessedEvent" (platform, key, "processedAt")
+            values (${origin.platform}, ${origin.dedupeKey}, now())
+            on conflict do nothing
+            returning 1
+          ), locked as (
+            update "Incident" set "updatedAt" = ${now}
+             where id = ${incidentId} and exists (select 1 from claimed)
+            returning *
+          )
+          select (select count(*) from claimed)::int as claimed,
+                 ${roomsOfIncident(incidentId)} as rooms,
+                 to_jsonb(locked) as incident
+            from (select 1) as one left join locked on true`,
       );
-      if (!current) throw new UserError("That incident no longer exists.", { code: "incident.gone" });
+      // A concurrent claim of the same key waited for the other transaction, then found it taken.
+      if (!found?.claimed) throw new DuplicateEvent(origin.dedupeKey);
+      if (!found.incident) throw new UserError("That incident no longer exists.", { code: "incident.gone" });
+      const current = found.incident;
       if (current.status === "merged" && kind !== "status") {
         throw new UserError(`${current.publicId} was merged into another incident; work there.`, {
           code: "incident.merged",
@@ -632,10 +775,27 @@ export class Incidents {
           announcementPending: true,
         },
       );
-      return { incident: result.incident, text: result.text, kind, timelineEntryId };
+      return { incident: result.incident, rooms: found.rooms, text: result.text, kind, timelineEntryId };
     });
   }
 }
+
+/** The claim, the locked incident (as JSON: its timestamps are strings) and its rooms. */
+const lockedRow = z.object({
+  claimed: z.number().int(),
+  rooms: roomsJson,
+  incident: incidentRow
+    .extend({
+      declaredAt: z.coerce.date(),
+      investigatingAt: z.coerce.date().nullable(),
+      containedAt: z.coerce.date().nullable(),
+      eradicatedAt: z.coerce.date().nullable(),
+      recoveredAt: z.coerce.date().nullable(),
+      closedAt: z.coerce.date().nullable(),
+      updatedAt: z.coerce.date(),
+    })
+    .nullable(),
+});
 
 function cleanTitle(title: string): string {
   const clean = title.replace(/\s+/g, " ").trim();

@@ -147,7 +147,13 @@ export class People {
     platform: PlatformName,
     personIds: string[],
   ): Promise<Array<{ personId: string; externalId: string }>> {
-    if (personIds.length === 0) return [];
+    // One Person (a declaration's room: its reporter) goes through the cache.
+    if (personIds.length === 1) {
+      const [personId] = personIds as [string];
+      return (await this.identities(personId))
+        .filter((identity) => identity.platform === platform)
+        .map((identity) => ({ personId, externalId: identity.externalId }));
+    }
     return this.#db.personIdentity.findMany({
       where: { platform, personId: { in: personIds } },
       select: { personId: true, externalId: true },
