@@ -148,10 +148,13 @@ export function createApp(options: AppOptions): App {
   );
   if (options.archiveRoomsAfterMs) rooms.scheduleArchiving(jobs, options.archiveRoomsAfterMs);
   const router = new Router(COMMANDS, services, services.permissions, metrics);
+  const claims = new InboundClaims(options.db, options.log, options.claims);
+  // One batched statement after the answers: claims answered and changes announced.
+  incidents.markAnnouncedWith((timelineEntryId) => claims.announced(timelineEntryId));
   const intake = new Intake({
     route: (invocation) => router.handle(invocation),
     outbox,
-    claims: new InboundClaims(options.db, options.log, options.claims),
+    claims,
     log: options.log,
     limits: options.commandLimits,
     metrics,

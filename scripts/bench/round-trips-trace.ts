@@ -77,7 +77,7 @@ for (let i = 0; i < times; i++) {
     kinds[kind] = k;
     k.n.push(r.statements.length);
     k.cpu.push(r.cpuMs);
-    k.last = r.statements;
+    if (r.statements.length >= Math.max(...k.n)) k.last = r.statements;
   }
 }
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
@@ -85,6 +85,7 @@ for (const [kind, k] of Object.entries(kinds)) {
   console.log(
     `${kind.padEnd(8)} round trips median ${median(k.n)} max ${Math.max(...k.n)}; CPU median ${median(k.cpu).toFixed(1)} ms`,
   );
+  // The statements of the command that sent the most.
   if (showSql) for (const s of k.last) console.log(`    ${s}`);
 }
 await app.stop();

@@ -136,6 +136,7 @@ export class Incidents {
   readonly #severityHooks: SeverityHook[] = [];
   /** Room bindings and participation: once true, true for good (see lasting-facts.ts). */
   readonly #facts = new LastingFacts();
+  #markAnnounced: ((timelineEntryId: string) => void) | undefined;
 
   constructor(db: Db, clock: Clock, publicIdPrefix?: string) {
     this.#db = db;
@@ -171,7 +172,12 @@ export class Incidents {
   }
 
   async findByPublicId(publicId: string): Promise<Incident | null> {
-    return this.#db.incident.findUnique({ where: { publicId: publicId.toUpperCase() } });
+    // SQL: the router runs this for every command that names an incident (see findByRoom).
+    const [incident] = rows(
+      incidentRow,
+      await this.#db.$queryRaw`select * from "Incident" where "publicId" = ${publicId.toUpperCase()}`,
+    );
+    return incident ?? null;
   }
 
   async requireByPublicId(publicId: string): Promise<Incident> {
@@ -678,8 +684,17 @@ export class Incidents {
 
   /** The change of this timeline entry has been announced in the incident's rooms. */
   async announced(timelineEntryId: string): Promise<void> {
+    if (this.#markAnnounced) return this.#markAnnounced(timelineEntryId);
     await this.#db.$executeRaw`
       update "TimelineEntry" set "announcementPending" = false where id = ${timelineEntryId}`;
+  }
+
+  /**
+   * Where announced marks go instead of a statement each: the app batches them with the intake's
+   * answered marks (InboundClaims.announced), off the answer's path.
+   */
+  markAnnouncedWith(mark: (timelineEntryId: string) => void): void {
+    this.#markAnnounced = mark;
   }
 
   /**
