@@ -232,20 +232,21 @@ export class Incidents {
     person: Person,
     options: { seeRestricted?: boolean; limit?: number } = {},
   ): Promise<Incident[]> {
-    const takesPart: Prisma.IncidentWhereInput[] = [
-      { reporterId: person.id },
-      { roles: { some: { personId: person.id } } },
-      { participants: { some: { personId: person.id } } },
-    ];
-    const conditions: Prisma.IncidentWhereInput[] = [];
-    if (filter !== "all") conditions.push({ status: { in: [...OPEN_STATUSES] } });
-    if (filter === "mine") conditions.push({ OR: takesPart });
-    if (!options.seeRestricted) conditions.push({ OR: [{ restricted: false }, ...takesPart] });
-    return this.#db.incident.findMany({
-      where: { AND: conditions },
-      orderBy: { declaredAt: "desc" },
-      take: options.limit ?? 50,
-    });
+    // SQL: every /inc list runs this. The same rule as takingPart(): reporter, role holder or
+    // participant.
+    const takesPart = Prisma.sql`(i."reporterId" = ${person.id}
+      or exists (select 1 from "RoleAssignment" r where r."incidentId" = i.id and r."personId" = ${person.id})
+      or exists (select 1 from "Participant" p where p."incidentId" = i.id and p."personId" = ${person.id}))`;
+    const conditions: Prisma.Sql[] = [Prisma.sql`true`];
+    if (filter !== "all") conditions.push(Prisma.sql`i.status::text = any(${[...OPEN_STATUSES]}::text[])`);
+    if (filter === "mine") conditions.push(takesPart);
+    if (!options.seeRestricted) conditions.push(Prisma.sql`(not i.restricted or ${takesPart})`);
+    return rows(
+      incidentRow,
+      await this.#db.$queryRaw`
+        select i.* from "Incident" i where ${Prisma.join(conditions, " and ")}
+         order by i."declaredAt" desc limit ${options.limit ?? 50}`,
+    );
   }
 
   /** True when the person takes part in the incident (reporter, role holder or participant). */
