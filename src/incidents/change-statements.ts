@@ -212,3 +212,34 @@ export async function createIncident(
     select 1`;
   return recorded.timelineEntryId;
 }
+
+/**
+ * The first statement of a change's transaction: claims the event, takes the incident's row lock
+ * and reads its rooms. `incident` is null when it no longer exists; `claimed` 0 for a duplicate.
+ */
+export async function claimAndLock(
+  tx: DbTransaction,
+  origin: Origin,
+  incidentId: string,
+  now: Date,
+): Promise<{ claimed: number; rooms: RoomOfIncident[]; incident: Incident | null } | undefined> {
+  const [found] = rows(
+    z.object({ claimed: z.number().int(), rooms: roomsJson, incident: incidentJson.nullable() }),
+    await tx.$queryRaw`
+      with claimed as (
+        insert into "ProcessedEvent" (platform, key, "processedAt")
+        values (${origin.platform}, ${origin.dedupeKey}, now())
+        on conflict do nothing
+        returning 1
+      ), locked as (
+        update "Incident" set "updatedAt" = ${now}
+         where id = ${incidentId} and exists (select 1 from claimed)
+        returning *
+      )
+      select (select count(*) from claimed)::int as claimed,
+             ${roomsOfIncident(incidentId)} as rooms,
+             to_jsonb(locked) as incident
+        from (select 1) as one left join locked on true`,
+  );
+  return found;
+}

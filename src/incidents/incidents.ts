@@ -22,12 +22,11 @@ import {
 } from "../generated/prisma/client.ts";
 import {
   changeInOneStatement,
+  claimAndLock,
   createIncident,
   type IncidentDetails,
   type RoomOfIncident,
   readDetails,
-  roomsJson,
-  roomsOfIncident,
 } from "./change-statements.ts";
 import { LastingFacts } from "./lasting-facts.ts";
 import {
@@ -751,24 +750,7 @@ export class Incidents {
       // One statement claims the event, takes the row lock (so concurrent changes of one incident
       // apply one after the other, each against the state the previous one left) and reads the
       // incident's rooms for the announcement.
-      const [found] = rows(
-        lockedRow,
-        await tx.$queryRaw`
-          with claimed as (
-            insert into "ProcessedEvent" (platform, key, "processedAt")
-            values (${origin.platform}, ${origin.dedupeKey}, now())
-            on conflict do nothing
-            returning 1
-          ), locked as (
-            update "Incident" set "updatedAt" = ${now}
-             where id = ${incidentId} and exists (select 1 from claimed)
-            returning *
-          )
-          select (select count(*) from claimed)::int as claimed,
-                 ${roomsOfIncident(incidentId)} as rooms,
-                 to_jsonb(locked) as incident
-            from (select 1) as one left join locked on true`,
-      );
+      const found = await claimAndLock(tx, origin, incidentId, now);
       // A concurrent claim of the same key waited for the other transaction, then found it taken.
       if (!found?.claimed) throw new DuplicateEvent(origin.dedupeKey);
       if (!found.incident) throw new UserError("That incident no longer exists.", { code: "incident.gone" });
@@ -795,23 +777,6 @@ export class Incidents {
     });
   }
 }
-
-/** The claim, the locked incident (as JSON: its timestamps are strings) and its rooms. */
-const lockedRow = z.object({
-  claimed: z.number().int(),
-  rooms: roomsJson,
-  incident: incidentRow
-    .extend({
-      declaredAt: z.coerce.date(),
-      investigatingAt: z.coerce.date().nullable(),
-      containedAt: z.coerce.date().nullable(),
-      eradicatedAt: z.coerce.date().nullable(),
-      recoveredAt: z.coerce.date().nullable(),
-      closedAt: z.coerce.date().nullable(),
-      updatedAt: z.coerce.date(),
-    })
-    .nullable(),
-});
 
 function cleanTitle(title: string): string {
   const clean = title.replace(/\s+/g, " ").trim();
