@@ -88,7 +88,7 @@ export function createApp(options: AppOptions): App {
   let bulletinsRef: Bulletins | undefined;
   const directory: AudienceDirectory = {
     async incidentOfRoom(platform, roomId) {
-      return (await incidents.findByRoom(platform, roomId))?.id;
+      return incidents.incidentIdOfRoom(platform, roomId);
     },
     roomClearance(platform, roomId) {
       return bulletinsRef?.roomClearance(platform, roomId) ?? { clearance: "green", external: false };
@@ -176,10 +176,13 @@ export function createApp(options: AppOptions): App {
   });
   if (options.runJobs ?? true) oncall.directory.afterReload(() => alertRoutes.heartbeats.start());
   const router = new Router(COMMANDS, services, services.permissions, metrics);
+  const claims = new InboundClaims(options.db, options.log, options.claims);
+  // One batched statement after the answers: claims answered and changes announced.
+  incidents.markAnnouncedWith((timelineEntryId) => claims.announced(timelineEntryId));
   const intake = new Intake({
     route: (invocation) => router.handle(invocation),
     outbox,
-    claims: new InboundClaims(options.db, options.log, options.claims),
+    claims,
     log: options.log,
     limits: options.commandLimits,
     metrics,

@@ -10,6 +10,7 @@ export function announce(ctx: CommandContext, change: Change): CommandResult {
   return {
     announce: {
       incidentId: change.incident.id,
+      changed: { incident: change.incident, rooms: change.rooms, details: change.details },
       message: changeMessage(change.incident, ctx.origin.actor, change.text, ctx.mention),
       refreshSummary: !NOT_IN_SUMMARY.has(change.kind),
       timelineEntryId: change.timelineEntryId,

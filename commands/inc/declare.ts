@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { text } from "../../src/chat/message.ts";
+import { aboutIncident } from "../../src/incidents/incident-rooms.ts";
 import { storedTlp } from "../../src/incidents/tlp.ts";
 import { defineCommand } from "../../src/router/command.ts";
 import { rsitTypeValue, severityValue, tlpValue, yesNoValue } from "./options.ts";
@@ -41,15 +42,18 @@ export default defineCommand({
       restricted: args.options.restricted,
       teamId: team?.id,
     });
-    const room = await ctx.services.rooms.open(change.incident, ctx.origin.platform, [
-      ctx.origin.actorExternalId,
-    ]);
+    const room = await ctx.services.rooms.open(
+      change.incident,
+      ctx.origin.platform,
+      [ctx.origin.actorExternalId],
+      change.details,
+    );
     let where = room.ok
       ? `Room: ${room.name}`
       : `⚠️ The room could not be opened (${room.reason}); the incident is recorded.`;
     const mirrorTo = ctx.services.platforms.mirrorNewIncidentsTo;
     if (mirrorTo && mirrorTo !== ctx.origin.platform) {
-      const mirror = await ctx.services.rooms.open(change.incident, mirrorTo);
+      const mirror = await ctx.services.rooms.open(change.incident, mirrorTo, [], change.details);
       where += mirror.ok
         ? `\nMirrored on ${mirrorTo}: ${mirror.name}`
         : `\n⚠️ No ${mirrorTo} mirror: ${mirror.reason}`;
@@ -59,6 +63,7 @@ export default defineCommand({
     const paged = page ? `\n📟 Paging ${team?.name ?? "the team"}'s on-call (page #${page.number}).` : "";
     return {
       incidentId: change.incident.id,
+      about: aboutIncident(change.incident),
       reply: {
         visibility: "room",
         message: {

@@ -43,7 +43,7 @@ const statusCommand = defineCommand({
     }
     return announce(
       ctx,
-      await ctx.services.incidents.changeStatus(ctx.origin, incident.id, to, note.join(" ")),
+      await ctx.services.incidents.changeStatus(ctx.origin, incident.id, to, note.join(" "), incident),
     );
   },
 });

@@ -48,8 +48,9 @@ export async function measureRoundTrips(dataDir: string, times: number): Promise
       dedupeKey: `round-trips:${process.pid}:${++serial}`,
       replyTarget: { platform: "console", roomId: "#soc", callerId: "alice" },
     });
-    // The answered mark is written in batches; let it land inside this command's window.
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    // The answered and announced marks are written in batches; settled() writes them now, inside
+    // this command's window.
+    await app.intake.settled();
     return statements - before;
   };
   // Warm-up: the first command of a process prepares what later ones reuse.

@@ -7,6 +7,7 @@
 import type { Db } from "../db/database.ts";
 import type { Incident, Person } from "../generated/prisma/client.ts";
 import type { Role } from "../incidents/roles.ts";
+import { type IdentityCache, identityCacheOf } from "../people/identity-cache.ts";
 import { type AccessConfig, ROLE_INCLUDES, type RoleName } from "./access-config.ts";
 import { isInternal, type Organisation, organisationOf } from "./organisation.ts";
 import type { Permission } from "./permissions.ts";
@@ -43,9 +44,12 @@ export class ConfiguredPolicy implements PermissionPolicy {
   readonly #config: AccessConfig | undefined;
   readonly #organisation: Organisation;
   readonly #defaultRoles: readonly RoleName[];
+  /** A Person's identities, shared with People and cleared by its writes (identity-cache.ts). */
+  readonly #identities: IdentityCache;
 
   constructor(db: Db, config: AccessConfig | undefined, organisation: Organisation) {
     this.#db = db;
+    this.#identities = identityCacheOf(db);
     this.#config = config;
     this.#organisation = organisation;
     this.#defaultRoles = !config ? WITHOUT_CONFIGURATION : config.default === "none" ? [] : [config.default];
@@ -108,7 +112,12 @@ export class ConfiguredPolicy implements PermissionPolicy {
   }
 
   async #held(person: Person): Promise<HeldRoles> {
-    const identities = await this.#db.personIdentity.findMany({ where: { personId: person.id } });
+    const identities = await this.#identities.identities(person.id, () =>
+      this.#db.personIdentity.findMany({
+        where: { personId: person.id },
+        select: { platform: true, externalId: true },
+      }),
+    );
     const internal = identities.some((identity) => isInternal(this.#organisation, identity));
     const subjects = new Set(identities.map((i) => `${i.platform}:${i.externalId}`));
     if (person.email) subjects.add(`email:${person.email.toLowerCase()}`);

@@ -32,7 +32,7 @@ export async function mayView(
 ): Promise<boolean> {
   if (!incident.restricted) return true;
   // Typing in the incident's own room: the room is the platform's access control.
-  if ((await deps.incidents.findByRoom(where.platform, where.roomId))?.id === incident.id) return true;
+  if ((await deps.incidents.incidentIdOfRoom(where.platform, where.roomId)) === incident.id) return true;
   if (await deps.incidents.takesPart(incident.id, person.id)) return true;
   return deps.permissions.isAdmin(person);
 }

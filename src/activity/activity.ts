@@ -4,6 +4,7 @@
 // because the commands that write them are the hot path (see npm run bench).
 import { randomUUID } from "node:crypto";
 import type { Db, DbTransaction } from "../db/database.ts";
+import { Prisma } from "../generated/prisma/client.ts";
 import type { Actor } from "./origin.ts";
 
 export interface TimelineLine {
@@ -59,4 +60,35 @@ export async function recordActivity(
     values (${randomUUID()}, ${at}, ${actor.personId}, ${action}, ${incidentId}, ${actor.platform},
             ${actor.roomId}, ${actor.correlationId}, ${detail}::jsonb)`;
   return timelineEntryId;
+}
+
+/**
+ * The rows recordActivity writes for a timeline line, as two CTEs (`timeline_entry`,
+ * `audit_entry`) of a larger statement that has a CTE named `source` returning the incident's
+ * row: they are written only when it returns one. A change that needs nothing else then takes one
+ * statement, atomic without a transaction of its own.
+ */
+export function activityAfter(
+  source: "locked" | "created",
+  activity: Activity & { timeline: TimelineLine },
+): { ctes: Prisma.Sql; timelineEntryId: string } {
+  const { actor, at, action, timeline } = activity;
+  const detail = JSON.stringify(activity.detail);
+  const timelineEntryId = randomUUID();
+  const from = Prisma.raw(`"${source}"`);
+  return {
+    timelineEntryId,
+    ctes: Prisma.sql`
+      timeline_entry as (
+        insert into "TimelineEntry" (id, "incidentId", at, kind, text, "actorId", "announcementPending")
+        select ${timelineEntryId}, s.id, ${at}, ${timeline.kind}, ${timeline.text}, ${actor.personId},
+               ${timeline.announcementPending ?? false}
+          from ${from} s
+      ), audit_entry as (
+        insert into "AuditEntry" (id, at, "actorId", action, "incidentId", platform, "roomId", "correlationId", detail)
+        select ${randomUUID()}, ${at}, ${actor.personId}, ${action}, s.id, ${actor.platform},
+               ${actor.roomId}, ${actor.correlationId}, ${detail}::jsonb
+          from ${from} s
+      )`,
+  };
 }

@@ -13,7 +13,6 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { recordActivity } from "../activity/activity.ts";
 import { actorOf, type Origin } from "../activity/origin.ts";
-import { actions, context, type Message, table, text } from "../chat/message.ts";
 import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import { UserError } from "../errors.ts";

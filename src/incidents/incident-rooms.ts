@@ -8,11 +8,11 @@ import { z } from "zod";
 import type { PlatformName } from "../chat/invocation.ts";
 import { context, type Message, text } from "../chat/message.ts";
 import type { DbTransaction } from "../db/database.ts";
-import type { Incident, IncidentRoom, Person } from "../generated/prisma/client.ts";
+import type { Incident, Person } from "../generated/prisma/client.ts";
 import type { JobQueue } from "../jobs/queue.ts";
 import type { IncidentFacts, Outbox, RoomAddress, Subject } from "../outbox/outbox.ts";
 import type { People } from "../people/people.ts";
-import type { Incidents } from "./incidents.ts";
+import type { IncidentDetails, Incidents, RoomOfIncident } from "./incidents.ts";
 import { changeMessage, incidentSummary, incidentTopic } from "./render.ts";
 import { storedTlp } from "./tlp.ts";
 
@@ -21,6 +21,20 @@ export const ARCHIVE_ROOMS_JOB = "incident.archive-rooms";
 export interface PostedTo {
   platform: PlatformName;
   roomId: string;
+}
+
+/** An incident and its rooms as a change returned them (Change.incident, Change.rooms). */
+export interface AnnouncedChange {
+  incident: Incident;
+  rooms: RoomOfIncident[];
+  /** The details after the change, when its statement read them: the summary is rendered from them. */
+  details?: IncidentDetails;
+}
+
+/** A summary refresh waiting for the one of its incident that runs (see refreshSummaries). */
+interface QueuedRefresh {
+  done: Promise<void>;
+  finished: () => void;
 }
 
 export type OpenedRoom = { ok: true; name: string; platform: PlatformName } | { ok: false; reason: string };
@@ -41,6 +55,8 @@ export class IncidentRooms {
   readonly #people: People;
   readonly #log: Logger;
   readonly #timeZone: string;
+  /** Per incident: the refresh running, and whether another is to follow it. */
+  readonly #refreshing = new Map<string, { queued?: QueuedRefresh }>();
 
   constructor(options: {
     outbox: Outbox;
@@ -61,10 +77,16 @@ export class IncidentRooms {
    * incident is restricted), bound to the incident, the people who take part invited, the
    * summary posted and pinned. `alsoInvite` adds the caller on the platform they typed on.
    */
-  async open(incident: Incident, on: PlatformName, alsoInvite: string[] = []): Promise<OpenedRoom> {
+  async open(
+    incident: Incident,
+    on: PlatformName,
+    alsoInvite: string[] = [],
+    known?: IncidentDetails,
+  ): Promise<OpenedRoom> {
     if (!this.#outbox.runs(on)) return { ok: false, reason: `${on} is not configured here` };
     try {
-      const details = await this.#incidents.details(incident.id);
+      // A declaration knows its details (its reporter, nobody else yet): no need to read them.
+      const details = known?.id === incident.id ? known : await this.#incidents.details(incident.id);
       const people = [...new Set([details.reporterId, ...details.participants.map((p) => p.person.id)])];
       const identities = await this.#people.identitiesOn(on, people);
       const invite = new Set([...identities.map((i) => i.externalId), ...alsoInvite]);
@@ -76,7 +98,7 @@ export class IncidentRooms {
         invite: [...invite],
       });
       await this.#incidents.bindRoom(incident.id, on, room.roomId, room.name);
-      await this.#postSummary(incident.id, { platform: on, roomId: room.roomId });
+      await this.#postSummary(details, { platform: on, roomId: room.roomId });
       return { ok: true, name: room.name, platform: on };
     } catch (error) {
       this.#log.error(
@@ -94,12 +116,13 @@ export class IncidentRooms {
   async announce(
     incidentId: string,
     message: Message,
-    options: { refreshSummary?: boolean } = {},
+    options: { refreshSummary?: boolean; changed?: AnnouncedChange } = {},
   ): Promise<PostedTo[]> {
-    const [incident, rooms] = await Promise.all([
-      this.#incidents.findById(incidentId),
-      this.#incidents.rooms(incidentId),
-    ]);
+    // A change read its incident and rooms in its own statement: no need to read them again.
+    const changed = options.changed?.incident.id === incidentId ? options.changed : undefined;
+    const [incident, rooms] = changed
+      ? [changed.incident, changed.rooms]
+      : await Promise.all([this.#incidents.findById(incidentId), this.#incidents.rooms(incidentId)]);
     if (!incident) return [];
     const subject = aboutIncident(incident);
     const posted: PostedTo[] = [];
@@ -115,7 +138,7 @@ export class IncidentRooms {
         }
       }),
     );
-    if (options.refreshSummary ?? true) await this.refreshSummaries(incidentId, rooms);
+    if (options.refreshSummary ?? true) await this.refreshSummaries(incidentId, rooms, changed?.details);
     return posted;
   }
 
@@ -193,11 +216,56 @@ export class IncidentRooms {
     return opened;
   }
 
-  async refreshSummaries(incidentId: string, knownRooms?: IncidentRoom[]): Promise<void> {
-    const [details, rooms] = await Promise.all([
-      this.#incidents.details(incidentId),
-      knownRooms ?? this.#incidents.rooms(incidentId),
-    ]);
+  /**
+   * Edits the pinned summary and sets the topic in every room of the incident, from the details
+   * a change already read when it gives them. Coalesced per incident: while one refresh runs,
+   * the next waits, and however many arrive meanwhile run as one that reads the latest state
+   * (a burst of ten changes edits each summary twice at most, the last time with the latest).
+   */
+  async refreshSummaries(
+    incidentId: string,
+    knownRooms?: RoomOfIncident[],
+    knownDetails?: IncidentDetails,
+  ): Promise<void> {
+    const lane = this.#refreshing.get(incidentId);
+    if (lane) {
+      if (lane.queued) return lane.queued.done;
+      let finished = () => {};
+      const done = new Promise<void>((resolve) => {
+        finished = resolve;
+      });
+      lane.queued = { done, finished };
+      return done;
+    }
+    const running: { queued?: QueuedRefresh } = {};
+    this.#refreshing.set(incidentId, running);
+    await this.#refreshNow(incidentId, knownRooms, knownDetails);
+    // Those that arrived meanwhile: one more refresh, reading the state as it is now.
+    while (running.queued) {
+      const queued = running.queued;
+      running.queued = undefined;
+      await this.#refreshNow(incidentId);
+      queued.finished();
+    }
+    this.#refreshing.delete(incidentId);
+  }
+
+  async #refreshNow(
+    incidentId: string,
+    knownRooms?: RoomOfIncident[],
+    knownDetails?: IncidentDetails,
+  ): Promise<void> {
+    let details: IncidentDetails;
+    let rooms: RoomOfIncident[];
+    try {
+      [details, rooms] = await Promise.all([
+        knownDetails ?? this.#incidents.details(incidentId),
+        knownRooms ?? this.#incidents.rooms(incidentId),
+      ]);
+    } catch (error) {
+      this.#log.warn({ err: error, incidentId }, "summaries not refreshed");
+      return;
+    }
     const summary = incidentSummary(details, (p) => p.displayName, this.#timeZone);
     const topic = incidentTopic(details);
     const subject = aboutIncident(details);
@@ -273,8 +341,7 @@ export class IncidentRooms {
   }
 
   /** Posts and pins the summary in a newly bound room. */
-  async #postSummary(incidentId: string, room: RoomAddress): Promise<void> {
-    const details = await this.#incidents.details(incidentId);
+  async #postSummary(details: IncidentDetails, room: RoomAddress): Promise<void> {
     const summary = incidentSummary(details, (p) => p.displayName, this.#timeZone);
     const outcome = await this.#outbox.post(room, summary, aboutIncident(details), "summary");
     if (!outcome.sent || !outcome.messageId) return;
@@ -305,7 +372,7 @@ export class IncidentRooms {
   }
 }
 
-function addressOf(room: IncidentRoom): RoomAddress | undefined {
+function addressOf(room: RoomOfIncident): RoomAddress | undefined {
   return { platform: room.platform, roomId: room.roomId };
 }
 

@@ -3,6 +3,7 @@
 // clicks) apply one after the other against fresh state, (3) writes the change, a timeline
 // entry and an audit entry. Either all of it lands or none of it.
 
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { recordActivity } from "../activity/activity.ts";
 import { actorOf, type Origin } from "../activity/origin.ts";
@@ -12,9 +13,25 @@ import type { Db, DbTransaction } from "../db/database.ts";
 import { incidentRoomRow, incidentRow } from "../db/row-schemas.ts";
 import { rows } from "../db/rows.ts";
 import { UserError } from "../errors.ts";
-import type { Incident, IncidentRoom, Person, Prisma, Task } from "../generated/prisma/client.ts";
+import {
+  type Incident,
+  type IncidentRoom,
+  type Person,
+  Prisma,
+  type Task,
+} from "../generated/prisma/client.ts";
+import {
+  changeInOneStatement,
+  claimAndLock,
+  createIncident,
+  type IncidentDetails,
+  type RoomOfIncident,
+  readDetails,
+} from "./change-statements.ts";
+import { LastingFacts } from "./lasting-facts.ts";
 import {
   assertTransition,
+  canTransition,
   type EndingStatus,
   formatSeverity,
   isEnding,
@@ -66,6 +83,10 @@ export interface DeclareInput {
 
 export interface Change {
   incident: Incident;
+  /** The incident's rooms as the change found them (read in the change's own statement). */
+  rooms: RoomOfIncident[];
+  /** The incident's details after the change, when its statement read them (the pinned summary). */
+  details?: IncidentDetails;
   /** One line for the timeline and the announcement, e.g. "status investigating → contained". */
   text: string;
   kind: string;
@@ -75,12 +96,7 @@ export interface Change {
 
 export type ListFilter = "open" | "mine" | "all";
 
-export type IncidentDetails = Incident & {
-  reporter: Person;
-  roles: Array<{ role: string; person: Person }>;
-  participants: Array<{ person: Person }>;
-  tasks: Task[];
-};
+export type { IncidentDetails, RoomOfIncident };
 
 /** Runs inside the transaction that closed an incident (e.g. to schedule its rooms' archiving). */
 export type ClosedHook = (tx: DbTransaction, incident: Incident, now: Date) => Promise<void>;
@@ -122,6 +138,9 @@ export class Incidents {
   readonly #closedHooks: ClosedHook[] = [];
   readonly #declaredHooks: DeclaredHook[] = [];
   readonly #severityHooks: SeverityHook[] = [];
+  /** Room bindings and participation: once true, true for good (see lasting-facts.ts). */
+  readonly #facts = new LastingFacts();
+  #markAnnounced: ((timelineEntryId: string) => void) | undefined;
 
   constructor(db: Db, clock: Clock, publicIdPrefix?: string) {
     this.#db = db;
@@ -157,7 +176,12 @@ export class Incidents {
   }
 
   async findByPublicId(publicId: string): Promise<Incident | null> {
-    return this.#db.incident.findUnique({ where: { publicId: publicId.toUpperCase() } });
+    // SQL: the router runs this for every command that names an incident (see findByRoom).
+    const [incident] = rows(
+      incidentRow,
+      await this.#db.$queryRaw`select * from "Incident" where "publicId" = ${publicId.toUpperCase()}`,
+    );
+    return incident ?? null;
   }
 
   async requireByPublicId(publicId: string): Promise<Incident> {
@@ -170,25 +194,37 @@ export class Incidents {
   // cost about twice the CPU, which is what limits commands per second (see npm run bench).
 
   async findByRoom(platform: string, roomId: string): Promise<Incident | null> {
+    if (this.#facts.incidentOfRoom(platform, roomId) === null) return null;
     const [incident] = rows(
       incidentRow,
       await this.#db.$queryRaw`
         select i.* from "IncidentRoom" r join "Incident" i on i.id = r."incidentId"
          where r.platform = ${platform} and r."roomId" = ${roomId}`,
     );
+    if (incident) this.#facts.roomBound(platform, roomId, incident.id);
+    else this.#facts.roomNotBound(platform, roomId);
     return incident ?? null;
   }
 
+  /** The id of the incident whose room this is, if any (remembered: see lasting-facts.ts). */
+  async incidentIdOfRoom(platform: string, roomId: string): Promise<string | undefined> {
+    const known = this.#facts.incidentOfRoom(platform, roomId);
+    if (known !== undefined) return known ?? undefined;
+    const [room] = rows(
+      z.object({ incidentId: z.string() }),
+      await this.#db.$queryRaw`
+        select "incidentId" from "IncidentRoom" where platform = ${platform} and "roomId" = ${roomId}`,
+    );
+    if (room) this.#facts.roomBound(platform, roomId, room.incidentId);
+    else this.#facts.roomNotBound(platform, roomId);
+    return room?.incidentId;
+  }
+
+  /** The incident with its reporter, roles, participants and tasks (one statement). */
   async details(incidentId: string): Promise<IncidentDetails> {
-    return this.#db.incident.findUniqueOrThrow({
-      where: { id: incidentId },
-      include: {
-        reporter: true,
-        roles: { include: { person: true }, orderBy: { assignedAt: "asc" } },
-        participants: { include: { person: true }, orderBy: { addedAt: "asc" } },
-        tasks: { orderBy: { number: "asc" } },
-      },
-    });
+    const details = await readDetails(this.#db, incidentId);
+    if (!details) throw new Error(`incident ${incidentId} not found`);
+    return details;
   }
 
   /**
@@ -200,20 +236,21 @@ export class Incidents {
     person: Person,
     options: { seeRestricted?: boolean; limit?: number } = {},
   ): Promise<Incident[]> {
-    const takesPart: Prisma.IncidentWhereInput[] = [
-      { reporterId: person.id },
-      { roles: { some: { personId: person.id } } },
-      { participants: { some: { personId: person.id } } },
-    ];
-    const conditions: Prisma.IncidentWhereInput[] = [];
-    if (filter !== "all") conditions.push({ status: { in: [...OPEN_STATUSES] } });
-    if (filter === "mine") conditions.push({ OR: takesPart });
-    if (!options.seeRestricted) conditions.push({ OR: [{ restricted: false }, ...takesPart] });
-    return this.#db.incident.findMany({
-      where: { AND: conditions },
-      orderBy: { declaredAt: "desc" },
-      take: options.limit ?? 50,
-    });
+    // SQL: every /inc list runs this. The same rule as takingPart(): reporter, role holder or
+    // participant.
+    const takesPart = Prisma.sql`(i."reporterId" = ${person.id}
+      or exists (select 1 from "RoleAssignment" r where r."incidentId" = i.id and r."personId" = ${person.id})
+      or exists (select 1 from "Participant" p where p."incidentId" = i.id and p."personId" = ${person.id}))`;
+    const conditions: Prisma.Sql[] = [Prisma.sql`true`];
+    if (filter !== "all") conditions.push(Prisma.sql`i.status::text = any(${[...OPEN_STATUSES]}::text[])`);
+    if (filter === "mine") conditions.push(takesPart);
+    if (!options.seeRestricted) conditions.push(Prisma.sql`(not i.restricted or ${takesPart})`);
+    return rows(
+      incidentRow,
+      await this.#db.$queryRaw`
+        select i.* from "Incident" i where ${Prisma.join(conditions, " and ")}
+         order by i."declaredAt" desc limit ${options.limit ?? 50}`,
+    );
   }
 
   /** True when the person takes part in the incident (reporter, role holder or participant). */
@@ -258,10 +295,12 @@ export class Incidents {
 
   /** Of these incidents, the ones the person takes part in (reporter, role holder, participant). */
   async takingPart(personId: string, incidentIds: string[]): Promise<Set<string>> {
-    if (incidentIds.length === 0) return new Set();
+    const known = new Set(incidentIds.filter((id) => this.#facts.takesPart(id, personId)));
+    const unknown = incidentIds.filter((id) => !known.has(id));
+    if (unknown.length === 0) return known;
     const rows = await this.#db.incident.findMany({
       where: {
-        id: { in: incidentIds },
+        id: { in: unknown },
         OR: [
           { reporterId: personId },
           { roles: { some: { personId } } },
@@ -270,7 +309,11 @@ export class Incidents {
       },
       select: { id: true },
     });
-    return new Set(rows.map((row) => row.id));
+    for (const row of rows) {
+      this.#facts.tookPart(row.id, personId);
+      known.add(row.id);
+    }
+    return known;
   }
 
   async timeline(incidentId: string, limit = 100) {
@@ -318,55 +361,123 @@ export class Incidents {
   async declare(origin: Origin, input: DeclareInput): Promise<Change> {
     const title = cleanTitle(input.title);
     const now = this.#clock.now();
-    return this.#db.$transaction(async (tx) => {
-      await claimEvent(tx, origin);
+    const change = await this.#db.$transaction(async (tx) => {
       const year = now.getUTCFullYear();
+      // The event's claim and the year's next number in one statement; no number without a claim.
       const [counter] = rows(
-        z.object({ last: z.number().int() }),
+        z.object({ claimed: z.number().int(), last: z.number().int().nullable() }),
         await tx.$queryRaw`
-          insert into "IncidentCounter" (year, last) values (${year}, 1)
-          on conflict (year) do update set last = "IncidentCounter".last + 1
-          returning last`,
+          with claimed as (
+            insert into "ProcessedEvent" (platform, key, "processedAt")
+            values (${origin.platform}, ${origin.dedupeKey}, now())
+            on conflict do nothing
+            returning 1
+          ), counter as (
+            insert into "IncidentCounter" (year, last) select ${year}, 1 from claimed
+            on conflict (year) do update set last = "IncidentCounter".last + 1
+            returning last
+          )
+          select (select count(*) from claimed)::int as claimed, (select last from counter) as last`,
       );
-      const publicId = this.ids.format(year, Number(counter?.last));
-      const incident = await tx.incident.create({
-        data: {
-          publicId,
-          title,
-          summary: input.summary?.trim() ?? "",
-          status: "triage",
-          severity: input.severity ?? DEFAULT_SEVERITY,
-          rsitType: input.rsitType ?? null,
-          tlp: input.tlp ?? DEFAULT_INCIDENT_TLP,
-          restricted: input.tlp === "red" || (input.restricted ?? false),
-          teamId: input.teamId ?? null,
-          reporterId: origin.actor.id,
-          declaredAt: now,
-          updatedAt: now,
-          participants: { create: { personId: origin.actor.id, addedAt: now } },
-        },
-      });
-      const text = `declared: ${formatSeverity(incident.severity)}, ${describeRsitType(incident.rsitType)}, ${formatTlp(storedTlp(incident.tlp))}`;
+      // A concurrent claim of the same key waited for the other transaction, then found it taken.
+      if (!counter?.claimed || counter.last === null) throw new DuplicateEvent(origin.dedupeKey);
+      const severity = input.severity ?? DEFAULT_SEVERITY;
+      const rsitType = input.rsitType ?? null;
+      const tlp = input.tlp ?? DEFAULT_INCIDENT_TLP;
+      const text = `declared: ${formatSeverity(severity)}, ${describeRsitType(rsitType)}, ${formatTlp(storedTlp(tlp))}`;
+      const incident: Incident = {
+        id: randomUUID(),
+        publicId: this.ids.format(year, counter.last),
+        title,
+        summary: input.summary?.trim() ?? "",
+        status: "triage",
+        severity,
+        rsitType,
+        tlp,
+        restricted: input.tlp === "red" || (input.restricted ?? false),
+        resolution: null,
+        mergedIntoId: null,
+        teamId: input.teamId ?? null,
+        reporterId: origin.actor.id,
+        declaredAt: now,
+        investigatingAt: null,
+        containedAt: null,
+        eradicatedAt: null,
+        recoveredAt: null,
+        closedAt: null,
+        updatedAt: now,
+      };
       // A declaration is announced by opening its room, not by a line in it.
-      const timelineEntryId = await record(
-        tx,
-        origin,
-        incident,
-        now,
-        "declared",
-        text,
-        { title, severity: incident.severity },
-        { announcementPending: false },
-      );
+      const timelineEntryId = await createIncident(tx, incident, {
+        actor: actorOf(origin),
+        at: now,
+        action: "incident.declared",
+        detail: { title, severity },
+        timeline: { incidentId: incident.id, kind: "declared", text, announcementPending: false },
+      });
       await input.attach?.(tx, incident);
       for (const hook of this.#declaredHooks) await hook(tx, incident, now, origin);
-      return { incident, text, kind: "declared", timelineEntryId };
+      const declared: Change = { incident, rooms: [], text, kind: "declared", timelineEntryId };
+      return declared;
     });
+    // The reporter takes part for good; what the room's summary shows needs no reading back.
+    this.#facts.tookPart(change.incident.id, origin.actor.id);
+    change.details = {
+      ...change.incident,
+      reporter: origin.actor,
+      roles: [],
+      participants: [{ person: origin.actor }],
+      tasks: [],
+    };
+    return change;
   }
 
-  async changeStatus(origin: Origin, incidentId: string, to: Status, note?: string): Promise<Change> {
+  /**
+   * Moves the incident to another status. `seen` is the incident as the caller found it: a move
+   * between open statuses from that status is one statement; any other, or when the incident
+   * changed meanwhile, takes the transaction (which checks the transition against fresh state).
+   */
+  async changeStatus(
+    origin: Origin,
+    incidentId: string,
+    to: Status,
+    note?: string,
+    seen?: Pick<Incident, "status">,
+  ): Promise<Change> {
     if (isEnding(to) && !note?.trim())
       throw new UserError(ENDING_NEEDS_REASON[to].message, { code: ENDING_NEEDS_REASON[to].code });
+    if (seen && !isEnding(to) && canTransition(seen.status, to)) {
+      const from = seen.status;
+      const suffix = note?.trim() ? `: ${note.trim()}` : "";
+      const text = `status ${from} → ${to}${suffix}`;
+      const now = this.#clock.now();
+      const column = PHASE_TIMESTAMP[to];
+      const fast = await changeInOneStatement(this.#db, {
+        origin,
+        incidentId,
+        now,
+        expect: Prisma.sql`status = ${from}::"IncidentStatus"`,
+        // The phase's first time is kept: a column of a fixed list, never typed input.
+        set: Prisma.sql`, status = ${to}::"IncidentStatus"${
+          column
+            ? Prisma.sql`, ${Prisma.raw(`"${column}"`)} = coalesce(${Prisma.raw(`"${column}"`)}, ${now})`
+            : Prisma.empty
+        }`,
+        activity: {
+          actor: actorOf(origin),
+          at: now,
+          action: "incident.status",
+          detail: { from, to, note },
+          timeline: { incidentId, kind: "status", text, announcementPending: true },
+        },
+        withDetails: true,
+      });
+      if (fast.outcome === "duplicate") throw new DuplicateEvent(origin.dedupeKey);
+      if (fast.outcome === "changed") {
+        const { incident, rooms, details, timelineEntryId } = fast;
+        return { incident, rooms, details, text, kind: "status", timelineEntryId };
+      }
+    }
     return this.#change(origin, incidentId, "status", async (tx, incident, now) => {
       const from = incident.status;
       assertTransition(from, to);
@@ -511,6 +622,26 @@ export class Incidents {
       throw new UserError(`That ${kind} is too long (max ${MAX_TEXT_LENGTH} characters).`, {
         code: "incident.text_too_long",
       });
+    // The hot path (every note): one statement (change-statements.ts); the transaction below
+    // when the incident is not as expected (merged, gone), which answers why.
+    const now = this.#clock.now();
+    const fast = await changeInOneStatement(this.#db, {
+      origin,
+      incidentId,
+      now,
+      expect: Prisma.sql`status <> 'merged'`,
+      set: Prisma.empty,
+      activity: {
+        actor: actorOf(origin),
+        at: now,
+        action: `incident.${kind}`,
+        detail: {},
+        timeline: { incidentId, kind, text: clean, announcementPending: true },
+      },
+      withDetails: false,
+    });
+    if (fast.outcome === "duplicate") throw new DuplicateEvent(origin.dedupeKey);
+    if (fast.outcome === "changed") return { ...fast, text: clean, kind };
     return this.#change(origin, incidentId, kind, async (_tx, incident) => ({
       incident,
       text: clean,
@@ -559,8 +690,17 @@ export class Incidents {
 
   /** The change of this timeline entry has been announced in the incident's rooms. */
   async announced(timelineEntryId: string): Promise<void> {
+    if (this.#markAnnounced) return this.#markAnnounced(timelineEntryId);
     await this.#db.$executeRaw`
       update "TimelineEntry" set "announcementPending" = false where id = ${timelineEntryId}`;
+  }
+
+  /**
+   * Where announced marks go instead of a statement each: the app batches them with the intake's
+   * answered marks (InboundClaims.announced), off the answer's path.
+   */
+  markAnnouncedWith(mark: (timelineEntryId: string) => void): void {
+    this.#markAnnounced = mark;
   }
 
   /**
@@ -591,6 +731,7 @@ export class Incidents {
       create: { incidentId, platform, roomId, name },
       update: { incidentId, name },
     });
+    this.#facts.roomBound(platform, roomId, incidentId);
   }
 
   async setSummaryMessage(platform: PlatformName, roomId: string, messageId: string): Promise<void> {
@@ -611,15 +752,15 @@ export class Incidents {
     ) => Promise<{ incident: Incident; text: string; detail: Record<string, unknown> }>,
   ): Promise<Change> {
     return this.#db.$transaction(async (tx) => {
-      await claimEvent(tx, origin);
       const now = this.#clock.now();
-      // The update takes the row lock first, so concurrent changes of one incident apply one
-      // after the other, each against the state the previous one left.
-      const [current] = rows(
-        incidentRow,
-        await tx.$queryRaw`update "Incident" set "updatedAt" = ${now} where id = ${incidentId} returning *`,
-      );
-      if (!current) throw new UserError("That incident no longer exists.", { code: "incident.gone" });
+      // One statement claims the event, takes the row lock (so concurrent changes of one incident
+      // apply one after the other, each against the state the previous one left) and reads the
+      // incident's rooms for the announcement.
+      const found = await claimAndLock(tx, origin, incidentId, now);
+      // A concurrent claim of the same key waited for the other transaction, then found it taken.
+      if (!found?.claimed) throw new DuplicateEvent(origin.dedupeKey);
+      if (!found.incident) throw new UserError("That incident no longer exists.", { code: "incident.gone" });
+      const current = found.incident;
       if (current.status === "merged" && kind !== "status") {
         throw new UserError(`${current.publicId} was merged into another incident; work there.`, {
           code: "incident.merged",
@@ -638,7 +779,7 @@ export class Incidents {
           announcementPending: true,
         },
       );
-      return { incident: result.incident, text: result.text, kind, timelineEntryId };
+      return { incident: result.incident, rooms: found.rooms, text: result.text, kind, timelineEntryId };
     });
   }
 }

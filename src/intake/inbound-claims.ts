@@ -11,7 +11,9 @@
 //     is still waiting on it takes it over.
 // Marking answered is batched (one statement for many commands): it is off the reply's path, and
 // the window it leaves (a replica killed between its answer and the mark) costs at worst a
-// second answer after the lease, never a lost one.
+// second answer after the lease, never a lost one. The same statement clears the pending flag of
+// the changes those commands announced (`announced`, used by Incidents): a replica killed before
+// it costs at worst a second announcement of those changes, by the recovery 30 s later.
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import type { PlatformName } from "../chat/invocation.ts";
@@ -39,6 +41,7 @@ export class InboundClaims {
   readonly #log: Logger;
   readonly #flushMs: number;
   #answered: EventKey[] = [];
+  #announced: string[] = [];
   #flushTimer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
 
@@ -83,8 +86,17 @@ export class InboundClaims {
     this.#flushTimer ??= setTimeout(() => void this.flush(), this.#flushMs);
   }
 
+  /**
+   * The change of this timeline entry was announced in its rooms. Written with the batch of the
+   * command's own answered mark (or release), which follows: one statement for both.
+   */
+  announced(timelineEntryId: string): void {
+    this.#announced.push(timelineEntryId);
+  }
+
   /** Lets a redelivery of the event run again (the command failed before it could answer). */
   async release(event: EventKey): Promise<void> {
+    if (this.#announced.length > 0) this.#flushTimer ??= setTimeout(() => void this.flush(), this.#flushMs);
     await this.#db.$executeRaw`
       delete from "InboundClaim"
        where platform = ${event.platform} and key = ${event.dedupeKey} and owner = ${this.owner}`;
@@ -96,9 +108,14 @@ export class InboundClaims {
     this.#flushTimer = undefined;
     await this.#flushing;
     const batch = this.#answered;
-    if (batch.length === 0) return;
+    const announced = this.#announced;
+    if (batch.length === 0 && announced.length === 0) return;
     this.#answered = [];
+    this.#announced = [];
     this.#flushing = this.#db.$executeRaw`
+      with announced as (
+        update "TimelineEntry" set "announcementPending" = false where id = any(${announced}::text[])
+      )
       update "InboundClaim" set "answeredAt" = now()
        where owner = ${this.owner}
          and (platform, key) in (
@@ -106,7 +123,11 @@ export class InboundClaims {
       .then(() => undefined)
       .catch((error: unknown) => {
         // Unmarked claims still hold until their lease ends; only a later takeover could repeat.
-        this.#log.warn({ err: error, claims: batch.length }, "could not mark claims answered");
+        // Entries left pending are announced again by the recovery, at worst a second time.
+        this.#log.warn(
+          { err: error, claims: batch.length, announced: announced.length },
+          "could not mark claims answered",
+        );
       });
     await this.#flushing;
     this.#flushing = undefined;

@@ -53,9 +53,13 @@ export class Intake {
     return this.#track(queued ?? this.#answerBusy(invocation));
   }
 
-  /** Resolves once every accepted command is handled (tests use it as a barrier). */
+  /**
+   * Resolves once every accepted command is handled and its marks (answered, announced) are
+   * written (tests use it as a barrier).
+   */
   async settled(): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    await this.#deps.claims?.flush();
   }
 
   /** Waits for what was accepted; stops watching events held by other replicas. */

@@ -130,30 +130,32 @@ export class OncallDirectory {
     const configIds = new Map<string, string>();
     const warnings: string[] = [];
     // One transaction under one lock: replicas (re)loading together link each person once.
-    await this.#db.$transaction(
-      async (tx) => {
-        await tx.$executeRaw`select pg_advisory_xact_lock(hashtext('tocsin:oncall-directory'))`;
-        for (const person of config.people) {
-          const linked = await this.#people.link(
-            {
-              displayName: person.name,
-              email: person.email,
-              timeZone: person.timeZone,
-              identities: identitiesOf(person),
-            },
-            tx,
-          );
-          personIds.set(person.id, linked.personId);
-          for (const id of [linked.personId, ...linked.alsoKnownAs]) configIds.set(id, person.id);
-          for (const conflict of linked.conflicts) {
-            warnings.push(
-              `${person.id}: the ${conflict.platform} identity "${conflict.externalId}" already belongs to another person in tocsin; both are treated as ${person.id}`,
+    await this.#db
+      .$transaction(
+        async (tx) => {
+          await tx.$executeRaw`select pg_advisory_xact_lock(hashtext('tocsin:oncall-directory'))`;
+          for (const person of config.people) {
+            const linked = await this.#people.link(
+              {
+                displayName: person.name,
+                email: person.email,
+                timeZone: person.timeZone,
+                identities: identitiesOf(person),
+              },
+              tx,
             );
+            personIds.set(person.id, linked.personId);
+            for (const id of [linked.personId, ...linked.alsoKnownAs]) configIds.set(id, person.id);
+            for (const conflict of linked.conflicts) {
+              warnings.push(
+                `${person.id}: the ${conflict.platform} identity "${conflict.externalId}" already belongs to another person in tocsin; both are treated as ${person.id}`,
+              );
+            }
           }
-        }
-      },
-      { timeout: 60_000 },
-    );
+        },
+        { timeout: 60_000 },
+      )
+      .finally(() => this.#people.linked());
     for (const warning of warnings) this.#log.warn(warning);
     this.#config = config;
     this.#personIds = personIds;

@@ -156,6 +156,9 @@ export class Escalation {
 
   /** Pages the declared incident's team now (if its severity pages); the page, if one was made. */
   async pageDeclaredIncident(incident: Incident): Promise<Page | undefined> {
+    // The rule scheduleDeclaredPage applied in the declaration: no job, no page to look for.
+    const team = incident.teamId ? this.#directory.findTeam(incident.teamId) : undefined;
+    if (!team?.paging.severities.includes(incident.severity)) return undefined;
     await this.#jobs.runNow(declaredPageKey(incident.id));
     return (
       (await this.#db.page.findFirst({

@@ -8,6 +8,7 @@ import type { Db, DbTransaction } from "../db/database.ts";
 import { personRow } from "../db/row-schemas.ts";
 import { rows } from "../db/rows.ts";
 import type { Person } from "../generated/prisma/client.ts";
+import { type IdentityCache, identityCacheOf } from "./identity-cache.ts";
 
 export type PersonWithIdentities = Person & {
   identities: Array<{ platform: PlatformName; externalId: string }>;
@@ -30,9 +31,12 @@ export interface LinkedPerson {
 
 export class People {
   readonly #db: Db;
+  /** Shared with the permission policy; cleared by every write here (see identity-cache.ts). */
+  readonly #cache: IdentityCache;
 
   constructor(db: Db) {
     this.#db = db;
+    this.#cache = identityCacheOf(db);
   }
 
   async findById(id: string): Promise<Person | null> {
@@ -40,14 +44,16 @@ export class People {
   }
 
   async findByIdentity(platform: PlatformName, externalId: string): Promise<Person | null> {
-    // SQL rather than the query builder: every command runs this (see Incidents.findByRoom).
-    const [person] = rows(
-      personRow,
-      await this.#db.$queryRaw`
-        select p.* from "PersonIdentity" i join "Person" p on p.id = i."personId"
-         where i.platform = ${platform} and i."externalId" = ${externalId}`,
-    );
-    return person ?? null;
+    return this.#cache.person(platform, externalId, async () => {
+      // SQL rather than the query builder: every command runs this (see Incidents.findByRoom).
+      const [person] = rows(
+        personRow,
+        await this.#db.$queryRaw`
+          select p.* from "PersonIdentity" i join "Person" p on p.id = i."personId"
+           where i.platform = ${platform} and i."externalId" = ${externalId}`,
+      );
+      return person ?? null;
+    });
   }
 
   /** The Person behind a platform user, created (or linked by email) on first sight. */
@@ -74,6 +80,9 @@ export class People {
       const raced = await this.findByIdentity(platform, user.externalId);
       if (raced) return raced;
       throw error;
+    } finally {
+      // Committed or not: what was read while it ran (an email-linked Person's identities) is stale.
+      this.#cache.written();
     }
   }
 
@@ -125,12 +134,26 @@ export class People {
     return { personId, alsoKnownAs, conflicts };
   }
 
+  /**
+   * The transaction that linked people (`link`) has ended: forget the identities and Persons
+   * read so far, so a role that came from an identity or email changed there ends at once here.
+   */
+  linked(): void {
+    this.#cache.written();
+  }
+
   /** The identities these people have on one platform. */
   async identitiesOn(
     platform: PlatformName,
     personIds: string[],
   ): Promise<Array<{ personId: string; externalId: string }>> {
-    if (personIds.length === 0) return [];
+    // One Person (a declaration's room: its reporter) goes through the cache.
+    if (personIds.length === 1) {
+      const [personId] = personIds as [string];
+      return (await this.identities(personId))
+        .filter((identity) => identity.platform === platform)
+        .map((identity) => ({ personId, externalId: identity.externalId }));
+    }
     return this.#db.personIdentity.findMany({
       where: { platform, personId: { in: personIds } },
       select: { personId: true, externalId: true },
@@ -144,9 +167,11 @@ export class People {
   }
 
   async identities(personId: string): Promise<Array<{ platform: PlatformName; externalId: string }>> {
-    return this.#db.personIdentity.findMany({
-      where: { personId },
-      select: { platform: true, externalId: true },
-    });
+    return this.#cache.identities(personId, () =>
+      this.#db.personIdentity.findMany({
+        where: { personId },
+        select: { platform: true, externalId: true },
+      }),
+    );
   }
 }

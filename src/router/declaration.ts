@@ -11,7 +11,7 @@ import type { PlatformName, Reply } from "../chat/invocation.ts";
 import type { Message } from "../chat/message.ts";
 import type { Clock } from "../clock.ts";
 import type { Incident, Person } from "../generated/prisma/client.ts";
-import type { IncidentRooms } from "../incidents/incident-rooms.ts";
+import type { AnnouncedChange, IncidentRooms } from "../incidents/incident-rooms.ts";
 import type { Incidents } from "../incidents/incidents.ts";
 import type { OncallServices } from "../oncall/oncall-services.ts";
 import type { Content, Subject } from "../outbox/outbox.ts";
@@ -95,6 +95,8 @@ export interface CommandResult {
   /** Posted to every room bound to the incident (and the pinned summary refreshed). */
   announce?: {
     incidentId: string;
+    /** The incident and its rooms as the change returned them: announced without reading them again. */
+    changed?: AnnouncedChange;
     message: Message;
     refreshSummary?: boolean;
     /** The change's timeline entry, marked announced once the rooms have it. */

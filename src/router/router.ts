@@ -326,8 +326,8 @@ export class Router {
   ): Promise<void> {
     let reachedCaller = false;
     if (result.announce) {
-      const { incidentId, message, refreshSummary, timelineEntryId } = result.announce;
-      const posted = await this.#services.rooms.announce(incidentId, message, { refreshSummary });
+      const { incidentId, message, refreshSummary, timelineEntryId, changed } = result.announce;
+      const posted = await this.#services.rooms.announce(incidentId, message, { refreshSummary, changed });
       if (timelineEntryId) await this.#services.incidents.announced(timelineEntryId);
       reachedCaller = posted.some(
         (p) => p.platform === invocation.platform && p.roomId === invocation.room.roomId,

@@ -11,8 +11,6 @@ afterEach(async () => {
   desk = undefined;
 });
 
-const ROOM = "#inc-2026-0001-port-scan";
-
 describe("raising the severity", () => {
   it("pages the team's on-call as declaring at that severity would, and says so", async () => {
     desk = await startOncallDesk();
