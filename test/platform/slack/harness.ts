@@ -29,7 +29,7 @@ export interface SlackHarness {
 }
 
 export async function startSlackHarness(
-  options: { handler?: InvocationHandler; slack?: SlackWebApiDouble } = {},
+  options: { handler?: (invocation: Invocation) => Promise<void>; slack?: SlackWebApiDouble } = {},
 ): Promise<SlackHarness> {
   const slack = options.slack ?? (await SlackWebApiDouble.start());
   const captured = captureLog();
@@ -50,6 +50,7 @@ export async function startSlackHarness(
       invocations.push(invocation);
       arrivals.emit("invocation");
       await options.handler?.(invocation);
+      return "answered here";
     });
     started.push(platform);
     const sender = new SlackRequestSender(

@@ -25,6 +25,7 @@ beforeAll(async () => {
   });
   await platform.start(async (invocation) => {
     invocations.push(invocation);
+    return "answered here";
   });
   await slack.waitForSocket();
 });

@@ -31,6 +31,7 @@ describe("Slack over Socket Mode", () => {
     });
     await platform.start(async (invocation) => {
       invocations.push(invocation);
+      return "answered here";
     });
     await slack.waitForSocket();
   });
