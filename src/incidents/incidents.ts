@@ -195,6 +195,24 @@ export class Incidents {
     person: Person,
     options: { seeRestricted?: boolean; limit?: number } = {},
   ): Promise<Incident[]> {
+    const limit = options.limit ?? 50;
+    if (filter === "mine") {
+      // Found from the person's side (indexes on who takes part), then ordered: as quick with
+      // 100,000 incidents as with 10, where walking the newest incidents first would read them
+      // all for someone who took part in a few old ones.
+      return rows(
+        incidentRow,
+        await this.#db.$queryRaw`
+          select i.* from "Incident" i
+           where i.id in (
+                   select id from "Incident" where "reporterId" = ${person.id}
+                   union select "incidentId" from "RoleAssignment" where "personId" = ${person.id}
+                   union select "incidentId" from "Participant" where "personId" = ${person.id})
+             and i.status::text = any(${[...OPEN_STATUSES]})
+           order by i."declaredAt" desc
+           limit ${limit}`,
+      );
+    }
     const takesPart: Prisma.IncidentWhereInput[] = [
       { reporterId: person.id },
       { roles: { some: { personId: person.id } } },
@@ -202,12 +220,12 @@ export class Incidents {
     ];
     const conditions: Prisma.IncidentWhereInput[] = [];
     if (filter !== "all") conditions.push({ status: { in: [...OPEN_STATUSES] } });
-    if (filter === "mine") conditions.push({ OR: takesPart });
     if (!options.seeRestricted) conditions.push({ OR: [{ restricted: false }, ...takesPart] });
+    // The newest first, by the index on declaredAt: the LIMIT ends the walk early.
     return this.#db.incident.findMany({
       where: { AND: conditions },
       orderBy: { declaredAt: "desc" },
-      take: options.limit ?? 50,
+      take: limit,
     });
   }
 
