@@ -2,7 +2,7 @@
 // machine. Not part of `npm test`: timing assertions in a test suite only measure how busy the
 // machine is. BENCH_QUICK=1 runs every part briefly (a smoke test of the bench, ~1 minute).
 //
-// What runs: tocsin as `node src/main.ts` (npm start's flags) with Slack (HTTP receiver) and
+// What runs: tocsin as `node src/start.ts` (npm start's command without npm) with Slack (HTTP receiver) and
 // Matrix configured; the Slack Web API and Matrix homeserver doubles in a process of their own
 // (scripts/bench/doubles-process.ts); the floor, a bare Bolt 5 app that only acks, in another
 // (scripts/bench/bare-bolt.ts); this process generates load. Loopback only.
@@ -18,7 +18,7 @@
 // phase waits for every sample, so the floor never runs beside a tocsin backlog. Every command
 // sent is counted: errors, busy answers and timeouts are reported as counts.
 // Memory and start: RSS idle (Slack + Matrix configured) and after a soak of 20,000 commands
-// once tocsin has idled; cold start to /readyz, worst of 10, as `node src/main.ts` and `npm start`.
+// once tocsin has idled; cold start to /readyz, worst of 10, as `node src/start.ts` and `npm start`.
 // Scale: `list` and `show` at 10, 10,000 and 100,000 incidents (scripts/bench/incident-scale.ts).
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -39,6 +39,7 @@ import {
 } from "./bench/load.ts";
 import {
   rssMb,
+  START_ENTRY,
   startDoubles,
   startFloor,
   startTocsin,
@@ -256,7 +257,7 @@ try {
   const startCpu: number[] = [];
   for (let i = 0; i < STARTS; i++) {
     for (const how of ["node", "npm"] as const) {
-      progress(`cold start ${i + 1}/${STARTS}: ${how === "node" ? "node src/main.ts" : "npm start"}`);
+      progress(`cold start ${i + 1}/${STARTS}: ${how === "node" ? `node ${START_ENTRY}` : "npm start"}`);
       const t0 = performance.now();
       tocsin = tracked(startTocsin(how, env, logFile));
       coldStarts[how].push(await untilReady(port, tocsin.child, t0));
@@ -335,7 +336,7 @@ try {
       commandsHandled >= 20_000 ? verdict(afterRss < 250) : "not measured (fewer commands)",
     ],
     [
-      "cold start < 1 s (node src/main.ts)",
+      `cold start < 1 s (node ${START_ENTRY})`,
       `worst ${worst(coldStarts.node).toFixed(0)} ms of ${STARTS}`,
       verdict(worst(coldStarts.node) < 1000),
     ],
@@ -373,7 +374,7 @@ try {
   const extra = [
     ["first start (initdb + migrations)", `${firstStartMs.toFixed(0)} ms`],
     [
-      "CPU used until ready (node src/main.ts, tocsin + its PostgreSQL)",
+      `CPU used until ready (node ${START_ENTRY}, tocsin + its PostgreSQL)`,
       `worst ${Math.max(...startCpu).toFixed(0)} ms of ${STARTS}`,
     ],
     ["SQL round trips: list / show", `median ${median(roundTrips.list)} / ${median(roundTrips.show)}`],
