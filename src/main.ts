@@ -61,6 +61,16 @@ const dataDirLock = await lockDataDir(config.dataDir).catch((error: unknown) => 
 if (dataDirLock.tookOver)
   log.warn({ previous: dataDirLock.tookOver }, "took over the lock of a tocsin that died");
 
+// The configured platforms' SDKs load while the embedded PostgreSQL starts (a process of its
+// own): on two cores the two overlap. A failed import is reported where it is awaited below.
+const configured = platformDescriptors().flatMap((descriptor) => {
+  const settings = config.platforms.get(descriptor.name);
+  if (settings === undefined || !descriptor.environment) return [];
+  const maker = descriptor.environment.load();
+  maker.catch(() => {});
+  return [{ descriptor, settings, maker }];
+});
+
 const database = await openDatabase({
   databaseUrl: config.databaseUrl,
   embeddedDataDir: path.join(config.dataDir, "postgres"),
@@ -92,11 +102,10 @@ for (const name of database.migrations.modified) {
 const http = new HttpServer(log);
 const platforms: ChatPlatform[] = [];
 // Every platform configured from the environment, made by its descriptor (src/chat/platforms.ts).
-for (const descriptor of platformDescriptors()) {
-  const settings = config.platforms.get(descriptor.name);
-  if (settings === undefined || !descriptor.environment) continue;
+for (const { descriptor, settings, maker } of configured) {
+  const make = await maker;
   platforms.push(
-    await descriptor.environment.create(settings, {
+    make(settings, {
       http,
       log,
       state: new PrismaPlatformState(database.prisma, descriptor.name),

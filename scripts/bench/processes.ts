@@ -1,4 +1,4 @@
-// The processes the benchmark measures or talks to: tocsin as `node src/main.ts` or `npm start`,
+// The processes the benchmark measures or talks to: tocsin as npm start's command or `npm start`,
 // the bare Bolt floor, and the doubles' process; readiness, RSS and clean stops.
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import { openSync, readFileSync } from "node:fs";
@@ -8,13 +8,21 @@ import type { FromDoubles, ToDoubles } from "./doubles-process.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 
-/** The Node flags of `npm start`, so `node src/main.ts` runs as people run it. */
-export function startFlags(): string[] {
+/** `npm start`'s command line (`node <flags> <entry>`), so node runs tocsin as npm start does. */
+function startCommand(): string[] {
   const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
     scripts: { start: string };
   };
-  return pkg.scripts.start.split(/\s+/).filter((word) => word.startsWith("--"));
+  return pkg.scripts.start.split(/\s+/).slice(1);
 }
+
+/** The Node flags of `npm start`. */
+export function startFlags(): string[] {
+  return startCommand().filter((word) => word.startsWith("--"));
+}
+
+/** The file `npm start` runs (src/start.ts). */
+export const START_ENTRY = startCommand().at(-1) ?? "src/main.ts";
 
 /** CPU time (user + system) a process has used so far, in milliseconds. */
 export async function cpuMs(pid: number): Promise<number> {
@@ -123,7 +131,7 @@ export function startTocsin(how: "node" | "npm", env: Record<string, string>, lo
   const out = openSync(logFile, "a");
   const child =
     how === "node"
-      ? spawn(process.execPath, [...startFlags(), path.join(ROOT, "src/main.ts")], {
+      ? spawn(process.execPath, [...startFlags(), path.join(ROOT, START_ENTRY)], {
           env,
           cwd: ROOT,
           stdio: ["ignore", out, out],
@@ -157,9 +165,9 @@ async function deepestChild(pid: number): Promise<number> {
   for (;;) {
     const [first] = await childrenOf(pid);
     if (first === undefined) return pid;
-    // npm may run a shell first (`sh -c "node ... src/main.ts"`): the node process is the one.
+    // npm may run a shell first (`sh -c "node ... src/start.ts"`): the node process is the one.
     const argv = (await readFile(`/proc/${first}/cmdline`, "utf8").catch(() => "")).split("\0");
-    if (/(^|\/)node$/.test(argv[0] ?? "") && argv.some((arg) => arg.endsWith("src/main.ts"))) return first;
+    if (/(^|\/)node$/.test(argv[0] ?? "") && argv.some((arg) => arg.endsWith(START_ENTRY))) return first;
     pid = first;
   }
 }

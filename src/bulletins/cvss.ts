@@ -3,7 +3,18 @@
 // can contradict its own vector (a typo, a tool bug, a 9.9 where the vector gives 6.1); the
 // vector is the precise statement, so the digest shows the computed score and flags the stated
 // one.
-import calculator from "ae-cvss-calculator";
+import { createRequire } from "node:module";
+
+type Calculator = typeof import("ae-cvss-calculator");
+let calculator: Calculator | undefined;
+/**
+ * Loaded on first use (a CommonJS package, so synchronously): only bulletin documents with CVSS
+ * vectors need it, and loading it at start cost about 85 ms of CPU on every start.
+ */
+function loadCalculator(): Calculator {
+  calculator ??= createRequire(import.meta.url)("ae-cvss-calculator") as Calculator;
+  return calculator;
+}
 
 /** The base metrics a vector must set for its base score to mean anything, per version. */
 const BASE_METRICS: Record<string, readonly string[]> = {
@@ -23,7 +34,7 @@ export interface ComputedCvss {
 export function baseScoreFromVector(vector: string): ComputedCvss | undefined {
   let parsed: { getVectorName(): string; calculateScores(): { base?: number } } | undefined;
   try {
-    parsed = calculator.fromVector(vector.trim());
+    parsed = loadCalculator().fromVector(vector.trim());
   } catch {
     return undefined;
   }

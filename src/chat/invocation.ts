@@ -62,4 +62,11 @@ export interface Invocation {
   replyTarget: ReplyTarget;
 }
 
-export type InvocationHandler = (invocation: Invocation) => Promise<void>;
+/**
+ * What became of an invocation: answered by this process, or left to another replica on the same
+ * chat account that claimed the event first (that one answers; this one says nothing, not even a
+ * platform's "handled" mark such as Matrix's ✅).
+ */
+export type InvocationOutcome = "answered here" | "left to another replica";
+
+export type InvocationHandler = (invocation: Invocation) => Promise<InvocationOutcome>;

@@ -35,11 +35,14 @@ export interface PlatformEnvironment<Settings = unknown> {
    */
   read(env: Record<string, unknown>): { settings?: Settings; problems: string[] };
   /**
-   * Makes the platform from its settings (main.ts, for each configured platform). Imports its
-   * SDK only then: Bolt and matrix-js-sdk weigh a lot of memory in a process that uses neither.
+   * Imports the platform's code and SDK and returns what makes the platform from its settings
+   * (main.ts, for each configured platform, while the database starts). Only then: Bolt and
+   * matrix-js-sdk weigh a lot of memory and start-up time in a process that uses neither.
    */
-  create(settings: Settings, deps: PlatformDeps): Promise<ChatPlatform>;
+  load(): Promise<PlatformMaker<Settings>>;
 }
+
+export type PlatformMaker<Settings = unknown> = (settings: Settings, deps: PlatformDeps) => ChatPlatform;
 
 /** What the composition root gives a platform it makes. */
 export interface PlatformDeps {

@@ -236,20 +236,37 @@ export class Incidents {
     person: Person,
     options: { seeRestricted?: boolean; limit?: number } = {},
   ): Promise<Incident[]> {
+    const limit = options.limit ?? 50;
+    if (filter === "mine") {
+      // Found from the person's side (indexes on who takes part), then ordered: as quick with
+      // 100,000 incidents as with 10, where walking the newest incidents first would read them
+      // all for someone who took part in a few old ones.
+      return rows(
+        incidentRow,
+        await this.#db.$queryRaw`
+          select i.* from "Incident" i
+           where i.id in (
+                   select id from "Incident" where "reporterId" = ${person.id}
+                   union select "incidentId" from "RoleAssignment" where "personId" = ${person.id}
+                   union select "incidentId" from "Participant" where "personId" = ${person.id})
+             and i.status::text = any(${[...OPEN_STATUSES]}::text[])
+           order by i."declaredAt" desc
+           limit ${limit}`,
+      );
+    }
     // SQL: every /inc list runs this. The same rule as takingPart(): reporter, role holder or
-    // participant.
+    // participant. The newest first, by the index on declaredAt: the LIMIT ends the walk early.
     const takesPart = Prisma.sql`(i."reporterId" = ${person.id}
       or exists (select 1 from "RoleAssignment" r where r."incidentId" = i.id and r."personId" = ${person.id})
       or exists (select 1 from "Participant" p where p."incidentId" = i.id and p."personId" = ${person.id}))`;
     const conditions: Prisma.Sql[] = [Prisma.sql`true`];
     if (filter !== "all") conditions.push(Prisma.sql`i.status::text = any(${[...OPEN_STATUSES]}::text[])`);
-    if (filter === "mine") conditions.push(takesPart);
     if (!options.seeRestricted) conditions.push(Prisma.sql`(not i.restricted or ${takesPart})`);
     return rows(
       incidentRow,
       await this.#db.$queryRaw`
         select i.* from "Incident" i where ${Prisma.join(conditions, " and ")}
-         order by i."declaredAt" desc limit ${options.limit ?? 50}`,
+         order by i."declaredAt" desc limit ${limit}`,
     );
   }
 

@@ -3,7 +3,7 @@
 // one chat account exactly one answers. Platforms return to their own work (Slack's ack, Matrix's
 // sync) while commands wait for a slot; a full queue answers "busy" at once.
 import type { Logger } from "pino";
-import type { Invocation } from "../chat/invocation.ts";
+import type { Invocation, InvocationOutcome } from "../chat/invocation.ts";
 import { message, text } from "../chat/message.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { Outbox } from "../outbox/outbox.ts";
@@ -31,7 +31,7 @@ export class Intake {
   readonly queue: CommandQueue;
   readonly #deps: IntakeDeps;
   readonly #log: Logger;
-  readonly #inFlight = new Set<Promise<void>>();
+  readonly #inFlight = new Set<Promise<unknown>>();
   readonly #watched = new Map<string, NodeJS.Timeout>();
   #stopped = false;
 
@@ -46,11 +46,14 @@ export class Intake {
 
   /**
    * Takes an invocation. Resolves when it has been handled (or answered busy, or left to the
-   * replica that claimed it); never rejects. The decision to queue or refuse is made at once.
+   * replica that claimed it), saying which; never rejects. The decision to queue or refuse is
+   * made at once.
    */
-  handle(invocation: Invocation): Promise<void> {
+  async handle(invocation: Invocation): Promise<InvocationOutcome> {
     const queued = this.queue.offer(() => this.#run(invocation));
-    return this.#track(queued ?? this.#answerBusy(invocation));
+    const claimed = await this.#track(queued ?? this.#answerBusy(invocation));
+    // A failure was logged by #track and answered by the router: this replica had the event.
+    return claimed === false ? "left to another replica" : "answered here";
   }
 
   /**
@@ -71,17 +74,22 @@ export class Intake {
     await this.#deps.claims?.flush();
   }
 
-  #track(work: Promise<void>): Promise<void> {
+  #track<T>(work: Promise<T>): Promise<T | undefined> {
     const tracked = work
-      .catch((error: unknown) => this.#log.error({ err: error }, "command intake failed"))
+      .catch((error: unknown) => {
+        this.#log.error({ err: error }, "command intake failed");
+        return undefined;
+      })
       .finally(() => this.#inFlight.delete(tracked));
     this.#inFlight.add(tracked);
     return tracked;
   }
 
-  async #run(invocation: Invocation): Promise<void> {
-    if (!(await this.#claim(invocation))) return;
+  /** False when another replica holds the event. */
+  async #run(invocation: Invocation): Promise<boolean> {
+    if (!(await this.#claim(invocation))) return false;
     await this.#routeClaimed(invocation);
+    return true;
   }
 
   async #routeClaimed(invocation: Invocation): Promise<void> {
@@ -154,18 +162,20 @@ export class Intake {
     else await queued;
   }
 
-  async #answerBusy(invocation: Invocation): Promise<void> {
+  /** False when another replica holds the event. */
+  async #answerBusy(invocation: Invocation): Promise<boolean> {
     this.#log.warn(
       { dedupeKey: invocation.dedupeKey, running: this.queue.running, waiting: this.queue.waiting },
       "command queue full: answered busy",
     );
     // A busy answer is this event's answer: claimed like any other, so one replica gives it.
-    if (!(await this.#claim(invocation))) return;
+    if (!(await this.#claim(invocation))) return false;
     await this.#deps.outbox.reply(
       invocation,
       { visibility: "ephemeral", failed: "error", message: message(text(BUSY_TEXT)) },
       { kind: "interface" },
     );
     this.#deps.claims?.answered(invocation);
+    return true;
   }
 }

@@ -4,8 +4,9 @@
 //   token in `Authorization: Bearer`, `{ ok, ... }` answers, 429 + Retry-After), keeping
 //   channels, members, topics, pins and messages, recording every call, and scriptable to fail.
 //   It also serves response_url hooks (`POST /response/<id>`) and Socket Mode:
-//   `apps.connections.open` with the app-level token, then a WebSocket that delivers envelopes
-//   and takes the app's acks.
+//   `apps.connections.open` with the app-level token, then WebSockets (one per connection, as
+//   several replicas or an app's several connections open them) that deliver envelopes and take
+//   the app's acks.
 // - `SlackRequestSender`: what Slack sends to the app (slash commands, interactivity payloads,
 //   Events API callbacks), signed with the signing secret exactly like Slack does.
 import { createHash, createHmac, randomBytes, randomUUID } from "node:crypto";
@@ -117,8 +118,8 @@ export class SlackWebApiDouble {
   readonly #handlers: Record<string, Handler>;
   #counter = 0;
   #expiredResponseUrls = 0;
-  #socket: Duplex | undefined;
-  #socketBuffer = Buffer.alloc(0);
+  /** Open Socket Mode connections, oldest first, each with its unread bytes. */
+  readonly #sockets = new Map<Duplex, Buffer>();
   readonly #socketAcks = new Map<string, (ack: Record<string, unknown>) => void>();
 
   private constructor(server: Server, options: { botToken: string; appToken: string; botUserId: string }) {
@@ -186,7 +187,7 @@ export class SlackWebApiDouble {
   }
 
   async close(): Promise<void> {
-    this.#socket?.destroy();
+    for (const socket of this.#sockets.keys()) socket.destroy();
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
@@ -333,22 +334,39 @@ export class SlackWebApiDouble {
 
   // ---- Socket Mode ---------------------------------------------------------------------------
 
-  /** Resolves once an app has connected over Socket Mode and been greeted. */
-  waitForSocket(timeoutMs = 5000): Promise<void> {
-    return this.#waitFor("socket", () => (this.#socket ? true : undefined), timeoutMs).then(() => undefined);
+  /** Resolves once `connections` Socket Mode connections are open and greeted. */
+  waitForSocket(timeoutMs = 5000, connections = 1): Promise<void> {
+    return this.#waitFor(
+      "socket",
+      () => (this.#sockets.size >= connections ? true : undefined),
+      timeoutMs,
+    ).then(() => undefined);
+  }
+
+  /** How many Socket Mode connections are open. */
+  get socketConnections(): number {
+    return this.#sockets.size;
   }
 
   /**
    * Delivers one envelope over the socket as Slack does (`slash_commands`, `interactive`,
-   * `events_api`) and resolves with the app's ack and how long it took.
+   * `events_api`) and resolves with the app's (first) ack and how long it took. It goes to the
+   * newest connection, or with `everyConnection` to each one open (the worst case of Slack's
+   * redeliveries: every connection of the app sees the envelope).
    */
   deliverOverSocket(
     type: "slash_commands" | "interactive" | "events_api",
     payload: Record<string, unknown>,
-    options: { retryAttempt?: number; envelopeId?: string; timeoutMs?: number } = {},
+    options: {
+      retryAttempt?: number;
+      envelopeId?: string;
+      timeoutMs?: number;
+      everyConnection?: boolean;
+    } = {},
   ): Promise<{ envelopeId: string; ack: Record<string, unknown>; elapsedMs: number }> {
-    const socket = this.#socket;
-    if (!socket) return Promise.reject(new Error("no app connected over Socket Mode"));
+    const open = [...this.#sockets.keys()];
+    if (open.length === 0) return Promise.reject(new Error("no app connected over Socket Mode"));
+    const targets = options.everyConnection ? open : open.slice(-1);
     const envelopeId = options.envelopeId ?? randomUUID();
     const envelope: Record<string, unknown> = {
       envelope_id: envelopeId,
@@ -370,7 +388,8 @@ export class SlackWebApiDouble {
         clearTimeout(timer);
         resolve({ envelopeId, ack, elapsedMs: performance.now() - started });
       });
-      socket.write(webSocketFrame(OPCODE.text, Buffer.from(JSON.stringify(envelope))));
+      const frame = webSocketFrame(OPCODE.text, Buffer.from(JSON.stringify(envelope)));
+      for (const socket of targets) socket.write(frame);
     });
   }
 
@@ -384,16 +403,13 @@ export class SlackWebApiDouble {
     socket.write(
       `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
     );
-    this.#socket = socket;
-    this.#socketBuffer = Buffer.alloc(0);
+    this.#sockets.set(socket, Buffer.alloc(0));
     socket.on("data", (chunk: Buffer) => this.#readFrames(socket, chunk));
-    socket.on("close", () => {
-      if (this.#socket === socket) this.#socket = undefined;
-    });
+    socket.on("close", () => this.#sockets.delete(socket));
     socket.on("error", () => socket.destroy());
     const hello = {
       type: "hello",
-      num_connections: 1,
+      num_connections: this.#sockets.size,
       debug_info: { host: "double" },
       connection_info: { app_id: "A0TOCSIN" },
     };
@@ -402,11 +418,12 @@ export class SlackWebApiDouble {
   }
 
   #readFrames(socket: Duplex, chunk: Buffer): void {
-    this.#socketBuffer = Buffer.concat([this.#socketBuffer, chunk]);
+    let unread = Buffer.concat([this.#sockets.get(socket) ?? Buffer.alloc(0), chunk]);
     for (;;) {
-      const frame = parseClientFrame(this.#socketBuffer);
+      const frame = parseClientFrame(unread);
+      this.#sockets.set(socket, frame ? unread.subarray(frame.length) : unread);
       if (!frame) return;
-      this.#socketBuffer = this.#socketBuffer.subarray(frame.length);
+      unread = unread.subarray(frame.length);
       if (frame.opcode === OPCODE.ping) socket.write(webSocketFrame(OPCODE.pong, frame.payload));
       if (frame.opcode === OPCODE.close) {
         // Echo the status code, as RFC 6455 asks of the side answering a close.

@@ -57,6 +57,33 @@ function answersTo(eventId: string): RoomEvent[] {
   });
 }
 
+/** The ✅ reactions sent for one command event: only the replica that answered puts one on. */
+function reactionsSentFor(eventId: string): number {
+  return hs.requests.filter((request) => {
+    if (request.endpoint !== "send" || !request.path.includes("/m.reaction/")) return false;
+    const relation = (request.body as { "m.relates_to"?: { event_id?: string } } | undefined)?.[
+      "m.relates_to"
+    ];
+    return relation?.event_id === eventId;
+  }).length;
+}
+
+/** Waits until one replica answered the event and the other logged that it left it alone. */
+async function answeredByOne(eventId: string, line: string, both: TocsinProcess[]): Promise<void> {
+  await until(() => answersTo(eventId).length > 0, `an answer to ${line}`);
+  // The replica that did not answer has seen the event too, and left it to the other (or, as
+  // before claims, answered it a second time).
+  await until(
+    () =>
+      answersTo(eventId).length > 1 ||
+      both.some(
+        (replica) =>
+          replica.stderr().includes(eventId) && replica.stderr().includes("event claimed by another replica"),
+      ),
+    `the other replica passing on ${line}`,
+  );
+}
+
 function say(body: string): string {
   return hs.sendEvent(alice.userId, roomId, "m.room.message", { msgtype: "m.text", body });
 }
@@ -77,21 +104,15 @@ describe("two replicas on one Matrix account", () => {
       for (const line of lines.map((l) => l.replace("2026", String(new Date().getUTCFullYear())))) {
         const eventId = say(line);
         events.push(eventId);
-        await until(() => answersTo(eventId).length > 0, `an answer to ${line}`);
-        // The replica that did not answer has seen the event too, and left it to the other (or,
-        // as before claims, answered it a second time).
-        await until(
-          () =>
-            answersTo(eventId).length > 1 ||
-            both.some(
-              (replica) =>
-                replica.stderr().includes(eventId) &&
-                replica.stderr().includes("event claimed by another replica"),
-            ),
-          `the other replica passing on ${line}`,
-        );
+        await answeredByOne(eventId, line, both);
       }
-      for (const eventId of events) expect(answersTo(eventId)).toHaveLength(1);
+      // A barrier: each replica handles one room's events in order, reaction included, so once
+      // both are done with this one, every reaction to the earlier ones has been sent.
+      await answeredByOne(say("!inc help"), "the barrier", both);
+      for (const eventId of events) {
+        expect(answersTo(eventId)).toHaveLength(1);
+        expect(reactionsSentFor(eventId)).toBe(1);
+      }
 
       a.child.kill("SIGKILL");
       await a.exited;
@@ -103,6 +124,7 @@ describe("two replicas on one Matrix account", () => {
       const barrier = say("!inc help");
       await until(() => answersTo(barrier).length > 0, "the answer to the barrier");
       for (const eventId of [...afterKill, barrier]) expect(answersTo(eventId)).toHaveLength(1);
+      for (const eventId of afterKill) expect(reactionsSentFor(eventId)).toBe(1);
     } catch (error) {
       throw new Error(`${(error as Error).message}\n--- a:\n${a.stderr()}\n--- b:\n${b.stderr()}`);
     } finally {

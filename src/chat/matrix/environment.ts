@@ -78,9 +78,10 @@ export const matrixEnvironment: PlatformEnvironment<MatrixSettings> = {
         : undefined;
     return { settings: matrix, problems };
   },
-  async create(settings, { state, log, vocabulary }) {
-    // Imported only when configured: matrix-js-sdk weighs about 100 MB of RSS.
+  async load() {
+    // Imported only when configured: matrix-js-sdk weighs about 30 MB of RSS.
     const { MatrixPlatform } = await import("./matrix-platform.ts");
-    return new MatrixPlatform({ ...settings, state, log, commandPrefixes: vocabulary.prefixes("!") });
+    return (settings, { state, log, vocabulary }) =>
+      new MatrixPlatform({ ...settings, state, log, commandPrefixes: vocabulary.prefixes("!") });
   },
 };

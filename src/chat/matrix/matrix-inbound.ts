@@ -7,7 +7,7 @@
 //      order. At the very first start (no stored sync token) the initial sync's history is
 //      skipped, and so is history before the bot's own join in a room it just joined;
 //   3. once the batch's commands are handled, SyncProgress stores its `next_batch`.
-// A handled command gets a ✅ reaction once its answer is out. A ✅ on a page's Ack runs the
+// A handled command gets a ✅ reaction once its answer is out (from the replica that answered it). A ✅ on a page's Ack runs the
 // page's action as the person who reacted. Encrypted messages cannot be read (no crypto in this
 // version): the bot says so once per room.
 import type { ISyncResponse } from "matrix-js-sdk";
@@ -127,7 +127,8 @@ export class MatrixInbound {
       replyTarget: replyTargetOf(roomId, event.sender, event),
     };
     try {
-      await onInvocation(invocation);
+      // The ✅ says "answered": only the replica that answered puts it on.
+      if ((await onInvocation(invocation)) === "left to another replica") return;
     } catch (error) {
       this.#log.error({ err: error, roomId, eventId: event.event_id }, "Matrix command failed");
     }

@@ -64,9 +64,10 @@ export const slackEnvironment: PlatformEnvironment<SlackSettings> = {
       : undefined;
     return { settings: slack, problems };
   },
-  async create(settings, { http, log }) {
+  async load() {
     // Imported only when configured: Bolt is a sizeable share of the memory of an idle process.
     const { SlackPlatform } = await import("./slack-platform.ts");
-    return new SlackPlatform({ ...settings, signingSecret: settings.signingSecret ?? "", http, log });
+    return (settings, { http, log }) =>
+      new SlackPlatform({ ...settings, signingSecret: settings.signingSecret ?? "", http, log });
   },
 };

@@ -503,7 +503,9 @@ export class SlackPlatform implements ChatPlatform {
       rsitTypes: this.#options.rsitTypes ?? RSIT_TYPE_CHOICES,
       run: (invocation) => {
         const running = Promise.resolve()
-          .then(() => onInvocation(invocation))
+          .then(async () => {
+            await onInvocation(invocation);
+          })
           .catch((error) => {
             this.#log.error({ err: error, dedupeKey: invocation.dedupeKey }, "Slack command failed");
           })

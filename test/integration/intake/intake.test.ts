@@ -107,7 +107,9 @@ describe("claims: one replica answers", () => {
       const lines = ["/inc declare Claims sev:3", "/inc list", "/inc help", "/inc note INC-2026-0001 seen"];
       for (const line of lines) {
         const event = invocation(line);
-        await Promise.all([a.app.intake.handle(event), b.app.intake.handle({ ...event })]);
+        const outcomes = await Promise.all([a.app.intake.handle(event), b.app.intake.handle({ ...event })]);
+        // Each says which it did: the platform's "handled" mark (Matrix's ✅) follows it.
+        expect(outcomes.sort()).toEqual(["answered here", "left to another replica"]);
       }
       const all = [...a.answered, ...b.answered];
       expect(all).toHaveLength(lines.length);

@@ -2,7 +2,7 @@
 // Slack double. The invocation handler is the seam's contract: until the command router is
 // wired in, tests record invocations (and may answer them); pass `handler` to put the router in.
 import { EventEmitter } from "node:events";
-import type { Invocation, InvocationHandler } from "../../../src/chat/invocation.ts";
+import type { Invocation } from "../../../src/chat/invocation.ts";
 import type { RetryPolicy } from "../../../src/chat/slack/call-lanes.ts";
 import { SLACK_EVENTS_PATH, SlackPlatform } from "../../../src/chat/slack/slack-platform.ts";
 import { SlackRequestSender, SlackWebApiDouble } from "../../doubles/slack-web-api.ts";
@@ -29,7 +29,7 @@ export interface SlackHarness {
 }
 
 export async function startSlackHarness(
-  options: { handler?: InvocationHandler; slack?: SlackWebApiDouble } = {},
+  options: { handler?: (invocation: Invocation) => Promise<void>; slack?: SlackWebApiDouble } = {},
 ): Promise<SlackHarness> {
   const slack = options.slack ?? (await SlackWebApiDouble.start());
   const captured = captureLog();
@@ -50,6 +50,7 @@ export async function startSlackHarness(
       invocations.push(invocation);
       arrivals.emit("invocation");
       await options.handler?.(invocation);
+      return "answered here";
     });
     started.push(platform);
     const sender = new SlackRequestSender(
@@ -140,6 +141,7 @@ export async function startSocketModeHarness(): Promise<SocketModeHarness> {
   });
   await platform.start(async (invocation) => {
     invocations.push(invocation);
+    return "answered here";
   });
   await slack.waitForSocket();
   return {

@@ -59,6 +59,7 @@ async function startConsole(
   await platform.start(async (invocation) => {
     invocations.push(invocation);
     await options.answer?.(invocation, (reply) => platform.reply(invocation.replyTarget, reply));
+    return "answered here";
   });
   // Terminal mode writes escape sequences (cursor moves, prompt redraws); the text is what counts.
   const plain = () => stripVTControlCharacters(printed);

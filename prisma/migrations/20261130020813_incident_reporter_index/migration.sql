@@ -1,0 +1,3 @@
+-- CreateIndex
+CREATE INDEX "Incident_reporterId_idx" ON "Incident"("reporterId");
+
