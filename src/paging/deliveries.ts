@@ -169,7 +169,7 @@ export class PageDeliveries {
   }
 
   /**
-   * Sends one person's pending DMs of a step; true when at least one of them is sent (now or
+   * Sends one person's pending DMs of a step; true when at least one of them is sent or held (now or
    * before). A later step never touches these rows: a DM in flight when the next level is due
    * still completes. Only an ack or resolve stops what was not sent yet.
    */
@@ -181,7 +181,8 @@ export class PageDeliveries {
   ): Promise<boolean> {
     const rows = await this.#db.pageDelivery.findMany({ where: personRows(page, step, person.id) });
     const message = pageDirectMessage({ ...pageContext, timeZone: person.timeZone ?? this.#timeZone });
-    let sent = rows.some((row) => row.state === "sent");
+    // A held DM counts as reaching its person (they get the storm summary instead): see steps.ts.
+    let sent = rows.some((row) => row.state === "sent" || row.state === "held");
     for (const row of rows.filter((r) => r.state === "pending")) {
       if (!(await this.#isOpen(page.id))) break;
       const delivered = await this.#send(row.platform, (outbox, platform) =>

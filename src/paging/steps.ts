@@ -99,7 +99,7 @@ export class EscalationSteps {
    * its own: the next level's timer runs from when this level was paged, not from when a slow
    * platform finally took the DM, and the next level never waits for, nor cancels, this one's
    * notifications. A level that reaches nobody (no one on call, no identity on a running
-   * platform, every DM held, outside its time intervals) is skipped: the next is due at once.
+   * platform, outside its time intervals) is skipped: the next is due at once.
    */
   async #runStep(job: Job<StepPayload>, ctx: JobContext): Promise<void> {
     const { pageId, round, level } = job.payload;
@@ -289,10 +289,10 @@ function skipReason(
   nobodyReason: string | undefined,
 ): string | undefined {
   if (recipients.length === 0) return nobodyReason ?? "nobody to page";
-  if ([...reaches.values()].some((reach) => reach === "deliverable")) return undefined;
+  // A held DM counts as reaching its person: they get the storm summary line, and escalating at
+  // once would carry the storm to the next level, which the per-person limit exists to prevent.
+  if ([...reaches.values()].some((reach) => reach !== "unreachable")) return undefined;
   const names = recipients.map((person) => person.displayName).join(", ");
-  if ([...reaches.values()].some((reach) => reach === "held"))
-    return `${names} already paged too often (storm limit); nobody else reachable`;
   return `${names} ${recipients.length === 1 ? "has" : "have"} no account on a running chat platform`;
 }
 

@@ -124,22 +124,19 @@ describe("a level that reaches nobody is skipped at once", () => {
     });
   });
 
-  it("every DM held by the storm limit: the level is skipped and the next one paged now", async () => {
+  it("every DM held by the storm limit: the level is not skipped (its person was told), the next waits its time", async () => {
     desk = await start();
     expect(pageDms(await desk.type("/oncall page @bob first"), "bob")).toHaveLength(1);
-    // bob's limit (1 page per 10 minutes) is reached: his level-1 DM of this page is held.
+    // bob's limit (1 page per 10 minutes) is reached: his level-1 DM of this page is held. He
+    // gets the storm summary instead, so the level reached him: escalating at once would only
+    // carry the storm to the next level (the per-person limit exists to stop exactly that).
     const out = await desk.type("/oncall page biz VPN down");
     expect(pageDms(out, "bob")).toHaveLength(0);
     await desk.app.services.jobs.runDue();
-    expect(pageDms(await desk.printed(), "carol")).toEqual(["[DM @carol] 📟 Page #2 from Alice: VPN down"]);
-    expect(await skips(desk)).toEqual([
-      {
-        number: 2,
-        round: 0,
-        level: 0,
-        reason: "Bob already paged too often (storm limit); nobody else reachable",
-      },
-    ]);
+    expect(pageDms(await desk.printed(), "carol")).toEqual([]);
+    expect(await skips(desk)).toEqual([]);
+    const next = await desk.db.prisma.job.findFirst({ where: { key: "page:2:0:1" } });
+    expect(next?.dueAt.getTime()).toBeGreaterThan(desk.clock.now().getTime());
   });
 });
 
