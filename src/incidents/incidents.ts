@@ -336,7 +336,7 @@ export class Incidents {
   async timeline(incidentId: string, limit = 100) {
     const entries = await this.#db.timelineEntry.findMany({
       where: { incidentId },
-      orderBy: { at: "desc" },
+      orderBy: [{ at: "desc" }, { seq: "desc" }],
       take: limit,
       include: { actor: true },
     });
@@ -347,7 +347,7 @@ export class Incidents {
   async statusChanges(incidentId: string) {
     return this.#db.timelineEntry.findMany({
       where: { incidentId, kind: "status" },
-      orderBy: { at: "asc" },
+      orderBy: [{ at: "asc" }, { seq: "asc" }],
       select: { at: true, kind: true, text: true },
     });
   }

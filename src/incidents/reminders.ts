@@ -121,7 +121,7 @@ export class IncidentReminders {
     if (interval === null) return;
     const last = await db.timelineEntry.findFirst({
       where: { incidentId, kind: "update" },
-      orderBy: { at: "desc" },
+      orderBy: [{ at: "desc" }, { seq: "desc" }],
     });
     const silentSince = last?.at ?? incident.declaredAt;
     const quietFor = ctx.now.getTime() - silentSince.getTime();

@@ -69,6 +69,11 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+async function tablesExist(): Promise<boolean> {
+  const [row] = await query<{ job: string | null }>(`select to_regclass('"Job"')::text as job`);
+  return Boolean(row?.job);
+}
+
 async function query<T extends pg.QueryResultRow>(sql: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
@@ -92,7 +97,15 @@ describe("killed at random moments", () => {
         // Each round types a few declarations (SEV1 pages the on-call) and dies part-way.
         for (let i = 0; i < 3; i++) desk.type(`/inc declare "Chaos ${round}.${i}" sev:1 team:csirt`);
         declared += 3;
-        await new Promise((resolve) => setTimeout(resolve, 200 + Math.floor(next() * 2500)));
+        // The kill lands at a random moment of the work, counted from the first answer (the
+        // database is migrated and commands run): on a loaded machine a start can take longer
+        // than the whole random window, and killing every round before it proves nothing.
+        await until(
+          () => (desk.stdout().length > 0 || desk.child.exitCode !== null ? true : undefined),
+          "the desk's first answer",
+          60_000,
+        );
+        await new Promise((resolve) => setTimeout(resolve, Math.floor(next() * 2500)));
         desk.child.kill("SIGKILL");
         await desk.exited;
         outputs.push(desk.stdout());
@@ -103,6 +116,8 @@ describe("killed at random moments", () => {
       lastRun = last;
       await until(
         async () => {
+          // Until the last run has migrated a fresh database, there are no tables to count.
+          if (!(await tablesExist())) return undefined;
           const [due] = await query<{ n: number }>(
             `select count(*)::int as n from "Job" where outcome is null and "dueAt" <= now()`,
           );
@@ -182,9 +197,9 @@ describe("killed at random moments", () => {
       expect(doubled).toEqual([]);
       expect(transcript).toContain("[#soc]");
     } catch (error) {
-      const pending = await query(
-        `select kind, key, "dueAt", attempts, "lastError" from "Job" where outcome is null`,
-      );
+      const pending = (await tablesExist())
+        ? await query(`select kind, key, "dueAt", attempts, "lastError" from "Job" where outcome is null`)
+        : "no tables: no run got as far as migrating the database";
       lastRun?.child.kill("SIGKILL");
       throw new Error(
         `last run's log: ${lastRun?.stderr().slice(-3000)}\nchaos run with TOCSIN_CHAOS_SEED=${seed} failed: ${(error as Error).message}\n${(error as Error).stack}\npending jobs: ${JSON.stringify(pending).slice(0, 2000)}`,

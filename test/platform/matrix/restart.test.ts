@@ -103,7 +103,7 @@ describe("restarts resume from the stored sync token", () => {
     for (const eventId of notes) await desk.handled(eventId);
     const entries = await desk.db.prisma.timelineEntry.findMany({
       where: { kind: "note" },
-      orderBy: { at: "asc" },
+      orderBy: [{ at: "asc" }, { seq: "asc" }],
     });
     expect(entries.map((e) => e.text)).toEqual([
       "before the restart",

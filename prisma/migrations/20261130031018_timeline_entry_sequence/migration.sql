@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "TimelineEntry" ADD COLUMN     "seq" SERIAL NOT NULL;
+
