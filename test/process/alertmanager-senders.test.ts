@@ -2,8 +2,9 @@
 // the test sets, its rule fires and resolves, and Debian's Alertmanager posts the group to a
 // recording receiver twice over, as an Alertmanager webhook (payload version 4) and as
 // PagerDuty Events API v2 events (`pagerduty_configs` with a `url`), once firing and once
-// resolved. The captured bodies must keep the shape of the fixtures in test/fixtures/alerts/,
-// which tocsin's endpoint tests replay; TOCSIN_RECAPTURE_ALERT_FIXTURES=1 rewrites them.
+// resolved. The captured bodies must keep the shape of the fixtures in
+// test/fixtures/alerts/captured/, which endpoint tests may replay; TOCSIN_RECAPTURE_ALERT_FIXTURES=1
+// rewrites them.
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -12,7 +13,7 @@ import { type RecordedPost, RecordingReceiver } from "../doubles/recording-recei
 import { ALERT_NAME, type PrometheusStack, startPrometheusStack } from "../support/prometheus-stack.ts";
 import { scaledDeadline, until } from "../support/waiting.ts";
 
-const FIXTURES = path.resolve(import.meta.dirname, "../fixtures/alerts");
+const FIXTURES = path.resolve(import.meta.dirname, "../fixtures/alerts/captured");
 const WEBHOOK_PATH = "/alerts/alertmanager/am-webhook-key-0123456789abcdef012345";
 const ROUTING_KEY = "am-routing-key-0123456789abcdef0123456";
 
@@ -136,9 +137,9 @@ describe("a real Alertmanager's notifications", () => {
       receiver.postsTo("/v2/enqueue").map((post) => (post.body as { event_action: string }).event_action),
     ).toEqual(["trigger", "resolve"]);
 
-    await matchesFixture("alertmanager-webhook-firing.json", firing);
-    await matchesFixture("alertmanager-webhook-resolved.json", resolved);
-    await matchesFixture("alertmanager-pagerduty-trigger.json", trigger);
-    await matchesFixture("alertmanager-pagerduty-resolve.json", resolve);
+    await matchesFixture("webhook-firing.json", firing);
+    await matchesFixture("webhook-resolved.json", resolved);
+    await matchesFixture("pagerduty-trigger.json", trigger);
+    await matchesFixture("pagerduty-resolve.json", resolve);
   });
 });
