@@ -147,6 +147,10 @@ export function createApp(options: AppOptions): App {
     options.retentionMs,
   );
   if (options.archiveRoomsAfterMs) rooms.scheduleArchiving(jobs, options.archiveRoomsAfterMs);
+  // Alert intake (issue 15): the endpoints need the desk's AlertReceiver (src/alerts/alerts.ts,
+  // built by the "desk" helper). TODO(merge, desk): once `Alerts` exists, register the routes when
+  // the configuration has integrations, and start their heartbeats in start():
+  // if (oncall.directory.configIfAny?.integrations.length) alertRoutes = registerAlertRoutes(http, { config: () => oncall.directory.configIfAny, receiver: alerts, db: options.db, jobs, clock: options.clock, log: options.log, metrics });
   const router = new Router(COMMANDS, services, services.permissions, metrics);
   const intake = new Intake({
     route: (invocation) => router.handle(invocation),

@@ -56,6 +56,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly alertRequests = new Counter({
+    name: "tocsin_alert_requests_total",
+    help: "Requests to the alert endpoints, by endpoint and outcome (accepted, unknown_key, invalid, too_large, overloaded, unavailable, error).",
+    labelNames: ["endpoint", "outcome"] as const,
+    registers: [this.registry],
+  });
+
   readonly errors = new Counter({
     name: "tocsin_errors_total",
     help: "Unexpected errors, by where they happened.",

@@ -7,6 +7,7 @@
 // them.
 import { closest, distance } from "fastest-levenshtein";
 import { z } from "zod";
+import { checkIntegrations, integrationsSchema } from "../alerts/integrations.ts";
 import { perPlatformSchema, platformDescriptors, platformNames } from "../chat/platforms.ts";
 import {
   ConfigFileError,
@@ -272,6 +273,8 @@ export const oncallConfigSchema = z
     reminders: remindersSchema.default({}),
     /** Regulatory deadline presets, added to (or replacing, by id) the shipped nis2 and gdpr. */
     deadlines: z.array(deadlinePresetSchema).default([]),
+    /** Alert senders (Alertmanager, PagerDuty-compatible, Grafana, generic, heartbeats): src/alerts/integrations.ts. */
+    integrations: integrationsSchema,
   })
   .superRefine(checkReferences);
 
@@ -284,6 +287,7 @@ export type EscalationPolicy = OncallConfig["escalationPolicies"][number];
 export type EscalationLevel = EscalationPolicy["levels"][number];
 export type PageLimits = OncallConfig["pageLimits"];
 export type RemindersConfig = OncallConfig["reminders"];
+export type { Integration } from "../alerts/integrations.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Cross-references: everything that needs the whole file to check.
@@ -343,6 +347,9 @@ function checkReferences(config: OncallConfig, ctx: z.RefinementCtx): void {
   });
 
   if (config.defaultTeam !== undefined) team(config.defaultTeam, ["defaultTeam"]);
+  checkIntegrations(config.integrations, teamIds, problem, (id) =>
+    unknownMessage("team", id, teamIds, "teams"),
+  );
   reportDuplicates(config.deadlines, ["deadlines"], "deadline preset", problem);
   for (const [index, preset] of config.deadlines.entries()) {
     reportDuplicates(preset.milestones, ["deadlines", index, "milestones"], "milestone", problem);

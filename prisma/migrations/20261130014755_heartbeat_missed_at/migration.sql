@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Heartbeat" ADD COLUMN     "missedAt" TIMESTAMPTZ(3);
+

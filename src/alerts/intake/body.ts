@@ -1,0 +1,117 @@
+// Reading an alert request's body: size-capped while it streams in, strictly UTF-8, JSON with a
+// nesting limit checked before parsing, or an urlencoded form. Every step is linear in the body,
+// and every failure is a PayloadError the endpoint answers with a 4xx naming what was wrong.
+import type { IncomingMessage } from "node:http";
+
+/** Answered as 400 (or `status`) with `message`; `field` names the offending field when known. */
+export class PayloadError extends Error {
+  readonly status: number;
+  readonly field: string | undefined;
+
+  constructor(message: string, options: { field?: string; status?: number } = {}) {
+    super(message);
+    this.name = "PayloadError";
+    this.field = options.field;
+    this.status = options.status ?? 400;
+  }
+}
+
+/** Deeper JSON than this is refused: no sender needs it, and recursive walks stay shallow. */
+export const MAX_JSON_DEPTH = 32;
+
+export type BodyFormat = "json" | "form";
+
+/**
+ * What the Content-Type says. JSON endpoints also take a missing type and text/plain (curl and
+ * some senders send those); the generic endpoint also takes urlencoded forms. Anything else: 415.
+ */
+export function bodyFormat(contentType: string | undefined, allowForm: boolean): BodyFormat {
+  const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  if (type === "" || type === "application/json" || type === "text/plain" || type.endsWith("+json"))
+    return "json";
+  if (allowForm && type === "application/x-www-form-urlencoded") return "form";
+  throw new PayloadError(
+    `content type ${type} is not accepted; send application/json${allowForm ? " or application/x-www-form-urlencoded" : ""}`,
+    { status: 415 },
+  );
+}
+
+/**
+ * The whole body, refused with 413 as soon as it passes `limit` bytes (a declared
+ * Content-Length over the limit is refused before reading anything).
+ */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge(limit);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+function tooLarge(limit: number): PayloadError {
+  return new PayloadError(`the body is larger than ${Math.floor(limit / 1024)} KB`, { status: 413 });
+}
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+export function decodeUtf8(body: Buffer): string {
+  try {
+    return UTF8.decode(body);
+  } catch {
+    throw new PayloadError("the body is not valid UTF-8");
+  }
+}
+
+/** JSON text to a value; `__proto__` keys are dropped so no later copy can reach a prototype. */
+export function parseJson(text: string): unknown {
+  checkDepth(text);
+  try {
+    return JSON.parse(text, (key, value) => (key === "__proto__" ? undefined : value));
+  } catch (error) {
+    const reason = error instanceof SyntaxError ? error.message : "it does not parse";
+    throw new PayloadError(`the body is not valid JSON: ${reason}`);
+  }
+}
+
+/** One pass over the text counting brackets outside strings. */
+function checkDepth(text: string): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > MAX_JSON_DEPTH)
+        throw new PayloadError(`the JSON is nested deeper than ${MAX_JSON_DEPTH} levels`);
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+}
+
+/** An urlencoded form as an object of its fields (the last of repeated fields, except `links`). */
+export function parseForm(text: string): Record<string, unknown> {
+  const form = new URLSearchParams(text);
+  const fields: Record<string, unknown> = {};
+  for (const name of new Set(form.keys())) {
+    if (name === "__proto__") continue;
+    Object.defineProperty(fields, name, {
+      value: name === "links" ? form.getAll(name) : form.getAll(name).at(-1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return fields;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}

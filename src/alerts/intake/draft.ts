@@ -1,0 +1,176 @@
+// What an endpoint makes of one sender's alert before the integration's rules apply, the caps
+// every field goes through, and the rules turning it into an AlertSignal.
+//
+// Caps: a field a sender cannot have meant (a 2 KB label name) is cut, not refused, for webhook
+// senders (Alertmanager and Grafana drop a notification answered with a 4xx, and a lost page is
+// worse than a cut label); PagerDuty and generic senders get a 400 naming the field where the
+// PagerDuty documentation states a limit (summary 1024, dedup_key 255).
+import { createHash } from "node:crypto";
+import type { TlpLabel } from "../../incidents/tlp.ts";
+import {
+  firstMatchingRule,
+  type Integration,
+  MAX_LABEL_VALUE,
+  renderSummary,
+  stricterTlp,
+} from "../integrations.ts";
+import type { AlertAction, AlertLink, AlertSignal } from "../signal.ts";
+import { isRecord } from "./body.ts";
+
+export const MAX_SUMMARY = 1024;
+export const MAX_DEDUP_KEY = 255;
+export const MAX_LABELS = 64;
+export const MAX_LABEL_NAME = 128;
+export const MAX_LINKS = 20;
+export const MAX_LINK_HREF = 2048;
+export const MAX_LINK_TEXT = 256;
+export const MAX_SOURCE = 1024;
+/** Details (custom_details, annotations, per-alert labels) over this, serialised, are replaced. */
+export const MAX_DETAILS_BYTES = 64 * 1024;
+export const MAX_MEMBERS = 1000;
+
+export interface AlertDraft {
+  action: AlertAction;
+  dedupKey: string;
+  members?: Array<{ id: string; status: "firing" | "resolved" }>;
+  summary: string;
+  source?: string;
+  /** The sender's severity mapped to 1..4; undefined when it gave none tocsin understands. */
+  severity?: number;
+  /** A label the sender asked for (generic endpoint); it can only make the integration's stricter. */
+  tlp?: TlpLabel;
+  rsitType?: string;
+  labels: Record<string, string>;
+  links: AlertLink[];
+  details: Record<string, unknown>;
+  occurredAt: Date;
+}
+
+const SEVERITY_WORDS: Record<string, number> = {
+  critical: 1,
+  crit: 1,
+  fatal: 1,
+  emergency: 1,
+  disaster: 1,
+  p1: 1,
+  sev1: 1,
+  high: 2,
+  error: 2,
+  major: 2,
+  p2: 2,
+  sev2: 2,
+  warning: 3,
+  warn: 3,
+  medium: 3,
+  moderate: 3,
+  average: 3,
+  p3: 3,
+  sev3: 3,
+  info: 4,
+  informational: 4,
+  low: 4,
+  minor: 4,
+  notice: 4,
+  debug: 4,
+  p4: 4,
+  sev4: 4,
+};
+
+/** critical→1, error/high→2, warning/medium→3, info/low→4, "1".."4" as themselves. */
+export function mapSeverity(value: unknown): number | undefined {
+  if (typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 4) return value;
+  if (typeof value !== "string") return undefined;
+  const word = value.trim().toLowerCase();
+  if (/^[1-4]$/.test(word)) return Number(word);
+  return Object.hasOwn(SEVERITY_WORDS, word) ? SEVERITY_WORDS[word] : undefined;
+}
+
+/** Cut to `max` characters (code points), with an ellipsis when cut. */
+export function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const points = Array.from(text.slice(0, max + 1));
+  return points.length <= max ? text : `${points.slice(0, max - 1).join("")}…`;
+}
+
+/** A dedup key within 255 characters: a longer one (a long groupKey) becomes its SHA-256. */
+export function fitDedupKey(key: string): string {
+  return key.length <= MAX_DEDUP_KEY ? key : `sha256:${createHash("sha256").update(key).digest("hex")}`;
+}
+
+/**
+ * String labels from a sender's object: non-string values skipped, names and values cut, at most
+ * MAX_LABELS (sorted by name, so the same labels always keep the same ones).
+ */
+export function capLabels(value: unknown): Record<string, string> {
+  if (!isRecord(value)) return {};
+  const entries = Object.entries(value)
+    .filter((entry): entry is [string, string] => typeof entry[1] === "string" && entry[0] !== "")
+    .map(([name, v]): [string, string] => [cut(name, MAX_LABEL_NAME), cut(v, MAX_LABEL_VALUE)])
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, MAX_LABELS);
+  return Object.fromEntries(entries);
+}
+
+/** http(s) links only (no `javascript:`), cut and at most MAX_LINKS; later duplicates dropped. */
+export function capLinks(links: ReadonlyArray<{ href: unknown; text?: unknown }>): AlertLink[] {
+  const out: AlertLink[] = [];
+  const seen = new Set<string>();
+  for (const link of links) {
+    if (out.length >= MAX_LINKS) break;
+    if (typeof link.href !== "string" || link.href.length > MAX_LINK_HREF) continue;
+    const url = URL.parse(link.href);
+    if (!url || (url.protocol !== "https:" && url.protocol !== "http:") || seen.has(url.href)) continue;
+    seen.add(url.href);
+    const text =
+      typeof link.text === "string" && link.text.trim() !== ""
+        ? cut(link.text.trim(), MAX_LINK_TEXT)
+        : undefined;
+    out.push(text === undefined ? { href: link.href } : { href: link.href, text });
+  }
+  return out;
+}
+
+/** Details as given when small enough; else a note saying they were removed (as Alertmanager does). */
+export function capDetails(details: Record<string, unknown>): Record<string, unknown> {
+  const size = Buffer.byteLength(JSON.stringify(details));
+  if (size <= MAX_DETAILS_BYTES) return details;
+  return {
+    truncated: `details removed: ${Math.ceil(size / 1024)} KB exceeds the ${MAX_DETAILS_BYTES / 1024} KB limit`,
+  };
+}
+
+/** An ISO 8601 time, or undefined (Alertmanager's zero time `0001-01-01T00:00:00Z` too). */
+export function parseTime(value: unknown): Date | undefined {
+  if (typeof value !== "string" || value.length > 64) return undefined;
+  const time = Date.parse(value);
+  if (!Number.isFinite(time) || time < Date.UTC(1971, 0, 1)) return undefined;
+  return new Date(time);
+}
+
+/** The draft through the integration's rules (first match wins): the signal for the desk. */
+export function toSignal(integration: Integration, draft: AlertDraft): AlertSignal {
+  const rule = firstMatchingRule(integration.rules, draft.labels);
+  const set = rule?.set ?? {};
+  const tlp = set.tlp ?? (draft.tlp ? stricterTlp(integration.tlp, draft.tlp) : integration.tlp);
+  const summary =
+    set.summary !== undefined ? cut(renderSummary(set.summary, draft.labels), MAX_SUMMARY) : draft.summary;
+  const signal: AlertSignal = {
+    integrationId: integration.id,
+    action: draft.action,
+    dedupKey: draft.dedupKey,
+    summary,
+    severity: set.severity ?? draft.severity ?? integration.severity,
+    tlp,
+    teamId: set.team ?? integration.team,
+    labels: draft.labels,
+    links: draft.links,
+    details: draft.details,
+    occurredAt: draft.occurredAt,
+  };
+  if (draft.members) signal.members = draft.members;
+  if (draft.source !== undefined) signal.source = draft.source;
+  const rsitType = set.class ?? draft.rsitType;
+  if (rsitType !== undefined) signal.rsitType = rsitType;
+  if (rule?.declare) signal.declare = { severity: rule.declare.severity };
+  return signal;
+}

@@ -1,0 +1,40 @@
+// Which integration a presented key belongs to. Both sides are SHA-256 digests (the
+// configuration keeps only the digest), compared with timingSafeEqual against every
+// integration without stopping at a match, so the time taken says nothing about the key.
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { Integration } from "../integrations.ts";
+
+export type DigestEquality = (a: Uint8Array, b: Uint8Array) => boolean;
+
+export class IntegrationKeys {
+  readonly #integrations: () => readonly Integration[];
+  readonly #equal: DigestEquality;
+
+  /** `equal` is timingSafeEqual; tests pass a recording one to see it used. */
+  constructor(integrations: () => readonly Integration[], equal: DigestEquality = timingSafeEqual) {
+    this.#integrations = integrations;
+    this.#equal = equal;
+  }
+
+  /** The comparison in use (timingSafeEqual unless a test gave another). */
+  get comparesWith(): DigestEquality {
+    return this.#equal;
+  }
+
+  find(key: string): Integration | undefined {
+    const presented = createHash("sha256").update(key, "utf8").digest();
+    let found: Integration | undefined;
+    for (const integration of this.#integrations()) {
+      const known = Buffer.from(integration.keyDigest, "hex");
+      if (this.#equal(presented, known) && found === undefined) found = integration;
+    }
+    return found;
+  }
+}
+
+/** The token of `Authorization: Bearer <token>`, if that is what the header holds. */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer[ \t]+([^\s]{1,512})[ \t]*$/i.exec(header);
+  return match?.[1];
+}
