@@ -11,8 +11,11 @@ import path from "node:path";
 import { freeLoopbackPort } from "../../src/db/embedded-postgres.ts";
 import { until } from "./waiting.ts";
 
-export const PROMETHEUS_BINARY = "/usr/bin/prometheus";
-export const ALERTMANAGER_BINARY = "/usr/bin/prometheus-alertmanager";
+export const PROMETHEUS_BINARY = { path: "/usr/bin/prometheus", debianPackage: "prometheus" };
+export const ALERTMANAGER_BINARY = {
+  path: "/usr/bin/prometheus-alertmanager",
+  debianPackage: "prometheus-alertmanager",
+};
 
 /** The metric the target exposes and the alert the rule raises while it is 1. */
 export const GAUGE = "tocsin_test_backup_failed";
@@ -62,11 +65,18 @@ export interface MonitoringProcess {
   port: number;
   url: string;
   output(): string;
+  /** Why it is not running, once it failed to start or exited. */
+  failed(): string | undefined;
   stop(): Promise<void>;
 }
 
-function spawnMonitoring(name: string, binary: string, args: string[], port: number): MonitoringProcess {
-  const child: ChildProcessWithoutNullStreams = spawn(binary, args, {
+function spawnMonitoring(
+  name: string,
+  binary: { path: string; debianPackage: string },
+  args: string[],
+  port: number,
+): MonitoringProcess {
+  const child: ChildProcessWithoutNullStreams = spawn(binary.path, args, {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" },
     stdio: ["pipe", "pipe", "pipe"],
   });
@@ -77,14 +87,23 @@ function spawnMonitoring(name: string, binary: string, args: string[], port: num
   };
   child.stdout.on("data", keep);
   child.stderr.on("data", keep);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let failed: string | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once("exit", () => resolve());
+    // A missing binary: said once, in the words of what to do, instead of an unhandled error.
+    child.once("error", (error) => {
+      failed = `${name} could not start (${error.message}); install Debian's ${binary.debianPackage} package, as .ci/run does`;
+      resolve();
+    });
+  });
   return {
     name,
     port,
     url: `http://127.0.0.1:${port}`,
     output: () => out,
+    failed: () => failed ?? (child.exitCode !== null ? `${name} exited (${child.exitCode})` : undefined),
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (failed || child.exitCode !== null || child.signalCode !== null) return;
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
       await exited;
@@ -97,6 +116,8 @@ function spawnMonitoring(name: string, binary: string, args: string[], port: num
 async function untilReady(server: MonitoringProcess): Promise<void> {
   await until(
     async () => {
+      const failed = server.failed();
+      if (failed) throw new Error(`${failed}\n${server.output()}`);
       const status = await fetch(`${server.url}/-/ready`, { signal: AbortSignal.timeout(2_000) })
         .then((answer) => answer.status)
         .catch(() => 0);
