@@ -91,13 +91,16 @@ beforeAll(async () => {
 }, scaledDeadline(120_000));
 
 afterAll(async () => {
-  await stack?.stop();
-  if (desk) {
+  let exitCode: number | null = 0;
+  try {
+    await stack?.stop();
     // SIGTERM to tocsin itself (stdin is not read with Slack): it shuts down cleanly, then npm.
-    expect(await desk.stop("SIGTERM")).toBe(0);
+    if (desk) exitCode = await desk.stop("SIGTERM");
+  } finally {
+    await slack?.close();
+    await rm(root, { recursive: true, force: true });
   }
-  await slack?.close();
-  await rm(root, { recursive: true, force: true });
+  expect(exitCode).toBe(0);
 });
 
 /** bob's direct messages from tocsin. */
