@@ -1,6 +1,13 @@
 // Every chat command tocsin knows. A command is one module; adding one means adding it here.
 import type { CommandSpec } from "../src/router/command.ts";
 import { type CommandVocabulary, commandVocabulary } from "../src/router/vocabulary.ts";
+import alertAck from "./alert/ack.ts";
+import alertDeclare from "./alert/declare.ts";
+import alertLink from "./alert/link.ts";
+import alertList from "./alert/list.ts";
+import alertResolve from "./alert/resolve.ts";
+import alertShow from "./alert/show.ts";
+import alertSilence from "./alert/silence.ts";
 import bulletinKey from "./bulletin/key.ts";
 import bulletinPost from "./bulletin/post.ts";
 import bulletinPreview from "./bulletin/preview.ts";
@@ -93,6 +100,13 @@ export const COMMANDS: readonly CommandSpec[] = [
   bulletinStats,
   bulletinKey,
   bulletinVerify,
+  alertList,
+  alertShow,
+  alertAck,
+  alertResolve,
+  alertSilence,
+  alertDeclare,
+  alertLink,
 ];
 
 /** The words that start these commands (`/inc`, `!oncall`, `/ack`): what platforms listen for. */

@@ -4,6 +4,8 @@ import type { Logger } from "pino";
 import { COMMANDS } from "../commands/index.ts";
 import type { PermissionPolicy } from "./access/permissions.ts";
 import { accessPolicy } from "./access/policy.ts";
+import { Alerts } from "./alerts/alerts.ts";
+import { registerAlertRoutes } from "./alerts/intake/routes.ts";
 import { type BulletinSettings, Bulletins } from "./bulletins/service.ts";
 import type { PlatformName } from "./chat/invocation.ts";
 import type { ChatPlatform } from "./chat/platform.ts";
@@ -125,6 +127,19 @@ export function createApp(options: AppOptions): App {
     },
     options.oncall,
   );
+  const alerts = new Alerts({
+    db: options.db,
+    clock: options.clock,
+    log: options.log,
+    jobs,
+    paging: oncall.paging,
+    directory: oncall.directory,
+    incidents,
+    rooms,
+    outbox,
+    timeZone,
+    metrics,
+  });
   const services: Services = {
     db: options.db,
     clock: options.clock,
@@ -138,6 +153,7 @@ export function createApp(options: AppOptions): App {
     metrics,
     bulletins,
     oncall,
+    alerts,
     permissions,
     mirrorNewIncidentsTo: options.mirrorNewIncidentsTo,
     timeZone,
@@ -147,10 +163,18 @@ export function createApp(options: AppOptions): App {
     options.retentionMs,
   );
   if (options.archiveRoomsAfterMs) rooms.scheduleArchiving(jobs, options.archiveRoomsAfterMs);
-  // Alert intake (issue 15): the endpoints need the desk's AlertReceiver (src/alerts/alerts.ts,
-  // built by the "desk" helper). TODO(merge, desk): once `Alerts` exists, register the routes when
-  // the configuration has integrations, and start their heartbeats in start():
-  // if (oncall.directory.configIfAny?.integrations.length) alertRoutes = registerAlertRoutes(http, { config: () => oncall.directory.configIfAny, receiver: alerts, db: options.db, jobs, clock: options.clock, log: options.log, metrics });
+  // Alert intake: the endpoints read the integrations of the configuration in use per request,
+  // so a reload that adds or removes one (or changes a key) needs no restart.
+  const alertRoutes = registerAlertRoutes(http, {
+    config: () => oncall.directory.configIfAny,
+    receiver: alerts,
+    db: options.db,
+    jobs,
+    clock: options.clock,
+    log: options.log,
+    metrics,
+  });
+  if (options.runJobs ?? true) oncall.directory.afterReload(() => alertRoutes.heartbeats.start());
   const router = new Router(COMMANDS, services, services.permissions, metrics);
   const intake = new Intake({
     route: (invocation) => router.handle(invocation),
@@ -179,6 +203,7 @@ export function createApp(options: AppOptions): App {
       await bulletins.start({ armCron: options.runJobs ?? true });
       if (options.runJobs ?? true) {
         await retention.schedule();
+        await alertRoutes.heartbeats.start();
         jobs.start();
         recovery = setInterval(() => void recoverAnnouncements(), ANNOUNCEMENT_RECOVERY_MS);
         recovery.unref();
@@ -194,6 +219,7 @@ export function createApp(options: AppOptions): App {
       await Promise.all(options.platforms.map((p) => p.stop()));
       // Finish what was already accepted before the database goes away.
       await intake.stop();
+      await alerts.idle();
       await jobs.stop();
     },
   };

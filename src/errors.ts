@@ -48,3 +48,20 @@ function assertCode(code: string): void {
 export function isUserError(error: unknown): error is UserError {
   return error instanceof UserError;
 }
+
+/**
+ * The database could not be reached (refused, reset, timed out): nothing was stored, and the
+ * caller may try again later. The alert endpoints answer it with 503, so senders retry.
+ */
+export class DatabaseUnavailable extends Error {
+  readonly code = "database_unavailable";
+
+  constructor(cause: unknown) {
+    super("The database is unavailable; nothing was stored.", { cause });
+    this.name = "DatabaseUnavailable";
+  }
+}
+
+export function isDatabaseUnavailable(error: unknown): error is DatabaseUnavailable {
+  return error instanceof DatabaseUnavailable;
+}

@@ -1,6 +1,7 @@
 // The domain services a command handler may use, wired once in src/main.ts (and in tests).
 import type { Logger } from "pino";
 import type { PermissionPolicy } from "./access/permissions.ts";
+import type { Alerts } from "./alerts/alerts.ts";
 import type { Bulletins } from "./bulletins/service.ts";
 import type { PlatformName } from "./chat/invocation.ts";
 import type { Clock } from "./clock.ts";
@@ -34,6 +35,8 @@ export interface Services {
   bulletins?: Bulletins;
   /** On-call directory, paging, incident deadlines, calendar feeds (ONCALL_CONFIG). */
   oncall: OncallServices;
+  /** The alert desk: what monitoring sends (receive) and what people do with alerts. */
+  alerts: Alerts;
   /** Who may do what (the router checks each command; commands ask for finer decisions). */
   permissions: PermissionPolicy;
   /** Every new incident also gets a room on this platform (TOCSIN_MIRROR_NEW_INCIDENTS). */

@@ -2,13 +2,12 @@
 // configuration names them. It is decided from configuration only, never from anything a user
 // controls: a Matrix user id's server part is vouched for by federation, and Slack users reach
 // the router only from the installation's own workspace (the Slack platform checks team_id).
+import type { Organisation } from "../chat/platform-descriptor.ts";
 import { findPlatform } from "../chat/platforms.ts";
 import type { AccessConfig } from "./access-config.ts";
 
-export interface Organisation {
-  /** Matrix server names whose users are the organisation's, lowercase. */
-  matrixHomeservers: ReadonlySet<string>;
-}
+// The shape lives with the platform descriptors, which decide membership from it (belongsTo).
+export type { Organisation } from "../chat/platform-descriptor.ts";
 
 /** The bot's own homeserver (from MATRIX_USER_ID) and those the access configuration adds. */
 export function organisationOf(config: AccessConfig | undefined, matrixUserId?: string): Organisation {

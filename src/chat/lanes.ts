@@ -6,6 +6,10 @@
 // - A lane (one per room) runs its work one piece at a time, in order, whether the earlier piece
 //   succeeded or failed: a rate-limited announcement is not overtaken by the next one, while
 //   other lanes go on. An idle lane is forgotten.
+// - Urgent work (a page: its DM, its line in an incident room) goes ahead of every piece still
+//   waiting in its lane, behind only the piece already running and earlier urgent work, so a
+//   backlog of housekeeping (summary edits, topics, bulletins) never delays a page by more than
+//   one call. Urgent work keeps its own order; so does the rest.
 // - A rate limit waits what the platform advises (or a backoff without advice, capped by
 //   maxRateLimitWaitMs), then repeats the same call; a bounded number of times.
 // - A transient failure (5xx, network) is retried with exponential backoff and jitter, a bounded
@@ -49,25 +53,63 @@ export interface CallOptions {
   lane?: string;
 }
 
+export interface LaneOptions {
+  /** Ahead of the lane's waiting non-urgent work (pages). */
+  urgent?: boolean;
+}
+
+/** A lane's waiting work: urgent pieces first, each kind in its order. */
+interface Lane {
+  running: boolean;
+  urgent: Array<() => Promise<void>>;
+  normal: Array<() => Promise<void>>;
+}
+
 export class Lanes {
   readonly #options: LanesOptions;
-  readonly #tails = new Map<string, Promise<void>>();
+  readonly #lanes = new Map<string, Lane>();
   #stopping = new AbortController();
 
   constructor(options: LanesOptions) {
     this.#options = options;
   }
 
-  /** Runs `work` after every earlier piece of work in the same lane has settled. */
-  inLane<T>(lane: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.#tails.get(lane) ?? Promise.resolve();
-    const result = previous.then(work);
-    const tail = result.then(ignore, ignore);
-    this.#tails.set(lane, tail);
-    void tail.then(() => {
-      if (this.#tails.get(lane) === tail) this.#tails.delete(lane);
+  /**
+   * Runs `work` after every earlier piece of work in the same lane has settled; urgent work
+   * after the running piece and earlier urgent work only.
+   */
+  inLane<T>(lane: string, work: () => Promise<T>, options: LaneOptions = {}): Promise<T> {
+    let queue = this.#lanes.get(lane);
+    if (!queue) {
+      queue = { running: false, urgent: [], normal: [] };
+      this.#lanes.set(lane, queue);
+    }
+    const result = new Promise<T>((resolve, reject) => {
+      const piece = () => Promise.resolve().then(work).then(resolve, reject);
+      (options.urgent ? queue.urgent : queue.normal).push(piece);
     });
+    this.#pump(lane, queue);
     return result;
+  }
+
+  /** How many pieces wait in a lane (not counting the running one): for tests and metrics. */
+  waiting(lane: string): number {
+    const queue = this.#lanes.get(lane);
+    return queue ? queue.urgent.length + queue.normal.length : 0;
+  }
+
+  #pump(lane: string, queue: Lane): void {
+    if (queue.running) return;
+    const next = queue.urgent.shift() ?? queue.normal.shift();
+    if (!next) {
+      if (this.#lanes.get(lane) === queue) this.#lanes.delete(lane);
+      return;
+    }
+    queue.running = true;
+    void next().finally(() => {
+      queue.running = false;
+      this.#pump(lane, queue);
+    });
   }
 
   /** Runs `call`, waiting out rate limits (and transient failures when repeatable). */
@@ -144,5 +186,3 @@ export class Lanes {
     return Math.round(base * (0.75 + Math.random() * 0.5));
   }
 }
-
-function ignore(): void {}

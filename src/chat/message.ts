@@ -1,6 +1,7 @@
 // The neutral message model. Commands and domain code build these; each platform renders them
 // (Block Kit, Matrix HTML + plain body, terminal text). Nothing here knows a platform.
 import type { TlpLabel } from "../incidents/tlp.ts";
+import type { ButtonCommand } from "./button-command.ts";
 
 export type Block =
   | { kind: "heading"; text: string }
@@ -17,11 +18,12 @@ export type Block =
 
 /**
  * A button. Clicking it runs `command` as if the clicker had typed it, so a click takes the
- * same path (permissions, validation, audit) as a typed command.
+ * same path (permissions, validation, audit) as a typed command. The command is data of the
+ * command vocabulary (src/chat/button-command.ts); each platform writes it as it needs.
  */
 export interface Action {
   label: string;
-  command: string;
+  command: ButtonCommand;
   style?: "primary" | "danger";
   /** On platforms with reactions, a ✅ on the message runs this action (a page's Ack). */
   onAckReaction?: boolean;

@@ -1,6 +1,7 @@
 // Renders the neutral message model as plain text: the console platform's output, Matrix's
 // `body` and Slack's notification fallback.
 import { formatTlp } from "../incidents/tlp.ts";
+import { commandLine } from "./button-command.ts";
 import { type Block, MENTION_PATTERN, type Message } from "./message.ts";
 
 export interface PlainTextLayout {
@@ -10,6 +11,8 @@ export interface PlainTextLayout {
    * aligning every value after the longest label.
    */
   width?: number;
+  /** How a button's command is written: `/inc ...` (the default) or Matrix's `!inc ...`. */
+  commandSigil?: "/" | "!";
   /** Also word-wrap paragraphs (text, context, list items); code and tables are never wrapped. */
   wrapText?: boolean;
 }
@@ -34,7 +37,7 @@ function renderBlock(block: Block, layout: PlainTextLayout): string {
     }
     if (wrapText && block.kind === "actions") {
       return packLines(
-        block.actions.map((a) => `[${a.label}: ${a.command}]`),
+        block.actions.map((a) => `[${a.label}: ${commandLine(a.command, layout.commandSigil)}]`),
         width,
       ).join("\n");
     }
@@ -62,7 +65,9 @@ function renderBlock(block: Block, layout: PlainTextLayout): string {
     case "code":
       return block.text;
     case "actions":
-      return block.actions.map((a) => `[${a.label}: ${a.command}]`).join("  ");
+      return block.actions
+        .map((a) => `[${a.label}: ${commandLine(a.command, layout.commandSigil)}]`)
+        .join("  ");
   }
 }
 

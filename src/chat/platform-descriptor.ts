@@ -6,10 +6,18 @@
 
 import type { Logger } from "pino";
 import type { z } from "zod";
-import type { Organisation } from "../access/organisation.ts";
 import type { HttpServer } from "../http/server.ts";
 import type { CommandWords } from "./command-words.ts";
 import type { ChatPlatform, PlatformStateStore } from "./platform.ts";
+
+/**
+ * Who belongs to the organisation, from configuration only (src/access/organisation.ts makes it):
+ * what a descriptor's `belongsTo` decides from.
+ */
+export interface Organisation {
+  /** Matrix server names whose users are the organisation's, lowercase. */
+  matrixHomeservers: ReadonlySet<string>;
+}
 
 export interface MessageLimits {
   /** Maximum characters of one message's text (the renderer may still split it in blocks). */

@@ -34,6 +34,16 @@ export interface PlatformStateStore {
   list(prefix: string): Promise<Array<{ key: string; value: string }>>;
 }
 
+/** How an outbound message travels. */
+export interface SendOptions {
+  /**
+   * A page (its DM, its line in a room): it goes ahead of housekeeping waiting for the same room
+   * (summary edits, topics, bulletins), and over a connection of its own where the platform
+   * queues requests (Slack), so chat housekeeping can never delay a page.
+   */
+  urgent?: boolean;
+}
+
 export interface CreatedRoom {
   roomId: string;
   name: string;
@@ -68,11 +78,11 @@ export interface ChatPlatform {
   invite(roomId: string, externalIds: string[]): Promise<void>;
   setTopic(roomId: string, topic: string): Promise<void>;
   /** Posts to a room and returns the platform's message id. */
-  post(roomId: string, message: Message): Promise<string>;
+  post(roomId: string, message: Message, options?: SendOptions): Promise<string>;
   /** Replaces an earlier message (the pinned incident summary). */
   update(roomId: string, messageId: string, message: Message): Promise<void>;
   pin(roomId: string, messageId: string): Promise<void>;
-  directMessage(externalId: string, message: Message): Promise<void>;
+  directMessage(externalId: string, message: Message, options?: SendOptions): Promise<void>;
   /**
    * Archives an incident room some time after the incident closed (TOCSIN_ARCHIVE_AFTER), where
    * the platform has such a thing (Slack). Optional: platforms without it keep their rooms.

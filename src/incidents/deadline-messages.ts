@@ -1,6 +1,7 @@
 // How regulatory deadlines read in chat: the warnings posted in the incident's rooms, the table
 // of `/inc deadlines`, and the due time of a milestone that may not be known yet ("one month
 // after the incident notification", "on request").
+import { type ButtonCommand, commandLine } from "../chat/button-command.ts";
 import { actions, context, type Message, table, text } from "../chat/message.ts";
 import type { Incident, IncidentDeadline } from "../generated/prisma/client.ts";
 import { formatDelay } from "../oncall/durations.ts";
@@ -47,11 +48,17 @@ export function deadlineWarning(
       : left < -60_000
         ? `⏰ ${incident.publicId}: the ${what} was due at ${due}, ${formatDelay(-left)} ago, and is not marked done.`
         : `⏰ ${incident.publicId}: the ${what} is due now (${due}). If it has not been sent, it is late.`;
-  const done = `/inc deadlines ${incident.publicId} done ${deadline.preset} ${deadline.milestone}`;
+  const done: ButtonCommand = {
+    group: "inc",
+    name: "deadlines",
+    incident: incident.publicId,
+    subcommand: "done",
+    args: [deadline.preset, deadline.milestone],
+  };
   return {
     blocks: [
       text(line),
-      context(`${countedFrom(deadline, counted, timeZone)} Once it is sent: ${done}`),
+      context(`${countedFrom(deadline, counted, timeZone)} Once it is sent: ${commandLine(done)}`),
       actions({ label: "Mark done", command: done }),
     ],
   };

@@ -57,6 +57,11 @@ export interface DeclareInput {
   teamId?: string;
   /** Visible only to those who take part (always so for TLP:RED). */
   restricted?: boolean;
+  /**
+   * Work that belongs in the declaration's transaction (attaching the alert it was declared
+   * from): a refusal thrown here declares nothing.
+   */
+  attach?: (tx: DbTransaction, incident: Incident) => Promise<void>;
 }
 
 export interface Change {
@@ -353,6 +358,7 @@ export class Incidents {
         { title, severity: incident.severity },
         { announcementPending: false },
       );
+      await input.attach?.(tx, incident);
       for (const hook of this.#declaredHooks) await hook(tx, incident, now, origin);
       return { incident, text, kind: "declared", timelineEntryId };
     });

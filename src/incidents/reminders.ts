@@ -109,14 +109,7 @@ export class IncidentReminders {
       include: { roles: { where: { role: "commander" } } },
     });
     if (!incident || !isOpen(incident.status) || incident.roles.length > 0) return;
-    await this.#post(incident.id, {
-      blocks: [
-        text(
-          `⏰ ${incident.publicId} has no incident commander ${formatDelay(delayMs)} after it was declared. Who leads it? \`/inc lead @person\``,
-        ),
-        actions({ label: "I'll lead", command: `/inc lead ${incident.publicId} me`, style: "primary" }),
-      ],
-    });
+    await this.#post(incident.id, commanderReminder(incident, delayMs));
   }
 
   async #remindUpdate(job: Job<z.output<typeof updateReminderPayload>>, ctx: JobContext): Promise<void> {
@@ -158,4 +151,20 @@ export class IncidentReminders {
     const posted = await this.#options.rooms.announce(incidentId, message, { refreshSummary: false });
     if (posted.length === 0) this.#options.log.warn({ incidentId }, "reminder reached no room");
   }
+}
+
+/** The reminder that an incident has no commander yet, with a button to take the role. */
+export function commanderReminder(incident: Pick<Incident, "publicId">, delayMs: number): Message {
+  return {
+    blocks: [
+      text(
+        `⏰ ${incident.publicId} has no incident commander ${formatDelay(delayMs)} after it was declared. Who leads it? \`/inc lead @person\``,
+      ),
+      actions({
+        label: "I'll lead",
+        command: { group: "inc", name: "lead", incident: incident.publicId, args: ["me"] },
+        style: "primary",
+      }),
+    ],
+  };
 }

@@ -81,17 +81,24 @@ export function incidentSummary(details: IncidentDetails, mention: Mention, time
   return { tlp: tlpOf(details), blocks };
 }
 
-function summaryActions(incident: Incident): Action[] {
+/** The summary's buttons: the next statuses, taking command, joining; a closed one offers Reopen. */
+export function summaryActions(incident: Pick<Incident, "publicId" | "status">): Action[] {
   const id = incident.publicId;
-  if (!isOpen(incident.status)) return [{ label: "Reopen", command: `/inc reopen ${id}` }];
+  if (!isOpen(incident.status)) {
+    return [{ label: "Reopen", command: { group: "inc", name: "reopen", incident: id } }];
+  }
   // Closing needs a resolution, merging a target: those are typed, not clicked.
   const next = allowedNext(incident.status).filter((s) => s !== "merged" && s !== "closed");
   const buttons: Action[] = next.slice(0, 3).map((status) => ({
     label: `→ ${status}`,
-    command: `/inc status ${id} ${status}`,
+    command: { group: "inc", name: "status", incident: id, args: [status] },
   }));
-  buttons.push({ label: "I'm commander", command: `/inc lead ${id} me`, style: "primary" });
-  buttons.push({ label: "Add me", command: `/inc join ${id}` });
+  buttons.push({
+    label: "I'm commander",
+    command: { group: "inc", name: "lead", incident: id, args: ["me"] },
+    style: "primary",
+  });
+  buttons.push({ label: "Add me", command: { group: "inc", name: "join", incident: id } });
   return buttons;
 }
 

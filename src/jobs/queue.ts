@@ -66,6 +66,8 @@ export interface JobKind<S extends PayloadSchema> {
   readonly payload: S;
   /** Adds a job; false when a job with the same key already exists. */
   enqueue(client: DbClient, job: NewJob<z.input<S>>): Promise<boolean>;
+  /** Adds several jobs in one statement (a hot path's batch); returns how many were new. */
+  enqueueMany(client: DbClient, jobs: ReadonlyArray<NewJob<z.input<S>>>): Promise<number>;
 }
 
 interface Registered {
@@ -142,6 +144,21 @@ export class JobQueue {
           on conflict (key) do nothing`;
         return rows > 0;
       },
+      enqueueMany: async (client, jobs) => {
+        if (jobs.length === 0) return 0;
+        const batch = jobs.map((job) => ({
+          id: crypto.randomUUID(),
+          key: job.key ?? null,
+          payload: payload.parse(job.payload),
+          dueAt: job.dueAt.toISOString(),
+        }));
+        return client.$executeRaw`
+          insert into "Job" (id, kind, key, payload, "dueAt")
+          select j.id, ${kind}, j.key, j.payload, j."dueAt"
+            from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb)
+                 as j(id text, key text, payload jsonb, "dueAt" timestamptz)
+          on conflict (key) do nothing`;
+      },
     };
   }
 
@@ -150,6 +167,18 @@ export class JobQueue {
     return client.$executeRaw`
       update "Job" set outcome = 'cancelled', "finishedAt" = ${this.#clock.now()}, "leasedUntil" = null
        where outcome is null and key like ${`${escapeLike(keyPrefix)}%`}`;
+  }
+
+  /**
+   * Makes the pending job with `key` due at `now` if it was due later (an escalation step whose
+   * level turned out to reach nobody); false when there is no such job.
+   */
+  async hurry(key: string, now: Date): Promise<boolean> {
+    const updated = await this.#db.$executeRaw`
+      update "Job" set "dueAt" = ${now}
+       where key = ${key} and outcome is null and "dueAt" > ${now}`;
+    if (updated > 0) this.kick();
+    return updated > 0;
   }
 
   start(): void {

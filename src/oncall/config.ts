@@ -21,6 +21,7 @@ import { deadlinePresetSchema } from "../incidents/deadline-presets.ts";
 import { parseDuration } from "./durations.ts";
 import { idSchema } from "./ids.ts";
 import { isValidTimeZone, parseLocalDateTime, parseTimeOfDay } from "./local-time.ts";
+import { namedTimeIntervalSchema } from "./time-intervals.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Schema
@@ -202,13 +203,37 @@ export type EscalationTarget =
   | { kind: "oncall"; teamId: string }
   | { kind: "team"; teamId: string };
 
+/** Names of `timeIntervals` entries, checked once the whole file has parsed. */
+const intervalNamesSchema = z.array(z.string()).min(1, "name at least one time interval").max(20);
+
 const levelSchema = z
   .strictObject({
     target: targetSchema,
     /** How long this level has to acknowledge before the next level is paged. */
     after: durationSchema,
+    /** As Alertmanager routes: the level pages only inside one of these intervals... */
+    activeTimeIntervals: intervalNamesSchema.optional(),
+    /** ...and never inside one of these; a level that does not page is skipped at once. */
+    muteTimeIntervals: intervalNamesSchema.optional(),
   })
-  .transform(({ target, after }) => ({ target, afterMs: after }));
+  .transform(
+    ({
+      target,
+      after,
+      activeTimeIntervals,
+      muteTimeIntervals,
+    }): {
+      target: EscalationTarget;
+      afterMs: number;
+      activeTimeIntervals?: string[];
+      muteTimeIntervals?: string[];
+    } => ({
+      target,
+      afterMs: after,
+      ...(activeTimeIntervals ? { activeTimeIntervals } : {}),
+      ...(muteTimeIntervals ? { muteTimeIntervals } : {}),
+    }),
+  );
 
 const escalationPolicySchema = z.strictObject({
   id: idSchema,
@@ -216,6 +241,8 @@ const escalationPolicySchema = z.strictObject({
   levels: z.array(levelSchema).min(1, "a policy needs at least one level"),
   /** How many more times all levels are walked after the first pass when nobody acknowledges. */
   repeat: z.int().min(0, "repeat is 0 or more").max(10, "repeat at most 10 times").default(0),
+  /** Wait between the last level of a round and the next round (default: the last level's `after`). */
+  repeatAfter: durationSchema.optional(),
   /** What happens once every level and repeat went unacknowledged. */
   fallback: z
     .strictObject({ teamChannel: idSchema })
@@ -269,6 +296,8 @@ export const oncallConfigSchema = z
     /** The team that owns an incident declared without `team:`; defaults to the first team. */
     defaultTeam: idSchema.optional(),
     escalationPolicies: z.array(escalationPolicySchema).default([]),
+    /** Named intervals in Alertmanager's syntax, for levels' active/mute time intervals. */
+    timeIntervals: z.array(namedTimeIntervalSchema).default([]),
     pageLimits: pageLimitsSchema.default({ mergeWithin: 2 * 60_000, perPerson: 5, window: 10 * 60_000 }),
     reminders: remindersSchema.default({}),
     /** Regulatory deadline presets, added to (or replacing, by id) the shipped nis2 and gdpr. */
@@ -355,10 +384,27 @@ function checkReferences(config: OncallConfig, ctx: z.RefinementCtx): void {
     reportDuplicates(preset.milestones, ["deadlines", index, "milestones"], "milestone", problem);
   }
 
+  const intervalNames = reportDuplicates(
+    config.timeIntervals.map((interval) => ({ id: interval.name })),
+    ["timeIntervals"],
+    "time interval",
+    problem,
+    "name",
+  );
   const teamsById = new Map(config.teams.map((t) => [t.id, t]));
   config.escalationPolicies.forEach((policy, policyIndex) => {
     const at = (...rest: Path): Path => ["escalationPolicies", policyIndex, ...rest];
-    policy.levels.forEach(({ target }, level) => {
+    policy.levels.forEach((levelConfig, level) => {
+      for (const field of ["activeTimeIntervals", "muteTimeIntervals"] as const) {
+        for (const [i, name] of (levelConfig[field] ?? []).entries()) {
+          if (!intervalNames.has(name))
+            problem(
+              at("levels", level, field, i),
+              unknownMessage("time interval", name, intervalNames, "timeIntervals"),
+            );
+        }
+      }
+      const { target } = levelConfig;
       const path = at("levels", level, "target", target.kind);
       if (target.kind === "person") {
         person(target.personId, path);
@@ -390,14 +436,15 @@ function reportDuplicates(
   path: Path,
   what: string,
   problem: (path: Path, message: string) => void,
+  key = "id",
 ): Set<string> {
   const firstIndex = new Map<string, number>();
   items.forEach((item, index) => {
     const first = firstIndex.get(item.id);
     if (first !== undefined) {
       problem(
-        [...path, index, "id"],
-        `duplicate ${what} id "${item.id}" (first declared at ${formatPath([...path, first])})`,
+        [...path, index, key],
+        `duplicate ${what} ${key} "${item.id}" (first declared at ${formatPath([...path, first])})`,
       );
     } else firstIndex.set(item.id, index);
   });

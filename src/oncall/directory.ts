@@ -107,6 +107,8 @@ export class OncallDirectory {
    * Reads ONCALL_CONFIG again. On success the new configuration is in use; on failure this
    * throws the OncallConfigError (a UserError listing every problem) and the old one stays.
    */
+  readonly #reloadListeners: Array<(config: OncallConfig) => Promise<void>> = [];
+
   async reload(): Promise<ReloadResult> {
     if (!this.#path) throw new UserError(NOT_CONFIGURED, { code: "oncall.not_configured" });
     const config = await loadOncallConfig(this.#path);
@@ -114,7 +116,13 @@ export class OncallDirectory {
     const overridesKept = await this.#db.oncallOverride.count({
       where: { endsAt: { gt: this.#clock.now() }, removedAt: null },
     });
+    for (const listener of this.#reloadListeners) await listener(config);
     return { config, warnings: this.#warnings, overridesKept };
+  }
+
+  /** Runs after each successful reload (e.g. heartbeats declared by the new file get their checks). */
+  afterReload(listener: (config: OncallConfig) => Promise<void>): void {
+    this.#reloadListeners.push(listener);
   }
 
   async #link(config: OncallConfig): Promise<void> {

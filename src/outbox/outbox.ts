@@ -202,7 +202,7 @@ export class Outbox {
     );
     try {
       if (verdict.message) {
-        const messageId = await platform.post(room.roomId, verdict.message);
+        const messageId = await platform.post(room.roomId, verdict.message, { urgent: kind === "page" });
         this.#count(platform.name, kind, "sent");
         return { sent: true, messageId };
       }
@@ -324,7 +324,7 @@ export class Outbox {
       return { sent: false, reason: verdict.reason, noticed: verdict.notice !== undefined };
     }
     try {
-      await platform.directMessage(person.externalId, verdict.message);
+      await platform.directMessage(person.externalId, verdict.message, { urgent: kind === "page" });
       this.#count(platform.name, kind, "sent");
       return { sent: true };
     } catch (error) {

@@ -24,11 +24,12 @@ import {
   pageExhaustedNotice,
   pageFallbackMessage,
   pageRoomMessage,
+  pageTeamPost,
   RESTRICTED_PAGE_TEXT,
   settledPageMessage,
   teamChannel,
 } from "./messages.ts";
-import { DEFAULT_PAGE_LIMITS, type PagingOptions, pageSubject } from "./model.ts";
+import { DEFAULT_PAGE_LIMITS, type PageHooks, type PagingOptions, pageSubject } from "./model.ts";
 import type { EscalationPlan } from "./plan.ts";
 
 export const PAGE_OUTCOME_JOB = "paging.show-outcome";
@@ -43,9 +44,11 @@ const heldNoticePayload = z.object({
 
 /** Delivery rows for fallbacks and notices, which belong to no level. */
 const FINAL_LEVEL = -1;
+/** Delivery rows of the post in the paged team's channels made with a page that has a body. */
+const TEAM_POST_LEVEL = -2;
 
-/** What a step's DMs to one person came to. */
-export type Reach = "sent" | "held" | "unreachable";
+/** What a step's DM rows for one person came to, before sending. */
+export type Reach = "deliverable" | "held" | "unreachable";
 
 export class PageDeliveries {
   readonly #db: Db;
@@ -59,10 +62,12 @@ export class PageDeliveries {
   readonly #timeZone: string;
   readonly #metrics: Metrics | undefined;
   readonly #heldNoticeJob: JobKind<typeof heldNoticePayload>;
+  readonly #hooks: PageHooks;
   /** Shows an ack or a resolve everywhere the page was shown (enqueued by the responses). */
   readonly outcomeJob: JobKind<typeof outcomePayload>;
 
-  constructor(options: PagingOptions) {
+  constructor(options: PagingOptions, hooks: PageHooks) {
+    this.#hooks = hooks;
     this.#db = options.db;
     this.#clock = options.clock;
     this.#log = options.log.child({ component: "paging" });
@@ -85,12 +90,15 @@ export class PageDeliveries {
     });
   }
 
-  /** DMs one person on each platform where they have an identity (outbox; see the header). */
-  async toPerson(
+  /**
+   * Writes the rows of one person's DMs for a step (one per platform where they have an
+   * identity), before anything is sent (see the header): `deliverable` when some row is pending or
+   * already sent, `held` when the storm limit holds them all, `unreachable` when there is none.
+   */
+  async reserveForPerson(
     page: Page,
     step: { round: number; level: number },
     person: Person,
-    pageContext: PageContext,
     now: Date,
   ): Promise<Reach> {
     const targets = (await this.#people.identities(person.id)).filter((i) => this.#outbox.runs(i.platform));
@@ -102,13 +110,7 @@ export class PageDeliveries {
       return "unreachable";
     }
     const limits = this.#directory.configIfAny?.pageLimits ?? DEFAULT_PAGE_LIMITS;
-    const mine = {
-      pageId: page.id,
-      level: step.level,
-      round: step.round,
-      kind: "dm" as const,
-      personId: person.id,
-    };
+    const mine = personRows(page, step, person.id);
     let heldNoticeKey: string | undefined;
     const rows = await this.#db.$transaction(async (tx) => {
       // One person at a time, so concurrent steps of a storm count each other's deliveries.
@@ -162,8 +164,22 @@ export class PageDeliveries {
       return tx.pageDelivery.findMany({ where: mine });
     });
     if (heldNoticeKey) await this.#jobs.runNow(heldNoticeKey);
-    if (rows.some((row) => row.state === "held")) return "held";
+    if (rows.some((row) => row.state === "pending" || row.state === "sent")) return "deliverable";
+    return rows.some((row) => row.state === "held") ? "held" : "unreachable";
+  }
 
+  /**
+   * Sends one person's pending DMs of a step; true when at least one of them is sent (now or
+   * before). A later step never touches these rows: a DM in flight when the next level is due
+   * still completes. Only an ack or resolve stops what was not sent yet.
+   */
+  async sendToPerson(
+    page: Page,
+    step: { round: number; level: number },
+    person: Person,
+    pageContext: PageContext,
+  ): Promise<boolean> {
+    const rows = await this.#db.pageDelivery.findMany({ where: personRows(page, step, person.id) });
     const message = pageDirectMessage({ ...pageContext, timeZone: person.timeZone ?? this.#timeZone });
     let sent = rows.some((row) => row.state === "sent");
     for (const row of rows.filter((r) => r.state === "pending")) {
@@ -176,34 +192,42 @@ export class PageDeliveries {
       await this.#markDelivery(row.id, delivered);
       sent ||= delivered.ok;
     }
-    return sent ? "sent" : "unreachable";
+    return sent;
   }
 
-  /** The line naming who is paged, in every room of the page's incident. */
-  async mentionInRooms(
-    page: Page,
-    step: { round: number; level: number },
-    recipients: Person[],
-    pageContext: PageContext,
-    nobodyReason: string | undefined,
-    now: Date,
-  ): Promise<void> {
+  /** Writes the rows of a step's line in every room of the page's incident. */
+  async reserveRooms(page: Page, step: { round: number; level: number }, now: Date): Promise<void> {
     if (!page.incidentId) return;
     const rooms = (await this.#incidents.rooms(page.incidentId)).filter((room) =>
       this.#outbox.runs(room.platform),
     );
     if (rooms.length === 0) return;
-    const rows = await this.#reserve(
+    await this.#reserve(
       page,
       step,
       "room",
       rooms.map((room) => ({ platform: room.platform, target: room.roomId })),
       now,
     );
+  }
+
+  /** The line naming who is paged, in every room of the page's incident still pending. */
+  async mentionInRooms(
+    page: Page,
+    step: { round: number; level: number },
+    recipients: Person[],
+    pageContext: PageContext,
+    nobodyReason: string | undefined,
+  ): Promise<void> {
+    if (!page.incidentId) return;
+    const rows = await this.#db.pageDelivery.findMany({
+      where: { pageId: page.id, level: step.level, round: step.round, kind: "room", state: "pending" },
+    });
+    if (rows.length === 0) return;
     const identities = new Map(
       await Promise.all(recipients.map(async (p) => [p.id, await this.#people.identities(p.id)] as const)),
     );
-    for (const row of rows.filter((r) => r.state === "pending")) {
+    for (const row of rows) {
       if (!(await this.#isOpen(page.id))) break;
       const mentions = recipients.map((person) => {
         const identity = identities.get(person.id)?.find((i) => i.platform === row.platform);
@@ -267,6 +291,64 @@ export class PageDeliveries {
               .then(() => undefined),
           ),
         );
+      }
+    }
+  }
+
+  /**
+   * Posts a page that has a body (an alert) in the paged team's channels, once: the post the
+   * page's later updates edit, and its ack or resolve settles.
+   */
+  async postInTeamChannels(
+    page: Page,
+    teamName: string,
+    channels: Record<string, string | undefined>,
+    pageContext: PageContext,
+    now: Date,
+  ): Promise<void> {
+    const body = pageContext.body;
+    if (!body) return;
+    const step = { round: TEAM_POST_LEVEL, level: TEAM_POST_LEVEL };
+    const targets = Object.entries(channels).flatMap(([platform, channel]) =>
+      channel !== undefined && this.#outbox.runs(platform) ? [{ platform, target: channel }] : [],
+    );
+    const rows = await this.#reserve(page, step, "channel", targets, now);
+    const message = pageTeamPost({ ...pageContext, body }, teamName);
+    for (const row of rows.filter((r) => r.state === "pending")) {
+      if (!(await this.#isOpen(page.id))) break;
+      await this.#markDelivery(
+        row.id,
+        await this.#send(row.platform, (outbox, platform) => postPage(outbox, platform, row.target, message)),
+      );
+    }
+  }
+
+  /**
+   * Shows a page's current body (an alert that got more signals) in the channel posts it made,
+   * by editing them: no new message, no new notification. Direct messages cannot be edited and
+   * keep what they said.
+   */
+  async refresh(page: Page, teamName: string, pageContext: PageContext): Promise<void> {
+    const body = pageContext.body;
+    if (!body || page.status !== "open") return;
+    const posts = await this.#db.pageDelivery.findMany({
+      where: { pageId: page.id, kind: "channel", state: "sent", messageId: { not: null } },
+    });
+    for (const post of posts) {
+      if (!this.#outbox.runs(post.platform) || !post.messageId) continue;
+      const message =
+        post.level === TEAM_POST_LEVEL
+          ? pageTeamPost({ ...pageContext, body }, teamName)
+          : pageFallbackMessage(pageContext, teamChannel(teamName, post.platform));
+      try {
+        await this.#outbox.update(
+          { platform: post.platform, roomId: post.target },
+          post.messageId,
+          message,
+          pageSubject(message),
+        );
+      } catch (error) {
+        this.#log.warn({ err: error, page: page.number, platform: post.platform }, "page post not updated");
       }
     }
   }
@@ -352,9 +434,13 @@ export class PageDeliveries {
     const page = await this.#db.page.findUnique({ where: { id: pageId }, include: { deliveries: true } });
     if (!page) return;
     const byId = page.status === "resolved" ? page.resolvedById : page.ackedById;
+    const body = await this.#hooks.content?.(page);
+    // Nobody settled a page with a body (an alert) when its sender did.
     const by = byId
       ? ((await this.#db.person.findUnique({ where: { id: byId } }))?.displayName ?? "someone")
-      : "someone";
+      : body
+        ? "its sender"
+        : "someone";
     const line = {
       blocks: [{ kind: "text", text: outcomeText(page, by, this.#timeZone) }],
     } satisfies Message;
@@ -367,6 +453,7 @@ export class PageDeliveries {
         page,
         outcomeText(page, by, this.#timeZone),
         hidden && kind !== "room" ? RESTRICTED_PAGE_TEXT : page.message,
+        body,
       );
     const subjectIn = (kind: string, message: Message): Subject =>
       incident && kind === "room" ? aboutIncident(incident) : pageSubject(message);
@@ -402,6 +489,10 @@ export class PageDeliveries {
       }
     }
   }
+}
+
+function personRows(page: Page, step: { round: number; level: number }, personId: string) {
+  return { pageId: page.id, level: step.level, round: step.round, kind: "dm" as const, personId };
 }
 
 async function postPage(

@@ -1,49 +1,35 @@
-// Escalation: making pages (merging storms' twins), and the durable jobs that walk a page's
-// plan level by level until someone responds or every level went unanswered (see paging.ts).
+// Escalation: making pages (merging storms' twins, copying the plan) and the pages declarations
+// and severity raises call for; steps.ts walks each page's plan (see paging.ts).
 import type { Logger } from "pino";
 import { z } from "zod";
 import { recordActivity } from "../activity/activity.ts";
 import { type Actor, actorOf, type Origin } from "../activity/origin.ts";
 import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
-import { rows } from "../db/rows.ts";
 import { UserError } from "../errors.ts";
 import type { Incident, Page, Person } from "../generated/prisma/client.ts";
 import type { Metrics } from "../http/metrics.ts";
 import { claimEvent, type Incidents } from "../incidents/incidents.ts";
 import { formatSeverity, isOpen } from "../incidents/lifecycle.ts";
 import type { Job, JobContext, JobKind, JobQueue } from "../jobs/queue.ts";
+import type { Team } from "../oncall/config.ts";
 import type { OncallDirectory } from "../oncall/directory.ts";
 import type { Outbox } from "../outbox/outbox.ts";
 import type { People } from "../people/people.ts";
-import type { PageDeliveries, Reach } from "./deliveries.ts";
-import type { PageContext } from "./messages.ts";
+import type { PageDeliveries } from "./deliveries.ts";
 import {
   DECLARED_PAGE_GRACE_MS,
   MAX_PAGE_MESSAGE,
+  type PageHooks,
   type PageOutcome,
   type PageRequest,
   type PagingOptions,
 } from "./model.ts";
-import {
-  describePosition,
-  directPlan,
-  type EscalationPlan,
-  escalationPlanSchema,
-  exhaustedKey,
-  nextStep,
-  type PlanTarget,
-  planFromPolicy,
-  stepKey,
-} from "./plan.ts";
+import { directPlan, type EscalationPlan, planFromPolicy, stepKey } from "./plan.ts";
+import { EscalationSteps } from "./steps.ts";
 
-export const PAGE_STEP_JOB = "paging.step";
-export const PAGE_EXHAUSTED_JOB = "paging.exhausted";
 export const DECLARED_PAGE_JOB = "paging.declared-incident";
 
-const stepPayload = z.object({ pageId: z.string(), round: z.number().int(), level: z.number().int() });
-type StepPayload = z.output<typeof stepPayload>;
-const exhaustedPayload = z.object({ pageId: z.string() });
 const declaredPagePayload = z.object({
   incidentId: z.string(),
   actor: z.object({
@@ -65,14 +51,11 @@ export class Escalation {
   readonly #people: People;
   readonly #incidents: Incidents;
   readonly #outbox: Outbox;
-  readonly #timeZone: string;
   readonly #metrics: Metrics | undefined;
-  readonly #deliveries: PageDeliveries;
-  readonly #stepJob: JobKind<typeof stepPayload>;
-  readonly #exhaustedJob: JobKind<typeof exhaustedPayload>;
+  readonly #steps: EscalationSteps;
   readonly #declaredPageJob: JobKind<typeof declaredPagePayload>;
 
-  constructor(options: PagingOptions, deliveries: PageDeliveries) {
+  constructor(options: PagingOptions, deliveries: PageDeliveries, hooks: PageHooks) {
     this.#db = options.db;
     this.#clock = options.clock;
     this.#log = options.log.child({ component: "paging" });
@@ -81,19 +64,8 @@ export class Escalation {
     this.#people = options.people;
     this.#incidents = options.incidents;
     this.#outbox = options.outbox;
-    this.#timeZone = options.timeZone;
     this.#metrics = options.metrics;
-    this.#deliveries = deliveries;
-    this.#stepJob = this.#jobs.define({
-      kind: PAGE_STEP_JOB,
-      payload: stepPayload,
-      handler: (job, ctx) => this.#runStep(job, ctx),
-    });
-    this.#exhaustedJob = this.#jobs.define({
-      kind: PAGE_EXHAUSTED_JOB,
-      payload: exhaustedPayload,
-      handler: (job, ctx) => this.#runExhausted(job, ctx),
-    });
+    this.#steps = new EscalationSteps(options, deliveries, hooks);
     this.#declaredPageJob = this.#jobs.define({
       kind: DECLARED_PAGE_JOB,
       payload: declaredPagePayload,
@@ -115,6 +87,20 @@ export class Escalation {
       await this.#jobs.runNow(stepKey(outcome.page.number, 0, 0));
     }
     return outcome;
+  }
+
+  /**
+   * A team page made inside the caller's transaction (an alert's page job), merged like any
+   * page. Its escalation starts with `startEscalation` once the caller has committed.
+   */
+  createTeamPage(
+    tx: DbTransaction,
+    actor: Actor,
+    team: Team,
+    message: string,
+    now: Date,
+  ): Promise<PageOutcome> {
+    return this.#create(tx, actor, { target: { kind: "team", team }, message: cleanMessage(message) }, now);
   }
 
   /**
@@ -253,7 +239,7 @@ export class Escalation {
       const policy = config.escalationPolicies.find((p) => p.id === target.team.escalationPolicy);
       if (!policy)
         throw new Error(`team ${target.team.id} has no escalation policy ${target.team.escalationPolicy}`);
-      plan = planFromPolicy(policy, (id) => this.#directory.personIdOf(id));
+      plan = planFromPolicy(policy, (id) => this.#directory.personIdOf(id), config.timeIntervals);
       teamId = target.team.id;
     } else {
       plan = directPlan(target.person.id);
@@ -270,11 +256,7 @@ export class Escalation {
         createdAt: now,
       },
     });
-    await this.#stepJob.enqueue(tx, {
-      key: stepKey(page.number, 0, 0),
-      payload: { pageId: page.id, round: 0, level: 0 },
-      dueAt: now,
-    });
+    await this.#steps.enqueueFirst(tx, page, now);
     const targetName = target.kind === "team" ? `${target.team.name} on-call` : target.person.displayName;
     await recordActivity(tx, {
       actor,
@@ -297,137 +279,10 @@ export class Escalation {
       );
     }
   }
-
-  async #runStep(job: Job<StepPayload>, ctx: JobContext): Promise<void> {
-    const { pageId, round, level } = job.payload;
-    const page = await this.#db.page.findUnique({ where: { id: pageId } });
-    if (page?.status !== "open") return;
-    const plan = escalationPlanSchema.parse(page.plan);
-    const step = plan.levels[level];
-    if (!step) throw new Error(`page #${page.number} has no level ${level}`);
-    const incident = page.incidentId ? await this.#incidents.findById(page.incidentId) : null;
-
-    const { recipients, nobodyReason } = await this.#recipients(step.target, ctx.now);
-    const next = nextStep(plan, round, level);
-    const escalatesAt = new Date(Math.max(job.dueAt.getTime(), ctx.now.getTime()) + step.afterMs);
-    const pageContext: PageContext = {
-      page,
-      incident,
-      from: await this.#creatorName(page),
-      position: describePosition(plan, round, level),
-      escalatesAt: next.kind === "step" || plan.fallbackTeamId ? escalatesAt : undefined,
-      timeZone: this.#timeZone,
-    };
-    const reaches: Reach[] = [];
-    for (const person of recipients) {
-      reaches.push(await this.#deliveries.toPerson(page, { round, level }, person, pageContext, ctx.now));
-    }
-    await this.#deliveries.mentionInRooms(
-      page,
-      { round, level },
-      recipients,
-      pageContext,
-      nobodyReason,
-      ctx.now,
-    );
-    const reached = reaches.some((reach) => reach !== "unreachable");
-
-    const dueAt = reached ? escalatesAt : ctx.now;
-    const scheduled = await this.#db.$transaction(async (tx) => {
-      if (!(await lockOpenPage(tx, page.id))) {
-        await ctx.complete(tx);
-        return false;
-      }
-      if (next.kind === "step") {
-        await this.#stepJob.enqueue(tx, {
-          key: stepKey(page.number, next.round, next.level),
-          payload: { pageId: page.id, round: next.round, level: next.level },
-          dueAt,
-        });
-      } else {
-        await this.#exhaustedJob.enqueue(tx, {
-          key: exhaustedKey(page.number),
-          payload: { pageId: page.id },
-          dueAt,
-        });
-      }
-      await tx.page.update({ where: { id: page.id }, data: { round, level } });
-      await ctx.complete(tx);
-      return true;
-    });
-    if (scheduled && !reached) this.#jobs.kick();
-    this.#log.info(
-      { page: page.number, round, level, recipients: recipients.length, reached, next: dueAt.toISOString() },
-      "escalation step",
-    );
-  }
-
-  /** Who a level pages right now, as Persons. */
-  async #recipients(target: PlanTarget, at: Date): Promise<{ recipients: Person[]; nobodyReason?: string }> {
-    let personIds: string[] = [];
-    let nobodyReason: string | undefined;
-    if (target.kind === "person") personIds = [target.personId];
-    else {
-      const team = this.#directory.findTeam(target.teamId);
-      if (!team) return { recipients: [], nobodyReason: `team ${target.teamId} is no longer configured` };
-      if (target.kind === "oncall") {
-        const onCall = await this.#directory.onCall(team, at);
-        const personId = onCall.personId ? this.#directory.personIdOf(onCall.personId) : undefined;
-        if (personId) personIds = [personId];
-        else nobodyReason = `nobody is on call for ${team.name} right now; escalating`;
-      } else {
-        personIds = team.members.flatMap((id) => this.#directory.personIdOf(id) ?? []);
-      }
-    }
-    const people = await this.#db.person.findMany({ where: { id: { in: personIds } } });
-    const byId = new Map(people.map((p) => [p.id, p]));
-    return { recipients: personIds.flatMap((id) => byId.get(id) ?? []), nobodyReason };
-  }
-
-  async #runExhausted(job: Job<z.output<typeof exhaustedPayload>>, ctx: JobContext): Promise<void> {
-    const { pageId } = job.payload;
-    const page = await this.#db.page.findUnique({ where: { id: pageId } });
-    if (page?.status !== "open") return;
-    const plan = escalationPlanSchema.parse(page.plan);
-    const incident = page.incidentId ? await this.#incidents.findById(page.incidentId) : null;
-    const pageContext: PageContext = {
-      page,
-      incident,
-      from: await this.#creatorName(page),
-      position: "all levels",
-      timeZone: this.#timeZone,
-    };
-    await this.#deliveries.exhausted(page, plan, pageContext, ctx.now);
-    await this.#db.$transaction(async (tx) => {
-      if (await lockOpenPage(tx, page.id)) {
-        await tx.page.update({ where: { id: page.id }, data: { exhaustedAt: ctx.now } });
-      }
-      await ctx.complete(tx);
-    });
-    this.#log.warn(
-      { page: page.number, fallback: plan.fallbackTeamId },
-      "page not acknowledged at any level",
-    );
-  }
-
-  async #creatorName(page: Page): Promise<string> {
-    if (!page.createdById) return "tocsin";
-    const person = await this.#db.person.findUnique({ where: { id: page.createdById } });
-    return person?.displayName ?? "tocsin";
-  }
 }
 
 export function declaredPageKey(incidentId: string): string {
   return `incident:${incidentId}:page`;
-}
-
-/** Locks the page row; true when the page is still open. */
-async function lockOpenPage(tx: DbTransaction, pageId: string): Promise<boolean> {
-  const [row] = rows(
-    z.object({ status: z.string() }),
-    await tx.$queryRaw`select status from "Page" where id = ${pageId} for update`,
-  );
-  return row?.status === "open";
 }
 
 function cleanMessage(message: string): string {

@@ -7,11 +7,17 @@ import { formatSeverity } from "../incidents/lifecycle.ts";
 import { formatTime } from "../incidents/render.ts";
 import { formatTlp, storedTlp, type TlpLabel } from "../incidents/tlp.ts";
 import type { IncidentFacts, Rendered, Subject } from "../outbox/outbox.ts";
+import type { PageBody } from "./model.ts";
 
 export function pageActions(page: Pick<Page, "number">): Action[] {
   return [
-    { label: "Ack", command: `/oncall ack ${page.number}`, style: "primary", onAckReaction: true },
-    { label: "Resolve", command: `/oncall resolve ${page.number}` },
+    {
+      label: "Ack",
+      command: { group: "oncall", name: "ack", args: [page.number] },
+      style: "primary",
+      onAckReaction: true,
+    },
+    { label: "Resolve", command: { group: "oncall", name: "resolve", args: [page.number] } },
   ];
 }
 
@@ -68,6 +74,8 @@ export interface PageContext {
   /** When the next level is paged if nobody acknowledges, if it is known. */
   escalatesAt?: Date;
   timeZone: string;
+  /** What the page speaks for (an alert's content and buttons), when something else made it. */
+  body?: PageBody;
 }
 
 /** The DM a paged person gets. */
@@ -78,14 +86,29 @@ export function pageDirectMessage(p: PageContext): Message {
   const next = p.escalatesAt
     ? ` Unacknowledged, it escalates at ${formatTime(p.escalatesAt, p.timeZone)}.`
     : "";
+  if (p.body) blocks.push(...p.body.blocks);
   blocks.push(context(`${p.position}.${next}`));
-  blocks.push(actions(...pageActions(p.page)));
-  return { blocks, tlp: about?.tlp };
+  blocks.push(actions(...pageActions(p.page), ...(p.body?.actions ?? [])));
+  return { blocks, tlp: about?.tlp ?? p.body?.tlp };
+}
+
+/** The post in the paged team's channels for a page with a body (an alert), made with the page. */
+export function pageTeamPost(p: PageContext & { body: PageBody }, teamName: string): Message {
+  return {
+    blocks: [
+      text(`📟 Page #${p.page.number} to ${teamName} on-call: ${p.page.message}`),
+      ...p.body.blocks,
+      actions(...pageActions(p.page), ...p.body.actions),
+    ],
+    tlp: p.body.tlp,
+  };
 }
 
 /** The line in the incident's rooms naming who is paged. */
 export function pageRoomMessage(p: PageContext, mentions: string[], nobodyReason?: string): Message {
-  const who = mentions.length ? `paging ${mentions.join(", ")}` : (nobodyReason ?? "nobody to page");
+  const who = mentions.length
+    ? `paging ${mentions.join(", ")}`
+    : `skipped, ${nobodyReason ?? "nobody to page"}; escalating`;
   return {
     blocks: [
       text(`📟 Page #${p.page.number} (${p.position}): ${who} — ${p.page.message}`),
@@ -103,9 +126,10 @@ export function pageFallbackMessage(p: PageContext, destination: Destination): M
   ];
   const about = p.incident ? incidentLine(p.incident, destination) : undefined;
   if (about) blocks.push(text(about.line));
+  if (p.body) blocks.push(...p.body.blocks);
   blocks.push(context(`Paged by ${p.from}. Anyone on the team can take it.`));
-  blocks.push(actions(...pageActions(p.page)));
-  return { blocks, tlp: about?.tlp };
+  blocks.push(actions(...pageActions(p.page), ...(p.body?.actions ?? [])));
+  return { blocks, tlp: about?.tlp ?? p.body?.tlp };
 }
 
 /** The DM to whoever made a page that nobody acknowledged. */
@@ -119,8 +143,16 @@ export function pageExhaustedNotice(p: PageContext, fallbackNote: string): Messa
 }
 
 /** Replaces a page message once it was acknowledged or resolved (no more buttons to click). */
-export function settledPageMessage(page: Page, outcome: string, pageText = page.message): Message {
-  return { blocks: [text(`📟 Page #${page.number}: ${pageText}`), context(outcome)] };
+export function settledPageMessage(
+  page: Page,
+  outcome: string,
+  pageText = page.message,
+  body?: PageBody,
+): Message {
+  return {
+    blocks: [text(`📟 Page #${page.number}: ${pageText}`), ...(body?.blocks ?? []), context(outcome)],
+    tlp: body?.tlp,
+  };
 }
 
 /** `acknowledged by Bob at 2026-03-10 09:03 UTC` */

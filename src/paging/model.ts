@@ -1,12 +1,13 @@
 // What the paging modules share: the requests they take, the outcomes they give, their
 // dependencies and the storm limits' defaults. See paging.ts for how a page travels.
 import type { Logger } from "pino";
-import type { Message } from "../chat/message.ts";
+import type { Action, Message } from "../chat/message.ts";
 import type { Clock } from "../clock.ts";
-import type { Db } from "../db/database.ts";
+import type { Db, DbTransaction } from "../db/database.ts";
 import type { Incident, Page, Person } from "../generated/prisma/client.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { Incidents } from "../incidents/incidents.ts";
+import type { TlpLabel } from "../incidents/tlp.ts";
 import type { JobQueue } from "../jobs/queue.ts";
 import type { PageLimits, Team } from "../oncall/config.ts";
 import type { OncallDirectory } from "../oncall/directory.ts";
@@ -52,4 +53,36 @@ export interface PagingOptions {
  */
 export function pageSubject(message: Message): Subject {
   return message.tlp ? { kind: "label", tlp: message.tlp } : { kind: "interface" };
+}
+
+/**
+ * What a page shows when it speaks for something else (an alert): its content blocks, extra
+ * buttons and the TLP label that content carries. The page's own header, position and Ack and
+ * Resolve buttons stay paging's.
+ */
+export interface PageBody {
+  blocks: Message["blocks"];
+  actions: Action[];
+  tlp: TlpLabel;
+}
+
+/** Gives a page's body, or undefined for a plain page (registered by the alert desk). */
+export type PageContent = (page: Page) => Promise<PageBody | undefined>;
+
+/**
+ * Told, inside the transaction that acknowledges or resolves a page by a person (`/oncall ack`),
+ * so what the page speaks for (an alert) follows in the same commit.
+ */
+export type SettledListener = (
+  tx: DbTransaction,
+  page: Page,
+  to: "acked" | "resolved",
+  byPersonId: string,
+  now: Date,
+) => Promise<void>;
+
+/** What other domains plug into paging after it is made (see Paging.setContent, onSettled). */
+export interface PageHooks {
+  content?: PageContent;
+  settled: SettledListener[];
 }

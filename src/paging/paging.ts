@@ -9,9 +9,17 @@
 //   a kill -9 or a second replica neither loses nor doubles a step: a step whose worker died is
 //   run again when its lease expires, and keys make a repeated enqueue a no-op.
 // - The next level is due `after` (the level's timeout) from when this level was paged
-//   (its due time, or later if it ran late), so everyone gets their full time to acknowledge.
-//   A level that reached nobody (nobody on call, no identity on a running platform) does not
-//   hold the page: the next level is due at once.
+//   (its due time, or later if it ran late), so everyone gets their full time to acknowledge;
+//   `repeatAfter` before a new round when the policy gives it.
+// - A level that reaches nobody is skipped: the next level is due at once, and the incident's
+//   timeline (else the audit log) and the log say `page #3: level 2 skipped: <why>`. Nobody is:
+//   no one on call, no identity on a running platform, every DM held by the storm limit, every
+//   DM refused by the platform (found out while sending: the next step is then hurried), or the
+//   instant outside the level's Alertmanager-style time intervals (src/oncall/time-intervals.ts;
+//   `activeTimeIntervals` / `muteTimeIntervals`, copied into the plan).
+// - Sending is a job of its own (`page:<number>:deliver:<round>:<level>`), enqueued with the
+//   next step after the level's deliveries are written: the next level never waits for a slow
+//   platform, and never cancels a DM of this level still being sent.
 // - A team page walks the team's escalation policy (copied into the page: src/paging/plan.ts);
 //   a direct page (`/oncall page @bob`) pages the person every 5 minutes, 3 times. When every
 //   level and round went unacknowledged, the fallback team's channels get the page and whoever
@@ -22,7 +30,8 @@
 //
 // DELIVERY IS AN OUTBOX (PageDelivery), AT LEAST ONCE
 // - A step first writes a row per target (each platform identity of each person paged, each
-//   room of the incident) in state `pending`, then sends, then marks the row `sent`. The unique
+//   room of the incident) in state `pending`, then sends, then marks the row `sent`. Page DMs
+//   and posts are urgent in the outbox: ahead of a room's waiting housekeeping (src/chat/lanes.ts). The unique
 //   key (page, level, round, platform, target) makes the rows idempotent: a step run again after
 //   a crash sends only what is still pending. A DM can be sent twice only if the process dies
 //   between the platform accepting it and the row being marked sent (milliseconds); it is
@@ -50,30 +59,50 @@
 //   on). Anyone else is refused with the rule spelled out.
 import type { Actor, Origin } from "../activity/origin.ts";
 import type { DbTransaction } from "../db/database.ts";
-import type { Incident, Page } from "../generated/prisma/client.ts";
+import type { Incident, Page, Person } from "../generated/prisma/client.ts";
+import type { Team } from "../oncall/config.ts";
 import { PageDeliveries } from "./deliveries.ts";
 import { Escalation } from "./escalation.ts";
 import type { PageRow } from "./messages.ts";
-import type { PageOutcome, PageRequest, PagingOptions } from "./model.ts";
+import type {
+  PageContent,
+  PageHooks,
+  PageOutcome,
+  PageRequest,
+  PagingOptions,
+  SettledListener,
+} from "./model.ts";
+import { PagePosts } from "./page-posts.ts";
 import { PageQueries } from "./queries.ts";
 import { PageResponses } from "./responses.ts";
 
-export type { PageOutcome, PageRequest, PageTarget, PagingOptions } from "./model.ts";
+export type {
+  PageBody,
+  PageContent,
+  PageOutcome,
+  PageRequest,
+  PageTarget,
+  PagingOptions,
+  SettledListener,
+} from "./model.ts";
 
 /**
- * The paging desk as commands and the incident lifecycle see it: escalation.ts makes pages and
- * walks their plans, deliveries.ts sends them, responses.ts takes acks and resolves,
+ * The paging desk as commands and the incident lifecycle see it: escalation.ts makes pages,
+ * steps.ts walks their plans, deliveries.ts sends them, responses.ts takes acks and resolves,
  * queries.ts reads them.
  */
 export class Paging {
   readonly #escalation: Escalation;
   readonly #responses: PageResponses;
   readonly #queries: PageQueries;
+  readonly #posts: PagePosts;
+  readonly #hooks: PageHooks = { settled: [] };
 
   constructor(options: PagingOptions) {
-    const deliveries = new PageDeliveries(options);
-    this.#escalation = new Escalation(options, deliveries);
-    this.#responses = new PageResponses(options, deliveries);
+    const deliveries = new PageDeliveries(options, this.#hooks);
+    this.#escalation = new Escalation(options, deliveries, this.#hooks);
+    this.#responses = new PageResponses(options, deliveries, this.#hooks);
+    this.#posts = new PagePosts(options, deliveries, this.#hooks);
     this.#queries = new PageQueries(options);
   }
 
@@ -116,6 +145,60 @@ export class Paging {
   /** Resolves a page (the caller's most recent open or acknowledged one when no number is given). */
   resolve(origin: Origin, number?: number): Promise<Page> {
     return this.#responses.resolve(origin, number);
+  }
+
+  // ---- for what pages speak for (alerts: src/alerts/) -----------------------------------------
+
+  /** Gives pages made for something else (an alert) their body: content, buttons and label. */
+  setContent(content: PageContent): void {
+    this.#hooks.content = content;
+  }
+
+  /** Told inside the transaction of every ack and resolve by a person (`/oncall ack`). */
+  onSettled(listener: SettledListener): void {
+    this.#hooks.settled.push(listener);
+  }
+
+  /** A team page made inside the caller's transaction, merged like any; then `startEscalation`. */
+  createTeamPage(
+    tx: DbTransaction,
+    actor: Actor,
+    team: Team,
+    message: string,
+    now: Date,
+  ): Promise<PageOutcome> {
+    return this.#escalation.createTeamPage(tx, actor, team, message, now);
+  }
+
+  /** After the commit that made the page: posts it in its team's channels and pages its first level. */
+  startEscalation(page: Page): Promise<void> {
+    return this.#posts.start(page);
+  }
+
+  /** Edits the page's posts to show its current body (no new message, no notification). */
+  refresh(pageId: string): Promise<void> {
+    return this.#posts.refresh(pageId);
+  }
+
+  /** In the caller's transaction: settles the page unless it already is; the page when it changed. */
+  settleIfOpen(
+    tx: DbTransaction,
+    pageId: string,
+    to: "acked" | "resolved",
+    now: Date,
+    byPersonId: string | null,
+  ): Promise<Page | undefined> {
+    return this.#responses.settleIfOpen(tx, pageId, to, now, byPersonId);
+  }
+
+  /** After settleIfOpen's commit: shows the outcome everywhere the page was shown. */
+  showOutcome(page: Pick<Page, "number">, to: "acked" | "resolved"): Promise<void> {
+    return this.#responses.showOutcome(page, to);
+  }
+
+  /** Refuses whoever may not respond to the page, with the rule spelled out for `what`. */
+  requireMayRespond(actor: Person, page: Page, verb: string, what?: string): Promise<void> {
+    return this.#responses.requireMayRespond(actor, page, verb, what);
   }
 
   /** Pages not resolved yet, newest first, as table rows. */

@@ -5,6 +5,7 @@
 // decided when each level fires, from the schedule at that moment.
 import { z } from "zod";
 import type { EscalationPolicy } from "../oncall/config.ts";
+import { intervalContains, timeIntervalSpecSchema } from "../oncall/time-intervals.ts";
 
 /** A direct page (`/oncall page @bob`): the person is paged again this often... */
 export const DIRECT_PAGE_INTERVAL_MS = 5 * 60_000;
@@ -20,11 +21,27 @@ const planTargetSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("team"), teamId: z.string() }),
 ]);
 
+/** A named time interval copied into the plan, so a reload mid-escalation keeps its meaning. */
+const planIntervalSchema = z.object({ name: z.string(), entries: z.array(timeIntervalSpecSchema) });
+export type PlanInterval = z.infer<typeof planIntervalSchema>;
+
+const planLevelSchema = z.object({
+  target: planTargetSchema,
+  afterMs: z.number().int().positive(),
+  /** The level pages only inside one of these (when given)... */
+  active: z.array(planIntervalSchema).optional(),
+  /** ...and never inside one of these. */
+  mute: z.array(planIntervalSchema).optional(),
+});
+export type PlanLevel = z.infer<typeof planLevelSchema>;
+
 export const escalationPlanSchema = z.object({
   policyId: z.string().nullable(),
-  levels: z.array(z.object({ target: planTargetSchema, afterMs: z.number().int().positive() })).min(1),
+  levels: z.array(planLevelSchema).min(1),
   /** Rounds after the first pass. */
   repeat: z.number().int().min(0),
+  /** Wait before the next round; the last level's `afterMs` when left out. */
+  repeatAfterMs: z.number().int().positive().optional(),
   /** Team whose channels get the page when every level and round went unacknowledged. */
   fallbackTeamId: z.string().nullable(),
 });
@@ -36,18 +53,48 @@ export type EscalationPlan = z.infer<typeof escalationPlanSchema>;
 export function planFromPolicy(
   policy: EscalationPolicy,
   personIdOf: (configPersonId: string) => string | undefined,
+  intervals: ReadonlyArray<{ name: string; time_intervals: PlanInterval["entries"] }> = [],
 ): EscalationPlan {
+  const copy = (names: string[] | undefined): PlanInterval[] | undefined =>
+    names?.map((name) => {
+      const found = intervals.find((interval) => interval.name === name);
+      if (!found) throw new Error(`time interval ${name} of the policy is not declared`);
+      return { name, entries: found.time_intervals };
+    });
   return {
     policyId: policy.id,
-    levels: policy.levels.map(({ target, afterMs }) => {
-      if (target.kind !== "person") return { target, afterMs };
+    levels: policy.levels.map(({ target, afterMs, activeTimeIntervals, muteTimeIntervals }) => {
+      const active = copy(activeTimeIntervals);
+      const mute = copy(muteTimeIntervals);
+      const when = { ...(active ? { active } : {}), ...(mute ? { mute } : {}) };
+      if (target.kind !== "person") return { target, afterMs, ...when };
       const personId = personIdOf(target.personId);
       if (personId === undefined) throw new Error(`person ${target.personId} of the policy is not linked`);
-      return { target: { kind: "person" as const, personId }, afterMs };
+      return { target: { kind: "person" as const, personId }, afterMs, ...when };
     }),
     repeat: policy.repeat,
+    ...(policy.repeatAfter !== undefined ? { repeatAfterMs: policy.repeatAfter } : {}),
     fallbackTeamId: policy.fallback?.teamId ?? null,
   };
+}
+
+/**
+ * Why a level does not page at this instant (outside its active intervals, inside a mute
+ * interval), or undefined when it pages. Alertmanager's rule: active when in ANY active interval
+ * and in NO mute interval.
+ */
+export function timeSkipReason(level: PlanLevel, at: Date): string | undefined {
+  if (level.active && !level.active.some((interval) => intervalContains(interval.entries, at))) {
+    return `outside ${level.active.map((interval) => interval.name).join(", ")}`;
+  }
+  const muting = level.mute?.find((interval) => intervalContains(interval.entries, at));
+  return muting ? `muted during ${muting.name}` : undefined;
+}
+
+/** How long after level `level` of round `round` was paged its successor `next` is due. */
+export function waitBefore(plan: EscalationPlan, level: number, next: NextStep): number {
+  const after = plan.levels[level]?.afterMs ?? 0;
+  return next.kind === "step" && next.level === 0 ? (plan.repeatAfterMs ?? after) : after;
 }
 
 /** The plan of a direct page to one person. */
@@ -72,6 +119,11 @@ export function nextStep(plan: EscalationPlan, round: number, level: number): Ne
 /** Job key of one escalation step; every key of a page starts with `page:<number>:`. */
 export function stepKey(pageNumber: number, round: number, level: number): string {
   return `page:${pageNumber}:${round}:${level}`;
+}
+
+/** Job key of the sending of one step's deliveries (cancelled with the page's steps). */
+export function deliverKey(pageNumber: number, round: number, level: number): string {
+  return `page:${pageNumber}:deliver:${round}:${level}`;
 }
 
 export function exhaustedKey(pageNumber: number): string {

@@ -4,7 +4,7 @@
 import { recordActivity } from "../activity/activity.ts";
 import { actorOf, type Origin } from "../activity/origin.ts";
 import type { Clock } from "../clock.ts";
-import type { Db } from "../db/database.ts";
+import type { Db, DbTransaction } from "../db/database.ts";
 import { pageRow } from "../db/row-schemas.ts";
 import { rows } from "../db/rows.ts";
 import { UserError } from "../errors.ts";
@@ -15,7 +15,7 @@ import type { JobQueue } from "../jobs/queue.ts";
 import type { Team } from "../oncall/config.ts";
 import type { OncallDirectory } from "../oncall/directory.ts";
 import type { PageDeliveries } from "./deliveries.ts";
-import type { PagingOptions } from "./model.ts";
+import type { PageHooks, PagingOptions } from "./model.ts";
 import { escalationKeyPrefix } from "./plan.ts";
 
 export class PageResponses {
@@ -25,8 +25,10 @@ export class PageResponses {
   readonly #directory: OncallDirectory;
   readonly #timeZone: string;
   readonly #deliveries: PageDeliveries;
+  readonly #hooks: PageHooks;
 
-  constructor(options: PagingOptions, deliveries: PageDeliveries) {
+  constructor(options: PagingOptions, deliveries: PageDeliveries, hooks: PageHooks) {
+    this.#hooks = hooks;
     this.#db = options.db;
     this.#clock = options.clock;
     this.#jobs = options.jobs;
@@ -41,7 +43,7 @@ export class PageResponses {
       number === undefined
         ? await this.#latestFor(origin.actor, ["open"], "acknowledge")
         : await this.#byNumber(number);
-    await this.#requireMayRespond(origin.actor, page, "acknowledge");
+    await this.requireMayRespond(origin.actor, page, "acknowledge");
     return this.#settle(origin, page, "acked");
   }
 
@@ -51,13 +53,12 @@ export class PageResponses {
       number === undefined
         ? await this.#latestFor(origin.actor, ["open", "acked"], "resolve")
         : await this.#byNumber(number);
-    await this.#requireMayRespond(origin.actor, page, "resolve");
+    await this.requireMayRespond(origin.actor, page, "resolve");
     return this.#settle(origin, page, "resolved");
   }
 
   async #settle(origin: Origin, page: Page, to: "acked" | "resolved"): Promise<Page> {
     const now = this.#clock.now();
-    const outcomeKey = `page-outcome:${page.number}:${to}`;
     const settled = await this.#db.$transaction(async (tx) => {
       await claimEvent(tx, origin);
       const [current] = rows(
@@ -77,19 +78,8 @@ export class PageResponses {
           { code: "page.already_acked" },
         );
       }
-      const updated = await tx.page.update({
-        where: { id: page.id },
-        data:
-          to === "acked"
-            ? { status: "acked", ackedAt: now, ackedById: origin.actor.id }
-            : { status: "resolved", resolvedAt: now, resolvedById: origin.actor.id },
-      });
-      await this.#jobs.cancel(tx, escalationKeyPrefix(page.number));
-      await this.#deliveries.outcomeJob.enqueue(tx, {
-        key: outcomeKey,
-        payload: { pageId: page.id },
-        dueAt: now,
-      });
+      const updated = await this.settleInTransaction(tx, current, to, now, origin.actor.id);
+      for (const listener of this.#hooks.settled) await listener(tx, updated, to, origin.actor.id, now);
       const verb = to === "acked" ? "acknowledged" : "resolved";
       await recordActivity(tx, {
         actor: actorOf(origin),
@@ -106,11 +96,69 @@ export class PageResponses {
       });
       return updated;
     });
-    await this.#jobs.runNow(outcomeKey);
+    await this.#jobs.runNow(outcomeKey(page.number, to));
     return settled;
   }
 
-  async #requireMayRespond(actor: Person, page: Page, verb: "acknowledge" | "resolve"): Promise<void> {
+  /**
+   * Acknowledges or resolves a page locked by the caller, in its transaction: cancels the
+   * escalation and schedules showing the outcome (job `page-outcome:<number>:<status>`, run it
+   * with `showOutcome` after the commit). Listeners are not told: the caller is the one acting.
+   */
+  async settleInTransaction(
+    tx: DbTransaction,
+    page: Page,
+    to: "acked" | "resolved",
+    now: Date,
+    byPersonId: string | null,
+  ): Promise<Page> {
+    const updated = await tx.page.update({
+      where: { id: page.id },
+      data:
+        to === "acked"
+          ? { status: "acked", ackedAt: now, ackedById: byPersonId }
+          : { status: "resolved", resolvedAt: now, resolvedById: byPersonId },
+    });
+    await this.#jobs.cancel(tx, escalationKeyPrefix(page.number));
+    await this.#deliveries.outcomeJob.enqueue(tx, {
+      key: outcomeKey(page.number, to),
+      payload: { pageId: page.id },
+      dueAt: now,
+    });
+    return updated;
+  }
+
+  /**
+   * In the caller's transaction, for what a page speaks for (an alert resolved by its sender):
+   * locks the page and settles it unless it already is (resolved; acked when acking). The page
+   * when it changed; run `showOutcome` after the commit.
+   */
+  async settleIfOpen(
+    tx: DbTransaction,
+    pageId: string,
+    to: "acked" | "resolved",
+    now: Date,
+    byPersonId: string | null,
+  ): Promise<Page | undefined> {
+    const [current] = rows(pageRow, await tx.$queryRaw`select * from "Page" where id = ${pageId} for update`);
+    if (!current || current.status === "resolved" || (current.status === "acked" && to === "acked")) {
+      return undefined;
+    }
+    return this.settleInTransaction(tx, current, to, now, byPersonId);
+  }
+
+  /** Shows a settled page's outcome everywhere it was shown (after settleInTransaction's commit). */
+  async showOutcome(page: Pick<Page, "number">, to: "acked" | "resolved"): Promise<void> {
+    await this.#jobs.runNow(outcomeKey(page.number, to));
+  }
+
+  /** Refuses, with the rule spelled out, whoever may not respond to the page (see paging.ts). */
+  async requireMayRespond(
+    actor: Person,
+    page: Page,
+    verb: string,
+    what = `page #${page.number}`,
+  ): Promise<void> {
     if (page.createdById === actor.id || page.targetPersonId === actor.id) return;
     const paged = await this.#db.pageDelivery.findMany({
       where: { pageId: page.id, kind: "dm" },
@@ -131,10 +179,12 @@ export class PageResponses {
     const pagedNames = pagedIds.map(nameOf).filter(Boolean).join(", ");
     const parts = [
       pagedNames ? `the people paged (${pagedNames})` : "the people paged",
-      `whoever made the page${nameOf(page.createdById) ? ` (${nameOf(page.createdById)})` : ""}`,
+      page.createdById
+        ? `whoever made the page${nameOf(page.createdById) ? ` (${nameOf(page.createdById)})` : ""}`
+        : undefined,
       teams.length ? `members and leads of ${teams.map((t) => t.name).join(", ")}` : undefined,
     ].filter(Boolean);
-    throw new UserError(`Only ${parts.join(", ")} may ${verb} page #${page.number}.`, {
+    throw new UserError(`Only ${parts.join(", ")} may ${verb} ${what}.`, {
       code: "page.not_yours",
     });
   }
@@ -174,4 +224,8 @@ export class PageResponses {
     const person = personId ? await this.#db.person.findUnique({ where: { id: personId } }) : null;
     return `${person ? ` by ${person.displayName}` : ""}${at ? ` at ${formatTime(at, this.#timeZone)}` : ""}`;
   }
+}
+
+function outcomeKey(pageNumber: number, to: "acked" | "resolved"): string {
+  return `page-outcome:${pageNumber}:${to}`;
 }

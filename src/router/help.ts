@@ -9,6 +9,7 @@ export const GROUP_SUMMARIES: Record<CommandGroup, string> = {
   inc: "incidents: declare, track and close security incidents",
   oncall: "on-call: who is on call, schedules, pages",
   bulletin: "security bulletins: advisory digests and statistics",
+  alert: "alerts from monitoring: list, acknowledge, resolve, silence, declare incidents from them",
 };
 
 export function groupHelp(group: string, commands: readonly CommandSpec[]): Message {

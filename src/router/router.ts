@@ -440,7 +440,8 @@ function rawArgs(
 
 /** What of the services a handler may reach (see CommandServices). */
 function commandServicesOf(services: Services): CommandServices {
-  const { clock, timeZone, incidents, rooms, people, oncall, bulletins, permissions, outbox } = services;
+  const { clock, timeZone, incidents, rooms, people, oncall, alerts, bulletins, permissions, outbox } =
+    services;
   return {
     clock,
     timeZone,
@@ -448,6 +449,7 @@ function commandServicesOf(services: Services): CommandServices {
     rooms,
     people,
     oncall,
+    alerts,
     bulletins,
     permissions,
     platforms: {

@@ -2,7 +2,7 @@
 // as a table: each form names its first word, its usage and how many words follow. The command's
 // usage line (src/router/usage.ts) and its dispatch here are both made from that table.
 import { UserError } from "../errors.ts";
-import type { CommandContext, CommandResult, CommandSpec, ParsedArgs, Subcommand } from "./command.ts";
+import type { CommandContext, CommandResult, CommandSpec, ParsedArgs, Subcommand } from "./declaration.ts";
 import { formUsage } from "./usage.ts";
 
 /**

@@ -1,7 +1,7 @@
 // Usage lines are generated from what a command declares (its positional words, incident scope,
 // options and sub-commands), so help and error hints cannot drift from what the router parses.
 import { z } from "zod";
-import type { CommandDeclaration, IncidentScope, Subcommand } from "./command.ts";
+import type { CommandDeclaration, IncidentScope, Subcommand } from "./declaration.ts";
 
 /** What usage shows for an incident id the command may be given. */
 export const INCIDENT_ID_USAGE = "[<id>]";

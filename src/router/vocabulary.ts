@@ -9,7 +9,7 @@ export interface CommandVocabulary extends CommandWords {
   readonly shorthands: ReadonlyMap<string, { group: string; name: string }>;
   /** Every first word with its sigil: `["!inc", "!oncall", "!bulletin", "!ack"]`. */
   prefixes(sigil: "/" | "!"): string[];
-  /** `/inc help, /oncall help or /bulletin help`, for texts that point people at help. */
+  /** `/inc help, /oncall help, /bulletin help or /alert help`, for texts that point people at help. */
   readonly helpHint: string;
   /** The text with each `/group` of the bot's own texts written `!group` (Matrix syntax). */
   inBangSyntax(text: string): string;

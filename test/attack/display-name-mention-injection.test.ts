@@ -6,59 +6,32 @@
 // does not get through: `<` and `>` inside the markers are escaped before the markers are
 // replaced, so "\uE000X> <!channel\uE001" renders as the inert `<@X&gt; &lt;!channel>`.)
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type App, createApp } from "../../src/app.ts";
-import { SLACK_EVENTS_PATH, SlackPlatform } from "../../src/chat/slack/slack-platform.ts";
-import { ManualClock } from "../../src/clock.ts";
-import { HttpServer } from "../../src/http/server.ts";
-import { silentLogger } from "../../src/logging.ts";
-import { createTestDatabase, type TestDatabase } from "../database.ts";
-import { type DoubleChannel, SlackRequestSender, SlackWebApiDouble } from "../doubles/slack-web-api.ts";
-import { addPeople, alice, FAST_RETRIES, SIGNING_SECRET } from "../platform/slack/harness.ts";
+import type { DoubleChannel, SlackRequestSender, SlackWebApiDouble } from "../doubles/slack-web-api.ts";
+import { alice } from "../platform/slack/harness.ts";
+import { type SlackDesk, startSlackDesk } from "../support/slack-desk.ts";
 import { until } from "../support/waiting.ts";
 
-let db: TestDatabase;
 let slack: SlackWebApiDouble;
-let http: HttpServer;
-let app: App;
 let sender: SlackRequestSender;
 let soc: DoubleChannel;
 
 const mallory = { id: "U0MAL", name: "mallory" };
 
+let desk: SlackDesk;
+
 beforeAll(async () => {
-  db = await createTestDatabase();
-  slack = await SlackWebApiDouble.start();
-  addPeople(slack);
-  // A colleague's profile name: anyone in the workspace may set their own.
-  slack.addUser({ id: mallory.id, name: mallory.name, realName: "\uE000U0BOB\uE001" });
-  soc = slack.addChannel({ name: "soc", members: [alice.id, mallory.id] });
-  http = new HttpServer(silentLogger);
-  const platform = new SlackPlatform({
-    botToken: slack.botToken,
-    signingSecret: SIGNING_SECRET,
-    apiUrl: slack.apiUrl,
-    http,
-    log: silentLogger,
-    retryPolicy: FAST_RETRIES,
+  desk = await startSlackDesk({
+    setUp(double) {
+      // A colleague's profile name: anyone in the workspace may set their own.
+      double.addUser({ id: mallory.id, name: mallory.name, realName: "\uE000U0BOB\uE001" });
+      soc = double.addChannel({ name: "soc", members: [alice.id, mallory.id] });
+    },
   });
-  app = createApp({
-    db: db.prisma,
-    clock: new ManualClock("2026-03-10T09:00:00Z"),
-    log: silentLogger,
-    platforms: [platform],
-    http,
-    runJobs: false,
-  });
-  await app.start();
-  const port = await http.listen(0, "127.0.0.1");
-  sender = new SlackRequestSender(`http://127.0.0.1:${port}${SLACK_EVENTS_PATH}`, SIGNING_SECRET, slack);
+  ({ slack, sender } = desk);
 });
 
 afterAll(async () => {
-  await http?.close();
-  await app?.stop();
-  await slack?.close();
-  await db?.close();
+  await desk?.close();
 });
 
 describe("a display name cannot become a live mention", () => {

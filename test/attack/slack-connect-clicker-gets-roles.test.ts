@@ -5,56 +5,31 @@
 // isExternalUser() is always false). So a person of another organisation clicking a summary
 // button in a shared incident channel acts with the organisation's default roles.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type App, createApp } from "../../src/app.ts";
-import { SLACK_EVENTS_PATH, SlackPlatform } from "../../src/chat/slack/slack-platform.ts";
-import { ManualClock } from "../../src/clock.ts";
-import { HttpServer } from "../../src/http/server.ts";
-import { silentLogger } from "../../src/logging.ts";
-import { createTestDatabase, type TestDatabase } from "../database.ts";
-import { type DoubleChannel, SlackRequestSender, SlackWebApiDouble } from "../doubles/slack-web-api.ts";
-import { addPeople, alice, FAST_RETRIES, SIGNING_SECRET } from "../platform/slack/harness.ts";
+import type { TestDatabase } from "../database.ts";
+import type { DoubleChannel, SlackRequestSender, SlackWebApiDouble } from "../doubles/slack-web-api.ts";
+import { alice } from "../platform/slack/harness.ts";
+import { type SlackDesk, startSlackDesk } from "../support/slack-desk.ts";
 import { until } from "../support/waiting.ts";
 
 let db: TestDatabase;
 let slack: SlackWebApiDouble;
-let http: HttpServer;
-let app: App;
 let sender: SlackRequestSender;
 let soc: DoubleChannel;
 
+let desk: SlackDesk;
+
 beforeAll(async () => {
-  db = await createTestDatabase();
-  slack = await SlackWebApiDouble.start();
-  addPeople(slack);
-  slack.addUser({ id: "U0EXT", name: "outsider", realName: "Outsider from Partner Corp" });
-  soc = slack.addChannel({ name: "soc", members: [alice.id] });
-  http = new HttpServer(silentLogger);
-  const platform = new SlackPlatform({
-    botToken: slack.botToken,
-    signingSecret: SIGNING_SECRET,
-    apiUrl: slack.apiUrl,
-    http,
-    log: silentLogger,
-    retryPolicy: FAST_RETRIES,
+  desk = await startSlackDesk({
+    setUp(double) {
+      double.addUser({ id: "U0EXT", name: "outsider", realName: "Outsider from Partner Corp" });
+      soc = double.addChannel({ name: "soc", members: [alice.id] });
+    },
   });
-  app = createApp({
-    db: db.prisma,
-    clock: new ManualClock("2026-03-10T09:00:00Z"),
-    log: silentLogger,
-    platforms: [platform],
-    http,
-    runJobs: false,
-  });
-  await app.start();
-  const port = await http.listen(0, "127.0.0.1");
-  sender = new SlackRequestSender(`http://127.0.0.1:${port}${SLACK_EVENTS_PATH}`, SIGNING_SECRET, slack);
+  ({ db, slack, sender } = desk);
 });
 
 afterAll(async () => {
-  await http?.close();
-  await app?.stop();
-  await slack?.close();
-  await db?.close();
+  await desk?.close();
 });
 
 describe("a click from another organisation's user", () => {

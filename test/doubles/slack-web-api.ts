@@ -112,6 +112,7 @@ export class SlackWebApiDouble {
   readonly #uploads = new Map<string, { filename: string; content?: string }>();
   readonly #server: Server;
   readonly #failures: ScriptedFailure[] = [];
+  readonly #slow = new Map<string, { ms?: number; until?: Promise<void>; arrivals: number }>();
   readonly #events = new EventEmitter();
   readonly #handlers: Record<string, Handler>;
   #counter = 0;
@@ -265,6 +266,16 @@ export class SlackWebApiDouble {
       headers: {},
       body: { ok: false, error: "internal_error" },
     });
+  }
+
+  /**
+   * Answers every later call of `method` only after `ms` (a slow Slack), or only once `until`
+   * settles (calls held in flight); `arrived()` counts the calls taken in so far.
+   */
+  slowDown(method: string, options: { ms?: number; until?: Promise<void> }): { arrived(): number } {
+    const slow = { ...options, arrivals: 0 };
+    this.#slow.set(method, slow);
+    return { arrived: () => slow.arrivals };
   }
 
   /** The next `times` calls of `method` get `{ ok: false, error }` (e.g. `expired_trigger_id`). */
@@ -447,6 +458,12 @@ export class SlackWebApiDouble {
     }
     const method = url.pathname.slice("/api/".length);
     const params = parseParams(raw, req.headers["content-type"] ?? "");
+    const slow = this.#slow.get(method);
+    if (slow) {
+      slow.arrivals++;
+      this.#events.emit("call");
+      await (slow.until ?? new Promise((resolve) => setTimeout(resolve, slow.ms ?? 0)));
+    }
     const call: RecordedCall = { method, params, at: Date.now(), status: 200, ok: true };
     const { status, headers, body } = this.#answer(method, params, req.headers.authorization);
     call.status = status;
@@ -982,12 +999,22 @@ export class SlackRequestSender {
     return { ...delivery, triggerId: fields.trigger_id, responseUrl: fields.response_url };
   }
 
-  /** A click on the button labelled `label` in a message the double holds. */
+  /**
+   * A click on the button labelled `label` in a message the double holds; with `forgedValue`,
+   * that button carrying another value than the one tocsin drew (what a forged request sends).
+   */
   async clickButton(
-    click: { user: SlackActor; channel: SlackConversation; message: DoubleMessage; label: string },
+    click: {
+      user: SlackActor;
+      channel: SlackConversation;
+      message: DoubleMessage;
+      label: string;
+      forgedValue?: string;
+    },
     options: DeliveryOptions = {},
   ): Promise<Delivery & { responseUrl: string }> {
-    const button = findButton(click.message, click.label);
+    const drawn = findButton(click.message, click.label);
+    const button = click.forgedValue === undefined ? drawn : { ...drawn, value: click.forgedValue };
     const responseUrl = this.#slack.responseUrl();
     const actionTs = `${(Date.now() / 1000).toFixed(6)}`;
     const payload = {

@@ -1,5 +1,5 @@
 // Permissions from the access configuration, and restricted incidents, through the console.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseAccessConfig } from "../../src/access/access-config.ts";
 import { ConfigFileError } from "../../src/config-file.ts";
 import { type ConsoleDesk, startConsoleDesk } from "../support/console-desk.ts";
@@ -17,11 +17,13 @@ grants:
     to: [console:root]
 `;
 
+// A fresh desk (its own database cloned from the template, in milliseconds) for every test, so
+// each can run alone; each test declares the incidents it needs, typing as alice.
 let desk: ConsoleDesk;
-beforeAll(async () => {
+beforeEach(async () => {
   desk = await startConsoleDesk({ access: parseAccessConfig(ACCESS, "access.yaml") });
 });
-afterAll(async () => {
+afterEach(async () => {
   await desk?.close();
 });
 
@@ -59,6 +61,7 @@ describe("access configuration", () => {
   });
 
   it("lets an incident's commander close it without the commander role, and nobody else", async () => {
+    expect(await desk.type("/inc declare Malware on laptop sev:3")).toContain("INC-2026-0001 declared");
     await desk.type("/as @bob");
     expect(await desk.type("/inc close INC-2026-0001 done")).toContain(
       "`/inc close` needs the commander role (or be the incident's commander or deputy); you have: viewer, responder.",
@@ -70,7 +73,7 @@ describe("access configuration", () => {
   });
 
   it("hides restricted incidents from those outside them, but not from admins", async () => {
-    await desk.type("/as @alice");
+    await desk.type("/inc declare Malware on laptop sev:3");
     await desk.type("/inc declare Insider case tlp:red");
     await desk.type("/inc declare Board member phished restricted:yes");
     await desk.type("/as @carol");
@@ -90,13 +93,17 @@ describe("access configuration", () => {
   });
 
   it("exports the audit log to admins only", async () => {
+    await desk.type("/inc declare Malware on laptop sev:3");
+    await desk.type("/as @dave");
+    await desk.type("/inc note INC-2026-0001 I was here");
     await desk.type("/as @alice");
+    await desk.type("/inc lead INC-2026-0001 @bob");
     expect(await desk.type("/inc audit INC-2026-0001")).toContain("`/inc audit` needs the admin role");
     await desk.type("/as @root");
     const audit = await desk.type("/inc audit INC-2026-0001");
-    // Changes are audited (declare, role, close), and so are refusals (dave's note, bob's first
-    // close, alice's export): they change nothing else.
-    expect(audit).toContain("Audit log of INC-2026-0001 (6 entries)");
+    // Changes are audited (declare, role), and so are refusals (dave's note, alice's export):
+    // they change nothing else.
+    expect(audit).toContain("Audit log of INC-2026-0001 (4 entries)");
     expect(audit).toMatch(/"action":"permission.refused".*"command":"inc audit".*"permission":"admin"/);
     expect(audit).toMatch(/"action":"incident.declared".*"platform":"console"/);
     expect(audit).toMatch(/"action":"incident.role","platform":"console".*"correlationId":"[0-9a-f]{8}"/);

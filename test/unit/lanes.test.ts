@@ -92,6 +92,49 @@ describe("ordered lanes", () => {
   });
 });
 
+describe("urgent work (pages)", () => {
+  it("goes ahead of the lane's waiting work, behind only the running piece and earlier urgent work", async () => {
+    const { lanes: l } = lanes();
+    const order: string[] = [];
+    const running = deferred();
+    const first = l.inLane("room", async () => {
+      await running.promise;
+      order.push("edit 0");
+    });
+    const edits = Array.from({ length: 5 }, (_, i) =>
+      l.inLane("room", async () => {
+        order.push(`edit ${i + 1}`);
+      }),
+    );
+    const pageLine = l.inLane("room", async () => order.push("page line"), { urgent: true });
+    const secondPage = l.inLane("room", async () => order.push("second page"), { urgent: true });
+    expect(l.waiting("room")).toBe(7);
+    running.resolve();
+    await Promise.all([first, ...edits, pageLine, secondPage]);
+    expect(order).toEqual([
+      "edit 0",
+      "page line",
+      "second page",
+      "edit 1",
+      "edit 2",
+      "edit 3",
+      "edit 4",
+      "edit 5",
+    ]);
+    expect(l.waiting("room")).toBe(0);
+  });
+
+  it("a failing urgent piece gives its error to its caller and the lane goes on", async () => {
+    const { lanes: l } = lanes();
+    const failed = l.inLane("room", async () => Promise.reject(new Error("platform refused")), {
+      urgent: true,
+    });
+    const next = l.inLane("room", async () => "edited");
+    await expect(failed).rejects.toThrow("platform refused");
+    expect(await next).toBe("edited");
+  });
+});
+
 describe("retries", () => {
   it("waits out a rate limit in one lane without stalling another lane", async () => {
     const { lanes: l, logs } = lanes({ maxRateLimitWaitMs: 60_000 });

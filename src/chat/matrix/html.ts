@@ -6,6 +6,7 @@
 // Matrix has no buttons, so an action is shown as the command to type, written with `!` (Element
 // keeps `/` for its own commands).
 import { formatTlp, type TlpLabel } from "../../incidents/tlp.ts";
+import { commandLine } from "../button-command.ts";
 import { type Block, MENTION_PATTERN, type Message } from "../message.ts";
 import { renderPlainText } from "../plain-text.ts";
 
@@ -18,7 +19,8 @@ export interface NoticeContent {
   formatted_body?: string;
   /**
    * The command a ✅ reaction runs (the action marked `onAckReaction`), kept in the event itself
-   * so a reaction works even after a restart.
+   * so a reaction works even after a restart: its command line, read back through the router
+   * like a typed one (events posted before a deploy keep working).
    */
   [ACK_REACTION_FIELD]?: string;
 }
@@ -42,11 +44,11 @@ const TRUNCATED = "\n… (cut: too long for one Matrix message)";
 
 /** The notice for a message, fitted to `maxBytes` (HTML is dropped first, then the text is cut). */
 export function noticeContent(message: Message, maxBytes = MAX_CONTENT_BYTES): NoticeContent {
-  const shown = withMatrixCommands(message);
-  const body = renderPlainText(shown);
-  const onAck = message.blocks
+  const body = renderPlainText(message, { commandSigil: "!" });
+  const onAckCommand = message.blocks
     .flatMap((b) => (b.kind === "actions" ? b.actions : []))
     .find((a) => a.onAckReaction)?.command;
+  const onAck = onAckCommand && commandLine(onAckCommand);
   const full: NoticeContent = {
     msgtype: "m.notice",
     body,
@@ -62,9 +64,8 @@ export function noticeContent(message: Message, maxBytes = MAX_CONTENT_BYTES): N
 }
 
 export function renderMatrixHtml(message: Message): string {
-  const shown = withMatrixCommands(message);
-  const parts = shown.blocks.map(renderBlock).filter((part) => part.length > 0);
-  if (shown.tlp) parts.unshift(`<p>${tlpLabel(shown.tlp)}</p>`);
+  const parts = message.blocks.map(renderBlock).filter((part) => part.length > 0);
+  if (message.tlp) parts.unshift(`<p>${tlpLabel(message.tlp)}</p>`);
   // The bot's own mentions become pills; anything people typed was escaped above and stays text.
   return parts
     .join("")
@@ -106,7 +107,7 @@ function renderBlock(block: Block): string {
       return `<pre><code>${escapeHtml(block.text)}</code></pre>`;
     case "actions":
       return `<p>${block.actions
-        .map((a) => `${escapeHtml(a.label)}: <code>${escapeHtml(a.command)}</code>`)
+        .map((a) => `${escapeHtml(a.label)}: <code>${escapeHtml(commandLine(a.command, "!"))}</code>`)
         .join(" · ")}</p>`;
   }
 }
@@ -125,19 +126,6 @@ export function escapeHtml(text: string): string {
     .replace(/>/g, "&gt;")
     .replace(/"/g, "&quot;")
     .replace(/'/g, "&#39;");
-}
-
-/** Buttons' commands written the Matrix way: `/inc status ...` -> `!inc status ...`. */
-export function withMatrixCommands(message: Message): Message {
-  if (!message.blocks.some((b) => b.kind === "actions")) return message;
-  return {
-    ...message,
-    blocks: message.blocks.map((block) =>
-      block.kind === "actions"
-        ? { ...block, actions: block.actions.map((a) => ({ ...a, command: a.command.replace(/^\//, "!") })) }
-        : block,
-    ),
-  };
 }
 
 export function jsonBytes(value: unknown): number {

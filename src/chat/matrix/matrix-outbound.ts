@@ -14,7 +14,7 @@ import type { Reply, ReplyTarget } from "../invocation.ts";
 import type { ChatFile } from "../message.ts";
 import { type Message, mentionedUsers, message, text } from "../message.ts";
 import { renderPlainText } from "../plain-text.ts";
-import type { CreatedRoom, IncidentRoomSpec } from "../platform.ts";
+import type { CreatedRoom, IncidentRoomSpec, SendOptions } from "../platform.ts";
 import { slugForChannelName } from "../room-name.ts";
 import type { DirectRooms } from "./direct-rooms.ts";
 import { MAX_CONTENT_BYTES, type NoticeContent, noticeContent } from "./html.ts";
@@ -207,8 +207,8 @@ export class MatrixOutbound {
 
   // ---- messages -----------------------------------------------------------------------------------
 
-  async post(roomId: string, msg: Message): Promise<string> {
-    return this.notice(roomId, msg, "post");
+  async post(roomId: string, msg: Message, options: SendOptions = {}): Promise<string> {
+    return this.notice(roomId, msg, "post", options);
   }
 
   async update(roomId: string, messageId: string, msg: Message): Promise<void> {
@@ -260,7 +260,7 @@ export class MatrixOutbound {
     );
   }
 
-  async directMessage(externalId: string, msg: Message): Promise<void> {
+  async directMessage(externalId: string, msg: Message, options: SendOptions = {}): Promise<void> {
     const client = this.#slot.require();
     const content = { ...noticeContent(msg), "m.mentions": {} };
     let roomId: string | undefined;
@@ -274,13 +274,13 @@ export class MatrixOutbound {
         roomId = await this.#directRooms.roomFor(externalId, client);
       }
       try {
-        await this.#send(roomId, "m.room.message", content, "direct message");
+        await this.#send(roomId, "m.room.message", content, "direct message", options);
       } catch (error) {
         if (matrixErrcode(error) !== "M_FORBIDDEN") throw error;
         // The bot left (or was removed from) the old DM room: open a new one, once.
         await this.#directRooms.forget(externalId, roomId);
         roomId = await this.#directRooms.roomFor(externalId, client);
-        await this.#send(roomId, "m.room.message", content, "direct message");
+        await this.#send(roomId, "m.room.message", content, "direct message", options);
       }
     } catch (error) {
       this.#logLost(error, "direct message", roomId ?? externalId, msg);
@@ -303,6 +303,7 @@ export class MatrixOutbound {
         "m.reaction",
         { "m.relates_to": { rel_type: "m.annotation", event_id: eventId, key: ACK_REACTION } },
         "reaction",
+        {},
         `ack-${digest(eventId)}`,
       );
     } catch (error) {
@@ -331,7 +332,7 @@ export class MatrixOutbound {
   }
 
   /** An `m.notice` in a room; only the bot's own mentions notify (a page's on-call). */
-  async notice(roomId: string, msg: Message, what: string): Promise<string> {
+  async notice(roomId: string, msg: Message, what: string, options: SendOptions = {}): Promise<string> {
     try {
       // Names people typed never ping.
       const mentions = { user_ids: mentionedUsers(msg) };
@@ -340,6 +341,7 @@ export class MatrixOutbound {
         "m.room.message",
         { ...noticeContent(msg), "m.mentions": mentions },
         what,
+        options,
       );
     } catch (error) {
       this.#logLost(error, what, roomId, msg);
@@ -361,6 +363,7 @@ export class MatrixOutbound {
         "m.room.message",
         content,
         "reply",
+        {},
         `reply-${digest(command.event_id)}-${index}`,
       );
     } catch (error) {
@@ -379,16 +382,20 @@ export class MatrixOutbound {
     type: string,
     content: NoticeContent | Record<string, unknown>,
     what: string,
+    options: SendOptions = {},
     txnId = `tocsin-${Date.now().toString(36)}-${randomBytes(6).toString("base64url")}`,
   ): Promise<string> {
     const client = this.#slot.require();
     const path = `/rooms/${encodeURIComponent(roomId)}/send/${encodeURIComponent(type)}/${encodeURIComponent(txnId)}`;
-    const result = await this.#calls.inLane(roomId, () =>
-      this.#calls.run(
-        what,
-        () => client.http.authedRequest<{ event_id: string }>(Method.Put, path, undefined, content),
-        { repeatable: true },
-      ),
+    const result = await this.#calls.inLane(
+      roomId,
+      () =>
+        this.#calls.run(
+          what,
+          () => client.http.authedRequest<{ event_id: string }>(Method.Put, path, undefined, content),
+          { repeatable: true },
+        ),
+      options,
     );
     return result.event_id;
   }

@@ -17,7 +17,13 @@ import { HttpApiEvent } from "matrix-js-sdk";
 import type { Logger } from "pino";
 import type { InvocationHandler, PlatformUser, Reply, ReplyTarget } from "../invocation.ts";
 import type { ChatFile, Message } from "../message.ts";
-import type { ChatPlatform, CreatedRoom, IncidentRoomSpec, PlatformStateStore } from "../platform.ts";
+import type {
+  ChatPlatform,
+  CreatedRoom,
+  IncidentRoomSpec,
+  PlatformStateStore,
+  SendOptions,
+} from "../platform.ts";
 import { DirectRooms } from "./direct-rooms.ts";
 import { MatrixCalls, type MatrixRetryPolicy, matrixErrcode } from "./matrix-calls.ts";
 import { ClientSlot, createMatrixClient, firstSync, logSyncStates, syncFilter } from "./matrix-client.ts";
@@ -273,8 +279,8 @@ export class MatrixPlatform implements ChatPlatform {
     return this.#outbound.reply(target, reply);
   }
 
-  post(roomId: string, msg: Message): Promise<string> {
-    return this.#outbound.post(roomId, msg);
+  post(roomId: string, msg: Message, options?: SendOptions): Promise<string> {
+    return this.#outbound.post(roomId, msg, options);
   }
 
   update(roomId: string, messageId: string, msg: Message): Promise<void> {
@@ -285,7 +291,7 @@ export class MatrixPlatform implements ChatPlatform {
     return this.#outbound.postFile(roomId, file);
   }
 
-  directMessage(externalId: string, msg: Message): Promise<void> {
-    return this.#outbound.directMessage(externalId, msg);
+  directMessage(externalId: string, msg: Message, options?: SendOptions): Promise<void> {
+    return this.#outbound.directMessage(externalId, msg, options);
   }
 }

@@ -3,6 +3,7 @@
 // full content instead of being rejected (`invalid_blocks`) and lost.
 import type { types } from "@slack/bolt";
 import { formatTlp } from "../../incidents/tlp.ts";
+import { commandLine } from "../button-command.ts";
 import { type Action, type Block, MENTION_PATTERN, type Message } from "../message.ts";
 import { renderPlainText, renderTable } from "../plain-text.ts";
 import { formatSlackMention } from "./mentions.ts";
@@ -144,9 +145,12 @@ function actionBlocks(items: Action[], actionIds: { next: number }): SlackBlock[
   const blocks: SlackBlock[] = [];
   const buttons: types.Button[] = [];
   for (const item of items) {
-    if (item.command.length > BLOCK_KIT_LIMITS.buttonValue) {
+    // The value carries the command line: the click handler hands it to the router like a typed
+    // one, so a forged value gets no further than typing it would.
+    const line = commandLine(item.command);
+    if (line.length > BLOCK_KIT_LIMITS.buttonValue) {
       // A cut command would run something else than the button says: offer it as text instead.
-      blocks.push(contextBlock(`${escapeMrkdwn(item.label)}: \`${escapeMrkdwn(item.command)}\``));
+      blocks.push(contextBlock(`${escapeMrkdwn(item.label)}: \`${escapeMrkdwn(line)}\``));
       continue;
     }
     const button: types.Button = {
@@ -157,7 +161,7 @@ function actionBlocks(items: Action[], actionIds: { next: number }): SlackBlock[
         text: truncatePlainText(item.label, BLOCK_KIT_LIMITS.buttonText),
         emoji: true,
       },
-      value: item.command,
+      value: line,
     };
     if (item.style) button.style = item.style;
     buttons.push(button);

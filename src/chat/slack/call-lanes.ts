@@ -15,7 +15,7 @@
 // which answers are rate limits (Retry-After in seconds) or transient, and the per-method hold.
 import { webApi } from "@slack/bolt";
 import type { Logger } from "pino";
-import { type CallFailure, Lanes, type RetryPolicy } from "../lanes.ts";
+import { type CallFailure, type LaneOptions, Lanes, type RetryPolicy } from "../lanes.ts";
 
 export type { RetryPolicy };
 
@@ -85,9 +85,17 @@ export class CallLanes {
     });
   }
 
-  /** Runs `call` after every earlier call of the same lane; a 429 holds only this lane. */
-  inLane<T>(lane: string, method: string, call: () => Promise<T>): Promise<T> {
-    return this.#lanes.inLane(lane, () => this.#lanes.run(method, call, { lane }));
+  /**
+   * Runs `call` after every earlier call of the same lane (an urgent call: after the running one
+   * and earlier urgent ones); a 429 holds only this lane.
+   */
+  inLane<T>(lane: string, method: string, call: () => Promise<T>, options: LaneOptions = {}): Promise<T> {
+    return this.#lanes.inLane(lane, () => this.#lanes.run(method, call, { lane }), options);
+  }
+
+  /** Calls waiting in a lane behind the running one. */
+  waiting(lane: string): number {
+    return this.#lanes.waiting(lane);
   }
 
   /** Runs `call` now, concurrently with others; a 429 holds further calls of `method` only. */

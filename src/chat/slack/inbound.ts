@@ -17,20 +17,13 @@ import {
 } from "./declare-modal.ts";
 import { registerDirectMessageHint } from "./direct-messages.ts";
 import type { RecentKeys } from "./recent-keys.ts";
+import type { SlackReplyTarget } from "./reply-target.ts";
 import type { RsitTypeChoice } from "./rsit-types.ts";
 
 /** The groups are Slack slash commands (a shorthand like `/ack` is not registered with Slack). */
 export const SLASH_COMMANDS: readonly string[] = COMMAND_WORDS.groups.map((group) => `/${group}`);
 export const ADD_TO_TIMELINE_CALLBACK_ID = "add_to_timeline";
 const TIMELINE_REACTION = "pushpin";
-
-/** Where a command's answer goes: the channel, the person, and Slack's reply hook if any. */
-export interface SlackReplyTarget {
-  channelId: string;
-  userId: string;
-  /** Slack's response_url: answers there work even where the bot is not a member. */
-  responseUrl?: string;
-}
 
 export interface InboundDeps {
   log: Logger;

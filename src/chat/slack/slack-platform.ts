@@ -8,14 +8,15 @@ import { HttpServer } from "../../http/server.ts";
 import type { InvocationHandler, PlatformUser, Reply, ReplyTarget } from "../invocation.ts";
 import type { ChatFile, Message } from "../message.ts";
 import { renderPlainText } from "../plain-text.ts";
-import type { ChatPlatform, CreatedRoom, IncidentRoomSpec } from "../platform.ts";
+import type { ChatPlatform, CreatedRoom, IncidentRoomSpec, SendOptions } from "../platform.ts";
 import { incidentChannelName } from "../room-name.ts";
 import { renderBlockKit, type SlackMessagePayload, truncatePlainText } from "./block-kit.ts";
 import { boltLogger } from "./bolt-logger.ts";
 import { CallLanes, type RetryPolicy, slackErrorCode } from "./call-lanes.ts";
-import { type InboundDeps, registerInboundListeners, type SlackReplyTarget } from "./inbound.ts";
+import { type InboundDeps, registerInboundListeners } from "./inbound.ts";
 import { parseSlackMention } from "./mentions.ts";
 import { RecentKeys } from "./recent-keys.ts";
+import type { SlackReplyTarget } from "./reply-target.ts";
 import { guardSlackRequests, type SlackInstallation, workspaceMiddleware } from "./request-gate.ts";
 import { trustedResponseUrl } from "./response-urls.ts";
 import { RSIT_TYPE_CHOICES, type RsitTypeChoice } from "./rsit-types.ts";
@@ -78,6 +79,11 @@ export class SlackPlatform implements ChatPlatform {
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #client: webApi.WebClient;
+  /**
+   * Pages' own client: a WebClient queues at most 100 requests in flight, so a burst of slow
+   * housekeeping calls (summary edits across rooms) would otherwise hold a page's DM behind it.
+   */
+  readonly #pageClient: webApi.WebClient;
   readonly #calls: CallLanes;
   readonly #seen: RecentKeys;
   readonly #users = new Map<string, { user: PlatformUser | undefined; expiresAt: number }>();
@@ -99,13 +105,15 @@ export class SlackPlatform implements ChatPlatform {
     this.#calls = new CallLanes(this.#log, options.retryPolicy);
     // Rate limits and retries are CallLanes' job: the client's own handling pauses every
     // request on one 429, which would stall unrelated channels.
-    this.#client = new webApi.WebClient(options.botToken, {
+    const clientOptions = {
       slackApiUrl: this.#apiUrl(),
       logger: boltLogger(this.#log),
       rejectRateLimitedCalls: true,
       retryConfig: { retries: 0 },
       timeout: options.requestTimeoutMs ?? 15_000,
-    });
+    };
+    this.#client = new webApi.WebClient(options.botToken, clientOptions);
+    this.#pageClient = new webApi.WebClient(options.botToken, clientOptions);
   }
 
   /** The HTTP receiver's bound port once started (undefined in Socket Mode). */
@@ -332,9 +340,9 @@ export class SlackPlatform implements ChatPlatform {
     );
   }
 
-  async post(roomId: string, message: Message): Promise<string> {
+  async post(roomId: string, message: Message, options: SendOptions = {}): Promise<string> {
     try {
-      return await this.#postInLane(roomId, renderBlockKit(message));
+      return await this.#postInLane(roomId, renderBlockKit(message), options);
     } catch (error) {
       this.#logLostMessage(error, "chat.postMessage", roomId, message);
       throw error;
@@ -362,11 +370,11 @@ export class SlackPlatform implements ChatPlatform {
     }
   }
 
-  async directMessage(externalId: string, message: Message): Promise<void> {
+  async directMessage(externalId: string, message: Message, options: SendOptions = {}): Promise<void> {
     let channel: string | undefined;
     try {
-      channel = await this.#directChannel(externalId);
-      await this.#postInLane(channel, renderBlockKit(message));
+      channel = await this.#directChannel(externalId, options);
+      await this.#postInLane(channel, renderBlockKit(message), options);
     } catch (error) {
       this.#logLostMessage(error, "direct message", channel ?? externalId, message);
       throw error;
@@ -391,19 +399,28 @@ export class SlackPlatform implements ChatPlatform {
     throw new Error(`no free Slack channel name for ${publicId} after ${MAX_CHANNEL_NAME_ATTEMPTS} attempts`);
   }
 
-  async #postInLane(channel: string, payload: SlackMessagePayload): Promise<string> {
-    const result = await this.#calls.inLane(channel, "chat.postMessage", () =>
-      this.#client.chat.postMessage({ channel, ...payload }),
+  async #postInLane(
+    channel: string,
+    payload: SlackMessagePayload,
+    options: SendOptions = {},
+  ): Promise<string> {
+    const client = options.urgent ? this.#pageClient : this.#client;
+    const result = await this.#calls.inLane(
+      channel,
+      "chat.postMessage",
+      () => client.chat.postMessage({ channel, ...payload }),
+      options,
     );
     if (!result.ts) throw new Error(`chat.postMessage to ${channel} returned no ts`);
     return result.ts;
   }
 
-  async #directChannel(userId: string): Promise<string> {
+  async #directChannel(userId: string, options: SendOptions = {}): Promise<string> {
     const known = this.#directChannels.get(userId);
     if (known) return known;
+    const client = options.urgent ? this.#pageClient : this.#client;
     const result = await this.#calls.direct("conversations.open", () =>
-      this.#client.conversations.open({ users: userId }),
+      client.conversations.open({ users: userId }),
     );
     const channel = result.channel?.id;
     if (!channel) throw new Error(`conversations.open returned no channel for ${userId}`);

@@ -40,10 +40,11 @@ describe("recorded post steps", () => {
     const sent: string[] = [];
     await attempt("run-b", steps, sent);
     expect(sent).toEqual(steps);
+    await attempt("run-c", steps, []);
     const recorded = await RecordedPostSteps.load(db.prisma, "run-b", now);
     await db.prisma.$transaction((tx) => recorded.clear(tx));
     expect(await db.prisma.bulletinPostStep.count({ where: { runKey: "run-b" } })).toBe(0);
-    expect(await db.prisma.bulletinPostStep.count({ where: { runKey: "run-a" } })).toBe(steps.length);
+    expect(await db.prisma.bulletinPostStep.count({ where: { runKey: "run-c" } })).toBe(steps.length);
   });
 
   it("names steps by content, so a retry with changed content sends it", () => {

@@ -1,7 +1,7 @@
 // Scheduled advisory digests end to end: the real sample documents, a real database, the console
 // platform, signatures checked by openpgp and by the system's gpg. Time only moves when a test
 // moves the ManualClock; cron fires are simulated with the same wake-up node-cron calls.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { fireKey } from "../../../src/bulletins/service.ts";
 import {
   type GeneratedKeyPair,
@@ -75,9 +75,12 @@ afterAll(async () => {
   await db?.close();
 });
 
-async function startDesk(clock: ManualClock, settings: { signed?: boolean } = {}): Promise<ConsoleDesk> {
+async function startDesk(
+  clock: ManualClock,
+  settings: { signed?: boolean; db?: TestDatabase } = {},
+): Promise<ConsoleDesk> {
   const desk = await startConsoleDesk({
-    db,
+    db: settings.db ?? db,
     clock,
     bulletins: { config, signingKey: settings.signed === false ? undefined : key },
   });
@@ -90,26 +93,56 @@ async function stopDesk(desk: ConsoleDesk): Promise<void> {
   await desk.close();
 }
 
-async function jobKeys(): Promise<string[]> {
-  const jobs = await db.prisma.job.findMany({ where: { kind: "bulletin.publish" }, orderBy: { key: "asc" } });
+async function jobKeys(database = db): Promise<string[]> {
+  const jobs = await database.prisma.job.findMany({
+    where: { kind: "bulletin.publish" },
+    orderBy: { key: "asc" },
+  });
   return jobs.map((job) => job.key ?? "");
+}
+
+const ownDatabases: TestDatabase[] = [];
+afterAll(async () => {
+  for (const database of ownDatabases) await database.close();
+});
+
+/**
+ * A desk on a database of its own where the first fire (2025-08-26) has run: for tests that go
+ * on from there (later runs, restarts, replicas), so that each can run alone.
+ */
+async function deskAfterFirstRun(): Promise<{ desk: ConsoleDesk; database: TestDatabase }> {
+  const database = await createTestDatabase();
+  ownDatabases.push(database);
+  const desk = await startDesk(new ManualClock("2025-08-26T06:30:00Z"), { db: database });
+  expect(await desk.app.services.jobs.runDue()).toBe(3);
+  await desk.printed();
+  return { desk, database };
 }
 
 const soc = () => config.subscriptions.find((s) => s.id === "soc")!;
 
 describe("scheduled advisory digests", () => {
+  // The first fire's run, read by the first tests; the later ones go on from it on their own
+  // database (deskAfterFirstRun), so each test runs alone.
   let desk: ConsoleDesk;
+  let firstKeys: string[];
+  let firstRuns: number;
   let firstOutput: string;
 
-  it("catches up the last fire time at start and posts the digest of the real samples, signed", async () => {
+  beforeAll(async () => {
     desk = await startDesk(new ManualClock("2025-08-26T06:30:00Z"));
-    expect(await jobKeys()).toEqual([
+    firstKeys = await jobKeys();
+    firstRuns = await desk.app.services.jobs.runDue();
+    firstOutput = await desk.printed();
+  });
+
+  it("catches up the last fire time at start and posts the digest of the real samples, signed", async () => {
+    expect(firstKeys).toEqual([
       `bulletin:partners:${FIRST_FIRE}`,
       `bulletin:soc:${FIRST_FIRE}`,
       `bulletin:weekly-stats:${FIRST_FIRE}`,
     ]);
-    expect(await desk.app.services.jobs.runDue()).toBe(3);
-    firstOutput = await desk.printed();
+    expect(firstRuns).toBe(3);
     const posted = roomLines(firstOutput, "#soc");
 
     // The readable digest: TLP marking first, header, groups by severity, entries with fields.
@@ -202,6 +235,7 @@ describe("scheduled advisory digests", () => {
   });
 
   it("posts nothing twice: the next run has no new advisories, and says so where configured", async () => {
+    const { desk, database } = await deskAfterFirstRun();
     desk.clock.set("2025-08-27T06:00:05Z");
     // What node-cron calls at the fire time (the slot it woke up for).
     await desk.app.services.bulletins!.triggers.wake("bulletin:soc", new Date("2025-08-27T06:00:00Z"));
@@ -215,38 +249,39 @@ describe("scheduled advisory digests", () => {
     expect(postedFileNames(output, "#soc")).toEqual(["soc-2025-08-27.txt.asc"]);
     // #partners does not announce empty runs, and was already told about the withheld one.
     expect(roomLines(output, "#partners")).toEqual([]);
-    expect(await db.prisma.postedAdvisory.count({ where: { destination: "console:#soc" } })).toBe(34);
+    expect(await database.prisma.postedAdvisory.count({ where: { destination: "console:#soc" } })).toBe(34);
   });
 
   it("catches up a run missed while down once, and does not repeat it on the next start", async () => {
-    await stopDesk(desk);
-    // Down for two fire times (28th and 29th): only the latest one runs at start.
+    const first = await deskAfterFirstRun();
+    await stopDesk(first.desk);
+    // Down for three fire times (27th to 29th): only the latest one runs at start.
     const clock = new ManualClock("2025-08-29T10:00:00Z");
-    desk = await startDesk(clock);
-    const keys = await jobKeys();
+    let desk = await startDesk(clock, { db: first.database });
+    const keys = await jobKeys(first.database);
     expect(keys.filter((key) => key.startsWith("bulletin:soc:"))).toEqual([
       `bulletin:soc:${FIRST_FIRE}`,
-      "bulletin:soc:2025-08-27T06:00:00.000Z",
       "bulletin:soc:2025-08-29T06:00:00.000Z",
     ]);
     expect(await desk.app.services.jobs.runDue()).toBe(3);
     expect(roomLines(await desk.printed(), "#soc")).toContain("No new advisories in this period.");
 
     await stopDesk(desk);
-    desk = await startDesk(clock);
-    expect(await jobKeys()).toEqual(keys);
+    desk = await startDesk(clock, { db: first.database });
+    expect(await jobKeys(first.database)).toEqual(keys);
     expect(await desk.app.services.jobs.runDue()).toBe(0);
     expect(roomLines(await desk.printed(), "#soc")).toEqual([]);
   });
 
   it("runs a cron fire once when two replicas wake up for it", async () => {
-    const other = await startDesk(desk.clock);
+    const { desk, database } = await deskAfterFirstRun();
+    const other = await startDesk(desk.clock, { db: database });
     desk.clock.set("2025-08-30T06:00:00.200Z");
     const slot = new Date("2025-08-30T06:00:00Z");
     await Promise.all(
       [desk, other].map((replica) => replica.app.services.bulletins!.triggers.wake("bulletin:soc", slot)),
     );
-    expect((await jobKeys()).filter((key) => key.endsWith("2025-08-30T06:00:00.000Z"))).toEqual([
+    expect((await jobKeys(database)).filter((key) => key.endsWith("2025-08-30T06:00:00.000Z"))).toEqual([
       "bulletin:soc:2025-08-30T06:00:00.000Z",
     ]);
     const runs = await Promise.all([desk, other].map((replica) => replica.app.services.jobs.runDue()));
@@ -259,15 +294,32 @@ describe("scheduled advisory digests", () => {
 });
 
 describe("/bulletin commands", () => {
+  // A desk of its own for every test (a database cloned in milliseconds), its scheduled run done
+  // and #soc's advisories forgotten, so 34 are new again: what one test publishes, no other sees.
   let desk: ConsoleDesk;
-  let signedDigest: string;
+  let db: TestDatabase;
 
-  beforeAll(async () => {
-    desk = await startDesk(new ManualClock("2025-08-30T12:00:00Z"));
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    ownDatabases.push(db);
+    desk = await startDesk(new ManualClock("2025-08-30T12:00:00Z"), { db });
     await desk.app.services.jobs.runDue();
     await desk.printed();
     await db.prisma.postedAdvisory.deleteMany({ where: { destination: "console:#soc" } });
   });
+
+  afterEach(async () => {
+    await stopDesk(desk);
+  });
+
+  /** `/bulletin publish` in #soc and its run: the signed digest it posted. */
+  async function publishNow(): Promise<{ out: string; posted: string; signedDigest: string }> {
+    await desk.type("/room #soc");
+    const out = await desk.type("/bulletin publish");
+    expect(await desk.app.services.jobs.runDue()).toBe(1);
+    const posted = await desk.printed();
+    return { out, posted, signedDigest: postedFile(posted, "#soc", ".txt.asc") };
+  }
 
   it("preview shows what a run would post, and posts and remembers nothing", async () => {
     await desk.type("/room #soc");
@@ -292,21 +344,18 @@ describe("/bulletin commands", () => {
   });
 
   it("publish runs the subscription now through the same job", async () => {
-    await desk.type("/room #soc");
-    const out = await desk.type("/bulletin publish");
+    const { out, posted } = await publishNow();
     expect(out).toContain("Publishing now: soc → #soc on console.");
-    expect((await jobKeys()).filter((key) => key.startsWith("bulletin:soc:manual:"))).toEqual([
+    expect((await jobKeys(db)).filter((key) => key.startsWith("bulletin:soc:manual:"))).toEqual([
       "bulletin:soc:manual:2025-08-30T12:00:00.000Z",
     ]);
-    expect(await desk.app.services.jobs.runDue()).toBe(1);
-    const posted = await desk.printed();
     expect(roomLines(posted, "#soc")).toContain("Advisories: 34");
-    signedDigest = postedFile(posted, "#soc", ".txt.asc");
     const audit = await db.prisma.auditEntry.findFirstOrThrow({ where: { action: "bulletin.publish" } });
     expect(audit).toMatchObject({ platform: "console", roomId: "#soc", detail: { subscription: "soc" } });
   });
 
   it("schedules lists next and last runs", async () => {
+    await publishNow();
     const out = await desk.type("/bulletin schedules");
     expect(out).toMatch(
       /soc +digest +#soc \(console, up to TLP:AMBER\) +0 8 \* \* \* Europe\/Berlin +2025-08-31 08:00 CEST +2025-08-30 14:00 CEST done/,
@@ -322,6 +371,7 @@ describe("/bulletin commands", () => {
   });
 
   it("verify accepts a good multi-line signed text and rejects a tampered one", async () => {
+    const { signedDigest } = await publishNow();
     expect(signedDigest.split("\n").length).toBeGreaterThan(100);
     expect(signedDigest.length).toBeGreaterThan(4000);
     const good = await desk.type(`/bulletin verify ${signedDigest}`);
@@ -399,8 +449,10 @@ describe("/bulletin commands", () => {
 
 describe("without a signing key", () => {
   it("posts unsigned, with a warning in the post", async () => {
+    const first = await deskAfterFirstRun();
+    await stopDesk(first.desk);
     const clock = new ManualClock("2025-08-31T09:00:00Z");
-    const desk = await startDesk(clock, { signed: false });
+    const desk = await startDesk(clock, { signed: false, db: first.database });
     await desk.app.services.jobs.runDue();
     const output = await desk.printed();
     const posted = roomLines(output, "#soc");

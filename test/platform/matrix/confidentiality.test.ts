@@ -10,6 +10,7 @@ import { parseAccessConfig } from "../../../src/access/access-config.ts";
 import { parseBulletinConfig } from "../../../src/bulletins/subscriptions.ts";
 import { parseOncallConfig } from "../../../src/oncall/config.ts";
 import type { RoomEvent } from "../../doubles/matrix-homeserver.ts";
+import { aliceOnCall, incidentIdOf, incidentRoomIdOf, secretExcerpt } from "../../support/confidentiality.ts";
 import { until } from "../../support/waiting.ts";
 import { SAMPLE_DATA } from "../../unit/bulletins/samples.ts";
 import { type MatrixDesk, startMatrixDesk, teamRoom } from "./harness.ts";
@@ -34,30 +35,6 @@ grants:
     to: [matrix:${mallory}]
 `;
 
-const ONCALL = `people:
-  - id: alice
-    name: Alice
-    timeZone: Europe/Paris
-    identities: { matrix: "${alice}" }
-teams:
-  - id: csirt
-    name: CSIRT
-    members: [alice]
-    escalationPolicy: standard
-    rotations:
-      - id: primary
-        type: weekly
-        participants: [alice]
-        start: "2026-03-09"
-        handoff: "09:00"
-        timeZone: Europe/Paris
-escalationPolicies:
-  - id: standard
-    levels:
-      - target: { oncall: csirt }
-        after: 5m
-`;
-
 /** A sample CSAF advisory without a TLP label: a subscription takes unlabelled advisories as TLP:AMBER. */
 const AMBER_ADVISORY = "cisco-sa-20180328-smi2";
 
@@ -74,7 +51,7 @@ let digestRoom = "";
 beforeAll(async () => {
   desk = await startMatrixDesk({
     access: parseAccessConfig(ACCESS, "access.yaml"),
-    oncall: { config: parseOncallConfig(ONCALL, "oncall.yaml") },
+    oncall: { config: parseOncallConfig(aliceOnCall("matrix", alice), "oncall.yaml") },
     before(hs, bot) {
       for (const name of ["alice", "bob", "carol"]) hs.addUser(name, name);
       hs.addUser(mallory, "Mallory");
@@ -135,8 +112,8 @@ function leaksOf(secret: string, allowed: string[], since = 0): string[] {
     if (allowed.includes(event.room_id)) continue;
     // What the bot wrote: a state event's `unsigned.prev_content` is the earlier state, not new.
     const json = JSON.stringify({ type: event.type, state_key: event.state_key, content: event.content });
-    const at = json.indexOf(secret);
-    if (at >= 0) found.push(`${roomName(event.room_id)} ${event.type}: …${json.slice(at - 80, at + 40)}…`);
+    const excerpt = secretExcerpt(json, secret);
+    if (excerpt) found.push(`${roomName(event.room_id)} ${event.type}: ${excerpt}`);
   }
   for (const [uri, media] of hs.media) {
     if (!media.content.includes(secret)) continue;
@@ -159,16 +136,8 @@ async function dmOf(user: string): Promise<string> {
   return row.value;
 }
 
-async function publicIdOf(title: string): Promise<string> {
-  return (await desk.db.prisma.incident.findFirstOrThrow({ where: { title } })).publicId;
-}
-
-async function roomOf(publicId: string): Promise<string> {
-  const room = await desk.db.prisma.incidentRoom.findFirstOrThrow({
-    where: { incident: { publicId }, platform: "matrix" },
-  });
-  return room.roomId;
-}
+const publicIdOf = (title: string) => incidentIdOf(desk.db.prisma, title);
+const roomOf = (publicId: string) => incidentRoomIdOf(desk.db.prisma, publicId, "matrix");
 
 /** alice declares in `where`, and joins the incident's room; returns its id and room. */
 async function declare(title: string, options: string, where = general) {

@@ -34,12 +34,13 @@ describe("invites", () => {
     hs.invite(alice, ops, bot.userId);
     await botJoined(ops);
     const said = await desk.say(alice, ops, "!inc declare Said after the bot joined");
-    expect(said.text).toContain("[ops] 🚨 INC-2026-0001 declared: Said after the bot joined");
+    expect(said.text).toMatch(/\[ops\] 🚨 INC-2026-\d{4} declared: Said after the bot joined/);
     // No sleep needed: a room's events are handled in order, so the earlier message has had its
     // turn by the time the later command is answered.
-    expect((await desk.db.prisma.incident.findMany()).map((i) => i.title)).toEqual([
-      "Said after the bot joined",
-    ]);
+    const declaredHere = await desk.db.prisma.incident.findMany({
+      where: { title: { startsWith: "Said " } },
+    });
+    expect(declaredHere.map((i) => i.title)).toEqual(["Said after the bot joined"]);
     expect(JSON.stringify(hs.eventsSince(0, bot.userId))).not.toContain(before);
     expect(desk.logs.some((l) => l.msg === "joined a room on invitation" && l.inviter === alice)).toBe(true);
   });
@@ -104,12 +105,16 @@ describe("invites", () => {
     const { hs, bot } = desk;
     const dm = hs.createRoom(alice, { preset: "trusted_private_chat", invite: [bot.userId], isDirect: true });
     await botJoined(dm);
+    const ops = teamRoom(hs, alice, [], { name: "desk", botId: bot.userId });
+    const declared = await desk.say(alice, ops, "!inc declare Shown in a direct chat");
+    const id = /INC-2026-\d{4}/.exec(declared.text)?.[0];
+    expect(id, declared.text).toBeDefined();
     // A TLP-labelled answer in a direct chat stays there (nobody else can read it).
-    const said = await desk.say(alice, dm, "!inc show INC-2026-0001");
+    const said = await desk.say(alice, dm, `!inc show ${id}`);
     expect(said.events.filter((e) => e.type === "m.room.message").every((e) => e.room_id === dm)).toBe(true);
-    expect(said.text).toContain("== INC-2026-0001: Said after the bot joined ==");
-    await desk.platform.directMessage(alice, message(text("Page: INC-2026-0001 needs you")));
-    expect(hs.messages(dm, bot.userId).at(-1)?.content.body).toBe("Page: INC-2026-0001 needs you");
+    expect(said.text).toContain(`== ${id}: Shown in a direct chat ==`);
+    await desk.platform.directMessage(alice, message(text(`Page: ${id} needs you`)));
+    expect(hs.messages(dm, bot.userId).at(-1)?.content.body).toBe(`Page: ${id} needs you`);
     const stored = await desk.db.prisma.platformState.findUnique({
       where: { platform_key: { platform: "matrix", key: `dm:${alice}` } },
     });

@@ -8,30 +8,28 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAccessConfig } from "../../../src/access/access-config.ts";
 import { accessPolicy } from "../../../src/access/policy.ts";
-import { type App, createApp } from "../../../src/app.ts";
+import type { App } from "../../../src/app.ts";
 import { parseBulletinConfig } from "../../../src/bulletins/subscriptions.ts";
-import { SLACK_EVENTS_PATH, SlackPlatform } from "../../../src/chat/slack/slack-platform.ts";
 import { ManualClock } from "../../../src/clock.ts";
-import { HttpServer } from "../../../src/http/server.ts";
-import { silentLogger } from "../../../src/logging.ts";
 import { parseOncallConfig } from "../../../src/oncall/config.ts";
-import { createTestDatabase, type TestDatabase } from "../../database.ts";
-import {
-  type DoubleChannel,
-  type SlackActor,
+import type { TestDatabase } from "../../database.ts";
+import type {
+  DoubleChannel,
+  SlackActor,
   SlackRequestSender,
   SlackWebApiDouble,
 } from "../../doubles/slack-web-api.ts";
+import { aliceOnCall, incidentIdOf, incidentRoomIdOf, secretExcerpt } from "../../support/confidentiality.ts";
+import { type SlackDesk, startSlackDesk } from "../../support/slack-desk.ts";
 import { until } from "../../support/waiting.ts";
 import { SAMPLE_DATA } from "../../unit/bulletins/samples.ts";
-import { addPeople, alice, bob, FAST_RETRIES, SIGNING_SECRET } from "./harness.ts";
+import { alice, bob } from "./harness.ts";
 
 const carol = { id: "U0CAROL", name: "carol" };
 const AMBER_ADVISORY = "cisco-sa-20180328-smi2";
 
 let db: TestDatabase;
 let slack: SlackWebApiDouble;
-let http: HttpServer;
 let app: App;
 let sender: SlackRequestSender;
 /** alice, bob, carol: an ordinary channel (TLP:GREEN). */
@@ -42,24 +40,9 @@ let amberDesk: DoubleChannel;
 let digestChannel: DoubleChannel;
 const clock = new ManualClock("2026-03-10T09:00:00Z");
 
+let desk: SlackDesk;
+
 beforeAll(async () => {
-  db = await createTestDatabase();
-  slack = await SlackWebApiDouble.start();
-  addPeople(slack);
-  slack.addUser({ id: carol.id, name: carol.name, realName: "Carol" });
-  general = slack.addChannel({ name: "general", members: [alice.id, bob.id, carol.id] });
-  amberDesk = slack.addChannel({ name: "amber-desk", members: [alice.id, bob.id] });
-  digestChannel = slack.addChannel({ name: "digest", members: [alice.id] });
-  http = new HttpServer(silentLogger);
-  const platform = new SlackPlatform({
-    botToken: slack.botToken,
-    signingSecret: SIGNING_SECRET,
-    apiUrl: slack.apiUrl,
-    http,
-    log: silentLogger,
-    retryPolicy: FAST_RETRIES,
-    clock,
-  });
   const digest = (id: string, channel: DoubleChannel) => `
   - id: ${id}
     kind: digest
@@ -69,16 +52,19 @@ beforeAll(async () => {
     timeZone: Europe/Berlin
     sources: [csaf]
     lookback: 3000d`;
-  app = createApp({
-    db: db.prisma,
+  desk = await startSlackDesk({
     clock,
-    log: silentLogger,
-    platforms: [platform],
-    http,
-    runJobs: false,
-    permissions: accessPolicy(db.prisma, {
-      config: parseAccessConfig(
-        `
+    platformUsesClock: true,
+    setUp(double) {
+      double.addUser({ id: carol.id, name: carol.name, realName: "Carol" });
+      general = double.addChannel({ name: "general", members: [alice.id, bob.id, carol.id] });
+      amberDesk = double.addChannel({ name: "amber-desk", members: [alice.id, bob.id] });
+      digestChannel = double.addChannel({ name: "digest", members: [alice.id] });
+    },
+    app: (db) => ({
+      permissions: accessPolicy(db.prisma, {
+        config: parseAccessConfig(
+          `
 default: viewer
 grants:
   - role: responder
@@ -88,58 +74,29 @@ grants:
   - role: bulletin-editor
     to: [slack:${alice.id}]
 `,
-        "access.yaml",
-      ),
-    }),
-    oncall: {
-      config: parseOncallConfig(
-        `people:
-  - id: alice
-    name: Alice
-    timeZone: Europe/Paris
-    identities: { slack: "${alice.id}" }
-teams:
-  - id: csirt
-    name: CSIRT
-    members: [alice]
-    escalationPolicy: standard
-    rotations:
-      - id: primary
-        type: weekly
-        participants: [alice]
-        start: "2026-03-09"
-        handoff: "09:00"
-        timeZone: Europe/Paris
-escalationPolicies:
-  - id: standard
-    levels:
-      - target: { oncall: csirt }
-        after: 5m
-`,
-        "oncall.yaml",
-      ),
-    },
-    bulletins: {
-      config: parseBulletinConfig(
-        `version: 1
+          "access.yaml",
+        ),
+      }),
+      oncall: {
+        config: parseOncallConfig(aliceOnCall("slack", alice.id), "oncall.yaml"),
+      },
+      bulletins: {
+        config: parseBulletinConfig(
+          `version: 1
 defaultClearance: green
 subscriptions:${digest("amber-desk", amberDesk)}${digest("digest", digestChannel)}
 `,
-        "bulletins.yaml",
-        SAMPLE_DATA,
-      ),
-    },
+          "bulletins.yaml",
+          SAMPLE_DATA,
+        ),
+      },
+    }),
   });
-  await app.start();
-  const port = await http.listen(0, "127.0.0.1");
-  sender = new SlackRequestSender(`http://127.0.0.1:${port}${SLACK_EVENTS_PATH}`, SIGNING_SECRET, slack);
+  ({ db, slack, app, sender } = desk);
 });
 
 afterAll(async () => {
-  await http?.close();
-  await app?.stop();
-  await slack?.close();
-  await db?.close();
+  await desk?.close();
 });
 
 // ---- where a secret shows ------------------------------------------------------------------
@@ -157,9 +114,8 @@ function leaksOf(secret: string, allowed: string[], since = 0): string[] {
     if (call.method === "chat.postEphemeral") continue;
     const channel = String(call.params.channel ?? call.params.channel_id ?? "");
     if (channel && allowed.includes(channel)) continue;
-    const json = JSON.stringify(call.params);
-    const at = json.indexOf(secret);
-    if (at >= 0) found.push(`${call.method} ${channel}: …${json.slice(Math.max(0, at - 80), at + 40)}…`);
+    const excerpt = secretExcerpt(JSON.stringify(call.params), secret);
+    if (excerpt) found.push(`${call.method} ${channel}: ${excerpt}`);
   }
   for (const file of slack.files) {
     if (file.content.includes(secret) && !allowed.includes(file.channel))
@@ -190,15 +146,11 @@ async function command(user: SlackActor, channel: DoubleChannel, line: string, d
 const postedIn = (channel: DoubleChannel, text: string) => () =>
   slack.messagesIn(channel.id).some((m) => m.botId && JSON.stringify(m).includes(text));
 
-async function publicIdOf(title: string): Promise<string> {
-  return (await db.prisma.incident.findFirstOrThrow({ where: { title } })).publicId;
-}
+const publicIdOf = (title: string) => incidentIdOf(db.prisma, title);
 
 async function channelOf(publicId: string): Promise<DoubleChannel> {
-  const room = await db.prisma.incidentRoom.findFirstOrThrow({
-    where: { incident: { publicId }, platform: "slack" },
-  });
-  return until(() => slack.channels.get(room.roomId), "the incident channel");
+  const roomId = await incidentRoomIdOf(db.prisma, publicId, "slack");
+  return until(() => slack.channels.get(roomId), "the incident channel");
 }
 
 /** alice declares in `where`; resolves with the incident's id and channel once it is open. */

@@ -2,24 +2,22 @@
 // against the Slack double, the real router and domain on a test database. The same incident
 // scenario as the console, typed as slash commands and clicked as buttons.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type App, createApp } from "../../../src/app.ts";
-import { SLACK_EVENTS_PATH, SlackPlatform } from "../../../src/chat/slack/slack-platform.ts";
+import type { App } from "../../../src/app.ts";
 import { ManualClock } from "../../../src/clock.ts";
-import { HttpServer } from "../../../src/http/server.ts";
-import { silentLogger } from "../../../src/logging.ts";
-import { createTestDatabase, type TestDatabase } from "../../database.ts";
+import type { TestDatabase } from "../../database.ts";
 import {
   type DoubleChannel,
-  SlackRequestSender,
-  SlackWebApiDouble,
+  type SlackRequestSender,
+  type SlackWebApiDouble,
   slashCommandFields,
 } from "../../doubles/slack-web-api.ts";
+import { type SlackDesk, startSlackDesk } from "../../support/slack-desk.ts";
 import { until } from "../../support/waiting.ts";
-import { addPeople, alice, bob, FAST_RETRIES, SIGNING_SECRET } from "./harness.ts";
+import { alice, bob } from "./harness.ts";
 
 let db: TestDatabase;
 let slack: SlackWebApiDouble;
-let http: HttpServer;
+let desk: SlackDesk;
 let app: App;
 let sender: SlackRequestSender;
 let soc: DoubleChannel;
@@ -29,38 +27,18 @@ let clock: ManualClock;
 // so each test can run alone; the scenario's earlier steps are set up by the helpers below.
 beforeEach(async () => {
   clock = new ManualClock("2026-03-10T09:00:00Z");
-  db = await createTestDatabase();
-  slack = await SlackWebApiDouble.start();
-  addPeople(slack);
-  soc = slack.addChannel({ name: "soc", members: [alice.id, bob.id] });
-  http = new HttpServer(silentLogger);
-  const platform = new SlackPlatform({
-    botToken: slack.botToken,
-    signingSecret: SIGNING_SECRET,
-    apiUrl: slack.apiUrl,
-    http,
-    log: silentLogger,
-    retryPolicy: FAST_RETRIES,
-  });
-  app = createApp({
-    db: db.prisma,
+  desk = await startSlackDesk({
     clock,
-    log: silentLogger,
-    platforms: [platform],
-    http,
-    runJobs: false,
-    archiveRoomsAfterMs: 24 * 3_600_000,
+    setUp(double) {
+      soc = double.addChannel({ name: "soc", members: [alice.id, bob.id] });
+    },
+    app: () => ({ archiveRoomsAfterMs: 24 * 3_600_000 }),
   });
-  await app.start();
-  const port = await http.listen(0, "127.0.0.1");
-  sender = new SlackRequestSender(`http://127.0.0.1:${port}${SLACK_EVENTS_PATH}`, SIGNING_SECRET, slack);
+  ({ db, slack, app, sender } = desk);
 });
 
 afterEach(async () => {
-  await http?.close();
-  await app?.stop();
-  await slack?.close();
-  await db?.close();
+  await desk?.close();
 });
 
 const textsIn = (channel: DoubleChannel) => slack.messagesIn(channel.id).map((m) => m.text);
@@ -138,6 +116,31 @@ describe("the incident desk on Slack", () => {
     await until(() => slack.callsTo("chat.update").length > 0 || undefined, "the summary update");
     // The topic is set right after the summary update.
     await until(() => room.topic.includes("investigating") || undefined, "the topic refreshed");
+  });
+
+  it("a forged button value is read like the clicker typing it: checked, refused, audited", async () => {
+    const { room } = await declarePhishingWave();
+    const summary = slack.messagesIn(room.id).find((m) => room.pins.has(m.ts))!;
+    // A real button whose value was changed on the way: it names a command bob's roles do not allow.
+    const forged = await sender.clickButton({
+      user: bob,
+      channel: room,
+      message: summary,
+      label: "Add me",
+      forgedValue: "/inc audit INC-2026-0001",
+    });
+    expect(forged.status).toBe(200);
+    const refusal = await slack.waitForResponseUrlPost((post) => JSON.stringify(post.body).includes("admin"));
+    expect(JSON.stringify(refusal.body)).not.toContain("declared:");
+    const audited = await until(
+      async () =>
+        (await db.prisma.auditEntry.findFirst({
+          where: { action: "permission.refused" },
+          include: { actor: true },
+        })) ?? undefined,
+      "the refusal audited",
+    );
+    expect(audited.actor?.displayName).toBe("Bob Marley");
   });
 
   it("a mention maps to a Person from the Slack profile and invites them", async () => {

@@ -111,3 +111,45 @@ export async function commandBarrier(h: Pick<SlackHarness, "sender" | "invocatio
   });
   return h.invocation((i) => i.dedupeKey === `command:${sent.triggerId}`);
 }
+
+export interface SocketModeHarness {
+  slack: SlackWebApiDouble;
+  platform: SlackPlatform;
+  /** Every invocation the platform made, in order. */
+  invocations: Invocation[];
+  logs: CapturedLog["entries"];
+  close(): Promise<void>;
+}
+
+/**
+ * The real Slack platform in Socket Mode (SLACK_APP_TOKEN) on the double's WebSocket, alice and
+ * bob added, connected: Bolt's SocketModeReceiver instead of the HTTP one.
+ */
+export async function startSocketModeHarness(): Promise<SocketModeHarness> {
+  const slack = await SlackWebApiDouble.start();
+  addPeople(slack);
+  const captured = captureLog();
+  const invocations: Invocation[] = [];
+  const platform = new SlackPlatform({
+    botToken: slack.botToken,
+    signingSecret: SIGNING_SECRET,
+    appToken: slack.appToken,
+    apiUrl: slack.apiUrl,
+    log: captured.log,
+    retryPolicy: FAST_RETRIES,
+  });
+  await platform.start(async (invocation) => {
+    invocations.push(invocation);
+  });
+  await slack.waitForSocket();
+  return {
+    slack,
+    platform,
+    invocations,
+    logs: captured.entries,
+    async close() {
+      await platform.stop();
+      await slack.close();
+    },
+  };
+}

@@ -3,7 +3,7 @@
 // outside Slack is never posted to.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Invocation } from "../../../src/chat/invocation.ts";
 import { heading, message } from "../../../src/chat/message.ts";
 import { MAX_SLACK_BODY_BYTES } from "../../../src/chat/slack/request-gate.ts";
@@ -18,7 +18,10 @@ let catcher: Server;
 let lure = "";
 const caught: string[] = [];
 
-beforeAll(async () => {
+// A Slack double, platform and catcher of their own for every test (no database: cheap), so
+// what a test counts and catches is its own and each test runs alone.
+beforeEach(async () => {
+  caught.length = 0;
   h = await startSlackHarness({
     handler: async (invocation: Invocation) => {
       if (invocation.text.startsWith("/inc whoami")) {
@@ -39,7 +42,7 @@ beforeAll(async () => {
   const room = h.slack.addChannel({ name: "soc", members: [alice.id] });
   channel = { id: room.id, name: room.name };
 });
-afterAll(async () => {
+afterEach(async () => {
   await h?.close();
   catcher?.closeAllConnections();
   await new Promise((resolve) => catcher?.close(resolve));

@@ -1,18 +1,20 @@
 // Outbound: private incident channels within Slack's naming rules, invites, topic, posting,
 // updating and pinning the summary, direct messages, people lookups.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fields, heading, message, text } from "../../../src/chat/message.ts";
 import { addPeople, alice, bob, type SlackHarness, startSlackHarness } from "./harness.ts";
 
 describe("Slack incident rooms", () => {
   let h: SlackHarness;
 
-  beforeAll(async () => {
+  // A Slack double and platform of their own for every test (no database: cheap), so the calls
+  // a test counts are its own and each test runs alone.
+  beforeEach(async () => {
     h = await startSlackHarness();
     addPeople(h.slack);
   });
 
-  afterAll(async () => {
+  afterEach(async () => {
     await h.close();
   });
 

@@ -136,8 +136,12 @@ describe("Slack interactivity", () => {
       message(
         heading("INC-2026-0001 · Phishing wave"),
         actions(
-          { label: "Contained", command: "/inc status contained", style: "primary" },
-          { label: "Take commander", command: "/inc role commander me" },
+          {
+            label: "Contained",
+            command: { group: "inc", name: "status", args: ["contained"] },
+            style: "primary",
+          },
+          { label: "Take commander", command: { group: "inc", name: "role", args: ["commander", "me"] } },
         ),
       ),
     );

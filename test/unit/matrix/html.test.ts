@@ -41,7 +41,10 @@ describe("Matrix HTML", () => {
         fields([["Status", "triage"]]),
         code("line <1>\nline 2"),
         context("Updated now"),
-        actions({ label: "→ contained", command: "/inc status INC-1 contained" }),
+        actions({
+          label: "→ contained",
+          command: { group: "inc", name: "status", incident: "INC-1", args: ["contained"] },
+        }),
       ),
     );
     expect(html).toContain(
@@ -57,7 +60,10 @@ describe("Matrix HTML", () => {
 
   it("gives a plain body with the same `!` commands", () => {
     const content = noticeContent(
-      message(text("hi"), actions({ label: "Add me", command: "/inc join INC-1" })),
+      message(
+        text("hi"),
+        actions({ label: "Add me", command: { group: "inc", name: "join", incident: "INC-1" } }),
+      ),
     );
     expect(content).toMatchObject({ msgtype: "m.notice", format: "org.matrix.custom.html" });
     expect(content.body).toBe("hi\n[Add me: !inc join INC-1]");

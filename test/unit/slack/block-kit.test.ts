@@ -122,22 +122,33 @@ describe("Block Kit rendering", () => {
   it("turns actions into buttons that carry their command", () => {
     const blocks = render(
       message(
-        actions({ label: "Contained", command: "/inc status contained", style: "primary" }),
+        actions({
+          label: "Contained",
+          command: { group: "inc", name: "status", args: ["contained"] },
+          style: "primary",
+        }),
         actions(
-          { label: "Close", command: '/inc close "done"', style: "danger" },
-          { label: "Add me", command: "/inc join" },
+          { label: "Close", command: { group: "inc", name: "close", args: ["all done"] }, style: "danger" },
+          { label: "Add me", command: { group: "inc", name: "join" } },
         ),
       ),
     );
     const buttons = blocks.flatMap((b) => b.elements ?? []);
-    expect(buttons.map((b) => b.value)).toEqual(["/inc status contained", '/inc close "done"', "/inc join"]);
+    expect(buttons.map((b) => b.value)).toEqual([
+      "/inc status contained",
+      '/inc close "all done"',
+      "/inc join",
+    ]);
     expect(buttons.map((b) => b.style)).toEqual(["primary", "danger", undefined]);
     expect(new Set(buttons.map((b) => b.action_id)).size).toBe(3);
     expect(buttons.every((b) => b.action_id?.startsWith(COMMAND_ACTION_ID_PREFIX))).toBe(true);
   });
 
   it("splits more than 25 buttons over several action blocks", () => {
-    const many = Array.from({ length: 30 }, (_, i) => ({ label: `B${i}`, command: `/inc note ${i}` }));
+    const many = Array.from(
+      { length: 30 },
+      (_, i) => ({ label: `B${i}`, command: { group: "inc", name: "note", args: [i] } }) as const,
+    );
     const blocks = render(message(actions(...many)));
     expect(blocks.map((b) => b.elements?.length)).toEqual([25, 5]);
     expectWithinLimits(blocks);
@@ -196,7 +207,11 @@ describe("Block Kit rendering", () => {
   it("truncates past 50 blocks with a pointer, keeping the trailing buttons", () => {
     const body: Block[] = Array.from({ length: 80 }, (_, i) => text(`entry ${i}`));
     const blocks = render({
-      ...message(heading("Timeline"), ...body, actions({ label: "Show all", command: "/inc show" })),
+      ...message(
+        heading("Timeline"),
+        ...body,
+        actions({ label: "Show all", command: { group: "inc", name: "show" } }),
+      ),
       tlp: "green",
     });
     expect(blocks).toHaveLength(50);
@@ -232,7 +247,13 @@ describe("Block Kit rendering", () => {
       fc.array(fc.tuple(anyText, anyText), { maxLength: 25 }).map(fields),
       fc.array(anyText, { maxLength: 30 }).map((items) => list(items)),
       fc
-        .array(fc.record({ label: anyText.filter((s) => s.length > 0), command: anyText }), { maxLength: 30 })
+        .array(
+          fc.record({
+            label: anyText.filter((s) => s.length > 0),
+            command: anyText.map((words) => ({ group: "inc", name: "note", args: [words] }) as const),
+          }),
+          { maxLength: 30 },
+        )
         .map((items) => actions(...items)),
     );
     fc.assert(

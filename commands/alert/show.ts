@@ -1,0 +1,21 @@
+import { alertDetails, alertSubject } from "../../src/alerts/alert-messages.ts";
+import { defineCommand } from "../../src/router/command.ts";
+import { alertNumber } from "./number.ts";
+
+export default defineCommand({
+  group: "alert",
+  name: "show",
+  summary: "One alert: summary, source, severity, labels, links, its page and incident, and buttons.",
+  words: "<n>",
+  examples: ["show 12"],
+  permission: "viewer",
+  incident: "none",
+  positional: "words",
+  async handler(ctx, args) {
+    const { actions } = ctx.services.alerts;
+    const alert = await actions.find(alertNumber(args.words[0]));
+    const message = alertDetails(alert, await actions.facts(alert), ctx.services.timeZone);
+    // Labelled with the alert's TLP: a room not cleared for it gets it only as a private answer.
+    return { reply: { visibility: "ephemeral", message }, about: alertSubject(alert) };
+  },
+});

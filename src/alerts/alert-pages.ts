@@ -1,0 +1,177 @@
+// What an alert's signals cause in chat, as durable jobs enqueued in the transaction that stored
+// them (see store.ts): page the team when it fires (one page per alert, however many signals),
+// show later signals by editing that page's posts, settle the page when the sender acknowledges
+// or resolves, and say so in a linked incident's rooms.
+//
+// Job keys (one row each, so a storm folds into few jobs):
+//   alert:<id>:open          the first page, due at once
+//   alert:<id>:sync:<second> later signals within one second: one edit at the end of it
+//   alert:<id>:acked|resolved the sender acknowledged or resolved it, due at once
+import type { Logger } from "pino";
+import { z } from "zod";
+import type { Actor } from "../activity/origin.ts";
+import type { Clock } from "../clock.ts";
+import type { Db, DbTransaction } from "../db/database.ts";
+import { rows } from "../db/rows.ts";
+import type { Alert, Page } from "../generated/prisma/client.ts";
+import type { IncidentRooms } from "../incidents/incident-rooms.ts";
+import type { Incidents } from "../incidents/incidents.ts";
+import { storedTlp } from "../incidents/tlp.ts";
+import type { Job, JobContext, JobKind, JobQueue, NewJob } from "../jobs/queue.ts";
+import type { OncallDirectory } from "../oncall/directory.ts";
+import type { Paging } from "../paging/paging.ts";
+import { alertPageBody, alertPageMessage, resolvedInIncidentRoom } from "./alert-messages.ts";
+import { alertRow } from "./alert-rows.ts";
+import type { FoldedAlert } from "./fold.ts";
+
+export const ALERT_PAGE_JOB = "alert.page";
+
+const pagePayload = z.object({ alertId: z.string() });
+
+/** Later signals of an alert are shown at most this often (one edit per window). */
+export const UPDATE_WINDOW_MS = 1000;
+
+export interface AlertPagesOptions {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  jobs: JobQueue;
+  paging: Paging;
+  directory: OncallDirectory;
+  incidents: Incidents;
+  rooms: IncidentRooms;
+  timeZone: string;
+}
+
+/** The actor of what the desk does on its own (pages for alerts, auto-declared incidents). */
+export function alertActor(alert: Pick<Alert, "number">): Actor {
+  return { personId: null, platform: "tocsin", roomId: null, correlationId: `alert-${alert.number}` };
+}
+
+export class AlertPages {
+  readonly #o: AlertPagesOptions;
+  readonly #log: Logger;
+  readonly #job: JobKind<typeof pagePayload>;
+
+  constructor(options: AlertPagesOptions) {
+    this.#o = options;
+    this.#log = options.log.child({ component: "alerts" });
+    this.#job = options.jobs.define({
+      kind: ALERT_PAGE_JOB,
+      payload: pagePayload,
+      handler: (job, ctx) => this.#sync(job, ctx),
+    });
+    options.paging.setContent((page) => this.#body(page));
+  }
+
+  /** The page jobs a stored batch causes (see the header), enqueued in its transaction. */
+  async enqueueFor(tx: DbTransaction, alerts: readonly FoldedAlert[], now: Date): Promise<void> {
+    const jobs: Array<NewJob<{ alertId: string }>> = [];
+    const window = Math.ceil((now.getTime() + 1) / UPDATE_WINDOW_MS) * UPDATE_WINDOW_MS;
+    for (const alert of alerts) {
+      const payload = { alertId: alert.id };
+      if (!alert.before) {
+        if (alert.status !== "resolved") jobs.push({ key: openKey(alert.id), payload, dueAt: now });
+      } else if (alert.status !== alert.before.status && alert.status !== "firing") {
+        jobs.push({ key: settleKey(alert.id, alert.status), payload, dueAt: now });
+      } else if (alert.status !== "resolved") {
+        jobs.push({ key: `alert:${alert.id}:sync:${window}`, payload, dueAt: new Date(window) });
+      }
+    }
+    await this.#job.enqueueMany(tx, jobs);
+  }
+
+  /** Enqueues showing a resolution made by a person (inside their transaction); run it with runResolved. */
+  async enqueueResolved(tx: DbTransaction, alertId: string, now: Date): Promise<void> {
+    await this.#job.enqueue(tx, { key: settleKey(alertId, "resolved"), payload: { alertId }, dueAt: now });
+  }
+
+  runResolved(alertId: string): Promise<boolean> {
+    return this.#o.jobs.runNow(settleKey(alertId, "resolved"));
+  }
+
+  runOpened(alertId: string): Promise<boolean> {
+    return this.#o.jobs.runNow(openKey(alertId));
+  }
+
+  /** The alert a page speaks for (its body), if any. */
+  async #body(page: Page) {
+    if (page.createdById !== null || !page.teamId) return undefined;
+    const alert = await this.#o.db.alert.findUnique({ where: { pageId: page.id } });
+    return alert ? alertPageBody(alert, this.#o.timeZone) : undefined;
+  }
+
+  async #sync(job: Job<z.output<typeof pagePayload>>, ctx: JobContext): Promise<void> {
+    const { db, paging, directory } = this.#o;
+    let made: Page | undefined;
+    let settled: { page: Page; to: "acked" | "resolved" } | undefined;
+    let refresh: string | undefined;
+    let resolvedAlert: Alert | undefined;
+    await db.$transaction(async (tx) => {
+      const [alert] = rows(
+        alertRow,
+        await tx.$queryRaw`select * from "Alert" where id = ${job.payload.alertId} for update`,
+      );
+      if (!alert) return;
+      const page = alert.pageId ? await tx.page.findUnique({ where: { id: alert.pageId } }) : null;
+      if (alert.status === "resolved" || alert.status === "acked") {
+        const to = alert.status;
+        const changed = page
+          ? await paging.settleIfOpen(
+              tx,
+              page.id,
+              to,
+              ctx.now,
+              to === "resolved" ? alert.resolvedById : alert.ackedById,
+            )
+          : undefined;
+        if (changed) settled = { page: changed, to };
+        if (to === "resolved" && alert.incidentId && job.key === settleKey(alert.id, "resolved"))
+          resolvedAlert = alert;
+        return;
+      }
+      if (alert.silencedUntil && alert.silencedUntil > ctx.now) return;
+      if (page?.status === "open") {
+        refresh = page.id;
+        return;
+      }
+      const team = alert.teamId ? directory.findTeam(alert.teamId) : undefined;
+      if (!team) {
+        this.#log.warn({ alert: alert.number, teamId: alert.teamId }, "alert not paged: no configured team");
+        return;
+      }
+      const outcome = await paging.createTeamPage(
+        tx,
+        alertActor(alert),
+        team,
+        alertPageMessage(alert),
+        ctx.now,
+      );
+      await tx.alert.update({ where: { id: alert.id }, data: { pageId: outcome.page.id } });
+      if (!outcome.merged) made = outcome.page;
+    });
+    if (made) await paging.startEscalation(made);
+    if (settled) await paging.showOutcome(settled.page, settled.to);
+    if (refresh) await paging.refresh(refresh);
+    if (resolvedAlert) await this.#sayResolved(resolvedAlert);
+  }
+
+  async #sayResolved(alert: Alert): Promise<void> {
+    if (!alert.incidentId) return;
+    const incident = await this.#o.incidents.findById(alert.incidentId);
+    if (!incident) return;
+    const by = alert.resolvedById
+      ? (await this.#o.db.person.findUnique({ where: { id: alert.resolvedById } }))?.displayName
+      : undefined;
+    const line = resolvedInIncidentRoom(alert, storedTlp(incident.tlp), by, this.#o.timeZone);
+    await this.#o.rooms.announce(incident.id, line, { refreshSummary: false });
+  }
+}
+
+function openKey(alertId: string): string {
+  return `alert:${alertId}:open`;
+}
+
+function settleKey(alertId: string, to: "acked" | "resolved"): string {
+  return `alert:${alertId}:${to}`;
+}

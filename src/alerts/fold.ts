@@ -1,0 +1,177 @@
+// Folding a batch of signals into the alerts they change, in memory and in arrival order, so a
+// batch (one request, or many requests sharing a commit) is written with a few statements
+// whatever its size: a storm of repeats of one alert becomes one row update.
+//
+// Per (integration, dedup key): a trigger opens an alert when none is open, else updates it
+// (summary, labels, members, ...; an acknowledged alert stays acknowledged); acknowledge acks a
+// firing alert; resolve, or every member of a group resolved, resolves it and frees its key, so a
+// later trigger in the same batch opens a new alert. Acknowledge and resolve of an unknown key are
+// ignored (PagerDuty does the same).
+import type { Alert, AlertStatus } from "../generated/prisma/client.ts";
+import { detailsValue, labelsValue, linksValue, type Members, membersValue } from "./alert-rows.ts";
+import type { AlertLink, AlertSignal } from "./signal.ts";
+
+/** More members than this in one group are not tracked one by one (the newest are dropped). */
+export const MAX_MEMBERS = 1000;
+
+/** An alert as the batch leaves it: to insert (`before` undefined) or to update. */
+export interface FoldedAlert {
+  id: string;
+  integrationId: string;
+  dedupKey: string;
+  openKey: string | null;
+  status: AlertStatus;
+  summary: string;
+  source: string | null;
+  severity: number;
+  tlp: string;
+  rsitType: string | null;
+  teamId: string | null;
+  labels: Record<string, string>;
+  links: AlertLink[];
+  details: Record<string, unknown>;
+  members: Members;
+  signalCount: number;
+  firstSignalAt: Date;
+  lastSignalAt: Date;
+  ackedAt: Date | null;
+  resolvedAt: Date | null;
+  /** The stored row before this batch; undefined for an alert this batch opened. */
+  before?: Pick<Alert, "status" | "incidentId" | "number">;
+  /** A rule asked for an incident at this severity (the first such signal's). */
+  declare?: number;
+}
+
+export interface Folded {
+  alerts: FoldedAlert[];
+  /** Acknowledge and resolve signals for which no alert was open. */
+  ignored: number;
+}
+
+const keyOf = (integrationId: string, dedupKey: string) => `${integrationId}\u0000${dedupKey}`;
+
+export function foldSignals(
+  open: readonly Alert[],
+  signals: readonly AlertSignal[],
+  now: Date,
+  newId: () => string,
+): Folded {
+  const current = new Map<string, FoldedAlert>();
+  for (const row of open) current.set(keyOf(row.integrationId, row.dedupKey), fromRow(row));
+  const touched = new Set<FoldedAlert>();
+  let ignored = 0;
+  for (const signal of signals) {
+    const key = keyOf(signal.integrationId, signal.dedupKey);
+    let alert = current.get(key);
+    if (!alert) {
+      if (signal.action !== "trigger" || allResolved(mergeMembers({}, signal))) {
+        ignored++;
+        continue;
+      }
+      alert = opened(signal, now, newId());
+      current.set(key, alert);
+    } else {
+      alert.signalCount++;
+      alert.lastSignalAt = now;
+      if (signal.action === "trigger") updateContent(alert, signal);
+      alert.members = mergeMembers(alert.members, signal);
+    }
+    touched.add(alert);
+    if (signal.declare && alert.declare === undefined) alert.declare = signal.declare.severity;
+    if (signal.action === "resolve" || allResolved(alert.members)) {
+      alert.status = "resolved";
+      alert.openKey = null;
+      alert.resolvedAt = now;
+      current.delete(key);
+    } else if (signal.action === "acknowledge" && alert.status === "firing") {
+      alert.status = "acked";
+      alert.ackedAt = now;
+    }
+  }
+  return { alerts: [...touched], ignored };
+}
+
+function opened(signal: AlertSignal, now: Date, id: string): FoldedAlert {
+  const alert: FoldedAlert = {
+    id,
+    integrationId: signal.integrationId,
+    dedupKey: signal.dedupKey,
+    openKey: signal.dedupKey,
+    status: "firing",
+    summary: "",
+    source: null,
+    severity: signal.severity,
+    tlp: signal.tlp,
+    rsitType: null,
+    teamId: signal.teamId ?? null,
+    labels: {},
+    links: [],
+    details: {},
+    members: mergeMembers({}, signal),
+    signalCount: 1,
+    firstSignalAt: signal.occurredAt,
+    lastSignalAt: now,
+    ackedAt: null,
+    resolvedAt: null,
+  };
+  updateContent(alert, signal);
+  return alert;
+}
+
+function updateContent(alert: FoldedAlert, signal: AlertSignal): void {
+  alert.summary = signal.summary;
+  alert.source = signal.source ?? alert.source;
+  alert.severity = signal.severity;
+  alert.tlp = signal.tlp;
+  alert.rsitType = signal.rsitType ?? alert.rsitType;
+  // The team paged first keeps the alert: a page already went there.
+  alert.teamId ??= signal.teamId ?? null;
+  alert.labels = { ...signal.labels };
+  alert.links = [...signal.links];
+  alert.details = { ...signal.details };
+}
+
+function mergeMembers(members: Members, signal: AlertSignal): Members {
+  if (!signal.members?.length) return members;
+  const merged = { ...members };
+  let count = Object.keys(merged).length;
+  for (const member of signal.members) {
+    if (!(member.id in merged)) {
+      if (count >= MAX_MEMBERS) continue;
+      count++;
+    }
+    merged[member.id] = member.status;
+  }
+  return merged;
+}
+
+function allResolved(members: Members): boolean {
+  const statuses = Object.values(members);
+  return statuses.length > 0 && statuses.every((status) => status === "resolved");
+}
+
+function fromRow(row: Alert): FoldedAlert {
+  return {
+    id: row.id,
+    integrationId: row.integrationId,
+    dedupKey: row.dedupKey,
+    openKey: row.openKey,
+    status: row.status,
+    summary: row.summary,
+    source: row.source,
+    severity: row.severity,
+    tlp: row.tlp,
+    rsitType: row.rsitType,
+    teamId: row.teamId,
+    labels: labelsValue.parse(row.labels),
+    links: linksValue.parse(row.links),
+    details: detailsValue.parse(row.details),
+    members: membersValue.parse(row.members),
+    signalCount: row.signalCount,
+    firstSignalAt: row.firstSignalAt,
+    lastSignalAt: row.lastSignalAt,
+    ackedAt: row.ackedAt,
+    resolvedAt: row.resolvedAt,
+    before: { status: row.status, incidentId: row.incidentId, number: row.number },
+  };
+}
