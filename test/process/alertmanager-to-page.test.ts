@@ -5,11 +5,6 @@
 // with Slack (the Web API double) and an on-call configuration whose two integrations feed a
 // team with bob on call. The page reaches bob once per integration, bob acknowledges through
 // `/alert ack`, and when the gauge drops back to 0 the alerts resolve and the pages say so.
-//
-// ENABLE AFTER MERGE: rename to alertmanager-to-page.test.ts once the alert endpoints (w3-intake)
-// and the alert desk (w3-desk) are on main with the routes registered in src/app.ts. Until then
-// it is typechecked and linted but not run (the `process` project runs *.test.ts only). It
-// passed against main + w3-intake + w3-desk with registerAlertRoutes wired in app.ts.
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
