@@ -20,10 +20,15 @@
 // Memory and start: RSS idle (Slack + Matrix configured) and after a soak of 20,000 commands
 // once tocsin has idled; cold start to /readyz, worst of 10, as `node src/start.ts` and `npm start`.
 // Scale: `list` and `show` at 10, 10,000 and 100,000 incidents (scripts/bench/incident-scale.ts).
+//
+// Alerts (issue 15, scripts/bench/alerts.ts): alert posts accepted per second and their response
+// time next to a floor (tocsin's HTTP server class with an empty handler, its own process),
+// alert received to page delivered, and a 10,000-alert storm. BENCH_ONLY=alerts runs only them.
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { freeLoopbackPort } from "../src/db/embedded-postgres.ts";
+import { benchAlerts } from "./bench/alerts.ts";
 import { measureIncidentScale, SCALE_COMMANDS } from "./bench/incident-scale.ts";
 import {
   ANSWER_TIMEOUT_MS,
@@ -61,6 +66,10 @@ import {
 } from "./bench/stats.ts";
 
 const QUICK = process.env.BENCH_QUICK === "1";
+/** `alerts`: only the alerts section. */
+const ONLY = process.env.BENCH_ONLY;
+if (ONLY !== undefined && ONLY !== "alerts")
+  throw new Error(`BENCH_ONLY is "alerts" or unset, not "${ONLY}"`);
 const REPS = 3;
 const PHASE_S = QUICK ? 2 : 10;
 const SOAK_TARGET = QUICK ? 2_000 : 20_000;
@@ -125,298 +134,338 @@ function tracked<T extends { stop(): Promise<void> }>(running: T): T {
 const results: string[][] = [];
 const goals: string[][] = [];
 try {
-  // ---- the floor and tocsin, side by side -------------------------------------------------
-  const floorPort = await freeLoopbackPort();
-  const floor = tracked(await startFloor(floorPort, doubles.slackUrl));
-  const port = await freeLoopbackPort();
-  const env = tocsinEnv(tocsinDir, port, doubles);
-  progress("first start of tocsin (initdb and migrations)");
-  const firstStart = performance.now();
-  let tocsin = tracked(startTocsin("node", env, logFile));
-  const firstStartMs = await untilReady(port, tocsin.child, firstStart);
-  await new Promise((resolve) => setTimeout(resolve, 3000));
-  const idleRss = await rssMb(await tocsin.nodePid());
+  if (ONLY === undefined) {
+    // ---- the floor and tocsin, side by side -------------------------------------------------
+    const floorPort = await freeLoopbackPort();
+    const floor = tracked(await startFloor(floorPort, doubles.slackUrl));
+    const port = await freeLoopbackPort();
+    const env = tocsinEnv(tocsinDir, port, doubles);
+    progress("first start of tocsin (initdb and migrations)");
+    const firstStart = performance.now();
+    let tocsin = tracked(startTocsin("node", env, logFile));
+    const firstStartMs = await untilReady(port, tocsin.child, firstStart);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const idleRss = await rssMb(await tocsin.nodePid());
 
-  const tocsinTarget: Target = {
-    name: "tocsin",
-    url: `http://127.0.0.1:${port}/slack/events`,
-    answers: true,
-  };
-  const floorTarget: Target = {
-    name: "floor",
-    url: `http://127.0.0.1:${floorPort}/slack/events`,
-    answers: false,
-  };
-  const senderOf = (target: Target): Sender => ({ target, slackBase: doubles.slackBase, answers });
-  const year = new Date().getUTCFullYear();
+    const tocsinTarget: Target = {
+      name: "tocsin",
+      url: `http://127.0.0.1:${port}/slack/events`,
+      answers: true,
+    };
+    const floorTarget: Target = {
+      name: "floor",
+      url: `http://127.0.0.1:${floorPort}/slack/events`,
+      answers: false,
+    };
+    const senderOf = (target: Target): Sender => ({ target, slackBase: doubles.slackBase, answers });
+    const year = new Date().getUTCFullYear();
 
-  // Incidents the mix writes to: 8 for notes and shows, 16 for status changes.
-  progress("declaring the incidents the mix works on");
-  const publicIds: string[] = [];
-  for (let i = 1; i <= 24; i++) {
-    const id = newId();
-    const sample = await sendCommand(senderOf(tocsinTarget), "declare", `declare "Setup bq${id}q" sev:3`, id);
-    if (sample.outcome !== "ok") throw new Error(`setup declare ${i}: ${sample.outcome}`);
-    publicIds.push(`INC-${year}-${String(i).padStart(4, "0")}`);
-  }
-  // The floor's commands change nothing, so it draws from a workload of its own: the status
-  // changes tocsin is sent must follow tocsin's own incidents.
-  const workloads = {
-    tocsin: new Workload(publicIds.slice(0, 8), publicIds.slice(8)),
-    floor: new Workload(publicIds.slice(0, 8), publicIds.slice(8)),
-  };
+    // Incidents the mix writes to: 8 for notes and shows, 16 for status changes.
+    progress("declaring the incidents the mix works on");
+    const publicIds: string[] = [];
+    for (let i = 1; i <= 24; i++) {
+      const id = newId();
+      const sample = await sendCommand(
+        senderOf(tocsinTarget),
+        "declare",
+        `declare "Setup bq${id}q" sev:3`,
+        id,
+      );
+      if (sample.outcome !== "ok") throw new Error(`setup declare ${i}: ${sample.outcome}`);
+      publicIds.push(`INC-${year}-${String(i).padStart(4, "0")}`);
+    }
+    // The floor's commands change nothing, so it draws from a workload of its own: the status
+    // changes tocsin is sent must follow tocsin's own incidents.
+    const workloads = {
+      tocsin: new Workload(publicIds.slice(0, 8), publicIds.slice(8)),
+      floor: new Workload(publicIds.slice(0, 8), publicIds.slice(8)),
+    };
 
-  progress(`${IDLE_DECLARES} declares, one at a time, on an idle tocsin`);
-  const idleDeclares: Sample[] = [];
-  for (let i = 0; i < IDLE_DECLARES; i++) {
-    const id = newId();
-    idleDeclares.push(
-      await sendCommand(senderOf(tocsinTarget), "declare", `declare "Idle bq${id}q" sev:3`, id),
-    );
-  }
+    progress(`${IDLE_DECLARES} declares, one at a time, on an idle tocsin`);
+    const idleDeclares: Sample[] = [];
+    for (let i = 0; i < IDLE_DECLARES; i++) {
+      const id = newId();
+      idleDeclares.push(
+        await sendCommand(senderOf(tocsinTarget), "declare", `declare "Idle bq${id}q" sev:3`, id),
+      );
+    }
 
-  type Scenario = { name: string; run: (sender: Sender, workload: Workload) => Promise<Sample[]> };
-  const scenarios: Scenario[] = [
-    { name: "open loop 10/s", run: (s, w) => openLoop(s, w, 10, PHASE_S) },
-    { name: "open loop 40/s", run: (s, w) => openLoop(s, w, 40, PHASE_S) },
-    { name: "closed loop 16 clients", run: (s, w) => closedLoop(s, w, 16, PHASE_S) },
-    { name: "closed loop 32 clients", run: (s, w) => closedLoop(s, w, 32, PHASE_S) },
-  ];
-  const runs = new Map<string, { tocsin: RunFigures[]; floor: RunFigures[] }>();
-  const burstDeclares: number[][] = [];
-  // CPU per answered command in the load phases: the cost that does not depend on how busy the
-  // machine is (a loaded box stretches latencies, not CPU time).
-  const tocsinPid = await tocsin.nodePid();
-  const cpu = { node: 0, postgres: 0, answered: 0 };
-  let commandsHandled = 24 + IDLE_DECLARES;
-  for (let rep = 0; rep < REPS; rep++) {
-    for (const scenario of scenarios) {
-      const entry = runs.get(scenario.name) ?? { tocsin: [], floor: [] };
-      runs.set(scenario.name, entry);
-      const order = rep % 2 === 0 ? [tocsinTarget, floorTarget] : [floorTarget, tocsinTarget];
-      for (const target of order) {
-        progress(`rep ${rep + 1}/${REPS}: ${scenario.name}, ${target.name}`);
-        const t0 = performance.now();
-        const cpu0 = target.answers ? await treeCpuMs(tocsinPid) : undefined;
-        const samples = await scenario.run(senderOf(target), workloads[target.name as "tocsin" | "floor"]);
-        const seconds = (performance.now() - t0) / 1000;
-        if (cpu0) {
-          const cpu1 = await treeCpuMs(tocsinPid);
-          cpu.node += cpu1.node - cpu0.node;
-          cpu.postgres += cpu1.postgres - cpu0.postgres;
-          cpu.answered += samples.filter((sample) => sample.outcome === "ok").length;
-        }
-        entry[target.name as "tocsin" | "floor"].push(figures(samples, seconds, target.answers));
-        if (target.answers) {
-          commandsHandled += samples.length;
-          await drain(port);
+    type Scenario = { name: string; run: (sender: Sender, workload: Workload) => Promise<Sample[]> };
+    const scenarios: Scenario[] = [
+      { name: "open loop 10/s", run: (s, w) => openLoop(s, w, 10, PHASE_S) },
+      { name: "open loop 40/s", run: (s, w) => openLoop(s, w, 40, PHASE_S) },
+      { name: "closed loop 16 clients", run: (s, w) => closedLoop(s, w, 16, PHASE_S) },
+      { name: "closed loop 32 clients", run: (s, w) => closedLoop(s, w, 32, PHASE_S) },
+    ];
+    const runs = new Map<string, { tocsin: RunFigures[]; floor: RunFigures[] }>();
+    const burstDeclares: number[][] = [];
+    // CPU per answered command in the load phases: the cost that does not depend on how busy the
+    // machine is (a loaded box stretches latencies, not CPU time).
+    const tocsinPid = await tocsin.nodePid();
+    const cpu = { node: 0, postgres: 0, answered: 0 };
+    let commandsHandled = 24 + IDLE_DECLARES;
+    for (let rep = 0; rep < REPS; rep++) {
+      for (const scenario of scenarios) {
+        const entry = runs.get(scenario.name) ?? { tocsin: [], floor: [] };
+        runs.set(scenario.name, entry);
+        const order = rep % 2 === 0 ? [tocsinTarget, floorTarget] : [floorTarget, tocsinTarget];
+        for (const target of order) {
+          progress(`rep ${rep + 1}/${REPS}: ${scenario.name}, ${target.name}`);
+          const t0 = performance.now();
+          const cpu0 = target.answers ? await treeCpuMs(tocsinPid) : undefined;
+          const samples = await scenario.run(senderOf(target), workloads[target.name as "tocsin" | "floor"]);
+          const seconds = (performance.now() - t0) / 1000;
+          if (cpu0) {
+            const cpu1 = await treeCpuMs(tocsinPid);
+            cpu.node += cpu1.node - cpu0.node;
+            cpu.postgres += cpu1.postgres - cpu0.postgres;
+            cpu.answered += samples.filter((sample) => sample.outcome === "ok").length;
+          }
+          entry[target.name as "tocsin" | "floor"].push(figures(samples, seconds, target.answers));
+          if (target.answers) {
+            commandsHandled += samples.length;
+            await drain(port);
+          }
         }
       }
+      progress(`rep ${rep + 1}/${REPS}: a burst of 32 declares`);
+      const burst = await Promise.all(
+        Array.from({ length: 32 }, () => {
+          const id = newId();
+          return sendCommand(senderOf(tocsinTarget), "declare", `declare "Burst bq${id}q" sev:3`, id);
+        }),
+      );
+      commandsHandled += 32;
+      // An unanswered declare counts as the timeout (a lower bound), so a p99 is never flattered.
+      burstDeclares.push(burst.map((s) => s.answerMs ?? ANSWER_TIMEOUT_MS));
+      await drain(port);
     }
-    progress(`rep ${rep + 1}/${REPS}: a burst of 32 declares`);
-    const burst = await Promise.all(
-      Array.from({ length: 32 }, () => {
-        const id = newId();
-        return sendCommand(senderOf(tocsinTarget), "declare", `declare "Burst bq${id}q" sev:3`, id);
-      }),
-    );
-    commandsHandled += 32;
-    // An unanswered declare counts as the timeout (a lower bound), so a p99 is never flattered.
-    burstDeclares.push(burst.map((s) => s.answerMs ?? ANSWER_TIMEOUT_MS));
+
+    // ---- memory after many commands ----------------------------------------------------------
+    progress(`soak: closed loop of 32 clients up to ${SOAK_TARGET} commands (at most ${SOAK_CAP_S} s)`);
+    const pid = await tocsin.nodePid();
+    let peakRss = await rssMb(pid);
+    const soakStart = performance.now();
+    const sampler = setInterval(() => {
+      void rssMb(pid).then((mb) => {
+        peakRss = Math.max(peakRss, mb);
+      });
+    }, 500);
+    const soakFailures: Sample[] = [];
+    while (commandsHandled < SOAK_TARGET && performance.now() - soakStart < SOAK_CAP_S * 1000) {
+      const samples = await closedLoop(senderOf(tocsinTarget), workloads.tocsin, 32, 5);
+      commandsHandled += samples.length;
+      soakFailures.push(...samples.filter((s) => s.outcome !== "ok"));
+    }
+    clearInterval(sampler);
     await drain(port);
-  }
+    peakRss = Math.max(peakRss, await rssMb(pid));
+    progress(`soak done: ${SETTLE_S} s idle before the settled RSS`);
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_S * 1000));
+    const afterRss = await rssMb(pid);
+    await tocsin.stop();
+    await floor.stop();
 
-  // ---- memory after many commands ----------------------------------------------------------
-  progress(`soak: closed loop of 32 clients up to ${SOAK_TARGET} commands (at most ${SOAK_CAP_S} s)`);
-  const pid = await tocsin.nodePid();
-  let peakRss = await rssMb(pid);
-  const soakStart = performance.now();
-  const sampler = setInterval(() => {
-    void rssMb(pid).then((mb) => {
-      peakRss = Math.max(peakRss, mb);
-    });
-  }, 500);
-  const soakFailures: Sample[] = [];
-  while (commandsHandled < SOAK_TARGET && performance.now() - soakStart < SOAK_CAP_S * 1000) {
-    const samples = await closedLoop(senderOf(tocsinTarget), workloads.tocsin, 32, 5);
-    commandsHandled += samples.length;
-    soakFailures.push(...samples.filter((s) => s.outcome !== "ok"));
-  }
-  clearInterval(sampler);
-  await drain(port);
-  peakRss = Math.max(peakRss, await rssMb(pid));
-  progress(`soak done: ${SETTLE_S} s idle before the settled RSS`);
-  await new Promise((resolve) => setTimeout(resolve, SETTLE_S * 1000));
-  const afterRss = await rssMb(pid);
-  await tocsin.stop();
-  await floor.stop();
-
-  // ---- cold starts: worst of N ---------------------------------------------------------------
-  const coldStarts: Record<"node" | "npm", number[]> = { node: [], npm: [] };
-  // CPU used until ready (tocsin and its PostgreSQL): what a start costs on a machine of its own.
-  const startCpu: number[] = [];
-  for (let i = 0; i < STARTS; i++) {
-    for (const how of ["node", "npm"] as const) {
-      progress(`cold start ${i + 1}/${STARTS}: ${how === "node" ? `node ${START_ENTRY}` : "npm start"}`);
-      const t0 = performance.now();
-      tocsin = tracked(startTocsin(how, env, logFile));
-      coldStarts[how].push(await untilReady(port, tocsin.child, t0));
-      if (how === "node") {
-        const used = await treeCpuMs(tocsin.child.pid!);
-        startCpu.push(used.node + used.postgres);
+    // ---- cold starts: worst of N ---------------------------------------------------------------
+    const coldStarts: Record<"node" | "npm", number[]> = { node: [], npm: [] };
+    // CPU used until ready (tocsin and its PostgreSQL): what a start costs on a machine of its own.
+    const startCpu: number[] = [];
+    for (let i = 0; i < STARTS; i++) {
+      for (const how of ["node", "npm"] as const) {
+        progress(`cold start ${i + 1}/${STARTS}: ${how === "node" ? `node ${START_ENTRY}` : "npm start"}`);
+        const t0 = performance.now();
+        tocsin = tracked(startTocsin(how, env, logFile));
+        coldStarts[how].push(await untilReady(port, tocsin.child, t0));
+        if (how === "node") {
+          const used = await treeCpuMs(tocsin.child.pid!);
+          startCpu.push(used.node + used.postgres);
+        }
+        await tocsin.stop();
       }
-      await tocsin.stop();
     }
+
+    // ---- SQL round trips ---------------------------------------------------------------------
+    progress("SQL round trips per command");
+    const roundTrips = await measureRoundTrips(path.join(tocsinDir, "postgres"), 5);
+
+    // ---- list and show as incidents accumulate ------------------------------------------------
+    progress(`list and show at ${SCALE_SIZES.join(", ")} incidents (a database of their own)`);
+    const scale = await measureIncidentScale(path.join(dataRoot, "scale-postgres"), SCALE_SIZES, SCALE_TIMES);
+
+    // ---- the table -----------------------------------------------------------------------------
+    for (const [name, entry] of runs) {
+      const ackT = spread(entry.tocsin.map((r) => r.ackP99));
+      const ackF = spread(entry.floor.map((r) => r.ackP99));
+      results.push([
+        name,
+        fmtMs(spread(entry.tocsin.map((r) => r.ackP50))),
+        fmtMs(ackT),
+        fmtMs(spread(entry.floor.map((r) => r.ackP50))),
+        fmtMs(ackF),
+        `${(ackT.median / ackF.median).toFixed(2)}x`,
+        fmtMs(spread(entry.tocsin.map((r) => r.answerP50))),
+        fmtMs(spread(entry.tocsin.map((r) => r.answerP99))),
+        fmtRate(spread(entry.tocsin.map((r) => r.perSecond))),
+        fmtRate(spread(entry.floor.map((r) => r.perSecond))),
+        `tocsin ${failureText(entry.tocsin)}; floor ${failureText(entry.floor)}`,
+      ]);
+    }
+    const declareIdle = idleDeclares.flatMap((s) => (s.answerMs === undefined ? [] : [s.answerMs]));
+    const burstP99 = spread(burstDeclares.map((values) => percentile(values, 99)));
+    const burstAnswered = burstDeclares.flat().filter((ms) => ms < ANSWER_TIMEOUT_MS).length;
+    const idleP99 = percentile(declareIdle, 99);
+    const ratio = (name: string) => {
+      const entry = runs.get(name)!;
+      return (
+        spread(entry.tocsin.map((r) => r.ackP99)).median / spread(entry.floor.map((r) => r.ackP99)).median
+      );
+    };
+    const bestRate = Math.max(...[...runs.values()].flatMap((e) => e.tocsin.map((r) => r.perSecond)));
+    const worst = (values: number[]) => Math.max(...values);
+    const median = (values: number[]) => percentile(values, 50);
+    const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
+    goals.push(
+      ["mixed commands/s >= 500", `best run ${bestRate.toFixed(0)}/s`, verdict(bestRate >= 500)],
+      [
+        "ack p99 <= 1.5x floor at 40/s",
+        `${ratio("open loop 40/s").toFixed(2)}x`,
+        verdict(ratio("open loop 40/s") <= 1.5),
+      ],
+      [
+        "ack p99 <= 1.5x floor at 32 clients",
+        `${ratio("closed loop 32 clients").toFixed(2)}x`,
+        verdict(ratio("closed loop 32 clients") <= 1.5),
+      ],
+      [
+        "declare p99 < 100 ms idle",
+        `${idleP99.toFixed(1)} ms (${declareIdle.length} of ${IDLE_DECLARES} answered)`,
+        verdict(idleP99 < 100),
+      ],
+      [
+        "declare p99 < 500 ms in a burst of 32",
+        `${fmtMs(burstP99)} ms (min/median/max of ${REPS} bursts)`,
+        verdict(burstAnswered === 32 * REPS && burstP99.max < 500),
+      ],
+      ["idle RSS < 120 MB (Slack + Matrix)", `${idleRss.toFixed(0)} MB`, verdict(idleRss < 120)],
+      [
+        `RSS < 250 MB after 20,000 commands (settled)`,
+        `${afterRss.toFixed(0)} MB after ${commandsHandled} and ${SETTLE_S} s idle (peak ${peakRss.toFixed(0)} MB)`,
+        commandsHandled >= 20_000 ? verdict(afterRss < 250) : "not measured (fewer commands)",
+      ],
+      [
+        `cold start < 1 s (node ${START_ENTRY})`,
+        `worst ${worst(coldStarts.node).toFixed(0)} ms of ${STARTS}`,
+        verdict(worst(coldStarts.node) < 1000),
+      ],
+      [
+        "cold start < 1.5 s (npm start)",
+        `worst ${worst(coldStarts.npm).toFixed(0)} ms of ${STARTS}`,
+        verdict(worst(coldStarts.npm) < 1500),
+      ],
+      (() => {
+        const first = scale[0]!;
+        const last = scale.at(-1)!;
+        const worstRatio = Math.max(...SCALE_COMMANDS.map((c) => last.medianMs[c] / first.medianMs[c]));
+        return [
+          `list/show flat at ${last.incidents.toLocaleString("en")} incidents (<= 2x at ${first.incidents})`,
+          `worst ${worstRatio.toFixed(2)}x`,
+          verdict(worstRatio <= 2),
+        ];
+      })(),
+      [
+        "SQL round trips: note <= 4",
+        `median ${median(roundTrips.note)}, max ${worst(roundTrips.note)}`,
+        verdict(worst(roundTrips.note) <= 4),
+      ],
+      [
+        "SQL round trips: status <= 6",
+        `median ${median(roundTrips.status)}, max ${worst(roundTrips.status)}`,
+        verdict(worst(roundTrips.status) <= 6),
+      ],
+      [
+        "SQL round trips: declare <= 10",
+        `median ${median(roundTrips.declare)}, max ${worst(roundTrips.declare)}`,
+        verdict(worst(roundTrips.declare) <= 10),
+      ],
+    );
+    const extra = [
+      ["first start (initdb + migrations)", `${firstStartMs.toFixed(0)} ms`],
+      [
+        `CPU used until ready (node ${START_ENTRY}, tocsin + its PostgreSQL)`,
+        `worst ${Math.max(...startCpu).toFixed(0)} ms of ${STARTS}`,
+      ],
+      ["SQL round trips: list / show", `median ${median(roundTrips.list)} / ${median(roundTrips.show)}`],
+      ["soak failures", `${soakFailures.length} of the soak's commands not answered ok`],
+      [
+        "CPU per answered command (load phases)",
+        `tocsin ${(cpu.node / cpu.answered).toFixed(1)} ms, its PostgreSQL ${(cpu.postgres / cpu.answered).toFixed(1)} ms (${cpu.answered} answered)`,
+      ],
+      ["load average (1 min), start / end", `${loadAtStart.toFixed(1)} / ${loadavg()[0]!.toFixed(1)}`],
+      ...[...refusals].slice(0, 5).map(([text, count]) => [`refused ${count}x`, text]),
+    ];
+
+    console.log(
+      `tocsin benchmarks${QUICK ? " (BENCH_QUICK: short phases, figures indicative only)" : ""}, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, ${PHASE_S} s phases, ${REPS} repetitions, ${((performance.now() - started) / 1000).toFixed(0)} s in all`,
+    );
+    printTable(
+      "Load (ms and commands/s as min / median / max over the repetitions; ratio: median tocsin ack p99 / median floor ack p99)",
+      [
+        "load",
+        "tocsin ack p50",
+        "tocsin ack p99",
+        "floor ack p50",
+        "floor ack p99",
+        "ack p99 ratio",
+        "tocsin answer p50",
+        "tocsin answer p99",
+        "tocsin answered/s",
+        "floor acked/s",
+        "samples",
+      ],
+      results,
+    );
+    printTable("Issue 14 goals", ["goal", "measured", "verdict"], goals);
+    printTable(
+      `list and show as incidents accumulate (median ms of ${SCALE_TIMES}, in-process through the intake with the console platform)`,
+      ["incidents", ...SCALE_COMMANDS],
+      scale.map((point) => [
+        point.incidents.toLocaleString("en"),
+        ...SCALE_COMMANDS.map((command) => point.medianMs[command].toFixed(1)),
+      ]),
+    );
+    printTable("Other figures", ["figure", "value"], extra);
   }
 
-  // ---- SQL round trips ---------------------------------------------------------------------
-  progress("SQL round trips per command");
-  const roundTrips = await measureRoundTrips(path.join(tocsinDir, "postgres"), 5);
-
-  // ---- list and show as incidents accumulate ------------------------------------------------
-  progress(`list and show at ${SCALE_SIZES.join(", ")} incidents (a database of their own)`);
-  const scale = await measureIncidentScale(path.join(dataRoot, "scale-postgres"), SCALE_SIZES, SCALE_TIMES);
-
-  // ---- the table -----------------------------------------------------------------------------
-  for (const [name, entry] of runs) {
-    const ackT = spread(entry.tocsin.map((r) => r.ackP99));
-    const ackF = spread(entry.floor.map((r) => r.ackP99));
-    results.push([
-      name,
-      fmtMs(spread(entry.tocsin.map((r) => r.ackP50))),
-      fmtMs(ackT),
-      fmtMs(spread(entry.floor.map((r) => r.ackP50))),
-      fmtMs(ackF),
-      `${(ackT.median / ackF.median).toFixed(2)}x`,
-      fmtMs(spread(entry.tocsin.map((r) => r.answerP50))),
-      fmtMs(spread(entry.tocsin.map((r) => r.answerP99))),
-      fmtRate(spread(entry.tocsin.map((r) => r.perSecond))),
-      fmtRate(spread(entry.floor.map((r) => r.perSecond))),
-      `tocsin ${failureText(entry.tocsin)}; floor ${failureText(entry.floor)}`,
-    ]);
-  }
-  const declareIdle = idleDeclares.flatMap((s) => (s.answerMs === undefined ? [] : [s.answerMs]));
-  const burstP99 = spread(burstDeclares.map((values) => percentile(values, 99)));
-  const burstAnswered = burstDeclares.flat().filter((ms) => ms < ANSWER_TIMEOUT_MS).length;
-  const idleP99 = percentile(declareIdle, 99);
-  const ratio = (name: string) => {
-    const entry = runs.get(name)!;
-    return spread(entry.tocsin.map((r) => r.ackP99)).median / spread(entry.floor.map((r) => r.ackP99)).median;
-  };
-  const bestRate = Math.max(...[...runs.values()].flatMap((e) => e.tocsin.map((r) => r.perSecond)));
-  const worst = (values: number[]) => Math.max(...values);
-  const median = (values: number[]) => percentile(values, 50);
-  const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
-  goals.push(
-    ["mixed commands/s >= 500", `best run ${bestRate.toFixed(0)}/s`, verdict(bestRate >= 500)],
-    [
-      "ack p99 <= 1.5x floor at 40/s",
-      `${ratio("open loop 40/s").toFixed(2)}x`,
-      verdict(ratio("open loop 40/s") <= 1.5),
-    ],
-    [
-      "ack p99 <= 1.5x floor at 32 clients",
-      `${ratio("closed loop 32 clients").toFixed(2)}x`,
-      verdict(ratio("closed loop 32 clients") <= 1.5),
-    ],
-    [
-      "declare p99 < 100 ms idle",
-      `${idleP99.toFixed(1)} ms (${declareIdle.length} of ${IDLE_DECLARES} answered)`,
-      verdict(idleP99 < 100),
-    ],
-    [
-      "declare p99 < 500 ms in a burst of 32",
-      `${fmtMs(burstP99)} ms (min/median/max of ${REPS} bursts)`,
-      verdict(burstAnswered === 32 * REPS && burstP99.max < 500),
-    ],
-    ["idle RSS < 120 MB (Slack + Matrix)", `${idleRss.toFixed(0)} MB`, verdict(idleRss < 120)],
-    [
-      `RSS < 250 MB after 20,000 commands (settled)`,
-      `${afterRss.toFixed(0)} MB after ${commandsHandled} and ${SETTLE_S} s idle (peak ${peakRss.toFixed(0)} MB)`,
-      commandsHandled >= 20_000 ? verdict(afterRss < 250) : "not measured (fewer commands)",
-    ],
-    [
-      `cold start < 1 s (node ${START_ENTRY})`,
-      `worst ${worst(coldStarts.node).toFixed(0)} ms of ${STARTS}`,
-      verdict(worst(coldStarts.node) < 1000),
-    ],
-    [
-      "cold start < 1.5 s (npm start)",
-      `worst ${worst(coldStarts.npm).toFixed(0)} ms of ${STARTS}`,
-      verdict(worst(coldStarts.npm) < 1500),
-    ],
-    (() => {
-      const first = scale[0]!;
-      const last = scale.at(-1)!;
-      const worstRatio = Math.max(...SCALE_COMMANDS.map((c) => last.medianMs[c] / first.medianMs[c]));
-      return [
-        `list/show flat at ${last.incidents.toLocaleString("en")} incidents (<= 2x at ${first.incidents})`,
-        `worst ${worstRatio.toFixed(2)}x`,
-        verdict(worstRatio <= 2),
-      ];
-    })(),
-    [
-      "SQL round trips: note <= 4",
-      `median ${median(roundTrips.note)}, max ${worst(roundTrips.note)}`,
-      verdict(worst(roundTrips.note) <= 4),
-    ],
-    [
-      "SQL round trips: status <= 6",
-      `median ${median(roundTrips.status)}, max ${worst(roundTrips.status)}`,
-      verdict(worst(roundTrips.status) <= 6),
-    ],
-    [
-      "SQL round trips: declare <= 10",
-      `median ${median(roundTrips.declare)}, max ${worst(roundTrips.declare)}`,
-      verdict(worst(roundTrips.declare) <= 10),
-    ],
-  );
-  const extra = [
-    ["first start (initdb + migrations)", `${firstStartMs.toFixed(0)} ms`],
-    [
-      `CPU used until ready (node ${START_ENTRY}, tocsin + its PostgreSQL)`,
-      `worst ${Math.max(...startCpu).toFixed(0)} ms of ${STARTS}`,
-    ],
-    ["SQL round trips: list / show", `median ${median(roundTrips.list)} / ${median(roundTrips.show)}`],
-    ["soak failures", `${soakFailures.length} of the soak's commands not answered ok`],
-    [
-      "CPU per answered command (load phases)",
-      `tocsin ${(cpu.node / cpu.answered).toFixed(1)} ms, its PostgreSQL ${(cpu.postgres / cpu.answered).toFixed(1)} ms (${cpu.answered} answered)`,
-    ],
-    ["load average (1 min), start / end", `${loadAtStart.toFixed(1)} / ${loadavg()[0]!.toFixed(1)}`],
-    ...[...refusals].slice(0, 5).map(([text, count]) => [`refused ${count}x`, text]),
-  ];
-
+  // ---- alerts (issue 15) ---------------------------------------------------------------------
+  const alerts = await benchAlerts({
+    root: dataRoot,
+    doubles,
+    quick: QUICK,
+    reps: REPS,
+    phaseSeconds: PHASE_S,
+    progress,
+    tracked,
+  });
   console.log(
-    `tocsin benchmarks${QUICK ? " (BENCH_QUICK: short phases, figures indicative only)" : ""}, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, ${PHASE_S} s phases, ${REPS} repetitions, ${((performance.now() - started) / 1000).toFixed(0)} s in all`,
+    `\ntocsin alert benchmarks${QUICK ? " (BENCH_QUICK: short phases, figures indicative only)" : ""}, ${PHASE_S} s phases, ${REPS} repetitions, ${((performance.now() - started) / 1000).toFixed(0)} s since the bench started`,
   );
   printTable(
-    "Load (ms and commands/s as min / median / max over the repetitions; ratio: median tocsin ack p99 / median floor ack p99)",
+    "Alert intake (ms and alerts/s as min / median / max over the repetitions; ratio: median tocsin p99 / median floor p99)",
     [
       "load",
-      "tocsin ack p50",
-      "tocsin ack p99",
-      "floor ack p50",
-      "floor ack p99",
-      "ack p99 ratio",
-      "tocsin answer p50",
-      "tocsin answer p99",
-      "tocsin answered/s",
-      "floor acked/s",
+      "tocsin p50",
+      "tocsin p99",
+      "floor p50",
+      "floor p99",
+      "p99 ratio",
+      "tocsin accepted/s",
+      "floor accepted/s",
       "samples",
     ],
-    results,
+    alerts.rows,
   );
-  printTable("Issue 14 goals", ["goal", "measured", "verdict"], goals);
-  printTable(
-    `list and show as incidents accumulate (median ms of ${SCALE_TIMES}, in-process through the intake with the console platform)`,
-    ["incidents", ...SCALE_COMMANDS],
-    scale.map((point) => [
-      point.incidents.toLocaleString("en"),
-      ...SCALE_COMMANDS.map((command) => point.medianMs[command].toFixed(1)),
-    ]),
-  );
-  printTable("Other figures", ["figure", "value"], extra);
+  printTable("Issue 15 goals", ["goal", "measured", "verdict"], alerts.goals);
+  printTable("Other alert figures", ["figure", "value"], alerts.extra);
 } catch (error) {
   process.stderr.write(`bench failed: ${(error as Error).stack}\ntocsin's log: ${logFile}\n`);
   process.exitCode = 1;

@@ -7,6 +7,7 @@ import { BenchSlackDouble } from "./slack-double.ts";
 export type FromDoubles =
   | { kind: "ready"; slackUrl: string; matrixUrl: string }
   | { kind: "answers"; answers: Array<[id: number, at: number, verdict: string]>; refusals: string[] }
+  | { kind: "pages"; pages: Array<[id: number, at: number]> }
   | { kind: "calls"; calls: Record<string, number> };
 export type ToDoubles = { kind: "reset" } | { kind: "calls" } | { kind: "stop" };
 
@@ -17,19 +18,30 @@ const send = (message: FromDoubles) => process.send?.(message);
 let pending: Array<[number, number, string]> = [];
 let refusals: string[] = [];
 let flushScheduled = false;
-const slack = await BenchSlackDouble.start((id, at, verdict, text) => {
-  pending.push([id, at, verdict]);
-  if (text) refusals.push(text);
+let pages: Array<[number, number]> = [];
+const flushSoon = () => {
   if (flushScheduled) return;
   flushScheduled = true;
   setTimeout(() => {
     flushScheduled = false;
-    const answers = pending;
+    if (pending.length || refusals.length) send({ kind: "answers", answers: pending, refusals });
+    if (pages.length) send({ kind: "pages", pages });
     pending = [];
-    send({ kind: "answers", answers, refusals });
     refusals = [];
+    pages = [];
   }, 2);
-});
+};
+const slack = await BenchSlackDouble.start(
+  (id, at, verdict, text) => {
+    pending.push([id, at, verdict]);
+    if (text) refusals.push(text);
+    flushSoon();
+  },
+  (id, at) => {
+    pages.push([id, at]);
+    flushSoon();
+  },
+);
 const matrix = await BenchMatrixDouble.start();
 process.on("message", (message: ToDoubles) => {
   if (message.kind === "reset") slack.reset();

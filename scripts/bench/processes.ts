@@ -56,6 +56,8 @@ export interface Doubles {
   slackBase: string;
   matrixUrl: string;
   onAnswers(listener: (answers: Array<[number, number, string]>, refusals: string[]) => void): void;
+  /** Alert pages delivered as direct messages: [alert marker id, arrival time]. */
+  onPages(listener: (pages: Array<[number, number]>) => void): void;
   calls(): Promise<Record<string, number>>;
   stop(): Promise<void>;
 }
@@ -63,12 +65,14 @@ export interface Doubles {
 export async function startDoubles(): Promise<Doubles> {
   const child = fork(path.join(import.meta.dirname, "doubles-process.ts"), [], { stdio: "inherit" });
   const listeners: Array<(answers: Array<[number, number, string]>, refusals: string[]) => void> = [];
+  const pageListeners: Array<(pages: Array<[number, number]>) => void> = [];
   let callsWaiter: ((calls: Record<string, number>) => void) | undefined;
   const ready = await new Promise<FromDoubles & { kind: "ready" }>((resolve, reject) => {
     child.on("message", (message: FromDoubles) => {
       if (message.kind === "ready") resolve(message);
       if (message.kind === "answers")
         for (const listener of listeners) listener(message.answers, message.refusals);
+      if (message.kind === "pages") for (const listener of pageListeners) listener(message.pages);
       if (message.kind === "calls") callsWaiter?.(message.calls);
     });
     child.once("exit", () => reject(new Error("the doubles' process exited")));
@@ -79,6 +83,7 @@ export async function startDoubles(): Promise<Doubles> {
     slackBase: ready.slackUrl.replace(/\/api\/$/, ""),
     matrixUrl: ready.matrixUrl,
     onAnswers: (listener) => listeners.push(listener),
+    onPages: (listener) => pageListeners.push(listener),
     calls: () =>
       new Promise((resolve) => {
         callsWaiter = resolve;
@@ -219,6 +224,21 @@ export async function startFloor(port: number, slackUrl: string): Promise<Runnin
       if (chunk.toString().includes("ready")) resolve();
     });
     child.once("exit", () => reject(new Error("the bare Bolt floor exited")));
+  });
+  return { child, nodePid: async () => child.pid!, stop: stopper(child) };
+}
+
+/** The alerts floor: tocsin's HTTP server class with an empty alert handler, in its own process. */
+export async function startAlertFloor(port: number): Promise<Running> {
+  const child = spawn(process.execPath, [path.join(import.meta.dirname, "alert-floor.ts")], {
+    env: { PATH: process.env.PATH ?? "", BENCH_PORT: String(port) },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on("data", (chunk: Buffer) => {
+      if (chunk.toString().includes("ready")) resolve();
+    });
+    child.once("exit", () => reject(new Error("the alerts floor exited")));
   });
   return { child, nodePid: async () => child.pid!, stop: stopper(child) };
 }

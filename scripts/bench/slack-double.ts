@@ -3,7 +3,10 @@
 // Slack would, keeps only what later calls need (channels by name), and reports the first
 // answer to each benchmark command: a command carries its id in its response_url path
 // (/response/<id>) and, where a reply is posted to a channel instead, as a marker `bq<id>q` in
-// the text (declare titles).
+// the text (declare titles). Alert pages are seen the same way: a direct message (a `D...`
+// channel) whose text carries an alert's marker `ba<id>a` reports that alert's page delivered;
+// every direct message is counted per channel (calls `dm:<channel>`), so a notification storm
+// shows.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -11,6 +14,8 @@ export const BOT_TOKEN = "xoxb-bench-token";
 export const TEAM_ID = "T0BENCH";
 export const BOT_USER_ID = "U0TOCSIN";
 export const MARKER = /bq(\d+)q/;
+/** The marker an alert's summary carries in the benchmark (scripts/bench/alert-load.ts). */
+export const PAGE_MARKER = /ba(\d+)a/;
 /** Where the benchmark types its commands. */
 export const ORIGIN_CHANNEL = "C0SOC";
 export const BUSY_MARK = "busy right now";
@@ -19,18 +24,23 @@ export type Verdict = "ok" | "busy" | "refused";
 
 /** The first answer seen for a command id: when it arrived and what it said (refusals' text). */
 export type OnAnswer = (id: number, at: number, verdict: Verdict, text?: string) => void;
+/** The first direct message carrying alert marker `id`: when it arrived. */
+export type OnPage = (id: number, at: number) => void;
 
 export class BenchSlackDouble {
   readonly #server: Server;
   readonly #onAnswer: OnAnswer;
+  readonly #onPage: OnPage;
   readonly #answered = new Set<number>();
+  readonly #paged = new Set<number>();
   readonly #channels = new Map<string, string>();
   readonly calls = new Map<string, number>();
   #counter = 0;
 
-  private constructor(server: Server, onAnswer: OnAnswer) {
+  private constructor(server: Server, onAnswer: OnAnswer, onPage: OnPage) {
     this.#server = server;
     this.#onAnswer = onAnswer;
+    this.#onPage = onPage;
     server.on("request", (req, res) => {
       this.#route(req, res).catch((error: unknown) => {
         res.writeHead(500, { "content-type": "text/plain" }).end(String(error));
@@ -38,13 +48,13 @@ export class BenchSlackDouble {
     });
   }
 
-  static async start(onAnswer: OnAnswer): Promise<BenchSlackDouble> {
+  static async start(onAnswer: OnAnswer, onPage: OnPage = () => {}): Promise<BenchSlackDouble> {
     const server = createServer({ keepAliveTimeout: 30_000 });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(0, "127.0.0.1", () => resolve());
     });
-    return new BenchSlackDouble(server, onAnswer);
+    return new BenchSlackDouble(server, onAnswer, onPage);
   }
 
   get baseUrl(): string {
@@ -81,6 +91,15 @@ export class BenchSlackDouble {
     ) {
       const id = MARKER.exec(raw)?.[1];
       if (id !== undefined) this.#answer(Number(id), at, raw);
+    }
+    if (method === "chat.postMessage" && String(params.channel ?? "").startsWith("D")) {
+      const dm = `dm:${String(params.channel)}`;
+      this.calls.set(dm, (this.calls.get(dm) ?? 0) + 1);
+      const id = Number(PAGE_MARKER.exec(raw)?.[1]);
+      if (Number.isFinite(id) && !this.#paged.has(id)) {
+        this.#paged.add(id);
+        this.#onPage(id, at);
+      }
     }
     sendJson(res, { ok: true, ...this.#result(method, params) });
   }

@@ -18,7 +18,7 @@ import type { IncidentRooms, OpenedRoom } from "../incidents/incident-rooms.ts";
 import { DuplicateEvent, type Incidents, MAX_TITLE_LENGTH } from "../incidents/incidents.ts";
 import { SEVERITIES, type Severity } from "../incidents/lifecycle.ts";
 import { parseRsitType } from "../incidents/taxonomy.ts";
-import type { Job, JobKind, JobQueue } from "../jobs/queue.ts";
+import type { Job, JobKind, JobQueue, JobRow } from "../jobs/queue.ts";
 import type { OncallDirectory } from "../oncall/directory.ts";
 import type { Outbox } from "../outbox/outbox.ts";
 import type { Paging } from "../paging/paging.ts";
@@ -67,13 +67,12 @@ export class AlertIncidents {
     });
   }
 
-  /** In the batch's transaction: a declare job for each alert a rule asked an incident for. */
-  async enqueueAutoDeclare(tx: DbTransaction, alerts: readonly FoldedAlert[], now: Date): Promise<void> {
+  /** For the batch's statement (store.ts): a declare job for each alert a rule asked an incident for. */
+  autoDeclareJobs(alerts: readonly FoldedAlert[], now: Date): JobRow[] {
     const wanted = alerts.filter(
       (a) => a.declare !== undefined && a.status !== "resolved" && !a.before?.incidentId,
     );
-    await this.#job.enqueueMany(
-      tx,
+    return this.#job.rows(
       wanted.map((a) => ({
         key: declareKey(a.id),
         payload: { alertId: a.id, severity: a.declare ?? a.severity },

@@ -1,4 +1,4 @@
-// What an alert's signals cause in chat, as durable jobs enqueued in the transaction that stored
+// What an alert's signals cause in chat, as durable jobs enqueued by the statement that stored
 // them (see store.ts): page the team when it fires (one page per alert, however many signals),
 // show later signals by editing that page's posts, settle the page when the sender acknowledges
 // or resolves, and say so in a linked incident's rooms.
@@ -17,7 +17,7 @@ import type { Alert, Page } from "../generated/prisma/client.ts";
 import type { IncidentRooms } from "../incidents/incident-rooms.ts";
 import type { Incidents } from "../incidents/incidents.ts";
 import { storedTlp } from "../incidents/tlp.ts";
-import type { Job, JobContext, JobKind, JobQueue, NewJob } from "../jobs/queue.ts";
+import type { Job, JobContext, JobKind, JobQueue, JobRow, NewJob } from "../jobs/queue.ts";
 import type { OncallDirectory } from "../oncall/directory.ts";
 import type { Paging } from "../paging/paging.ts";
 import { alertPageBody, alertPageMessage, resolvedInIncidentRoom } from "./alert-messages.ts";
@@ -64,8 +64,8 @@ export class AlertPages {
     options.paging.setContent((page) => this.#body(page));
   }
 
-  /** The page jobs a stored batch causes (see the header), enqueued in its transaction. */
-  async enqueueFor(tx: DbTransaction, alerts: readonly FoldedAlert[], now: Date): Promise<void> {
+  /** The page jobs a stored batch causes (see the header), written by its statement (store.ts). */
+  jobsFor(alerts: readonly FoldedAlert[], now: Date): JobRow[] {
     const jobs: Array<NewJob<{ alertId: string }>> = [];
     const window = Math.ceil((now.getTime() + 1) / UPDATE_WINDOW_MS) * UPDATE_WINDOW_MS;
     for (const alert of alerts) {
@@ -78,7 +78,7 @@ export class AlertPages {
         jobs.push({ key: `alert:${alert.id}:sync:${window}`, payload, dueAt: new Date(window) });
       }
     }
-    await this.#job.enqueueMany(tx, jobs);
+    return this.#job.rows(jobs);
   }
 
   /** Enqueues showing a resolution made by a person (inside their transaction); run it with runResolved. */

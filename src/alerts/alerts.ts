@@ -4,10 +4,11 @@
 // from alerts (by a person or a rule) in alert-incidents.ts.
 //
 // RECEIVING
-// - One transaction per batch: the open alerts of the batch's keys are locked and read, the
-//   signals folded in memory (fold.ts), new alerts inserted and the others updated in one
-//   statement each, and their page jobs enqueued, then committed. `receive` resolves only after
-//   that commit; an endpoint answers 2xx after it, never before.
+// - Two statements per batch (store.ts): the open alerts of the batch's keys are read, the
+//   signals folded in memory (fold.ts), then one statement updates and inserts the alerts and
+//   enqueues their page and auto-declare jobs, or fails as a whole if another writer changed one
+//   of them since the read (then the batch is read and folded again). `receive` resolves only
+//   after that statement committed; an endpoint answers 2xx after it, never before.
 // - Group commit: requests arriving while a batch is written share the next one (group-commit.ts).
 // - A database that cannot be reached rejects with DatabaseUnavailable (src/errors.ts), so the
 //   endpoint answers 503 and the sender retries.
@@ -28,7 +29,7 @@ import { AlertPages } from "./alert-pages.ts";
 import { isConnectionFailure } from "./connection-errors.ts";
 import { GroupCommit } from "./group-commit.ts";
 import type { AlertReceiver, AlertSignal } from "./signal.ts";
-import { KeyTaken, storeSignals } from "./store.ts";
+import { isBatchConflict, storeSignals } from "./store.ts";
 
 /** Signals written in one transaction at most (a request is never split). */
 const MAX_BATCH = 500;
@@ -37,8 +38,11 @@ const MAX_BATCH = 500;
  * (the commit, not the wait for it, is the cost) and took connections from commands and jobs.
  */
 const WRITERS = 1;
-/** Another replica opening the same alert at the same moment: the batch is written again. */
-const KEY_RETRIES = 3;
+/**
+ * Another writer changing one of the batch's alerts between its read and its write (a replica, a
+ * person's ack, a page job recording its page): the batch is read and folded again.
+ */
+const CONFLICT_RETRIES = 5;
 
 export interface AlertsOptions {
   db: Db;
@@ -99,14 +103,13 @@ export class Alerts implements AlertReceiver {
     const now = this.#clock.now();
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.#db.$transaction(async (tx) => {
-          const stored = await storeSignals(tx, signals, now);
-          await this.#pages.enqueueFor(tx, stored.alerts, now);
-          await this.#incidents.enqueueAutoDeclare(tx, stored.alerts, now);
-        });
+        await storeSignals(this.#db, signals, now, (alerts) => [
+          ...this.#pages.jobsFor(alerts, now),
+          ...this.#incidents.autoDeclareJobs(alerts, now),
+        ]);
         break;
       } catch (error) {
-        if (error instanceof KeyTaken && attempt < KEY_RETRIES) continue;
+        if (isBatchConflict(error) && attempt < CONFLICT_RETRIES) continue;
         if (isConnectionFailure(error)) throw new DatabaseUnavailable(error);
         throw error;
       }

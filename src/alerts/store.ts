@@ -1,21 +1,35 @@
-// Writing a folded batch of signals: a handful of statements per batch whatever its size (lock
-// and read the open alerts of its keys, insert the new ones, update the others, enqueue their
-// page jobs), all in the caller's transaction, so the batch is stored, with what it causes, or
-// not at all.
+// Writing a batch of signals in two statements whatever its size, and no transaction around them:
+// 1. read the open alerts of the batch's keys, each with its row version (PostgreSQL's xmin);
+// 2. fold the signals in memory (fold.ts), then ONE statement updates the alerts it changed, only
+//    where the row version is still the one read, inserts the alerts it opened, unless another
+//    writer opened the same key first, and enqueues their jobs (page, auto-declare). If any row
+//    changed since the read or any key was taken, the statement fails as a whole (BatchConflict)
+//    and the caller reads and folds again.
+// One statement is one commit: the batch is stored, with what it causes, or not at all, and on a
+// busy machine the two round trips cost far less than an interactive transaction's six (BEGIN,
+// lock, update, insert, enqueue, COMMIT, each a wait for the event loop and for PostgreSQL).
 import { z } from "zod";
-import type { DbTransaction } from "../db/database.ts";
+import type { Db } from "../db/database.ts";
 import { rows } from "../db/rows.ts";
+import { Prisma } from "../generated/prisma/client.ts";
+import { insertJobRows, type JobRow } from "../jobs/queue.ts";
 import { alertRow } from "./alert-rows.ts";
 import { type FoldedAlert, foldSignals } from "./fold.ts";
 import type { AlertSignal } from "./signal.ts";
 
-/** Another replica opened one of the batch's alerts first: the batch is written again. */
-export class KeyTaken extends Error {
+/**
+ * Another writer (a replica, a person's ack, a page job) changed one of the batch's alerts, or
+ * opened one of its keys, between the read and the write: nothing was written; fold again.
+ */
+export class BatchConflict extends Error {
   constructor() {
-    super("an alert of the batch was opened concurrently");
-    this.name = "KeyTaken";
+    super("an alert of the batch changed concurrently");
+    this.name = "BatchConflict";
   }
 }
+
+/** What the write statement raises on a conflict: an integer cast of this text fails. */
+const CONFLICT_MARK = "tocsin alert batch conflict";
 
 export interface StoredBatch {
   alerts: FoldedAlert[];
@@ -24,46 +38,49 @@ export interface StoredBatch {
   ignored: number;
 }
 
+const openRow = alertRow.extend({ version: z.string() });
+
+/** The two statements of a batch; `jobsFor` names the jobs the folded alerts cause. */
 export async function storeSignals(
-  tx: DbTransaction,
+  db: Db,
   signals: readonly AlertSignal[],
   now: Date,
+  jobsFor: (alerts: readonly FoldedAlert[]) => JobRow[],
 ): Promise<StoredBatch> {
   const integrations = signals.map((s) => s.integrationId);
   const keys = signals.map((s) => s.dedupKey);
-  // Locks the open alerts of the batch's keys: concurrent batches of one alert apply in turn.
   const open = rows(
-    alertRow,
-    await tx.$queryRaw`
-      select a.* from "Alert" a
+    openRow,
+    await db.$queryRaw`
+      select a.*, a.xmin::text as version from "Alert" a
         join (select distinct * from unnest(${integrations}::text[], ${keys}::text[]) as k(i, d)) k
-          on a."integrationId" = k.i and a."openKey" = k.d
-      order by a.id
-      for update of a`,
+          on a."integrationId" = k.i and a."openKey" = k.d`,
   );
+  const versions = new Map(open.map((row) => [row.id, row.version]));
   const folded = foldSignals(open, signals, now, () => crypto.randomUUID());
+  const numbers = new Map<string, number>();
+  if (folded.alerts.length === 0) return { alerts: [], numbers, ignored: folded.ignored };
   const created = folded.alerts.filter((a) => a.before === undefined);
   const updated = folded.alerts.filter((a) => a.before !== undefined);
-  const numbers = new Map<string, number>();
-  // Updates first: an alert this batch resolves frees its key for one this batch opens.
-  if (updated.length > 0) {
-    await tx.$executeRaw`
-      update "Alert" a set "openKey" = v."openKey", status = v.status::"AlertStatus",
-             summary = v.summary, source = v.source, severity = v.severity, tlp = v.tlp,
-             "rsitType" = v."rsitType", "teamId" = v."teamId", labels = v.labels, links = v.links,
-             details = v.details, members = v.members, "signalCount" = v."signalCount",
-             "lastSignalAt" = v."lastSignalAt", "ackedAt" = v."ackedAt", "resolvedAt" = v."resolvedAt"
-        from jsonb_to_recordset(${JSON.stringify(updated.map(columns))}::jsonb) as v(
-             id text, "openKey" text, status text, summary text, source text, severity int,
-             tlp text, "rsitType" text, "teamId" text, labels jsonb, links jsonb, details jsonb,
-             members jsonb, "signalCount" int, "lastSignalAt" timestamptz, "ackedAt" timestamptz,
-             "resolvedAt" timestamptz)
-       where a.id = v.id`;
-  }
-  if (created.length > 0) {
-    const inserted = rows(
-      z.object({ id: z.string(), number: z.number().int() }),
-      await tx.$queryRaw`
+  const jobs = jobsFor(folded.alerts);
+  const inserted = rows(
+    z.object({ id: z.string(), number: z.number().int() }),
+    await db.$queryRaw`
+      with upd as (
+        update "Alert" a set "openKey" = v."openKey", status = v.status::"AlertStatus",
+               summary = v.summary, source = v.source, severity = v.severity, tlp = v.tlp,
+               "rsitType" = v."rsitType", "teamId" = v."teamId", labels = v.labels, links = v.links,
+               details = v.details, members = v.members, "signalCount" = v."signalCount",
+               "lastSignalAt" = v."lastSignalAt", "ackedAt" = v."ackedAt", "resolvedAt" = v."resolvedAt"
+          from jsonb_to_recordset(${JSON.stringify(updated.map((a) => ({ ...columns(a), version: versions.get(a.id) })))}::jsonb) as v(
+               id text, "openKey" text, status text, summary text, source text, severity int,
+               tlp text, "rsitType" text, "teamId" text, labels jsonb, links jsonb, details jsonb,
+               members jsonb, "signalCount" int, "lastSignalAt" timestamptz, "ackedAt" timestamptz,
+               "resolvedAt" timestamptz, version text)
+         where a.id = v.id and a.xmin::text = v.version
+        returning a.id
+      ),
+      ins as (
         insert into "Alert" (id, "integrationId", "dedupKey", "openKey", status, summary, source,
                severity, tlp, "rsitType", "teamId", labels, links, details, members, "signalCount",
                "firstSignalAt", "lastSignalAt", "ackedAt", "resolvedAt")
@@ -76,13 +93,30 @@ export async function storeSignals(
                labels jsonb, links jsonb, details jsonb, members jsonb, "signalCount" int,
                "firstSignalAt" timestamptz, "lastSignalAt" timestamptz, "ackedAt" timestamptz,
                "resolvedAt" timestamptz)
+         -- After every update: an alert this batch resolves frees its key for one it opens.
+         where (select count(*) from upd) >= 0
         on conflict ("integrationId", "openKey") do nothing
-        returning id, number`,
-    );
-    if (inserted.length < created.length) throw new KeyTaken();
-    for (const row of inserted) numbers.set(row.id, row.number);
-  }
+        returning id, number
+      )${jobs.length > 0 ? Prisma.sql`, jobs as (${insertJobRows(jobs)})` : Prisma.empty}
+      select id, number from ins
+      union all
+      -- A row changed or a key taken since the read: fail the whole statement (nothing written).
+      select ${CONFLICT_MARK}::text, (${CONFLICT_MARK}::text || ' ' || (select count(*) from upd))::int
+       where (select count(*) from upd) <> ${updated.length}
+          or (select count(*) from ins) <> ${created.length}`,
+  );
+  for (const row of inserted) numbers.set(row.id, row.number);
   return { alerts: folded.alerts, numbers, ignored: folded.ignored };
+}
+
+/** Whether the write statement failed on a conflict (see CONFLICT_MARK). */
+export function isBatchConflict(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && typeof e === "object" && depth < 6; depth++) {
+    const message = (e as { message?: unknown }).message;
+    if (typeof message === "string" && message.includes(CONFLICT_MARK)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 function columns(alert: FoldedAlert) {

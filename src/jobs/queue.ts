@@ -22,7 +22,7 @@ import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import { rows } from "../db/rows.ts";
-import type { Prisma } from "../generated/prisma/client.ts";
+import { Prisma } from "../generated/prisma/client.ts";
 import type { Metrics } from "../http/metrics.ts";
 
 export interface ClaimedJob {
@@ -68,6 +68,31 @@ export interface JobKind<S extends PayloadSchema> {
   enqueue(client: DbClient, job: NewJob<z.input<S>>): Promise<boolean>;
   /** Adds several jobs in one statement (a hot path's batch); returns how many were new. */
   enqueueMany(client: DbClient, jobs: ReadonlyArray<NewJob<z.input<S>>>): Promise<number>;
+  /** The rows of these jobs, checked, for a caller's own statement (see insertJobRows). */
+  rows(jobs: ReadonlyArray<NewJob<z.input<S>>>): JobRow[];
+}
+
+/** A job as inserted: what `JobKind.rows` gives and `insertJobRows` writes. */
+export interface JobRow {
+  id: string;
+  kind: string;
+  key: string | null;
+  payload: Record<string, unknown>;
+  /** ISO 8601. */
+  dueAt: string;
+}
+
+/**
+ * `insert into "Job" ...` of these rows, skipping keys that exist: a statement of its own, or a
+ * data-modifying CTE of a hot path's one statement (the alert intake's batch).
+ */
+export function insertJobRows(rows: readonly JobRow[]): Prisma.Sql {
+  return Prisma.sql`
+    insert into "Job" (id, kind, key, payload, "dueAt")
+    select j.id, j.kind, j.key, j.payload, j."dueAt"
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+           as j(id text, kind text, key text, payload jsonb, "dueAt" timestamptz)
+    on conflict (key) do nothing`;
 }
 
 interface Registered {
@@ -132,6 +157,15 @@ export class JobQueue {
       payload,
       handler: definition.handler as JobHandler<Record<string, unknown>>,
     });
+    // Checked on the way in too: a bad payload is a bug of the enqueuer, caught where it is.
+    const rowsOf = (jobs: ReadonlyArray<NewJob<unknown>>): JobRow[] =>
+      jobs.map((job) => ({
+        id: crypto.randomUUID(),
+        kind,
+        key: job.key ?? null,
+        payload: payload.parse(job.payload),
+        dueAt: job.dueAt.toISOString(),
+      }));
     return {
       kind,
       payload,
@@ -146,19 +180,9 @@ export class JobQueue {
       },
       enqueueMany: async (client, jobs) => {
         if (jobs.length === 0) return 0;
-        const batch = jobs.map((job) => ({
-          id: crypto.randomUUID(),
-          key: job.key ?? null,
-          payload: payload.parse(job.payload),
-          dueAt: job.dueAt.toISOString(),
-        }));
-        return client.$executeRaw`
-          insert into "Job" (id, kind, key, payload, "dueAt")
-          select j.id, ${kind}, j.key, j.payload, j."dueAt"
-            from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb)
-                 as j(id text, key text, payload jsonb, "dueAt" timestamptz)
-          on conflict (key) do nothing`;
+        return client.$executeRaw(insertJobRows(rowsOf(jobs)));
       },
+      rows: (jobs) => rowsOf(jobs),
     };
   }
 

@@ -1,11 +1,12 @@
-// Runs tocsin as a real process (`node src/main.ts`), as a user or an init system would, for
-// tests of start-up, restarts and crashes.
+// Runs tocsin as a real process (`node src/main.ts`, or `npm start` as the README says), as a
+// user or an init system would, for tests of start-up, restarts and crashes.
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { until } from "./waiting.ts";
 
-const MAIN = path.resolve(import.meta.dirname, "../../src/main.ts");
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const MAIN = path.join(ROOT, "src/main.ts");
 
 export interface TocsinProcess {
   child: ChildProcessWithoutNullStreams;
@@ -17,19 +18,36 @@ export interface TocsinProcess {
   waitFor(text: string, timeoutMs?: number): Promise<void>;
   /** Ends stdin and resolves with the exit code. */
   finish(): Promise<number | null>;
+  /**
+   * Sends `signal` to tocsin itself (under `npm start`, the node process beneath npm, since npm
+   * exits at once on SIGTERM and would leave tocsin running) and resolves with the exit code.
+   */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
   exited: Promise<number | null>;
 }
 
-export function startTocsin(env: Record<string, string>): TocsinProcess {
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/tmp",
-      TOCSIN_CONSOLE_USER: "alice",
-      ...env,
-    },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+/**
+ * `via: "npm"` runs `npm start` in the repository (npm's flags, the README's command): stdin,
+ * stdout and exit code pass through npm, and ending stdin ends tocsin as with `node`.
+ */
+export function startTocsin(
+  env: Record<string, string>,
+  options: { via?: "node" | "npm" } = {},
+): TocsinProcess {
+  const fullEnv = {
+    // npm runs `node` from PATH: then the one running the tests comes first.
+    PATH:
+      options.via === "npm"
+        ? `${path.dirname(process.execPath)}:${process.env.PATH ?? ""}`
+        : (process.env.PATH ?? ""),
+    HOME: process.env.HOME ?? "/tmp",
+    TOCSIN_CONSOLE_USER: "alice",
+    ...env,
+  };
+  const child =
+    options.via === "npm"
+      ? spawn("npm", ["start", "--silent"], { cwd: ROOT, env: fullEnv, stdio: ["pipe", "pipe", "pipe"] })
+      : spawn(process.execPath, [MAIN], { env: fullEnv, stdio: ["pipe", "pipe", "pipe"] });
   let out = "";
   let err = "";
   const waiters = new Set<() => void>();
@@ -60,8 +78,27 @@ export function startTocsin(env: Record<string, string>): TocsinProcess {
       child.stdin.end();
       return exited;
     },
+    async stop(signal = "SIGTERM") {
+      if (child.exitCode !== null || child.signalCode !== null) return exited;
+      const pid = options.via === "npm" ? await tocsinBeneath(child.pid!) : child.pid!;
+      process.kill(pid, signal);
+      return exited;
+    },
     exited,
   };
+}
+
+/** The node process running src/main.ts beneath npm (npm may run it through a shell). */
+async function tocsinBeneath(pid: number): Promise<number> {
+  for (;;) {
+    const children = await readFile(`/proc/${pid}/task/${pid}/children`, "utf8").catch(() => "");
+    const [first] = children.trim().split(/\s+/).filter(Boolean).map(Number);
+    if (first === undefined) return pid;
+    const argv = (await readFile(`/proc/${first}/cmdline`, "utf8").catch(() => "")).split("\0");
+    // Not the shell (`sh -c "node ... src/main.ts"`): the node process itself.
+    if (/(^|\/)node$/.test(argv[0] ?? "") && argv.some((arg) => arg.endsWith("src/main.ts"))) return first;
+    pid = first;
+  }
 }
 
 /**

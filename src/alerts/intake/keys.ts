@@ -9,6 +9,8 @@ export type DigestEquality = (a: Uint8Array, b: Uint8Array) => boolean;
 export class IntegrationKeys {
   readonly #integrations: () => readonly Integration[];
   readonly #equal: DigestEquality;
+  /** The known digests as bytes, decoded once per configuration (a reload brings a new array). */
+  readonly #digests = new WeakMap<readonly Integration[], Buffer[]>();
 
   /** `equal` is timingSafeEqual; tests pass a recording one to see it used. */
   constructor(integrations: () => readonly Integration[], equal: DigestEquality = timingSafeEqual) {
@@ -23,11 +25,16 @@ export class IntegrationKeys {
 
   find(key: string): Integration | undefined {
     const presented = createHash("sha256").update(key, "utf8").digest();
-    let found: Integration | undefined;
-    for (const integration of this.#integrations()) {
-      const known = Buffer.from(integration.keyDigest, "hex");
-      if (this.#equal(presented, known) && found === undefined) found = integration;
+    const integrations = this.#integrations();
+    let digests = this.#digests.get(integrations);
+    if (!digests) {
+      digests = integrations.map((integration) => Buffer.from(integration.keyDigest, "hex"));
+      this.#digests.set(integrations, digests);
     }
+    let found: Integration | undefined;
+    integrations.forEach((integration, i) => {
+      if (this.#equal(presented, digests[i] as Buffer) && found === undefined) found = integration;
+    });
     return found;
   }
 }

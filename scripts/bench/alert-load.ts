@@ -1,0 +1,145 @@
+// Alert load: Alertmanager webhook (payload version 4) and PagerDuty Events v2 bodies as the
+// real senders write them (the shapes of test/fixtures/alerts/, built here: scripts do not read
+// tests), posted over keep-alive HTTP open-loop (Poisson arrivals) or closed-loop (N clients,
+// each posting again once answered). Every post is one sample: its status and response time.
+import { createHash } from "node:crypto";
+import { Agent, request } from "node:http";
+
+/** A post not answered this long after it was sent counts as a timeout (status 0). */
+export const ALERT_TIMEOUT_MS = 10_000;
+/** The marker an alert's summary carries so the Slack double can tell which page is whose. */
+export const pageMarker = (id: number) => `ba${id}a`;
+
+export interface AlertSample {
+  /** HTTP status; 0 when there was no answer (connection error or timeout). */
+  status: number;
+  ms: number;
+  /** performance.timeOrigin-based time the post was sent (alert-to-page latency starts here). */
+  sentAt: number;
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+const now = () => performance.timeOrigin + performance.now();
+
+export interface WebhookAlert {
+  fingerprint: string;
+  status: "firing" | "resolved";
+}
+
+/** An Alertmanager v4 webhook for group `group` carrying `alerts`. */
+export function alertmanagerBody(group: string, summary: string, alerts: readonly WebhookAlert[]): string {
+  const startsAt = "2026-11-30T01:00:00.000Z";
+  const common = { alertname: group, job: "node", severity: "critical", service: "storage" };
+  const firing = alerts.some((alert) => alert.status === "firing");
+  return JSON.stringify({
+    receiver: "tocsin",
+    status: firing ? "firing" : "resolved",
+    alerts: alerts.map((alert) => ({
+      status: alert.status,
+      labels: { ...common, instance: `host-${alert.fingerprint}:9100` },
+      annotations: { summary, description: "Filesystem has less than 5% space left." },
+      startsAt,
+      endsAt: alert.status === "firing" ? "0001-01-01T00:00:00Z" : "2026-11-30T01:05:00.000Z",
+      generatorURL: "http://prometheus.example.org/graph?g0.expr=up",
+      fingerprint: alert.fingerprint,
+    })),
+    groupLabels: { alertname: group },
+    commonLabels: common,
+    commonAnnotations: { summary },
+    externalURL: "http://alertmanager.example.org",
+    version: "4",
+    groupKey: `{}/{}:{alertname="${group}"}`,
+    truncatedAlerts: 0,
+  });
+}
+
+/** A PagerDuty Events v2 trigger, as Alertmanager's pagerduty_configs sends it. */
+export function pagerDutyBody(routingKey: string, dedupKey: string, summary: string): string {
+  return JSON.stringify({
+    routing_key: routingKey,
+    dedup_key: createHash("sha256").update(dedupKey).digest("hex"),
+    event_action: "trigger",
+    payload: {
+      summary,
+      source: "Alertmanager",
+      severity: "critical",
+      custom_details: { num_firing: "1", num_resolved: "0" },
+    },
+    client: "Alertmanager",
+    client_url: "http://alertmanager.example.org/#/alerts",
+  });
+}
+
+/** A 16-hex-digit fingerprint, as Alertmanager writes them. */
+export function fingerprintOf(n: number): string {
+  return createHash("sha256").update(String(n)).digest("hex").slice(0, 16);
+}
+
+export interface AlertPost {
+  url: string;
+  body: string;
+}
+
+/** Posts one alert and resolves with its sample (never rejects). */
+export function postAlert(post: AlertPost): Promise<AlertSample> {
+  const sentAt = now();
+  return new Promise((resolve) => {
+    const done = (status: number) => resolve({ status, ms: now() - sentAt, sentAt });
+    const req = request(
+      post.url,
+      {
+        method: "POST",
+        agent,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(post.body) },
+        timeout: ALERT_TIMEOUT_MS,
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => done(res.statusCode ?? 0));
+        res.on("error", () => done(0));
+      },
+    );
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => done(0));
+    req.end(post.body);
+  });
+}
+
+/** Poisson arrivals at `rate` per second for `seconds`; resolves when every sample is in. */
+export async function openLoopAlerts(
+  next: () => AlertPost,
+  rate: number,
+  seconds: number,
+): Promise<AlertSample[]> {
+  const samples: Array<Promise<AlertSample>> = [];
+  const start = performance.now();
+  let due = 0;
+  for (;;) {
+    due += -Math.log(1 - Math.random()) * (1000 / rate);
+    if (due >= seconds * 1000) break;
+    const wait = start + due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    samples.push(postAlert(next()));
+  }
+  return Promise.all(samples);
+}
+
+/** `clients` each post, wait for the answer, and post again, for `seconds` or `total` posts. */
+export async function closedLoopAlerts(
+  next: () => AlertPost,
+  clients: number,
+  limit: { seconds?: number; total?: number },
+): Promise<AlertSample[]> {
+  const samples: AlertSample[] = [];
+  const end = performance.now() + (limit.seconds ?? Number.POSITIVE_INFINITY) * 1000;
+  let sent = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < end && sent < (limit.total ?? Number.POSITIVE_INFINITY)) {
+        sent++;
+        samples.push(await postAlert(next()));
+      }
+    }),
+  );
+  return samples;
+}

@@ -1,0 +1,395 @@
+// The alerts section of `npm run bench` (issue 15): alerts accepted per second and response
+// latency next to a floor (tocsin's HTTP server class with an empty handler, its own process),
+// alert received to page delivered (the page's direct message at the Slack double), and a
+// 10,000-alert storm that must fold into one page per group with no notification storm.
+//
+// Two tocsin runs, each on a fresh data dir with an on-call configuration of its own: the first
+// with page limits out of the way (every new alert group pages bob at once, so latency is
+// tocsin's and not the limits'), the second with the default limits (5 pages per person per
+// 10 minutes), which the storm must respect.
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { openDatabase } from "../../src/db/database.ts";
+import { freeLoopbackPort } from "../../src/db/embedded-postgres.ts";
+import {
+  ALERT_TIMEOUT_MS,
+  type AlertPost,
+  type AlertSample,
+  alertmanagerBody,
+  closedLoopAlerts,
+  fingerprintOf,
+  openLoopAlerts,
+  pageMarker,
+  pagerDutyBody,
+  postAlert,
+} from "./alert-load.ts";
+import {
+  type Doubles,
+  type Running,
+  startAlertFloor,
+  startTocsin,
+  tocsinEnv,
+  untilReady,
+} from "./processes.ts";
+import { fmtMs, fmtRate, percentile, type Spread, spread } from "./stats.ts";
+
+const AM_KEY = "bench-alertmanager-key-0123456789abcdef";
+const PD_KEY = "bench-pagerduty-key-0123456789abcdef0123";
+const BOB_DM = "dm:DU0BOB";
+/** The default page limits the storm must hold: 5 pages per person in 10 minutes. */
+const PER_PERSON = 5;
+
+function oncallConfig(limits: string): string {
+  return `people:
+  - { id: alice, name: Alice, timeZone: UTC, identities: { slack: U0ALICE } }
+  - { id: bob, name: Bob, timeZone: UTC, identities: { slack: U0BOB } }
+teams:
+  - id: sre
+    name: SRE
+    members: [alice, bob]
+    escalationPolicy: sre
+    rotations:
+      - { id: primary, type: weekly, participants: [bob], start: "2026-01-05", handoff: "09:00", timeZone: UTC }
+escalationPolicies:
+  - id: sre
+    levels:
+      - { target: { oncall: sre }, after: 30m }
+      - { target: { person: alice }, after: 30m }
+integrations:
+  - { id: bench-alertmanager, kind: alertmanager, team: sre, key: ${AM_KEY} }
+  - { id: bench-pagerduty, kind: pagerduty, team: sre, key: ${PD_KEY} }
+${limits}`;
+}
+
+export interface AlertBenchOptions {
+  root: string;
+  doubles: Doubles;
+  quick: boolean;
+  reps: number;
+  phaseSeconds: number;
+  progress(what: string): void;
+  tracked<T extends { stop(): Promise<void> }>(running: T): T;
+}
+
+export interface AlertBenchResult {
+  rows: string[][];
+  goals: string[][];
+  extra: string[][];
+}
+
+interface RunFigures {
+  sent: number;
+  p50: number;
+  p99: number;
+  acceptedPerSecond: number;
+  failures: Record<string, number>;
+}
+
+function figuresOf(samples: AlertSample[], seconds: number): RunFigures {
+  // An unanswered post counts as the timeout, so a p99 is never flattered.
+  const times = samples.map((s) => (s.status === 0 ? ALERT_TIMEOUT_MS : s.ms));
+  const failures: Record<string, number> = {};
+  for (const s of samples) {
+    if (s.status >= 200 && s.status < 300) continue;
+    const kind = s.status === 0 ? "timeout" : `HTTP ${s.status}`;
+    failures[kind] = (failures[kind] ?? 0) + 1;
+  }
+  const accepted = samples.filter((s) => s.status >= 200 && s.status < 300).length;
+  return {
+    sent: samples.length,
+    p50: percentile(times, 50),
+    p99: percentile(times, 99),
+    acceptedPerSecond: accepted / seconds,
+    failures,
+  };
+}
+
+function failureText(runs: RunFigures[]): string {
+  const total: Record<string, number> = {};
+  let sent = 0;
+  for (const run of runs) {
+    sent += run.sent;
+    for (const [k, v] of Object.entries(run.failures)) total[k] = (total[k] ?? 0) + v;
+  }
+  const parts = Object.entries(total).map(([k, v]) => `${v} ${k}`);
+  return `${sent} sent${parts.length ? `, ${parts.join(", ")}` : ", all accepted"}`;
+}
+
+const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
+
+export async function benchAlerts(options: AlertBenchOptions): Promise<AlertBenchResult> {
+  const { doubles, progress, tracked } = options;
+  // Pages delivered, by alert marker id; the time of the last direct message seen.
+  const delivered = new Map<number, number>();
+  const pageWaiters = new Map<number, (at: number) => void>();
+  let lastPageAt = performance.now();
+  doubles.onPages((pages) => {
+    lastPageAt = performance.now();
+    for (const [id, at] of pages) {
+      delivered.set(id, at);
+      pageWaiters.get(id)?.(at);
+      pageWaiters.delete(id);
+    }
+  });
+  const pageOf = (id: number, timeoutMs: number): Promise<number | undefined> => {
+    const at = delivered.get(id);
+    if (at !== undefined) return Promise.resolve(at);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        pageWaiters.delete(id);
+        resolve(undefined);
+      }, timeoutMs);
+      pageWaiters.set(id, (arrived) => {
+        clearTimeout(timer);
+        resolve(arrived);
+      });
+    });
+  };
+  /**
+   * The barrier between phases: a new alert group whose page must reach bob. Pages go out in the
+   * order their alerts were accepted, so once it arrives nothing of the phase before is still
+   * being worked on and the next phase (or the floor) does not run beside a backlog.
+   */
+  const drain = async (base: string) => {
+    const id = nextMarker++;
+    const arrived = pageOf(id, 180_000);
+    for (let attempt = 0; attempt < 60; attempt++) {
+      const sample = await postAlert({
+        url: `${base}/alerts/alertmanager/${AM_KEY}`,
+        body: alertmanagerBody(`Probe${id}`, `Barrier probe ${pageMarker(id)}`, [
+          { fingerprint: fingerprintOf(20_000_000 + id), status: "firing" },
+        ]),
+      });
+      if (sample.status >= 200 && sample.status < 300) break;
+      // Refused while still busy (429/503) or timed out: Alertmanager would retry too.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    if ((await arrived) === undefined) throw new Error("a barrier alert's page never arrived (3 minutes)");
+  };
+  /** Until no page arrived for `quietMs` (pages of a phase still going out), at most `limitMs`. */
+  const settle = async (quietMs: number, limitMs: number) => {
+    const t0 = performance.now();
+    while (performance.now() - lastPageAt < quietMs && performance.now() - t0 < limitMs) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  let nextMarker = 1;
+
+  const start = async (
+    name: string,
+    limits: string,
+  ): Promise<{ tocsin: Running; port: number; dir: string }> => {
+    const dir = path.join(options.root, name);
+    const config = path.join(options.root, `${name}-oncall.yaml`);
+    await writeFile(config, oncallConfig(limits));
+    const port = await freeLoopbackPort();
+    const env = { ...tocsinEnv(dir, port, doubles), ONCALL_CONFIG: config };
+    const logFile = path.join(options.root, `${name}.log`);
+    const t0 = performance.now();
+    const tocsin = tracked(startTocsin("node", env, logFile));
+    await untilReady(port, tocsin.child, t0).catch(async (error: Error) => {
+      const log = await readFile(logFile, "utf8").catch(() => "");
+      throw new Error(`${error.message}\n${log.slice(-4000)}`);
+    });
+    return { tocsin, port, dir };
+  };
+
+  // ---- throughput and latency, page limits out of the way ------------------------------------
+  progress("alerts: starting tocsin (page limits off) and the alerts floor");
+  const first = await start("alerts", "pageLimits: { mergeWithin: 1s, perPerson: 100000, window: 1m }\n");
+  const floorPort = await freeLoopbackPort();
+  const floor = tracked(await startAlertFloor(floorPort));
+  const targets = {
+    tocsin: `http://127.0.0.1:${first.port}`,
+    floor: `http://127.0.0.1:${floorPort}`,
+  };
+  // Repeats of 100 groups of up to 50 alerts: what Alertmanager sends most (every
+  // group_interval while something in a group changes); at most 100 pages.
+  const repeat = (base: string) => (): AlertPost => {
+    const group = Math.floor(Math.random() * 100);
+    const fingerprint = fingerprintOf(group * 1000 + Math.floor(Math.random() * 50));
+    return {
+      url: `${base}/alerts/alertmanager/${AM_KEY}`,
+      body: alertmanagerBody(`DiskFull${group}`, `Disk almost full on storage group ${group}`, [
+        { fingerprint, status: "firing" },
+      ]),
+    };
+  };
+  // Warm-up: the first requests of a process prepare what later ones reuse.
+  await closedLoopAlerts(repeat(targets.tocsin), 8, { total: 200 });
+  await closedLoopAlerts(repeat(targets.floor), 8, { total: 200 });
+  await drain(targets.tocsin);
+
+  const scenarios = [
+    {
+      name: "alerts: open loop 500/s",
+      run: (next: () => AlertPost) => openLoopAlerts(next, 500, options.phaseSeconds),
+    },
+    {
+      name: "alerts: open loop 1,000/s",
+      run: (next: () => AlertPost) => openLoopAlerts(next, 1000, options.phaseSeconds),
+    },
+    {
+      name: "alerts: closed loop 32 clients",
+      run: (next: () => AlertPost) => closedLoopAlerts(next, 32, { seconds: options.phaseSeconds }),
+    },
+  ];
+  const runs = new Map<string, { tocsin: RunFigures[]; floor: RunFigures[] }>();
+  for (let rep = 0; rep < options.reps; rep++) {
+    for (const scenario of scenarios) {
+      const entry = runs.get(scenario.name) ?? { tocsin: [], floor: [] };
+      runs.set(scenario.name, entry);
+      const order = rep % 2 === 0 ? (["tocsin", "floor"] as const) : (["floor", "tocsin"] as const);
+      for (const target of order) {
+        progress(`rep ${rep + 1}/${options.reps}: ${scenario.name}, ${target}`);
+        const t0 = performance.now();
+        const samples = await scenario.run(repeat(targets[target]));
+        entry[target].push(figuresOf(samples, (performance.now() - t0) / 1000));
+        if (target === "tocsin") await drain(targets.tocsin);
+      }
+    }
+  }
+
+  // Alert received to page delivered: new groups at 5/s, each with a marker in its summary.
+  const toPage: number[][] = [];
+  let toPageMissing = 0;
+  /** Posts of that phase tocsin did not accept (their alerts cannot page). */
+  let toPageRefused = 0;
+  for (let rep = 0; rep < options.reps; rep++) {
+    progress(`rep ${rep + 1}/${options.reps}: alerts: received to page delivered, new groups at 5/s`);
+    const waits: Array<Promise<number | undefined>> = [];
+    const sentAt = new Map<number, number>();
+    const posted = await openLoopAlerts(
+      () => {
+        const id = nextMarker++;
+        waits.push(
+          Promise.resolve().then(async () => {
+            const at = await pageOf(id, ALERT_TIMEOUT_MS);
+            const sent = sentAt.get(id);
+            return at === undefined || sent === undefined ? undefined : at - sent;
+          }),
+        );
+        const post = {
+          url: `${targets.tocsin}/alerts/alertmanager/${AM_KEY}`,
+          body: alertmanagerBody(`NodeDown${id}`, `Node down on rack ${id} ${pageMarker(id)}`, [
+            { fingerprint: fingerprintOf(10_000_000 + id), status: "firing" },
+          ]),
+        };
+        sentAt.set(id, performance.timeOrigin + performance.now());
+        return post;
+      },
+      5,
+      Math.max(4, options.phaseSeconds),
+    );
+    toPageRefused += posted.filter((sample) => sample.status < 200 || sample.status >= 300).length;
+    const latencies = await Promise.all(waits);
+    toPageMissing += latencies.filter((ms) => ms === undefined).length;
+    toPage.push(latencies.map((ms) => ms ?? ALERT_TIMEOUT_MS));
+    await drain(targets.tocsin);
+  }
+  await first.tocsin.stop();
+  await floor.stop();
+
+  // ---- the storm, default page limits ----------------------------------------------------------
+  progress("alerts: starting tocsin (default page limits) for the storm");
+  const second = await start("storm", "");
+  const stormBase = `http://127.0.0.1:${second.port}`;
+  const callsBefore = await doubles.calls();
+  const AM_GROUPS = 16;
+  const PD_KEYS = 4;
+  const STORM = 10_000;
+  let stormN = 0;
+  const stormPost = (): AlertPost => {
+    const n = stormN++;
+    // One post in five is a PagerDuty event on one of 4 dedup keys; the rest are Alertmanager
+    // notifications of 16 groups, each with up to 500 distinct alerts (fingerprints), repeated.
+    if (n % 5 === 4) {
+      const key = n % (PD_KEYS * 5);
+      return {
+        url: `${stormBase}/v2/enqueue`,
+        body: pagerDutyBody(PD_KEY, `storm-${key}`, `Storm event ${key}: upstream link flapping`),
+      };
+    }
+    const group = n % AM_GROUPS;
+    const alerts = Array.from({ length: 1 + (n % 3) }, (_, i) => ({
+      fingerprint: fingerprintOf(group * 100_000 + ((n * 7 + i * 131) % 500)),
+      status: "firing" as const,
+    }));
+    return {
+      url: `${stormBase}/alerts/alertmanager/${AM_KEY}`,
+      body: alertmanagerBody(`StormGroup${group}`, `Storm group ${group}: many hosts unreachable`, alerts),
+    };
+  };
+  progress(`alerts: a storm of ${STORM} alerts, 64 clients`);
+  const stormStart = performance.now();
+  const stormSamples = await closedLoopAlerts(stormPost, 64, { total: STORM });
+  const stormSeconds = (performance.now() - stormStart) / 1000;
+  // Pages and notices still going out: wait for three quiet seconds (at most a minute).
+  await settle(3000, 60_000);
+  const callsAfter = await doubles.calls();
+  await second.tocsin.stop();
+  const database = await openDatabase({ embeddedDataDir: path.join(second.dir, "postgres") });
+  const [counts] = await database.prisma.$queryRaw<Array<{ alerts: number; paged: number; pages: number }>>`
+    select count(*)::int as alerts, count("pageId")::int as paged, (select count(*)::int from "Page") as pages
+    from "Alert"`;
+  await database.close();
+  const stormFigures = figuresOf(stormSamples, stormSeconds);
+  const bobDms = (callsAfter[BOB_DM] ?? 0) - (callsBefore[BOB_DM] ?? 0);
+  const otherDms = Object.entries(callsAfter)
+    .filter(([name]) => name.startsWith("dm:") && name !== BOB_DM)
+    .reduce((sum, [name, count]) => sum + count - (callsBefore[name] ?? 0), 0);
+  const expectedPages = AM_GROUPS + PD_KEYS;
+
+  // ---- figures ---------------------------------------------------------------------------------
+  const rows: string[][] = [];
+  for (const [name, entry] of runs) {
+    const t99 = spread(entry.tocsin.map((r) => r.p99));
+    const f99 = spread(entry.floor.map((r) => r.p99));
+    rows.push([
+      name,
+      fmtMs(spread(entry.tocsin.map((r) => r.p50))),
+      fmtMs(t99),
+      fmtMs(spread(entry.floor.map((r) => r.p50))),
+      fmtMs(f99),
+      `${(t99.median / f99.median).toFixed(2)}x`,
+      fmtRate(spread(entry.tocsin.map((r) => r.acceptedPerSecond))),
+      fmtRate(spread(entry.floor.map((r) => r.acceptedPerSecond))),
+      `tocsin ${failureText(entry.tocsin)}; floor ${failureText(entry.floor)}`,
+    ]);
+  }
+  const bestRate = Math.max(...[...runs.values()].flatMap((e) => e.tocsin.map((r) => r.acceptedPerSecond)));
+  const at1000: Spread = spread(runs.get("alerts: open loop 1,000/s")!.tocsin.map((r) => r.p99));
+  const toPageP99 = spread(toPage.map((values) => percentile(values, 99)));
+  const stormOk =
+    counts?.alerts === expectedPages && counts.paged === expectedPages && counts.pages === expectedPages;
+  const goals = [
+    ["alerts accepted/s >= 1,000", `best run ${bestRate.toFixed(0)}/s`, verdict(bestRate >= 1000)],
+    [
+      "alert response p99 < 50 ms at 1,000/s",
+      `${fmtMs(at1000)} ms (min/median/max of ${options.reps})`,
+      verdict(at1000.max < 50),
+    ],
+    [
+      "alert to page delivered p99 < 250 ms",
+      `${fmtMs(toPageP99)} ms (${toPage.flat().length - toPageMissing} of ${toPage.flat().length} delivered, ${toPageRefused} posts refused)`,
+      verdict(toPageMissing === 0 && toPageP99.max < 250),
+    ],
+    [
+      `storm of ${STORM} folds into ${expectedPages} pages`,
+      `${counts?.alerts ?? "?"} alerts, ${counts?.paged ?? "?"} paged, ${counts?.pages ?? "?"} pages`,
+      verdict(stormOk),
+    ],
+    [
+      `storm: bob gets <= ${PER_PERSON} pages + 1 notice`,
+      `${bobDms} direct messages to bob, ${otherDms} to others`,
+      verdict(bobDms <= PER_PERSON + 1 && otherDms === 0),
+    ],
+  ];
+  const extra = [
+    [
+      "storm: accepted",
+      `${stormSamples.filter((s) => s.status >= 200 && s.status < 300).length} of ${STORM} in ${stormSeconds.toFixed(1)} s (${stormFigures.acceptedPerSecond.toFixed(0)}/s, p99 ${stormFigures.p99.toFixed(1)} ms; ${failureText([stormFigures])})`,
+    ],
+  ];
+  return { rows, goals, extra };
+}

@@ -1,0 +1,111 @@
+// The alert intake's write path (issue 15, point 6): a batch costs two statements whatever its
+// size (read the open alerts, then one statement that updates, inserts and enqueues), and a
+// concurrent change between the two is never overwritten: the batch is read and folded again.
+import pg from "pg";
+import { afterEach, describe, expect, it } from "vitest";
+import type { ConsoleDesk } from "../../support/console-desk.ts";
+import { startOncallDesk } from "../oncall/fixture.ts";
+import { signal } from "./fixture.ts";
+
+let desk: ConsoleDesk | undefined;
+const query = pg.Client.prototype.query;
+afterEach(async () => {
+  pg.Client.prototype.query = query;
+  await desk?.close();
+  desk = undefined;
+});
+
+/** Counts the statements tocsin's pg clients send while `work` runs. */
+async function statementsOf(work: () => Promise<void>): Promise<number> {
+  let statements = 0;
+  pg.Client.prototype.query = function counted(this: pg.Client, ...args: unknown[]) {
+    statements++;
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  try {
+    await work();
+  } finally {
+    pg.Client.prototype.query = query;
+  }
+  return statements;
+}
+
+describe("a batch of signals", () => {
+  it("is two statements whatever its size: 200 new alerts, then 200 updates and resolves", async () => {
+    desk = await startOncallDesk();
+    const alerts = desk.app.services.alerts;
+    // Warm-up: the first statements of a process may prepare what later ones reuse.
+    await alerts.receive([signal({ dedupKey: "warm-up" })]);
+    const keys = Array.from({ length: 200 }, (_, i) => `key-${i}`);
+    const opened = await statementsOf(() => alerts.receive(keys.map((dedupKey) => signal({ dedupKey }))));
+    const changed = await statementsOf(() =>
+      alerts.receive(
+        keys.map((dedupKey, i) =>
+          signal({ dedupKey, ...(i % 2 === 0 ? { action: "resolve" as const } : { summary: "again" }) }),
+        ),
+      ),
+    );
+    expect({ opened, changed }).toEqual({ opened: 2, changed: 2 });
+    // What the statements did: 201 alerts, half of the 200 resolved, and their jobs.
+    expect(await desk.db.prisma.alert.count()).toBe(201);
+    expect(await desk.db.prisma.alert.count({ where: { status: "resolved" } })).toBe(100);
+    expect(await desk.db.prisma.alert.count({ where: { summary: "again", signalCount: 2 } })).toBe(100);
+    expect(await desk.db.prisma.job.count({ where: { key: { endsWith: ":open" } } })).toBe(201);
+    expect(await desk.db.prisma.job.count({ where: { key: { endsWith: ":resolved" } } })).toBe(100);
+  });
+
+  it("signals that change nothing (ack of an unknown key) cost the read alone", async () => {
+    desk = await startOncallDesk();
+    const alerts = desk.app.services.alerts;
+    await alerts.receive([signal({ dedupKey: "warm-up" })]);
+    const statements = await statementsOf(() =>
+      alerts.receive([signal({ dedupKey: "nobody", action: "acknowledge" })]),
+    );
+    expect(statements).toBe(1);
+  });
+
+  it("folds again when another writer changes an alert between the read and the write, keeping both", async () => {
+    desk = await startOncallDesk();
+    const alerts = desk.app.services.alerts;
+    await alerts.receive([signal()]);
+    const prisma = desk.db.prisma;
+    // A person acknowledges the alert just after the batch read it (before its write).
+    let reads = 0;
+    const raw = prisma.$queryRaw.bind(prisma);
+    const interfering = new Proxy(prisma, {
+      get(target, property, receiver) {
+        if (property !== "$queryRaw") return Reflect.get(target, property, receiver);
+        return async (...args: Parameters<typeof raw>) => {
+          const call = ++reads;
+          const answer = await raw(...args);
+          if (call === 1)
+            await prisma.alert.update({
+              where: { number: 1 },
+              data: { status: "acked", ackedAt: new Date(), silencedUntil: new Date("2099-01-01T00:00:00Z") },
+            });
+          return answer;
+        };
+      },
+    });
+    const { Alerts } = await import("../../../src/alerts/alerts.ts");
+    const { JobQueue } = await import("../../../src/jobs/queue.ts");
+    const services = desk.app.services;
+    const racing = new Alerts({
+      ...services,
+      db: interfering,
+      jobs: new JobQueue(prisma, services.clock, services.log),
+      paging: services.oncall.paging,
+      directory: services.oncall.directory,
+    });
+    await racing.receive([signal({ summary: "after the ack" })]);
+    // Read, write (refused: the row changed), read again, write.
+    expect(reads).toBe(4);
+    expect(await prisma.alert.findUniqueOrThrow({ where: { number: 1 } })).toMatchObject({
+      status: "acked",
+      summary: "after the ack",
+      signalCount: 2,
+      silencedUntil: new Date("2099-01-01T00:00:00Z"),
+    });
+    expect(await prisma.alert.count()).toBe(1);
+  });
+});
