@@ -385,7 +385,12 @@ export async function benchAlerts(options: AlertBenchOptions): Promise<AlertBenc
       verdict(bobDms <= PER_PERSON + 1 && otherDms === 0),
     ],
   ];
+  const dmsByChannel = Object.entries(callsAfter)
+    .filter(([name]) => name.startsWith("dm:"))
+    .map(([name, count]) => `${name.slice(3)} ${count - (callsBefore[name] ?? 0)}`)
+    .join(", ");
   const extra = [
+    ["storm: direct messages by channel", dmsByChannel || "none"],
     [
       "storm: accepted",
       `${stormSamples.filter((s) => s.status >= 200 && s.status < 300).length} of ${STORM} in ${stormSeconds.toFixed(1)} s (${stormFigures.acceptedPerSecond.toFixed(0)}/s, p99 ${stormFigures.p99.toFixed(1)} ms; ${failureText([stormFigures])})`,
