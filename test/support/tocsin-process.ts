@@ -88,15 +88,18 @@ export function startTocsin(
   };
 }
 
-/** The node process running src/main.ts beneath npm (npm may run it through a shell). */
+/** The node process running src/start.ts (or main.ts) beneath npm (npm may run it through a shell). */
 async function tocsinBeneath(pid: number): Promise<number> {
   for (;;) {
     const children = await readFile(`/proc/${pid}/task/${pid}/children`, "utf8").catch(() => "");
     const [first] = children.trim().split(/\s+/).filter(Boolean).map(Number);
     if (first === undefined) return pid;
     const argv = (await readFile(`/proc/${first}/cmdline`, "utf8").catch(() => "")).split("\0");
-    // Not the shell (`sh -c "node ... src/main.ts"`): the node process itself.
-    if (/(^|\/)node$/.test(argv[0] ?? "") && argv.some((arg) => arg.endsWith("src/main.ts"))) return first;
+    // Not the shell (`sh -c "node ... src/start.ts"`): the node process itself (never one of its
+    // own children, such as the embedded PostgreSQL).
+    if (/(^|\/)node$/.test(argv[0] ?? "") && argv.some((arg) => /src\/(start|main)\.ts$/.test(arg))) {
+      return first;
+    }
     pid = first;
   }
 }
