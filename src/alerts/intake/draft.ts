@@ -151,7 +151,9 @@ export function parseTime(value: unknown): Date | undefined {
 export function toSignal(integration: Integration, draft: AlertDraft): AlertSignal {
   const rule = firstMatchingRule(integration.rules, draft.labels);
   const set = rule?.set ?? {};
-  const tlp = set.tlp ?? (draft.tlp ? stricterTlp(integration.tlp, draft.tlp) : integration.tlp);
+  // The originator's label is never lowered by a recipient's rule: it can only make it stricter.
+  const configured = set.tlp ?? integration.tlp;
+  const tlp = draft.tlp ? stricterTlp(configured, draft.tlp) : configured;
   const summary =
     set.summary !== undefined ? cut(renderSummary(set.summary, draft.labels), MAX_SUMMARY) : draft.summary;
   const signal: AlertSignal = {
