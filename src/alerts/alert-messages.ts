@@ -76,6 +76,19 @@ export function alertBlocks(alert: Alert, timeZone: string): Block[] {
 
 /** The body paging shows in the alert's page (see PageBody). */
 export function alertPageBody(alert: Alert, timeZone: string): PageBody {
+  // TLP:RED goes to no chat outside an incident's own room, not even the on-call person's DM:
+  // the page still pages (its number, the alert's number, source and severity, the buttons),
+  // and says where the content can be worked on.
+  if (alertTlp(alert) === "red") {
+    return {
+      blocks: [
+        context(
+          "🔒 The alert's content is TLP:RED and stays out of chat here; declaring an incident for it brings it into that incident's own room.",
+        ),
+      ],
+      actions: alertIncidentActions(alert),
+    };
+  }
   return { blocks: alertBlocks(alert, timeZone), actions: alertIncidentActions(alert), tlp: alertTlp(alert) };
 }
 
