@@ -69,7 +69,7 @@ export class AlertActions {
   /** What `/alert show` says besides the content: its page, who acked, silence, incident. */
   async facts(
     alert: Alert,
-  ): Promise<{ page?: string; acked?: string; silenced?: string; incident?: string }> {
+  ): Promise<{ page?: string; acked?: string; silenced?: string; incident?: Incident }> {
     const [page, acker, incident] = await Promise.all([
       alert.pageId ? this.#db.page.findUnique({ where: { id: alert.pageId } }) : null,
       alert.ackedById ? this.#db.person.findUnique({ where: { id: alert.ackedById } }) : null,
@@ -85,7 +85,8 @@ export class AlertActions {
         alert.silencedUntil && alert.silencedUntil > now
           ? `Silenced until ${formatTime(alert.silencedUntil, this.#timeZone)}`
           : undefined,
-      incident: incident?.publicId,
+      // Named by alertShown only to an audience that may see it.
+      incident: incident ?? undefined,
     };
   }
 

@@ -11,7 +11,8 @@ import {
   table,
   text,
 } from "../chat/message.ts";
-import type { Alert } from "../generated/prisma/client.ts";
+import type { Alert, Incident } from "../generated/prisma/client.ts";
+import { incidentFacts } from "../incidents/incident-rooms.ts";
 import { formatSeverity } from "../incidents/lifecycle.ts";
 import { formatTime } from "../incidents/render.ts";
 import { formatTlp, storedTlp, type TlpLabel, tlpAllows } from "../incidents/tlp.ts";
@@ -75,7 +76,49 @@ export function alertBlocks(alert: Alert, timeZone: string): Block[] {
 
 /** The body paging shows in the alert's page (see PageBody). */
 export function alertPageBody(alert: Alert, timeZone: string): PageBody {
+  // TLP:RED goes to no chat outside an incident's own room, not even the on-call person's DM:
+  // the page still pages (its number, the alert's number, source and severity, the buttons),
+  // and says where the content can be worked on.
+  if (alertTlp(alert) === "red") {
+    return {
+      blocks: [
+        context(
+          "🔒 The alert's content is TLP:RED and stays out of chat here; declaring an incident for it brings it into that incident's own room.",
+        ),
+      ],
+      actions: alertIncidentActions(alert),
+    };
+  }
   return { blocks: alertBlocks(alert, timeZone), actions: alertIncidentActions(alert), tlp: alertTlp(alert) };
+}
+
+type LinkedIncident = Pick<Incident, "id" | "publicId" | "tlp" | "restricted">;
+
+/**
+ * `/alert show`, rendered per audience. The linked incident is content of its own: it is named
+ * only to an audience that may see that incident (a restricted one's id is no one else's), and
+ * the alert's content only to one its label allows.
+ */
+export function alertShown(
+  alert: Alert,
+  facts: { page?: string; incident?: LinkedIncident; acked?: string; silenced?: string },
+  timeZone: string,
+): { about: Subject; content: Rendered | Message } {
+  const { incident, ...rest } = facts;
+  if (!incident) return { about: alertSubject(alert), content: alertDetails(alert, rest, timeZone) };
+  const own = asFacts(alert);
+  const linked = incidentFacts(incident);
+  return {
+    about: { kind: "incidents", incidents: [own, linked] },
+    content: {
+      render(visible) {
+        const ids = new Set(visible.map((f) => f.id));
+        if (!ids.has(own.id)) return { blocks: [text(`🔒 Alert #${alert.number} is withheld by TLP here.`)] };
+        const named = ids.has(linked.id) ? { ...rest, incident: incident.publicId } : rest;
+        return alertDetails(alert, named, timeZone);
+      },
+    },
+  };
 }
 
 /** `/alert show`: the content, where it stands, and what can be done. */

@@ -8,7 +8,9 @@
 // later trigger in the same batch opens a new alert. Acknowledge and resolve of an unknown key are
 // ignored (PagerDuty does the same).
 import type { Alert, AlertStatus } from "../generated/prisma/client.ts";
+import { storedTlp } from "../incidents/tlp.ts";
 import { detailsValue, labelsValue, linksValue, type Members, membersValue } from "./alert-rows.ts";
+import { stricterTlp } from "./integrations.ts";
 import type { AlertLink, AlertSignal } from "./signal.ts";
 
 /** More members than this in one group are not tracked one by one (the newest are dropped). */
@@ -122,7 +124,9 @@ function updateContent(alert: FoldedAlert, signal: AlertSignal): void {
   alert.summary = signal.summary;
   alert.source = signal.source ?? alert.source;
   alert.severity = signal.severity;
-  alert.tlp = signal.tlp;
+  // A label only rises while the alert lives: what an earlier, stricter signal said (its source,
+  // its class, the pages and incident it made) stays under that label.
+  alert.tlp = stricterTlp(storedTlp(alert.tlp), signal.tlp);
   alert.rsitType = signal.rsitType ?? alert.rsitType;
   // The team paged first keeps the alert: a page already went there.
   alert.teamId ??= signal.teamId ?? null;

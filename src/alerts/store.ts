@@ -43,10 +43,11 @@ const openRow = alertRow.extend({ version: z.string() });
 /** The two statements of a batch; `jobsFor` names the jobs the folded alerts cause. */
 export async function storeSignals(
   db: Db,
-  signals: readonly AlertSignal[],
+  sent: readonly AlertSignal[],
   now: Date,
   jobsFor: (alerts: readonly FoldedAlert[]) => JobRow[],
 ): Promise<StoredBatch> {
+  const signals = sent.map(storable);
   const integrations = signals.map((s) => s.integrationId);
   const keys = signals.map((s) => s.dedupKey);
   const open = rows(
@@ -122,4 +123,23 @@ export function isBatchConflict(error: unknown): boolean {
 function columns(alert: FoldedAlert) {
   const { before: _before, declare: _declare, ...stored } = alert;
   return stored;
+}
+
+/**
+ * The signal as PostgreSQL can store it: JSON lets a sender write "\u0000" and lone surrogates
+ * ("\ud800"), which text and jsonb refuse; such a request would fail on every retry and its alert
+ * never be stored. NULs are dropped and lone surrogates become U+FFFD, in every string (bodies
+ * are depth-capped at parse, so the walk is bounded).
+ */
+function storable(signal: AlertSignal): AlertSignal {
+  return storableValue(signal) as AlertSignal;
+}
+
+function storableValue(value: unknown): unknown {
+  if (typeof value === "string") return value.replaceAll("\u0000", "").toWellFormed();
+  if (Array.isArray(value)) return value.map(storableValue);
+  if (value === null || typeof value !== "object" || value instanceof Date) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [storableValue(key) as string, storableValue(inner)]),
+  );
 }

@@ -63,7 +63,8 @@ export function pageSubject(message: Message): Subject {
 export interface PageBody {
   blocks: Message["blocks"];
   actions: Action[];
-  tlp: TlpLabel;
+  /** None when the body holds no labelled content (a TLP:RED alert's page says only that it is one). */
+  tlp?: TlpLabel;
 }
 
 /** Gives a page's body, or undefined for a plain page (registered by the alert desk). */

@@ -6,6 +6,7 @@
 // worse than a cut label); PagerDuty and generic senders get a 400 naming the field where the
 // PagerDuty documentation states a limit (summary 1024, dedup_key 255).
 import { createHash } from "node:crypto";
+import { inertText } from "../../chat/inert-text.ts";
 import type { TlpLabel } from "../../incidents/tlp.ts";
 import {
   firstMatchingRule,
@@ -148,10 +149,13 @@ export function parseTime(value: unknown): Date | undefined {
 }
 
 /** The draft through the integration's rules (first match wins): the signal for the desk. */
-export function toSignal(integration: Integration, draft: AlertDraft): AlertSignal {
+export function toSignal(integration: Integration, sent: AlertDraft): AlertSignal {
+  const draft = inertDraft(sent);
   const rule = firstMatchingRule(integration.rules, draft.labels);
   const set = rule?.set ?? {};
-  const tlp = set.tlp ?? (draft.tlp ? stricterTlp(integration.tlp, draft.tlp) : integration.tlp);
+  // The originator's label is never lowered by a recipient's rule: it can only make it stricter.
+  const configured = set.tlp ?? integration.tlp;
+  const tlp = draft.tlp ? stricterTlp(configured, draft.tlp) : configured;
   const summary =
     set.summary !== undefined ? cut(renderSummary(set.summary, draft.labels), MAX_SUMMARY) : draft.summary;
   const signal: AlertSignal = {
@@ -173,4 +177,28 @@ export function toSignal(integration: Integration, draft: AlertDraft): AlertSign
   if (rsitType !== undefined) signal.rsitType = rsitType;
   if (rule?.declare) signal.declare = { severity: rule.declare.severity };
   return signal;
+}
+
+/**
+ * What chat shows of the draft, made inert like anything people type (src/chat/inert-text.ts):
+ * a sender's text cannot carry the private-use characters of the bot's own live mentions, nor
+ * bidi overrides or invisible characters. Rules then match what people will read.
+ */
+function inertDraft(draft: AlertDraft): AlertDraft {
+  const inert: AlertDraft = {
+    ...draft,
+    summary: inertText(draft.summary),
+    labels: Object.fromEntries(
+      Object.entries(draft.labels)
+        .map(([name, value]) => [inertText(name), inertText(value)])
+        .filter(([name]) => name !== ""),
+    ),
+    links: draft.links.map((link) =>
+      link.text === undefined
+        ? { href: inertText(link.href) }
+        : { href: inertText(link.href), text: inertText(link.text) },
+    ),
+  };
+  if (draft.source !== undefined) inert.source = inertText(draft.source);
+  return inert;
 }

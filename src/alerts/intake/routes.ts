@@ -9,7 +9,8 @@
 //
 // Answers: 2xx only once the desk's receive() resolved, i.e. the signals are committed; 503 with
 // Retry-After when the database is unavailable and 500 for any other failure (senders retry on
-// 5xx); 429 with Retry-After when this process already handles `maxInFlight` alert requests;
+// 5xx); 429 with Retry-After when this process already handles `maxInFlight` alert requests
+// (counted apart for /v2/enqueue, whose key is known only after its body is read);
 // 413 past the body limit (checked while reading); 400 naming the field; 404 for an unknown key
 // in the path (it does not tell whether the endpoint exists), 401 for an unknown bearer token.
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -31,7 +32,7 @@ import { isDatabaseUnavailable } from "./unavailable.ts";
 import { webhookGroupDraft } from "./webhook-groups.ts";
 
 export interface AlertIntakeLimits {
-  /** Alert requests handled at once by this process; more get 429 (default 64). */
+  /** Alert requests handled at once by this process, keyed and /v2/enqueue each; more get 429 (default 64). */
   maxInFlight?: number;
   /** Body limit of the Alertmanager and Grafana webhooks (default 1 MB: big groups). */
   webhookBodyBytes?: number;
@@ -89,21 +90,25 @@ export function registerAlertRoutes(server: HttpServer, deps: AlertRouteDeps): A
   const integrations = () => deps.config()?.integrations ?? [];
   const keys = deps.keys ?? new IntegrationKeys(integrations);
   const heartbeats = new HeartbeatMonitor({ ...deps, integrations });
-  let inFlight = 0;
+  // Two pools of `maxInFlight`: /v2/enqueue reads anyone's body before it knows the key (it is
+  // in the body), so strangers trickling bodies there must not take the places of senders whose
+  // key was checked before their body was read (`/alerts/<kind>/<key>`, bearer tokens).
+  const inFlight = { keyed: 0, keyInBody: 0 };
 
   const count = (endpoint: string, outcome: string) => deps.metrics?.alertRequests.inc({ endpoint, outcome });
 
   const handle = async (req: IncomingMessage, res: ServerResponse, request: Request | undefined) => {
     if (!request) return sendJson(res, 404, { status: "error", message: "not found" });
     const pagerduty = request.endpoint === "pagerduty";
-    if (inFlight >= limits.maxInFlight) {
+    const pool = request.keyInBody ? "keyInBody" : "keyed";
+    if (inFlight[pool] >= limits.maxInFlight) {
       count(request.endpoint, "overloaded");
       return refuse(res, pagerduty, 429, "too many alert requests at once; retry later", {
         "retry-after": String(limits.overloadRetrySeconds),
         connection: "close",
       });
     }
-    inFlight++;
+    inFlight[pool]++;
     try {
       const answer = await accept(req, request);
       count(request.endpoint, "accepted");
@@ -111,7 +116,7 @@ export function registerAlertRoutes(server: HttpServer, deps: AlertRouteDeps): A
     } catch (error) {
       answerFailure(res, request, error);
     } finally {
-      inFlight--;
+      inFlight[pool]--;
     }
   };
 
@@ -241,7 +246,7 @@ export function registerAlertRoutes(server: HttpServer, deps: AlertRouteDeps): A
     return handle(req, res, request);
   });
 
-  return { heartbeats, inFlight: () => inFlight };
+  return { heartbeats, inFlight: () => inFlight.keyed + inFlight.keyInBody };
 }
 
 /** `/alerts/<kind>/<key>[/<heartbeat>]`, or without the key when a bearer token is given. */
