@@ -38,14 +38,8 @@ import { countByLabel, type DigestPlan, planDigest, recordHandled } from "./dige
 import { RecordedPostSteps, stepName } from "./post-steps.ts";
 import { loadSigningKey, type SigningKey } from "./signing.ts";
 import { describeSourceFailure, type LoadedAdvisories, type LoadOptions, loadAdvisories } from "./sources.ts";
-import {
-  loadStatistics,
-  type PeriodSpec,
-  parsePeriodSpec,
-  renderStatistics,
-  resolvePeriod,
-  statisticsChartSvg,
-} from "./statistics.ts";
+import { loadStatistics, type PeriodSpec, parsePeriodSpec, resolvePeriod } from "./statistics.ts";
+import { renderStatistics, statisticsChartSvg } from "./statistics-rendering.ts";
 import {
   type BulletinConfig,
   type DigestSubscription,
