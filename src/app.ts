@@ -4,9 +4,11 @@ import type { Logger } from "pino";
 import { COMMANDS } from "../commands/index.ts";
 import type { PermissionPolicy } from "./access/permissions.ts";
 import { accessPolicy } from "./access/policy.ts";
+import { actorOf } from "./activity/origin.ts";
 import { Alerts } from "./alerts/alerts.ts";
 import { registerAlertRoutes } from "./alerts/intake/routes.ts";
-import { type BulletinSettings, Bulletins } from "./bulletins/service.ts";
+import { Bulletins } from "./bulletins/service.ts";
+import type { BulletinSettings } from "./bulletins/settings.ts";
 import type { PlatformName } from "./chat/invocation.ts";
 import type { ChatPlatform } from "./chat/platform.ts";
 import type { Clock } from "./clock.ts";
@@ -14,14 +16,20 @@ import type { Db } from "./db/database.ts";
 import { type HealthOptions, registerHealthRoutes } from "./http/health-routes.ts";
 import { Metrics } from "./http/metrics.ts";
 import { HttpServer } from "./http/server.ts";
+import { IncidentDeadlines } from "./incidents/deadlines.ts";
 import { IncidentRooms } from "./incidents/incident-rooms.ts";
 import { Incidents } from "./incidents/incidents.ts";
+import { IncidentReminders } from "./incidents/reminders.ts";
 import type { CommandQueueLimits } from "./intake/command-queue.ts";
 import { InboundClaims, type InboundClaimsOptions } from "./intake/inbound-claims.ts";
 import { Intake } from "./intake/intake.ts";
 import { JobQueue, type JobQueueOptions } from "./jobs/queue.ts";
-import { createOncallServices, type OncallSettings } from "./oncall/oncall-services.ts";
+import { type Module, ModuleList } from "./lifecycle/module-list.ts";
+import { OncallDirectory } from "./oncall/directory.ts";
+import { registerFeedRoutes } from "./oncall/feeds.ts";
+import type { OncallServices, OncallSettings } from "./oncall/oncall-services.ts";
 import { type AudienceDirectory, Outbox } from "./outbox/outbox.ts";
+import { Paging } from "./paging/paging.ts";
 import { People } from "./people/people.ts";
 import { Retention } from "./retention/retention.ts";
 import { Router } from "./router/router.ts";
@@ -86,7 +94,7 @@ export function createApp(options: AppOptions): App {
   const permissions = options.permissions ?? accessPolicy(options.db);
   // Filled once the bulletins service has read its configuration (room clearances live there).
   let bulletinsRef: Bulletins | undefined;
-  const directory: AudienceDirectory = {
+  const audiences: AudienceDirectory = {
     async incidentOfRoom(platform, roomId) {
       return incidents.incidentIdOfRoom(platform, roomId);
     },
@@ -100,7 +108,12 @@ export function createApp(options: AppOptions): App {
       return incidents.takingPart(person.id, incidentIds);
     },
   };
-  const outbox = new Outbox({ platforms: options.platforms, directory, log: options.log, metrics });
+  const outbox = new Outbox({
+    platforms: options.platforms,
+    directory: audiences,
+    log: options.log,
+    metrics,
+  });
   const rooms = new IncidentRooms({ outbox, incidents, people, log: options.log, timeZone });
   const jobs = new JobQueue(options.db, options.clock, options.log, { ...options.jobs, metrics });
   const http = options.http ?? new HttpServer(options.log);
@@ -111,29 +124,42 @@ export function createApp(options: AppOptions): App {
     options.bulletins,
   );
   bulletinsRef = bulletins;
-  const oncall = createOncallServices(
-    {
-      db: options.db,
-      clock: options.clock,
-      log: options.log,
-      jobs,
-      people,
-      incidents,
-      rooms,
-      outbox,
-      http,
-      timeZone,
-      metrics,
-    },
-    options.oncall,
-  );
+  // On-call: the directory (configuration, people, overrides), paging with durable escalation,
+  // incident reminders and regulatory deadlines, and the calendar feeds.
+  const oncallSettings = options.oncall ?? {};
+  const oncallDeps = {
+    db: options.db,
+    clock: options.clock,
+    log: options.log,
+    jobs,
+    people,
+    incidents,
+    rooms,
+    outbox,
+    http,
+    timeZone,
+    metrics,
+  };
+  const directory = new OncallDirectory({
+    ...oncallDeps,
+    path: oncallSettings.path,
+    config: oncallSettings.config,
+  });
+  const paging = new Paging({ ...oncallDeps, directory });
+  const reminders = new IncidentReminders({ ...oncallDeps, config: () => directory.configIfAny?.reminders });
+  const deadlines = new IncidentDeadlines({
+    ...oncallDeps,
+    configured: () => directory.configIfAny?.deadlines ?? [],
+  });
+  const oncall: OncallServices = { directory, paging, deadlines, feeds: oncallSettings.feeds ?? {} };
+  registerFeedRoutes(http, { directory, clock: options.clock, settings: oncall.feeds });
   const alerts = new Alerts({
     db: options.db,
     clock: options.clock,
     log: options.log,
     jobs,
-    paging: oncall.paging,
-    directory: oncall.directory,
+    paging,
+    directory,
     incidents,
     rooms,
     outbox,
@@ -174,9 +200,21 @@ export function createApp(options: AppOptions): App {
     log: options.log,
     metrics,
   });
-  if (options.runJobs ?? true) oncall.directory.afterReload(() => alertRoutes.heartbeats.start());
+  const runJobs = options.runJobs ?? true;
   const router = new Router(COMMANDS, services, services.permissions, metrics);
   const claims = new InboundClaims(options.db, options.log, options.claims);
+
+  // Domain hooks, all registered here: what a declaration or a severity change schedules (in the
+  // change's transaction), what a reload of the on-call configuration restarts, and how changes
+  // are marked announced.
+  incidents.onDeclared(async (tx, incident, now, origin) => {
+    await reminders.schedule(tx, incident, now);
+    await paging.scheduleDeclaredPage(tx, incident, now, actorOf(origin));
+  });
+  incidents.onSeverityChanged(async (tx, incident, from, now, origin) => {
+    await paging.scheduleRaisedSeverityPage(tx, incident, from, now, actorOf(origin));
+  });
+  if (runJobs) directory.afterReload(() => alertRoutes.heartbeats.start());
   // One batched statement after the answers: claims answered and changes announced.
   incidents.markAnnouncedWith((timelineEntryId) => claims.announced(timelineEntryId));
   const intake = new Intake({
@@ -187,6 +225,7 @@ export function createApp(options: AppOptions): App {
     limits: options.commandLimits,
     metrics,
   });
+  const handle = (invocation: Parameters<Router["handle"]>[0]) => intake.handle(invocation);
   let recovery: NodeJS.Timeout | undefined;
   // What a crash left half done: changes committed but not announced, declarations without a room.
   const recoverAnnouncements = () =>
@@ -194,36 +233,67 @@ export function createApp(options: AppOptions): App {
       .recoverPendingAnnouncements(options.clock.now())
       .then(() => rooms.recoverUnopenedRooms(options.clock.now()))
       .catch((error: unknown) => options.log.error({ err: error }, "crash recovery failed"));
-  const handle = (invocation: Parameters<Router["handle"]>[0]) => intake.handle(invocation);
+
+  // The long-running parts, started in this order and stopped in the reverse one:
+  // - The job queue, the alert commits and the intake only stop, and stop last: the job workers
+  //   run until everything that can enqueue a job (a command accepted before the platforms
+  //   stopped, an alert commit in flight) has finished, and the intake finishes the commands it
+  //   accepted before the database goes away.
+  // - The on-call directory before the platforms: the first command may page someone or ask who
+  //   is on call, and identities named in the configuration are known by then.
+  // - The platforms before the bulletins: a bulletin fire posts through them.
+  // - With jobs only (tests with a ManualClock run them by hand): retention and heartbeat checks
+  //   are enqueued before the workers start, so the first poll finds them; announcement recovery
+  //   comes last, when its rooms can be reached and the jobs it may enqueue run, and it stops
+  //   first, before anything it uses.
+  const modules: Module[] = [
+    { name: "job queue", stop: () => jobs.stop() },
+    { name: "alert commits", stop: () => alerts.idle() },
+    { name: "intake", stop: () => intake.stop() },
+    { name: "on-call directory", start: () => directory.activate() },
+    {
+      name: `platforms (${options.platforms.map((platform) => platform.name).join(", ")})`,
+      async start() {
+        for (const platform of options.platforms) await platform.start(handle);
+      },
+      async stop() {
+        await Promise.all(options.platforms.map((platform) => platform.stop()));
+      },
+    },
+    {
+      name: "bulletins",
+      start: () => bulletins.start({ armCron: runJobs }),
+      stop: () => bulletins.stop(),
+    },
+  ];
+  if (runJobs) {
+    modules.push(
+      { name: "retention", start: () => retention.schedule() },
+      { name: "alert heartbeats", start: () => alertRoutes.heartbeats.start() },
+      { name: "job workers", start: async () => jobs.start() },
+      {
+        name: "announcement recovery",
+        async start() {
+          recovery = setInterval(() => void recoverAnnouncements(), ANNOUNCEMENT_RECOVERY_MS);
+          recovery.unref();
+          void recoverAnnouncements();
+        },
+        async stop() {
+          clearInterval(recovery);
+        },
+      },
+    );
+  }
+  const lifecycle = new ModuleList(modules, options.log);
   return {
     services,
     router,
     intake,
     retention,
-    async start() {
-      await oncall.directory.activate();
-      for (const platform of options.platforms) await platform.start(handle);
-      await bulletins.start({ armCron: options.runJobs ?? true });
-      if (options.runJobs ?? true) {
-        await retention.schedule();
-        await alertRoutes.heartbeats.start();
-        jobs.start();
-        recovery = setInterval(() => void recoverAnnouncements(), ANNOUNCEMENT_RECOVERY_MS);
-        recovery.unref();
-        void recoverAnnouncements();
-      }
-    },
+    start: () => lifecycle.start(),
     async settled() {
       await intake.settled();
     },
-    async stop() {
-      clearInterval(recovery);
-      await bulletins.stop();
-      await Promise.all(options.platforms.map((p) => p.stop()));
-      // Finish what was already accepted before the database goes away.
-      await intake.stop();
-      await alerts.idle();
-      await jobs.stop();
-    },
+    stop: () => lifecycle.stop(),
   };
 }

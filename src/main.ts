@@ -5,7 +5,7 @@ import { VOCABULARY } from "../commands/index.ts";
 import { loadAccessConfig } from "./access/access-config.ts";
 import { accessPolicy } from "./access/policy.ts";
 import { createApp } from "./app.ts";
-import { loadBulletinSettings } from "./bulletins/service.ts";
+import { loadBulletinSettings } from "./bulletins/settings.ts";
 import { ConsolePlatform } from "./chat/console/console-platform.ts";
 import type { ChatPlatform } from "./chat/platform.ts";
 import { platformDescriptors } from "./chat/platforms.ts";

@@ -8,21 +8,20 @@
 // one transaction, so a run that crashed before committing is retried, and one that committed is
 // never repeated.
 
-import { readFile } from "node:fs/promises";
 import { DateTime } from "luxon";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { recordActivity } from "../activity/activity.ts";
 import { actorOf, type Origin } from "../activity/origin.ts";
 import type { PlatformName } from "../chat/invocation.ts";
-import { context, heading, type Message, text } from "../chat/message.ts";
+import { context, type Message, text } from "../chat/message.ts";
 import { renderPlainText } from "../chat/plain-text.ts";
 import type { Destination } from "../chat/tlp-gate.ts";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
 import { UserError } from "../errors.ts";
 import type { Incidents } from "../incidents/incidents.ts";
-import { formatTlp, type TlpLabel } from "../incidents/tlp.ts";
+import type { TlpLabel } from "../incidents/tlp.ts";
 import { type CronTrigger, CronTriggers } from "../jobs/cron-triggers.ts";
 import type { Job, JobContext, JobKind, JobQueue } from "../jobs/queue.ts";
 import type { Outbox, RoomAddress, Subject } from "../outbox/outbox.ts";
@@ -33,38 +32,22 @@ import {
   deliverBulletin,
   digestPartLimits,
 } from "./delivery.ts";
-import { type DigestLanguage, type SplitLimits, unreadableSourcesNotice } from "./digest.ts";
+import { unreadableSourcesNotice } from "./digest.ts";
 import { countByLabel, type DigestPlan, planDigest, recordHandled } from "./digest-run.ts";
+import { manualAdvisory, type StatisticsBulletinOptions, statisticsBulletin } from "./on-demand.ts";
 import { RecordedPostSteps, stepName } from "./post-steps.ts";
-import { loadSigningKey, type SigningKey } from "./signing.ts";
-import { describeSourceFailure, type LoadedAdvisories, type LoadOptions, loadAdvisories } from "./sources.ts";
-import {
-  loadStatistics,
-  type PeriodSpec,
-  parsePeriodSpec,
-  renderStatistics,
-  resolvePeriod,
-  statisticsChartSvg,
-} from "./statistics.ts";
+import type { BulletinSettings } from "./settings.ts";
+import { describeSourceFailure, type LoadedAdvisories, loadAdvisories } from "./sources.ts";
+import { type PeriodSpec, parsePeriodSpec } from "./statistics.ts";
 import {
   type BulletinConfig,
   type DigestSubscription,
   EMPTY_BULLETIN_CONFIG,
-  loadBulletinConfig,
   type StatsSubscription,
   type Subscription,
 } from "./subscriptions.ts";
 
 export const PUBLISH_JOB = "bulletin.publish";
-
-export interface BulletinSettings {
-  config?: BulletinConfig;
-  signingKey?: SigningKey;
-  /** Source loading options (tests inject fetch). */
-  load?: LoadOptions;
-  /** Overrides the per-platform message limits digests are split to (tests). */
-  limits?: Partial<Record<PlatformName, SplitLimits>>;
-}
 
 export interface BulletinDeps {
   db: Db;
@@ -442,67 +425,13 @@ export class Bulletins {
 
   // ---- bulletins made on demand ------------------------------------------------------------
 
-  async statisticsBulletin(
-    spec: PeriodSpec,
-    options: {
-      now: Date;
-      timeZone: string;
-      tlp: TlpLabel;
-      language?: DigestLanguage;
-      title?: string;
-      fileStem?: string;
-    },
-  ): Promise<Bulletin> {
-    const period = resolvePeriod(spec, options.now, options.timeZone);
-    const stats = await loadStatistics(this.#deps.db, period, options.tlp);
-    const renderOptions = { tlp: options.tlp, language: options.language, title: options.title };
-    const rendered = renderStatistics(stats, renderOptions);
-    const stem =
-      options.fileStem ??
-      `incident-statistics-${DateTime.fromJSDate(period.from, { zone: options.timeZone }).toISODate()}`;
-    return {
-      message: rendered.message,
-      text: rendered.text,
-      filename: `${stem}.txt.asc`,
-      title: "Incident statistics",
-      attachments: [
-        {
-          filename: `${stem}.svg`,
-          content: statisticsChartSvg(stats, renderOptions),
-          mimeType: "image/svg+xml",
-          title: "Incidents opened and closed per day",
-        },
-      ],
-    };
+  async statisticsBulletin(spec: PeriodSpec, options: StatisticsBulletinOptions): Promise<Bulletin> {
+    return statisticsBulletin(this.#deps.db, spec, options);
   }
 
   /** A manual advisory typed in chat (`/bulletin post`), with its author and date in the signed text. */
   manualAdvisory(body: string, tlp: TlpLabel, author: string): Bulletin {
-    const now = this.#deps.clock.now();
-    const stamp = DateTime.fromJSDate(now, { zone: "utc" }).toFormat("yyyy-MM-dd HH:mm 'UTC'");
-    // CRLF line ends and trailing spaces do not survive a round trip through chat, and OpenPGP
-    // ignores them anyway: the canonical form has neither.
-    const clean = body.replace(/\r\n?/g, "\n").trim();
-    const message: Message = {
-      tlp,
-      blocks: [heading("Security advisory"), text(clean), context(`Posted by ${author} · ${stamp}`)],
-    };
-    const signedText = [
-      formatTlp(tlp),
-      "Security advisory",
-      `Date: ${stamp}`,
-      `Posted by: ${author}`,
-      "",
-      clean,
-    ]
-      .map((line) => line.trimEnd())
-      .join("\n");
-    return {
-      message,
-      text: signedText,
-      filename: `advisory-${DateTime.fromJSDate(now, { zone: "utc" }).toFormat("yyyyMMdd-HHmm")}.txt.asc`,
-      title: "Security advisory",
-    };
+    return manualAdvisory(body, tlp, author, this.#deps.clock.now());
   }
 
   async recordManualPost(origin: Origin, tlp: TlpLabel, characters: number): Promise<void> {
@@ -559,39 +488,4 @@ function withheldNotice(plan: DigestPlan): Message {
       context("Their content is not shown here; ask the team for them in a room cleared for those labels."),
     ],
   };
-}
-
-// ---- start-up -------------------------------------------------------------------------------
-
-export interface BulletinEnvironment {
-  configFile?: string;
-  signingKeyFile?: string;
-  passphrase?: string;
-}
-
-/** Reads BULLETIN_CONFIG and the signing key at start; errors name the variable and the file. */
-export async function loadBulletinSettings(env: BulletinEnvironment): Promise<BulletinSettings> {
-  const config = env.configFile ? await loadBulletinConfig(env.configFile) : undefined;
-  let signingKey: SigningKey | undefined;
-  if (env.signingKeyFile) {
-    let armored: string;
-    try {
-      armored = await readFile(env.signingKeyFile, "utf8");
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const reason =
-        code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(error);
-      throw new Error(
-        `BULLETIN_SIGNING_KEY: cannot read the signing key ${env.signingKeyFile}: ${reason} (npm run keys:generate creates one)`,
-      );
-    }
-    try {
-      signingKey = await loadSigningKey(armored, env.passphrase);
-    } catch (error) {
-      throw new Error(
-        `BULLETIN_SIGNING_KEY: ${env.signingKeyFile}: ${(error as Error).message} (the passphrase comes from BULLETIN_SIGNING_PASSPHRASE)`,
-      );
-    }
-  }
-  return { config, signingKey };
 }

@@ -21,6 +21,15 @@ import {
 } from "./csaf-distribution.ts";
 import { type DocumentKind, describeIssues, documentKind } from "./documents.ts";
 import { parseKevCatalog } from "./kev.ts";
+import {
+  describeFetchError,
+  describeFileError,
+  describeLocation,
+  mapWithConcurrency,
+  type ReadResult,
+  readLimited,
+  tooLarge,
+} from "./source-reading.ts";
 
 /** The subset of a pino logger used here, so a pino child logger can be passed as it is. */
 export interface SourceLogger {
@@ -155,8 +164,6 @@ const KIND_NAMES: Record<DocumentKind, string> = {
   "rolie-feed": "a ROLIE feed",
   "rolie-service": "a ROLIE service document",
 };
-
-type ReadResult = { ok: true; text: string } | { ok: false; reason: string };
 
 class SourceLoader {
   readonly #options: Required<Omit<LoadOptions, "logger" | "since">> & Pick<LoadOptions, "logger" | "since">;
@@ -441,42 +448,6 @@ class SourceLoader {
   }
 }
 
-/** Reads a body chunk by chunk, so an endless or oversized answer is cut off at the limit. */
-async function readLimited(response: Response, maxBytes: number): Promise<ReadResult> {
-  if (!response.body) return { ok: true, text: "" };
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      return { ok: false, reason: tooLarge(maxBytes) };
-    }
-    chunks.push(value);
-  }
-  return { ok: true, text: Buffer.concat(chunks).toString("utf8") };
-}
-
-async function mapWithConcurrency<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 function combine(results: LoadedDocuments[]): LoadedDocuments {
   return {
     advisories: results.flatMap((result) => result.advisories),
@@ -495,29 +466,6 @@ function describeExpectation(expected: Expectation): string {
     case "anything":
       return "a source document";
   }
-}
-
-function describeLocation(url: URL): string {
-  return url.protocol === "file:" ? fileURLToPath(url) : url.href;
-}
-
-function tooLarge(maxBytes: number): string {
-  return `larger than the ${maxBytes} byte limit`;
-}
-
-function describeFileError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === "ENOENT") return "no such file or directory";
-  if (code === "EACCES") return "permission denied";
-  return (error as Error).message;
-}
-
-function describeFetchError(error: unknown, timeoutMs: number): string {
-  const name = (error as Error).name;
-  if (name === "TimeoutError" || name === "AbortError") return `no complete answer within ${timeoutMs} ms`;
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  const detail = cause?.code ?? cause?.message;
-  return `unreachable: ${(error as Error).message}${detail ? ` (${detail})` : ""}`;
 }
 
 function definedOnly<T extends object>(options: T): Partial<T> {

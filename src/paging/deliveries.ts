@@ -18,24 +18,20 @@ import type { Outbox, Subject } from "../outbox/outbox.ts";
 import type { People } from "../people/people.ts";
 import {
   heldNotice,
-  outcomeText,
   type PageContext,
   pageDirectMessage,
   pageExhaustedNotice,
   pageFallbackMessage,
   pageRoomMessage,
   pageTeamPost,
-  RESTRICTED_PAGE_TEXT,
-  settledPageMessage,
   teamChannel,
 } from "./messages.ts";
 import { DEFAULT_PAGE_LIMITS, type PageHooks, type PagingOptions, pageSubject } from "./model.ts";
+import { PageOutcomes } from "./page-outcomes.ts";
 import type { EscalationPlan } from "./plan.ts";
 
-export const PAGE_OUTCOME_JOB = "paging.show-outcome";
 export const PAGE_HELD_JOB = "paging.held-notice";
 
-const outcomePayload = z.object({ pageId: z.string() });
 const heldNoticePayload = z.object({
   personId: z.string(),
   since: z.iso.datetime(),
@@ -62,12 +58,10 @@ export class PageDeliveries {
   readonly #timeZone: string;
   readonly #metrics: Metrics | undefined;
   readonly #heldNoticeJob: JobKind<typeof heldNoticePayload>;
-  readonly #hooks: PageHooks;
   /** Shows an ack or a resolve everywhere the page was shown (enqueued by the responses). */
-  readonly outcomeJob: JobKind<typeof outcomePayload>;
+  readonly outcomeJob: PageOutcomes["job"];
 
   constructor(options: PagingOptions, hooks: PageHooks) {
-    this.#hooks = hooks;
     this.#db = options.db;
     this.#clock = options.clock;
     this.#log = options.log.child({ component: "paging" });
@@ -78,11 +72,7 @@ export class PageDeliveries {
     this.#outbox = options.outbox;
     this.#timeZone = options.timeZone;
     this.#metrics = options.metrics;
-    this.outcomeJob = this.#jobs.define({
-      kind: PAGE_OUTCOME_JOB,
-      payload: outcomePayload,
-      handler: (job) => this.#showOutcome(job.payload),
-    });
+    this.outcomeJob = new PageOutcomes(options, hooks, this.#log).job;
     this.#heldNoticeJob = this.#jobs.define({
       kind: PAGE_HELD_JOB,
       payload: heldNoticePayload,
@@ -427,67 +417,6 @@ export class PageDeliveries {
         pageSubject(notice),
         "page",
       );
-    }
-  }
-
-  /** Shows an ack or a resolve everywhere the page was shown. */
-  async #showOutcome({ pageId }: z.output<typeof outcomePayload>): Promise<void> {
-    const page = await this.#db.page.findUnique({ where: { id: pageId }, include: { deliveries: true } });
-    if (!page) return;
-    const byId = page.status === "resolved" ? page.resolvedById : page.ackedById;
-    const body = await this.#hooks.content?.(page);
-    // Nobody settled a page with a body (an alert) when its sender did.
-    const by = byId
-      ? ((await this.#db.person.findUnique({ where: { id: byId } }))?.displayName ?? "someone")
-      : body
-        ? "its sender"
-        : "someone";
-    const line = {
-      blocks: [{ kind: "text", text: outcomeText(page, by, this.#timeZone) }],
-    } satisfies Message;
-    const incident = page.incidentId ? await this.#incidents.findById(page.incidentId) : null;
-    const hidden = incident !== null && (incident.restricted || incident.tlp === "red");
-    // Each edit says no more than its post did: the incident's rooms read the page as the
-    // incident's content; a team channel never learns a restricted incident's page text.
-    const settledIn = (kind: string) =>
-      settledPageMessage(
-        page,
-        outcomeText(page, by, this.#timeZone),
-        hidden && kind !== "room" ? RESTRICTED_PAGE_TEXT : page.message,
-        body,
-      );
-    const subjectIn = (kind: string, message: Message): Subject =>
-      incident && kind === "room" ? aboutIncident(incident) : pageSubject(message);
-    const shown = page.deliveries.filter((d) => d.state === "sent");
-    const done = new Set<string>();
-    for (const delivery of shown) {
-      const platform = delivery.platform;
-      if (!this.#outbox.runs(platform)) continue;
-      const isDm = delivery.kind === "dm" || delivery.kind === "notice";
-      const room = { platform, roomId: delivery.target };
-      try {
-        // Room messages lose their buttons, so nobody clicks a stale Ack.
-        if (!isDm && delivery.messageId) {
-          const settled = settledIn(delivery.kind);
-          await this.#outbox.update(room, delivery.messageId, settled, subjectIn(delivery.kind, settled));
-        }
-        const where = `${delivery.platform}:${isDm ? "dm" : "room"}:${delivery.target}`;
-        if (done.has(where)) continue;
-        done.add(where);
-        if (isDm) {
-          await this.#outbox.directMessage(
-            { platform, externalId: delivery.target },
-            line,
-            pageSubject(line),
-            "page",
-          );
-        } else await this.#outbox.post(room, line, pageSubject(line), "page");
-      } catch (error) {
-        this.#log.warn(
-          { err: error, page: page.number, platform: delivery.platform },
-          "page outcome not shown",
-        );
-      }
     }
   }
 }

@@ -19,13 +19,14 @@ import type { Incident, Person } from "../generated/prisma/client.ts";
 import type { Metrics } from "../http/metrics.ts";
 import { aboutIncident } from "../incidents/incident-rooms.ts";
 import { DuplicateEvent } from "../incidents/incidents.ts";
-import type { IncidentIds } from "../incidents/public-id.ts";
 import type { Subject } from "../outbox/outbox.ts";
 import type { Services } from "../services.ts";
+import { inCallersSyntax } from "./callers-syntax.ts";
 import type { CommandContext, CommandResult, CommandServices, CommandSpec, ParsedArgs } from "./command.ts";
 import { commandHelp, groupHelp } from "./help.ts";
 import { withHint } from "./hints.ts";
 import { readOptionWord } from "./option-words.ts";
+import { rawArgs } from "./raw-text.ts";
 import { MAX_COMMAND_LENGTH, sanitizeCommandLine, type Token, TokenizeError, tokenize } from "./tokenizer.ts";
 import { type CommandVocabulary, commandVocabulary } from "./vocabulary.ts";
 
@@ -410,34 +411,6 @@ export class Router {
   }
 }
 
-/**
- * Raw text is taken as typed, without tokenising: a pasted signed text or a note may hold an
- * unbalanced quote, and its line breaks must survive. Only a leading incident id is taken off,
- * and the command's `leadingWords` (returned as `leading`, read like `words` by the caller).
- */
-function rawArgs(
-  command: CommandSpec,
-  rest: string,
-  ids: IncidentIds,
-): { args: ParsedArgs<Record<string, unknown>>; incidentId?: string; leading: string } {
-  let text = rest.trim();
-  const first = text.split(/\s/, 1)[0] ?? "";
-  const incidentId = command.incident !== "none" && ids.matches(first) ? first.toUpperCase() : undefined;
-  if (incidentId) text = text.slice(first.length).trim();
-  const leading: string[] = [];
-  for (let i = 0; i < (command.leadingWords ?? 0) && text !== ""; i++) {
-    const word = text.split(/\s/, 1)[0] ?? "";
-    leading.push(word);
-    text = text.slice(word.length).trim();
-  }
-  const words = text.split(/\s+/).filter(Boolean);
-  return {
-    args: { text, words, options: {}, mentions: [], strangers: [] },
-    incidentId,
-    leading: leading.join(" "),
-  };
-}
-
 /** What of the services a handler may reach (see CommandServices). */
 function commandServicesOf(services: Services): CommandServices {
   const { clock, timeZone, incidents, rooms, people, oncall, alerts, bulletins, permissions, outbox } =
@@ -461,33 +434,6 @@ function commandServicesOf(services: Services): CommandServices {
 
 export function usageOf(command: CommandSpec): string {
   return `/${command.group} ${command.usage}`;
-}
-
-/**
- * Help and errors show commands the way the caller types them: Matrix clients keep `/` for
- * themselves, so someone who typed `!inc` reads `!inc status` in the hints. Only the bot's own
- * texts go through this, never notes or other content people wrote.
- */
-function inCallersSyntax(reply: Reply, typed: string, vocabulary: CommandVocabulary): Reply {
-  if (!typed.trimStart().startsWith("!")) return reply;
-  const swap = (value: string) => vocabulary.inBangSyntax(value);
-  const blocks = reply.message.blocks.map((block) => {
-    switch (block.kind) {
-      case "heading":
-      case "text":
-      case "context":
-      case "code":
-        return { ...block, text: swap(block.text) };
-      case "fields":
-        return {
-          ...block,
-          fields: block.fields.map((f) => ({ label: swap(f.label), value: swap(f.value) })),
-        };
-      default:
-        return block;
-    }
-  });
-  return { ...reply, message: { ...reply.message, blocks } };
 }
 
 const INTERFACE: Subject = { kind: "interface" };

@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import type { AccessConfig } from "../../src/access/access-config.ts";
 import { accessPolicy } from "../../src/access/policy.ts";
 import { type App, createApp } from "../../src/app.ts";
-import type { BulletinSettings } from "../../src/bulletins/service.ts";
+import type { BulletinSettings } from "../../src/bulletins/settings.ts";
 import { ConsolePlatform } from "../../src/chat/console/console-platform.ts";
 import { ManualClock } from "../../src/clock.ts";
 import type { JobQueueOptions } from "../../src/jobs/queue.ts";

@@ -4,7 +4,7 @@
 import type { AccessConfig } from "../../../src/access/access-config.ts";
 import { accessPolicy } from "../../../src/access/policy.ts";
 import { type App, createApp } from "../../../src/app.ts";
-import type { BulletinSettings } from "../../../src/bulletins/service.ts";
+import type { BulletinSettings } from "../../../src/bulletins/settings.ts";
 import type { MatrixRetryPolicy } from "../../../src/chat/matrix/matrix-calls.ts";
 import { MatrixPlatform, type MatrixPlatformOptions } from "../../../src/chat/matrix/matrix-platform.ts";
 import { ManualClock } from "../../../src/clock.ts";

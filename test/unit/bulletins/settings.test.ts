@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadBulletinSettings } from "../../../src/bulletins/service.ts";
+import { loadBulletinSettings } from "../../../src/bulletins/settings.ts";
 import { generateSigningKey } from "../../../src/bulletins/signing.ts";
 import { loadConfig } from "../../../src/config.ts";
 

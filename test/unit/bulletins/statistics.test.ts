@@ -4,10 +4,9 @@ import {
   median,
   PeriodError,
   parsePeriodSpec,
-  renderStatistics,
   resolvePeriod,
-  sparkline,
 } from "../../../src/bulletins/statistics.ts";
+import { renderStatistics, sparkline } from "../../../src/bulletins/statistics-rendering.ts";
 
 const iso = (date: Date) => date.toISOString();
 

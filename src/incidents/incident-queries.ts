@@ -1,0 +1,166 @@
+// Reading incidents: by id, public id, details, lists (what a person may see), timelines,
+// audits and tasks. The queries every command runs are written in SQL (see room-bindings.ts).
+import type { PlatformName } from "../chat/invocation.ts";
+import type { Db } from "../db/database.ts";
+import { incidentRow } from "../db/row-schemas.ts";
+import { rows } from "../db/rows.ts";
+import { UserError } from "../errors.ts";
+import { type Incident, type Person, Prisma, type Task } from "../generated/prisma/client.ts";
+import { type IncidentDetails, readDetails } from "./change-statements.ts";
+import { OPEN_STATUSES } from "./lifecycle.ts";
+
+/**
+ * The one answer for an incident that does not exist and for one the caller may not see: same
+ * words, so the answer never tells them apart.
+ */
+export function noSuchIncident(publicId: string): UserError {
+  return new UserError(`There is no incident ${publicId.toUpperCase()}.`, {
+    code: "incident.not_found",
+  });
+}
+
+export type ListFilter = "open" | "mine" | "all";
+
+export class IncidentQueries {
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  async findById(id: string): Promise<Incident | null> {
+    return this.#db.incident.findUnique({ where: { id } });
+  }
+
+  /** When the incident last changed status (declared counts), for jobs that check "still so?". */
+  async lastStatusChangeAt(incidentId: string): Promise<Date | undefined> {
+    const entry = await this.#db.timelineEntry.findFirst({
+      where: { incidentId, kind: { in: ["declared", "status"] } },
+      orderBy: [{ at: "desc" }, { seq: "desc" }],
+    });
+    return entry?.at;
+  }
+
+  async findByPublicId(publicId: string): Promise<Incident | null> {
+    // SQL: the router runs this for every command that names an incident (see findByRoom).
+    const [incident] = rows(
+      incidentRow,
+      await this.#db.$queryRaw`select * from "Incident" where "publicId" = ${publicId.toUpperCase()}`,
+    );
+    return incident ?? null;
+  }
+
+  async requireByPublicId(publicId: string): Promise<Incident> {
+    const incident = await this.findByPublicId(publicId);
+    if (!incident) throw noSuchIncident(publicId);
+    return incident;
+  }
+
+  /** The incident with its reporter, roles, participants and tasks (one statement). */
+  async details(incidentId: string): Promise<IncidentDetails> {
+    const details = await readDetails(this.#db, incidentId);
+    if (!details) throw new Error(`incident ${incidentId} not found`);
+    return details;
+  }
+
+  /**
+   * Incidents a person may see: restricted ones (TLP:RED or `restricted:yes`) only when they
+   * take part, unless `seeRestricted` (admins).
+   */
+  async list(
+    filter: ListFilter,
+    person: Person,
+    options: { seeRestricted?: boolean; limit?: number } = {},
+  ): Promise<Incident[]> {
+    const limit = options.limit ?? 50;
+    if (filter === "mine") {
+      // Found from the person's side (indexes on who takes part), then ordered: as quick with
+      // 100,000 incidents as with 10, where walking the newest incidents first would read them
+      // all for someone who took part in a few old ones.
+      return rows(
+        incidentRow,
+        await this.#db.$queryRaw`
+          select i.* from "Incident" i
+           where i.id in (
+                   select id from "Incident" where "reporterId" = ${person.id}
+                   union select "incidentId" from "RoleAssignment" where "personId" = ${person.id}
+                   union select "incidentId" from "Participant" where "personId" = ${person.id})
+             and i.status::text = any(${[...OPEN_STATUSES]}::text[])
+           order by i."declaredAt" desc
+           limit ${limit}`,
+      );
+    }
+    // SQL: every /inc list runs this. The same rule as takingPart(): reporter, role holder or
+    // participant. The newest first, by the index on declaredAt: the LIMIT ends the walk early.
+    const takesPart = Prisma.sql`(i."reporterId" = ${person.id}
+      or exists (select 1 from "RoleAssignment" r where r."incidentId" = i.id and r."personId" = ${person.id})
+      or exists (select 1 from "Participant" p where p."incidentId" = i.id and p."personId" = ${person.id}))`;
+    const conditions: Prisma.Sql[] = [Prisma.sql`true`];
+    if (filter !== "all") conditions.push(Prisma.sql`i.status::text = any(${[...OPEN_STATUSES]}::text[])`);
+    if (!options.seeRestricted) conditions.push(Prisma.sql`(not i.restricted or ${takesPart})`);
+    return rows(
+      incidentRow,
+      await this.#db.$queryRaw`
+        select i.* from "Incident" i where ${Prisma.join(conditions, " and ")}
+         order by i."declaredAt" desc limit ${limit}`,
+    );
+  }
+
+  /**
+   * Open incidents declared in (from, until] that have no room on any platform, with the platform
+   * and person that declared them (their audit entry): declarations a crash interrupted.
+   */
+  async declaredWithoutRoom(
+    from: Date,
+    until: Date,
+  ): Promise<Array<{ incident: Incident; platform: PlatformName; declarerId: string | null }>> {
+    const incidents = await this.#db.incident.findMany({
+      where: {
+        declaredAt: { gt: from, lte: until },
+        status: { in: [...OPEN_STATUSES] },
+        rooms: { none: {} },
+      },
+      take: 50,
+    });
+    const declared = await this.#db.auditEntry.findMany({
+      where: { incidentId: { in: incidents.map((i) => i.id) }, action: "incident.declared" },
+      select: { incidentId: true, platform: true, actorId: true },
+    });
+    return incidents.flatMap((incident) => {
+      const entry = declared.find((d) => d.incidentId === incident.id);
+      return entry ? [{ incident, platform: entry.platform as PlatformName, declarerId: entry.actorId }] : [];
+    });
+  }
+
+  async timeline(incidentId: string, limit = 100) {
+    const entries = await this.#db.timelineEntry.findMany({
+      where: { incidentId },
+      orderBy: [{ at: "desc" }, { seq: "desc" }],
+      take: limit,
+      include: { actor: true },
+    });
+    return entries.reverse();
+  }
+
+  /** Every status change of the incident, oldest first (the post-incident report's phases). */
+  async statusChanges(incidentId: string) {
+    return this.#db.timelineEntry.findMany({
+      where: { incidentId, kind: "status" },
+      orderBy: [{ at: "asc" }, { seq: "asc" }],
+      select: { at: true, kind: true, text: true },
+    });
+  }
+
+  /** The incident's audit log, oldest first, with who acted (`/inc audit`). */
+  async auditLog(incidentId: string) {
+    return this.#db.auditEntry.findMany({
+      where: { incidentId },
+      orderBy: { at: "asc" },
+      include: { actor: true },
+    });
+  }
+
+  async tasks(incidentId: string): Promise<Task[]> {
+    return this.#db.task.findMany({ where: { incidentId }, orderBy: { number: "asc" } });
+  }
+}

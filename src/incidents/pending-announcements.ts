@@ -1,0 +1,59 @@
+// Announcements a change still owes: marked done once made (batched by the app with the intake's
+// answered marks), and claimed after a crash so that each is made once across replicas.
+import { z } from "zod";
+import type { Db } from "../db/database.ts";
+import { rows } from "../db/rows.ts";
+
+export class PendingAnnouncements {
+  readonly #db: Db;
+  #markAnnounced: ((timelineEntryId: string) => void) | undefined;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  /** True once per key across replicas and restarts (a ProcessedEvent row of tocsin's own). */
+  async claimRecovery(key: string): Promise<boolean> {
+    const claimed = await this.#db.$executeRaw`
+      insert into "ProcessedEvent" (platform, key, "processedAt") values ('tocsin', ${key}, now())
+      on conflict do nothing`;
+    return claimed > 0;
+  }
+
+  /** The change of this timeline entry has been announced in the incident's rooms. */
+  async announced(timelineEntryId: string): Promise<void> {
+    if (this.#markAnnounced) return this.#markAnnounced(timelineEntryId);
+    await this.#db.$executeRaw`
+      update "TimelineEntry" set "announcementPending" = false where id = ${timelineEntryId}`;
+  }
+
+  /**
+   * Where announced marks go instead of a statement each: the app batches them with the intake's
+   * answered marks (InboundClaims.announced), off the answer's path.
+   */
+  markAnnouncedWith(mark: (timelineEntryId: string) => void): void {
+    this.#markAnnounced = mark;
+  }
+
+  /**
+   * Claims changes whose announcement was never made (the process died between the change and
+   * its announcement), older than `olderThan` so commands still running are left alone. Claimed
+   * means cleared: with several replicas each entry is announced once.
+   */
+  async claimPendingAnnouncements(olderThan: Date, limit = 100) {
+    return rows(
+      z.object({
+        id: z.string(),
+        incidentId: z.string(),
+        kind: z.string(),
+        text: z.string(),
+        actorId: z.string().nullable(),
+      }),
+      await this.#db.$queryRaw`
+        update "TimelineEntry" set "announcementPending" = false
+         where id in (select id from "TimelineEntry" where "announcementPending" and at < ${olderThan}
+                       order by at limit ${limit} for update skip locked)
+        returning id, "incidentId", kind, text, "actorId"`,
+    );
+  }
+}
