@@ -7,7 +7,6 @@ import { type Clock, systemClock } from "../../clock.ts";
 import { HttpServer } from "../../http/server.ts";
 import type { InvocationHandler, PlatformUser, Reply, ReplyTarget } from "../invocation.ts";
 import type { ChatFile, Message } from "../message.ts";
-import { renderPlainText } from "../plain-text.ts";
 import type { ChatPlatform, CreatedRoom, IncidentRoomSpec, SendOptions } from "../platform.ts";
 import { incidentChannelName } from "../room-name.ts";
 import { renderBlockKit, type SlackMessagePayload, truncatePlainText } from "./block-kit.ts";
@@ -16,9 +15,9 @@ import { CallLanes, type RetryPolicy, slackErrorCode } from "./call-lanes.ts";
 import { type InboundDeps, registerInboundListeners } from "./inbound.ts";
 import { parseSlackMention } from "./mentions.ts";
 import { RecentKeys } from "./recent-keys.ts";
+import { logLostMessage, SlackReplies } from "./replies.ts";
 import type { SlackReplyTarget } from "./reply-target.ts";
 import { guardSlackRequests, type SlackInstallation, workspaceMiddleware } from "./request-gate.ts";
-import { trustedResponseUrl } from "./response-urls.ts";
 import { RSIT_TYPE_CHOICES, type RsitTypeChoice } from "./rsit-types.ts";
 
 export const SLACK_EVENTS_PATH = "/slack/events";
@@ -43,7 +42,6 @@ const PERSONAL_INVITE_ERRORS = new Set([
   "missing_scope_for_user",
 ]);
 /** Answers meaning the bot cannot post in a channel (a DM between others, a channel it left). */
-const BOT_NOT_IN_CHANNEL = new Set(["not_in_channel", "channel_not_found"]);
 
 export interface SlackPlatformOptions {
   /** Bot token, `xoxb-...`. */
@@ -85,6 +83,7 @@ export class SlackPlatform implements ChatPlatform {
    */
   readonly #pageClient: webApi.WebClient;
   readonly #calls: CallLanes;
+  readonly #replies: SlackReplies;
   readonly #seen: RecentKeys;
   readonly #users = new Map<string, { user: PlatformUser | undefined; expiresAt: number }>();
   readonly #directChannels = new Map<string, string>();
@@ -114,6 +113,14 @@ export class SlackPlatform implements ChatPlatform {
     };
     this.#client = new webApi.WebClient(options.botToken, clientOptions);
     this.#pageClient = new webApi.WebClient(options.botToken, clientOptions);
+    this.#replies = new SlackReplies({
+      client: this.#client,
+      calls: this.#calls,
+      log: this.#log,
+      apiUrl: options.apiUrl,
+      requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
+      postInLane: (channel, payload) => this.#postInLane(channel, payload),
+    });
   }
 
   /** The HTTP receiver's bound port once started (undefined in Socket Mode). */
@@ -222,7 +229,7 @@ export class SlackPlatform implements ChatPlatform {
   async reply(target: ReplyTarget, reply: Reply): Promise<void> {
     const own = (target as { slack?: SlackReplyTarget }).slack;
     if (target.platform !== "slack" || !own) throw new Error("not a Slack reply target");
-    await this.#reply(own, reply);
+    await this.#replies.reply(own, reply);
   }
 
   /** Slack's IM channels (ids starting with D) hold exactly the person and the bot. */
@@ -344,7 +351,7 @@ export class SlackPlatform implements ChatPlatform {
     try {
       return await this.#postInLane(roomId, renderBlockKit(message), options);
     } catch (error) {
-      this.#logLostMessage(error, "chat.postMessage", roomId, message);
+      logLostMessage(this.#log, error, "chat.postMessage", roomId, message);
       throw error;
     }
   }
@@ -355,7 +362,7 @@ export class SlackPlatform implements ChatPlatform {
         this.#client.chat.update({ channel: roomId, ts: messageId, ...renderBlockKit(message) }),
       );
     } catch (error) {
-      this.#logLostMessage(error, "chat.update", roomId, message);
+      logLostMessage(this.#log, error, "chat.update", roomId, message);
       throw error;
     }
   }
@@ -376,7 +383,7 @@ export class SlackPlatform implements ChatPlatform {
       channel = await this.#directChannel(externalId, options);
       await this.#postInLane(channel, renderBlockKit(message), options);
     } catch (error) {
-      this.#logLostMessage(error, "direct message", channel ?? externalId, message);
+      logLostMessage(this.#log, error, "direct message", channel ?? externalId, message);
       throw error;
     }
   }
@@ -428,58 +435,6 @@ export class SlackPlatform implements ChatPlatform {
     return channel;
   }
 
-  async #reply(given: SlackReplyTarget, reply: Reply): Promise<void> {
-    const target = this.#withTrustedResponseUrl(given);
-    const payload = renderBlockKit(reply.message);
-    try {
-      if (reply.visibility === "ephemeral") {
-        if (target.responseUrl) {
-          try {
-            await this.#postToResponseUrl(target.responseUrl, "ephemeral", payload);
-            return;
-          } catch (error) {
-            // A response_url lasts 30 minutes and 5 uses (a modal left open, a chatty command).
-            this.#log.warn(
-              { err: error, channel: target.channelId },
-              "response_url refused: answering directly",
-            );
-          }
-        }
-        await this.#calls.direct("chat.postEphemeral", () =>
-          this.#client.chat.postEphemeral({ channel: target.channelId, user: target.userId, ...payload }),
-        );
-        return;
-      }
-      try {
-        await this.#postInLane(target.channelId, payload);
-      } catch (error) {
-        const code = slackErrorCode(error);
-        if (!target.responseUrl || !code || !BOT_NOT_IN_CHANNEL.has(code)) throw error;
-        await this.#postToResponseUrl(target.responseUrl, "in_channel", payload);
-      }
-    } catch (error) {
-      this.#logLostMessage(error, `${reply.visibility} reply`, target.channelId, reply.message);
-      throw error;
-    }
-  }
-
-  /** Slack's reply hook for commands and clicks: valid 30 minutes, no channel membership needed. */
-  async #postToResponseUrl(
-    url: string,
-    responseType: "ephemeral" | "in_channel",
-    payload: SlackMessagePayload,
-  ): Promise<void> {
-    await this.#calls.direct("response_url", async () => {
-      const response = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ response_type: responseType, replace_original: false, ...payload }),
-        signal: AbortSignal.timeout(this.#options.requestTimeoutMs ?? 15_000),
-      });
-      if (!response.ok) throw new ResponseUrlError(response.status, await response.text());
-    });
-  }
-
   async #fetchMessage(channel: string, ts: string): Promise<{ text: string; user?: string } | undefined> {
     const history = await this.#calls.direct("conversations.history", () =>
       this.#client.conversations.history({ channel, latest: ts, inclusive: true, limit: 1 }),
@@ -512,7 +467,7 @@ export class SlackPlatform implements ChatPlatform {
           .finally(() => this.#running.delete(running));
         this.#running.add(running);
       },
-      reply: (target, reply) => this.#reply(target, reply),
+      reply: (target, reply) => this.#replies.reply(target, reply),
       openView: async (triggerId, view) => {
         await this.#calls.direct("views.open", () =>
           this.#client.views.open({ trigger_id: triggerId, view }),
@@ -522,45 +477,10 @@ export class SlackPlatform implements ChatPlatform {
     };
   }
 
-  /** A message that could not be delivered is never dropped silently. */
-  #logLostMessage(error: unknown, what: string, channel: string, message: Message): void {
-    const firstLine =
-      renderPlainText({ blocks: message.blocks })
-        .split("\n")
-        .find((line) => line.trim()) ?? "";
-    this.#log.error(
-      { err: error, channel, what, firstLine: firstLine.slice(0, 200) },
-      "Slack message not delivered",
-    );
-  }
-
-  /**
-   * A response_url comes in the request (or a modal's private_metadata): an answer posted there
-   * would go wherever it points. Only Slack's own hosts (or the configured API's, a proxy or
-   * test double) are used; anything else is dropped and the answer goes through the Web API.
-   */
-  #withTrustedResponseUrl(target: SlackReplyTarget): SlackReplyTarget {
-    if (!target.responseUrl || trustedResponseUrl(target.responseUrl, this.#options.apiUrl)) return target;
-    this.#log.warn({ channel: target.channelId }, "response_url outside Slack ignored");
-    const { responseUrl: _dropped, ...rest } = target;
-    return rest;
-  }
-
   #apiUrl(): string | undefined {
     const url = this.#options.apiUrl;
     if (!url) return undefined;
     return url.endsWith("/") ? url : `${url}/`;
-  }
-}
-
-/** A non-2xx answer from a response_url; 5xx ones are retried like Web API server errors. */
-class ResponseUrlError extends Error {
-  readonly statusCode: number;
-
-  constructor(statusCode: number, body: string) {
-    super(`response_url answered HTTP ${statusCode}: ${body.slice(0, 200)}`);
-    this.name = "ResponseUrlError";
-    this.statusCode = statusCode;
   }
 }
 
