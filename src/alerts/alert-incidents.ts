@@ -10,21 +10,19 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import type { Origin } from "../activity/origin.ts";
 import type { PlatformName } from "../chat/invocation.ts";
-import type { Db, DbTransaction } from "../db/database.ts";
+import type { DbTransaction } from "../db/database.ts";
 import { rows } from "../db/rows.ts";
 import { UserError } from "../errors.ts";
 import type { Alert, Incident, Page } from "../generated/prisma/client.ts";
-import type { IncidentRooms, OpenedRoom } from "../incidents/incident-rooms.ts";
-import { DuplicateEvent, type Incidents, MAX_TITLE_LENGTH } from "../incidents/incidents.ts";
+import type { OpenedRoom } from "../incidents/incident-rooms.ts";
+import { DuplicateEvent, MAX_TITLE_LENGTH } from "../incidents/incidents.ts";
 import { SEVERITIES, type Severity } from "../incidents/lifecycle.ts";
 import { parseRsitType } from "../incidents/taxonomy.ts";
-import type { Job, JobKind, JobQueue, JobRow } from "../jobs/queue.ts";
-import type { OncallDirectory } from "../oncall/directory.ts";
-import type { Outbox } from "../outbox/outbox.ts";
-import type { Paging } from "../paging/paging.ts";
+import type { Job, JobKind, JobRow } from "../jobs/queue.ts";
 import { alertTlp } from "./alert-messages.ts";
 import type { AlertPages } from "./alert-pages.ts";
 import { alertRow, labelsValue } from "./alert-rows.ts";
+import type { AlertDeskDeps } from "./desk-deps.ts";
 import type { FoldedAlert } from "./fold.ts";
 
 export const ALERT_DECLARE_JOB = "alert.declare";
@@ -40,15 +38,7 @@ export interface DeclaredFromAlert {
   page?: Page;
 }
 
-export interface AlertIncidentsOptions {
-  db: Db;
-  log: Logger;
-  jobs: JobQueue;
-  paging: Paging;
-  directory: OncallDirectory;
-  incidents: Incidents;
-  rooms: IncidentRooms;
-  outbox: Outbox;
+export interface AlertIncidentsOptions extends AlertDeskDeps {
   pages: AlertPages;
 }
 

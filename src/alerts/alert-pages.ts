@@ -10,18 +10,14 @@
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { Actor } from "../activity/origin.ts";
-import type { Clock } from "../clock.ts";
-import type { Db, DbTransaction } from "../db/database.ts";
+import type { DbTransaction } from "../db/database.ts";
 import { rows } from "../db/rows.ts";
 import type { Alert, Page } from "../generated/prisma/client.ts";
-import type { IncidentRooms } from "../incidents/incident-rooms.ts";
-import type { Incidents } from "../incidents/incidents.ts";
 import { storedTlp } from "../incidents/tlp.ts";
-import type { Job, JobContext, JobKind, JobQueue, JobRow, NewJob } from "../jobs/queue.ts";
-import type { OncallDirectory } from "../oncall/directory.ts";
-import type { Paging } from "../paging/paging.ts";
+import type { Job, JobContext, JobKind, JobRow, NewJob } from "../jobs/queue.ts";
 import { alertPageBody, alertPageMessage, resolvedInIncidentRoom } from "./alert-messages.ts";
 import { alertRow } from "./alert-rows.ts";
+import type { AlertDeskDeps } from "./desk-deps.ts";
 import type { FoldedAlert } from "./fold.ts";
 
 export const ALERT_PAGE_JOB = "alert.page";
@@ -31,17 +27,10 @@ const pagePayload = z.object({ alertId: z.string() });
 /** Later signals of an alert are shown at most this often (one edit per window). */
 export const UPDATE_WINDOW_MS = 1000;
 
-export interface AlertPagesOptions {
-  db: Db;
-  clock: Clock;
-  log: Logger;
-  jobs: JobQueue;
-  paging: Paging;
-  directory: OncallDirectory;
-  incidents: Incidents;
-  rooms: IncidentRooms;
-  timeZone: string;
-}
+export type AlertPagesOptions = Pick<
+  AlertDeskDeps,
+  "db" | "clock" | "log" | "jobs" | "paging" | "directory" | "incidents" | "rooms" | "timeZone"
+>;
 
 /** The actor of what the desk does on its own (pages for alerts, auto-declared incidents). */
 export function alertActor(alert: Pick<Alert, "number">): Actor {

@@ -12,21 +12,15 @@
 // - Group commit: requests arriving while a batch is written share the next one (group-commit.ts).
 // - A database that cannot be reached rejects with DatabaseUnavailable (src/errors.ts), so the
 //   endpoint answers 503 and the sender retries.
-import type { Logger } from "pino";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
 import { DatabaseUnavailable } from "../errors.ts";
-import type { Metrics } from "../http/metrics.ts";
-import type { IncidentRooms } from "../incidents/incident-rooms.ts";
-import type { Incidents } from "../incidents/incidents.ts";
 import type { JobQueue } from "../jobs/queue.ts";
-import type { OncallDirectory } from "../oncall/directory.ts";
-import type { Outbox } from "../outbox/outbox.ts";
-import type { Paging } from "../paging/paging.ts";
 import { AlertActions } from "./alert-actions.ts";
 import { AlertIncidents } from "./alert-incidents.ts";
 import { AlertPages } from "./alert-pages.ts";
 import { isConnectionFailure } from "./connection-errors.ts";
+import type { AlertDeskDeps } from "./desk-deps.ts";
 import { GroupCommit } from "./group-commit.ts";
 import type { AlertReceiver, AlertSignal } from "./signal.ts";
 import { isBatchConflict, storeSignals } from "./store.ts";
@@ -44,19 +38,8 @@ const WRITERS = 1;
  */
 const CONFLICT_RETRIES = 5;
 
-export interface AlertsOptions {
-  db: Db;
-  clock: Clock;
-  log: Logger;
-  jobs: JobQueue;
-  paging: Paging;
-  directory: OncallDirectory;
-  incidents: Incidents;
-  rooms: IncidentRooms;
-  outbox: Outbox;
-  timeZone: string;
-  metrics?: Metrics;
-}
+/** What the desk is built from; its parts (pages, incidents from alerts) take the same. */
+export type AlertsOptions = AlertDeskDeps;
 
 export class Alerts implements AlertReceiver {
   readonly #db: Db;

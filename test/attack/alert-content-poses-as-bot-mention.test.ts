@@ -12,21 +12,11 @@ import type { AlertSignal } from "../../src/alerts/signal.ts";
 import { mentionedUsers } from "../../src/chat/message.ts";
 import { renderBlockKit } from "../../src/chat/slack/block-kit.ts";
 import type { Alert } from "../../src/generated/prisma/client.ts";
-import { parseOncallConfig } from "../../src/oncall/config.ts";
+import { configWithIntegrations } from "../support/alert-config.ts";
 
-const config = parseOncallConfig(
-  `people:
-  - { id: alice, name: Alice, timeZone: Europe/Paris }
-teams:
-  - { id: csirt, name: CSIRT, members: [alice], escalationPolicy: default }
-escalationPolicies:
-  - { id: default, levels: [{ target: { team: csirt }, after: 5m }] }
-integrations:
-  - { id: gen, kind: generic, team: csirt, key: ${"x".repeat(40)} }
+const config = configWithIntegrations(`  - { id: gen, kind: generic, team: csirt, key: ${"x".repeat(40)} }
   - { id: prom, kind: alertmanager, team: csirt, key: ${"a".repeat(40)} }
-`,
-  "oncall.yaml",
-);
+`);
 const [gen, prom] = config.integrations as [(typeof config.integrations)[0], (typeof config.integrations)[0]];
 const now = new Date("2026-03-10T09:00:00Z");
 const MENTION = "\uE000U0CEO\uE001";

@@ -13,23 +13,13 @@ import { ManualClock } from "../../src/clock.ts";
 import type { Db } from "../../src/db/database.ts";
 import { HttpServer } from "../../src/http/server.ts";
 import { JobQueue } from "../../src/jobs/queue.ts";
-import { parseOncallConfig } from "../../src/oncall/config.ts";
+import { configWithIntegrations } from "../support/alert-config.ts";
 import { until } from "../support/waiting.ts";
 
 const GENERIC_KEY = "x".repeat(40);
-const config = parseOncallConfig(
-  `people:
-  - { id: alice, name: Alice, timeZone: Europe/Paris }
-teams:
-  - { id: csirt, name: CSIRT, members: [alice], escalationPolicy: default }
-escalationPolicies:
-  - { id: default, levels: [{ target: { team: csirt }, after: 5m }] }
-integrations:
-  - { id: gen, kind: generic, team: csirt, key: ${GENERIC_KEY} }
+const config = configWithIntegrations(`  - { id: gen, kind: generic, team: csirt, key: ${GENERIC_KEY} }
   - { id: pd, kind: pagerduty, team: csirt, key: ${"p".repeat(32)} }
-`,
-  "oncall.yaml",
-);
+`);
 
 const received: AlertSignal[] = [];
 const receiver: AlertReceiver = {

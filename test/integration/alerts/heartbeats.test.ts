@@ -7,26 +7,16 @@ import type { AlertReceiver, AlertSignal } from "../../../src/alerts/signal.ts";
 import { ManualClock } from "../../../src/clock.ts";
 import { JobQueue } from "../../../src/jobs/queue.ts";
 import { silentLogger } from "../../../src/logging.ts";
-import { parseOncallConfig } from "../../../src/oncall/config.ts";
 import { createTestDatabase, type TestDatabase } from "../../database.ts";
+import { configWithIntegrations } from "../../support/alert-config.ts";
 
-const config = parseOncallConfig(
-  `people:
-  - { id: alice, name: Alice, timeZone: Europe/Paris }
-teams:
-  - { id: csirt, name: CSIRT, members: [alice], escalationPolicy: default }
-escalationPolicies:
-  - { id: default, levels: [{ target: { team: csirt }, after: 5m }] }
-integrations:
-  - id: cron
+const config = configWithIntegrations(`  - id: cron
     kind: generic
     team: csirt
     key: ${"c".repeat(40)}
     heartbeats:
       - { id: backup, every: 5m, grace: 2m, summary: Nightly backup stopped }
-`,
-  "oncall.yaml",
-);
+`);
 const integration = config.integrations[0]!;
 
 class Recorder implements AlertReceiver {

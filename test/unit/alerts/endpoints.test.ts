@@ -14,7 +14,7 @@ import { UserError } from "../../../src/errors.ts";
 import { Metrics } from "../../../src/http/metrics.ts";
 import { HttpServer } from "../../../src/http/server.ts";
 import { JobQueue } from "../../../src/jobs/queue.ts";
-import { parseOncallConfig } from "../../../src/oncall/config.ts";
+import { configWithIntegrations } from "../../support/alert-config.ts";
 import { rawRequest } from "../../support/raw-http.ts";
 
 const FIXTURES = path.join(import.meta.dirname, "../../fixtures/alerts");
@@ -26,15 +26,7 @@ const PD_KEY = "p".repeat(32);
 const GRAFANA_KEY = "g".repeat(40);
 const GENERIC_KEY = "x".repeat(40);
 
-const config = parseOncallConfig(
-  `people:
-  - { id: alice, name: Alice, timeZone: Europe/Paris }
-teams:
-  - { id: csirt, name: CSIRT, members: [alice], escalationPolicy: default }
-escalationPolicies:
-  - { id: default, levels: [{ target: { team: csirt }, after: 5m }] }
-integrations:
-  - { id: prom, kind: alertmanager, team: csirt, key: ${AM_KEY} }
+const config = configWithIntegrations(`  - { id: prom, kind: alertmanager, team: csirt, key: ${AM_KEY} }
   - id: pd
     kind: pagerduty
     team: csirt
@@ -43,9 +35,7 @@ integrations:
       - { match: { component: postgres }, set: { class: system-compromise } }
   - { id: graf, kind: grafana, team: csirt, key: ${GRAFANA_KEY}, tlp: green }
   - { id: gen, kind: generic, team: csirt, key: ${GENERIC_KEY} }
-`,
-  "oncall.yaml",
-);
+`);
 
 /** Records signals; `next` decides how the next receive() ends (resolves at once by default). */
 class RecordingReceiver implements AlertReceiver {
