@@ -5,12 +5,7 @@
 // seeded by one SQL statement per size (generate_series), not through the app: most of them
 // closed, one in ten restricted, all reported by someone else and newer than the caller's own,
 // so `list mine` has to look past every one of them.
-import { PassThrough } from "node:stream";
-import { createApp } from "../../src/app.ts";
-import { ConsolePlatform } from "../../src/chat/console/console-platform.ts";
-import { systemClock } from "../../src/clock.ts";
-import { openDatabase } from "../../src/db/database.ts";
-import { silentLogger } from "../../src/logging.ts";
+import { startConsoleBenchDesk } from "./console-desk.ts";
 import { percentile } from "./stats.ts";
 
 export const SCALE_COMMANDS = ["list", "list all", "list mine", "show"] as const;
@@ -27,22 +22,8 @@ export async function measureIncidentScale(
   sizes: readonly number[],
   times: number,
 ): Promise<ScalePoint[]> {
-  const database = await openDatabase({ embeddedDataDir: dataDir });
+  const { database, app } = await startConsoleBenchDesk(dataDir);
   const db = database.prisma;
-  const consolePlatform = new ConsolePlatform({
-    input: new PassThrough(),
-    output: new PassThrough().resume(),
-    interactive: false,
-    user: "alice",
-  });
-  const app = createApp({
-    db,
-    clock: systemClock,
-    log: silentLogger,
-    platforms: [consolePlatform],
-    runJobs: false,
-  });
-  await app.start();
   let serial = 0;
   const run = async (text: string) => {
     const started = performance.now();

@@ -4,13 +4,8 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import pg from "pg";
-import { createApp } from "../../src/app.ts";
-import { ConsolePlatform } from "../../src/chat/console/console-platform.ts";
-import { systemClock } from "../../src/clock.ts";
-import { openDatabase } from "../../src/db/database.ts";
-import { silentLogger } from "../../src/logging.ts";
+import { startConsoleBenchDesk } from "./console-desk.ts";
 
 const showSql = process.argv.includes("--sql");
 const dataDir =
@@ -24,21 +19,7 @@ pg.Client.prototype.query = function counted(this: pg.Client, ...args: unknown[]
   return (query as (...a: unknown[]) => unknown).apply(this, args);
 } as typeof query;
 
-const database = await openDatabase({ embeddedDataDir: dataDir });
-const consolePlatform = new ConsolePlatform({
-  input: new PassThrough(),
-  output: new PassThrough().resume(),
-  interactive: false,
-  user: "alice",
-});
-const app = createApp({
-  db: database.prisma,
-  clock: systemClock,
-  log: silentLogger,
-  platforms: [consolePlatform],
-  runJobs: false,
-});
-await app.start();
+const { database, app } = await startConsoleBenchDesk(dataDir);
 let serial = 0;
 const run = async (text: string) => {
   sent = [];

@@ -2,13 +2,8 @@
 // (pg's extended protocol ends each with a Sync). Counted in this process around single
 // commands on an idle desk (no job polling), through the app's intake (claim included) and
 // the router, with the console platform: the count does not depend on the chat platform.
-import { PassThrough } from "node:stream";
 import pg from "pg";
-import { createApp } from "../../src/app.ts";
-import { ConsolePlatform } from "../../src/chat/console/console-platform.ts";
-import { systemClock } from "../../src/clock.ts";
-import { openDatabase } from "../../src/db/database.ts";
-import { silentLogger } from "../../src/logging.ts";
+import { startConsoleBenchDesk } from "./console-desk.ts";
 import type { Kind } from "./load.ts";
 
 let statements = 0;
@@ -21,21 +16,7 @@ pg.Client.prototype.query = function counted(this: pg.Client, ...args: unknown[]
 export type RoundTrips = Record<Kind, number[]>;
 
 export async function measureRoundTrips(dataDir: string, times: number): Promise<RoundTrips> {
-  const database = await openDatabase({ embeddedDataDir: dataDir });
-  const consolePlatform = new ConsolePlatform({
-    input: new PassThrough(),
-    output: new PassThrough().resume(),
-    interactive: false,
-    user: "alice",
-  });
-  const app = createApp({
-    db: database.prisma,
-    clock: systemClock,
-    log: silentLogger,
-    platforms: [consolePlatform],
-    runJobs: false,
-  });
-  await app.start();
+  const { database, app } = await startConsoleBenchDesk(dataDir);
   const result: RoundTrips = { declare: [], note: [], status: [], list: [], show: [] };
   let serial = 0;
   const run = async (text: string) => {
