@@ -96,19 +96,23 @@ function checkDepth(text: string): void {
   }
 }
 
-/** An urlencoded form as an object of its fields (the last of repeated fields, except `links`). */
+/**
+ * An urlencoded form as an object of its fields (the last of repeated fields, except `links`).
+ * One pass over the pairs: URLSearchParams.getAll scans them all, so a getAll per distinct name
+ * would be quadratic in a body of many distinct fields.
+ */
 export function parseForm(text: string): Record<string, unknown> {
-  const form = new URLSearchParams(text);
-  const fields: Record<string, unknown> = {};
-  for (const name of new Set(form.keys())) {
-    if (name === "__proto__") continue;
-    Object.defineProperty(fields, name, {
-      value: name === "links" ? form.getAll(name) : form.getAll(name).at(-1),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+  const values = new Map<string, string>();
+  const links: string[] = [];
+  for (const [name, value] of new URLSearchParams(text)) {
+    if (name === "links") links.push(value);
+    else values.set(name, value);
   }
+  const fields: Record<string, unknown> = {};
+  const define = (name: string, value: unknown) =>
+    Object.defineProperty(fields, name, { value, enumerable: true, writable: true, configurable: true });
+  for (const [name, value] of values) if (name !== "__proto__") define(name, value);
+  if (links.length > 0) define("links", links);
   return fields;
 }
 
