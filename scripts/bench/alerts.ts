@@ -33,12 +33,12 @@ import {
 } from "./processes.ts";
 import { fmtMs, fmtRate, percentile, type Spread, spread } from "./stats.ts";
 
-const AM_KEY = "bench-alertmanager-key-0123456789abcdef";
+export const AM_KEY = "bench-alertmanager-key-0123456789abcdef";
 const PD_KEY = "bench-pagerduty-key-0123456789abcdef0123";
 /** The default page limits the storm must hold: 5 pages per person in 10 minutes. */
 const PER_PERSON = 5;
 
-function oncallConfig(limits: string): string {
+export function oncallConfig(limits: string): string {
   return `people:
   - { id: alice, name: Alice, timeZone: UTC, identities: { slack: U0ALICE } }
   - { id: bob, name: Bob, timeZone: UTC, identities: { slack: U0BOB } }

@@ -24,6 +24,14 @@ export const ALERT_PAGE_JOB = "alert.page";
 
 const pagePayload = z.object({ alertId: z.string() });
 
+/** What decides a page job's work without a lock (see #sync). */
+const syncState = z.object({
+  status: z.string(),
+  silencedUntil: z.date().nullable(),
+  pageId: z.string().nullable(),
+  pageStatus: z.string().nullable(),
+});
+
 /** Later signals of an alert are shown at most this often (one edit per window). */
 export const UPDATE_WINDOW_MS = 1000;
 
@@ -91,6 +99,26 @@ export class AlertPages {
   }
 
   async #sync(job: Job<z.output<typeof pagePayload>>, ctx: JobContext): Promise<void> {
+    // Most runs show later signals of a firing alert on its open page: an edit, which needs no
+    // lock (it shows whatever is current), so one read decides it without a transaction.
+    const [state] = rows(
+      syncState,
+      await this.#o.db.$queryRaw`
+        select a.status::text as status, a."silencedUntil", a."pageId", p.status::text as "pageStatus"
+          from "Alert" a left join "Page" p on p.id = a."pageId"
+         where a.id = ${job.payload.alertId}`,
+    );
+    if (!state) return;
+    if (state.status === "firing" && state.pageId && state.pageStatus === "open") {
+      if (state.silencedUntil && state.silencedUntil > ctx.now) return;
+      await this.#o.paging.refresh(state.pageId);
+      return;
+    }
+    await this.#settleOrOpen(job, ctx);
+  }
+
+  /** The alert was acknowledged or resolved, or has no open page: decided under its row lock. */
+  async #settleOrOpen(job: Job<z.output<typeof pagePayload>>, ctx: JobContext): Promise<void> {
     const { db, paging, directory } = this.#o;
     let made: Page | undefined;
     let settled: { page: Page; to: "acked" | "resolved" } | undefined;

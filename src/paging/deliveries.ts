@@ -8,7 +8,7 @@ import type { PlatformName } from "../chat/invocation.ts";
 import { type Message, mentionOf } from "../chat/message.ts";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
-import type { Page, Person } from "../generated/prisma/client.ts";
+import type { Page, PageDelivery, Person } from "../generated/prisma/client.ts";
 import type { Metrics } from "../http/metrics.ts";
 import { aboutIncident } from "../incidents/incident-rooms.ts";
 import type { Incidents } from "../incidents/incidents.ts";
@@ -319,12 +319,14 @@ export class PageDeliveries {
    * by editing them: no new message, no new notification. Direct messages cannot be edited and
    * keep what they said.
    */
-  async refresh(page: Page, teamName: string, pageContext: PageContext): Promise<void> {
+  async refresh(
+    page: Page,
+    teamName: string,
+    pageContext: PageContext,
+    posts: readonly PageDelivery[],
+  ): Promise<void> {
     const body = pageContext.body;
     if (!body || page.status !== "open") return;
-    const posts = await this.#db.pageDelivery.findMany({
-      where: { pageId: page.id, kind: "channel", state: "sent", messageId: { not: null } },
-    });
     for (const post of posts) {
       if (!this.#outbox.runs(post.platform) || !post.messageId) continue;
       const message =
@@ -342,6 +344,13 @@ export class PageDeliveries {
         this.#log.warn({ err: error, page: page.number, platform: post.platform }, "page post not updated");
       }
     }
+  }
+
+  /** The page's channel posts that can be edited (sent, with a message id); see refresh. */
+  editablePosts(pageId: string): Promise<PageDelivery[]> {
+    return this.#db.pageDelivery.findMany({
+      where: { pageId, kind: "channel", state: "sent", messageId: { not: null } },
+    });
   }
 
   /** Writes pending delivery rows for targets that have none for this step; returns all of them. */

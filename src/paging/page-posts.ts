@@ -58,12 +58,16 @@ export class PagePosts {
 
   /** Shows a page's current body where its posts can be edited (see PageDeliveries.refresh). */
   async refresh(pageId: string): Promise<void> {
+    // The posts first: a page with none to edit (a team without channels, direct messages
+    // only) costs one read, not its body (which reads what it speaks for) and its context.
+    const posts = await this.#deliveries.editablePosts(pageId);
+    if (posts.length === 0) return;
     const page = await this.#db.page.findUnique({ where: { id: pageId } });
     const team = page?.teamId ? this.#directory.findTeam(page.teamId) : undefined;
-    if (!page || !team) return;
+    if (!page || !team || page.status !== "open") return;
     const plan = escalationPlanSchema.safeParse(page.plan);
     const position = plan.success ? describePosition(plan.data, page.round, page.level) : "escalating";
-    await this.#deliveries.refresh(page, team.name, await this.#contextOf(page, position));
+    await this.#deliveries.refresh(page, team.name, await this.#contextOf(page, position), posts);
   }
 
   async #contextOf(page: Page, position: string): Promise<PageContext> {

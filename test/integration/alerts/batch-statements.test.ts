@@ -1,33 +1,21 @@
 // The alert intake's write path (issue 15, point 6): a batch costs two statements whatever its
 // size (read the open alerts, then one statement that updates, inserts and enqueues), and a
 // concurrent change between the two is never overwritten: the batch is read and folded again.
-import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ConsoleDesk } from "../../support/console-desk.ts";
+import { statementsOf as sentDuring } from "../../support/statements.ts";
 import { startOncallDesk } from "../oncall/fixture.ts";
 import { signal } from "./fixture.ts";
 
 let desk: ConsoleDesk | undefined;
-const query = pg.Client.prototype.query;
 afterEach(async () => {
-  pg.Client.prototype.query = query;
   await desk?.close();
   desk = undefined;
 });
 
 /** Counts the statements tocsin's pg clients send while `work` runs. */
 async function statementsOf(work: () => Promise<void>): Promise<number> {
-  let statements = 0;
-  pg.Client.prototype.query = function counted(this: pg.Client, ...args: unknown[]) {
-    statements++;
-    return (query as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof query;
-  try {
-    await work();
-  } finally {
-    pg.Client.prototype.query = query;
-  }
-  return statements;
+  return (await sentDuring(work)).length;
 }
 
 describe("a batch of signals", () => {

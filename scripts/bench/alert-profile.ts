@@ -1,0 +1,128 @@
+// A developer's measurement of alert intake cost (issue 15): starts tocsin as the bench does
+// (scripts/bench/alerts.ts, page limits off), warms it up, then runs the bench's closed-loop load
+// (repeats of 100 Alertmanager groups of up to 50 alerts, 32 clients) and reports, for the load
+// and the page jobs it caused (until a barrier alert's page arrives):
+// - CPU ms per accepted alert in tocsin's node process and in its PostgreSQL (/proc/<pid>/stat),
+// - SQL statements tocsin sent, by kind (a preload counts them: count-statements.ts),
+// - accepted/s and response p50/p99 (wall clock: indicative only on a shared machine).
+// `node scripts/bench/alert-profile.ts [seconds] [--cpu-prof]`; with --cpu-prof tocsin writes a
+// V8 CPU profile (.cpuprofile) of its whole run into the data dir, printed at the end.
+import { chmod, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { freeLoopbackPort } from "../../src/db/embedded-postgres.ts";
+import {
+  type AlertPost,
+  alertmanagerBody,
+  closedLoopAlerts,
+  fingerprintOf,
+  pageMarker,
+  postAlert,
+} from "./alert-load.ts";
+import { AM_KEY, oncallConfig } from "./alerts.ts";
+import { startDoubles, startTocsin, tocsinEnv, treeCpuMs, untilReady } from "./processes.ts";
+import { percentile } from "./stats.ts";
+
+const seconds = Number(process.argv.slice(2).find((a) => !a.startsWith("--")) ?? 15);
+const profile = process.argv.includes("--cpu-prof");
+const clients = Number(process.env.BENCH_CLIENTS ?? 32);
+const root = await mkdtemp(path.join(tmpdir(), "tocsin-alert-profile-"));
+await chmod(root, 0o755);
+const doubles = await startDoubles();
+const delivered = new Map<number, () => void>();
+doubles.onPages((pages) => {
+  for (const [id] of pages) delivered.get(id)?.();
+});
+
+const config = path.join(root, "oncall.yaml");
+await writeFile(config, oncallConfig("pageLimits: { mergeWithin: 1s, perPerson: 100000, window: 1m }\n"));
+const port = await freeLoopbackPort();
+const statementsFile = path.join(root, "statements.json");
+const nodeOptions = [`--import=${path.join(import.meta.dirname, "count-statements.ts")}`];
+if (profile) nodeOptions.push("--cpu-prof", `--cpu-prof-dir=${root}`);
+const env = {
+  ...tocsinEnv(path.join(root, "tocsin"), port, doubles),
+  ONCALL_CONFIG: config,
+  NODE_OPTIONS: nodeOptions.join(" "),
+  BENCH_STATEMENTS_FILE: statementsFile,
+};
+const tocsin = startTocsin("node", env, path.join(root, "tocsin.log"));
+const base = `http://127.0.0.1:${port}`;
+try {
+  await untilReady(port, tocsin.child, performance.now());
+  const pid = tocsin.child.pid!;
+  const repeat = (): AlertPost => {
+    const group = Math.floor(Math.random() * 100);
+    const fingerprint = fingerprintOf(group * 1000 + Math.floor(Math.random() * 50));
+    return {
+      url: `${base}/alerts/alertmanager/${AM_KEY}`,
+      body: alertmanagerBody(`DiskFull${group}`, `Disk almost full on storage group ${group}`, [
+        { fingerprint, status: "firing" },
+      ]),
+    };
+  };
+  let marker = 1;
+  /** A new group's page reaching bob: the page jobs of what came before are done. */
+  const barrier = async () => {
+    const id = marker++;
+    const arrived = new Promise<void>((resolve) => delivered.set(id, resolve));
+    const sample = await postAlert({
+      url: `${base}/alerts/alertmanager/${AM_KEY}`,
+      body: alertmanagerBody(`Probe${id}`, `Barrier probe ${pageMarker(id)}`, [
+        { fingerprint: fingerprintOf(20_000_000 + id), status: "firing" },
+      ]),
+    });
+    if (sample.status !== 202) throw new Error(`barrier refused: HTTP ${sample.status}`);
+    await arrived;
+    // Sync jobs are due at the end of their second: let the last window pass, then barrier again.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+  };
+  const statements = async (): Promise<Record<string, number>> => {
+    process.kill(pid, "SIGUSR2");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return JSON.parse(await readFile(statementsFile, "utf8")) as Record<string, number>;
+  };
+  // Warm-up: every group opened and paged once, the code paths compiled.
+  await closedLoopAlerts(repeat, 8, { total: 400 });
+  await barrier();
+  await barrier();
+
+  const cpu0 = await treeCpuMs(pid);
+  const sql0 = await statements();
+  const t0 = performance.now();
+  const samples = await closedLoopAlerts(repeat, clients, { seconds });
+  const loadSeconds = (performance.now() - t0) / 1000;
+  const cpuLoad = await treeCpuMs(pid);
+  await barrier();
+  const cpu1 = await treeCpuMs(pid);
+  const sql1 = await statements();
+
+  const accepted = samples.filter((s) => s.status === 202).length;
+  const times = samples.map((s) => s.ms);
+  const perAlert = (ms: number) => (ms / accepted).toFixed(2);
+  console.log(`closed loop ${clients} clients, ${seconds} s: ${samples.length} sent, ${accepted} accepted`);
+  console.log(
+    `  accepted/s ${(accepted / loadSeconds).toFixed(0)}; p50 ${percentile(times, 50).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms (wall: indicative)`,
+  );
+  console.log(
+    `  CPU during the load: node ${cpuLoad.node - cpu0.node} ms, postgres ${cpuLoad.postgres - cpu0.postgres} ms`,
+  );
+  console.log(
+    `  CPU load + its jobs: node ${cpu1.node - cpu0.node} ms (${perAlert(cpu1.node - cpu0.node)} ms/alert), postgres ${cpu1.postgres - cpu0.postgres} ms (${perAlert(cpu1.postgres - cpu0.postgres)} ms/alert)`,
+  );
+  const diff = Object.entries(sql1)
+    .map(([kind, n]) => [kind, n - (sql0[kind] ?? 0)] as const)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]);
+  const total = diff.reduce((sum, [, n]) => sum + n, 0);
+  console.log(`  SQL statements: ${total} (${(total / accepted).toFixed(2)} per alert)`);
+  for (const [kind, n] of diff.slice(0, 25)) console.log(`    ${String(n).padStart(7)}  ${kind}`);
+} finally {
+  await tocsin.stop();
+  await doubles.stop();
+}
+if (profile) {
+  const files = (await readdir(root)).filter((f) => f.endsWith(".cpuprofile"));
+  for (const f of files) console.log(`profile: ${path.join(root, f)}`);
+}
+console.log(`data dir: ${root}`);
