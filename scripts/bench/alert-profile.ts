@@ -16,6 +16,7 @@ import {
   alertmanagerBody,
   closedLoopAlerts,
   fingerprintOf,
+  openLoopAlerts,
   pageMarker,
   postAlert,
 } from "./alert-load.ts";
@@ -26,6 +27,8 @@ import { percentile } from "./stats.ts";
 const seconds = Number(process.argv.slice(2).find((a) => !a.startsWith("--")) ?? 15);
 const profile = process.argv.includes("--cpu-prof");
 const clients = Number(process.env.BENCH_CLIENTS ?? 32);
+/** BENCH_RATE=n: an open loop at n posts/s instead (the same offered load before and after). */
+const rate = Number(process.env.BENCH_RATE ?? 0);
 const root = await mkdtemp(path.join(tmpdir(), "tocsin-alert-profile-"));
 await chmod(root, 0o755);
 const doubles = await startDoubles();
@@ -90,7 +93,10 @@ try {
   const cpu0 = await treeCpuMs(pid);
   const sql0 = await statements();
   const t0 = performance.now();
-  const samples = await closedLoopAlerts(repeat, clients, { seconds });
+  const samples =
+    rate > 0
+      ? await openLoopAlerts(repeat, rate, seconds)
+      : await closedLoopAlerts(repeat, clients, { seconds });
   const loadSeconds = (performance.now() - t0) / 1000;
   const cpuLoad = await treeCpuMs(pid);
   await barrier();
@@ -100,7 +106,8 @@ try {
   const accepted = samples.filter((s) => s.status === 202).length;
   const times = samples.map((s) => s.ms);
   const perAlert = (ms: number) => (ms / accepted).toFixed(2);
-  console.log(`closed loop ${clients} clients, ${seconds} s: ${samples.length} sent, ${accepted} accepted`);
+  const load = rate > 0 ? `open loop ${rate}/s` : `closed loop ${clients} clients`;
+  console.log(`${load}, ${seconds} s: ${samples.length} sent, ${accepted} accepted`);
   console.log(
     `  accepted/s ${(accepted / loadSeconds).toFixed(0)}; p50 ${percentile(times, 50).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms (wall: indicative)`,
   );

@@ -5,8 +5,13 @@
 //
 // Job keys (one row each, so a storm folds into few jobs):
 //   alert:<id>:open          the first page, due at once
-//   alert:<id>:sync:<second> later signals within one second: one edit at the end of it
+//   alerts:show:<second>     later signals of any alerts within one second: at the end of it,
+//                            one job reads those alerts in one statement and edits each page's
+//                            posts once (coalesced: a page shows its latest signal, at most one
+//                            edit per second, however many signals and alerts arrived)
 //   alert:<id>:acked|resolved the sender acknowledged or resolved it, due at once
+// (alert:<id>:sync:<second>, one job per alert and second, is what earlier versions enqueued;
+// its handler stays for the rows they left.)
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { Actor } from "../activity/origin.ts";
@@ -21,10 +26,23 @@ import type { AlertDeskDeps } from "./desk-deps.ts";
 import type { FoldedAlert } from "./fold.ts";
 
 export const ALERT_PAGE_JOB = "alert.page";
+export const ALERT_SHOW_JOB = "alert.show";
 
 const pagePayload = z.object({ alertId: z.string() });
+/** `window`: the end of the second (ms since the epoch) whose signals the job shows. */
+const showPayload = z.object({ window: z.number().int() });
 
-/** What decides a page job's work without a lock (see #sync). */
+/** Pages whose posts are edited at once by a show job (each edit waits for its platform). */
+const EDITS_AT_ONCE = 8;
+
+/** What decides a page job's work without a lock (see #sync and #show). */
+const showRow = z.object({
+  id: z.string(),
+  status: z.string(),
+  silencedUntil: z.date().nullable(),
+  pageId: z.string().nullable(),
+  pageStatus: z.string().nullable(),
+});
 const syncState = z.object({
   status: z.string(),
   silencedUntil: z.date().nullable(),
@@ -49,6 +67,7 @@ export class AlertPages {
   readonly #o: AlertPagesOptions;
   readonly #log: Logger;
   readonly #job: JobKind<typeof pagePayload>;
+  readonly #showJob: JobKind<typeof showPayload>;
 
   constructor(options: AlertPagesOptions) {
     this.#o = options;
@@ -58,6 +77,11 @@ export class AlertPages {
       payload: pagePayload,
       handler: (job, ctx) => this.#sync(job, ctx),
     });
+    this.#showJob = options.jobs.define({
+      kind: ALERT_SHOW_JOB,
+      payload: showPayload,
+      handler: (job, ctx) => this.#show(job.payload.window, ctx),
+    });
     options.paging.setContent((page) => this.#body(page));
   }
 
@@ -65,6 +89,7 @@ export class AlertPages {
   jobsFor(alerts: readonly FoldedAlert[], now: Date): JobRow[] {
     const jobs: Array<NewJob<{ alertId: string }>> = [];
     const window = Math.ceil((now.getTime() + 1) / UPDATE_WINDOW_MS) * UPDATE_WINDOW_MS;
+    let show = false;
     for (const alert of alerts) {
       const payload = { alertId: alert.id };
       if (!alert.before) {
@@ -72,10 +97,17 @@ export class AlertPages {
       } else if (alert.status !== alert.before.status && alert.status !== "firing") {
         jobs.push({ key: settleKey(alert.id, alert.status), payload, dueAt: now });
       } else if (alert.status !== "resolved") {
-        jobs.push({ key: `alert:${alert.id}:sync:${window}`, payload, dueAt: new Date(window) });
+        show = true;
       }
     }
-    return this.#job.rows(jobs);
+    const rows = this.#job.rows(jobs);
+    if (show)
+      rows.push(
+        ...this.#showJob.rows([
+          { key: `alerts:show:${window}`, payload: { window }, dueAt: new Date(window) },
+        ]),
+      );
+    return rows;
   }
 
   /** Enqueues showing a resolution made by a person (inside their transaction); run it with runResolved. */
@@ -114,11 +146,41 @@ export class AlertPages {
       await this.#o.paging.refresh(state.pageId);
       return;
     }
-    await this.#settleOrOpen(job, ctx);
+    await this.#settleOrOpen(job.payload.alertId, job.key, ctx);
   }
 
-  /** The alert was acknowledged or resolved, or has no open page: decided under its row lock. */
-  async #settleOrOpen(job: Job<z.output<typeof pagePayload>>, ctx: JobContext): Promise<void> {
+  /**
+   * Shows the signals of one second: every alert they left firing or acknowledged, read in one
+   * statement (the index on status and lastSignalAt). A firing alert's open page gets its posts
+   * edited; any other state (acknowledged, silenced, its page settled by a person) is decided
+   * under the alert's lock as a later signal always was.
+   */
+  async #show(window: number, ctx: JobContext): Promise<void> {
+    const signalled = rows(
+      showRow,
+      await this.#o.db.$queryRaw`
+        select a.id, a.status::text as status, a."silencedUntil", a."pageId", p.status::text as "pageStatus"
+          from "Alert" a left join "Page" p on p.id = a."pageId"
+         where a.status in ('firing', 'acked')
+           and a."lastSignalAt" >= ${new Date(window - UPDATE_WINDOW_MS)} and a."lastSignalAt" < ${new Date(window)}
+         order by a.number`,
+    );
+    const edits: string[] = [];
+    for (const alert of signalled) {
+      if (alert.status === "firing" && alert.pageId && alert.pageStatus === "open") {
+        if (!(alert.silencedUntil && alert.silencedUntil > ctx.now)) edits.push(alert.pageId);
+      } else {
+        await this.#settleOrOpen(alert.id, undefined, ctx);
+      }
+    }
+    await this.#o.paging.refreshAll(edits, EDITS_AT_ONCE);
+  }
+
+  /**
+   * The alert was acknowledged or resolved, or has no open page: decided under its row lock.
+   * `jobKey`: the key of the job doing it (a settle job says so in a linked incident's room).
+   */
+  async #settleOrOpen(alertId: string, jobKey: string | null | undefined, ctx: JobContext): Promise<void> {
     const { db, paging, directory } = this.#o;
     let made: Page | undefined;
     let settled: { page: Page; to: "acked" | "resolved" } | undefined;
@@ -127,7 +189,7 @@ export class AlertPages {
     await db.$transaction(async (tx) => {
       const [alert] = rows(
         alertRow,
-        await tx.$queryRaw`select * from "Alert" where id = ${job.payload.alertId} for update`,
+        await tx.$queryRaw`select * from "Alert" where id = ${alertId} for update`,
       );
       if (!alert) return;
       const page = alert.pageId ? await tx.page.findUnique({ where: { id: alert.pageId } }) : null;
@@ -143,7 +205,7 @@ export class AlertPages {
             )
           : undefined;
         if (changed) settled = { page: changed, to };
-        if (to === "resolved" && alert.incidentId && job.key === settleKey(alert.id, "resolved"))
+        if (to === "resolved" && alert.incidentId && jobKey === settleKey(alert.id, "resolved"))
           resolvedAlert = alert;
         return;
       }

@@ -84,12 +84,14 @@ export class Alerts implements AlertReceiver {
 
   async #write(signals: readonly AlertSignal[]): Promise<void> {
     const now = this.#clock.now();
+    let dueNow = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        await storeSignals(this.#db, signals, now, (alerts) => [
-          ...this.#pages.jobsFor(alerts, now),
-          ...this.#incidents.autoDeclareJobs(alerts, now),
-        ]);
+        await storeSignals(this.#db, signals, now, (alerts) => {
+          const jobs = [...this.#pages.jobsFor(alerts, now), ...this.#incidents.autoDeclareJobs(alerts, now)];
+          dueNow = jobs.some((job) => Date.parse(job.dueAt) <= now.getTime());
+          return jobs;
+        });
         break;
       } catch (error) {
         if (isBatchConflict(error) && attempt < CONFLICT_RETRIES) continue;
@@ -97,6 +99,9 @@ export class Alerts implements AlertReceiver {
         throw error;
       }
     }
-    this.#jobs.kick();
+    // A page to make or settle runs at once; showing later signals is due at the end of their
+    // second and the poller wakes for it then (waking it for every batch of repeats cost two
+    // statements a batch: a claim that found nothing and the next due time).
+    if (dueNow) this.#jobs.kick();
   }
 }

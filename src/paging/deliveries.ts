@@ -346,10 +346,10 @@ export class PageDeliveries {
     }
   }
 
-  /** The page's channel posts that can be edited (sent, with a message id); see refresh. */
-  editablePosts(pageId: string): Promise<PageDelivery[]> {
+  /** The pages' channel posts that can be edited (sent, with a message id); see refresh. */
+  editablePosts(pageIds: readonly string[]): Promise<PageDelivery[]> {
     return this.#db.pageDelivery.findMany({
-      where: { pageId, kind: "channel", state: "sent", messageId: { not: null } },
+      where: { pageId: { in: [...pageIds] }, kind: "channel", state: "sent", messageId: { not: null } },
     });
   }
 

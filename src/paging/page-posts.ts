@@ -3,7 +3,7 @@
 // those posts are edited rather than posted again (see paging.ts for the rest of a page's life).
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
-import type { Page } from "../generated/prisma/client.ts";
+import type { Page, PageDelivery } from "../generated/prisma/client.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { Incidents } from "../incidents/incidents.ts";
 import type { JobQueue } from "../jobs/queue.ts";
@@ -56,12 +56,25 @@ export class PagePosts {
     await this.#jobs.runNow(stepKey(page.number, 0, 0));
   }
 
-  /** Shows a page's current body where its posts can be edited (see PageDeliveries.refresh). */
-  async refresh(pageId: string): Promise<void> {
-    // The posts first: a page with none to edit (a team without channels, direct messages
-    // only) costs one read, not its body (which reads what it speaks for) and its context.
-    const posts = await this.#deliveries.editablePosts(pageId);
-    if (posts.length === 0) return;
+  /**
+   * Shows pages' current bodies where their posts can be edited (see PageDeliveries.refresh),
+   * `atOnce` pages at a time. The posts first, in one read for all: a page with none to edit (a
+   * team without channels; direct messages cannot be edited) costs nothing more, not its body
+   * (which reads what it speaks for) and its context.
+   */
+  async refreshAll(pageIds: readonly string[], atOnce: number): Promise<void> {
+    if (pageIds.length === 0) return;
+    const posts = await this.#deliveries.editablePosts([...new Set(pageIds)]);
+    const byPage = new Map<string, PageDelivery[]>();
+    for (const post of posts) byPage.set(post.pageId, [...(byPage.get(post.pageId) ?? []), post]);
+    const waiting = [...byPage];
+    const editor = async () => {
+      for (let next = waiting.shift(); next; next = waiting.shift()) await this.#refresh(...next);
+    };
+    await Promise.all(Array.from({ length: Math.min(Math.max(1, atOnce), waiting.length) }, editor));
+  }
+
+  async #refresh(pageId: string, posts: readonly PageDelivery[]): Promise<void> {
     const page = await this.#db.page.findUnique({ where: { id: pageId } });
     const team = page?.teamId ? this.#directory.findTeam(page.teamId) : undefined;
     if (!page || !team || page.status !== "open") return;

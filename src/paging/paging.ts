@@ -177,7 +177,12 @@ export class Paging {
 
   /** Edits the page's posts to show its current body (no new message, no notification). */
   refresh(pageId: string): Promise<void> {
-    return this.#posts.refresh(pageId);
+    return this.#posts.refreshAll([pageId], 1);
+  }
+
+  /** `refresh` for many pages: one read finds which have posts; `atOnce` pages edited at a time. */
+  refreshAll(pageIds: readonly string[], atOnce: number): Promise<void> {
+    return this.#posts.refreshAll(pageIds, atOnce);
   }
 
   /** In the caller's transaction: settles the page unless it already is; the page when it changed. */

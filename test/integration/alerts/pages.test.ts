@@ -156,7 +156,11 @@ describe("silence", () => {
     await desk.app.services.alerts.receive([signal({ summary: "again" })]);
     const quiet = await advance(desk, 1000);
     expect(pageDms(quiet, "bob")).toEqual([]);
-    expect(await desk.db.prisma.job.count({ where: { kind: "alert.page", outcome: null } })).toBe(0);
+    expect(
+      await desk.db.prisma.job.count({
+        where: { kind: { in: ["alert.page", "alert.show"] }, outcome: null },
+      }),
+    ).toBe(0);
     expect(await desk.db.prisma.page.count()).toBe(1);
 
     desk.clock.advance(20 * MINUTE);

@@ -108,11 +108,12 @@ describe("receiving signals", () => {
     const [alert] = await desk.db.prisma.alert.findMany();
     expect(await desk.db.prisma.alert.count()).toBe(1);
     expect(alert?.signalCount).toBe(1000);
-    // The storm made one page job and few update jobs (one per second of the clock: here one).
-    const jobs = await desk.db.prisma.job.findMany({ where: { kind: "alert.page" } });
+    // The storm made one page job and few update jobs (one per second of the clock, for every
+    // alert signalled in it: here one).
+    const jobs = await desk.db.prisma.job.findMany({ where: { kind: { in: ["alert.page", "alert.show"] } } });
     expect(jobs.map((j) => j.key?.replace(alert?.id ?? "", "<id>")).sort()).toEqual([
       "alert:<id>:open",
-      expect.stringMatching(/^alert:<id>:sync:\d+$/),
+      expect.stringMatching(/^alerts:show:\d+$/),
     ]);
     await desk.app.services.jobs.runDue();
     desk.clock.advance(1000);
