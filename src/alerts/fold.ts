@@ -7,16 +7,46 @@
 // firing alert; resolve, or every member of a group resolved, resolves it and frees its key, so a
 // later trigger in the same batch opens a new alert. Acknowledge and resolve of an unknown key are
 // ignored (PagerDuty does the same).
+//
+// Work per signal is O(what it changes): an open alert is read without its labels, links and
+// details (a trigger replaces them whole; acknowledge and resolve leave them as stored), and its
+// members are written back only when a member came or changed status.
 import type { Alert, AlertStatus } from "../generated/prisma/client.ts";
 import { storedTlp } from "../incidents/tlp.ts";
-import { detailsValue, labelsValue, linksValue, type Members, membersValue } from "./alert-rows.ts";
+import type { Members } from "./alert-rows.ts";
 import { stricterTlp } from "./integrations.ts";
 import type { AlertLink, AlertSignal } from "./signal.ts";
 
 /** More members than this in one group are not tracked one by one (the newest are dropped). */
 export const MAX_MEMBERS = 1000;
 
-/** An alert as the batch leaves it: to insert (`before` undefined) or to update. */
+/** An open alert as the batch reads it (store.ts): what folding needs, no content columns. */
+export type OpenAlert = Pick<
+  Alert,
+  | "id"
+  | "number"
+  | "integrationId"
+  | "dedupKey"
+  | "openKey"
+  | "status"
+  | "summary"
+  | "source"
+  | "severity"
+  | "tlp"
+  | "rsitType"
+  | "teamId"
+  | "signalCount"
+  | "firstSignalAt"
+  | "lastSignalAt"
+  | "ackedAt"
+  | "resolvedAt"
+  | "incidentId"
+> & { members: Members };
+
+/**
+ * An alert as the batch leaves it: to insert (`before` undefined) or to update. Labels, links
+ * and details are undefined when the batch did not replace them (kept as stored).
+ */
 export interface FoldedAlert {
   id: string;
   integrationId: string;
@@ -29,10 +59,12 @@ export interface FoldedAlert {
   tlp: string;
   rsitType: string | null;
   teamId: string | null;
-  labels: Record<string, string>;
-  links: AlertLink[];
-  details: Record<string, unknown>;
+  labels?: Record<string, string>;
+  links?: AlertLink[];
+  details?: Record<string, unknown>;
   members: Members;
+  /** Whether `members` differs from what is stored (always for an alert the batch opened). */
+  membersChanged: boolean;
   signalCount: number;
   firstSignalAt: Date;
   lastSignalAt: Date;
@@ -53,7 +85,7 @@ export interface Folded {
 const keyOf = (integrationId: string, dedupKey: string) => `${integrationId}\u0000${dedupKey}`;
 
 export function foldSignals(
-  open: readonly Alert[],
+  open: readonly OpenAlert[],
   signals: readonly AlertSignal[],
   now: Date,
   newId: () => string,
@@ -76,7 +108,11 @@ export function foldSignals(
       alert.signalCount++;
       alert.lastSignalAt = now;
       if (signal.action === "trigger") updateContent(alert, signal);
-      alert.members = mergeMembers(alert.members, signal);
+      const members = mergeMembers(alert.members, signal);
+      if (members !== alert.members) {
+        alert.members = members;
+        alert.membersChanged = true;
+      }
     }
     touched.add(alert);
     if (signal.declare && alert.declare === undefined) alert.declare = signal.declare.severity;
@@ -110,6 +146,7 @@ function opened(signal: AlertSignal, now: Date, id: string): FoldedAlert {
     links: [],
     details: {},
     members: mergeMembers({}, signal),
+    membersChanged: true,
     signalCount: 1,
     firstSignalAt: signal.occurredAt,
     lastSignalAt: now,
@@ -135,18 +172,24 @@ function updateContent(alert: FoldedAlert, signal: AlertSignal): void {
   alert.details = { ...signal.details };
 }
 
+/** The members with the signal's merged in; `members` itself when nothing changed. */
 function mergeMembers(members: Members, signal: AlertSignal): Members {
   if (!signal.members?.length) return members;
-  const merged = { ...members };
-  let count = Object.keys(merged).length;
+  let merged: Members | undefined;
+  let count = -1;
   for (const member of signal.members) {
-    if (!(member.id in merged)) {
+    const into = merged ?? members;
+    const known = member.id in into;
+    if (known && into[member.id] === member.status) continue;
+    if (!known) {
+      if (count < 0) count = Object.keys(members).length;
       if (count >= MAX_MEMBERS) continue;
       count++;
     }
+    merged ??= { ...members };
     merged[member.id] = member.status;
   }
-  return merged;
+  return merged ?? members;
 }
 
 function allResolved(members: Members): boolean {
@@ -154,7 +197,7 @@ function allResolved(members: Members): boolean {
   return statuses.length > 0 && statuses.every((status) => status === "resolved");
 }
 
-function fromRow(row: Alert): FoldedAlert {
+function fromRow(row: OpenAlert): FoldedAlert {
   return {
     id: row.id,
     integrationId: row.integrationId,
@@ -167,10 +210,8 @@ function fromRow(row: Alert): FoldedAlert {
     tlp: row.tlp,
     rsitType: row.rsitType,
     teamId: row.teamId,
-    labels: labelsValue.parse(row.labels),
-    links: linksValue.parse(row.links),
-    details: detailsValue.parse(row.details),
-    members: membersValue.parse(row.members),
+    members: row.members,
+    membersChanged: false,
     signalCount: row.signalCount,
     firstSignalAt: row.firstSignalAt,
     lastSignalAt: row.lastSignalAt,

@@ -13,7 +13,7 @@ import type { Db } from "../db/database.ts";
 import { rows } from "../db/rows.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import { insertJobRows, type JobRow } from "../jobs/queue.ts";
-import { alertRow } from "./alert-rows.ts";
+import { alertRow, membersValue } from "./alert-rows.ts";
 import { type FoldedAlert, foldSignals } from "./fold.ts";
 import type { AlertSignal } from "./signal.ts";
 
@@ -38,7 +38,29 @@ export interface StoredBatch {
   ignored: number;
 }
 
-const openRow = alertRow.extend({ version: z.string() });
+/** An open alert as folding needs it (see OpenAlert), with its row version. */
+const openRow = alertRow
+  .pick({
+    id: true,
+    number: true,
+    integrationId: true,
+    dedupKey: true,
+    openKey: true,
+    status: true,
+    summary: true,
+    source: true,
+    severity: true,
+    tlp: true,
+    rsitType: true,
+    teamId: true,
+    signalCount: true,
+    firstSignalAt: true,
+    lastSignalAt: true,
+    ackedAt: true,
+    resolvedAt: true,
+    incidentId: true,
+  })
+  .extend({ members: membersValue, version: z.string() });
 
 /** The two statements of a batch; `jobsFor` names the jobs the folded alerts cause. */
 export async function storeSignals(
@@ -53,7 +75,11 @@ export async function storeSignals(
   const open = rows(
     openRow,
     await db.$queryRaw`
-      select a.*, a.xmin::text as version from "Alert" a
+      select a.id, a.number, a."integrationId", a."dedupKey", a."openKey", a.status, a.summary,
+             a.source, a.severity, a.tlp, a."rsitType", a."teamId", a."signalCount", a."firstSignalAt",
+             a."lastSignalAt", a."ackedAt", a."resolvedAt", a."incidentId", a.members,
+             a.xmin::text as version
+        from "Alert" a
         join (select distinct * from unnest(${integrations}::text[], ${keys}::text[]) as k(i, d)) k
           on a."integrationId" = k.i and a."openKey" = k.d`,
   );
@@ -70,8 +96,11 @@ export async function storeSignals(
       with upd as (
         update "Alert" a set "openKey" = v."openKey", status = v.status::"AlertStatus",
                summary = v.summary, source = v.source, severity = v.severity, tlp = v.tlp,
-               "rsitType" = v."rsitType", "teamId" = v."teamId", labels = v.labels, links = v.links,
-               details = v.details, members = v.members, "signalCount" = v."signalCount",
+               "rsitType" = v."rsitType", "teamId" = v."teamId",
+               -- Absent (null) when the batch kept them: O(what changed), not the whole row.
+               labels = coalesce(v.labels, a.labels), links = coalesce(v.links, a.links),
+               details = coalesce(v.details, a.details), members = coalesce(v.members, a.members),
+               "signalCount" = v."signalCount",
                "lastSignalAt" = v."lastSignalAt", "ackedAt" = v."ackedAt", "resolvedAt" = v."resolvedAt"
           from jsonb_to_recordset(${JSON.stringify(updated.map((a) => ({ ...columns(a), version: versions.get(a.id) })))}::jsonb) as v(
                id text, "openKey" text, status text, summary text, source text, severity int,
@@ -120,9 +149,10 @@ export function isBatchConflict(error: unknown): boolean {
   return false;
 }
 
+/** The columns to write; unchanged labels, links, details and members are left out (kept). */
 function columns(alert: FoldedAlert) {
-  const { before: _before, declare: _declare, ...stored } = alert;
-  return stored;
+  const { before: _before, declare: _declare, membersChanged, members, ...stored } = alert;
+  return membersChanged ? { ...stored, members } : stored;
 }
 
 /**
@@ -132,7 +162,19 @@ function columns(alert: FoldedAlert) {
  * are depth-capped at parse, so the walk is bounded).
  */
 function storable(signal: AlertSignal): AlertSignal {
-  return storableValue(signal) as AlertSignal;
+  // Nearly every signal is storable as sent: check first, rebuild only the rare one that is not.
+  return needsCleaning(signal) ? (storableValue(signal) as AlertSignal) : signal;
+}
+
+function needsCleaning(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("\u0000") || !value.isWellFormed();
+  if (Array.isArray(value)) return value.some(needsCleaning);
+  if (value === null || typeof value !== "object" || value instanceof Date) return false;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (needsCleaning(key) || needsCleaning((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
 }
 
 function storableValue(value: unknown): unknown {

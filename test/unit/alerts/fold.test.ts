@@ -72,4 +72,42 @@ describe("folding signals", () => {
     const folded = foldSignals([], [s({ members })], now, newId);
     expect(Object.keys(folded.alerts[0]?.members ?? {})).toHaveLength(MAX_MEMBERS);
   });
+
+  it("reports members unchanged when a signal repeats what is stored, and leaves content it did not replace", () => {
+    const stored = {
+      id: "a1",
+      number: 1,
+      integrationId: "am",
+      dedupKey: "k",
+      openKey: "k",
+      status: "firing" as const,
+      summary: "x",
+      source: null,
+      severity: 3,
+      tlp: "amber",
+      rsitType: null,
+      teamId: null,
+      signalCount: 1,
+      firstSignalAt: now,
+      lastSignalAt: now,
+      ackedAt: null,
+      resolvedAt: null,
+      incidentId: null,
+      members: { m1: "firing" as const, m2: "firing" as const },
+    };
+    const repeat = foldSignals([stored], [s({ members: [{ id: "m1", status: "firing" }] })], now, newId);
+    expect(repeat.alerts[0]).toMatchObject({ membersChanged: false, signalCount: 2 });
+    expect(repeat.alerts[0]?.members).toBe(stored.members);
+    const ack = foldSignals([stored], [s({ action: "acknowledge" })], now, newId);
+    expect(ack.alerts[0]).toMatchObject({ status: "acked", membersChanged: false });
+    expect(ack.alerts[0]?.labels).toBeUndefined();
+    expect(ack.alerts[0]?.details).toBeUndefined();
+    const changed = foldSignals([stored], [s({ members: [{ id: "m2", status: "resolved" }] })], now, newId);
+    expect(changed.alerts[0]).toMatchObject({
+      membersChanged: true,
+      members: { m1: "firing", m2: "resolved" },
+      labels: {},
+    });
+    expect(stored.members).toEqual({ m1: "firing", m2: "firing" });
+  });
 });
