@@ -29,6 +29,8 @@ const profile = process.argv.includes("--cpu-prof");
 const clients = Number(process.env.BENCH_CLIENTS ?? 32);
 /** BENCH_RATE=n: an open loop at n posts/s instead (the same offered load before and after). */
 const rate = Number(process.env.BENCH_RATE ?? 0);
+/** BENCH_NEW_GROUPS=1: every post a new group (a page each), its alert-to-page time measured. */
+const newGroups = process.env.BENCH_NEW_GROUPS === "1";
 const root = await mkdtemp(path.join(tmpdir(), "tocsin-alert-profile-"));
 await chmod(root, 0o755);
 const doubles = await startDoubles();
@@ -90,13 +92,34 @@ try {
   await barrier();
   await barrier();
 
+  // What tocsin costs doing nothing (pollers, supervisors), to read the figures against.
+  const idle0 = await treeCpuMs(pid);
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  const idle1 = await treeCpuMs(pid);
   const cpu0 = await treeCpuMs(pid);
   const sql0 = await statements();
   const t0 = performance.now();
+  const toPage: Array<Promise<number | undefined>> = [];
+  const newGroup = (): AlertPost => {
+    const id = marker++;
+    const sentAt = performance.now();
+    toPage.push(
+      Promise.race([
+        new Promise<number>((resolve) => delivered.set(id, () => resolve(performance.now() - sentAt))),
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 10_000)),
+      ]),
+    );
+    return {
+      url: `${base}/alerts/alertmanager/${AM_KEY}`,
+      body: alertmanagerBody(`NodeDown${id}`, `Node down on rack ${id} ${pageMarker(id)}`, [
+        { fingerprint: fingerprintOf(10_000_000 + id), status: "firing" },
+      ]),
+    };
+  };
+  const next = newGroups ? newGroup : repeat;
   const samples =
-    rate > 0
-      ? await openLoopAlerts(repeat, rate, seconds)
-      : await closedLoopAlerts(repeat, clients, { seconds });
+    rate > 0 ? await openLoopAlerts(next, rate, seconds) : await closedLoopAlerts(next, clients, { seconds });
+  const pageTimes = await Promise.all(toPage);
   const loadSeconds = (performance.now() - t0) / 1000;
   const cpuLoad = await treeCpuMs(pid);
   await barrier();
@@ -106,10 +129,19 @@ try {
   const accepted = samples.filter((s) => s.status === 202).length;
   const times = samples.map((s) => s.ms);
   const perAlert = (ms: number) => (ms / accepted).toFixed(2);
+  if (newGroups) {
+    const arrived = pageTimes.filter((ms): ms is number => ms !== undefined);
+    console.log(
+      `alert to page delivered: ${arrived.length} of ${pageTimes.length} pages; p50 ${percentile(arrived, 50).toFixed(1)} ms, p99 ${percentile(arrived, 99).toFixed(1)} ms (wall: indicative)`,
+    );
+  }
   const load = rate > 0 ? `open loop ${rate}/s` : `closed loop ${clients} clients`;
   console.log(`${load}, ${seconds} s: ${samples.length} sent, ${accepted} accepted`);
   console.log(
     `  accepted/s ${(accepted / loadSeconds).toFixed(0)}; p50 ${percentile(times, 50).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms (wall: indicative)`,
+  );
+  console.log(
+    `  CPU idle: node ${((idle1.node - idle0.node) / 5).toFixed(0)} ms/s, postgres ${((idle1.postgres - idle0.postgres) / 5).toFixed(0)} ms/s`,
   );
   console.log(
     `  CPU during the load: node ${cpuLoad.node - cpu0.node} ms, postgres ${cpuLoad.postgres - cpu0.postgres} ms`,
