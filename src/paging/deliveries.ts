@@ -303,6 +303,7 @@ export class PageDeliveries {
     const targets = Object.entries(channels).flatMap(([platform, channel]) =>
       channel !== undefined && this.#outbox.runs(platform) ? [{ platform, target: channel }] : [],
     );
+    if (targets.length === 0) return;
     const rows = await this.#reserve(page, step, "channel", targets, now);
     const message = pageTeamPost({ ...pageContext, body }, teamName);
     for (const row of rows.filter((r) => r.state === "pending")) {

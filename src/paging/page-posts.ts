@@ -43,7 +43,8 @@ export class PagePosts {
   async start(page: Page): Promise<void> {
     this.#metrics?.pages.inc({ event: "created" });
     const team = page.teamId ? this.#directory.findTeam(page.teamId) : undefined;
-    if (team) {
+    // A team without channels has nowhere to post: its body and context are not read.
+    if (team && Object.values(team.channels).some((channel) => channel !== undefined)) {
       const pageContext = await this.#contextOf(page, "new page");
       await this.#deliveries.postInTeamChannels(
         page,
