@@ -217,6 +217,8 @@ log.info(
     ms: Math.round(performance.now() - startedAt),
     database: database.embedded?.origin ?? "external",
     platforms: platforms.map((p) => p.name),
+    // What runs: the start bundle `npm start` builds (src/build/), or the TypeScript sources.
+    code: import.meta.filename.endsWith(".ts") ? "sources" : "bundle",
   },
   "tocsin ready",
 );
