@@ -16,6 +16,7 @@ import { openDatabase } from "./db/database.ts";
 import { PrismaPlatformState } from "./db/platform-state.ts";
 import { READY_TIMEOUT_MS } from "./http/health-routes.ts";
 import { HttpServer } from "./http/server.ts";
+import { IdleMemory } from "./lifecycle/idle-memory.ts";
 import { createLogger } from "./logging.ts";
 import { loadOncallConfig } from "./oncall/config.ts";
 
@@ -203,6 +204,7 @@ await app.start().catch(async (error: unknown) => {
   await dataDirLock.release();
   process.exit(1);
 });
+new IdleMemory({ log }).start();
 if (config.http.enabled) {
   const port = await app.services.http.listen(config.http.port, config.http.host).catch((error: unknown) => {
     process.stderr.write(
