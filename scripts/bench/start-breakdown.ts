@@ -7,10 +7,21 @@ import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freeLoopbackPort } from "../../src/db/embedded-postgres.ts";
-import { rssMb, startDoubles, startTocsin, tocsinEnv, treeCpuMs, untilReady } from "./processes.ts";
+import {
+  rssMb,
+  START_ENTRY,
+  startDoubles,
+  startFlags,
+  startTocsin,
+  tocsinEnv,
+  treeCpuMs,
+  untilReady,
+} from "./processes.ts";
 
 const STARTS = Number(process.argv[2] ?? 5);
 const HOW = (process.argv[3] ?? "node") as "node" | "npm";
+// BREAKDOWN_FLAGS replaces npm start's node flags (node only), to compare V8 settings.
+const FLAGS = process.env.BREAKDOWN_FLAGS?.split(" ").filter(Boolean) ?? startFlags();
 const dataRoot = await mkdtemp(path.join(tmpdir(), "tocsin-start-"));
 await chmod(dataRoot, 0o755);
 const doubles = await startDoubles();
@@ -41,7 +52,7 @@ try {
     const logFile = path.join(dataRoot, `start-${i}.log`);
     const spawnedAt = Date.now();
     const t0 = performance.now();
-    const tocsin = startTocsin(HOW, env, logFile, process.env.BREAKDOWN_ENTRY);
+    const tocsin = startTocsin(HOW, env, logFile, process.env.BREAKDOWN_ENTRY ?? START_ENTRY, FLAGS);
     const readyMs = await untilReady(port, tocsin.child, t0);
     const cpu =
       HOW === "node" ? await treeCpuMs(tocsin.child.pid!) : { node: Number.NaN, postgres: Number.NaN };

@@ -46,7 +46,7 @@ export class IdleMemory {
 
   constructor(options: IdleMemoryOptions) {
     this.#log = options.log;
-    this.#checkMs = options.checkMs ?? 20_000;
+    this.#checkMs = options.checkMs ?? 10_000;
     this.#quietBelow = options.quietBelow ?? 0.05;
     this.#growthBytes = options.growthBytes ?? 48 * 1024 * 1024;
     this.#probe = options.probe;
