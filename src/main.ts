@@ -16,6 +16,7 @@ import { openDatabase } from "./db/database.ts";
 import { PrismaPlatformState } from "./db/platform-state.ts";
 import { READY_TIMEOUT_MS } from "./http/health-routes.ts";
 import { HttpServer } from "./http/server.ts";
+import { IdleMemory } from "./lifecycle/idle-memory.ts";
 import { createLogger } from "./logging.ts";
 import { loadOncallConfig } from "./oncall/config.ts";
 
@@ -203,6 +204,7 @@ await app.start().catch(async (error: unknown) => {
   await dataDirLock.release();
   process.exit(1);
 });
+new IdleMemory({ log }).start();
 if (config.http.enabled) {
   const port = await app.services.http.listen(config.http.port, config.http.host).catch((error: unknown) => {
     process.stderr.write(
@@ -217,6 +219,8 @@ log.info(
     ms: Math.round(performance.now() - startedAt),
     database: database.embedded?.origin ?? "external",
     platforms: platforms.map((p) => p.name),
+    // What runs: the start bundle `npm start` builds (src/build/), or the TypeScript sources.
+    code: import.meta.filename.endsWith(".ts") ? "sources" : "bundle",
   },
   "tocsin ready",
 );

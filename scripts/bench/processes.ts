@@ -132,11 +132,17 @@ export function tocsinEnv(dataDir: string, port: number, doubles: Doubles): Reco
 }
 
 /** Starts tocsin (`node` with npm start's flags, or `npm start` itself); logs go to `logFile`. */
-export function startTocsin(how: "node" | "npm", env: Record<string, string>, logFile: string): Running {
+export function startTocsin(
+  how: "node" | "npm",
+  env: Record<string, string>,
+  logFile: string,
+  entry = START_ENTRY,
+  flags = startFlags(),
+): Running {
   const out = openSync(logFile, "a");
   const child =
     how === "node"
-      ? spawn(process.execPath, [...startFlags(), path.join(ROOT, START_ENTRY)], {
+      ? spawn(process.execPath, [...flags, path.resolve(ROOT, entry)], {
           env,
           cwd: ROOT,
           stdio: ["ignore", out, out],

@@ -1,0 +1,74 @@
+// Which file `npm start` runs: the start bundle built from the current sources (built now if they
+// changed since the last one), or src/main.ts itself when no bundle can be built. Bundles live
+// beside the installed dependencies (node_modules/.cache/tocsin-build/<fingerprint>/), like the
+// compile cache, and a bundle built from other sources is never run: its folder is named after
+// the fingerprint of what it was built from.
+import { spawn } from "node:child_process";
+import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { sourcesFingerprint } from "./fingerprint.ts";
+
+/** Older bundles kept: a tocsin still running from one may yet load one of its lazy chunks. */
+const KEPT_BUILDS = 4;
+/** A half-written build older than this was left by a process that died while building. */
+const ABANDONED_MS = 10 * 60_000;
+
+export async function startBundle(root: string): Promise<string | undefined> {
+  const builds = path.join(root, "node_modules/.cache/tocsin-build");
+  const fingerprint = await sourcesFingerprint(root);
+  const dir = path.join(builds, fingerprint);
+  const entry = path.join(dir, "main.js");
+  if (await exists(entry)) return entry;
+
+  // Built in a folder of its own, then renamed into place: a process starting at the same time
+  // never sees half a bundle, and when two build at once the first rename wins.
+  const partial = path.join(builds, `${fingerprint}.${process.pid}.partial`);
+  try {
+    await mkdir(builds, { recursive: true });
+    await buildInChild(partial);
+    await rename(partial, dir).catch(async (error: NodeJS.ErrnoException) => {
+      if (!(await exists(entry))) throw error;
+    });
+  } catch {
+    // No bundler (installed without devDependencies) or a build that failed: the sources run.
+    return undefined;
+  } finally {
+    await rm(partial, { recursive: true, force: true }).catch(() => {});
+  }
+  await pruneBuilds(builds, fingerprint).catch(() => {});
+  return entry;
+}
+
+/** Runs src/build/bundle.ts in a node process of its own; rejects unless it succeeds. */
+function buildInChild(outDir: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(import.meta.dirname, "bundle.ts"), outDir], {
+      stdio: "ignore",
+    });
+    child.once("error", reject);
+    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`bundle build exited ${code}`))));
+  });
+}
+
+async function pruneBuilds(builds: string, current: string): Promise<void> {
+  const names = await readdir(builds);
+  const dated = await Promise.all(
+    names.map(async (name) => ({ name, mtimeMs: (await stat(path.join(builds, name))).mtimeMs })),
+  );
+  const now = Date.now();
+  const complete = dated
+    .filter(({ name }) => !name.endsWith(".partial") && name !== current)
+    .sort((a, b) => b.mtimeMs - a.mtimeMs);
+  const doomed = [
+    ...complete.slice(KEPT_BUILDS - 1),
+    ...dated.filter(({ name, mtimeMs }) => name.endsWith(".partial") && now - mtimeMs > ABANDONED_MS),
+  ];
+  for (const { name } of doomed) await rm(path.join(builds, name), { recursive: true, force: true });
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,66 @@
+// The start bundle's fingerprint: any change to what the bundle is built from changes it, so a
+// bundle built from other sources is never run (src/build/start-bundle.ts).
+import { mkdir, mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { sourcesFingerprint } from "../../../src/build/fingerprint.ts";
+
+let root: string;
+
+beforeEach(async () => {
+  root = await mkdtemp(path.join(tmpdir(), "tocsin-fingerprint-"));
+  await mkdir(path.join(root, "src/chat"), { recursive: true });
+  await mkdir(path.join(root, "commands/inc"), { recursive: true });
+  await writeFile(path.join(root, "src/main.ts"), "export {};\n");
+  await writeFile(path.join(root, "src/chat/room.ts"), "export const a = 1;\n");
+  await writeFile(path.join(root, "commands/inc/note.ts"), "export const b = 2;\n");
+  await writeFile(path.join(root, "package.json"), "{}\n");
+  await writeFile(path.join(root, "package-lock.json"), "{}\n");
+});
+
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe("sourcesFingerprint", () => {
+  it("is the same while nothing changes", async () => {
+    expect(await sourcesFingerprint(root)).toBe(await sourcesFingerprint(root));
+  });
+
+  it("changes when a source file is edited, even to the same size", async () => {
+    const before = await sourcesFingerprint(root);
+    const file = path.join(root, "src/chat/room.ts");
+    await writeFile(file, "export const a = 2;\n");
+    // Some file systems keep modification times to the second: make the edit visible.
+    const later = new Date(Date.now() + 5000);
+    await utimes(file, later, later);
+    expect(await sourcesFingerprint(root)).not.toBe(before);
+  });
+
+  it("changes when a file is added or removed, under src/ or commands/", async () => {
+    const before = await sourcesFingerprint(root);
+    await writeFile(path.join(root, "commands/inc/status.ts"), "export {};\n");
+    const added = await sourcesFingerprint(root);
+    expect(added).not.toBe(before);
+    await rm(path.join(root, "src/chat/room.ts"));
+    expect(await sourcesFingerprint(root)).not.toBe(added);
+  });
+
+  it("changes when the dependencies' lock changes", async () => {
+    const before = await sourcesFingerprint(root);
+    await writeFile(path.join(root, "package-lock.json"), '{"lockfileVersion":3}\n');
+    expect(await sourcesFingerprint(root)).not.toBe(before);
+  });
+
+  it("differs for a copy of the project in another folder", async () => {
+    const other = await mkdtemp(path.join(tmpdir(), "tocsin-fingerprint-"));
+    try {
+      await mkdir(path.join(other, "src"), { recursive: true });
+      await mkdir(path.join(other, "commands"), { recursive: true });
+      expect(await sourcesFingerprint(other)).not.toBe(await sourcesFingerprint(root));
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+  });
+});
