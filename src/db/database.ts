@@ -63,7 +63,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
   try {
     const migrations = await retryWhileUnreachable(() => migrate(url), options.waitMs ?? 0, options.onRetry);
-    const prisma = connectPrisma(url, 10, options.timeoutMs);
+    // The pool of the embedded server goes over its Unix socket where it has one (cheaper per
+    // statement); migrations and the readiness ping keep the TCP address.
+    const prisma = connectPrisma(embedded?.socketUrlFor(EMBEDDED_DATABASE) ?? url, 10, options.timeoutMs);
     const supervisor =
       embedded &&
       new PostgresSupervisor({
