@@ -124,17 +124,7 @@ export class InboundClaims {
     this.#answered = [];
     this.#announced = [];
     this.#flushing = this.#sql
-      .execute(
-        Prisma.sql`
-          with announced as (
-            update "TimelineEntry" set "announcementPending" = false where id = any(${announced}::text[])
-          )
-          update "InboundClaim" set "answeredAt" = now()
-           where owner = ${this.owner}
-             and (platform, key) in (
-               select * from unnest(${batch.map((e) => e.platform)}::text[], ${batch.map((e) => e.dedupeKey)}::text[]))`,
-        { prepared: true },
-      )
+      .execute(markAnsweredStatement(this.owner, batch, announced), { prepared: true })
       .then(() => undefined)
       .catch((error: unknown) => {
         // Unmarked claims still hold until their lease ends; only a later takeover could repeat.
@@ -147,4 +137,23 @@ export class InboundClaims {
     await this.#flushing;
     this.#flushing = undefined;
   }
+}
+
+/**
+ * Marks a batch of claims answered and clears the pending flag of the changes they announced.
+ * The `= any` conditions are an index condition on the primary key: with the pairs alone (a
+ * semi-join with unnest) the planner was seen, under load, to scan every claim instead (1.3 ms
+ * instead of 0.1 ms with ~1,000 claims).
+ */
+export function markAnsweredStatement(owner: string, batch: EventKey[], announced: string[]): Prisma.Sql {
+  const platforms = batch.map((e) => e.platform);
+  const keys = batch.map((e) => e.dedupeKey);
+  return Prisma.sql`
+    with announced as (
+      update "TimelineEntry" set "announcementPending" = false where id = any(${announced}::text[])
+    )
+    update "InboundClaim" set "answeredAt" = now()
+     where owner = ${owner}
+       and platform = any(${platforms}::text[]) and key = any(${keys}::text[])
+       and (platform, key) in (select * from unnest(${platforms}::text[], ${keys}::text[]))`;
 }

@@ -1,11 +1,13 @@
 // The hot statements' driver-level path (src/db/sql.ts) reads and writes what Prisma does:
 // timestamps as UTC whatever the process's time zone, int8 as bigint, rows checked by their
-// schema; prepared statements are reused per text and kept apart between texts.
+// schema; prepared statements are reused per text and kept apart between texts. And the hot
+// statements that read a growing table find their rows by index.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { type Sql, sqlOf } from "../../../src/db/sql.ts";
 import { Prisma } from "../../../src/generated/prisma/client.ts";
+import { markAnsweredStatement } from "../../../src/intake/inbound-claims.ts";
 import { createTestDatabase, type TestDatabase } from "../../database.ts";
 
 let db: TestDatabase;
@@ -78,5 +80,31 @@ describe("Sql beside Prisma", () => {
       const [b] = await sql.rows(one, Prisma.sql`select ${`b${i}`}::text || '' as v`, { prepared: true });
       expect([a?.v, b?.v]).toEqual([`a${i}`, `b${i}`]);
     }
+  });
+});
+
+describe("marking claims answered", () => {
+  it("finds the claims by their key, not by reading every claim", async () => {
+    // About what the bench's desk held when the pair-only statement was seen scanning them all.
+    await sql.execute(Prisma.sql`
+      insert into "InboundClaim" (platform, key, owner, "leaseUntil")
+      select 'slack', 'command:' || n, 'replica-a', now() + interval '1 minute' from generate_series(1, 1000) n`);
+    await sql.execute(Prisma.sql`analyze "InboundClaim"`);
+    const batch = [
+      { platform: "slack" as const, dedupeKey: "command:17" },
+      { platform: "slack" as const, dedupeKey: "command:900" },
+    ];
+    const statement = markAnsweredStatement("replica-a", batch, []);
+    const plan = await sql.rows(z.object({ "QUERY PLAN": z.string() }), Prisma.sql`explain ${statement}`);
+    const text = plan.map((row) => row["QUERY PLAN"]).join("\n");
+    if (process.env.SHOW_PLAN) console.log(text);
+    expect(text).toContain("InboundClaim_pkey");
+    expect(text).not.toMatch(/Seq Scan on "InboundClaim"/);
+    expect(await sql.execute(statement)).toBe(2);
+    const [marked] = await sql.rows(
+      z.object({ n: z.number() }),
+      Prisma.sql`select count(*)::int as n from "InboundClaim" where "answeredAt" is not null`,
+    );
+    expect(marked?.n).toBe(2);
   });
 });
