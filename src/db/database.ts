@@ -6,6 +6,7 @@ import { PrismaClient } from "../generated/prisma/client.ts";
 import { type EmbeddedServer, startEmbeddedPostgres } from "./embedded-postgres.ts";
 import { migrate } from "./migrate.ts";
 import { PostgresSupervisor } from "./postgres-supervisor.ts";
+import { registerPool } from "./sql.ts";
 
 export type Db = PrismaClient;
 /** A Prisma interactive-transaction client: what domain code writes through inside a transaction. */
@@ -62,7 +63,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
   try {
     const migrations = await retryWhileUnreachable(() => migrate(url), options.waitMs ?? 0, options.onRetry);
-    const prisma = connectPrisma(url, 10, options.timeoutMs);
+    // The pool of the embedded server goes over its Unix socket where it has one (cheaper per
+    // statement); migrations and the readiness ping keep the TCP address.
+    const prisma = connectPrisma(embedded?.socketUrlFor(EMBEDDED_DATABASE) ?? url, 10, options.timeoutMs);
     const supervisor =
       embedded &&
       new PostgresSupervisor({
@@ -159,15 +162,21 @@ export function connectPrisma(
   maxConnections = 10,
   timeoutMs = DEFAULT_TIMEOUT_MS,
 ): PrismaClient {
-  return new PrismaClient({
-    adapter: new PrismaPg({
-      connectionString: url,
-      max: maxConnections,
-      connectionTimeoutMillis: Math.min(timeoutMs, 10_000),
-      statement_timeout: timeoutMs,
-      query_timeout: timeoutMs + 5000,
-    }),
+  // One pool for Prisma's adapter and the hot statements on the driver (sql.ts). The adapter
+  // closes it on $disconnect.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: maxConnections,
+    connectionTimeoutMillis: Math.min(timeoutMs, 10_000),
+    statement_timeout: timeoutMs,
+    query_timeout: timeoutMs + 5000,
   });
+  // An idle connection's server going away (a restart of the embedded PostgreSQL) is not an
+  // error of any statement: the next checkout connects afresh. Prisma's adapter does the same.
+  pool.on("error", () => {});
+  const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  registerPool(client, pool);
+  return client;
 }
 
 export async function createDatabaseIfMissing(

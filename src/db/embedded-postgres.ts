@@ -25,6 +25,11 @@ export interface EmbeddedServer {
   /** How the server came up: freshly created, started on an existing cluster, or adopted. */
   readonly origin: "created" | "started" | "adopted";
   urlFor(database: string): string;
+  /**
+   * The same over the server's Unix socket, when it has one: a statement costs both processes
+   * less CPU than over loopback TCP (no TCP/IP stack in the kernel). Undefined otherwise.
+   */
+  socketUrlFor(database: string): string | undefined;
   /** Whether the server's postmaster is alive (its pid in postmaster.pid). */
   isRunning(): Promise<boolean>;
   stop(): Promise<void>;
@@ -53,10 +58,21 @@ export async function startEmbeddedPostgres(options: EmbeddedServerOptions): Pro
   const adopted = await findRunningServer(dataDir, password);
   if (adopted) {
     log(`embedded PostgreSQL: adopted the server left running on port ${adopted} (pid file in ${dataDir})`);
-    return makeHandle(dataDir, adopted, password, "adopted", () => stopByPidFile(dataDir));
+    // A server started by an older tocsin listens on TCP only.
+    const socketDir = socketDirFor(dataDir, adopted);
+    const listening = socketDir && (await exists(path.join(socketDir, `.s.PGSQL.${adopted}`)));
+    return makeHandle(
+      dataDir,
+      adopted,
+      password,
+      "adopted",
+      () => stopByPidFile(dataDir),
+      listening ? socketDir : undefined,
+    );
   }
 
   const port = options.port && options.port > 0 ? options.port : await freeLoopbackPort();
+  const socketDir = socketDirFor(dataDir, port);
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -68,9 +84,10 @@ export async function startEmbeddedPostgres(options: EmbeddedServerOptions): Pro
     postgresFlags: [
       "-c",
       "listen_addresses=127.0.0.1",
-      // No unix socket: socket paths have a 107-byte limit that deep data directories exceed.
+      // A Unix socket in the data directory (private to its owner) where the path fits the
+      // 107-byte limit of socket paths; deeper data directories use TCP only.
       "-c",
-      "unix_socket_directories=",
+      `unix_socket_directories=${socketDir ?? ""}`,
       ...(options.extraFlags ?? []),
     ],
     onLog: (message) => log(message.trim()),
@@ -104,7 +121,13 @@ export async function startEmbeddedPostgres(options: EmbeddedServerOptions): Pro
     process.kill(pid, "SIGKILL");
     await stopped;
   };
-  return makeHandle(dataDir, port, password, initialised ? "started" : "created", stopSpawned);
+  return makeHandle(dataDir, port, password, initialised ? "started" : "created", stopSpawned, socketDir);
+}
+
+/** The data directory, when a socket there has a path short enough (and no list separator). */
+function socketDirFor(dataDir: string, port: number): string | undefined {
+  const socket = path.join(dataDir, `.s.PGSQL.${port}`);
+  return Buffer.byteLength(socket) <= 100 && !/[,\s'"\\]/.test(dataDir) ? dataDir : undefined;
 }
 
 function makeHandle(
@@ -113,6 +136,7 @@ function makeHandle(
   password: string,
   origin: EmbeddedServer["origin"],
   stopServer: () => Promise<void>,
+  socketDir?: string,
 ): EmbeddedServer {
   let stopping: Promise<void> | undefined;
   const urlFor = (database: string) =>
@@ -123,6 +147,9 @@ function makeHandle(
     dataDir,
     origin,
     urlFor,
+    socketUrlFor: (database) =>
+      socketDir &&
+      `postgresql://${USER}:${encodeURIComponent(password)}@/${encodeURIComponent(database)}?host=${encodeURIComponent(socketDir)}&port=${port}`,
     isRunning: async () => (await runningPid(dataDir)) !== undefined,
     stop() {
       stopping ??= stopServer();

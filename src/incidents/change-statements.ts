@@ -11,6 +11,7 @@ import type { Origin } from "../activity/origin.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import { incidentRow, personRow } from "../db/row-schemas.ts";
 import { rows } from "../db/rows.ts";
+import { type Sql, sqlOf } from "../db/sql.ts";
 import {
   type Incident,
   type IncidentRoom,
@@ -97,14 +98,17 @@ function detailsColumns(incident: Prisma.Sql): Prisma.Sql {
 }
 
 /** An incident with its reporter, roles, participants and tasks, in one statement. */
-export async function readDetails(db: Db, incidentId: string): Promise<IncidentDetails | undefined> {
-  const [found] = rows(
-    incidentRow.extend(detailsJson.shape),
-    await db.$queryRaw`
+export async function readDetails(sql: Sql, incidentId: string): Promise<IncidentDetails | undefined> {
+  const [found] = await sql.rows(
+    detailsRow,
+    Prisma.sql`
       select i.*, ${detailsColumns(Prisma.sql`i`)} from "Incident" i where i.id = ${incidentId}`,
+    { prepared: true },
   );
   return found;
 }
+
+const detailsRow = incidentRow.extend(detailsJson.shape);
 
 export interface OneStatementChange {
   origin: Origin;
@@ -145,9 +149,11 @@ export async function changeInOneStatement(db: Db, change: OneStatementChange): 
   const details = change.withDetails
     ? Prisma.sql`(select to_jsonb(d) from (select ${detailsColumns(Prisma.sql`l`)} from locked l) d)`
     : Prisma.sql`null::jsonb`;
-  const [found] = rows(
+  const sql = sqlOf(db);
+  // Prepared: the texts differ only by the kind of change (note, status, ...), a handful.
+  const [found] = await sql.rows(
     changedRow,
-    await db.$queryRaw`
+    Prisma.sql`
       with target as (
         select exists (select 1 from "Incident" where id = ${incidentId} and ${change.expect}) as expected
       ), claimed as (
@@ -165,6 +171,7 @@ export async function changeInOneStatement(db: Db, change: OneStatementChange): 
              ${roomsOfIncident(incidentId)} as rooms,
              (select to_jsonb(l) from locked l) as incident,
              ${details} as details`,
+    { prepared: true },
   );
   if (found?.incident) {
     const incident: Incident = found.incident;
@@ -179,8 +186,8 @@ export async function changeInOneStatement(db: Db, change: OneStatementChange): 
   if (found?.claimed) {
     // Changed between the check and the lock (another replica): the claim this statement made
     // is taken back, as a rolled-back transaction would leave it, and the transaction decides.
-    await db.$executeRaw`
-      delete from "ProcessedEvent" where platform = ${origin.platform} and key = ${origin.dedupeKey}`;
+    await sql.execute(Prisma.sql`
+      delete from "ProcessedEvent" where platform = ${origin.platform} and key = ${origin.dedupeKey}`);
     return { outcome: "not-applied" };
   }
   return found?.expected ? { outcome: "duplicate" } : { outcome: "not-applied" };

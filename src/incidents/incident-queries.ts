@@ -3,7 +3,7 @@
 import type { PlatformName } from "../chat/invocation.ts";
 import type { Db } from "../db/database.ts";
 import { incidentRow } from "../db/row-schemas.ts";
-import { rows } from "../db/rows.ts";
+import { type Sql, sqlOf } from "../db/sql.ts";
 import { UserError } from "../errors.ts";
 import { type Incident, type Person, Prisma, type Task } from "../generated/prisma/client.ts";
 import { type IncidentDetails, readDetails } from "./change-statements.ts";
@@ -23,9 +23,11 @@ export type ListFilter = "open" | "mine" | "all";
 
 export class IncidentQueries {
   readonly #db: Db;
+  readonly #sql: Sql;
 
   constructor(db: Db) {
     this.#db = db;
+    this.#sql = sqlOf(db);
   }
 
   async findById(id: string): Promise<Incident | null> {
@@ -43,9 +45,10 @@ export class IncidentQueries {
 
   async findByPublicId(publicId: string): Promise<Incident | null> {
     // SQL: the router runs this for every command that names an incident (see findByRoom).
-    const [incident] = rows(
+    const [incident] = await this.#sql.rows(
       incidentRow,
-      await this.#db.$queryRaw`select * from "Incident" where "publicId" = ${publicId.toUpperCase()}`,
+      Prisma.sql`select * from "Incident" where "publicId" = ${publicId.toUpperCase()}`,
+      { prepared: true },
     );
     return incident ?? null;
   }
@@ -58,7 +61,7 @@ export class IncidentQueries {
 
   /** The incident with its reporter, roles, participants and tasks (one statement). */
   async details(incidentId: string): Promise<IncidentDetails> {
-    const details = await readDetails(this.#db, incidentId);
+    const details = await readDetails(this.#sql, incidentId);
     if (!details) throw new Error(`incident ${incidentId} not found`);
     return details;
   }
@@ -77,9 +80,9 @@ export class IncidentQueries {
       // Found from the person's side (indexes on who takes part), then ordered: as quick with
       // 100,000 incidents as with 10, where walking the newest incidents first would read them
       // all for someone who took part in a few old ones.
-      return rows(
+      return this.#sql.rows(
         incidentRow,
-        await this.#db.$queryRaw`
+        Prisma.sql`
           select i.* from "Incident" i
            where i.id in (
                    select id from "Incident" where "reporterId" = ${person.id}
@@ -88,6 +91,7 @@ export class IncidentQueries {
              and i.status::text = any(${[...OPEN_STATUSES]}::text[])
            order by i."declaredAt" desc
            limit ${limit}`,
+        { prepared: true },
       );
     }
     // SQL: every /inc list runs this. The same rule as takingPart(): reporter, role holder or
@@ -98,11 +102,13 @@ export class IncidentQueries {
     const conditions: Prisma.Sql[] = [Prisma.sql`true`];
     if (filter !== "all") conditions.push(Prisma.sql`i.status::text = any(${[...OPEN_STATUSES]}::text[])`);
     if (!options.seeRestricted) conditions.push(Prisma.sql`(not i.restricted or ${takesPart})`);
-    return rows(
+    // Four texts at most (the two conditions on or off): prepared.
+    return this.#sql.rows(
       incidentRow,
-      await this.#db.$queryRaw`
+      Prisma.sql`
         select i.* from "Incident" i where ${Prisma.join(conditions, " and ")}
          order by i."declaredAt" desc limit ${limit}`,
+      { prepared: true },
     );
   }
 

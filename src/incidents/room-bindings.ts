@@ -1,32 +1,34 @@
 // Which rooms belong to which incident: found per command (remembered: see lasting-facts.ts),
 // bound when a room is opened, and where each room's pinned summary is.
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { PlatformName } from "../chat/invocation.ts";
 import type { Db } from "../db/database.ts";
 import { incidentRoomRow, incidentRow } from "../db/row-schemas.ts";
-import { rows } from "../db/rows.ts";
-import type { Incident, IncidentRoom } from "../generated/prisma/client.ts";
+import { type Sql, sqlOf } from "../db/sql.ts";
+import { type Incident, type IncidentRoom, Prisma } from "../generated/prisma/client.ts";
 import type { LastingFacts } from "./lasting-facts.ts";
 
 export class RoomBindings {
-  readonly #db: Db;
+  readonly #sql: Sql;
   readonly #facts: LastingFacts;
 
   constructor(db: Db, facts: LastingFacts) {
-    this.#db = db;
+    this.#sql = sqlOf(db);
     this.#facts = facts;
   }
 
-  // The queries every command runs are written in SQL: through Prisma's query compiler they
-  // cost about twice the CPU, which is what limits commands per second (see npm run bench).
+  // The queries every command runs, and a declaration's room binding, are written in SQL on the
+  // driver (see sql.ts): through Prisma's client they cost several times the CPU.
 
   async findByRoom(platform: string, roomId: string): Promise<Incident | null> {
     if (this.#facts.incidentOfRoom(platform, roomId) === null) return null;
-    const [incident] = rows(
+    const [incident] = await this.#sql.rows(
       incidentRow,
-      await this.#db.$queryRaw`
+      Prisma.sql`
         select i.* from "IncidentRoom" r join "Incident" i on i.id = r."incidentId"
          where r.platform = ${platform} and r."roomId" = ${roomId}`,
+      { prepared: true },
     );
     if (incident) this.#facts.roomBound(platform, roomId, incident.id);
     else this.#facts.roomNotBound(platform, roomId);
@@ -37,10 +39,11 @@ export class RoomBindings {
   async incidentIdOfRoom(platform: string, roomId: string): Promise<string | undefined> {
     const known = this.#facts.incidentOfRoom(platform, roomId);
     if (known !== undefined) return known ?? undefined;
-    const [room] = rows(
+    const [room] = await this.#sql.rows(
       z.object({ incidentId: z.string() }),
-      await this.#db.$queryRaw`
+      Prisma.sql`
         select "incidentId" from "IncidentRoom" where platform = ${platform} and "roomId" = ${roomId}`,
+      { prepared: true },
     );
     if (room) this.#facts.roomBound(platform, roomId, room.incidentId);
     else this.#facts.roomNotBound(platform, roomId);
@@ -48,26 +51,33 @@ export class RoomBindings {
   }
 
   async rooms(incidentId: string): Promise<IncidentRoom[]> {
-    return rows(
+    return this.#sql.rows(
       incidentRoomRow,
-      await this.#db.$queryRaw`
+      Prisma.sql`
         select * from "IncidentRoom" where "incidentId" = ${incidentId} order by "createdAt"`,
+      { prepared: true },
     );
   }
 
   async bindRoom(incidentId: string, platform: PlatformName, roomId: string, name: string): Promise<void> {
-    await this.#db.incidentRoom.upsert({
-      where: { platform_roomId: { platform, roomId } },
-      create: { incidentId, platform, roomId, name },
-      update: { incidentId, name },
-    });
+    await this.#sql.execute(
+      Prisma.sql`
+        insert into "IncidentRoom" (id, "incidentId", platform, "roomId", name, "createdAt")
+        values (${randomUUID()}, ${incidentId}, ${platform}, ${roomId}, ${name}, now())
+        on conflict (platform, "roomId") do update set "incidentId" = excluded."incidentId", name = excluded.name`,
+      { prepared: true },
+    );
     this.#facts.roomBound(platform, roomId, incidentId);
   }
 
   async setSummaryMessage(platform: PlatformName, roomId: string, messageId: string): Promise<void> {
-    await this.#db.incidentRoom.update({
-      where: { platform_roomId: { platform, roomId } },
-      data: { summaryMessageId: messageId },
-    });
+    const updated = await this.#sql.execute(
+      Prisma.sql`
+        update "IncidentRoom" set "summaryMessageId" = ${messageId}
+         where platform = ${platform} and "roomId" = ${roomId}`,
+      { prepared: true },
+    );
+    // As Prisma's update did: a room that is not bound is an error, not a silent no-op.
+    if (updated === 0) throw new Error(`no incident room ${platform} ${roomId} to pin a summary in`);
   }
 }

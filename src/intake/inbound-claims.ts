@@ -16,8 +16,11 @@
 // it costs at worst a second announcement of those changes, by the recovery 30 s later.
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
+import { z } from "zod";
 import type { PlatformName } from "../chat/invocation.ts";
 import type { Db } from "../db/database.ts";
+import { type Sql, sqlOf } from "../db/sql.ts";
+import { Prisma } from "../generated/prisma/client.ts";
 
 export interface InboundClaimsOptions {
   /** How long a claim holds before another replica may take the event over (default 60 s). */
@@ -32,12 +35,14 @@ export interface EventKey {
   dedupeKey: string;
 }
 
+const answeredRow = z.object({ answered: z.boolean() });
+
 export type ClaimState = "answered" | "held" | "gone";
 
 export class InboundClaims {
   readonly owner: string;
   readonly leaseMs: number;
-  readonly #db: Db;
+  readonly #sql: Sql;
   readonly #log: Logger;
   readonly #flushMs: number;
   #answered: EventKey[] = [];
@@ -46,7 +51,7 @@ export class InboundClaims {
   #flushing: Promise<void> | undefined;
 
   constructor(db: Db, log: Logger, options: InboundClaimsOptions = {}) {
-    this.#db = db;
+    this.#sql = sqlOf(db);
     this.#log = log.child({ component: "claims" });
     this.owner = options.owner ?? `${process.pid}-${randomBytes(4).toString("hex")}`;
     this.leaseMs = options.leaseMs ?? 60_000;
@@ -55,27 +60,33 @@ export class InboundClaims {
 
   /** True when this replica now holds the event (first to see it, or it was released). */
   async claim(event: EventKey): Promise<boolean> {
-    const rows = await this.#db.$executeRaw`
-      insert into "InboundClaim" (platform, key, owner, "leaseUntil")
-      values (${event.platform}, ${event.dedupeKey}, ${this.owner}, now() + ${this.leaseMs} * interval '1 millisecond')
-      on conflict (platform, key) do nothing`;
+    const rows = await this.#sql.execute(
+      Prisma.sql`
+        insert into "InboundClaim" (platform, key, owner, "leaseUntil")
+        values (${event.platform}, ${event.dedupeKey}, ${this.owner}, now() + ${this.leaseMs} * interval '1 millisecond')
+        on conflict (platform, key) do nothing`,
+      { prepared: true },
+    );
     return rows > 0;
   }
 
   /** Takes over an unanswered claim whose lease ran out (its replica died mid-command). */
   async takeOver(event: EventKey): Promise<boolean> {
-    const rows = await this.#db.$executeRaw`
+    const rows = await this.#sql.execute(Prisma.sql`
       update "InboundClaim"
          set owner = ${this.owner}, "leaseUntil" = now() + ${this.leaseMs} * interval '1 millisecond'
        where platform = ${event.platform} and key = ${event.dedupeKey}
-         and "answeredAt" is null and "leaseUntil" < now()`;
+         and "answeredAt" is null and "leaseUntil" < now()`);
     return rows > 0;
   }
 
   async state(event: EventKey): Promise<ClaimState> {
-    const [row] = await this.#db.$queryRaw<Array<{ answered: boolean }>>`
-      select "answeredAt" is not null as answered from "InboundClaim"
-       where platform = ${event.platform} and key = ${event.dedupeKey}`;
+    const [row] = await this.#sql.rows(
+      answeredRow,
+      Prisma.sql`
+        select "answeredAt" is not null as answered from "InboundClaim"
+         where platform = ${event.platform} and key = ${event.dedupeKey}`,
+    );
     if (!row) return "gone";
     return row.answered ? "answered" : "held";
   }
@@ -97,9 +108,9 @@ export class InboundClaims {
   /** Lets a redelivery of the event run again (the command failed before it could answer). */
   async release(event: EventKey): Promise<void> {
     if (this.#announced.length > 0) this.#flushTimer ??= setTimeout(() => void this.flush(), this.#flushMs);
-    await this.#db.$executeRaw`
+    await this.#sql.execute(Prisma.sql`
       delete from "InboundClaim"
-       where platform = ${event.platform} and key = ${event.dedupeKey} and owner = ${this.owner}`;
+       where platform = ${event.platform} and key = ${event.dedupeKey} and owner = ${this.owner}`);
   }
 
   /** Writes the pending answered marks now (also on stop). */
@@ -112,14 +123,8 @@ export class InboundClaims {
     if (batch.length === 0 && announced.length === 0) return;
     this.#answered = [];
     this.#announced = [];
-    this.#flushing = this.#db.$executeRaw`
-      with announced as (
-        update "TimelineEntry" set "announcementPending" = false where id = any(${announced}::text[])
-      )
-      update "InboundClaim" set "answeredAt" = now()
-       where owner = ${this.owner}
-         and (platform, key) in (
-           select * from unnest(${batch.map((e) => e.platform)}::text[], ${batch.map((e) => e.dedupeKey)}::text[]))`
+    this.#flushing = this.#sql
+      .execute(markAnsweredStatement(this.owner, batch, announced), { prepared: true })
       .then(() => undefined)
       .catch((error: unknown) => {
         // Unmarked claims still hold until their lease ends; only a later takeover could repeat.
@@ -132,4 +137,23 @@ export class InboundClaims {
     await this.#flushing;
     this.#flushing = undefined;
   }
+}
+
+/**
+ * Marks a batch of claims answered and clears the pending flag of the changes they announced.
+ * The `= any` conditions are an index condition on the primary key: with the pairs alone (a
+ * semi-join with unnest) the planner was seen, under load, to scan every claim instead (1.3 ms
+ * instead of 0.1 ms with ~1,000 claims).
+ */
+export function markAnsweredStatement(owner: string, batch: EventKey[], announced: string[]): Prisma.Sql {
+  const platforms = batch.map((e) => e.platform);
+  const keys = batch.map((e) => e.dedupeKey);
+  return Prisma.sql`
+    with announced as (
+      update "TimelineEntry" set "announcementPending" = false where id = any(${announced}::text[])
+    )
+    update "InboundClaim" set "answeredAt" = now()
+     where owner = ${owner}
+       and platform = any(${platforms}::text[]) and key = any(${keys}::text[])
+       and (platform, key) in (select * from unnest(${platforms}::text[], ${keys}::text[]))`;
 }

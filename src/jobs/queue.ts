@@ -22,6 +22,7 @@ import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import { rows } from "../db/rows.ts";
+import { type Sql, sqlOf } from "../db/sql.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { Metrics } from "../http/metrics.ts";
 
@@ -112,6 +113,8 @@ export interface JobQueueOptions {
 
 type DbClient = Db | DbTransaction;
 
+const nextDueRow = z.object({ due: z.date().nullable() });
+
 const claimedJobRow = z.object({
   id: z.string(),
   kind: z.string(),
@@ -124,6 +127,8 @@ const claimedJobRow = z.object({
 export class JobQueue {
   readonly workerId: string;
   readonly #db: Db;
+  /** The poll's two statements, run on every wake-up: on the driver (see sql.ts). */
+  #sqlOfDb: Sql | undefined;
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #kinds = new Map<string, Registered>();
@@ -203,6 +208,12 @@ export class JobQueue {
        where key = ${key} and outcome is null and "dueAt" > ${now}`;
     if (updated > 0) this.kick();
     return updated > 0;
+  }
+
+  /** Looked up on first use: a queue that never polls (a test's) needs no pool. */
+  get #sql(): Sql {
+    this.#sqlOfDb ??= sqlOf(this.#db);
+    return this.#sqlOfDb;
   }
 
   start(): void {
@@ -287,9 +298,10 @@ export class JobQueue {
    */
   async #untilNextDue(): Promise<number> {
     try {
-      const [next] = rows(
-        z.object({ due: z.date().nullable() }),
-        await this.#db.$queryRaw`select min("dueAt") as due from "Job" where outcome is null`,
+      const [next] = await this.#sql.rows(
+        nextDueRow,
+        Prisma.sql`select min("dueAt") as due from "Job" where outcome is null`,
+        { prepared: true },
       );
       if (!next?.due) return this.#pollMs;
       return Math.max(0, Math.min(this.#pollMs, next.due.getTime() - this.#clock.now().getTime()));
@@ -301,9 +313,9 @@ export class JobQueue {
   async #claim(): Promise<ClaimedJob[]> {
     const now = this.#clock.now();
     const leaseEnd = new Date(now.getTime() + this.#leaseMs);
-    return rows(
+    return this.#sql.rows(
       claimedJobRow,
-      await this.#db.$queryRaw`
+      Prisma.sql`
       update "Job" set "leasedUntil" = ${leaseEnd}, "leasedBy" = ${this.workerId}, attempts = attempts + 1
        where id in (
          select id from "Job"
@@ -313,6 +325,7 @@ export class JobQueue {
           limit ${this.#batchSize}
           for update skip locked)
       returning id, kind, key, payload, "dueAt", attempts`,
+      { prepared: true },
     );
   }
 

@@ -11,7 +11,10 @@ export function boltLogger(log: Logger): BoltLogger {
   return {
     // At debug the WebClient logs whole request bodies (messages people wrote, TLP-labelled
     // content): keep only its own first words, never a body.
-    debug: (...messages) => log.debug({ component: name }, withoutBodies(messages)),
+    // Checked first: the WebClient logs a few debug lines per call, each scanned for bodies.
+    debug: (...messages) => {
+      if (log.isLevelEnabled("debug")) log.debug({ component: name }, withoutBodies(messages));
+    },
     info: (...messages) => log.info({ component: name }, format(messages)),
     warn: (...messages) => log.warn({ component: name }, format(messages)),
     error: (...messages) => log.error({ component: name }, format(messages)),

@@ -4,6 +4,7 @@
 import { App, HTTPReceiver, type Receiver, SocketModeReceiver, webApi } from "@slack/bolt";
 import type { Logger } from "pino";
 import { type Clock, systemClock } from "../../clock.ts";
+import { keepAliveFetch } from "../../http/keep-alive-fetch.ts";
 import { HttpServer } from "../../http/server.ts";
 import type { InvocationHandler, PlatformUser, Reply, ReplyTarget } from "../invocation.ts";
 import type { ChatFile, Message } from "../message.ts";
@@ -110,6 +111,8 @@ export class SlackPlatform implements ChatPlatform {
       rejectRateLimitedCalls: true,
       retryConfig: { retries: 0 },
       timeout: options.requestTimeoutMs ?? 15_000,
+      // node:http with keep-alive: the global fetch costs several times the CPU per call.
+      fetch: keepAliveFetch,
     };
     this.#client = new webApi.WebClient(options.botToken, clientOptions);
     this.#pageClient = new webApi.WebClient(options.botToken, clientOptions);

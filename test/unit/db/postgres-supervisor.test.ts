@@ -13,6 +13,7 @@ function fakeServer(port: number): EmbeddedServer & { alive: boolean } {
     dataDir: "/nowhere",
     origin: "created" as const,
     urlFor: () => "",
+    socketUrlFor: () => undefined,
     isRunning: async () => server.alive,
     stop: async () => {
       server.alive = false;

@@ -1,0 +1,118 @@
+// CPU per answered command through the real Slack path, measured the way `npm run bench` does
+// (utime + stime from /proc of tocsin's node process and of its PostgreSQL's processes, around a
+// closed-loop phase of the bench's mix), without the rest of the bench. A developer's tool for
+// before/after comparisons on a shared machine: CPU time does not stretch when the box is busy.
+//
+//   node scripts/bench/cpu-per-command.ts [seconds=20] [clients=16]
+//   BENCH_CPU_PROF=dir   also writes a V8 CPU profile of tocsin to dir (--cpu-prof)
+//   BENCH_NODE_OPTIONS=...  more NODE_OPTIONS for tocsin (e.g. an --import that counts statements)
+//   BENCH_PG_STATS=1     loads pg_stat_statements (one extra restart of tocsin before measuring) and
+//                        prints the statements by PostgreSQL time per answered command
+//   BENCH_KEEP=1         keeps the data directory (its path is printed)
+import { appendFile, chmod, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { freeLoopbackPort } from "../../src/db/embedded-postgres.ts";
+import { Answers, closedLoop, newId, sendCommand, Workload } from "./load.ts";
+import { startDoubles, startTocsin, tocsinEnv, treeCpuMs, untilReady } from "./processes.ts";
+
+const seconds = Number(process.argv[2] ?? 20);
+const clients = Number(process.argv[3] ?? 16);
+const dataRoot = await mkdtemp(path.join(tmpdir(), "tocsin-cpu-"));
+await chmod(dataRoot, 0o755);
+const doubles = await startDoubles();
+const answers = new Answers();
+doubles.onAnswers((batch) => {
+  for (const [id, at, verdict] of batch) answers.deliver(id, at, verdict as never);
+});
+const port = await freeLoopbackPort();
+const env = tocsinEnv(path.join(dataRoot, "tocsin"), port, doubles);
+const profileDir = process.env.BENCH_CPU_PROF;
+const nodeOptions = [process.env.BENCH_NODE_OPTIONS ?? ""];
+if (profileDir) nodeOptions.push(`--cpu-prof --cpu-prof-dir=${path.resolve(profileDir)}`);
+if (nodeOptions.join("").trim()) env.NODE_OPTIONS = nodeOptions.join(" ").trim();
+const pgStats = process.env.BENCH_PG_STATS === "1";
+const postgresDir = path.join(dataRoot, "tocsin", "postgres");
+if (pgStats) {
+  // A first start creates the cluster; the library is loaded from the next start on.
+  const first = startTocsin("node", env, path.join(dataRoot, "tocsin.log"));
+  await untilReady(port, first.child, performance.now());
+  await first.stop();
+  await appendFile(
+    path.join(postgresDir, "postgresql.auto.conf"),
+    "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track_planning = on\n",
+  );
+}
+const tocsin = startTocsin("node", env, path.join(dataRoot, "tocsin.log"));
+let stats: pg.Client | undefined;
+try {
+  await untilReady(port, tocsin.child, performance.now());
+  if (pgStats) {
+    const password = (await readFile(`${postgresDir}.password`, "utf8")).trim();
+    const pgPort = /^(\d+)$/m.exec(
+      (await readFile(path.join(postgresDir, "postmaster.pid"), "utf8")).split("\n")[3] ?? "",
+    )?.[1];
+    stats = new pg.Client({
+      connectionString: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${pgPort}/tocsin`,
+    });
+    await stats.connect();
+    await stats.query("create extension if not exists pg_stat_statements");
+  }
+  const sender = {
+    target: { name: "tocsin", url: `http://127.0.0.1:${port}/slack/events`, answers: true },
+    slackBase: doubles.slackBase,
+    answers,
+  };
+  const year = new Date().getUTCFullYear();
+  const publicIds: string[] = [];
+  for (let i = 1; i <= 24; i++) {
+    const id = newId();
+    const sample = await sendCommand(sender, "declare", `declare "Setup bq${id}q" sev:3`, id);
+    if (sample.outcome !== "ok") throw new Error(`setup declare ${i}: ${sample.outcome}`);
+    publicIds.push(`INC-${year}-${String(i).padStart(4, "0")}`);
+  }
+  const workload = new Workload(publicIds.slice(0, 8), publicIds.slice(8));
+  // A short warm-up (JIT, caches, pool) that is not counted.
+  await closedLoop(sender, workload, clients, 3);
+  const pid = await tocsin.nodePid();
+  const calls0 = await doubles.calls();
+  await stats?.query("select pg_stat_statements_reset()");
+  const cpu0 = await treeCpuMs(pid);
+  const t0 = performance.now();
+  const samples = await closedLoop(sender, workload, clients, seconds);
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpu1 = await treeCpuMs(pid);
+  const ok = samples.filter((s) => s.outcome === "ok").length;
+  const calls1 = await doubles.calls();
+  const perCommand = Object.entries(calls1)
+    .map(([method, n]) => [method, (n - (calls0[method] ?? 0)) / ok] as const)
+    .filter(([, n]) => n > 0)
+    .map(([method, n]) => `${method} ${n.toFixed(2)}`);
+  const node = (cpu1.node - cpu0.node) / ok;
+  const postgres = (cpu1.postgres - cpu0.postgres) / ok;
+  console.log(
+    `${samples.length} sent, ${ok} answered ok in ${elapsed.toFixed(1)} s (${(ok / elapsed).toFixed(0)}/s, indicative); ` +
+      `CPU per answered command: tocsin ${node.toFixed(2)} ms, its PostgreSQL ${postgres.toFixed(2)} ms`,
+  );
+  console.log(`Slack double calls per answered command: ${perCommand.join(", ")}`);
+  if (stats) {
+    const { rows } = await stats.query(`
+      select calls, total_plan_time as plan, total_exec_time as exec, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) as query
+        from pg_stat_statements where dbid = (select oid from pg_database where datname = 'tocsin')
+       order by total_plan_time + total_exec_time desc limit 15`);
+    console.log(
+      "PostgreSQL statements: calls per command, plan + exec ms per command, plan/exec ms per call",
+    );
+    for (const row of rows)
+      console.log(
+        `  ${(row.calls / ok).toFixed(2)}  ${((row.plan + row.exec) / ok).toFixed(3)}  ${(row.plan / row.calls).toFixed(3)}/${(row.exec / row.calls).toFixed(3)}  ${row.query}`,
+      );
+  }
+} finally {
+  await stats?.end();
+  await tocsin.stop();
+  await doubles.stop();
+  if (process.env.BENCH_KEEP === "1") console.error(`kept ${dataRoot}`);
+  else await rm(dataRoot, { recursive: true, force: true });
+}

@@ -1,0 +1,118 @@
+// The hot statements on the `pg` driver itself, next to Prisma on the same pool. Prisma's client
+// costs about 2 ms of CPU per call even for `$queryRaw` (its query compiler, request pipeline
+// and result mapping), a fifth of a command's CPU when commands are one or two statements each;
+// the driver alone costs a few tens of microseconds. Prisma stays the schema, the migrations and
+// every statement off the hot path.
+//
+// Statements are Prisma.sql fragments (their `text` has $1..$n placeholders), so the SQL reads
+// as it did under $queryRaw. Rows are checked by a zod schema (rows.ts) as before. Values and
+// answers are converted as Prisma's adapter does, whatever the process's TZ: a Date is sent as
+// an ISO instant, a `timestamp` without a zone is read as UTC (the columns are `timestamptz`,
+// which carry their offset), int8 is a bigint. A statement marked `prepared` is a named prepared statement: parsed and planned
+// once per connection instead of per call (a note's statement is a dozen CTEs).
+import { createHash } from "node:crypto";
+import pg from "pg";
+import type { z } from "zod";
+import type { PrismaClient } from "../generated/prisma/client.ts";
+import { rows } from "./rows.ts";
+
+/** A Prisma.sql fragment (or anything with the same shape). */
+export interface Statement {
+  readonly text: string;
+  readonly values: unknown[];
+}
+
+const TIMESTAMP_OID = 1114;
+const TIMESTAMP_ARRAY_OID = 1115;
+const INT8_OID = 20;
+
+/** `2026-11-30 04:44:12.123` (no zone: UTC by tocsin's convention) as a Date. */
+function utcTimestamp(text: string): Date | string {
+  // infinity / -infinity stay strings, as pg leaves them.
+  if (text.length < 19 || text.charCodeAt(0) > 57) return text;
+  return new Date(`${text.slice(0, 10)}T${text.slice(11)}Z`);
+}
+
+const parsers = new Map<number, (text: string) => unknown>([
+  [TIMESTAMP_OID, utcTimestamp],
+  [INT8_OID, (text) => BigInt(text)],
+]);
+
+/** Per query (not process-wide) so other users of `pg` keep the driver's defaults. */
+const types = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    const own = parsers.get(oid);
+    if (own) return own;
+    // The driver would read these as local time; no hot statement selects one, so say so loudly.
+    if (oid === TIMESTAMP_ARRAY_OID)
+      return () => {
+        throw new Error("timestamp[] columns are not read through Sql: select them as json");
+      };
+    return pg.types.getTypeParser(oid, format ?? "text");
+  },
+} as pg.CustomTypesConfig;
+
+/** Dates go as ISO strings with a Z: right for `timestamp` (zone ignored) and `timestamptz`. */
+function value(v: unknown): unknown {
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return v.map(value);
+  return v;
+}
+
+export class Sql {
+  readonly #pool: pg.Pool;
+  /** Statement text -> prepared statement name (only statements marked prepared: a bounded set). */
+  readonly #names = new Map<string, string>();
+
+  constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  /** Rows of `statement`, each checked by `schema`. */
+  async rows<S extends z.ZodType>(
+    schema: S,
+    statement: Statement,
+    options: { prepared?: boolean } = {},
+  ): Promise<Array<z.output<S>>> {
+    const result = await this.#query(statement, options.prepared ?? false);
+    return rows(schema, result.rows);
+  }
+
+  /** How many rows `statement` wrote. */
+  async execute(statement: Statement, options: { prepared?: boolean } = {}): Promise<number> {
+    const result = await this.#query(statement, options.prepared ?? false);
+    return result.rowCount ?? 0;
+  }
+
+  #query(statement: Statement, prepared: boolean): Promise<pg.QueryResult> {
+    const config: pg.QueryConfig = { text: statement.text, values: statement.values.map(value), types };
+    if (prepared) config.name = this.#nameOf(statement.text);
+    return this.#pool.query(config);
+  }
+
+  #nameOf(text: string): string {
+    let name = this.#names.get(text);
+    if (name === undefined) {
+      name = `tocsin_${createHash("sha1").update(text).digest("hex").slice(0, 16)}`;
+      this.#names.set(text, name);
+    }
+    return name;
+  }
+}
+
+const sqlOfClient = new WeakMap<PrismaClient, Sql>();
+
+/** Makes `pool` (the one under `client`'s adapter) the pool `sqlOf(client)` runs on. */
+export function registerPool(client: PrismaClient, pool: pg.Pool): void {
+  sqlOfClient.set(client, new Sql(pool));
+}
+
+/**
+ * The driver-level access beside a Prisma client made by connectPrisma (database.ts), on the
+ * same pool. Not for a transaction's client: statements inside a transaction stay on it.
+ */
+export function sqlOf(client: PrismaClient): Sql {
+  const sql = sqlOfClient.get(client);
+  if (!sql) throw new Error("this Prisma client was not made by connectPrisma: it has no pool of its own");
+  return sql;
+}
