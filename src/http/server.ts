@@ -1,5 +1,9 @@
-// tocsin's one HTTP server: health and readiness, metrics, calendar feeds, and Slack's HTTP
-// receiver, all on HTTP_PORT. Routes are registered by the parts that need them.
+// tocsin's one HTTP server: health and readiness, metrics, calendar feeds, alert intake and
+// Slack's requests, all on HTTP_PORT. Routes are registered by the parts that need them.
+//
+// With Slack over HTTP, the listening socket belongs to the Slack ack thread (a `PortOwner`,
+// src/chat/slack/ack-thread.ts): it answers Slack's requests itself, so an ack never waits for
+// this thread's event loop, and hands every other request to this server as a connection.
 //
 // It faces the internet (Slack posts to it), so nothing a client sends may take the process
 // down: a request target that does not parse, oversized headers, a handler that throws or
@@ -8,6 +12,21 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
+
+/** Where the server's failures and refusals are told (pino's shape). */
+export interface RequestLog {
+  info(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+/**
+ * Owns the listening socket for this server, from another thread: serves what it serves itself
+ * and hands every other connection to `accept`.
+ */
+export interface PortOwner {
+  listen(port: number, host: string, accept: (connection: Duplex) => void): Promise<number>;
+  close(): Promise<void>;
+}
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
 
@@ -24,8 +43,11 @@ const PARSE_BASE = "http://tocsin.invalid";
 
 export class HttpServer {
   readonly #routes: Route[] = [];
-  readonly #log: Logger;
+  readonly #log: RequestLog;
   #server: Server | undefined;
+  #portOwner: PortOwner | undefined;
+  /** The port the owner listens on, when another thread owns it. */
+  #ownedPort: number | undefined;
   /** Told about every failure a request caused (counted in metrics by the app). */
   onRequestError: ((where: string) => void) | undefined;
 
@@ -38,7 +60,15 @@ export class HttpServer {
   }
 
   get port(): number | undefined {
+    if (this.#portOwner) return this.#server ? this.#ownedPort : undefined;
     return (this.#server?.address() as AddressInfo | null)?.port;
+  }
+
+  /** From now on `owner` listens, and this server answers the connections it is handed. */
+  handPortTo(owner: PortOwner): void {
+    if (this.#server) throw new Error("the HTTP server is already listening");
+    if (this.#portOwner) throw new Error("the HTTP server's port is already handed to another owner");
+    this.#portOwner = owner;
   }
 
   get hasRoutes(): boolean {
@@ -46,15 +76,18 @@ export class HttpServer {
   }
 
   async listen(port: number, host = "0.0.0.0"): Promise<number> {
-    const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
+    const server = guardedServer(
       // The guard per request: whatever a handler does, its failure stays with its request.
-      this.#dispatch(req, res).catch((error: unknown) => this.#failed(error, req, res));
-    });
-    // Slow or idle clients must not pin sockets forever.
-    server.requestTimeout = 30_000;
-    server.headersTimeout = 20_000;
-    server.on("clientError", (error, socket) => this.#clientError(error, socket));
+      (req, res) => this.#dispatch(req, res),
+      this.#log,
+      (where) => this.onRequestError?.(where),
+    );
     this.#server = server;
+    const owner = this.#portOwner;
+    if (owner) {
+      this.#ownedPort = await owner.listen(port, host, (connection) => server.emit("connection", connection));
+      return this.#ownedPort;
+    }
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(port, host, () => {
@@ -69,6 +102,8 @@ export class HttpServer {
     const server = this.#server;
     if (!server) return;
     this.#server = undefined;
+    // The owner first: it stops taking connections and finishes those it has.
+    await this.#portOwner?.close();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
@@ -93,30 +128,48 @@ export class HttpServer {
     }
     await route.handler(req, res, url);
   }
+}
 
-  #failed(error: unknown, req: IncomingMessage, res: ServerResponse): void {
-    this.onRequestError?.("http handler");
-    const path = parseRequestTarget(req.url)?.pathname;
-    this.#log.error({ err: error, path }, "HTTP handler failed");
-    try {
-      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
-      res.end("internal error\n");
-    } catch {
-      res.destroy();
-    }
-  }
+/**
+ * An HTTP server (not yet listening) that keeps each request's failure with that request: a
+ * handler that throws or rejects gets a 500, a request Node's parser refuses a 4xx, slow clients
+ * a timeout. Used for the main thread's server and the Slack ack thread's.
+ */
+export function guardedServer(
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  log: RequestLog,
+  onRequestError: (where: string) => void = () => {},
+): Server {
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
+    handler(req, res).catch((error: unknown) => {
+      onRequestError("http handler");
+      const path = parseRequestTarget(req.url)?.pathname;
+      log.error({ err: error, path }, "HTTP handler failed");
+      try {
+        if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
+        res.end("internal error\n");
+      } catch {
+        res.destroy();
+      }
+    });
+  });
+  // Slow or idle clients must not pin sockets forever.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 20_000;
+  server.on("clientError", (error, socket) => refuseMalformed(error, socket, log));
+  return server;
+}
 
-  /** Requests Node's parser refuses (oversized headers, garbage): a 4xx, then the socket closes. */
-  #clientError(error: Error & { code?: string }, socket: Duplex): void {
-    this.#log.info({ code: error.code }, "malformed HTTP request refused");
-    if (!socket.writable || error.code === "ECONNRESET") {
-      socket.destroy();
-      return;
-    }
-    const status =
-      error.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : "400 Bad Request";
-    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+/** Requests Node's parser refuses (oversized headers, garbage): a 4xx, then the socket closes. */
+function refuseMalformed(error: Error & { code?: string }, socket: Duplex, log: RequestLog): void {
+  log.info({ code: error.code }, "malformed HTTP request refused");
+  if (!socket.writable || error.code === "ECONNRESET") {
+    socket.destroy();
+    return;
   }
+  const status =
+    error.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : "400 Bad Request";
+  socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
 }
 
 /**
