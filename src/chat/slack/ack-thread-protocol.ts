@@ -1,6 +1,6 @@
 // The messages between the Slack ack thread (ack-thread-worker.ts) and the main thread
 // (ack-thread.ts). Only plain data crosses: structured clones and transferred ports.
-import type { MessagePort } from "node:worker_threads";
+import type { StreamMessage } from "../../http/port-stream.ts";
 import type { SlackBody, SlackInstallation } from "./request-gate.ts";
 
 export interface AckThreadData {
@@ -20,8 +20,11 @@ export interface AckThreadData {
   maxUntaken: number;
 }
 
-/** Stop listening, finish what is in flight, exit. */
-export type ToAckThread = { type: "close" };
+export type ToAckThread =
+  /** Stop listening, finish what is in flight, exit. */
+  | { type: "close" }
+  /** The main thread's side of a forwarded request's stream (its answer). */
+  | { type: "stream"; message: StreamMessage };
 
 export type LogLevel = "info" | "warn" | "error";
 
@@ -30,8 +33,8 @@ export type FromAckThread =
   | { type: "listen-failed"; message: string }
   /** A verified request, already answered with an empty 200: Bolt dispatches it. */
   | { type: "slack"; body: SlackBody; retryNum?: number; retryReason?: string }
-  /** A request for another path: the main thread's HTTP server reads it from this port. */
-  | { type: "connection"; port: MessagePort }
+  /** A request for another path, as a stream the main thread's HTTP server reads. */
+  | { type: "stream"; message: StreamMessage }
   | { type: "log"; level: LogLevel; fields: Record<string, unknown>; message: string }
   /** Listening stopped and every connection is done: the thread ends next. */
   | { type: "closed" };

@@ -8,8 +8,8 @@
 // answer relayed back: health, metrics, feeds and alert intake keep their routes and their place.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { request } from "node:http";
-import { MessageChannel, type MessagePort, parentPort, workerData } from "node:worker_threads";
-import { PortStream } from "../../http/port-stream.ts";
+import { type MessagePort, parentPort, workerData } from "node:worker_threads";
+import { PortStreams } from "../../http/port-stream.ts";
 import { guardedServer, parseRequestTarget, sendText } from "../../http/server.ts";
 import {
   ACK_THREAD_BUSY_TEXT,
@@ -26,9 +26,11 @@ const data = workerData as AckThreadData;
 const untaken = new Int32Array(data.untaken);
 const installation = data.installation;
 
-function tell(message: FromAckThread, transfer: MessagePort[] = []): void {
+function tell(message: FromAckThread, transfer: ArrayBuffer[] = []): void {
   mainThread.postMessage(message, transfer);
 }
+/** Forwarded requests' streams to the main thread's HTTP server, all over `mainThread`. */
+const streams = new PortStreams((message, transfer) => tell({ type: "stream", message }, transfer));
 const logAt = (level: LogLevel) => (fields: Record<string, unknown>, message: string) =>
   tell({ type: "log", level, fields, message });
 const log = { info: logAt("info"), warn: logAt("warn"), error: logAt("error") };
@@ -115,14 +117,12 @@ function firstValue(header: string | string[] | undefined): string | undefined {
 
 /** Hands the request to the main thread's HTTP server and relays its answer. */
 function forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const { port1, port2 } = new MessageChannel();
-  tell({ type: "connection", port: port2 }, [port2]);
   return new Promise((resolve) => {
     const upstream = request({
       method: req.method,
       path: req.url,
       headers: withoutHopByHop(req.headers),
-      createConnection: () => new PortStream(port1, { endOnFinish: false }),
+      createConnection: () => streams.open(),
     });
     let relaying = false;
     upstream.on("response", (answer) => {
@@ -184,7 +184,8 @@ async function close(): Promise<void> {
 }
 
 mainThread.on("message", (message: ToAckThread) => {
-  if (message.type === "close") void close();
+  if (message.type === "stream") streams.receive(message.message);
+  else if (message.type === "close") void close();
 });
 
 server.once("error", (error) => tell({ type: "listen-failed", message: error.message }));

@@ -8,7 +8,7 @@
 import type { Duplex } from "node:stream";
 import { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
-import { PortStream } from "../../http/port-stream.ts";
+import { PortStreams } from "../../http/port-stream.ts";
 import type { PortOwner } from "../../http/server.ts";
 import type { AckThreadData, FromAckThread, ToAckThread } from "./ack-thread-protocol.ts";
 import type { SlackBody, SlackInstallation } from "./request-gate.ts";
@@ -109,6 +109,10 @@ export class SlackAckThread implements PortOwner {
     };
     const worker = new Worker(WORKER_URL, { workerData: data });
     this.#worker = worker;
+    // Forwarded requests' streams, this worker's only: they end with it.
+    const streams = new PortStreams((message, transfer) =>
+      worker.postMessage({ type: "stream", message } satisfies ToAckThread, transfer),
+    );
     return new Promise<number>((resolve, reject) => {
       let listening = false;
       worker.on("message", (message: FromAckThread) => {
@@ -120,12 +124,16 @@ export class SlackAckThread implements PortOwner {
           // Not a crash: the caller learns why, and nothing restarts it.
           if (this.#worker === worker) this.#worker = undefined;
           void worker.terminate();
+        } else if (message.type === "stream") {
+          const opened = streams.receive(message.message);
+          if (opened) this.#accept?.(opened);
         } else {
           this.#received(message);
         }
       });
       worker.on("error", (error) => this.#log.error({ err: error }, "the Slack ack thread failed"));
       worker.on("exit", (code) => {
+        streams.destroyAll();
         if (!listening) reject(new Error(`the Slack ack thread ended (code ${code}) before listening`));
         if (this.#worker !== worker) return;
         this.#worker = undefined;
@@ -135,14 +143,11 @@ export class SlackAckThread implements PortOwner {
     });
   }
 
-  #received(message: Exclude<FromAckThread, { type: "listening" | "listen-failed" }>): void {
+  #received(message: Exclude<FromAckThread, { type: "listening" | "listen-failed" | "stream" }>): void {
     switch (message.type) {
       case "slack":
         Atomics.sub(this.#untaken, 0, 1);
         this.#options.deliver(message);
-        return;
-      case "connection":
-        this.#accept?.(new PortStream(message.port, { endOnFinish: true }));
         return;
       case "log":
         this.#log[message.level](message.fields, message.message);
