@@ -1,9 +1,11 @@
 // tocsin's one HTTP server: health and readiness, metrics, calendar feeds, alert intake and
 // Slack's requests, all on HTTP_PORT. Routes are registered by the parts that need them.
 //
-// With Slack over HTTP, the listening socket belongs to the Slack ack thread (a `PortOwner`,
+// With Slack over HTTP, the public socket belongs to the Slack ack thread (a `PortOwner`,
 // src/chat/slack/ack-thread.ts): it answers Slack's requests itself, so an ack never waits for
-// this thread's event loop, and hands every other request to this server as a connection.
+// this thread's event loop, and forwards every other request to this server, which then listens
+// on a loopback port of its own (kept-alive connections: Node's native socket path costs this
+// thread less than a stream between threads, measured in scripts/bench/ack-thread-cost.ts).
 //
 // It faces the internet (Slack posts to it), so nothing a client sends may take the process
 // down: a request target that does not parse, oversized headers, a handler that throws or
@@ -20,13 +22,16 @@ export interface RequestLog {
 }
 
 /**
- * Owns the listening socket for this server, from another thread: serves what it serves itself
- * and hands every other connection to `accept`.
+ * Owns the public listening socket for this server, from another thread: serves what it serves
+ * itself and forwards every other request to `forwardTo`, where this server listens.
  */
 export interface PortOwner {
-  listen(port: number, host: string, accept: (connection: Duplex) => void): Promise<number>;
+  listen(port: number, host: string, forwardTo: { host: string; port: number }): Promise<number>;
   close(): Promise<void>;
 }
+
+/** Where the server listens when another thread owns its public port: reachable from this host only. */
+const FORWARDED_HOST = "127.0.0.1";
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
 
@@ -64,7 +69,7 @@ export class HttpServer {
     return (this.#server?.address() as AddressInfo | null)?.port;
   }
 
-  /** From now on `owner` listens, and this server answers the connections it is handed. */
+  /** From now on `owner` listens on the public port and forwards to this server what it does not serve. */
   handPortTo(owner: PortOwner): void {
     if (this.#server) throw new Error("the HTTP server is already listening");
     if (this.#portOwner) throw new Error("the HTTP server's port is already handed to another owner");
@@ -84,18 +89,20 @@ export class HttpServer {
     );
     this.#server = server;
     const owner = this.#portOwner;
-    if (owner) {
-      this.#ownedPort = await owner.listen(port, host, (connection) => server.emit("connection", connection));
-      return this.#ownedPort;
+    if (!owner) {
+      await listening(server, port, host);
+      return this.port ?? port;
     }
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, host, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
-    return this.port ?? port;
+    await listening(server, 0, FORWARDED_HOST);
+    const forwardTo = { host: FORWARDED_HOST, port: (server.address() as AddressInfo).port };
+    try {
+      this.#ownedPort = await owner.listen(port, host, forwardTo);
+    } catch (error) {
+      this.#server = undefined;
+      server.close();
+      throw error;
+    }
+    return this.#ownedPort;
   }
 
   async close(): Promise<void> {
@@ -128,6 +135,16 @@ export class HttpServer {
     }
     await route.handler(req, res, url);
   }
+}
+
+function listening(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
 }
 
 /**

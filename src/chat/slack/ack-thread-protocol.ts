@@ -1,6 +1,5 @@
 // The messages between the Slack ack thread (ack-thread-worker.ts) and the main thread
 // (ack-thread.ts). Only plain data crosses: structured clones and transferred ports.
-import type { StreamMessage } from "../../http/port-stream.ts";
 import type { SlackBody, SlackInstallation } from "./request-gate.ts";
 
 export interface AckThreadData {
@@ -9,6 +8,8 @@ export interface AckThreadData {
   path: string;
   port: number;
   host: string;
+  /** Where the main thread's HTTP server listens (loopback): every other path goes there. */
+  forwardTo: { host: string; port: number };
   installation: SlackInstallation | undefined;
   /**
    * One Int32: requests answered on the ack thread that the main thread has not taken yet. The
@@ -20,11 +21,8 @@ export interface AckThreadData {
   maxUntaken: number;
 }
 
-export type ToAckThread =
-  /** Stop listening, finish what is in flight, exit. */
-  | { type: "close" }
-  /** The main thread's side of a forwarded request's stream (its answer). */
-  | { type: "stream"; message: StreamMessage };
+/** Stop listening, finish what is in flight, exit. */
+export type ToAckThread = { type: "close" };
 
 export type LogLevel = "info" | "warn" | "error";
 
@@ -33,8 +31,6 @@ export type FromAckThread =
   | { type: "listen-failed"; message: string }
   /** A verified request, already answered with an empty 200: Bolt dispatches it. */
   | { type: "slack"; body: SlackBody; retryNum?: number; retryReason?: string }
-  /** A request for another path, as a stream the main thread's HTTP server reads. */
-  | { type: "stream"; message: StreamMessage }
   | { type: "log"; level: LogLevel; fields: Record<string, unknown>; message: string }
   /** Listening stopped and every connection is done: the thread ends next. */
   | { type: "closed" };

@@ -4,12 +4,11 @@
 // verifies signature, age and workspace (request-gate.ts), answers at once (an empty 200;
 // url_verification's challenge; ssl_check), then posts the verified body to the main thread,
 // where Bolt dispatches it to the listeners as before. Every other request is handed to the
-// main thread's HTTP server as a connection over a MessagePort (src/http/port-stream.ts) and its
-// answer relayed back: health, metrics, feeds and alert intake keep their routes and their place.
+// main thread's HTTP server on its loopback port (kept-alive connections) and its answer relayed
+// back: health, metrics, feeds and alert intake keep their routes and their place.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
-import { request } from "node:http";
+import { Agent, request } from "node:http";
 import { type MessagePort, parentPort, workerData } from "node:worker_threads";
-import { PortStreams } from "../../http/port-stream.ts";
 import { guardedServer, parseRequestTarget, sendText } from "../../http/server.ts";
 import {
   ACK_THREAD_BUSY_TEXT,
@@ -26,19 +25,30 @@ const data = workerData as AckThreadData;
 const untaken = new Int32Array(data.untaken);
 const installation = data.installation;
 
-function tell(message: FromAckThread, transfer: ArrayBuffer[] = []): void {
-  mainThread.postMessage(message, transfer);
+function tell(message: FromAckThread): void {
+  mainThread.postMessage(message);
 }
-/** Forwarded requests' streams to the main thread's HTTP server, all over `mainThread`. */
-const streams = new PortStreams((message, transfer) => tell({ type: "stream", message }, transfer));
+
 const logAt = (level: LogLevel) => (fields: Record<string, unknown>, message: string) =>
   tell({ type: "log", level, fields, message });
 const log = { info: logAt("info"), warn: logAt("warn"), error: logAt("error") };
 
 /** How long close() lets requests in flight finish before their connections are cut. */
 const CLOSE_GRACE_MS = 5_000;
-/** Headers about one connection, not the request: the forwarded hop has its own. */
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "upgrade", "transfer-encoding"]);
+/**
+ * Headers about one connection, not the request: the forwarded hop has its own. (`expect`: a
+ * `100-continue` was answered here already.)
+ */
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "upgrade",
+  "transfer-encoding",
+  "expect",
+]);
+/** Connections to the main thread's server, kept open between forwarded requests. */
+const toMainThread = new Agent({ keepAlive: true, maxSockets: 32 });
 
 const slack = guardSlackRequests(answer, {
   signingSecret: data.signingSecret,
@@ -122,9 +132,12 @@ function forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
       method: req.method,
       path: req.url,
       headers: withoutHopByHop(req.headers),
-      createConnection: () => streams.open(),
+      host: data.forwardTo.host,
+      port: data.forwardTo.port,
+      agent: toMainThread,
     });
     let relaying = false;
+    let relayed = false;
     upstream.on("response", (answer) => {
       relaying = true;
       const headers = withoutHopByHop(answer.headers);
@@ -132,7 +145,10 @@ function forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
       if (answer.headers.connection?.toLowerCase() === "close") headers.connection = "close";
       res.writeHead(answer.statusCode ?? 502, answer.statusMessage, headers);
       answer.pipe(res);
-      answer.once("end", () => resolve());
+      answer.once("end", () => {
+        relayed = true;
+        resolve();
+      });
       answer.once("error", () => {
         res.destroy();
         resolve();
@@ -149,9 +165,10 @@ function forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
       else res.destroy();
       resolve();
     });
-    // The client went away (or the answer is complete): the forwarded hop is done too.
+    // The client went away before its answer: the forwarded request is dropped too. (After a
+    // complete answer the connection goes back to the pool instead.)
     res.once("close", () => {
-      upstream.destroy();
+      if (!relayed) upstream.destroy();
       resolve();
     });
     req.pipe(upstream);
@@ -179,13 +196,13 @@ async function close(): Promise<void> {
     server.closeIdleConnections();
   });
   clearTimeout(cut);
+  toMainThread.destroy();
   tell({ type: "closed" });
   mainThread.close();
 }
 
 mainThread.on("message", (message: ToAckThread) => {
-  if (message.type === "stream") streams.receive(message.message);
-  else if (message.type === "close") void close();
+  if (message.type === "close") void close();
 });
 
 server.once("error", (error) => tell({ type: "listen-failed", message: error.message }));

@@ -1,14 +1,12 @@
 // The main thread's side of the Slack ack thread (ack-thread-worker.ts). It owns tocsin's HTTP
-// port for the HTTP server (a `PortOwner`): it starts the thread listening, passes each request
-// the thread answered to Bolt, hands every other request's connection to the main thread's HTTP
-// server, writes the thread's log lines, restarts the thread when it dies and closes it on
-// shutdown. Why a thread: command work (Prisma, rendering, Web API calls) runs on the main
+// port for the HTTP server (a `PortOwner`): it starts the thread listening (the thread forwards
+// every other request to the HTTP server's loopback port), passes each request the thread
+// answered to Bolt, writes the thread's log lines, restarts the thread when it dies and closes
+// it on shutdown. Why a thread: command work (Prisma, rendering, Web API calls) runs on the main
 // event loop, and an ack that waited for that loop waited behind it; on a second core the ack
 // thread answers Slack at once, however busy the main thread is.
-import type { Duplex } from "node:stream";
 import { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
-import { PortStreams } from "../../http/port-stream.ts";
 import type { PortOwner } from "../../http/server.ts";
 import type { AckThreadData, FromAckThread, ToAckThread } from "./ack-thread-protocol.ts";
 import type { SlackBody, SlackInstallation } from "./request-gate.ts";
@@ -51,7 +49,7 @@ export class SlackAckThread implements PortOwner {
   /** Requests the thread answered that this thread has not taken yet (one Int32, see the protocol). */
   readonly #untaken = new Int32Array(new SharedArrayBuffer(4));
   #worker: Worker | undefined;
-  #accept: ((connection: Duplex) => void) | undefined;
+  #forwardTo = { host: "127.0.0.1", port: 0 };
   #port = 0;
   #host = "0.0.0.0";
   #closing = false;
@@ -70,9 +68,9 @@ export class SlackAckThread implements PortOwner {
     return this.#worker;
   }
 
-  async listen(port: number, host: string, accept: (connection: Duplex) => void): Promise<number> {
+  async listen(port: number, host: string, forwardTo: { host: string; port: number }): Promise<number> {
     if (this.#worker) throw new Error("the Slack ack thread is already listening");
-    this.#accept = accept;
+    this.#forwardTo = forwardTo;
     this.#host = host;
     this.#closing = false;
     // A port of 0 is chosen once: a restarted thread listens where its predecessor did.
@@ -103,16 +101,13 @@ export class SlackAckThread implements PortOwner {
       path: this.#options.path,
       port,
       host: this.#host,
+      forwardTo: this.#forwardTo,
       installation: this.#options.installation(),
       untaken: this.#untaken.buffer as SharedArrayBuffer,
       maxUntaken: this.#options.maxUntaken ?? DEFAULT_MAX_UNTAKEN,
     };
     const worker = new Worker(WORKER_URL, { workerData: data });
     this.#worker = worker;
-    // Forwarded requests' streams, this worker's only: they end with it.
-    const streams = new PortStreams((message, transfer) =>
-      worker.postMessage({ type: "stream", message } satisfies ToAckThread, transfer),
-    );
     return new Promise<number>((resolve, reject) => {
       let listening = false;
       worker.on("message", (message: FromAckThread) => {
@@ -124,16 +119,12 @@ export class SlackAckThread implements PortOwner {
           // Not a crash: the caller learns why, and nothing restarts it.
           if (this.#worker === worker) this.#worker = undefined;
           void worker.terminate();
-        } else if (message.type === "stream") {
-          const opened = streams.receive(message.message);
-          if (opened) this.#accept?.(opened);
         } else {
           this.#received(message);
         }
       });
       worker.on("error", (error) => this.#log.error({ err: error }, "the Slack ack thread failed"));
       worker.on("exit", (code) => {
-        streams.destroyAll();
         if (!listening) reject(new Error(`the Slack ack thread ended (code ${code}) before listening`));
         if (this.#worker !== worker) return;
         this.#worker = undefined;
@@ -143,7 +134,7 @@ export class SlackAckThread implements PortOwner {
     });
   }
 
-  #received(message: Exclude<FromAckThread, { type: "listening" | "listen-failed" | "stream" }>): void {
+  #received(message: Exclude<FromAckThread, { type: "listening" | "listen-failed" }>): void {
     switch (message.type) {
       case "slack":
         Atomics.sub(this.#untaken, 0, 1);
