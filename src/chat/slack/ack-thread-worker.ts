@@ -6,8 +6,11 @@
 // where Bolt dispatches it to the listeners as before. Every other request is handed to the
 // main thread's HTTP server on its loopback port (kept-alive connections) and its answer relayed
 // back: health, metrics, feeds and alert intake keep their routes and their place.
+
+import { readlinkSync } from "node:fs";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { Agent, request } from "node:http";
+import { setPriority } from "node:os";
 import { type MessagePort, parentPort, workerData } from "node:worker_threads";
 import { guardedServer, parseRequestTarget, sendText } from "../../http/server.ts";
 import {
@@ -32,6 +35,14 @@ function tell(message: FromAckThread): void {
 const logAt = (level: LogLevel) => (fields: Record<string, unknown>, message: string) =>
   tell({ type: "log", level, fields, message });
 const log = { info: logAt("info"), warn: logAt("warn"), error: logAt("error") };
+
+/**
+ * The scheduling priority (nice value) this thread asks for: above the main thread's, so that on
+ * a machine whose cores are all busy an ack is not queued behind command work. Linux grants it
+ * to a process with CAP_SYS_NICE (root, or systemd's AmbientCapabilities); without it the thread
+ * runs at the process's priority, as any thread does.
+ */
+const ACK_THREAD_NICE = -5;
 
 /** How long close() lets requests in flight finish before their connections are cut. */
 const CLOSE_GRACE_MS = 5_000;
@@ -204,6 +215,21 @@ async function close(): Promise<void> {
 mainThread.on("message", (message: ToAckThread) => {
   if (message.type === "close") void close();
 });
+
+/** Linux: setpriority(2) on a thread's id applies to that thread alone. */
+function raisePriority(): void {
+  try {
+    const threadId = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    setPriority(threadId, ACK_THREAD_NICE);
+    log.info({ nice: ACK_THREAD_NICE }, "Slack ack thread runs at a raised priority");
+  } catch (error) {
+    log.info(
+      { reason: (error as NodeJS.ErrnoException).code ?? String(error) },
+      "Slack ack thread runs at the process's priority (raising it needs CAP_SYS_NICE)",
+    );
+  }
+}
+raisePriority();
 
 server.once("error", (error) => tell({ type: "listen-failed", message: error.message }));
 server.listen(data.port, data.host, () => {
