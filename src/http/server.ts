@@ -1,5 +1,11 @@
-// tocsin's one HTTP server: health and readiness, metrics, calendar feeds, and Slack's HTTP
-// receiver, all on HTTP_PORT. Routes are registered by the parts that need them.
+// tocsin's one HTTP server: health and readiness, metrics, calendar feeds, alert intake and
+// Slack's requests, all on HTTP_PORT. Routes are registered by the parts that need them.
+//
+// With Slack over HTTP, the public socket belongs to the Slack ack thread (a `PortOwner`,
+// src/chat/slack/ack-thread.ts): it answers Slack's requests itself, so an ack never waits for
+// this thread's event loop, and forwards every other request to this server, which then listens
+// on a loopback port of its own (kept-alive connections: Node's native socket path costs this
+// thread less than a stream between threads, measured in scripts/bench/ack-thread-cost.ts).
 //
 // It faces the internet (Slack posts to it), so nothing a client sends may take the process
 // down: a request target that does not parse, oversized headers, a handler that throws or
@@ -8,6 +14,24 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
+
+/** Where the server's failures and refusals are told (pino's shape). */
+export interface RequestLog {
+  info(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+/**
+ * Owns the public listening socket for this server, from another thread: serves what it serves
+ * itself and forwards every other request to `forwardTo`, where this server listens.
+ */
+export interface PortOwner {
+  listen(port: number, host: string, forwardTo: { host: string; port: number }): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Where the server listens when another thread owns its public port: reachable from this host only. */
+const FORWARDED_HOST = "127.0.0.1";
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
 
@@ -24,8 +48,11 @@ const PARSE_BASE = "http://tocsin.invalid";
 
 export class HttpServer {
   readonly #routes: Route[] = [];
-  readonly #log: Logger;
+  readonly #log: RequestLog;
   #server: Server | undefined;
+  #portOwner: PortOwner | undefined;
+  /** The port the owner listens on, when another thread owns it. */
+  #ownedPort: number | undefined;
   /** Told about every failure a request caused (counted in metrics by the app). */
   onRequestError: ((where: string) => void) | undefined;
 
@@ -38,7 +65,15 @@ export class HttpServer {
   }
 
   get port(): number | undefined {
+    if (this.#portOwner) return this.#server ? this.#ownedPort : undefined;
     return (this.#server?.address() as AddressInfo | null)?.port;
+  }
+
+  /** From now on `owner` listens on the public port and forwards to this server what it does not serve. */
+  handPortTo(owner: PortOwner): void {
+    if (this.#server) throw new Error("the HTTP server is already listening");
+    if (this.#portOwner) throw new Error("the HTTP server's port is already handed to another owner");
+    this.#portOwner = owner;
   }
 
   get hasRoutes(): boolean {
@@ -46,29 +81,36 @@ export class HttpServer {
   }
 
   async listen(port: number, host = "0.0.0.0"): Promise<number> {
-    const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
+    const server = guardedServer(
       // The guard per request: whatever a handler does, its failure stays with its request.
-      this.#dispatch(req, res).catch((error: unknown) => this.#failed(error, req, res));
-    });
-    // Slow or idle clients must not pin sockets forever.
-    server.requestTimeout = 30_000;
-    server.headersTimeout = 20_000;
-    server.on("clientError", (error, socket) => this.#clientError(error, socket));
+      (req, res) => this.#dispatch(req, res),
+      this.#log,
+      (where) => this.onRequestError?.(where),
+    );
     this.#server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, host, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
-    return this.port ?? port;
+    const owner = this.#portOwner;
+    if (!owner) {
+      await listening(server, port, host);
+      return this.port ?? port;
+    }
+    await listening(server, 0, FORWARDED_HOST);
+    const forwardTo = { host: FORWARDED_HOST, port: (server.address() as AddressInfo).port };
+    try {
+      this.#ownedPort = await owner.listen(port, host, forwardTo);
+    } catch (error) {
+      this.#server = undefined;
+      server.close();
+      throw error;
+    }
+    return this.#ownedPort;
   }
 
   async close(): Promise<void> {
     const server = this.#server;
     if (!server) return;
     this.#server = undefined;
+    // The owner first: it stops taking connections and finishes those it has.
+    await this.#portOwner?.close();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
@@ -93,30 +135,58 @@ export class HttpServer {
     }
     await route.handler(req, res, url);
   }
+}
 
-  #failed(error: unknown, req: IncomingMessage, res: ServerResponse): void {
-    this.onRequestError?.("http handler");
-    const path = parseRequestTarget(req.url)?.pathname;
-    this.#log.error({ err: error, path }, "HTTP handler failed");
-    try {
-      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
-      res.end("internal error\n");
-    } catch {
-      res.destroy();
-    }
-  }
+function listening(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
 
-  /** Requests Node's parser refuses (oversized headers, garbage): a 4xx, then the socket closes. */
-  #clientError(error: Error & { code?: string }, socket: Duplex): void {
-    this.#log.info({ code: error.code }, "malformed HTTP request refused");
-    if (!socket.writable || error.code === "ECONNRESET") {
-      socket.destroy();
-      return;
-    }
-    const status =
-      error.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : "400 Bad Request";
-    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+/**
+ * An HTTP server (not yet listening) that keeps each request's failure with that request: a
+ * handler that throws or rejects gets a 500, a request Node's parser refuses a 4xx, slow clients
+ * a timeout. Used for the main thread's server and the Slack ack thread's.
+ */
+export function guardedServer(
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  log: RequestLog,
+  onRequestError: (where: string) => void = () => {},
+): Server {
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
+    handler(req, res).catch((error: unknown) => {
+      onRequestError("http handler");
+      const path = parseRequestTarget(req.url)?.pathname;
+      log.error({ err: error, path }, "HTTP handler failed");
+      try {
+        if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
+        res.end("internal error\n");
+      } catch {
+        res.destroy();
+      }
+    });
+  });
+  // Slow or idle clients must not pin sockets forever.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 20_000;
+  server.on("clientError", (error, socket) => refuseMalformed(error, socket, log));
+  return server;
+}
+
+/** Requests Node's parser refuses (oversized headers, garbage): a 4xx, then the socket closes. */
+function refuseMalformed(error: Error & { code?: string }, socket: Duplex, log: RequestLog): void {
+  log.info({ code: error.code }, "malformed HTTP request refused");
+  if (!socket.writable || error.code === "ECONNRESET") {
+    socket.destroy();
+    return;
   }
+  const status =
+    error.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : "400 Bad Request";
+  socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
 }
 
 /**

@@ -1,14 +1,13 @@
-// What stands between the internet and Bolt's HTTP receiver. Bolt verifies signatures and the
-// age of a request, but a signed body of `payload=null` or JSON `null` makes it throw outside
-// any handler (an unhandled rejection), it reads bodies up to 4 MB, it accepts timestamps from
-// the future, and it takes a request from any workspace whose app shares the signing secret.
-// Every request passes here first; only a well-formed, signed, current request from our own
-// workspace reaches Bolt, with its body already read (Bolt reuses `rawBody`).
+// What stands between the internet and Bolt. Bolt verifies signatures and the age of a
+// request, but a signed body of `payload=null` or JSON `null` makes it throw outside any handler
+// (an unhandled rejection), it reads bodies up to 4 MB, it accepts timestamps from the future,
+// and it takes a request from any workspace whose app shares the signing secret. Every request
+// passes here first, on the Slack ack thread (src/chat/slack/ack-thread.ts); only a well-formed,
+// signed, current request from our own workspace is accepted, parsed once as Bolt would.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse as parseQueryString } from "node:querystring";
-import type { Logger } from "pino";
-import { type RouteHandler, sendText } from "../../http/server.ts";
+import { sendText } from "../../http/server.ts";
 
 /** Slack's own requests are a few KB; a large modal submission stays well below this. */
 export const MAX_SLACK_BODY_BYTES = 512 * 1024;
@@ -23,20 +22,28 @@ export interface SlackInstallation {
   enterpriseInstall: boolean;
 }
 
+/** Where refusals are told (pino's shape; on the ack thread, a message to the main thread). */
+export interface GateLog {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
 export interface GateOptions {
   signingSecret: string;
   installation(): SlackInstallation | undefined;
-  log: Logger;
+  log: GateLog;
   /** Seconds since the epoch; tests move it. */
   nowSeconds?: () => number;
 }
 
 type Refusal = { status: number; reason: string };
 
+/** A request that passed the gate: Slack's unsigned certificate check, or a signed body. */
+export type VerifiedSlackRequest = { kind: "ssl_check" } | { kind: "signed"; body: SlackBody };
+
 export function guardSlackRequests(
-  listener: (req: IncomingMessage, res: ServerResponse) => void,
+  accept: (request: VerifiedSlackRequest, req: IncomingMessage, res: ServerResponse) => void,
   options: GateOptions,
-): RouteHandler {
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     const refused = (refusal: Refusal) => {
       options.log.warn({ status: refusal.status, reason: refusal.reason }, "Slack request refused");
@@ -57,19 +64,17 @@ export function guardSlackRequests(
       .split(";")[0]
       ?.trim();
     const form = contentType === "application/x-www-form-urlencoded";
-    // Slack's certificate check is unsigned and carries nothing; Bolt answers it.
-    if (!(form && parseQueryString(text).ssl_check === "1")) {
-      const problem = checkSignature(req, text, options);
-      if (problem) return refused({ status: 401, reason: problem });
-      const parsed = parseSlackBody(text, form);
-      if (!parsed) return refused({ status: 400, reason: "malformed request body" });
-      if (parsed.type !== "url_verification") {
-        const foreign = foreignWorkspace(parsed, options.installation());
-        if (foreign) return refused({ status: 403, reason: foreign });
-      }
+    // Slack's certificate check is unsigned and carries nothing.
+    if (form && parseQueryString(text).ssl_check === "1") return accept({ kind: "ssl_check" }, req, res);
+    const problem = checkSignature(req, text, options);
+    if (problem) return refused({ status: 401, reason: problem });
+    const parsed = parseSlackBody(text, form);
+    if (!parsed) return refused({ status: 400, reason: "malformed request body" });
+    if (parsed.type !== "url_verification") {
+      const foreign = foreignWorkspace(parsed, options.installation());
+      if (foreign) return refused({ status: 403, reason: foreign });
     }
-    (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
-    listener(req, res);
+    accept({ kind: "signed", body: parsed }, req, res);
   };
 }
 
@@ -142,7 +147,7 @@ function checkSignature(req: IncomingMessage, body: string, options: GateOptions
   return given.length === wanted.length && timingSafeEqual(given, wanted) ? undefined : "bad signature";
 }
 
-type SlackBody = Record<string, unknown>;
+export type SlackBody = Record<string, unknown>;
 
 /** The body as Bolt will read it, or undefined when it is not an object (`null`, `[]`, `1`, junk). */
 export function parseSlackBody(text: string, form: boolean): SlackBody | undefined {
@@ -207,7 +212,7 @@ export function foreignWorkspace(
 }
 
 /** Bolt middleware for Socket Mode, where no HTTP request passes the gate: the same check. */
-export function workspaceMiddleware(installation: () => SlackInstallation | undefined, log: Logger) {
+export function workspaceMiddleware(installation: () => SlackInstallation | undefined, log: GateLog) {
   return async (args: {
     body: unknown;
     ack?: (() => Promise<void>) | undefined;

@@ -1,7 +1,7 @@
-// The Slack platform: a Bolt App (HTTP receiver at POST /slack/events, or Socket Mode when an
-// app-level token is given) for what comes in, and a WebClient behind per-channel lanes for what
-// goes out. Everything Slack-specific stays in this folder; commands only see the seam.
-import { App, HTTPReceiver, type Receiver, SocketModeReceiver, webApi } from "@slack/bolt";
+// The Slack platform: a Bolt App (POST /slack/events answered on the Slack ack thread, or Socket
+// Mode when an app-level token is given) for what comes in, and a WebClient behind per-channel
+// lanes for what goes out. Everything Slack-specific stays in this folder; commands only see the seam.
+import { App, type Receiver, SocketModeReceiver, webApi } from "@slack/bolt";
 import type { Logger } from "pino";
 import { type Clock, systemClock } from "../../clock.ts";
 import { keepAliveFetch } from "../../http/keep-alive-fetch.ts";
@@ -10,6 +10,8 @@ import type { InvocationHandler, PlatformUser, Reply, ReplyTarget } from "../inv
 import type { ChatFile, Message } from "../message.ts";
 import type { ChatPlatform, CreatedRoom, IncidentRoomSpec, SendOptions } from "../platform.ts";
 import { incidentChannelName } from "../room-name.ts";
+import { SlackAckThread } from "./ack-thread.ts";
+import { AnsweredRequestReceiver } from "./answered-receiver.ts";
 import { renderBlockKit, type SlackMessagePayload, truncatePlainText } from "./block-kit.ts";
 import { boltLogger } from "./bolt-logger.ts";
 import { CallLanes, type RetryPolicy, slackErrorCode } from "./call-lanes.ts";
@@ -18,7 +20,7 @@ import { parseSlackMention } from "./mentions.ts";
 import { RecentKeys } from "./recent-keys.ts";
 import { logLostMessage, SlackReplies } from "./replies.ts";
 import type { SlackReplyTarget } from "./reply-target.ts";
-import { guardSlackRequests, type SlackInstallation, workspaceMiddleware } from "./request-gate.ts";
+import { type SlackInstallation, workspaceMiddleware } from "./request-gate.ts";
 import { RSIT_TYPE_CHOICES, type RsitTypeChoice } from "./rsit-types.ts";
 
 export const SLACK_EVENTS_PATH = "/slack/events";
@@ -52,9 +54,9 @@ export interface SlackPlatformOptions {
   /** App-level token, `xapp-...`: Socket Mode instead of the HTTP receiver. */
   appToken?: string;
   /**
-   * tocsin's HTTP server: when given (and not in Socket Mode), Slack's requests are served on its
-   * `POST /slack/events` route, beside health and feeds on the same port. Without it the
-   * receiver listens on `port` itself.
+   * tocsin's HTTP server: when given (and not in Socket Mode), the Slack ack thread takes its
+   * port, answers `POST /slack/events` itself and hands every other request (health, feeds,
+   * alerts) to it. Without it the platform listens on `port` itself, the same way.
    */
   http?: HttpServer;
   /** HTTP receiver port when it listens itself; 0 picks a free one (see `port`). Default 3000. */
@@ -70,6 +72,11 @@ export interface SlackPlatformOptions {
   retryPolicy?: Partial<RetryPolicy>;
   /** Per Web API request; a request that hangs longer counts as a network failure. */
   requestTimeoutMs?: number;
+  /**
+   * Requests the ack thread may have answered that this thread has not taken yet before it
+   * answers busy itself (default DEFAULT_MAX_UNTAKEN).
+   */
+  maxUntakenAcks?: number;
 }
 
 export class SlackPlatform implements ChatPlatform {
@@ -92,6 +99,8 @@ export class SlackPlatform implements ChatPlatform {
   readonly #sharing = new Map<string, { external: boolean; expiresAt: number }>();
   readonly #running = new Set<Promise<void>>();
   #stopReceiver: (() => Promise<void>) | undefined;
+  /** Answers Slack's HTTP requests off the main thread (undefined in Socket Mode). */
+  #ackThread: SlackAckThread | undefined;
   #port: number | undefined;
   #botUserId: string | undefined;
   /** The workspace (and enterprise) of the bot token: requests from elsewhere are refused. */
@@ -131,6 +140,11 @@ export class SlackPlatform implements ChatPlatform {
     return this.#port;
   }
 
+  /** The thread answering Slack's HTTP requests (tests end it to see it restarted). */
+  get ackThread(): SlackAckThread | undefined {
+    return this.#ackThread;
+  }
+
   async start(onInvocation: InvocationHandler): Promise<void> {
     if (this.#stopReceiver) throw new Error("Slack platform already started");
     const logger = boltLogger(this.#log);
@@ -142,14 +156,8 @@ export class SlackPlatform implements ChatPlatform {
           installerOptions: { clientOptions: { slackApiUrl: this.#apiUrl() } },
         })
       : undefined;
-    const httpReceiver = socketMode
-      ? undefined
-      : new HTTPReceiver({
-          signingSecret: this.#options.signingSecret,
-          endpoints: SLACK_EVENTS_PATH,
-          logger,
-        });
-    const receiver: Receiver = (socketMode ?? httpReceiver) as Receiver;
+    const answered = socketMode ? undefined : new AnsweredRequestReceiver(this.#log);
+    const receiver: Receiver = (socketMode ?? answered) as Receiver;
     const app = new App({
       receiver,
       token: this.#options.botToken,
@@ -187,25 +195,28 @@ export class SlackPlatform implements ChatPlatform {
       await app.start();
       // Bolt's stop() does not wait for the WebSocket's close handshake; this does.
       this.#stopReceiver = () => socketMode.client.disconnect();
-    } else if (httpReceiver) {
-      // Bolt verifies signatures and routes inside its request listener; the server is ours,
-      // and the gate before Bolt refuses what Bolt would choke on or should not take.
+    } else if (answered) {
+      // The ack thread verifies and answers Slack's requests on the port of tocsin's HTTP
+      // server, whatever this thread is doing; Bolt dispatches them here, already answered.
+      const ackThread = new SlackAckThread({
+        signingSecret: this.#options.signingSecret,
+        path: SLACK_EVENTS_PATH,
+        installation: () => this.#installation,
+        deliver: (request) => answered.dispatch(request),
+        log: this.#log,
+        maxUntaken: this.#options.maxUntakenAcks,
+      });
+      this.#ackThread = ackThread;
       const http = this.#options.http ?? new HttpServer(this.#log);
-      http.route(
-        "POST",
-        SLACK_EVENTS_PATH,
-        guardSlackRequests(httpReceiver.requestListener, {
-          signingSecret: this.#options.signingSecret,
-          installation: () => this.#installation,
-          log: this.#log,
-        }),
-      );
-      if (this.#options.http) {
-        this.#stopReceiver = async () => {};
-      } else {
-        this.#port = await http.listen(this.#options.port ?? 3000, this.#options.host);
-        this.#stopReceiver = () => http.close();
-      }
+      http.handPortTo(ackThread);
+      const own = this.#options.http ? undefined : http;
+      if (own) this.#port = await own.listen(this.#options.port ?? 3000, this.#options.host);
+      // The HTTP server's owner closes it (and with it the thread) before stopping platforms.
+      // Then what the thread answered before it closed has been delivered: Bolt finishes it.
+      this.#stopReceiver = async () => {
+        await own?.close();
+        await answered.settled();
+      };
     }
     this.#log.info(
       { mode: socketMode ? "socket" : "http", port: this.#port, botUserId: this.#botUserId },

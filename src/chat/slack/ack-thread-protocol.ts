@@ -1,0 +1,39 @@
+// The messages between the Slack ack thread (ack-thread-worker.ts) and the main thread
+// (ack-thread.ts). Only plain data crosses: structured clones and transferred ports.
+import type { SlackBody, SlackInstallation } from "./request-gate.ts";
+
+export interface AckThreadData {
+  signingSecret: string;
+  /** Slack's request path (`/slack/events`). */
+  path: string;
+  port: number;
+  host: string;
+  /** Where the main thread's HTTP server listens (loopback): every other path goes there. */
+  forwardTo: { host: string; port: number };
+  installation: SlackInstallation | undefined;
+  /**
+   * One Int32: requests answered on the ack thread that the main thread has not taken yet. The
+   * ack thread adds, the main thread subtracts; past a bound the ack thread answers "busy"
+   * itself, so a wedged main thread cannot pile up requests without limit.
+   */
+  untaken: SharedArrayBuffer;
+  /** Past this many untaken requests, new ones are answered busy. */
+  maxUntaken: number;
+}
+
+/** Stop listening, finish what is in flight, exit. */
+export type ToAckThread = { type: "close" };
+
+export type LogLevel = "info" | "warn" | "error";
+
+export type FromAckThread =
+  | { type: "listening"; port: number }
+  | { type: "listen-failed"; message: string }
+  /** A verified request, already answered with an empty 200: Bolt dispatches it. */
+  | { type: "slack"; body: SlackBody; retryNum?: number; retryReason?: string }
+  | { type: "log"; level: LogLevel; fields: Record<string, unknown>; message: string }
+  /** Listening stopped and every connection is done: the thread ends next. */
+  | { type: "closed" };
+
+/** The sentence a slash command gets when the main thread is too far behind to take it. */
+export const ACK_THREAD_BUSY_TEXT = "⏳ tocsin is busy right now. Please retry in a moment.";

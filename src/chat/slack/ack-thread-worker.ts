@@ -1,0 +1,238 @@
+// The Slack ack thread: a worker thread (started by ack-thread.ts) that owns HTTP_PORT's
+// listening socket, so that Slack's requests are answered whatever the main thread's event loop
+// is doing (Prisma, rendering, Web API calls). For Slack's path it reads the capped body and
+// verifies signature, age and workspace (request-gate.ts), answers at once (an empty 200;
+// url_verification's challenge; ssl_check), then posts the verified body to the main thread,
+// where Bolt dispatches it to the listeners as before. Every other request is handed to the
+// main thread's HTTP server on its loopback port (kept-alive connections) and its answer relayed
+// back: health, metrics, feeds and alert intake keep their routes and their place.
+
+import { readlinkSync } from "node:fs";
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import { Agent, request } from "node:http";
+import { setPriority } from "node:os";
+import { type MessagePort, parentPort, workerData } from "node:worker_threads";
+import { guardedServer, parseRequestTarget, sendText } from "../../http/server.ts";
+import {
+  ACK_THREAD_BUSY_TEXT,
+  type AckThreadData,
+  type FromAckThread,
+  type LogLevel,
+  type ToAckThread,
+} from "./ack-thread-protocol.ts";
+import { guardSlackRequests, type VerifiedSlackRequest } from "./request-gate.ts";
+
+if (!parentPort) throw new Error("the Slack ack thread runs in a worker thread");
+const mainThread: MessagePort = parentPort;
+const data = workerData as AckThreadData;
+const untaken = new Int32Array(data.untaken);
+const installation = data.installation;
+
+function tell(message: FromAckThread): void {
+  mainThread.postMessage(message);
+}
+
+const logAt = (level: LogLevel) => (fields: Record<string, unknown>, message: string) =>
+  tell({ type: "log", level, fields, message });
+const log = { info: logAt("info"), warn: logAt("warn"), error: logAt("error") };
+
+/**
+ * The scheduling priority (nice value) this thread asks for: above the main thread's, so that on
+ * a machine whose cores are all busy an ack is not queued behind command work. Linux grants it
+ * to a process with CAP_SYS_NICE (root, or systemd's AmbientCapabilities); without it the thread
+ * runs at the process's priority, as any thread does.
+ */
+const ACK_THREAD_NICE = -5;
+
+/** How long close() lets requests in flight finish before their connections are cut. */
+const CLOSE_GRACE_MS = 5_000;
+/**
+ * Headers about one connection, not the request: the forwarded hop has its own. (`expect`: a
+ * `100-continue` was answered here already.)
+ */
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "upgrade",
+  "transfer-encoding",
+  "expect",
+]);
+/** Connections to the main thread's server, kept open between forwarded requests. */
+const toMainThread = new Agent({ keepAlive: true, maxSockets: 32 });
+
+const slack = guardSlackRequests(answer, {
+  signingSecret: data.signingSecret,
+  installation: () => installation,
+  log,
+});
+
+/** Set by close(): answers from now on close their connection, so close() need not wait on idle clients. */
+let closing = false;
+
+const server = guardedServer(async (req, res) => {
+  if (closing) res.shouldKeepAlive = false;
+  const url = parseRequestTarget(req.url);
+  if (url?.pathname !== data.path) return forward(req, res);
+  if (req.method !== "POST") {
+    sendText(res, 405, "method not allowed\n");
+    return;
+  }
+  await slack(req, res);
+}, log);
+
+/** A request past the gate: answered here and now; a signed event goes on to Bolt. */
+function answer(verified: VerifiedSlackRequest, req: IncomingMessage, res: ServerResponse): void {
+  if (verified.kind === "ssl_check") {
+    res.writeHead(200).end();
+    return;
+  }
+  const { body } = verified;
+  if (body.type === "url_verification") {
+    res
+      .writeHead(200, { "content-type": "application/json" })
+      .end(JSON.stringify({ challenge: body.challenge }));
+    return;
+  }
+  if (Atomics.load(untaken, 0) >= data.maxUntaken) {
+    answerBusy(body, res);
+    return;
+  }
+  Atomics.add(untaken, 0, 1);
+  // Posted before the answer: whatever the sender sends after this answer reaches Bolt after it.
+  tell({
+    type: "slack",
+    body,
+    retryNum: retryNum(req.headers["x-slack-retry-num"]),
+    retryReason: firstValue(req.headers["x-slack-retry-reason"]),
+  });
+  res.writeHead(200).end();
+}
+
+/**
+ * The main thread has not taken `maxUntaken` answered requests: it is wedged or far behind. A
+ * slash command is told to retry (Slack shows the answer's text to its caller only); anything
+ * else gets a 503, which Slack retries for events and shows as a failure for a click.
+ */
+function answerBusy(body: Record<string, unknown>, res: ServerResponse): void {
+  log.warn({ untaken: Atomics.load(untaken, 0) }, "main thread far behind: Slack request answered busy");
+  if (typeof body.command === "string") {
+    res
+      .writeHead(200, { "content-type": "application/json" })
+      .end(JSON.stringify({ response_type: "ephemeral", text: ACK_THREAD_BUSY_TEXT }));
+    return;
+  }
+  sendText(res, 503, "busy, retry later\n", undefined, { "retry-after": "5" });
+}
+
+function retryNum(header: string | string[] | undefined): number | undefined {
+  const value = firstValue(header);
+  if (value === undefined) return undefined;
+  const parsed = Number.parseInt(value, 10);
+  return Number.isNaN(parsed) ? undefined : parsed;
+}
+
+function firstValue(header: string | string[] | undefined): string | undefined {
+  return Array.isArray(header) ? header[0] : header;
+}
+
+/** Hands the request to the main thread's HTTP server and relays its answer. */
+function forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const upstream = request({
+      method: req.method,
+      path: req.url,
+      headers: withoutHopByHop(req.headers),
+      host: data.forwardTo.host,
+      port: data.forwardTo.port,
+      agent: toMainThread,
+    });
+    let relaying = false;
+    let relayed = false;
+    upstream.on("response", (answer) => {
+      relaying = true;
+      const headers = withoutHopByHop(answer.headers);
+      // A route that wants the connection closed (a refusal mid-body) has it closed here too.
+      if (answer.headers.connection?.toLowerCase() === "close") headers.connection = "close";
+      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, headers);
+      answer.pipe(res);
+      answer.once("end", () => {
+        relayed = true;
+        resolve();
+      });
+      answer.once("error", () => {
+        res.destroy();
+        resolve();
+      });
+    });
+    upstream.on("error", (error) => {
+      // Once the answer is being relayed, its own stream reports how it ends.
+      if (relaying) return;
+      log.error(
+        { err: error, path: parseRequestTarget(req.url)?.pathname },
+        "forwarding to the main thread failed",
+      );
+      if (!res.headersSent) sendText(res, 502, "internal error\n", undefined, { connection: "close" });
+      else res.destroy();
+      resolve();
+    });
+    // The client went away before its answer: the forwarded request is dropped too. (After a
+    // complete answer the connection goes back to the pool instead.)
+    res.once("close", () => {
+      if (!relayed) upstream.destroy();
+      resolve();
+    });
+    req.pipe(upstream);
+  });
+}
+
+function withoutHopByHop(headers: IncomingMessage["headers"]): OutgoingHttpHeaders {
+  const named = new Set(
+    String(headers.connection ?? "")
+      .split(",")
+      .map((name) => name.trim().toLowerCase()),
+  );
+  const kept: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name) && !named.has(name)) kept[name] = value;
+  }
+  return kept;
+}
+
+async function close(): Promise<void> {
+  closing = true;
+  const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+  clearTimeout(cut);
+  toMainThread.destroy();
+  tell({ type: "closed" });
+  mainThread.close();
+}
+
+mainThread.on("message", (message: ToAckThread) => {
+  if (message.type === "close") void close();
+});
+
+/** Linux: setpriority(2) on a thread's id applies to that thread alone. */
+function raisePriority(): void {
+  try {
+    const threadId = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    setPriority(threadId, ACK_THREAD_NICE);
+    log.info({ nice: ACK_THREAD_NICE }, "Slack ack thread runs at a raised priority");
+  } catch (error) {
+    log.info(
+      { reason: (error as NodeJS.ErrnoException).code ?? String(error) },
+      "Slack ack thread runs at the process's priority (raising it needs CAP_SYS_NICE)",
+    );
+  }
+}
+raisePriority();
+
+server.once("error", (error) => tell({ type: "listen-failed", message: error.message }));
+server.listen(data.port, data.host, () => {
+  const address = server.address();
+  tell({ type: "listening", port: typeof address === "object" && address ? address.port : data.port });
+});

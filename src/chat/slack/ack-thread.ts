@@ -1,0 +1,174 @@
+// The main thread's side of the Slack ack thread (ack-thread-worker.ts). It owns tocsin's HTTP
+// port for the HTTP server (a `PortOwner`): it starts the thread listening (the thread forwards
+// every other request to the HTTP server's loopback port), passes each request the thread
+// answered to Bolt, writes the thread's log lines, restarts the thread when it dies and closes
+// it on shutdown. Why a thread: command work (Prisma, rendering, Web API calls) runs on the main
+// event loop, and an ack that waited for that loop waited behind it; on a second core the ack
+// thread answers Slack at once, however busy the main thread is.
+import { Worker } from "node:worker_threads";
+import type { Logger } from "pino";
+import type { PortOwner } from "../../http/server.ts";
+import type { AckThreadData, FromAckThread, ToAckThread } from "./ack-thread-protocol.ts";
+import type { SlackBody, SlackInstallation } from "./request-gate.ts";
+
+const WORKER_URL = new URL("./ack-thread-worker.ts", import.meta.url);
+/**
+ * Requests answered on the thread that the main thread has not taken yet, past which the thread
+ * answers busy itself. Far above the command queue (8 running, 256 waiting, then "busy" from the
+ * intake): reached only when the main thread's event loop is wedged.
+ */
+export const DEFAULT_MAX_UNTAKEN = 1024;
+/** Restarts of a thread that keeps dying wait longer each time, up to this. */
+const MAX_RESTART_DELAY_MS = 5_000;
+const FIRST_RESTART_DELAY_MS = 50;
+/** How long close() waits for the thread to finish its requests before ending it. */
+const CLOSE_TIMEOUT_MS = 10_000;
+
+/** A request the thread verified and answered: what Bolt needs to dispatch it. */
+export interface AnsweredRequest {
+  body: SlackBody;
+  retryNum?: number | undefined;
+  retryReason?: string | undefined;
+}
+
+export interface AckThreadOptions {
+  signingSecret: string;
+  /** Slack's request path. */
+  path: string;
+  /** The installation's workspace (read when the thread starts, after auth.test). */
+  installation(): SlackInstallation | undefined;
+  /** Takes a verified, answered request to Bolt; must not wait. */
+  deliver(request: AnsweredRequest): void;
+  log: Logger;
+  maxUntaken?: number;
+}
+
+export class SlackAckThread implements PortOwner {
+  readonly #options: AckThreadOptions;
+  readonly #log: Logger;
+  /** Requests the thread answered that this thread has not taken yet (one Int32, see the protocol). */
+  readonly #untaken = new Int32Array(new SharedArrayBuffer(4));
+  #worker: Worker | undefined;
+  #forwardTo = { host: "127.0.0.1", port: 0 };
+  #port = 0;
+  #host = "0.0.0.0";
+  #closing = false;
+  #failures = 0;
+  #restartTimer: NodeJS.Timeout | undefined;
+  /** Restarts after an unexpected exit (read by tests and diagnostics). */
+  restarts = 0;
+
+  constructor(options: AckThreadOptions) {
+    this.#options = options;
+    this.#log = options.log.child({ component: "slack-ack-thread" });
+  }
+
+  /** The running thread, if any (tests end it to check that it is restarted). */
+  get worker(): Worker | undefined {
+    return this.#worker;
+  }
+
+  async listen(port: number, host: string, forwardTo: { host: string; port: number }): Promise<number> {
+    if (this.#worker) throw new Error("the Slack ack thread is already listening");
+    this.#forwardTo = forwardTo;
+    this.#host = host;
+    this.#closing = false;
+    // A port of 0 is chosen once: a restarted thread listens where its predecessor did.
+    this.#port = await this.#spawn(port);
+    return this.#port;
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    clearTimeout(this.#restartTimer);
+    const worker = this.#worker;
+    if (!worker) return;
+    const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+    worker.postMessage({ type: "close" } satisfies ToAckThread);
+    const timeout = setTimeout(() => {
+      this.#log.warn("the Slack ack thread did not finish its requests in time; ending it");
+      void worker.terminate();
+    }, CLOSE_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timeout);
+  }
+
+  /** Starts a thread listening on `port`; resolves with the port it listens on. */
+  #spawn(port: number): Promise<number> {
+    Atomics.store(this.#untaken, 0, 0);
+    const data: AckThreadData = {
+      signingSecret: this.#options.signingSecret,
+      path: this.#options.path,
+      port,
+      host: this.#host,
+      forwardTo: this.#forwardTo,
+      installation: this.#options.installation(),
+      untaken: this.#untaken.buffer as SharedArrayBuffer,
+      maxUntaken: this.#options.maxUntaken ?? DEFAULT_MAX_UNTAKEN,
+    };
+    const worker = new Worker(WORKER_URL, { workerData: data });
+    this.#worker = worker;
+    return new Promise<number>((resolve, reject) => {
+      let listening = false;
+      worker.on("message", (message: FromAckThread) => {
+        if (message.type === "listening") {
+          listening = true;
+          resolve(message.port);
+        } else if (message.type === "listen-failed") {
+          reject(new Error(message.message));
+          // Not a crash: the caller learns why, and nothing restarts it.
+          if (this.#worker === worker) this.#worker = undefined;
+          void worker.terminate();
+        } else {
+          this.#received(message);
+        }
+      });
+      worker.on("error", (error) => this.#log.error({ err: error }, "the Slack ack thread failed"));
+      worker.on("exit", (code) => {
+        if (!listening) reject(new Error(`the Slack ack thread ended (code ${code}) before listening`));
+        if (this.#worker !== worker) return;
+        this.#worker = undefined;
+        // Before listening, the promise's rejection tells the caller (or the restart's retry).
+        if (listening && !this.#closing) this.#restartLater(code);
+      });
+    });
+  }
+
+  #received(message: Exclude<FromAckThread, { type: "listening" | "listen-failed" }>): void {
+    switch (message.type) {
+      case "slack":
+        Atomics.sub(this.#untaken, 0, 1);
+        this.#options.deliver(message);
+        return;
+      case "log":
+        this.#log[message.level](message.fields, message.message);
+        return;
+      case "closed":
+        return;
+    }
+  }
+
+  /** The thread died: Slack's requests find no listener until it is back, so back it comes. */
+  #restartLater(code: number): void {
+    const delayMs = Math.min(MAX_RESTART_DELAY_MS, FIRST_RESTART_DELAY_MS * 2 ** this.#failures);
+    this.#failures++;
+    this.#log.error(
+      { code, restartInMs: delayMs },
+      "the Slack ack thread stopped unexpectedly; restarting it",
+    );
+    this.#restartTimer = setTimeout(() => {
+      if (this.#closing) return;
+      this.#spawn(this.#port).then(
+        () => {
+          this.#failures = 0;
+          this.restarts++;
+          this.#log.info({ port: this.#port }, "the Slack ack thread restarted");
+        },
+        (error: unknown) => {
+          this.#log.error({ err: error }, "the Slack ack thread could not be restarted");
+          if (!this.#closing && !this.#worker) this.#restartLater(-1);
+        },
+      );
+    }, delayMs);
+  }
+}
