@@ -11,10 +11,13 @@
 import { enableCompileCache } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { ACK_THREAD_BUNDLE_NAME, ACK_THREAD_ENTRY_VARIABLE } from "./build/bundle-entries.ts";
 import { startBundle } from "./build/start-bundle.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 enableCompileCache(path.join(root, "node_modules/.cache/tocsin-compile"));
 const bundle = process.env.TOCSIN_FROM_SOURCE === "1" ? undefined : await startBundle(root);
-if (bundle) await import(pathToFileURL(bundle).href);
-else await import("./main.ts");
+if (bundle) {
+  process.env[ACK_THREAD_ENTRY_VARIABLE] = path.join(path.dirname(bundle), `${ACK_THREAD_BUNDLE_NAME}.js`);
+  await import(pathToFileURL(bundle).href);
+} else await import("./main.ts");

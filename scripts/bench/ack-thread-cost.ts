@@ -4,7 +4,6 @@
 // measured with process.threadCpuUsage() while a client on another thread sends them; and the
 // process's RSS once the platform listens. Run it in two trees to compare before and after:
 //   node scripts/bench/ack-thread-cost.ts      (ACK_COST_N requests per figure, default 3000)
-import { createHmac } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Worker } from "node:worker_threads";

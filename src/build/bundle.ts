@@ -14,6 +14,7 @@ import { builtinModules } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Plugin } from "rolldown";
+import { ACK_THREAD_BUNDLE_NAME } from "./bundle-entries.ts";
 
 /**
  * Packages loaded from node_modules as they are, never copied into the bundle: those that find
@@ -43,12 +44,20 @@ const sourceUrls: Plugin = {
   },
 };
 
-/** Writes the bundle of `root`/src/main.ts into `outDir`; its entry is `outDir`/main.js. */
+/**
+ * Writes the bundle of `root`/src/main.ts into `outDir`; its entry is `outDir`/main.js, the ack
+ * thread's is `outDir`/<ACK_THREAD_BUNDLE_NAME>.js.
+ */
 export async function buildBundle(root: string, outDir: string): Promise<void> {
   const { build } = await import("rolldown");
   const builtins = new Set(builtinModules);
   await build({
-    input: { main: path.join(root, "src/main.ts") },
+    input: {
+      main: path.join(root, "src/main.ts"),
+      // The Slack ack thread's module (a worker thread loads it by path, not by import): bundled
+      // too, so the thread runs plain JavaScript and carries no TypeScript stripper of its own.
+      [ACK_THREAD_BUNDLE_NAME]: path.join(root, "src/chat/slack/ack-thread-worker.ts"),
+    },
     cwd: root,
     platform: "node",
     plugins: [sourceUrls],

@@ -186,5 +186,7 @@ describe("Prometheus and Alertmanager paging through tocsin", () => {
     expect(bobsDirectMessages().filter((m) => m.text.includes("📟 Page #"))).toHaveLength(2);
     expect(outcomesOf(pages.pagerDuty)).toHaveLength(1);
     expect(desk.stderr()).not.toContain("unhandled rejection");
+    // npm start ran the start bundle, the ack thread included (plain JavaScript in the thread).
+    expect(desk.stderr()).toMatch(/"code":"bundle"[^\n]*the Slack ack thread listens/);
   });
 });

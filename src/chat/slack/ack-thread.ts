@@ -5,13 +5,18 @@
 // it on shutdown. Why a thread: command work (Prisma, rendering, Web API calls) runs on the main
 // event loop, and an ack that waited for that loop waited behind it; on a second core the ack
 // thread answers Slack at once, however busy the main thread is.
+import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
+import { ACK_THREAD_ENTRY_VARIABLE } from "../../build/bundle-entries.ts";
 import type { PortOwner } from "../../http/server.ts";
 import type { AckThreadData, FromAckThread, ToAckThread } from "./ack-thread-protocol.ts";
 import type { SlackBody, SlackInstallation } from "./request-gate.ts";
 
-const WORKER_URL = new URL("./ack-thread-worker.ts", import.meta.url);
+/** The thread's module: the start bundle's when `npm start` runs one (see src/start.ts). */
+const WORKER_URL = process.env[ACK_THREAD_ENTRY_VARIABLE]
+  ? pathToFileURL(process.env[ACK_THREAD_ENTRY_VARIABLE])
+  : new URL("./ack-thread-worker.ts", import.meta.url);
 /**
  * Requests answered on the thread that the main thread has not taken yet, past which the thread
  * answers busy itself. Far above the command queue (8 running, 256 waiting, then "busy" from the
@@ -113,6 +118,10 @@ export class SlackAckThread implements PortOwner {
       worker.on("message", (message: FromAckThread) => {
         if (message.type === "listening") {
           listening = true;
+          this.#log.info(
+            { port: message.port, code: WORKER_URL.pathname.endsWith(".js") ? "bundle" : "sources" },
+            "the Slack ack thread listens",
+          );
           resolve(message.port);
         } else if (message.type === "listen-failed") {
           reject(new Error(message.message));
