@@ -68,6 +68,9 @@ describe("on-call in a real process", () => {
     // The reply comes once the first step has committed its successor.
     await first.waitFor("📟 Page #1 to Ops's on-call sent");
     const pagedAt = Date.now();
+    // Bob's DM is sent by the level's delivery job: run at once by the step, or claimed first by
+    // the job poller, so it may print just after the reply. Killed once it is out.
+    await first.waitFor("[DM @bob] 📟 Page #1");
     expect(count(first.stdout(), "[DM @bob] 📟 Page #1")).toBe(1);
     first.child.kill("SIGKILL");
     await first.exited;
