@@ -1,6 +1,7 @@
 // The alert intake's write path (issue 15, point 6): a batch costs two statements whatever its
 // size (read the open alerts, then one statement that updates, inserts and enqueues), and a
 // concurrent change between the two is never overwritten: the batch is read and folded again.
+import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ConsoleDesk } from "../../support/console-desk.ts";
 import { statementsOf as sentDuring } from "../../support/statements.ts";
@@ -57,35 +58,33 @@ describe("a batch of signals", () => {
     const alerts = desk.app.services.alerts;
     await alerts.receive([signal()]);
     const prisma = desk.db.prisma;
-    // A person acknowledges the alert just after the batch read it (before its write).
+    // A person acknowledges the alert just after the batch read it (before its write): the
+    // batch's statements go on the pg driver, so the interference sits there.
+    const batchStatement = /from "Alert" a\s+join \(select distinct|with upd as/;
     let reads = 0;
-    const raw = prisma.$queryRaw.bind(prisma);
-    const interfering = new Proxy(prisma, {
-      get(target, property, receiver) {
-        if (property !== "$queryRaw") return Reflect.get(target, property, receiver);
-        return async (...args: Parameters<typeof raw>) => {
-          const call = ++reads;
-          const answer = await raw(...args);
-          if (call === 1)
-            await prisma.alert.update({
-              where: { number: 1 },
-              data: { status: "acked", ackedAt: new Date(), silencedUntil: new Date("2099-01-01T00:00:00Z") },
-            });
-          return answer;
-        };
-      },
-    });
-    const { Alerts } = await import("../../../src/alerts/alerts.ts");
-    const { JobQueue } = await import("../../../src/jobs/queue.ts");
-    const services = desk.app.services;
-    const racing = new Alerts({
-      ...services,
-      db: interfering,
-      jobs: new JobQueue(prisma, services.clock, services.log),
-      paging: services.oncall.paging,
-      directory: services.oncall.directory,
-    });
-    await racing.receive([signal({ summary: "after the ack" })]);
+    const query = pg.Pool.prototype.query;
+    pg.Pool.prototype.query = function interfering(this: pg.Pool, ...args: unknown[]) {
+      const first = args[0] as string | { text?: string };
+      const text = typeof first === "string" ? first : (first?.text ?? "");
+      const answer = (query as (...a: unknown[]) => unknown).apply(this, args);
+      if (!batchStatement.test(text)) return answer;
+      const call = ++reads;
+      if (call !== 1) return answer;
+      return (answer as Promise<unknown>).then(async (result) => {
+        pg.Pool.prototype.query = query;
+        await prisma.alert.update({
+          where: { number: 1 },
+          data: { status: "acked", ackedAt: new Date(), silencedUntil: new Date("2099-01-01T00:00:00Z") },
+        });
+        pg.Pool.prototype.query = interfering as typeof query;
+        return result;
+      });
+    } as typeof query;
+    try {
+      await desk.app.services.alerts.receive([signal({ summary: "after the ack" })]);
+    } finally {
+      pg.Pool.prototype.query = query;
+    }
     // Read, write (refused: the row changed), read again, write.
     expect(reads).toBe(4);
     expect(await prisma.alert.findUniqueOrThrow({ where: { number: 1 } })).toMatchObject({
