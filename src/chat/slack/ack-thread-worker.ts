@@ -58,8 +58,13 @@ const HOP_BY_HOP = new Set([
   "transfer-encoding",
   "expect",
 ]);
-/** Connections to the main thread's server, kept open between forwarded requests. */
-const toMainThread = new Agent({ keepAlive: true, maxSockets: 32 });
+/**
+ * Connections to the main thread's server, kept open between forwarded requests. No cap on
+ * sockets: a client connection holds at most one forwarded request at a time, so there are never
+ * more than the clients' connections (as before the hop); a cap would be one queue that a few
+ * clients trickling their bodies could fill for everyone else.
+ */
+const toMainThread = new Agent({ keepAlive: true });
 
 const slack = guardSlackRequests(answer, {
   signingSecret: data.signingSecret,
