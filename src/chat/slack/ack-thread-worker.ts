@@ -236,8 +236,15 @@ function raisePriority(): void {
 }
 raisePriority();
 
-server.once("error", (error) => tell({ type: "listen-failed", message: error.message }));
+const listenFailed = (error: Error) => tell({ type: "listen-failed", message: error.message });
+server.once("error", listenFailed);
 server.listen(data.port, data.host, () => {
+  // From now on an 'error' is a connection Node could not accept (a pending connection's network
+  // error, a lack of memory): that connection is lost, the socket listens on.
+  server.off("error", listenFailed);
+  server.on("error", (error) =>
+    log.warn({ err: error }, "the Slack ack thread could not accept a connection"),
+  );
   const address = server.address();
   tell({ type: "listening", port: typeof address === "object" && address ? address.port : data.port });
 });
