@@ -105,12 +105,18 @@ function answer(verified: VerifiedSlackRequest, req: IncomingMessage, res: Serve
   }
   Atomics.add(untaken, 0, 1);
   // Posted before the answer: whatever the sender sends after this answer reaches Bolt after it.
-  tell({
-    type: "slack",
-    body,
-    retryNum: retryNum(req.headers["x-slack-retry-num"]),
-    retryReason: firstValue(req.headers["x-slack-retry-reason"]),
-  });
+  try {
+    tell({
+      type: "slack",
+      body,
+      retryNum: retryNum(req.headers["x-slack-retry-num"]),
+      retryReason: firstValue(req.headers["x-slack-retry-reason"]),
+    });
+  } catch (error) {
+    // Not posted (a body the structured clone cannot carry, nested too deep): not untaken either.
+    Atomics.sub(untaken, 0, 1);
+    throw error;
+  }
   res.writeHead(200).end();
 }
 
