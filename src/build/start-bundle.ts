@@ -4,6 +4,7 @@
 // compile cache, and a bundle built from other sources is never run: its folder is named after
 // the fingerprint of what it was built from.
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { sourcesFingerprint } from "./fingerprint.ts";
@@ -21,8 +22,12 @@ export async function startBundle(root: string): Promise<string | undefined> {
   if (await exists(entry)) return entry;
 
   // Built in a folder of its own, then renamed into place: a process starting at the same time
-  // never sees half a bundle, and when two build at once the first rename wins.
-  const partial = path.join(builds, `${fingerprint}.${process.pid}.partial`);
+  // never sees half a bundle, and when two build at once the first rename wins. Not named by the
+  // process id alone: containers sharing these dependencies each have a process 1.
+  const partial = path.join(
+    builds,
+    `${fingerprint}.${process.pid}.${randomBytes(4).toString("hex")}.partial`,
+  );
   try {
     await mkdir(builds, { recursive: true });
     await buildInChild(partial);
