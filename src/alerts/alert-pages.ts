@@ -50,6 +50,11 @@ const syncState = z.object({
   pageStatus: z.string().nullable(),
 });
 
+/** The advisory lock between a second's show job and the batches that enqueue it (see #takeWindow). */
+function showLock(window: number): string {
+  return `tocsin:alerts-show:${window}`;
+}
+
 /** Later signals of an alert are shown at most this often (one edit per window). */
 export const UPDATE_WINDOW_MS = 1000;
 
@@ -80,7 +85,10 @@ export class AlertPages {
     this.#showJob = options.jobs.define({
       kind: ALERT_SHOW_JOB,
       payload: showPayload,
-      handler: (job, ctx) => this.#show(job.payload.window, ctx),
+      handler: async (job, ctx) => {
+        await this.#takeWindow(job.id, job.payload.window);
+        await this.#show(job.payload.window, ctx);
+      },
     });
     options.paging.setContent((page) => this.#body(page));
   }
@@ -103,9 +111,9 @@ export class AlertPages {
     const rows = this.#job.rows(jobs);
     if (show)
       rows.push(
-        ...this.#showJob.rows([
-          { key: `alerts:show:${window}`, payload: { window }, dueAt: new Date(window) },
-        ]),
+        ...this.#showJob
+          .rows([{ key: `alerts:show:${window}`, payload: { window }, dueAt: new Date(window) }])
+          .map((row) => ({ ...row, sharedLock: showLock(window) })),
       );
     return rows;
   }
@@ -147,6 +155,20 @@ export class AlertPages {
       return;
     }
     await this.#settleOrOpen(job.payload.alertId, job.key, ctx);
+  }
+
+  /**
+   * Before a show job reads its second's alerts: its key moves aside (`alerts:show:<second>:<id>`),
+   * so a batch of that second committing from now on makes a job of its own, and the window's
+   * lock, taken exclusively, waits for every batch that found the key taken until it committed.
+   * Without both, a batch that committed after the read lost its signal's edit for good (done
+   * jobs keep their key: its insert found it taken).
+   */
+  async #takeWindow(jobId: string, window: number): Promise<void> {
+    await this.#o.db.$executeRaw`
+      update "Job" set key = key || ':' || id
+       where id = ${jobId} and key = ${`alerts:show:${window}`}
+         and exists (select from pg_advisory_xact_lock(hashtext(${showLock(window)})))`;
   }
 
   /**

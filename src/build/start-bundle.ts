@@ -4,7 +4,8 @@
 // compile cache, and a bundle built from other sources is never run: its folder is named after
 // the fingerprint of what it was built from.
 import { spawn } from "node:child_process";
-import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { sourcesFingerprint } from "./fingerprint.ts";
 
@@ -21,11 +22,16 @@ export async function startBundle(root: string): Promise<string | undefined> {
   if (await exists(entry)) return entry;
 
   // Built in a folder of its own, then renamed into place: a process starting at the same time
-  // never sees half a bundle, and when two build at once the first rename wins.
-  const partial = path.join(builds, `${fingerprint}.${process.pid}.partial`);
+  // never sees half a bundle, and when two build at once the first rename wins. Not named by the
+  // process id alone: containers sharing these dependencies each have a process 1.
+  const partial = path.join(
+    builds,
+    `${fingerprint}.${process.pid}.${randomBytes(4).toString("hex")}.partial`,
+  );
   try {
     await mkdir(builds, { recursive: true });
     await buildInChild(partial);
+    await writeFile(path.join(partial, BUILD_ROOT_FILE), root);
     await rename(partial, dir).catch(async (error: NodeJS.ErrnoException) => {
       if (!(await exists(entry))) throw error;
     });
@@ -35,7 +41,7 @@ export async function startBundle(root: string): Promise<string | undefined> {
   } finally {
     await rm(partial, { recursive: true, force: true }).catch(() => {});
   }
-  await pruneBuilds(builds, fingerprint).catch(() => {});
+  await pruneBuilds(builds, fingerprint, root).catch(() => {});
   return entry;
 }
 
@@ -50,14 +56,29 @@ function buildInChild(outDir: string): Promise<void> {
   });
 }
 
-async function pruneBuilds(builds: string, current: string): Promise<void> {
+/** In each bundle folder: the project folder it was built from (see pruneBuilds). */
+export const BUILD_ROOT_FILE = "root";
+
+/**
+ * Removes `root`'s older bundles beyond the newest few, and half-written ones left long ago.
+ * Copies of the project in other folders that share these dependencies (worktrees, a blue/green
+ * pair on one host) have bundles here too, maybe in use by a running tocsin that has yet to load
+ * a lazy chunk or restart its Slack ack thread from them: those are left to their own starts.
+ */
+export async function pruneBuilds(builds: string, current: string, root: string): Promise<void> {
   const names = await readdir(builds);
   const dated = await Promise.all(
-    names.map(async (name) => ({ name, mtimeMs: (await stat(path.join(builds, name))).mtimeMs })),
+    names.map(async (name) => ({
+      name,
+      mtimeMs: (await stat(path.join(builds, name))).mtimeMs,
+      // Undefined for a half-written build, or one made before folders named their project.
+      root: await readFile(path.join(builds, name, BUILD_ROOT_FILE), "utf8").catch(() => undefined),
+    })),
   );
   const now = Date.now();
   const complete = dated
-    .filter(({ name }) => !name.endsWith(".partial") && name !== current)
+    .filter((build) => !build.name.endsWith(".partial") && build.name !== current)
+    .filter((build) => build.root === undefined || build.root === root)
     .sort((a, b) => b.mtimeMs - a.mtimeMs);
   const doomed = [
     ...complete.slice(KEPT_BUILDS - 1),

@@ -63,6 +63,8 @@ export class Sql {
   readonly #pool: pg.Pool;
   /** Statement text -> prepared statement name (only statements marked prepared: a bounded set). */
   readonly #names = new Map<string, string>();
+  /** Part of every name; raised when the server refuses a statement prepared before a schema change. */
+  #generation = 0;
 
   constructor(pool: pg.Pool) {
     this.#pool = pool;
@@ -84,20 +86,44 @@ export class Sql {
     return result.rowCount ?? 0;
   }
 
-  #query(statement: Statement, prepared: boolean): Promise<pg.QueryResult> {
+  async #query(statement: Statement, prepared: boolean): Promise<pg.QueryResult> {
     const config: pg.QueryConfig = { text: statement.text, values: statement.values.map(value), types };
-    if (prepared) config.name = this.#nameOf(statement.text);
-    return this.#pool.query(config);
+    if (!prepared) return this.#pool.query(config);
+    const generation = this.#generation;
+    config.name = this.#nameOf(statement.text);
+    try {
+      return await this.#pool.query(config);
+    } catch (error) {
+      if (!isStalePlan(error)) throw error;
+      // A table's columns changed under a prepared statement (`select *` after a migration, as
+      // another replica's upgrade runs): the server refuses it on every connection that
+      // prepared it. New names make each connection prepare every statement afresh.
+      if (this.#generation === generation) {
+        this.#generation++;
+        this.#names.clear();
+      }
+      config.name = this.#nameOf(statement.text);
+      return this.#pool.query(config);
+    }
   }
 
   #nameOf(text: string): string {
     let name = this.#names.get(text);
     if (name === undefined) {
-      name = `tocsin_${createHash("sha1").update(text).digest("hex").slice(0, 16)}`;
+      name = `tocsin_${createHash("sha1").update(text).digest("hex").slice(0, 16)}_${this.#generation}`;
       this.#names.set(text, name);
     }
     return name;
   }
+}
+
+/** PostgreSQL's refusal of a prepared statement whose result columns changed since it was planned. */
+function isStalePlan(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    (error as { code?: string }).code === "0A000" &&
+    error.message.includes("cached plan must not change result type")
+  );
 }
 
 const sqlOfClient = new WeakMap<PrismaClient, Sql>();

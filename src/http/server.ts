@@ -90,10 +90,10 @@ export class HttpServer {
     this.#server = server;
     const owner = this.#portOwner;
     if (!owner) {
-      await listening(server, port, host);
+      await listening(server, port, host, this.#log);
       return this.port ?? port;
     }
-    await listening(server, 0, FORWARDED_HOST);
+    await listening(server, 0, FORWARDED_HOST, this.#log);
     const forwardTo = { host: FORWARDED_HOST, port: (server.address() as AddressInfo).port };
     try {
       this.#ownedPort = await owner.listen(port, host, forwardTo);
@@ -137,11 +137,15 @@ export class HttpServer {
   }
 }
 
-function listening(server: Server, port: number, host: string): Promise<void> {
+function listening(server: Server, port: number, host: string, log: RequestLog): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
       server.off("error", reject);
+      // From now on an 'error' is a connection Node could not accept (a pending connection's
+      // network error, a lack of memory): that one is lost, the server listens on. Unheard, it
+      // would end the process.
+      server.on("error", (error) => log.error({ err: error }, "HTTP server could not accept a connection"));
       resolve();
     });
   });

@@ -81,6 +81,12 @@ export interface JobRow {
   payload: Record<string, unknown>;
   /** ISO 8601. */
   dueAt: string;
+  /**
+   * The name of an advisory lock the inserting statement takes shared, before its key is
+   * checked, until its transaction ends: a job that takes it exclusively sees every statement
+   * that found its key taken committed first (see alert-pages.ts, the show job).
+   */
+  sharedLock?: string;
 }
 
 /**
@@ -92,7 +98,8 @@ export function insertJobRows(rows: readonly JobRow[]): Prisma.Sql {
     insert into "Job" (id, kind, key, payload, "dueAt")
     select j.id, j.kind, j.key, j.payload, j."dueAt"
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-           as j(id text, kind text, key text, payload jsonb, "dueAt" timestamptz)
+           as j(id text, kind text, key text, payload jsonb, "dueAt" timestamptz, "sharedLock" text)
+     where j."sharedLock" is null or exists (select from pg_advisory_xact_lock_shared(hashtext(j."sharedLock")))
     on conflict (key) do nothing`;
 }
 

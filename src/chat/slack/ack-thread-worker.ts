@@ -58,8 +58,13 @@ const HOP_BY_HOP = new Set([
   "transfer-encoding",
   "expect",
 ]);
-/** Connections to the main thread's server, kept open between forwarded requests. */
-const toMainThread = new Agent({ keepAlive: true, maxSockets: 32 });
+/**
+ * Connections to the main thread's server, kept open between forwarded requests. No cap on
+ * sockets: a client connection holds at most one forwarded request at a time, so there are never
+ * more than the clients' connections (as before the hop); a cap would be one queue that a few
+ * clients trickling their bodies could fill for everyone else.
+ */
+const toMainThread = new Agent({ keepAlive: true });
 
 const slack = guardSlackRequests(answer, {
   signingSecret: data.signingSecret,
@@ -100,12 +105,18 @@ function answer(verified: VerifiedSlackRequest, req: IncomingMessage, res: Serve
   }
   Atomics.add(untaken, 0, 1);
   // Posted before the answer: whatever the sender sends after this answer reaches Bolt after it.
-  tell({
-    type: "slack",
-    body,
-    retryNum: retryNum(req.headers["x-slack-retry-num"]),
-    retryReason: firstValue(req.headers["x-slack-retry-reason"]),
-  });
+  try {
+    tell({
+      type: "slack",
+      body,
+      retryNum: retryNum(req.headers["x-slack-retry-num"]),
+      retryReason: firstValue(req.headers["x-slack-retry-reason"]),
+    });
+  } catch (error) {
+    // Not posted (a body the structured clone cannot carry, nested too deep): not untaken either.
+    Atomics.sub(untaken, 0, 1);
+    throw error;
+  }
   res.writeHead(200).end();
 }
 
@@ -231,8 +242,15 @@ function raisePriority(): void {
 }
 raisePriority();
 
-server.once("error", (error) => tell({ type: "listen-failed", message: error.message }));
+const listenFailed = (error: Error) => tell({ type: "listen-failed", message: error.message });
+server.once("error", listenFailed);
 server.listen(data.port, data.host, () => {
+  // From now on an 'error' is a connection Node could not accept (a pending connection's network
+  // error, a lack of memory): that connection is lost, the socket listens on.
+  server.off("error", listenFailed);
+  server.on("error", (error) =>
+    log.warn({ err: error }, "the Slack ack thread could not accept a connection"),
+  );
   const address = server.address();
   tell({ type: "listening", port: typeof address === "object" && address ? address.port : data.port });
 });

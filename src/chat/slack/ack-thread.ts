@@ -124,6 +124,12 @@ export class SlackAckThread implements PortOwner {
           );
           resolve(message.port);
         } else if (message.type === "listen-failed") {
+          if (listening) {
+            // The socket failed after listening: a crash like any other, restarted on exit.
+            this.#log.error({ reason: message.message }, "the Slack ack thread's listening socket failed");
+            void worker.terminate();
+            return;
+          }
           reject(new Error(message.message));
           // Not a crash: the caller learns why, and nothing restarts it.
           if (this.#worker === worker) this.#worker = undefined;

@@ -108,3 +108,22 @@ describe("marking claims answered", () => {
     expect(marked?.n).toBe(2);
   });
 });
+
+describe("a prepared `select *` after the table gained a column", () => {
+  it("still answers (a newer replica's migration must not break an older one's statements)", async () => {
+    // ATTACK (availability): in a rolling upgrade the new version migrates the shared database
+    // while the old replicas run. Their named statements selecting `*` (incidents, rooms) then
+    // fail with "cached plan must not change result type" on every connection that prepared
+    // them, so every command failed until the old replicas were restarted. Under Prisma's
+    // unnamed statements the extra column was only a key the row schema dropped.
+    await sql.execute(Prisma.sql`create table "ScratchRows" (id text primary key, name text not null)`);
+    await sql.execute(Prisma.sql`insert into "ScratchRows" values ('a', 'first')`);
+    const row = z.object({ id: z.string(), name: z.string() });
+    const read = () =>
+      sql.rows(row, Prisma.sql`select * from "ScratchRows" where id = ${"a"}`, { prepared: true });
+    // Prepared on the pool's connections (each query takes the most recently released one).
+    for (let i = 0; i < 3; i++) expect(await read()).toEqual([{ id: "a", name: "first" }]);
+    await sql.execute(Prisma.sql`alter table "ScratchRows" add column added text`);
+    for (let i = 0; i < 3; i++) expect(await read()).toEqual([{ id: "a", name: "first" }]);
+  });
+});

@@ -240,6 +240,27 @@ describe("the Slack ack thread", () => {
     expect(messages).toContain("the Slack ack thread restarted");
   });
 
+  it("restarts a thread whose listening socket failed after it listened", async () => {
+    // ATTACK: Node reports a failed accept (a pending connection's network error: EPROTO,
+    // EHOSTUNREACH, ENOBUFS ...) as an 'error' on a listening server. The thread told that as a
+    // failure to listen, and the main thread ended it without a restart: the public port stayed
+    // closed (no Slack, no alert intake) in a process that looked alive.
+    const harness = await startSlackHarness();
+    h = harness;
+    const thread = harness.platform.ackThread;
+    const first = thread?.worker;
+    first?.emit("message", { type: "listen-failed", message: "accept EPROTO" });
+    const sent = await until(async () => {
+      const attempt = await harness.sender
+        .slashCommand({ command: "/inc", text: "after the failed accept", user: alice, channel })
+        .catch(() => undefined);
+      return attempt?.status === 200 ? attempt : undefined;
+    }, "an ack after the failed accept");
+    await harness.invocation((i) => i.dedupeKey === `command:${sent.triggerId}`);
+    expect(thread?.restarts).toBe(1);
+    expect(thread?.worker).not.toBe(first);
+  });
+
   it("closes the thread on stop: the port is released and nothing restarts", async () => {
     const harness = await startSlackHarness();
     const thread = harness.platform.ackThread;

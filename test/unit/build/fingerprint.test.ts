@@ -38,6 +38,19 @@ describe("sourcesFingerprint", () => {
     expect(await sourcesFingerprint(root)).not.toBe(before);
   });
 
+  it("changes when a source file is edited to the same size and keeps its modification time", async () => {
+    // ATTACK: trees whose files all carry one fixed time (reproducible images, archives and
+    // copies that keep times, SOURCE_DATE_EPOCH) change code without changing size or mtime; a
+    // fingerprint of metadata alone ran the old bundle on the new sources.
+    const file = path.join(root, "src/chat/room.ts");
+    const fixed = new Date("2020-01-01T00:00:00Z");
+    await utimes(file, fixed, fixed);
+    const before = await sourcesFingerprint(root);
+    await writeFile(file, "export const a = 9;\n");
+    await utimes(file, fixed, fixed);
+    expect(await sourcesFingerprint(root)).not.toBe(before);
+  });
+
   it("changes when a file is added or removed, under src/ or commands/", async () => {
     const before = await sourcesFingerprint(root);
     await writeFile(path.join(root, "commands/inc/status.ts"), "export {};\n");
