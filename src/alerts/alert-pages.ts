@@ -20,6 +20,7 @@ import { rows } from "../db/rows.ts";
 import type { Alert, Page } from "../generated/prisma/client.ts";
 import { storedTlp } from "../incidents/tlp.ts";
 import type { Job, JobContext, JobKind, JobRow, NewJob } from "../jobs/queue.ts";
+import type { PageOutcome } from "../paging/paging.ts";
 import { alertPageBody, alertPageMessage, resolvedInIncidentRoom } from "./alert-messages.ts";
 import { alertRow } from "./alert-rows.ts";
 import type { AlertDeskDeps } from "./desk-deps.ts";
@@ -131,6 +132,9 @@ export class AlertPages {
   }
 
   async #sync(job: Job<z.output<typeof pagePayload>>, ctx: JobContext): Promise<void> {
+    // A new alert's first job almost always opens its page, which is decided under the lock.
+    if (job.key === openKey(job.payload.alertId))
+      return this.#settleOrOpen(job.payload.alertId, job.key, ctx);
     // Most runs show later signals of a firing alert on its open page: an edit, which needs no
     // lock (it shows whatever is current), so one read decides it without a transaction.
     const [state] = rows(
@@ -182,7 +186,7 @@ export class AlertPages {
    */
   async #settleOrOpen(alertId: string, jobKey: string | null | undefined, ctx: JobContext): Promise<void> {
     const { db, paging, directory } = this.#o;
-    let made: Page | undefined;
+    let made: PageOutcome | undefined;
     let settled: { page: Page; to: "acked" | "resolved" } | undefined;
     let refresh: string | undefined;
     let resolvedAlert: Alert | undefined;
@@ -219,15 +223,17 @@ export class AlertPages {
         this.#log.warn({ alert: alert.number, teamId: alert.teamId }, "alert not paged: no configured team");
         return;
       }
+      // The body its first DM shows, from the row in hand (the page's content hook reads it).
       const outcome = await paging.createTeamPage(
         tx,
         alertActor(alert),
         team,
         alertPageMessage(alert),
         ctx.now,
+        alertPageBody(alert, this.#o.timeZone),
       );
       await tx.alert.update({ where: { id: alert.id }, data: { pageId: outcome.page.id } });
-      if (!outcome.merged) made = outcome.page;
+      if (!outcome.merged) made = outcome;
     });
     if (made) await paging.startEscalation(made);
     if (settled) await paging.showOutcome(settled.page, settled.to);

@@ -80,6 +80,11 @@ export interface JobRow {
   payload: Record<string, unknown>;
   /** ISO 8601. */
   dueAt: string;
+  /** Set on a row inserted already claimed by this worker (see JobQueue.claimedRow). */
+  leasedBy?: string;
+  /** ISO 8601. */
+  leasedUntil?: string;
+  attempts?: number;
 }
 
 /**
@@ -88,10 +93,11 @@ export interface JobRow {
  */
 export function insertJobRows(rows: readonly JobRow[]): Prisma.Sql {
   return Prisma.sql`
-    insert into "Job" (id, kind, key, payload, "dueAt")
-    select j.id, j.kind, j.key, j.payload, j."dueAt"
+    insert into "Job" (id, kind, key, payload, "dueAt", "leasedBy", "leasedUntil", attempts)
+    select j.id, j.kind, j.key, j.payload, j."dueAt", j."leasedBy", j."leasedUntil", coalesce(j.attempts, 0)
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-           as j(id text, kind text, key text, payload jsonb, "dueAt" timestamptz)
+           as j(id text, kind text, key text, payload jsonb, "dueAt" timestamptz,
+                "leasedBy" text, "leasedUntil" timestamptz, attempts int)
     on conflict (key) do nothing`;
 }
 
@@ -223,6 +229,32 @@ export class JobQueue {
     if (!this.#running) return;
     if (this.#cycle) this.#again = true;
     else this.#schedule(0);
+  }
+
+  /**
+   * The row of a job inserted already claimed by this worker (leased as a claim would), and that
+   * job to give `runClaimed` once the transaction inserting it has committed: work that follows
+   * a commit at once runs without a claim statement, and if this process dies first the lease
+   * expires and any worker runs it, as it would a claimed job whose worker died.
+   */
+  claimedRow(row: JobRow): { row: JobRow; job: ClaimedJob } {
+    const leasedUntil = new Date(this.#clock.now().getTime() + this.#leaseMs);
+    return {
+      row: { ...row, leasedBy: this.workerId, leasedUntil: leasedUntil.toISOString(), attempts: 1 },
+      job: {
+        id: row.id,
+        kind: row.kind,
+        key: row.key,
+        payload: row.payload as Prisma.JsonValue,
+        dueAt: new Date(row.dueAt),
+        attempts: 1,
+      },
+    };
+  }
+
+  /** Runs a job `claimedRow` made, after the commit that inserted it. */
+  runClaimed(job: ClaimedJob): Promise<void> {
+    return this.#run(job);
   }
 
   /**

@@ -19,7 +19,9 @@ import type { People } from "../people/people.ts";
 import type { PageDeliveries } from "./deliveries.ts";
 import {
   DECLARED_PAGE_GRACE_MS,
+  type FirstStep,
   MAX_PAGE_MESSAGE,
+  type PageBody,
   type PageHooks,
   type PageOutcome,
   type PageRequest,
@@ -99,8 +101,16 @@ export class Escalation {
     team: Team,
     message: string,
     now: Date,
+    body?: PageBody,
   ): Promise<PageOutcome> {
-    return this.#create(tx, actor, { target: { kind: "team", team }, message: cleanMessage(message) }, now);
+    return this.#create(tx, actor, { target: { kind: "team", team }, message: cleanMessage(message) }, now, {
+      body,
+    });
+  }
+
+  /** After the commit of a page createTeamPage made: its first level's sending (see steps.ts). */
+  startFirst(first: FirstStep): Promise<void> {
+    return this.#steps.startFirst(first);
   }
 
   /**
@@ -212,6 +222,8 @@ export class Escalation {
     actor: Actor,
     request: PageRequest & { message: string },
     now: Date,
+    /** Set: the first level is paged in this transaction (steps.ts, firstInTransaction). */
+    inline?: { body?: PageBody },
   ): Promise<PageOutcome> {
     const { target, message, incident } = request;
     const config = this.#directory.config;
@@ -259,7 +271,11 @@ export class Escalation {
         createdAt: now,
       },
     });
-    await this.#steps.enqueueFirst(tx, page, now);
+    // A page about an incident also has lines in its rooms to reserve: that takes the job's path.
+    const first =
+      inline && !page.incidentId
+        ? await this.#steps.firstInTransaction(tx, page, now, inline.body)
+        : (await this.#steps.enqueueFirst(tx, page, now), undefined);
     const targetName = target.kind === "team" ? `${target.team.name} on-call` : target.person.displayName;
     await recordActivity(tx, {
       actor,
@@ -270,7 +286,7 @@ export class Escalation {
         ? { incidentId: incident.id, kind: "page", text: `page #${page.number} to ${targetName}: ${message}` }
         : undefined,
     });
-    return { page, merged: false };
+    return { page, merged: false, first };
   }
 
   async #requireReachable(person: Person): Promise<void> {

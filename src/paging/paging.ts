@@ -65,6 +65,7 @@ import { PageDeliveries } from "./deliveries.ts";
 import { Escalation } from "./escalation.ts";
 import type { PageRow } from "./messages.ts";
 import type {
+  PageBody,
   PageContent,
   PageHooks,
   PageOutcome,
@@ -166,13 +167,18 @@ export class Paging {
     team: Team,
     message: string,
     now: Date,
+    body?: PageBody,
   ): Promise<PageOutcome> {
-    return this.#escalation.createTeamPage(tx, actor, team, message, now);
+    return this.#escalation.createTeamPage(tx, actor, team, message, now, body);
   }
 
-  /** After the commit that made the page: posts it in its team's channels and pages its first level. */
-  startEscalation(page: Page): Promise<void> {
-    return this.#posts.start(page);
+  /**
+   * After the commit that made the page: posts it in its team's channels and sends its first
+   * level (written by createTeamPage in that commit).
+   */
+  startEscalation(outcome: PageOutcome): Promise<void> {
+    const first = outcome.first;
+    return this.#posts.start(outcome.page, first ? () => this.#escalation.startFirst(first) : undefined);
   }
 
   /** Edits the page's posts to show its current body (no new message, no notification). */
