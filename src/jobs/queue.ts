@@ -299,9 +299,24 @@ export class JobQueue {
     this.#timer.unref();
   }
 
+  /**
+   * The poller's cycle: claims and runs due jobs until a claim finds fewer than a batch. No claim
+   * just to find nothing left: what the jobs made due meanwhile either kicked (run again at once)
+   * or is found by #untilNextDue, which then sleeps 0 ms.
+   */
+  async #runDueBatches(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const claimed = await this.#claim();
+      await Promise.all(claimed.map((job) => this.#run(job)));
+      total += claimed.length;
+      if (claimed.length < this.#batchSize) return total;
+    }
+  }
+
   async #tick(): Promise<void> {
     if (!this.#running) return;
-    this.#cycle = this.runDue().catch((error: unknown) => {
+    this.#cycle = this.#runDueBatches().catch((error: unknown) => {
       this.#log.error({ err: error }, "job cycle failed");
       return 0;
     });
