@@ -8,6 +8,8 @@ import type { PlatformName } from "../chat/invocation.ts";
 import { type Message, mentionOf } from "../chat/message.ts";
 import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
+import { pageDeliveryRow } from "../db/row-schemas.ts";
+import { rows } from "../db/rows.ts";
 import type { Page, PageDelivery, Person } from "../generated/prisma/client.ts";
 import type { Metrics } from "../http/metrics.ts";
 import { aboutIncident } from "../incidents/incident-rooms.ts";
@@ -159,42 +161,50 @@ export class PageDeliveries {
       if (existing.length > 0) return { rows: existing };
     }
     const since = new Date(now.getTime() - limits.window);
-    const recent = await tx.pageDelivery.findMany({
-      where: {
-        personId: person.id,
-        kind: "dm",
-        state: { in: ["pending", "sent"] },
-        createdAt: { gte: since },
-        pageId: { not: page.id },
-      },
-      distinct: ["pageId"],
-      select: { pageId: true },
-    });
-    const hold = recent.length >= limits.perPerson;
-    if (hold) {
+    // The pages they got in the window and the rows, held beyond the limit, in one statement.
+    const targetRows = targets.map((t) => ({
+      id: crypto.randomUUID(),
+      platform: t.platform,
+      target: t.externalId,
+    }));
+    const inserted = rows(
+      pageDeliveryRow.extend({ recentPages: z.number().int() }),
+      await tx.$queryRaw`
+        with recent as (
+          select count(distinct "pageId")::int as pages from "PageDelivery"
+           where "personId" = ${person.id} and kind = 'dm' and state in ('pending', 'sent')
+             and "createdAt" >= ${since} and "pageId" <> ${page.id})
+        insert into "PageDelivery" (id, "pageId", kind, state, "personId", platform, target, level, round, "createdAt")
+        select t.id, ${page.id}, 'dm',
+               (case when recent.pages >= ${limits.perPerson} then 'held' else 'pending' end)::"PageDeliveryState",
+               ${person.id}, t.platform, t.target, ${step.level}, ${step.round}, ${now}
+          from jsonb_to_recordset(${JSON.stringify(targetRows)}::jsonb) as t(id text, platform text, target text),
+               recent
+        on conflict do nothing
+        returning *, (select pages from recent) as "recentPages"`,
+    );
+    const recentPages = inserted[0]?.recentPages ?? 0;
+    if (inserted[0]?.state === "held") {
       const heldBefore = await tx.pageDelivery.count({
-        where: { personId: person.id, kind: "dm", state: "held", createdAt: { gte: since } },
+        where: {
+          personId: person.id,
+          kind: "dm",
+          state: "held",
+          createdAt: { gte: since },
+          pageId: { not: page.id },
+        },
       });
       if (heldBefore === 0) {
         heldNoticeKey = `page-held:${person.id}:${now.toISOString()}`;
         await this.#heldNoticeJob.enqueue(tx, {
           key: heldNoticeKey,
-          payload: { personId: person.id, since: since.toISOString(), count: recent.length },
+          payload: { personId: person.id, since: since.toISOString(), count: recentPages },
           dueAt: now,
         });
       }
     }
-    const data = targets.map((t) => ({
-      ...mine,
-      platform: t.platform,
-      target: t.externalId,
-      state: hold ? ("held" as const) : ("pending" as const),
-      createdAt: now,
-    }));
-    // A new page's rows are all new: the insert returns them (no read after it).
-    const created = newPage
-      ? await tx.pageDelivery.createManyAndReturn({ data, skipDuplicates: true })
-      : (await tx.pageDelivery.createMany({ data, skipDuplicates: true }), undefined);
+    // A new page's rows are all new: those inserted are all of them (no read after it).
+    const created = newPage ? inserted.map(({ recentPages: _, ...row }) => row) : undefined;
     if (page.incidentId) {
       // Paging someone about an incident names them a recipient: they take part from now on,
       // so a restricted incident is theirs to see, and its page tells no outsider it exists.

@@ -272,10 +272,9 @@ export class Escalation {
       },
     });
     // A page about an incident also has lines in its rooms to reserve: that takes the job's path.
-    const first =
-      inline && !page.incidentId
-        ? await this.#steps.firstInTransaction(tx, page, now, inline.body)
-        : (await this.#steps.enqueueFirst(tx, page, now), undefined);
+    let first: FirstStep | undefined;
+    if (inline && !page.incidentId) first = await this.#steps.firstInTransaction(tx, page, now, inline.body);
+    else await this.#steps.enqueueFirst(tx, page, now);
     const targetName = target.kind === "team" ? `${target.team.name} on-call` : target.person.displayName;
     await recordActivity(tx, {
       actor,
