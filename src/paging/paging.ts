@@ -20,6 +20,11 @@
 // - Sending is a job of its own (`page:<number>:deliver:<round>:<level>`), enqueued with the
 //   next step after the level's deliveries are written: the next level never waits for a slow
 //   platform, and never cancels a DM of this level still being sent.
+// - An alert's page (createTeamPage) does its first level in the transaction that makes it,
+//   writing the same rows and jobs a step would (steps.ts, firstInTransaction), with its sending
+//   inserted already claimed by this worker: startEscalation sends right after the commit, in the
+//   same job. A death in between leaves the sending leased; once the lease expires any worker
+//   sends what is still pending.
 // - A team page walks the team's escalation policy (copied into the page: src/paging/plan.ts);
 //   a direct page (`/oncall page @bob`) pages the person every 5 minutes, 3 times. When every
 //   level and round went unacknowledged, the fallback team's channels get the page and whoever
