@@ -21,7 +21,7 @@ import { claimEvent } from "../incidents/incidents.ts";
 import type { People } from "../people/people.ts";
 import { loadOncallConfig, type OncallConfig, type OncallPerson, type Team } from "./config.ts";
 import type { Override } from "./override.ts";
-import { type OnCall, whoIsOnCall } from "./schedule.ts";
+import { type OnCall, onCallPersonAt, whoIsOnCall } from "./schedule.ts";
 
 export const NOT_CONFIGURED =
   "On-call is not configured: set ONCALL_CONFIG to a YAML file describing people, teams, rotations and escalation policies (see examples/oncall.yaml), then restart tocsin.";
@@ -278,12 +278,18 @@ export class OncallDirectory {
     });
   }
 
+  /** Who is on call for the team at `at` (default now), with overrides. */
+  async onCall(team: Team, at: Date = this.#clock.now()): Promise<OnCall> {
+    return whoIsOnCall(team, await this.overrides(team.id, at), at);
+  }
+
   /**
-   * Who is on call for the team at `at` (default now), with overrides; `client`: the caller's
-   * transaction, when it holds locks (its reads must not wait for another pool connection).
+   * Only who is on call for the team at `at` (their id in the configuration, or null), for
+   * paging; `client`: the caller's transaction, when it holds locks (its reads must not wait
+   * for another pool connection).
    */
-  async onCall(team: Team, at: Date = this.#clock.now(), client?: Db | DbTransaction): Promise<OnCall> {
-    return whoIsOnCall(team, await this.overrides(team.id, at, client), at);
+  async onCallPersonAt(team: Team, at: Date, client?: Db | DbTransaction): Promise<string | null> {
+    return onCallPersonAt(team, await this.overrides(team.id, at, client), at);
   }
 
   /**

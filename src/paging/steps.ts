@@ -358,8 +358,8 @@ export class EscalationSteps {
       const team = this.#directory.findTeam(target.teamId);
       if (!team) return { recipients: [], nobodyReason: `team ${target.teamId} is no longer configured` };
       if (target.kind === "oncall") {
-        const onCall = await this.#directory.onCall(team, at, client);
-        const personId = onCall.personId ? this.#directory.personIdOf(onCall.personId) : undefined;
+        const onCall = await this.#directory.onCallPersonAt(team, at, client);
+        const personId = onCall ? this.#directory.personIdOf(onCall) : undefined;
         if (personId) personIds = [personId];
         else nobodyReason = `nobody on call for ${team.name}`;
       } else {
