@@ -17,7 +17,7 @@ import { z } from "zod";
 import type { Actor } from "../activity/origin.ts";
 import type { DbTransaction } from "../db/database.ts";
 import { rows } from "../db/rows.ts";
-import type { Alert, Page } from "../generated/prisma/client.ts";
+import { type Alert, type Page, Prisma } from "../generated/prisma/client.ts";
 import { storedTlp } from "../incidents/tlp.ts";
 import type { Job, JobContext, JobKind, JobRow, NewJob } from "../jobs/queue.ts";
 import type { PageOutcome } from "../paging/paging.ts";
@@ -232,7 +232,11 @@ export class AlertPages {
         ctx.now,
         alertPageBody(alert, this.#o.timeZone),
       );
-      await tx.alert.update({ where: { id: alert.id }, data: { pageId: outcome.page.id } });
+      // The alert's page, and the end of its own job (not a show job's, which goes on to other
+      // alerts) with the page, in one statement.
+      await tx.$executeRaw`
+        with done as (${jobKey ? ctx.completion() : Prisma.sql`select 1`})
+        update "Alert" set "pageId" = ${outcome.page.id} where id = ${alert.id}`;
       if (!outcome.merged) made = outcome;
     });
     if (made) await paging.startEscalation(made);

@@ -38,6 +38,12 @@ export interface JobContext {
   now: Date;
   /** Marks the job done inside the caller's transaction, together with the work it did. */
   complete(tx: DbTransaction): Promise<void>;
+  /**
+   * `complete` as a data-modifying CTE for the caller's own statement in that transaction (one
+   * statement fewer): the caller must run it; a failure of that statement or its transaction
+   * fails the handler, and the job is retried as any failed job is.
+   */
+  completion(): Prisma.Sql;
 }
 
 /** A claimed job whose payload passed its kind's schema. */
@@ -396,6 +402,10 @@ export class JobQueue {
         await this.#finish(tx, job, "done");
         completed = true;
       },
+      completion: () => {
+        completed = true;
+        return this.#finishing(job, "done");
+      },
     };
     try {
       await registered.handler({ ...job, payload: payload.data }, ctx);
@@ -415,10 +425,14 @@ export class JobQueue {
   }
 
   async #finish(client: DbClient, job: ClaimedJob, outcome: "done" | "failed"): Promise<void> {
-    const updated = await client.$executeRaw`
+    const updated = await client.$executeRaw(this.#finishing(job, outcome));
+    if (updated === 0) this.#log.warn({ jobId: job.id }, "job lease was lost before it finished");
+  }
+
+  #finishing(job: ClaimedJob, outcome: "done" | "failed"): Prisma.Sql {
+    return Prisma.sql`
       update "Job" set outcome = ${outcome}, "finishedAt" = ${this.#clock.now()}, "leasedUntil" = null
        where id = ${job.id} and "leasedBy" = ${this.workerId} and outcome is null`;
-    if (updated === 0) this.#log.warn({ jobId: job.id }, "job lease was lost before it finished");
   }
 
   async #fail(job: ClaimedJob, error: unknown, final: boolean): Promise<void> {

@@ -46,10 +46,10 @@ describe("a new alert's page", () => {
     expect(pageDms(await d.printed(), "bob")).toHaveLength(1);
     // claim; BEGIN, the alert's lock, the team's merge lock, the page (its twin merged or it made), who is on
     // call (overrides, the person), bob's storm lock, his recent pages with his DM row, the next
-    // level and the claimed sending (one insert), the audit entry, the alert's page, COMMIT; the
-    // page still open, the DM row sent, the sending's end, the alert job's end; claim (none left).
+    // level and the claimed sending (one insert), the audit entry, the alert's page with its
+    // job's end, COMMIT; the page still open, the DM row sent, the sending's end; claim (none left).
     // (Before: 39 statements, three transactions and three claims of jobs run one after another.)
-    expect(sent).toHaveLength(18);
+    expect(sent).toHaveLength(17);
     expect(sent.filter((s) => /^BEGIN/i.test(s))).toHaveLength(1);
     const jobs = await d.db.prisma.job.findMany({ orderBy: { createdAt: "asc" } });
     expect(jobs.filter((j) => j.key?.startsWith("page:2:")).map((j) => [j.key, j.outcome])).toEqual([
@@ -70,6 +70,9 @@ describe("a new alert's page", () => {
     await dying.close();
     desks.splice(desks.indexOf(dying), 1);
 
+    // The alert's job ended with the page's commit: it does not run again.
+    const open = await db.prisma.job.findFirstOrThrow({ where: { kind: "alert.page" } });
+    expect(open.outcome).toBe("done");
     const deliver = await db.prisma.job.findUniqueOrThrow({ where: { key: "page:1:deliver:0:0" } });
     expect(deliver).toMatchObject({ outcome: null, leasedBy: "dying", attempts: 1 });
     expect(await db.prisma.pageDelivery.findMany({ select: { target: true, state: true } })).toEqual([
