@@ -20,7 +20,7 @@ import { rows } from "../db/rows.ts";
 import { type Alert, type Page, Prisma } from "../generated/prisma/client.ts";
 import { storedTlp } from "../incidents/tlp.ts";
 import type { Job, JobContext, JobKind, JobRow, NewJob } from "../jobs/queue.ts";
-import type { PageOutcome } from "../paging/paging.ts";
+import { type PageOutcome, TEAM_PAGE_LOCK_PREFIX } from "../paging/paging.ts";
 import { alertPageBody, alertPageMessage, resolvedInIncidentRoom } from "./alert-messages.ts";
 import { alertRow } from "./alert-rows.ts";
 import type { AlertDeskDeps } from "./desk-deps.ts";
@@ -193,7 +193,12 @@ export class AlertPages {
     await db.$transaction(async (tx) => {
       const [alert] = rows(
         alertRow,
-        await tx.$queryRaw`select * from "Alert" where id = ${alertId} for update`,
+        // A firing alert may open a page: its team's page lock (the one createTeamPage orders
+        // identical pages by, see teamPageLockKey) is taken in the same statement.
+        await tx.$queryRaw`
+          select *, case when status = 'firing' and "teamId" is not null
+                         then (select true from pg_advisory_xact_lock(hashtext(${TEAM_PAGE_LOCK_PREFIX} || "teamId"))) end as locked
+            from "Alert" where id = ${alertId} for update`,
       );
       if (!alert) return;
       const page = alert.pageId ? await tx.page.findUnique({ where: { id: alert.pageId } }) : null;
@@ -231,6 +236,7 @@ export class AlertPages {
         alertPageMessage(alert),
         ctx.now,
         alertPageBody(alert, this.#o.timeZone),
+        true,
       );
       // The alert's page, and the end of its own job (not a show job's, which goes on to other
       // alerts) with the page, in one statement.

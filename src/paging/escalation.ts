@@ -104,9 +104,11 @@ export class Escalation {
     message: string,
     now: Date,
     body?: PageBody,
+    teamLocked = false,
   ): Promise<PageOutcome> {
     return this.#create(tx, actor, { target: { kind: "team", team }, message: cleanMessage(message) }, now, {
       body,
+      teamLocked,
     });
   }
 
@@ -224,15 +226,21 @@ export class Escalation {
     actor: Actor,
     request: PageRequest & { message: string },
     now: Date,
-    /** Set: the first level is paged in this transaction (steps.ts, firstInTransaction). */
-    inline?: { body?: PageBody },
+    /**
+     * Set: the first level is paged in this transaction (steps.ts, firstInTransaction);
+     * `teamLocked`: the caller holds the team's page lock already (TEAM_PAGE_LOCK_PREFIX).
+     */
+    inline?: { body?: PageBody; teamLocked?: boolean },
   ): Promise<PageOutcome> {
     const { target, message, incident } = request;
     const config = this.#directory.config;
     const limits = config.pageLimits;
-    const targetKey = target.kind === "team" ? `team:${target.team.id}` : `person:${target.person.id}`;
+    const lockKey =
+      target.kind === "team"
+        ? `${TEAM_PAGE_LOCK_PREFIX}${target.team.id}`
+        : `tocsin:page-target:person:${target.person.id}`;
     // Identical pages racing in (an alert storm, two replicas) are merged one after the other.
-    await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`tocsin:page-target:${targetKey}`}))`;
+    if (!inline?.teamLocked) await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${lockKey}))`;
     let plan: EscalationPlan;
     let teamId: string | null = null;
     if (target.kind === "team") {
@@ -299,6 +307,9 @@ export class Escalation {
     }
   }
 }
+
+/** The advisory lock key of a team's pages, before the team id (see #create). */
+export const TEAM_PAGE_LOCK_PREFIX = "tocsin:page-target:team:";
 
 export function declaredPageKey(incidentId: string): string {
   return `incident:${incidentId}:page`;

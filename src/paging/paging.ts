@@ -82,6 +82,7 @@ import { PagePosts } from "./page-posts.ts";
 import { PageQueries } from "./queries.ts";
 import { PageResponses } from "./responses.ts";
 
+export { TEAM_PAGE_LOCK_PREFIX } from "./escalation.ts";
 export type {
   PageBody,
   PageContent,
@@ -173,8 +174,9 @@ export class Paging {
     message: string,
     now: Date,
     body?: PageBody,
+    teamLocked = false,
   ): Promise<PageOutcome> {
-    return this.#escalation.createTeamPage(tx, actor, team, message, now, body);
+    return this.#escalation.createTeamPage(tx, actor, team, message, now, body, teamLocked);
   }
 
   /**
