@@ -17,9 +17,10 @@ import { z } from "zod";
 import type { Actor } from "../activity/origin.ts";
 import type { DbTransaction } from "../db/database.ts";
 import { rows } from "../db/rows.ts";
-import type { Alert, Page } from "../generated/prisma/client.ts";
+import { type Alert, type Page, Prisma } from "../generated/prisma/client.ts";
 import { storedTlp } from "../incidents/tlp.ts";
 import type { Job, JobContext, JobKind, JobRow, NewJob } from "../jobs/queue.ts";
+import { type PageOutcome, TEAM_PAGE_LOCK_PREFIX } from "../paging/paging.ts";
 import { alertPageBody, alertPageMessage, resolvedInIncidentRoom } from "./alert-messages.ts";
 import { alertRow } from "./alert-rows.ts";
 import type { AlertDeskDeps } from "./desk-deps.ts";
@@ -139,6 +140,9 @@ export class AlertPages {
   }
 
   async #sync(job: Job<z.output<typeof pagePayload>>, ctx: JobContext): Promise<void> {
+    // A new alert's first job almost always opens its page, which is decided under the lock.
+    if (job.key === openKey(job.payload.alertId))
+      return this.#settleOrOpen(job.payload.alertId, job.key, ctx);
     // Most runs show later signals of a firing alert on its open page: an edit, which needs no
     // lock (it shows whatever is current), so one read decides it without a transaction.
     const [state] = rows(
@@ -204,14 +208,19 @@ export class AlertPages {
    */
   async #settleOrOpen(alertId: string, jobKey: string | null | undefined, ctx: JobContext): Promise<void> {
     const { db, paging, directory } = this.#o;
-    let made: Page | undefined;
+    let made: PageOutcome | undefined;
     let settled: { page: Page; to: "acked" | "resolved" } | undefined;
     let refresh: string | undefined;
     let resolvedAlert: Alert | undefined;
     await db.$transaction(async (tx) => {
       const [alert] = rows(
         alertRow,
-        await tx.$queryRaw`select * from "Alert" where id = ${alertId} for update`,
+        // A firing alert may open a page: its team's page lock (the one createTeamPage orders
+        // identical pages by, see teamPageLockKey) is taken in the same statement.
+        await tx.$queryRaw`
+          select *, case when status = 'firing' and "teamId" is not null
+                         then (select true from pg_advisory_xact_lock(hashtext(${TEAM_PAGE_LOCK_PREFIX} || "teamId"))) end as locked
+            from "Alert" where id = ${alertId} for update`,
       );
       if (!alert) return;
       const page = alert.pageId ? await tx.page.findUnique({ where: { id: alert.pageId } }) : null;
@@ -241,15 +250,22 @@ export class AlertPages {
         this.#log.warn({ alert: alert.number, teamId: alert.teamId }, "alert not paged: no configured team");
         return;
       }
+      // The body its first DM shows, from the row in hand (the page's content hook reads it).
       const outcome = await paging.createTeamPage(
         tx,
         alertActor(alert),
         team,
         alertPageMessage(alert),
         ctx.now,
+        alertPageBody(alert, this.#o.timeZone),
+        true,
       );
-      await tx.alert.update({ where: { id: alert.id }, data: { pageId: outcome.page.id } });
-      if (!outcome.merged) made = outcome.page;
+      // The alert's page, and the end of its own job (not a show job's, which goes on to other
+      // alerts) with the page, in one statement.
+      await tx.$executeRaw`
+        with done as (${jobKey ? ctx.completion() : Prisma.sql`select 1`})
+        update "Alert" set "pageId" = ${outcome.page.id} where id = ${alert.id}`;
+      if (!outcome.merged) made = outcome;
     });
     if (made) await paging.startEscalation(made);
     if (settled) await paging.showOutcome(settled.page, settled.to);

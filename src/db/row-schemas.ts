@@ -7,6 +7,9 @@ import {
   type IncidentRoom,
   IncidentStatus,
   type Page,
+  type PageDelivery,
+  PageDeliveryKind,
+  PageDeliveryState,
   PageStatus,
   type Person,
 } from "../generated/prisma/client.ts";
@@ -75,3 +78,18 @@ export const pageRow = z.object({
   resolvedAt: timestamp.nullable(),
   resolvedById: z.string().nullable(),
 }) satisfies z.ZodType<Page>;
+
+export const pageDeliveryRow = z.object({
+  id: z.string(),
+  pageId: z.string(),
+  kind: z.enum(PageDeliveryKind),
+  state: z.enum(PageDeliveryState),
+  personId: z.string().nullable(),
+  platform: z.string(),
+  target: z.string(),
+  messageId: z.string().nullable(),
+  level: z.number().int(),
+  round: z.number().int(),
+  createdAt: timestamp,
+  deliveredAt: timestamp.nullable(),
+}) satisfies z.ZodType<PageDelivery>;

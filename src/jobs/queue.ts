@@ -39,6 +39,12 @@ export interface JobContext {
   now: Date;
   /** Marks the job done inside the caller's transaction, together with the work it did. */
   complete(tx: DbTransaction): Promise<void>;
+  /**
+   * `complete` as a data-modifying CTE for the caller's own statement in that transaction (one
+   * statement fewer): the caller must run it; a failure of that statement or its transaction
+   * fails the handler, and the job is retried as any failed job is.
+   */
+  completion(): Prisma.Sql;
 }
 
 /** A claimed job whose payload passed its kind's schema. */
@@ -87,6 +93,11 @@ export interface JobRow {
    * that found its key taken committed first (see alert-pages.ts, the show job).
    */
   sharedLock?: string;
+  /** Set on a row inserted already claimed by this worker (see JobQueue.claimedRow). */
+  leasedBy?: string;
+  /** ISO 8601. */
+  leasedUntil?: string;
+  attempts?: number;
 }
 
 /**
@@ -95,10 +106,11 @@ export interface JobRow {
  */
 export function insertJobRows(rows: readonly JobRow[]): Prisma.Sql {
   return Prisma.sql`
-    insert into "Job" (id, kind, key, payload, "dueAt")
-    select j.id, j.kind, j.key, j.payload, j."dueAt"
+    insert into "Job" (id, kind, key, payload, "dueAt", "leasedBy", "leasedUntil", attempts)
+    select j.id, j.kind, j.key, j.payload, j."dueAt", j."leasedBy", j."leasedUntil", coalesce(j.attempts, 0)
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-           as j(id text, kind text, key text, payload jsonb, "dueAt" timestamptz, "sharedLock" text)
+           as j(id text, kind text, key text, payload jsonb, "dueAt" timestamptz,
+                "leasedBy" text, "leasedUntil" timestamptz, attempts int, "sharedLock" text)
      where j."sharedLock" is null or exists (select from pg_advisory_xact_lock_shared(hashtext(j."sharedLock")))
     on conflict (key) do nothing`;
 }
@@ -244,6 +256,32 @@ export class JobQueue {
   }
 
   /**
+   * The row of a job inserted already claimed by this worker (leased as a claim would), and that
+   * job to give `runClaimed` once the transaction inserting it has committed: work that follows
+   * a commit at once runs without a claim statement, and if this process dies first the lease
+   * expires and any worker runs it, as it would a claimed job whose worker died.
+   */
+  claimedRow(row: JobRow): { row: JobRow; job: ClaimedJob } {
+    const leasedUntil = new Date(this.#clock.now().getTime() + this.#leaseMs);
+    return {
+      row: { ...row, leasedBy: this.workerId, leasedUntil: leasedUntil.toISOString(), attempts: 1 },
+      job: {
+        id: row.id,
+        kind: row.kind,
+        key: row.key,
+        payload: row.payload as Prisma.JsonValue,
+        dueAt: new Date(row.dueAt),
+        attempts: 1,
+      },
+    };
+  }
+
+  /** Runs a job `claimedRow` made, after the commit that inserted it. */
+  runClaimed(job: ClaimedJob): Promise<void> {
+    return this.#run(job);
+  }
+
+  /**
    * Claims the pending job with `key` and runs it here and now, even before its due time; false
    * when there is none (already done, cancelled, or leased by a live worker). A command enqueues
    * its follow-up work in its own transaction (so a crash cannot lose it) and then runs it at
@@ -285,9 +323,24 @@ export class JobQueue {
     this.#timer.unref();
   }
 
+  /**
+   * The poller's cycle: claims and runs due jobs until a claim finds fewer than a batch. No claim
+   * just to find nothing left: what the jobs made due meanwhile either kicked (run again at once)
+   * or is found by #untilNextDue, which then sleeps 0 ms.
+   */
+  async #runDueBatches(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const claimed = await this.#claim();
+      await Promise.all(claimed.map((job) => this.#run(job)));
+      total += claimed.length;
+      if (claimed.length < this.#batchSize) return total;
+    }
+  }
+
   async #tick(): Promise<void> {
     if (!this.#running) return;
-    this.#cycle = this.runDue().catch((error: unknown) => {
+    this.#cycle = this.#runDueBatches().catch((error: unknown) => {
       this.#log.error({ err: error }, "job cycle failed");
       return 0;
     });
@@ -369,6 +422,10 @@ export class JobQueue {
         await this.#finish(tx, job, "done");
         completed = true;
       },
+      completion: () => {
+        completed = true;
+        return this.#finishing(job, "done");
+      },
     };
     try {
       await registered.handler({ ...job, payload: payload.data }, ctx);
@@ -388,10 +445,14 @@ export class JobQueue {
   }
 
   async #finish(client: DbClient, job: ClaimedJob, outcome: "done" | "failed"): Promise<void> {
-    const updated = await client.$executeRaw`
+    const updated = await client.$executeRaw(this.#finishing(job, outcome));
+    if (updated === 0) this.#log.warn({ jobId: job.id }, "job lease was lost before it finished");
+  }
+
+  #finishing(job: ClaimedJob, outcome: "done" | "failed"): Prisma.Sql {
+    return Prisma.sql`
       update "Job" set outcome = ${outcome}, "finishedAt" = ${this.#clock.now()}, "leasedUntil" = null
        where id = ${job.id} and "leasedBy" = ${this.workerId} and outcome is null`;
-    if (updated === 0) this.#log.warn({ jobId: job.id }, "job lease was lost before it finished");
   }
 
   async #fail(job: ClaimedJob, error: unknown, final: boolean): Promise<void> {

@@ -14,14 +14,14 @@ import { actorOf, type Origin } from "../activity/origin.ts";
 import type { PlatformName } from "../chat/invocation.ts";
 import { platformDescriptors } from "../chat/platforms.ts";
 import type { Clock } from "../clock.ts";
-import type { Db } from "../db/database.ts";
+import type { Db, DbTransaction } from "../db/database.ts";
 import { UserError } from "../errors.ts";
 import type { OncallOverride } from "../generated/prisma/client.ts";
 import { claimEvent } from "../incidents/incidents.ts";
 import type { People } from "../people/people.ts";
 import { loadOncallConfig, type OncallConfig, type OncallPerson, type Team } from "./config.ts";
 import type { Override } from "./override.ts";
-import { type OnCall, whoIsOnCall } from "./schedule.ts";
+import { type OnCall, onCallPersonAt, whoIsOnCall } from "./schedule.ts";
 
 export const NOT_CONFIGURED =
   "On-call is not configured: set ONCALL_CONFIG to a YAML file describing people, teams, rotations and escalation policies (see examples/oncall.yaml), then restart tocsin.";
@@ -248,8 +248,8 @@ export class OncallDirectory {
   // ---- schedules and overrides ------------------------------------------------------------
 
   /** The team's overrides in force that end after `from` (all that can still matter). */
-  async overrides(teamId: string, from: Date): Promise<Override[]> {
-    const rows = await this.#db.oncallOverride.findMany({
+  async overrides(teamId: string, from: Date, client: Db | DbTransaction = this.#db): Promise<Override[]> {
+    const rows = await client.oncallOverride.findMany({
       where: { teamId, endsAt: { gt: from }, removedAt: null },
       orderBy: { createdAt: "asc" },
     });
@@ -281,6 +281,15 @@ export class OncallDirectory {
   /** Who is on call for the team at `at` (default now), with overrides. */
   async onCall(team: Team, at: Date = this.#clock.now()): Promise<OnCall> {
     return whoIsOnCall(team, await this.overrides(team.id, at), at);
+  }
+
+  /**
+   * Only who is on call for the team at `at` (their id in the configuration, or null), for
+   * paging; `client`: the caller's transaction, when it holds locks (its reads must not wait
+   * for another pool connection).
+   */
+  async onCallPersonAt(team: Team, at: Date, client?: Db | DbTransaction): Promise<string | null> {
+    return onCallPersonAt(team, await this.overrides(team.id, at, client), at);
   }
 
   /**

@@ -135,6 +135,14 @@ export function whoIsOnCall(team: ScheduledTeam, overrides: readonly Override[],
 }
 
 /**
+ * Only who is on call at `at` (a person id, or null): what paging needs, without whoIsOnCall's
+ * search for when that shift started and ends (most of its cost).
+ */
+export function onCallPersonAt(team: ScheduledTeam, overrides: readonly Override[], at: Date): string | null {
+  return new TeamSchedule(team, overrides).pieceAt(at.getTime()).assignment.personId;
+}
+
+/**
  * Who is on call over [from, to), as contiguous segments cut at `from` and `to`, neighbours
  * merged when the person and the source are the same. Times nobody covers are left out (see
  * coverageGaps), so when the layers cover all times the segments have no gaps.

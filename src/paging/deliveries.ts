@@ -7,7 +7,9 @@ import { z } from "zod";
 import type { PlatformName } from "../chat/invocation.ts";
 import { type Message, mentionOf } from "../chat/message.ts";
 import type { Clock } from "../clock.ts";
-import type { Db } from "../db/database.ts";
+import type { Db, DbTransaction } from "../db/database.ts";
+import { pageDeliveryRow } from "../db/row-schemas.ts";
+import { rows } from "../db/rows.ts";
 import type { Page, PageDelivery, Person } from "../generated/prisma/client.ts";
 import type { Metrics } from "../http/metrics.ts";
 import { aboutIncident } from "../incidents/incident-rooms.ts";
@@ -99,67 +101,123 @@ export class PageDeliveries {
       );
       return "unreachable";
     }
-    const limits = this.#directory.configIfAny?.pageLimits ?? DEFAULT_PAGE_LIMITS;
-    const mine = personRows(page, step, person.id);
     let heldNoticeKey: string | undefined;
     const rows = await this.#db.$transaction(async (tx) => {
-      // One person at a time, so concurrent steps of a storm count each other's deliveries.
-      await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`tocsin:page-person:${person.id}`}))`;
-      const existing = await tx.pageDelivery.findMany({ where: mine });
-      if (existing.length > 0) return existing;
-      const since = new Date(now.getTime() - limits.window);
-      const recent = await tx.pageDelivery.findMany({
-        where: {
-          personId: person.id,
-          kind: "dm",
-          state: { in: ["pending", "sent"] },
-          createdAt: { gte: since },
-          pageId: { not: page.id },
-        },
-        distinct: ["pageId"],
-        select: { pageId: true },
-      });
-      const hold = recent.length >= limits.perPerson;
-      if (hold) {
-        const heldBefore = await tx.pageDelivery.count({
-          where: { personId: person.id, kind: "dm", state: "held", createdAt: { gte: since } },
-        });
-        if (heldBefore === 0) {
-          heldNoticeKey = `page-held:${person.id}:${now.toISOString()}`;
-          await this.#heldNoticeJob.enqueue(tx, {
-            key: heldNoticeKey,
-            payload: { personId: person.id, since: since.toISOString(), count: recent.length },
-            dueAt: now,
-          });
-        }
-      }
-      await tx.pageDelivery.createMany({
-        data: targets.map((t) => ({
-          ...mine,
-          platform: t.platform,
-          target: t.externalId,
-          state: hold ? "held" : "pending",
-          createdAt: now,
-        })),
-        skipDuplicates: true,
-      });
-      if (page.incidentId) {
-        // Paging someone about an incident names them a recipient: they take part from now on,
-        // so a restricted incident is theirs to see, and its page tells no outsider it exists.
-        await tx.participant.createMany({
-          data: [{ incidentId: page.incidentId, personId: person.id, addedAt: now }],
-          skipDuplicates: true,
-        });
-      }
-      return tx.pageDelivery.findMany({ where: mine });
+      const reserved = await this.#reserveDms(tx, page, step, person, targets, now, false);
+      heldNoticeKey = reserved.heldNoticeKey;
+      return reserved.rows;
     });
     if (heldNoticeKey) await this.#jobs.runNow(heldNoticeKey);
-    if (rows.some((row) => row.state === "pending" || row.state === "sent")) return "deliverable";
-    return rows.some((row) => row.state === "held") ? "held" : "unreachable";
+    return reachOf(rows);
   }
 
   /**
-   * Sends one person's pending DMs of a step; true when at least one of them is sent or held (now or
+   * `reserveForPerson` inside the transaction that makes the page (its first level, see
+   * EscalationSteps.firstInTransaction): the page is new, so there is no row to look for first.
+   * The rows written, and the key of a held notice to run once the transaction has committed.
+   */
+  async reserveForNewPage(
+    tx: DbTransaction,
+    page: Page,
+    step: { round: number; level: number },
+    person: Person,
+    now: Date,
+  ): Promise<{ reach: Reach; rows: PageDelivery[]; heldNoticeKey?: string }> {
+    const targets = (await this.#people.identities(person.id, tx)).filter((i) =>
+      this.#outbox.runs(i.platform),
+    );
+    if (targets.length === 0) {
+      this.#log.warn(
+        { page: page.number, personId: person.id },
+        "paged person has no identity on a running platform",
+      );
+      return { reach: "unreachable", rows: [] };
+    }
+    const reserved = await this.#reserveDms(tx, page, step, person, targets, now, true);
+    return { reach: reachOf(reserved.rows), ...reserved };
+  }
+
+  /**
+   * Writes one person's DM rows of a step, held when the storm limit says so (see the header);
+   * the step's rows that exist already when it is run again. `newPage`: the page was made in
+   * this transaction, so there are none to look for.
+   */
+  async #reserveDms(
+    tx: DbTransaction,
+    page: Page,
+    step: { round: number; level: number },
+    person: Person,
+    targets: ReadonlyArray<{ platform: PlatformName; externalId: string }>,
+    now: Date,
+    newPage: boolean,
+  ): Promise<{ rows: PageDelivery[]; heldNoticeKey?: string }> {
+    const limits = this.#directory.configIfAny?.pageLimits ?? DEFAULT_PAGE_LIMITS;
+    const mine = personRows(page, step, person.id);
+    let heldNoticeKey: string | undefined;
+    // One person at a time, so concurrent steps of a storm count each other's deliveries.
+    await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`tocsin:page-person:${person.id}`}))`;
+    if (!newPage) {
+      const existing = await tx.pageDelivery.findMany({ where: mine });
+      if (existing.length > 0) return { rows: existing };
+    }
+    const since = new Date(now.getTime() - limits.window);
+    // The pages they got in the window and the rows, held beyond the limit, in one statement.
+    const targetRows = targets.map((t) => ({
+      id: crypto.randomUUID(),
+      platform: t.platform,
+      target: t.externalId,
+    }));
+    const inserted = rows(
+      pageDeliveryRow.extend({ recentPages: z.number().int() }),
+      await tx.$queryRaw`
+        with recent as (
+          select count(distinct "pageId")::int as pages from "PageDelivery"
+           where "personId" = ${person.id} and kind = 'dm' and state in ('pending', 'sent')
+             and "createdAt" >= ${since} and "pageId" <> ${page.id})
+        insert into "PageDelivery" (id, "pageId", kind, state, "personId", platform, target, level, round, "createdAt")
+        select t.id, ${page.id}, 'dm',
+               (case when recent.pages >= ${limits.perPerson} then 'held' else 'pending' end)::"PageDeliveryState",
+               ${person.id}, t.platform, t.target, ${step.level}, ${step.round}, ${now}
+          from jsonb_to_recordset(${JSON.stringify(targetRows)}::jsonb) as t(id text, platform text, target text),
+               recent
+        on conflict do nothing
+        returning *, (select pages from recent) as "recentPages"`,
+    );
+    const recentPages = inserted[0]?.recentPages ?? 0;
+    if (inserted[0]?.state === "held") {
+      const heldBefore = await tx.pageDelivery.count({
+        where: {
+          personId: person.id,
+          kind: "dm",
+          state: "held",
+          createdAt: { gte: since },
+          pageId: { not: page.id },
+        },
+      });
+      if (heldBefore === 0) {
+        heldNoticeKey = `page-held:${person.id}:${now.toISOString()}`;
+        await this.#heldNoticeJob.enqueue(tx, {
+          key: heldNoticeKey,
+          payload: { personId: person.id, since: since.toISOString(), count: recentPages },
+          dueAt: now,
+        });
+      }
+    }
+    // A new page's rows are all new: those inserted are all of them (no read after it).
+    const created = newPage ? inserted.map(({ recentPages: _, ...row }) => row) : undefined;
+    if (page.incidentId) {
+      // Paging someone about an incident names them a recipient: they take part from now on,
+      // so a restricted incident is theirs to see, and its page tells no outsider it exists.
+      await tx.participant.createMany({
+        data: [{ incidentId: page.incidentId, personId: person.id, addedAt: now }],
+        skipDuplicates: true,
+      });
+    }
+    return { rows: created ?? (await tx.pageDelivery.findMany({ where: mine })), heldNoticeKey };
+  }
+
+  /**
+   * Sends one person's pending DMs of a step (each after checking the page is still open); true when at least one of them is sent or held (now or
    * before). A later step never touches these rows: a DM in flight when the next level is due
    * still completes. Only an ack or resolve stops what was not sent yet.
    */
@@ -168,8 +226,11 @@ export class PageDeliveries {
     step: { round: number; level: number },
     person: Person,
     pageContext: PageContext,
+    reserved?: readonly PageDelivery[],
   ): Promise<boolean> {
-    const rows = await this.#db.pageDelivery.findMany({ where: personRows(page, step, person.id) });
+    // `reserved`: the rows as this process wrote them just before (a new page's first level).
+    const rows =
+      reserved ?? (await this.#db.pageDelivery.findMany({ where: personRows(page, step, person.id) }));
     const message = pageDirectMessage({ ...pageContext, timeZone: person.timeZone ?? this.#timeZone });
     // A held DM counts as reaching its person (they get the storm summary instead): see steps.ts.
     let sent = rows.some((row) => row.state === "sent" || row.state === "held");
@@ -429,6 +490,11 @@ export class PageDeliveries {
       );
     }
   }
+}
+
+function reachOf(rows: readonly PageDelivery[]): Reach {
+  if (rows.some((row) => row.state === "pending" || row.state === "sent")) return "deliverable";
+  return rows.some((row) => row.state === "held") ? "held" : "unreachable";
 }
 
 function personRows(page: Page, step: { round: number; level: number }, personId: string) {

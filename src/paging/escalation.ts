@@ -6,8 +6,10 @@ import { recordActivity } from "../activity/activity.ts";
 import { type Actor, actorOf, type Origin } from "../activity/origin.ts";
 import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
+import { pageRow } from "../db/row-schemas.ts";
+import { rows } from "../db/rows.ts";
 import { UserError } from "../errors.ts";
-import type { Incident, Page, Person } from "../generated/prisma/client.ts";
+import { type Incident, type Page, type Person, Prisma } from "../generated/prisma/client.ts";
 import type { Metrics } from "../http/metrics.ts";
 import { claimEvent, type Incidents } from "../incidents/incidents.ts";
 import { formatSeverity, isOpen } from "../incidents/lifecycle.ts";
@@ -19,7 +21,9 @@ import type { People } from "../people/people.ts";
 import type { PageDeliveries } from "./deliveries.ts";
 import {
   DECLARED_PAGE_GRACE_MS,
+  type FirstStep,
   MAX_PAGE_MESSAGE,
+  type PageBody,
   type PageHooks,
   type PageOutcome,
   type PageRequest,
@@ -99,8 +103,18 @@ export class Escalation {
     team: Team,
     message: string,
     now: Date,
+    body?: PageBody,
+    teamLocked = false,
   ): Promise<PageOutcome> {
-    return this.#create(tx, actor, { target: { kind: "team", team }, message: cleanMessage(message) }, now);
+    return this.#create(tx, actor, { target: { kind: "team", team }, message: cleanMessage(message) }, now, {
+      body,
+      teamLocked,
+    });
+  }
+
+  /** After the commit of a page createTeamPage made: its first level's sending (see steps.ts). */
+  startFirst(first: FirstStep): Promise<void> {
+    return this.#steps.startFirst(first);
   }
 
   /**
@@ -212,30 +226,21 @@ export class Escalation {
     actor: Actor,
     request: PageRequest & { message: string },
     now: Date,
+    /**
+     * Set: the first level is paged in this transaction (steps.ts, firstInTransaction);
+     * `teamLocked`: the caller holds the team's page lock already (TEAM_PAGE_LOCK_PREFIX).
+     */
+    inline?: { body?: PageBody; teamLocked?: boolean },
   ): Promise<PageOutcome> {
     const { target, message, incident } = request;
     const config = this.#directory.config;
     const limits = config.pageLimits;
-    const targetKey = target.kind === "team" ? `team:${target.team.id}` : `person:${target.person.id}`;
+    const lockKey =
+      target.kind === "team"
+        ? `${TEAM_PAGE_LOCK_PREFIX}${target.team.id}`
+        : `tocsin:page-target:person:${target.person.id}`;
     // Identical pages racing in (an alert storm, two replicas) are merged one after the other.
-    await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`tocsin:page-target:${targetKey}`}))`;
-    const twin = await tx.page.findFirst({
-      where: {
-        status: "open",
-        message,
-        incidentId: incident?.id ?? null,
-        createdAt: { gte: new Date(now.getTime() - limits.mergeWithin) },
-        ...(target.kind === "team"
-          ? { teamId: target.team.id, targetPersonId: null }
-          : { targetPersonId: target.person.id }),
-      },
-      orderBy: { createdAt: "desc" },
-    });
-    if (twin) {
-      const page = await tx.page.update({ where: { id: twin.id }, data: { mergedCount: { increment: 1 } } });
-      return { page, merged: true };
-    }
-
+    if (!inline?.teamLocked) await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${lockKey}))`;
     let plan: EscalationPlan;
     let teamId: string | null = null;
     if (target.kind === "team") {
@@ -247,19 +252,38 @@ export class Escalation {
     } else {
       plan = directPlan(target.person.id);
     }
-    const page = await tx.page.create({
-      data: {
-        teamId,
-        policyId: plan.policyId,
-        targetPersonId: target.kind === "person" ? target.person.id : null,
-        plan,
-        incidentId: incident?.id ?? null,
-        message,
-        createdById: actor.personId,
-        createdAt: now,
-      },
-    });
-    await this.#steps.enqueueFirst(tx, page, now);
+    // Its twin merged, or the page made: one statement (the lock above orders the twins).
+    const sameTarget =
+      target.kind === "team"
+        ? Prisma.sql`"teamId" = ${target.team.id} and "targetPersonId" is null`
+        : Prisma.sql`"targetPersonId" = ${target.person.id}`;
+    const [made] = rows(
+      pageRow.extend({ merged: z.boolean() }),
+      await tx.$queryRaw`
+        with twin as (
+          select id from "Page"
+           where status = 'open' and message = ${message} and "incidentId" is not distinct from ${incident?.id ?? null}::text
+             and "createdAt" >= ${new Date(now.getTime() - limits.mergeWithin)} and ${sameTarget}
+           order by "createdAt" desc limit 1),
+        merged as (
+          update "Page" set "mergedCount" = "mergedCount" + 1 where id in (select id from twin)
+          returning *, true as merged),
+        made as (
+          insert into "Page" (id, "teamId", "policyId", "targetPersonId", plan, "incidentId", message, "createdById", "createdAt")
+          select ${crypto.randomUUID()}::text, ${teamId}::text, ${plan.policyId}::text,
+                 ${target.kind === "person" ? target.person.id : null}::text, ${JSON.stringify(plan)}::jsonb,
+                 ${incident?.id ?? null}::text, ${message}::text, ${actor.personId}::text, ${now}::timestamptz
+           where not exists (select 1 from twin)
+          returning *, false as merged)
+        select * from merged union all select * from made`,
+    );
+    if (!made) throw new Error("a page was neither merged nor made");
+    const { merged, ...page } = made;
+    if (merged) return { page, merged: true };
+
+    let first: FirstStep | undefined;
+    if (inline && !page.incidentId) first = await this.#steps.firstInTransaction(tx, page, now, inline.body);
+    else await this.#steps.enqueueFirst(tx, page, now);
     const targetName = target.kind === "team" ? `${target.team.name} on-call` : target.person.displayName;
     await recordActivity(tx, {
       actor,
@@ -270,7 +294,7 @@ export class Escalation {
         ? { incidentId: incident.id, kind: "page", text: `page #${page.number} to ${targetName}: ${message}` }
         : undefined,
     });
-    return { page, merged: false };
+    return { page, merged: false, first };
   }
 
   async #requireReachable(person: Person): Promise<void> {
@@ -283,6 +307,9 @@ export class Escalation {
     }
   }
 }
+
+/** The advisory lock key of a team's pages, before the team id (see #create). */
+export const TEAM_PAGE_LOCK_PREFIX = "tocsin:page-target:team:";
 
 export function declaredPageKey(incidentId: string): string {
   return `incident:${incidentId}:page`;

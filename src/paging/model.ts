@@ -4,11 +4,11 @@ import type { Logger } from "pino";
 import type { Action, Message } from "../chat/message.ts";
 import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
-import type { Incident, Page, Person } from "../generated/prisma/client.ts";
+import type { Incident, Page, PageDelivery, Person } from "../generated/prisma/client.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { Incidents } from "../incidents/incidents.ts";
 import type { TlpLabel } from "../incidents/tlp.ts";
-import type { JobQueue } from "../jobs/queue.ts";
+import type { ClaimedJob, JobQueue } from "../jobs/queue.ts";
 import type { PageLimits, Team } from "../oncall/config.ts";
 import type { OncallDirectory } from "../oncall/directory.ts";
 import type { Outbox, Subject } from "../outbox/outbox.ts";
@@ -32,6 +32,8 @@ export interface PageOutcome {
   page: Page;
   /** True when an identical open page absorbed this one. */
   merged: boolean;
+  /** A page made with its first level in its transaction (createTeamPage): what startEscalation finishes. */
+  first?: FirstStep;
 }
 
 export interface PagingOptions {
@@ -86,4 +88,28 @@ export type SettledListener = (
 export interface PageHooks {
   content?: PageContent;
   settled: SettledListener[];
+}
+
+/**
+ * A new page's first level, done in the transaction that made the page (firstInTransaction), to
+ * finish with `startFirst` once that transaction has committed.
+ */
+export interface FirstStep {
+  page: Page;
+  /** The level's sending, inserted already claimed by this worker: run after the commit. */
+  deliver?: ClaimedJob;
+  /** What the sending would otherwise read again. */
+  warm?: WarmDelivery;
+  heldNoticeKeys: string[];
+  recipients: number;
+  skipped?: string;
+  nextDueAt: Date;
+}
+
+/** What a sending run right after its step knows already (page, people, their DM rows, body). */
+export interface WarmDelivery {
+  page: Page;
+  recipients: Person[];
+  reserved: Map<string, PageDelivery[]>;
+  body?: PageBody;
 }

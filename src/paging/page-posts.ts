@@ -40,7 +40,7 @@ export class PagePosts {
    * Starts a committed page's escalation (its first level now) and, when the page has a body (an
    * alert), posts it in the team's channels first.
    */
-  async start(page: Page): Promise<void> {
+  async start(page: Page, sendFirst?: () => Promise<void>): Promise<void> {
     this.#metrics?.pages.inc({ event: "created" });
     const team = page.teamId ? this.#directory.findTeam(page.teamId) : undefined;
     // A team without channels has nowhere to post: its body and context are not read.
@@ -54,7 +54,9 @@ export class PagePosts {
         this.#clock.now(),
       );
     }
-    await this.#jobs.runNow(stepKey(page.number, 0, 0));
+    // The first level was written with the page (sendFirst), or is its first step job.
+    if (sendFirst) await sendFirst();
+    else await this.#jobs.runNow(stepKey(page.number, 0, 0));
   }
 
   /**

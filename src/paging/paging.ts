@@ -20,6 +20,11 @@
 // - Sending is a job of its own (`page:<number>:deliver:<round>:<level>`), enqueued with the
 //   next step after the level's deliveries are written: the next level never waits for a slow
 //   platform, and never cancels a DM of this level still being sent.
+// - An alert's page (createTeamPage) does its first level in the transaction that makes it,
+//   writing the same rows and jobs a step would (steps.ts, firstInTransaction), with its sending
+//   inserted already claimed by this worker: startEscalation sends right after the commit, in the
+//   same job. A death in between leaves the sending leased; once the lease expires any worker
+//   sends what is still pending.
 // - A team page walks the team's escalation policy (copied into the page: src/paging/plan.ts);
 //   a direct page (`/oncall page @bob`) pages the person every 5 minutes, 3 times. When every
 //   level and round went unacknowledged, the fallback team's channels get the page and whoever
@@ -65,6 +70,7 @@ import { PageDeliveries } from "./deliveries.ts";
 import { Escalation } from "./escalation.ts";
 import type { PageRow } from "./messages.ts";
 import type {
+  PageBody,
   PageContent,
   PageHooks,
   PageOutcome,
@@ -76,6 +82,7 @@ import { PagePosts } from "./page-posts.ts";
 import { PageQueries } from "./queries.ts";
 import { PageResponses } from "./responses.ts";
 
+export { TEAM_PAGE_LOCK_PREFIX } from "./escalation.ts";
 export type {
   PageBody,
   PageContent,
@@ -166,13 +173,19 @@ export class Paging {
     team: Team,
     message: string,
     now: Date,
+    body?: PageBody,
+    teamLocked = false,
   ): Promise<PageOutcome> {
-    return this.#escalation.createTeamPage(tx, actor, team, message, now);
+    return this.#escalation.createTeamPage(tx, actor, team, message, now, body, teamLocked);
   }
 
-  /** After the commit that made the page: posts it in its team's channels and pages its first level. */
-  startEscalation(page: Page): Promise<void> {
-    return this.#posts.start(page);
+  /**
+   * After the commit that made the page: posts it in its team's channels and sends its first
+   * level (written by createTeamPage in that commit).
+   */
+  startEscalation(outcome: PageOutcome): Promise<void> {
+    const first = outcome.first;
+    return this.#posts.start(outcome.page, first ? () => this.#escalation.startFirst(first) : undefined);
   }
 
   /** Edits the page's posts to show its current body (no new message, no notification). */

@@ -6,13 +6,20 @@ import { z } from "zod";
 import { recordActivity } from "../activity/activity.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import { rows } from "../db/rows.ts";
-import type { Page, Person } from "../generated/prisma/client.ts";
+import type { Page, PageDelivery, Person } from "../generated/prisma/client.ts";
 import type { Incidents } from "../incidents/incidents.ts";
-import type { Job, JobContext, JobKind, JobQueue } from "../jobs/queue.ts";
+import {
+  type ClaimedJob,
+  insertJobRows,
+  type Job,
+  type JobContext,
+  type JobKind,
+  type JobQueue,
+} from "../jobs/queue.ts";
 import type { OncallDirectory } from "../oncall/directory.ts";
 import type { PageDeliveries, Reach } from "./deliveries.ts";
 import type { PageContext } from "./messages.ts";
-import type { PageHooks, PagingOptions } from "./model.ts";
+import type { FirstStep, PageBody, PageHooks, PagingOptions, WarmDelivery } from "./model.ts";
 import {
   deliverKey,
   describePosition,
@@ -57,6 +64,8 @@ export class EscalationSteps {
   readonly #stepJob: JobKind<typeof stepPayload>;
   readonly #exhaustedJob: JobKind<typeof exhaustedPayload>;
   readonly #deliverJob: JobKind<typeof deliverPayload>;
+  /** Sendings started by startFirst, by job id: what they need without reading it again. */
+  readonly #warm = new Map<string, WarmDelivery>();
 
   constructor(options: PagingOptions, deliveries: PageDeliveries, hooks: PageHooks) {
     this.#hooks = hooks;
@@ -91,6 +100,110 @@ export class EscalationSteps {
       payload: { pageId: page.id, round: 0, level: 0 },
       dueAt: now,
     });
+  }
+
+  /**
+   * A new page's first level, in the transaction that makes the page (an alert's page job), so
+   * making the page, writing the level's deliveries, scheduling the next level and enqueueing the
+   * sending commit together: the same rows and jobs #runStep writes, without its job, its reads
+   * of the page and its own transactions. The sending is inserted claimed by this worker and run
+   * by `startFirst` after the commit; if this process dies in between, its lease expires and any
+   * worker sends what is still pending, once (the delivery rows say what was sent).
+   */
+  async firstInTransaction(tx: DbTransaction, page: Page, now: Date, body?: PageBody): Promise<FirstStep> {
+    const plan = escalationPlanSchema.parse(page.plan);
+    const round = 0;
+    const level = 0;
+    const step = plan.levels[level];
+    if (!step) throw new Error(`page #${page.number} has no level ${level}`);
+    const at = { round, level };
+    const outsideTime = timeSkipReason(step, now);
+    const { recipients, nobodyReason } = outsideTime
+      ? { recipients: [], nobodyReason: undefined }
+      : await this.#recipients(step.target, now, tx);
+    const reaches = new Map<string, Reach>();
+    const reserved = new Map<string, PageDelivery[]>();
+    const heldNoticeKeys: string[] = [];
+    for (const person of recipients) {
+      const done = await this.#deliveries.reserveForNewPage(tx, page, at, person, now);
+      reaches.set(person.id, done.reach);
+      reserved.set(person.id, done.rows);
+      if (done.heldNoticeKey) heldNoticeKeys.push(done.heldNoticeKey);
+    }
+    const skipped = outsideTime ?? skipReason(recipients, reaches, nobodyReason);
+    const next = nextStep(plan, round, level);
+    const nextKey =
+      next.kind === "step" ? stepKey(page.number, next.round, next.level) : exhaustedKey(page.number);
+    const escalatesAt = new Date(now.getTime() + waitBefore(plan, level, next));
+    const nextDueAt = skipped ? now : escalatesAt;
+    const jobs =
+      next.kind === "step"
+        ? this.#stepJob.rows([
+            {
+              key: nextKey,
+              payload: { pageId: page.id, round: next.round, level: next.level },
+              dueAt: nextDueAt,
+            },
+          ])
+        : this.#exhaustedJob.rows([{ key: nextKey, payload: { pageId: page.id }, dueAt: nextDueAt }]);
+    let deliver: ClaimedJob | undefined;
+    if (!outsideTime) {
+      const [row] = this.#deliverJob.rows([
+        {
+          key: deliverKey(page.number, round, level),
+          payload: {
+            pageId: page.id,
+            round,
+            level,
+            recipientIds: recipients.map((person) => person.id),
+            nobodyReason,
+            escalatesAt: next.kind === "step" || plan.fallbackTeamId ? escalatesAt.toISOString() : undefined,
+            nextKey: skipped ? undefined : nextKey,
+          },
+          dueAt: now,
+        },
+      ]);
+      const claimed = this.#jobs.claimedRow(row!);
+      jobs.push(claimed.row);
+      deliver = claimed.job;
+    }
+    // The next level and the sending in one statement; the page is at round 0, level 0 already.
+    await tx.$executeRaw(insertJobRows(jobs));
+    if (skipped) await this.#recordSkip(tx, page, at, plan, skipped, `page-${page.number}`, now);
+    return {
+      page,
+      deliver,
+      warm: deliver ? { page, recipients, reserved, body } : undefined,
+      heldNoticeKeys,
+      recipients: recipients.length,
+      skipped,
+      nextDueAt,
+    };
+  }
+
+  /** After the commit of firstInTransaction: the held notices, the log line, and the sending. */
+  async startFirst(first: FirstStep): Promise<void> {
+    const { page, skipped } = first;
+    for (const key of first.heldNoticeKeys) await this.#jobs.runNow(key);
+    if (skipped) this.#jobs.kick();
+    this.#log.info(
+      {
+        page: page.number,
+        round: 0,
+        level: 0,
+        recipients: first.recipients,
+        skipped,
+        next: first.nextDueAt.toISOString(),
+      },
+      skipped ? `page #${page.number} level 1 skipped: ${skipped}` : "escalation step",
+    );
+    if (!first.deliver) return;
+    if (first.warm) this.#warm.set(first.deliver.id, first.warm);
+    try {
+      await this.#jobs.runClaimed(first.deliver);
+    } finally {
+      this.#warm.delete(first.deliver.id);
+    }
   }
 
   /**
@@ -174,7 +287,10 @@ export class EscalationSteps {
   /** Sends a step's pending deliveries (a job of its own: see #runStep). */
   async #deliver(job: Job<DeliverPayload>, ctx: JobContext): Promise<void> {
     const { pageId, round, level, recipientIds, nobodyReason, escalatesAt, nextKey } = job.payload;
-    const page = await this.#db.page.findUnique({ where: { id: pageId } });
+    // Right after its step in this process (startFirst): the page, people and rows are known,
+    // and each DM is still sent only after checking the page is open.
+    const warm = this.#warm.get(job.id);
+    const page = warm?.page ?? (await this.#db.page.findUnique({ where: { id: pageId } }));
     if (page?.status !== "open") return;
     const plan = escalationPlanSchema.parse(page.plan);
     const incident = page.incidentId ? await this.#incidents.findById(page.incidentId) : null;
@@ -185,13 +301,16 @@ export class EscalationSteps {
       position: describePosition(plan, round, level),
       escalatesAt: escalatesAt ? new Date(escalatesAt) : undefined,
       timeZone: this.#timeZone,
-      body: await this.#hooks.content?.(page),
+      body: warm ? warm.body : await this.#hooks.content?.(page),
     };
-    const people = await this.#db.person.findMany({ where: { id: { in: recipientIds } } });
+    const people =
+      warm?.recipients ?? (await this.#db.person.findMany({ where: { id: { in: recipientIds } } }));
     const recipients = recipientIds.flatMap((id) => people.find((p) => p.id === id) ?? []);
     let sent = false;
     for (const person of recipients) {
-      if (await this.#deliveries.sendToPerson(page, { round, level }, person, pageContext)) sent = true;
+      const reserved = warm?.reserved.get(person.id);
+      if (await this.#deliveries.sendToPerson(page, { round, level }, person, pageContext, reserved))
+        sent = true;
     }
     await this.#deliveries.mentionInRooms(page, { round, level }, recipients, pageContext, nobodyReason);
     // Every DM failed on its platform: nobody was reached after all, so the next level goes now.
@@ -227,7 +346,11 @@ export class EscalationSteps {
   }
 
   /** Who a level pages right now, as Persons. */
-  async #recipients(target: PlanTarget, at: Date): Promise<{ recipients: Person[]; nobodyReason?: string }> {
+  async #recipients(
+    target: PlanTarget,
+    at: Date,
+    client: Db | DbTransaction = this.#db,
+  ): Promise<{ recipients: Person[]; nobodyReason?: string }> {
     let personIds: string[] = [];
     let nobodyReason: string | undefined;
     if (target.kind === "person") personIds = [target.personId];
@@ -235,15 +358,15 @@ export class EscalationSteps {
       const team = this.#directory.findTeam(target.teamId);
       if (!team) return { recipients: [], nobodyReason: `team ${target.teamId} is no longer configured` };
       if (target.kind === "oncall") {
-        const onCall = await this.#directory.onCall(team, at);
-        const personId = onCall.personId ? this.#directory.personIdOf(onCall.personId) : undefined;
+        const onCall = await this.#directory.onCallPersonAt(team, at, client);
+        const personId = onCall ? this.#directory.personIdOf(onCall) : undefined;
         if (personId) personIds = [personId];
         else nobodyReason = `nobody on call for ${team.name}`;
       } else {
         personIds = team.members.flatMap((id) => this.#directory.personIdOf(id) ?? []);
       }
     }
-    const people = await this.#db.person.findMany({ where: { id: { in: personIds } } });
+    const people = await client.person.findMany({ where: { id: { in: personIds } } });
     const byId = new Map(people.map((p) => [p.id, p]));
     return { recipients: personIds.flatMap((id) => byId.get(id) ?? []), nobodyReason };
   }

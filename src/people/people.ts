@@ -166,9 +166,12 @@ export class People {
     return new Map(people.map((p) => [p.id, p.displayName]));
   }
 
-  async identities(personId: string): Promise<Array<{ platform: PlatformName; externalId: string }>> {
+  async identities(
+    personId: string,
+    client: Db | DbTransaction = this.#db,
+  ): Promise<Array<{ platform: PlatformName; externalId: string }>> {
     return this.#cache.identities(personId, () =>
-      this.#db.personIdentity.findMany({
+      client.personIdentity.findMany({
         where: { personId },
         select: { platform: true, externalId: true },
       }),
