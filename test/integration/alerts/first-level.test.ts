@@ -51,7 +51,7 @@ describe("a new alert's page", () => {
     // (Before: 39 statements, three transactions and three claims of jobs run one after another.)
     expect(sent).toHaveLength(16);
     // Identical pages are still ordered by the team's lock, taken with the alert's.
-    expect(sent.filter((s) => /pg_advisory_xact_lock/.test(s))).toEqual([
+    expect(sent.filter((s) => /pg_advisory_xact_lock\(/.test(s))).toEqual([
       expect.stringMatching(/from "Alert" where id = \$\d+ for update/),
       expect.stringMatching(/^select pg_advisory_xact_lock/),
     ]);
