@@ -52,6 +52,31 @@ const deliverPayload = z.object({
 });
 type DeliverPayload = z.output<typeof deliverPayload>;
 
+/** What a level's sending job is told: the same for a first level and for a step job's level. */
+function deliverPayloadOf(
+  level: {
+    page: Page;
+    round: number;
+    level: number;
+    recipients: readonly Person[];
+    nobodyReason: string | undefined;
+    skipped: string | undefined;
+    nextKey: string;
+  },
+  timing: { escalatesAt: Date | undefined },
+): DeliverPayload {
+  return {
+    pageId: level.page.id,
+    round: level.round,
+    level: level.level,
+    recipientIds: level.recipients.map((person) => person.id),
+    nobodyReason: level.nobodyReason,
+    escalatesAt: timing.escalatesAt?.toISOString(),
+    // A skipped level's next step is already due: nothing to hurry.
+    nextKey: level.skipped ? undefined : level.nextKey,
+  };
+}
+
 export class EscalationSteps {
   readonly #db: Db;
   readonly #log: Logger;
@@ -151,15 +176,12 @@ export class EscalationSteps {
       const [row] = this.#deliverJob.rows([
         {
           key: deliverKey(page.number, round, level),
-          payload: {
-            pageId: page.id,
-            round,
-            level,
-            recipientIds: recipients.map((person) => person.id),
-            nobodyReason,
-            escalatesAt: next.kind === "step" || plan.fallbackTeamId ? escalatesAt.toISOString() : undefined,
-            nextKey: skipped ? undefined : nextKey,
-          },
+          payload: deliverPayloadOf(
+            { page, round, level, recipients, nobodyReason, skipped, nextKey },
+            {
+              escalatesAt: next.kind === "step" || plan.fallbackTeamId ? escalatesAt : undefined,
+            },
+          ),
           dueAt: now,
         },
       ]);
@@ -258,15 +280,12 @@ export class EscalationSteps {
       if (!outsideTime) {
         await this.#deliverJob.enqueue(tx, {
           key: deliverKey(page.number, round, level),
-          payload: {
-            pageId: page.id,
-            round,
-            level,
-            recipientIds: recipients.map((person) => person.id),
-            nobodyReason,
-            escalatesAt: next.kind === "step" || plan.fallbackTeamId ? escalatesAt.toISOString() : undefined,
-            nextKey: skipped ? undefined : nextKey,
-          },
+          payload: deliverPayloadOf(
+            { page, round, level, recipients, nobodyReason, skipped, nextKey },
+            {
+              escalatesAt: next.kind === "step" || plan.fallbackTeamId ? escalatesAt : undefined,
+            },
+          ),
           dueAt: ctx.now,
         });
       }
