@@ -6,6 +6,7 @@ import type { PermissionPolicy } from "./access/permissions.ts";
 import { accessPolicy } from "./access/policy.ts";
 import { actorOf } from "./activity/origin.ts";
 import { Alerts } from "./alerts/alerts.ts";
+import type { AlertIntakeLimits } from "./alerts/intake/limits.ts";
 import { registerAlertRoutes } from "./alerts/intake/routes.ts";
 import { Bulletins } from "./bulletins/service.ts";
 import type { BulletinSettings } from "./bulletins/settings.ts";
@@ -62,6 +63,8 @@ export interface AppOptions {
   health?: HealthOptions;
   /** Commands run at once and waiting (TOCSIN_COMMAND_CONCURRENCY, TOCSIN_COMMAND_QUEUE). */
   commandLimits?: CommandQueueLimits;
+  /** The alert endpoints' limits (TOCSIN_ALERT_*); the endpoints' defaults otherwise. */
+  alertLimits?: AlertIntakeLimits;
   /** The per-event claim that makes one replica answer (lease length, for tests). */
   claims?: InboundClaimsOptions;
   /** Prune handled events, finished jobs and sent page deliveries older than this (TOCSIN_RETENTION). */
@@ -194,6 +197,7 @@ export function createApp(options: AppOptions): App {
   const alertRoutes = registerAlertRoutes(http, {
     config: () => oncall.directory.configIfAny,
     receiver: alerts,
+    ...(options.alertLimits ? { limits: options.alertLimits } : {}),
     db: options.db,
     jobs,
     clock: options.clock,

@@ -3,6 +3,7 @@
 // secrets are never echoed. Every variable is declared with `variable(schema, help)`.
 import { isIP } from "node:net";
 import { z } from "zod";
+import { DEFAULT_ALERT_INTAKE_LIMITS } from "./alerts/intake/limits.ts";
 import { normaliseHandle } from "./chat/console/handle.ts";
 import type { PlatformName } from "./chat/invocation.ts";
 import type { MatrixSettings } from "./chat/matrix/environment.ts";
@@ -185,6 +186,40 @@ const coreVariables = {
     use: "a whole number from 0 to 10000",
     example: "256",
   }),
+  TOCSIN_ALERT_IN_FLIGHT: variable(
+    z.coerce.number().int().min(1).max(10_000).default(DEFAULT_ALERT_INTAKE_LIMITS.maxInFlight),
+    {
+      isNot: "a number of alert requests handled at once",
+      use: "a whole number from 1 to 10000",
+      example: String(DEFAULT_ALERT_INTAKE_LIMITS.maxInFlight),
+    },
+  ),
+  TOCSIN_ALERT_WEBHOOK_BODY_BYTES: variable(
+    z.coerce
+      .number()
+      .int()
+      .min(64 * 1024)
+      .max(64 * 1024 * 1024)
+      .default(DEFAULT_ALERT_INTAKE_LIMITS.webhookBodyBytes),
+    {
+      isNot: "a body limit in bytes",
+      use: "a whole number of bytes from 65536 to 67108864",
+      example: String(DEFAULT_ALERT_INTAKE_LIMITS.webhookBodyBytes),
+    },
+  ),
+  TOCSIN_ALERT_EVENT_BODY_BYTES: variable(
+    z.coerce
+      .number()
+      .int()
+      .min(16 * 1024)
+      .max(16 * 1024 * 1024)
+      .default(DEFAULT_ALERT_INTAKE_LIMITS.eventBodyBytes),
+    {
+      isNot: "a body limit in bytes",
+      use: "a whole number of bytes from 16384 to 16777216",
+      example: String(DEFAULT_ALERT_INTAKE_LIMITS.eventBodyBytes),
+    },
+  ),
   TOCSIN_MIRROR_NEW_INCIDENTS: variable(z.enum(["off", ...MIRRORS]).default("off"), {
     isNot: "a mirroring setting",
     use: listPlatforms(["off", ...MIRRORS]),
@@ -217,6 +252,8 @@ export interface Config {
   retentionMs: number;
   /** Commands run at once, and how many may wait before new ones are answered "busy". */
   commandLimits: { concurrency: number; capacity: number };
+  /** The alert endpoints: requests at once (each pool) and body limits, in bytes. */
+  alertLimits: { maxInFlight: number; webhookBodyBytes: number; eventBodyBytes: number };
   console: { enabled: boolean; user: string };
   /** Path of the access configuration (roles); unset: the organisation may do all but admin. */
   accessConfigPath?: string;
@@ -297,6 +334,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     archiveRoomsAfterMs: e.TOCSIN_ARCHIVE_AFTER,
     retentionMs: e.TOCSIN_RETENTION,
     commandLimits: { concurrency: e.TOCSIN_COMMAND_CONCURRENCY, capacity: e.TOCSIN_COMMAND_QUEUE },
+    alertLimits: {
+      maxInFlight: e.TOCSIN_ALERT_IN_FLIGHT,
+      webhookBodyBytes: e.TOCSIN_ALERT_WEBHOOK_BODY_BYTES,
+      eventBodyBytes: e.TOCSIN_ALERT_EVENT_BODY_BYTES,
+    },
     accessConfigPath: e.ACCESS_CONFIG,
     // $USER is only a default: a login name that is no handle falls back to "operator".
     console: {

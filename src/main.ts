@@ -145,6 +145,7 @@ const app = createApp({
   archiveRoomsAfterMs: config.archiveRoomsAfterMs,
   retentionMs: config.retentionMs,
   commandLimits: config.commandLimits,
+  alertLimits: config.alertLimits,
   mirrorNewIncidentsTo: config.mirrorNewIncidentsTo,
   health: {
     metricsToken: config.http.metricsToken,

@@ -11,6 +11,24 @@ describe("config", () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it("takes the alert endpoints' limits, with the endpoints' defaults", () => {
+    expect(loadConfig({}).alertLimits).toEqual({
+      maxInFlight: 64,
+      webhookBodyBytes: 1024 * 1024,
+      eventBodyBytes: 512 * 1024,
+    });
+    expect(
+      loadConfig({
+        TOCSIN_ALERT_IN_FLIGHT: "256",
+        TOCSIN_ALERT_WEBHOOK_BODY_BYTES: "4194304",
+        TOCSIN_ALERT_EVENT_BODY_BYTES: "65536",
+      }).alertLimits,
+    ).toEqual({ maxInFlight: 256, webhookBodyBytes: 4194304, eventBodyBytes: 65536 });
+    expect(() => loadConfig({ TOCSIN_ALERT_IN_FLIGHT: "lots" })).toThrow(
+      /TOCSIN_ALERT_IN_FLIGHT="lots" is not a number of alert requests handled at once/,
+    );
+  });
+
   it("takes a PostgreSQL URL", () => {
     expect(loadConfig({ DATABASE_URL: "postgresql://u:p@db:5432/tocsin" }).databaseUrl).toBe(
       "postgresql://u:p@db:5432/tocsin",

@@ -27,22 +27,12 @@ import { toSignal } from "./draft.ts";
 import { genericDraft } from "./generic.ts";
 import { HeartbeatMonitor } from "./heartbeats.ts";
 import { bearerToken, IntegrationKeys } from "./keys.ts";
+import { type AlertIntakeLimits, DEFAULT_ALERT_INTAKE_LIMITS } from "./limits.ts";
 import { InvalidEvent, pagerDutyEvent } from "./pagerduty.ts";
 import { isDatabaseUnavailable } from "./unavailable.ts";
 import { webhookGroupDraft } from "./webhook-groups.ts";
 
-export interface AlertIntakeLimits {
-  /** Alert requests handled at once by this process, keyed and /v2/enqueue each; more get 429 (default 64). */
-  maxInFlight?: number;
-  /** Body limit of the Alertmanager and Grafana webhooks (default 1 MB: big groups). */
-  webhookBodyBytes?: number;
-  /** Body limit of the PagerDuty and generic endpoints (default 512 KB, PagerDuty's). */
-  eventBodyBytes?: number;
-  /** Retry-After of a 429, seconds (default 5). */
-  overloadRetrySeconds?: number;
-  /** Retry-After of a 503, seconds (default 30). */
-  unavailableRetrySeconds?: number;
-}
+export type { AlertIntakeLimits };
 
 export interface AlertRouteDeps {
   /** The current on-call configuration (reloads swap it); its `integrations` are read per request. */
@@ -76,16 +66,15 @@ interface Request {
   heartbeatId?: string;
 }
 
+/** The limits given, without keys set to undefined (which would hide a default). */
+function definedOnly(limits: AlertIntakeLimits): AlertIntakeLimits {
+  return Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined));
+}
+
 const PATH_KINDS = new Set<string>(["alertmanager", "grafana", "generic", "pagerduty", "heartbeat"]);
 
 export function registerAlertRoutes(server: HttpServer, deps: AlertRouteDeps): AlertRoutes {
-  const limits = {
-    maxInFlight: deps.limits?.maxInFlight ?? 64,
-    webhookBodyBytes: deps.limits?.webhookBodyBytes ?? 1024 * 1024,
-    eventBodyBytes: deps.limits?.eventBodyBytes ?? 512 * 1024,
-    overloadRetrySeconds: deps.limits?.overloadRetrySeconds ?? 5,
-    unavailableRetrySeconds: deps.limits?.unavailableRetrySeconds ?? 30,
-  };
+  const limits = { ...DEFAULT_ALERT_INTAKE_LIMITS, ...definedOnly(deps.limits ?? {}) };
   const log = deps.log.child({ component: "alert-intake" });
   const integrations = () => deps.config()?.integrations ?? [];
   const keys = deps.keys ?? new IntegrationKeys(integrations);
