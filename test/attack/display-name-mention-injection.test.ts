@@ -41,10 +41,14 @@ describe("a display name cannot become a live mention", () => {
       () => slack.channelByName("inc-2026-0001-phishing-wave"),
       "the incident channel",
     );
+    // The channel exists before the declaration has bound it to the incident: a command typed
+    // there sooner is not yet an incident room's. The pinned summary comes after the binding.
+    await until(() => room.pins.size === 1 || undefined, "the pinned summary");
     await sender.slashCommand({ command: "/inc", text: "lead <@U0MAL|mallory>", user: alice, channel: room });
     const announced = await until(
       () => slack.messagesIn(room.id).find((m) => m.text.includes("is now commander")),
       "the role announcement",
+      { detail: () => JSON.stringify(slack.messagesIn(room.id).map((m) => m.text)) },
     );
     const posted = JSON.stringify([announced.text, announced.blocks]);
     expect(posted).not.toContain("<@U0BOB>");
