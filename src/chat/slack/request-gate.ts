@@ -28,6 +28,8 @@ export interface GateLog {
 }
 
 export interface GateOptions {
+  /** Bytes of unverified bodies held at once (MAX_BUFFERED_SLACK_BYTES unless given; tests). */
+  maxBufferedBytes?: number;
   signingSecret: string;
   installation(): SlackInstallation | undefined;
   log: GateLog;
@@ -37,6 +39,30 @@ export interface GateOptions {
 
 type Refusal = { status: number; reason: string };
 
+/**
+ * Bytes of not yet verified Slack bodies held at once, across connections. Slack's own bodies are
+ * a few KB; without a bound, a flood of slow connections each sending up to MAX_SLACK_BODY_BYTES
+ * would grow memory until the process dies. Past it a request is answered 503 (retry) unread.
+ */
+export const MAX_BUFFERED_SLACK_BYTES = 32 * 1024 * 1024;
+
+/** A count of bytes held, shared by the requests one gate reads. */
+class ByteBudget {
+  #used = 0;
+  readonly #limit: number;
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+  take(bytes: number): boolean {
+    if (this.#used + bytes > this.#limit) return false;
+    this.#used += bytes;
+    return true;
+  }
+  give(bytes: number): void {
+    this.#used -= bytes;
+  }
+}
+
 /** A request that passed the gate: Slack's unsigned certificate check, or a signed body. */
 export type VerifiedSlackRequest = { kind: "ssl_check" } | { kind: "signed"; body: SlackBody };
 
@@ -44,6 +70,7 @@ export function guardSlackRequests(
   accept: (request: VerifiedSlackRequest, req: IncomingMessage, res: ServerResponse) => void,
   options: GateOptions,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const budget = new ByteBudget(options.maxBufferedBytes ?? MAX_BUFFERED_SLACK_BYTES);
   return async (req, res) => {
     const refused = (refusal: Refusal) => {
       options.log.warn({ status: refusal.status, reason: refusal.reason }, "Slack request refused");
@@ -54,8 +81,19 @@ export function guardSlackRequests(
       await discardBody(req);
       return refused(tooLarge());
     }
-    const body = await readBody(req, MAX_SLACK_BODY_BYTES);
-    if (!body) {
+    const body = await readBody(req, MAX_SLACK_BODY_BYTES, budget);
+    // The client went away while sending: nobody to answer.
+    if (body === "gone") return;
+    if (body === "over budget") {
+      options.log.warn({ status: 503 }, "Slack request refused: too many request bodies being read at once");
+      sendText(res, 503, "busy: too many requests being read, retry\n", undefined, {
+        connection: "close",
+        "retry-after": "1",
+      });
+      req.destroy();
+      return;
+    }
+    if (body === "too large") {
       await discardBody(req);
       return refused(tooLarge());
     }
@@ -82,24 +120,48 @@ function tooLarge(): Refusal {
   return { status: 413, reason: `request body larger than ${MAX_SLACK_BODY_BYTES} bytes` };
 }
 
-/** The body, or undefined once it grows past `limit` (then the rest is not read). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
+/**
+ * The body; "too large" once it grows past `limit`, "over budget" when the gate's budget cannot
+ * hold its next chunk (then the rest is not read). Its bytes go back to the budget once read.
+ */
+function readBody(
+  req: IncomingMessage,
+  limit: number,
+  budget: ByteBudget,
+): Promise<Buffer | "too large" | "over budget" | "gone"> {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let settled = false;
+    const settle = (outcome: Buffer | "too large" | "over budget" | "gone") => {
+      if (settled) return;
+      settled = true;
+      budget.give(size);
+      req.off("data", onData);
+      req.off("close", onClose);
+      resolve(outcome);
+    };
     const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.off("data", onData);
+      if (size + chunk.length > limit) {
         req.pause();
-        resolve(undefined);
+        settle("too large");
         return;
       }
+      if (!budget.take(chunk.length)) {
+        req.pause();
+        settle("over budget");
+        return;
+      }
+      size += chunk.length;
       chunks.push(chunk);
     };
+    // A client that goes away mid-body (an "aborted" error, then close): its bytes are given
+    // back, and nobody is answered.
+    const onClose = () => settle("gone");
     req.on("data", onData);
-    req.once("end", () => resolve(Buffer.concat(chunks)));
-    req.once("error", reject);
+    req.once("end", () => settle(Buffer.concat(chunks)));
+    req.on("error", onClose);
+    req.once("close", onClose);
   });
 }
 
