@@ -100,7 +100,9 @@ export class SlackAckThread implements PortOwner {
 
   /** Starts a thread listening on `port`; resolves with the port it listens on. */
   #spawn(port: number): Promise<number> {
-    Atomics.store(this.#untaken, 0, 0);
+    // The count is not reset for a new thread: what a dead thread posted before it died still
+    // arrives and is taken (each one counts down), so a reset would leave the count below zero
+    // and quietly raise the busy threshold.
     const data: AckThreadData = {
       signingSecret: this.#options.signingSecret,
       path: this.#options.path,
