@@ -83,7 +83,13 @@ async function startEdge(): Promise<Edge> {
   const handOff = http.handOff.bind(http);
   const handedOver: unknown[] = [];
   http.handOff = (name, part) =>
-    handOff(name, { ...part, handle: (request) => (handedOver.push(request), part.handle(request)) });
+    handOff(name, {
+      ...part,
+      handle: (request) => {
+        handedOver.push(request);
+        return part.handle(request);
+      },
+    });
   registerAlertRoutes(http, {
     config: () => config,
     onConfigChange: (listener) => listeners.push(listener),
