@@ -11,8 +11,13 @@
 // Retry-After when the database is unavailable and 500 for any other failure (senders retry on
 // 5xx); 429 with Retry-After when this process already handles `maxInFlight` alert requests
 // (counted apart for /v2/enqueue, whose key is known only after its body is read);
-// 413 past the body limit (checked while reading); 400 naming the field; 404 for an unknown key
-// in the path (it does not tell whether the endpoint exists), 401 for an unknown bearer token.
+// 413 past the body limit (checked while reading); 503 + Retry-After, unread, while the bodies
+// being read hold MAX_BUFFERED_ALERT_BYTES; 400 naming the field; 404 for an unknown key in the
+// path (it does not tell whether the endpoint exists), 401 for an unknown bearer token.
+//
+// Where: with an HTTP edge thread (Slack on HTTP) the posts other than heartbeats are checked and
+// parsed there (edge.ts) and reach this thread as a HandOff: only the commit runs here. Without
+// one, the routes below do the same steps (requests.ts) on this thread.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { Clock } from "../../clock.ts";

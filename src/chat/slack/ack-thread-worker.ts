@@ -4,12 +4,11 @@
 // verifies signature, age and workspace (request-gate.ts), answers at once (an empty 200;
 // url_verification's challenge; ssl_check), then posts the verified body to the main thread,
 // where Bolt dispatches it to the listeners as before. Alert posts are read, checked and parsed
-// here by the alert edge side (src/http/hand-off.ts; provided by src/edge-thread.ts, the thread's
-// entry) and only their drafts go to
-// the main thread, by message; its answer (after the commit) comes back the same way. Every
-// other request is handed to the main thread's HTTP server on its loopback port (kept-alive
-// connections) and its answer relayed back: health, metrics, feeds and heartbeats keep their
-// routes and their place.
+// here by the alert edge side (src/http/hand-off.ts; provided by src/edge-thread.ts, the
+// thread's entry) and only their drafts go to the main thread, by message; its answer (after the
+// commit) comes back the same way. Every other request is handed to the main thread's HTTP
+// server on its loopback port (kept-alive connections) and its answer relayed back: health,
+// metrics, feeds and heartbeats keep their routes and their place.
 
 import { readlinkSync } from "node:fs";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
