@@ -192,9 +192,12 @@ export class SlackAckThread implements PortOwner {
   /** Finishes a request the thread prepared; its answer goes back to the thread that asked. */
   #handOff(name: string, id: number, request: unknown, worker: Worker): void {
     const handOff = this.#handOffs.get(name);
-    const answered = handOff
-      ? handOff.handle(request)
-      : Promise.resolve({ status: 500, headers: { "content-type": "text/plain" }, body: "internal error\n" });
+    const failed = { status: 500, headers: { "content-type": "text/plain" }, body: "internal error\n" };
+    // Never left unanswered: the thread holds the sender's connection until this answer comes.
+    const answered = (handOff ? handOff.handle(request) : Promise.resolve(failed)).catch((error: unknown) => {
+      this.#log.error({ err: error, handOff: name }, "a request handed over by the thread failed");
+      return failed;
+    });
     void answered.then((answer) => {
       // A thread that died meanwhile took its connection with it: the sender retries.
       if (this.#worker === worker)
