@@ -16,7 +16,8 @@
 // An arrow points down only.
 const DOMAIN = "^src/(incidents|oncall|paging|bulletins|people|access|alerts)/";
 const PLATFORMS = "^src/chat/(slack|matrix|console)/";
-const COMPOSITION = "^src/(main|app|config)\\.ts$";
+// src/edge-thread.ts: the HTTP edge thread's entry, which wires the parts' edge sides into it.
+const COMPOSITION = "^src/(main|app|config|edge-thread)\\.ts$";
 
 module.exports = {
   forbidden: [

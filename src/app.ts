@@ -196,6 +196,7 @@ export function createApp(options: AppOptions): App {
   // so a reload that adds or removes one (or changes a key) needs no restart.
   const alertRoutes = registerAlertRoutes(http, {
     config: () => oncall.directory.configIfAny,
+    onConfigChange: (listener) => directory.afterReload(async () => listener()),
     receiver: alerts,
     ...(options.alertLimits ? { limits: options.alertLimits } : {}),
     db: options.db,

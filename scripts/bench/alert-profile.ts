@@ -21,7 +21,16 @@ import {
   postAlert,
 } from "./alert-load.ts";
 import { AM_KEY, oncallConfig } from "./alerts.ts";
-import { startDoubles, startTocsin, tocsinEnv, treeCpuMs, untilReady } from "./processes.ts";
+import {
+  START_ENTRY,
+  startDoubles,
+  startFlags,
+  startTocsin,
+  threadCpuMs,
+  tocsinEnv,
+  treeCpuMs,
+  untilReady,
+} from "./processes.ts";
 import { percentile } from "./stats.ts";
 
 const seconds = Number(process.argv.slice(2).find((a) => !a.startsWith("--")) ?? 15);
@@ -51,7 +60,10 @@ const env = {
   NODE_OPTIONS: nodeOptions.join(" "),
   BENCH_STATEMENTS_FILE: statementsFile,
 };
-const tocsin = startTocsin("node", env, path.join(root, "tocsin.log"));
+/** BENCH_NODE_FLAGS="--max-semi-space-size=16": node's flags instead of npm start's (a comparison). */
+const flags = process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? startFlags();
+console.log(`node flags: ${flags.join(" ") || "(none)"}`);
+const tocsin = startTocsin("node", env, path.join(root, "tocsin.log"), START_ENTRY, flags);
 const base = `http://127.0.0.1:${port}`;
 try {
   await untilReady(port, tocsin.child, performance.now());
@@ -97,6 +109,7 @@ try {
   await new Promise((resolve) => setTimeout(resolve, 5000));
   const idle1 = await treeCpuMs(pid);
   const cpu0 = await treeCpuMs(pid);
+  const threads0 = await threadCpuMs(pid);
   const sql0 = await statements();
   const t0 = performance.now();
   const toPage: Array<Promise<number | undefined>> = [];
@@ -122,6 +135,7 @@ try {
   const pageTimes = await Promise.all(toPage);
   const loadSeconds = (performance.now() - t0) / 1000;
   const cpuLoad = await treeCpuMs(pid);
+  const threadsLoad = await threadCpuMs(pid);
   await barrier();
   const cpu1 = await treeCpuMs(pid);
   const sql1 = await statements();
@@ -149,6 +163,13 @@ try {
   console.log(
     `  CPU load + its jobs: node ${cpu1.node - cpu0.node} ms (${perAlert(cpu1.node - cpu0.node)} ms/alert), postgres ${cpu1.postgres - cpu0.postgres} ms (${perAlert(cpu1.postgres - cpu0.postgres)} ms/alert)`,
   );
+  // Per thread during the load: the main thread's share is what queues requests (one core).
+  const threadLines = Object.entries(threadsLoad)
+    .map(([name, ms]) => [name, ms - (threads0[name] ?? 0)] as const)
+    .filter(([, ms]) => ms > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, ms]) => `${name} ${ms} ms (${perAlert(ms)} ms/alert)`);
+  console.log(`  CPU during the load by thread: ${threadLines.join(", ")}`);
   const diff = Object.entries(sql1)
     .map(([kind, n]) => [kind, n - (sql0[kind] ?? 0)] as const)
     .filter(([, n]) => n > 0)
@@ -162,6 +183,23 @@ try {
 }
 if (profile) {
   const files = (await readdir(root)).filter((f) => f.endsWith(".cpuprofile"));
-  for (const f of files) console.log(`profile: ${path.join(root, f)}`);
+  for (const f of files) {
+    // The share of the thread's samples in V8's "(garbage collector)" node: GC time on that thread.
+    const cpuProfile = JSON.parse(await readFile(path.join(root, f), "utf8")) as {
+      nodes: Array<{ id: number; callFrame: { functionName: string } }>;
+      samples: number[];
+    };
+    const gcIds = new Set(
+      cpuProfile.nodes.filter((n) => n.callFrame.functionName === "(garbage collector)").map((n) => n.id),
+    );
+    const idleIds = new Set(
+      cpuProfile.nodes.filter((n) => n.callFrame.functionName === "(idle)").map((n) => n.id),
+    );
+    const busy = cpuProfile.samples.filter((id) => !idleIds.has(id)).length;
+    const gc = cpuProfile.samples.filter((id) => gcIds.has(id)).length;
+    console.log(
+      `profile: ${path.join(root, f)} (GC ${((100 * gc) / Math.max(1, busy)).toFixed(1)}% of busy samples, whole run)`,
+    );
+  }
 }
 console.log(`data dir: ${root}`);

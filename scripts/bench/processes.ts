@@ -2,7 +2,7 @@
 // the bare Bolt floor, and the doubles' process; readiness, RSS and clean stops.
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import { openSync, readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { FromDoubles, ToDoubles } from "./doubles-process.ts";
 
@@ -30,6 +30,23 @@ export async function cpuMs(pid: number): Promise<number> {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // utime and stime are fields 14 and 15 of stat(5); 100 clock ticks per second on Linux.
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * CPU time of each thread of a process, in milliseconds, by thread name (`main` for the main
+ * thread; V8's GC and compiler helpers, libuv's pool and worker threads by their own names, the
+ * threads of one name summed).
+ */
+export async function threadCpuMs(pid: number): Promise<Record<string, number>> {
+  const byName: Record<string, number> = {};
+  for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
+    const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, "utf8").catch(() => undefined);
+    if (!stat) continue;
+    const name = Number(tid) === pid ? "main" : stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    byName[name] = (byName[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10;
+  }
+  return byName;
 }
 
 /** CPU time of a process and everything beneath it (tocsin's own PostgreSQL and its backends). */

@@ -54,9 +54,10 @@ export async function buildBundle(root: string, outDir: string): Promise<void> {
   await build({
     input: {
       main: path.join(root, "src/main.ts"),
-      // The Slack ack thread's module (a worker thread loads it by path, not by import): bundled
-      // too, so the thread runs plain JavaScript and carries no TypeScript stripper of its own.
-      [ACK_THREAD_BUNDLE_NAME]: path.join(root, "src/chat/slack/ack-thread-worker.ts"),
+      // The Slack ack thread's module, the HTTP edge thread's entry (a worker thread loads it by
+      // path, not by import): bundled too, so the thread runs plain JavaScript and carries no
+      // TypeScript stripper of its own.
+      [ACK_THREAD_BUNDLE_NAME]: path.join(root, "src/edge-thread.ts"),
     },
     cwd: root,
     platform: "node",

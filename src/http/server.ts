@@ -14,6 +14,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
+import type { HandOff } from "./hand-off.ts";
 
 /** Where the server's failures and refusals are told (pino's shape). */
 export interface RequestLog {
@@ -23,10 +24,16 @@ export interface RequestLog {
 
 /**
  * Owns the public listening socket for this server, from another thread: serves what it serves
- * itself and forwards every other request to `forwardTo`, where this server listens.
+ * itself, prepares the requests of `handOffs` there and hands them over by message (hand-off.ts),
+ * and forwards every other request to `forwardTo`, where this server listens.
  */
 export interface PortOwner {
-  listen(port: number, host: string, forwardTo: { host: string; port: number }): Promise<number>;
+  listen(
+    port: number,
+    host: string,
+    forwardTo: { host: string; port: number },
+    handOffs: ReadonlyMap<string, HandOff>,
+  ): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -48,6 +55,7 @@ const PARSE_BASE = "http://tocsin.invalid";
 
 export class HttpServer {
   readonly #routes: Route[] = [];
+  readonly #handOffs = new Map<string, HandOff>();
   readonly #log: RequestLog;
   #server: Server | undefined;
   #portOwner: PortOwner | undefined;
@@ -62,6 +70,15 @@ export class HttpServer {
 
   route(method: string, path: string, handler: RouteHandler): void {
     this.#routes.push({ method: method.toUpperCase(), path, handler });
+  }
+
+  /**
+   * Work the edge thread may do for routes registered here, when one owns the port (the routes
+   * stay: without an edge thread they serve the same requests themselves).
+   */
+  handOff(name: string, handOff: HandOff): void {
+    if (this.#server) throw new Error("the HTTP server is already listening");
+    this.#handOffs.set(name, handOff);
   }
 
   get port(): number | undefined {
@@ -96,7 +113,7 @@ export class HttpServer {
     await listening(server, 0, FORWARDED_HOST, this.#log);
     const forwardTo = { host: FORWARDED_HOST, port: (server.address() as AddressInfo).port };
     try {
-      this.#ownedPort = await owner.listen(port, host, forwardTo);
+      this.#ownedPort = await owner.listen(port, host, forwardTo, this.#handOffs);
     } catch (error) {
       this.#server = undefined;
       server.close();

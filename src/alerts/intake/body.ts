@@ -2,6 +2,7 @@
 // nesting limit checked before parsing, or an urlencoded form. Every step is linear in the body,
 // and every failure is a PayloadError the endpoint answers with a 4xx naming what was wrong.
 import type { IncomingMessage } from "node:http";
+import { type ByteBudget, readCappedBody } from "../../http/body-reader.ts";
 
 /** Answered as 400 (or `status`) with `message`; `field` names the offending field when known. */
 export class PayloadError extends Error {
@@ -37,24 +38,34 @@ export function bodyFormat(contentType: string | undefined, allowForm: boolean):
 }
 
 /**
- * The whole body, refused with 413 as soon as it passes `limit` bytes (a declared
- * Content-Length over the limit is refused before reading anything).
+ * Bytes of alert bodies being read at once, across connections and both pools: the in-flight
+ * limits bound the requests, this bounds what their bodies hold meanwhile (a flood of slow
+ * senders trickling 1 MB bodies, /v2/enqueue's unauthenticated ones included). Past it a request
+ * is answered 503 + Retry-After unread.
  */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk);
+export const MAX_BUFFERED_ALERT_BYTES = 32 * 1024 * 1024;
+
+/** The body could not be read: its sender went away (nobody to answer). */
+export class SenderGone extends Error {
+  constructor() {
+    super("the sender went away before its body was read");
+    this.name = "SenderGone";
   }
-  return Buffer.concat(chunks, size);
 }
 
-function tooLarge(limit: number): PayloadError {
-  return new PayloadError(`the body is larger than ${Math.floor(limit / 1024)} KB`, { status: 413 });
+/**
+ * The whole body, refused with 413 as soon as it passes `limit` bytes (a declared
+ * Content-Length over the limit is refused before reading anything), with 503 when `budget`
+ * cannot hold it.
+ */
+export async function readBody(req: IncomingMessage, limit: number, budget?: ByteBudget): Promise<Buffer> {
+  const body = await readCappedBody(req, limit, budget);
+  if (body === "too large")
+    throw new PayloadError(`the body is larger than ${Math.floor(limit / 1024)} KB`, { status: 413 });
+  if (body === "over budget")
+    throw new PayloadError("too many alert bodies are being read at once; retry later", { status: 503 });
+  if (body === "gone") throw new SenderGone();
+  return body;
 }
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });

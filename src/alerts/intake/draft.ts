@@ -150,7 +150,11 @@ export function parseTime(value: unknown): Date | undefined {
 
 /** The draft through the integration's rules (first match wins): the signal for the desk. */
 export function toSignal(integration: Integration, sent: AlertDraft): AlertSignal {
-  const draft = inertDraft(sent);
+  return signalOf(integration, inertDraft(sent));
+}
+
+/** toSignal of a draft already made inert (on the edge thread, see edge.ts). */
+export function signalOf(integration: Integration, draft: AlertDraft): AlertSignal {
   const rule = firstMatchingRule(integration.rules, draft.labels);
   const set = rule?.set ?? {};
   // The originator's label is never lowered by a recipient's rule: it can only make it stricter.
@@ -184,7 +188,7 @@ export function toSignal(integration: Integration, sent: AlertDraft): AlertSigna
  * a sender's text cannot carry the private-use characters of the bot's own live mentions, nor
  * bidi overrides or invisible characters. Rules then match what people will read.
  */
-function inertDraft(draft: AlertDraft): AlertDraft {
+export function inertDraft(draft: AlertDraft): AlertDraft {
   const inert: AlertDraft = {
     ...draft,
     summary: inertText(draft.summary),

@@ -6,14 +6,17 @@ import type { Integration } from "../integrations.ts";
 
 export type DigestEquality = (a: Uint8Array, b: Uint8Array) => boolean;
 
-export class IntegrationKeys {
-  readonly #integrations: () => readonly Integration[];
+/** What a key is checked against: the integration's id, kind and key digest (all the edge thread gets). */
+export type KeyedIntegration = Pick<Integration, "id" | "kind" | "keyDigest">;
+
+export class IntegrationKeys<I extends KeyedIntegration = Integration> {
+  readonly #integrations: () => readonly I[];
   readonly #equal: DigestEquality;
   /** The known digests as bytes, decoded once per configuration (a reload brings a new array). */
-  readonly #digests = new WeakMap<readonly Integration[], Buffer[]>();
+  readonly #digests = new WeakMap<readonly I[], Buffer[]>();
 
   /** `equal` is timingSafeEqual; tests pass a recording one to see it used. */
-  constructor(integrations: () => readonly Integration[], equal: DigestEquality = timingSafeEqual) {
+  constructor(integrations: () => readonly I[], equal: DigestEquality = timingSafeEqual) {
     this.#integrations = integrations;
     this.#equal = equal;
   }
@@ -23,7 +26,7 @@ export class IntegrationKeys {
     return this.#equal;
   }
 
-  find(key: string): Integration | undefined {
+  find(key: string): I | undefined {
     // The one-shot digest: a Hash object per request cost more than the comparison itself.
     const presented = hash("sha256", key, "buffer");
     const integrations = this.#integrations();
@@ -32,7 +35,7 @@ export class IntegrationKeys {
       digests = integrations.map((integration) => Buffer.from(integration.keyDigest, "hex"));
       this.#digests.set(integrations, digests);
     }
-    let found: Integration | undefined;
+    let found: I | undefined;
     integrations.forEach((integration, i) => {
       if (this.#equal(presented, digests[i] as Buffer) && found === undefined) found = integration;
     });

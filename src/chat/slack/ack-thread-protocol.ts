@@ -1,5 +1,6 @@
 // The messages between the Slack ack thread (ack-thread-worker.ts) and the main thread
 // (ack-thread.ts). Only plain data crosses: structured clones and transferred ports.
+import type { EdgeAnswer } from "../../http/hand-off.ts";
 import type { SlackBody, SlackInstallation } from "./request-gate.ts";
 
 export interface AckThreadData {
@@ -19,10 +20,17 @@ export interface AckThreadData {
   untaken: SharedArrayBuffer;
   /** Past this many untaken requests, new ones are answered busy. */
   maxUntaken: number;
+  /** The setup of each edge side (src/http/edge-sides.ts) the main thread has a HandOff for. */
+  edgeSetups: Record<string, unknown>;
 }
 
-/** Stop listening, finish what is in flight, exit. */
-export type ToAckThread = { type: "close" };
+export type ToAckThread =
+  /** Stop listening, finish what is in flight, exit. */
+  | { type: "close" }
+  /** An edge side's setup changed (a reload brought new integration keys). */
+  | { type: "edge-setup"; name: string; setup: unknown }
+  /** The main thread's answer to a hand-off. */
+  | { type: "hand-off-answer"; id: number; answer: EdgeAnswer };
 
 export type LogLevel = "info" | "warn" | "error";
 
@@ -32,6 +40,10 @@ export type FromAckThread =
   /** A verified request, already answered with an empty 200: Bolt dispatches it. */
   | { type: "slack"; body: SlackBody; retryNum?: number; retryReason?: string }
   | { type: "log"; level: LogLevel; fields: Record<string, unknown>; message: string }
+  /** A request an edge side prepared, for the main thread's HandOff of that name to finish. */
+  | { type: "hand-off"; name: string; id: number; request: unknown }
+  /** Something an edge side answered itself (counted on the main thread). */
+  | { type: "hand-off-note"; name: string; note: unknown }
   /** Listening stopped and every connection is done: the thread ends next. */
   | { type: "closed" };
 

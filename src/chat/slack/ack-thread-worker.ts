@@ -3,15 +3,20 @@
 // is doing (Prisma, rendering, Web API calls). For Slack's path it reads the capped body and
 // verifies signature, age and workspace (request-gate.ts), answers at once (an empty 200;
 // url_verification's challenge; ssl_check), then posts the verified body to the main thread,
-// where Bolt dispatches it to the listeners as before. Every other request is handed to the
-// main thread's HTTP server on its loopback port (kept-alive connections) and its answer relayed
-// back: health, metrics, feeds and alert intake keep their routes and their place.
+// where Bolt dispatches it to the listeners as before. Alert posts are read, checked and parsed
+// here by the alert edge side (src/http/hand-off.ts; provided by src/edge-thread.ts, the
+// thread's entry) and only their drafts go to the main thread, by message; its answer (after the
+// commit) comes back the same way. Every other request is handed to the main thread's HTTP
+// server on its loopback port (kept-alive connections) and its answer relayed back: health,
+// metrics, feeds and heartbeats keep their routes and their place.
 
 import { readlinkSync } from "node:fs";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { Agent, request } from "node:http";
 import { setPriority } from "node:os";
 import { type MessagePort, parentPort, workerData } from "node:worker_threads";
+import { edgeSideNamed } from "../../http/edge-sides.ts";
+import type { EdgeAnswer, EdgeSide } from "../../http/hand-off.ts";
 import { guardedServer, parseRequestTarget, sendText } from "../../http/server.ts";
 import {
   ACK_THREAD_BUSY_TEXT,
@@ -72,12 +77,40 @@ const slack = guardSlackRequests(answer, {
   log,
 });
 
+/** Hand-offs posted to the main thread, by id: each resolves with the main thread's answer. */
+const handedOff = new Map<number, (answer: EdgeAnswer) => void>();
+let lastHandOffId = 0;
+
+/** The edge sides the main thread has a HandOff for, by name. */
+const edgeSides = new Map<string, EdgeSide>();
+for (const [name, setup] of Object.entries(data.edgeSetups)) {
+  const side = edgeSideNamed(name);
+  if (!side) continue;
+  edgeSides.set(
+    name,
+    side(setup, {
+      handOff: (request) =>
+        new Promise<EdgeAnswer>((resolve) => {
+          const id = ++lastHandOffId;
+          // Posted first: a request the structured clone cannot carry rejects, and is not waited for.
+          tell({ type: "hand-off", name, id, request });
+          handedOff.set(id, resolve);
+        }),
+      note: (note) => tell({ type: "hand-off-note", name, note }),
+      log,
+    }),
+  );
+}
+
 /** Set by close(): answers from now on close their connection, so close() need not wait on idle clients. */
 let closing = false;
 
 const server = guardedServer(async (req, res) => {
   if (closing) res.shouldKeepAlive = false;
   const url = parseRequestTarget(req.url);
+  if (url) {
+    for (const side of edgeSides.values()) if (side.serves(req.method, url)) return side.serve(req, res, url);
+  }
   if (url?.pathname !== data.path) return forward(req, res);
   if (req.method !== "POST") {
     sendText(res, 405, "method not allowed\n");
@@ -225,6 +258,11 @@ async function close(): Promise<void> {
 
 mainThread.on("message", (message: ToAckThread) => {
   if (message.type === "close") void close();
+  else if (message.type === "edge-setup") edgeSides.get(message.name)?.update(message.setup);
+  else if (message.type === "hand-off-answer") {
+    handedOff.get(message.id)?.(message.answer);
+    handedOff.delete(message.id);
+  }
 });
 
 /** Linux: setpriority(2) on a thread's id applies to that thread alone. */

@@ -1,22 +1,27 @@
 // The main thread's side of the Slack ack thread (ack-thread-worker.ts). It owns tocsin's HTTP
 // port for the HTTP server (a `PortOwner`): it starts the thread listening (the thread forwards
 // every other request to the HTTP server's loopback port), passes each request the thread
-// answered to Bolt, writes the thread's log lines, restarts the thread when it dies and closes
-// it on shutdown. Why a thread: command work (Prisma, rendering, Web API calls) runs on the main
+// answered to Bolt, finishes the requests the thread's edge sides prepared (alert intake:
+// src/http/hand-off.ts) and sends their answers back, writes the thread's log lines, restarts
+// the thread when it dies and closes it on shutdown. Why a thread: command work (Prisma, rendering, Web API calls) runs on the main
 // event loop, and an ack that waited for that loop waited behind it; on a second core the ack
 // thread answers Slack at once, however busy the main thread is.
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
 import { ACK_THREAD_ENTRY_VARIABLE } from "../../build/bundle-entries.ts";
+import type { HandOff } from "../../http/hand-off.ts";
 import type { PortOwner } from "../../http/server.ts";
 import type { AckThreadData, FromAckThread, ToAckThread } from "./ack-thread-protocol.ts";
 import type { SlackBody, SlackInstallation } from "./request-gate.ts";
 
-/** The thread's module: the start bundle's when `npm start` runs one (see src/start.ts). */
+/**
+ * The thread's module: the start bundle's when `npm start` runs one (see src/start.ts), else the
+ * edge thread's entry, which provides the edge sides (alert intake) and runs ack-thread-worker.ts.
+ */
 const WORKER_URL = process.env[ACK_THREAD_ENTRY_VARIABLE]
   ? pathToFileURL(process.env[ACK_THREAD_ENTRY_VARIABLE])
-  : new URL("./ack-thread-worker.ts", import.meta.url);
+  : new URL("../../edge-thread.ts", import.meta.url);
 /**
  * Requests answered on the thread that the main thread has not taken yet, past which the thread
  * answers busy itself. Far above the command queue (8 running, 256 waiting, then "busy" from the
@@ -55,6 +60,7 @@ export class SlackAckThread implements PortOwner {
   readonly #untaken = new Int32Array(new SharedArrayBuffer(4));
   #worker: Worker | undefined;
   #forwardTo = { host: "127.0.0.1", port: 0 };
+  #handOffs: ReadonlyMap<string, HandOff> = new Map();
   #port = 0;
   #host = "0.0.0.0";
   #closing = false;
@@ -73,9 +79,20 @@ export class SlackAckThread implements PortOwner {
     return this.#worker;
   }
 
-  async listen(port: number, host: string, forwardTo: { host: string; port: number }): Promise<number> {
+  async listen(
+    port: number,
+    host: string,
+    forwardTo: { host: string; port: number },
+    handOffs: ReadonlyMap<string, HandOff> = new Map(),
+  ): Promise<number> {
     if (this.#worker) throw new Error("the Slack ack thread is already listening");
     this.#forwardTo = forwardTo;
+    this.#handOffs = handOffs;
+    for (const [name, handOff] of handOffs) {
+      handOff.onSetupChange(() =>
+        this.#worker?.postMessage({ type: "edge-setup", name, setup: handOff.setup() } satisfies ToAckThread),
+      );
+    }
     this.#host = host;
     this.#closing = false;
     // A port of 0 is chosen once: a restarted thread listens where its predecessor did.
@@ -112,6 +129,7 @@ export class SlackAckThread implements PortOwner {
       installation: this.#options.installation(),
       untaken: this.#untaken.buffer as SharedArrayBuffer,
       maxUntaken: this.#options.maxUntaken ?? DEFAULT_MAX_UNTAKEN,
+      edgeSetups: Object.fromEntries([...this.#handOffs].map(([name, handOff]) => [name, handOff.setup()])),
     };
     const worker = new Worker(WORKER_URL, { workerData: data });
     this.#worker = worker;
@@ -137,7 +155,7 @@ export class SlackAckThread implements PortOwner {
           if (this.#worker === worker) this.#worker = undefined;
           void worker.terminate();
         } else {
-          this.#received(message);
+          this.#received(message, worker);
         }
       });
       worker.on("error", (error) => this.#log.error({ err: error }, "the Slack ack thread failed"));
@@ -151,8 +169,14 @@ export class SlackAckThread implements PortOwner {
     });
   }
 
-  #received(message: Exclude<FromAckThread, { type: "listening" | "listen-failed" }>): void {
+  #received(message: Exclude<FromAckThread, { type: "listening" | "listen-failed" }>, worker: Worker): void {
     switch (message.type) {
+      case "hand-off":
+        this.#handOff(message.name, message.id, message.request, worker);
+        return;
+      case "hand-off-note":
+        this.#handOffs.get(message.name)?.note(message.note);
+        return;
       case "slack":
         Atomics.sub(this.#untaken, 0, 1);
         this.#options.deliver(message);
@@ -163,6 +187,22 @@ export class SlackAckThread implements PortOwner {
       case "closed":
         return;
     }
+  }
+
+  /** Finishes a request the thread prepared; its answer goes back to the thread that asked. */
+  #handOff(name: string, id: number, request: unknown, worker: Worker): void {
+    const handOff = this.#handOffs.get(name);
+    const failed = { status: 500, headers: { "content-type": "text/plain" }, body: "internal error\n" };
+    // Never left unanswered: the thread holds the sender's connection until this answer comes.
+    const answered = (handOff ? handOff.handle(request) : Promise.resolve(failed)).catch((error: unknown) => {
+      this.#log.error({ err: error, handOff: name }, "a request handed over by the thread failed");
+      return failed;
+    });
+    void answered.then((answer) => {
+      // A thread that died meanwhile took its connection with it: the sender retries.
+      if (this.#worker === worker)
+        worker.postMessage({ type: "hand-off-answer", id, answer } satisfies ToAckThread);
+    });
   }
 
   /** The thread died: Slack's requests find no listener until it is back, so back it comes. */

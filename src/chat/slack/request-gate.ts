@@ -7,6 +7,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse as parseQueryString } from "node:querystring";
+import { ByteBudget, discardBody, readCappedBody } from "../../http/body-reader.ts";
 import { sendText } from "../../http/server.ts";
 
 /** Slack's own requests are a few KB; a large modal submission stays well below this. */
@@ -46,23 +47,6 @@ type Refusal = { status: number; reason: string };
  */
 export const MAX_BUFFERED_SLACK_BYTES = 32 * 1024 * 1024;
 
-/** A count of bytes held, shared by the requests one gate reads. */
-class ByteBudget {
-  #used = 0;
-  readonly #limit: number;
-  constructor(limit: number) {
-    this.#limit = limit;
-  }
-  take(bytes: number): boolean {
-    if (this.#used + bytes > this.#limit) return false;
-    this.#used += bytes;
-    return true;
-  }
-  give(bytes: number): void {
-    this.#used -= bytes;
-  }
-}
-
 /** A request that passed the gate: Slack's unsigned certificate check, or a signed body. */
 export type VerifiedSlackRequest = { kind: "ssl_check" } | { kind: "signed"; body: SlackBody };
 
@@ -81,7 +65,7 @@ export function guardSlackRequests(
       await discardBody(req);
       return refused(tooLarge());
     }
-    const body = await readBody(req, MAX_SLACK_BODY_BYTES, budget);
+    const body = await readCappedBody(req, MAX_SLACK_BODY_BYTES, budget);
     // The client went away while sending: nobody to answer.
     if (body === "gone") return;
     if (body === "over budget") {
@@ -119,79 +103,6 @@ export function guardSlackRequests(
 function tooLarge(): Refusal {
   return { status: 413, reason: `request body larger than ${MAX_SLACK_BODY_BYTES} bytes` };
 }
-
-/**
- * The body; "too large" once it grows past `limit`, "over budget" when the gate's budget cannot
- * hold its next chunk (then the rest is not read). Its bytes go back to the budget once read.
- */
-function readBody(
-  req: IncomingMessage,
-  limit: number,
-  budget: ByteBudget,
-): Promise<Buffer | "too large" | "over budget" | "gone"> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const settle = (outcome: Buffer | "too large" | "over budget" | "gone") => {
-      if (settled) return;
-      settled = true;
-      budget.give(size);
-      req.off("data", onData);
-      req.off("close", onClose);
-      resolve(outcome);
-    };
-    const onData = (chunk: Buffer) => {
-      if (size + chunk.length > limit) {
-        req.pause();
-        settle("too large");
-        return;
-      }
-      if (!budget.take(chunk.length)) {
-        req.pause();
-        settle("over budget");
-        return;
-      }
-      size += chunk.length;
-      chunks.push(chunk);
-    };
-    // A client that goes away mid-body (an "aborted" error, then close): its bytes are given
-    // back, and nobody is answered.
-    const onClose = () => settle("gone");
-    req.on("data", onData);
-    req.once("end", () => settle(Buffer.concat(chunks)));
-    req.on("error", onClose);
-    req.once("close", onClose);
-  });
-}
-
-/**
- * Reads and drops what a refused sender is still sending, within bounds, before the 413: a
- * server that answers and closes while the client writes makes the client's kernel reset the
- * connection, and the sender never reads why. Past the bounds the answer goes out anyway.
- */
-function discardBody(req: IncomingMessage): Promise<void> {
-  return new Promise((resolve) => {
-    let seen = 0;
-    const done = () => {
-      clearTimeout(timer);
-      req.off("data", onData);
-      resolve();
-    };
-    const onData = (chunk: Buffer) => {
-      seen += chunk.length;
-      if (seen > DISCARD_LIMIT_BYTES) done();
-    };
-    const timer = setTimeout(done, DISCARD_LIMIT_MS);
-    req.on("data", onData);
-    req.once("end", done);
-    req.once("error", done);
-    req.resume();
-  });
-}
-
-const DISCARD_LIMIT_BYTES = 32 * 1024 * 1024;
-const DISCARD_LIMIT_MS = 3_000;
 
 /** Slack's v0 signature over `v0:<timestamp>:<body>`, with the timestamp within 5 minutes. */
 function checkSignature(req: IncomingMessage, body: string, options: GateOptions): string | undefined {
