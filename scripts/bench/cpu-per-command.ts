@@ -92,6 +92,17 @@ try {
   // A short warm-up (JIT, caches, pool) that is not counted.
   await closedLoop(sender, workload, clients, 3);
   const pid = await tocsin.nodePid();
+  // What tocsin spends with nothing to do (timers, job polling): on a busy machine few commands
+  // are answered, and this fixed part weighs on each; printed so runs can be compared net of it.
+  const idle0 = await treeCpuMs(pid);
+  const idleStart = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const idle1 = await treeCpuMs(pid);
+  const idleSeconds = (performance.now() - idleStart) / 1000;
+  const idleRate = {
+    node: (idle1.node - idle0.node) / idleSeconds,
+    postgres: (idle1.postgres - idle0.postgres) / idleSeconds,
+  };
   const calls0 = await doubles.calls();
   await stats?.query("select pg_stat_statements_reset()");
   const cpu0 = await treeCpuMs(pid);
@@ -119,6 +130,13 @@ try {
     `The rest of the machine's budget per answered command: the doubles' process ${(doublesMs / ok).toFixed(2)} ms, ` +
       `this load generator ${((loader.user + loader.system) / 1000 / ok).toFixed(2)} ms`,
   );
+  console.log(
+    `Idle: tocsin ${idleRate.node.toFixed(1)} ms/s, its PostgreSQL ${idleRate.postgres.toFixed(1)} ms/s; net of idle per answered command: ` +
+      `tocsin ${(node - (idleRate.node * elapsed) / ok).toFixed(2)} ms, its PostgreSQL ${(postgres - (idleRate.postgres * elapsed) / ok).toFixed(2)} ms`,
+  );
+  const outcomes = new Map<string, number>();
+  for (const s of samples) outcomes.set(s.outcome, (outcomes.get(s.outcome) ?? 0) + 1);
+  if (ok < samples.length) console.log(`Outcomes: ${[...outcomes].map(([o, n]) => `${o} ${n}`).join(", ")}`);
   console.log(`Slack double calls per answered command: ${perCommand.join(", ")}`);
   if (stats) {
     const { rows } = await stats.query(`

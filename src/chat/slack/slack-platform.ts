@@ -178,6 +178,9 @@ export class SlackPlatform implements ChatPlatform {
         retryConfig: { retries: 2, minTimeout: 200, maxTimeout: 1000 },
       },
       deferInitialization: true,
+      // Bolt's conversation store (context.conversation) is unused here, and its lookup of a
+      // conversation never stored rejects with a new Error, stack and all, on every event.
+      convoStore: false,
     });
     app.error(async (error) => {
       this.#log.error({ err: error }, "Slack listener failed");
