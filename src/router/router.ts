@@ -334,18 +334,30 @@ export class Router {
     incident: Incident | undefined,
   ): Promise<void> {
     let reachedCaller = false;
-    if (result.announce) {
-      const { incidentId, message, refreshSummary, timelineEntryId, changed } = result.announce;
-      const posted = await this.#services.rooms.announce(incidentId, message, { refreshSummary, changed });
+    const announced = result.announce;
+    if (announced) {
+      const { incidentId, message, timelineEntryId, changed } = announced;
+      const posted = await this.#services.rooms.announce(incidentId, message, {
+        refreshSummary: false,
+        changed,
+      });
       if (timelineEntryId) await this.#services.incidents.announced(timelineEntryId);
       reachedCaller = posted.some(
         (p) => p.platform === invocation.platform && p.roomId === invocation.room.roomId,
       );
     }
-    const reply =
-      result.reply ?? (result.announce && !reachedCaller ? ephemeral(result.announce.message) : undefined);
-    if (!reply) return;
-    await this.#answer(invocation, reply, await this.#subjectOf(result, reply, incident), result.content);
+    try {
+      const reply = result.reply ?? (announced && !reachedCaller ? ephemeral(announced.message) : undefined);
+      if (!reply) return;
+      await this.#answer(invocation, reply, await this.#subjectOf(result, reply, incident), result.content);
+    } finally {
+      // After the answer: the caller does not wait for the pinned summaries' edits and topics,
+      // and a change of the same incident arriving meanwhile joins the refresh queued behind
+      // this one (coalesced per incident, reading the latest state), so under load a burst of
+      // changes costs fewer edits. The command still ends only once its refresh has run.
+      if (announced && (announced.refreshSummary ?? true))
+        await this.#services.rooms.refreshAfter(announced.incidentId, announced.changed);
+    }
   }
 
   /**
