@@ -6,8 +6,10 @@
 //   node scripts/bench/cpu-per-command.ts [seconds=20] [clients=16]
 //   BENCH_CPU_PROF=dir   also writes a V8 CPU profile of tocsin to dir (--cpu-prof)
 //   BENCH_NODE_OPTIONS=...  more NODE_OPTIONS for tocsin (e.g. an --import that counts statements)
+//   BENCH_START_FLAGS="..."  Node flags in place of npm start's (e.g. "" or "--max-semi-space-size=16")
 //   BENCH_PG_STATS=1     loads pg_stat_statements (one extra restart of tocsin before measuring) and
 //                        prints the statements by PostgreSQL time per answered command
+//   TOCSIN_FROM_SOURCE=1 runs tocsin from its sources, not the start bundle (readable profiles)
 //   BENCH_KEEP=1         keeps the data directory (its path is printed)
 import { appendFile, chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -15,7 +17,16 @@ import path from "node:path";
 import pg from "pg";
 import { freeLoopbackPort } from "../../src/db/embedded-postgres.ts";
 import { Answers, closedLoop, newId, sendCommand, Workload } from "./load.ts";
-import { startDoubles, startTocsin, tocsinEnv, treeCpuMs, untilReady } from "./processes.ts";
+import {
+  cpuMs,
+  START_ENTRY,
+  startDoubles,
+  startFlags,
+  startTocsin,
+  tocsinEnv,
+  treeCpuMs,
+  untilReady,
+} from "./processes.ts";
 
 const seconds = Number(process.argv[2] ?? 20);
 const clients = Number(process.argv[3] ?? 16);
@@ -28,6 +39,8 @@ doubles.onAnswers((batch) => {
 });
 const port = await freeLoopbackPort();
 const env = tocsinEnv(path.join(dataRoot, "tocsin"), port, doubles);
+// Running from the sources rather than the start bundle gives a profile readable by file.
+if (process.env.TOCSIN_FROM_SOURCE === "1") env.TOCSIN_FROM_SOURCE = "1";
 const profileDir = process.env.BENCH_CPU_PROF;
 const nodeOptions = [process.env.BENCH_NODE_OPTIONS ?? ""];
 if (profileDir) nodeOptions.push(`--cpu-prof --cpu-prof-dir=${path.resolve(profileDir)}`);
@@ -44,7 +57,10 @@ if (pgStats) {
     "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track_planning = on\n",
   );
 }
-const tocsin = startTocsin("node", env, path.join(dataRoot, "tocsin.log"));
+// npm start's Node flags, or others in their place (a command line flag wins over NODE_OPTIONS).
+const startFlagsGiven = process.env.BENCH_START_FLAGS;
+const flags = startFlagsGiven === undefined ? startFlags() : startFlagsGiven.split(/\s+/).filter(Boolean);
+const tocsin = startTocsin("node", env, path.join(dataRoot, "tocsin.log"), START_ENTRY, flags);
 let stats: pg.Client | undefined;
 try {
   await untilReady(port, tocsin.child, performance.now());
@@ -76,13 +92,28 @@ try {
   // A short warm-up (JIT, caches, pool) that is not counted.
   await closedLoop(sender, workload, clients, 3);
   const pid = await tocsin.nodePid();
+  // What tocsin spends with nothing to do (timers, job polling): on a busy machine few commands
+  // are answered, and this fixed part weighs on each; printed so runs can be compared net of it.
+  const idle0 = await treeCpuMs(pid);
+  const idleStart = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const idle1 = await treeCpuMs(pid);
+  const idleSeconds = (performance.now() - idleStart) / 1000;
+  const idleRate = {
+    node: (idle1.node - idle0.node) / idleSeconds,
+    postgres: (idle1.postgres - idle0.postgres) / idleSeconds,
+  };
   const calls0 = await doubles.calls();
   await stats?.query("select pg_stat_statements_reset()");
   const cpu0 = await treeCpuMs(pid);
+  const doubles0 = await cpuMs(doubles.pid);
+  const loader0 = process.cpuUsage();
   const t0 = performance.now();
   const samples = await closedLoop(sender, workload, clients, seconds);
   const elapsed = (performance.now() - t0) / 1000;
   const cpu1 = await treeCpuMs(pid);
+  const loader = process.cpuUsage(loader0);
+  const doublesMs = (await cpuMs(doubles.pid)) - doubles0;
   const ok = samples.filter((s) => s.outcome === "ok").length;
   const calls1 = await doubles.calls();
   const perCommand = Object.entries(calls1)
@@ -95,6 +126,17 @@ try {
     `${samples.length} sent, ${ok} answered ok in ${elapsed.toFixed(1)} s (${(ok / elapsed).toFixed(0)}/s, indicative); ` +
       `CPU per answered command: tocsin ${node.toFixed(2)} ms, its PostgreSQL ${postgres.toFixed(2)} ms`,
   );
+  console.log(
+    `The rest of the machine's budget per answered command: the doubles' process ${(doublesMs / ok).toFixed(2)} ms, ` +
+      `this load generator ${((loader.user + loader.system) / 1000 / ok).toFixed(2)} ms`,
+  );
+  console.log(
+    `Idle: tocsin ${idleRate.node.toFixed(1)} ms/s, its PostgreSQL ${idleRate.postgres.toFixed(1)} ms/s; net of idle per answered command: ` +
+      `tocsin ${(node - (idleRate.node * elapsed) / ok).toFixed(2)} ms, its PostgreSQL ${(postgres - (idleRate.postgres * elapsed) / ok).toFixed(2)} ms`,
+  );
+  const outcomes = new Map<string, number>();
+  for (const s of samples) outcomes.set(s.outcome, (outcomes.get(s.outcome) ?? 0) + 1);
+  if (ok < samples.length) console.log(`Outcomes: ${[...outcomes].map(([o, n]) => `${o} ${n}`).join(", ")}`);
   console.log(`Slack double calls per answered command: ${perCommand.join(", ")}`);
   if (stats) {
     const { rows } = await stats.query(`

@@ -76,6 +76,8 @@ export interface Doubles {
   /** Alert pages delivered as direct messages: [alert marker id, arrival time]. */
   onPages(listener: (pages: Array<[number, number]>) => void): void;
   calls(): Promise<Record<string, number>>;
+  /** The doubles' process id (its CPU is part of the machine's budget in a bench). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -99,6 +101,7 @@ export async function startDoubles(): Promise<Doubles> {
     slackUrl: ready.slackUrl,
     slackBase: ready.slackUrl.replace(/\/api\/$/, ""),
     matrixUrl: ready.matrixUrl,
+    pid: child.pid ?? 0,
     onAnswers: (listener) => listeners.push(listener),
     onPages: (listener) => pageListeners.push(listener),
     calls: () =>

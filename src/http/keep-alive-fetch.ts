@@ -142,3 +142,21 @@ export const keepAliveFetch = ((input: string | URL | Request, init: RequestInit
     else request.end(body);
   });
 }) as typeof fetch;
+
+/**
+ * `keepAliveFetch` that gives up after `timeoutMs` (a TimeoutError, as AbortSignal.timeout
+ * gives). The timer is cleared once the answer is in: AbortSignal.timeout's cannot be, so each
+ * request would keep one alive for the whole timeout and then allocate an error nobody reads.
+ */
+export async function fetchWithin(timeoutMs: number, url: string, init: RequestInit): Promise<Response> {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError")),
+    timeoutMs,
+  );
+  try {
+    return await keepAliveFetch(url, { ...init, signal: controller.signal });
+  } finally {
+    clearTimeout(timer);
+  }
+}

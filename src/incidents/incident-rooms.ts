@@ -142,6 +142,15 @@ export class IncidentRooms {
     return posted;
   }
 
+  /**
+   * The summary refresh of an announced change, run apart from the announcement (a command's
+   * answer goes between the two), from the rooms and details the change read when it has them.
+   */
+  async refreshAfter(incidentId: string, changed?: AnnouncedChange): Promise<void> {
+    const own = changed?.incident.id === incidentId ? changed : undefined;
+    await this.refreshSummaries(incidentId, own?.rooms, own?.details);
+  }
+
   /** The incident's rooms on running platforms. */
   async roomsOf(incidentId: string): Promise<Array<RoomAddress & { name: string }>> {
     return (await this.#incidents.rooms(incidentId)).flatMap((room) => {

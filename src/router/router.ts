@@ -63,7 +63,13 @@ export class Router {
   /** Handles one invocation end to end. Never throws: every outcome is a reply or a log line. */
   async handle(invocation: Invocation): Promise<CommandOutcome> {
     const correlationId = randomBytes(4).toString("hex");
-    const log = this.#services.log.child({ correlationId, platform: invocation.platform });
+    // A child logger costs a serialisation of its bindings: made only for the rarer lines, the
+    // one line of an answered command carries the same fields itself.
+    let child: Services["log"] | undefined;
+    const log = () => {
+      child ??= this.#services.log.child({ correlationId, platform: invocation.platform });
+      return child;
+    };
     let command: CommandSpec | undefined;
     const started = performance.now();
     const count = (outcome: string) => {
@@ -102,8 +108,10 @@ export class Router {
       };
       const started = performance.now();
       const result = await command.handler(ctx, args);
-      log.info(
+      this.#services.log.info(
         {
+          correlationId,
+          platform,
           command: `${command.group} ${command.name}`,
           incidentId: incident?.publicId,
           ms: performance.now() - started,
@@ -115,21 +123,21 @@ export class Router {
       return "ok";
     } catch (error) {
       if (error instanceof DuplicateEvent) {
-        log.info({ dedupeKey: invocation.dedupeKey }, "duplicate event ignored");
+        log().info({ dedupeKey: invocation.dedupeKey }, "duplicate event ignored");
         count("duplicate");
         return "duplicate";
       }
       const outcome = isUserError(error) ? "refused" : "error";
       count(outcome);
       if (!isUserError(error)) this.#metrics?.errors.inc({ where: "command" });
-      await this.#fail(invocation, error, command, correlationId, log);
+      await this.#fail(invocation, error, command, correlationId, log());
       if (error instanceof PermissionRefused) {
         // After the answer, so its timing says nothing about whether an incident exists.
         await recordRefusal(
           this.#services,
           error,
           { ...invocation.room, platform: invocation.platform, correlationId },
-          log,
+          log(),
         );
       }
       return outcome;
@@ -326,18 +334,30 @@ export class Router {
     incident: Incident | undefined,
   ): Promise<void> {
     let reachedCaller = false;
-    if (result.announce) {
-      const { incidentId, message, refreshSummary, timelineEntryId, changed } = result.announce;
-      const posted = await this.#services.rooms.announce(incidentId, message, { refreshSummary, changed });
+    const announced = result.announce;
+    if (announced) {
+      const { incidentId, message, timelineEntryId, changed } = announced;
+      const posted = await this.#services.rooms.announce(incidentId, message, {
+        refreshSummary: false,
+        changed,
+      });
       if (timelineEntryId) await this.#services.incidents.announced(timelineEntryId);
       reachedCaller = posted.some(
         (p) => p.platform === invocation.platform && p.roomId === invocation.room.roomId,
       );
     }
-    const reply =
-      result.reply ?? (result.announce && !reachedCaller ? ephemeral(result.announce.message) : undefined);
-    if (!reply) return;
-    await this.#answer(invocation, reply, await this.#subjectOf(result, reply, incident), result.content);
+    try {
+      const reply = result.reply ?? (announced && !reachedCaller ? ephemeral(announced.message) : undefined);
+      if (!reply) return;
+      await this.#answer(invocation, reply, await this.#subjectOf(result, reply, incident), result.content);
+    } finally {
+      // After the answer: the caller does not wait for the pinned summaries' edits and topics,
+      // and a change of the same incident arriving meanwhile joins the refresh queued behind
+      // this one (coalesced per incident, reading the latest state), so under load a burst of
+      // changes costs fewer edits. The command still ends only once its refresh has run.
+      if (announced && (announced.refreshSummary ?? true))
+        await this.#services.rooms.refreshAfter(announced.incidentId, announced.changed);
+    }
   }
 
   /**

@@ -3,7 +3,7 @@
 // slack-platform.ts, which owns the client and the lanes these use.
 import type { webApi } from "@slack/bolt";
 import type { Logger } from "pino";
-import { keepAliveFetch } from "../../http/keep-alive-fetch.ts";
+import { fetchWithin } from "../../http/keep-alive-fetch.ts";
 import type { Reply } from "../invocation.ts";
 import type { Message } from "../message.ts";
 import { renderPlainText } from "../plain-text.ts";
@@ -78,11 +78,10 @@ export class SlackReplies {
     payload: SlackMessagePayload,
   ): Promise<void> {
     await this.#deps.calls.direct("response_url", async () => {
-      const response = await keepAliveFetch(url, {
+      const response = await fetchWithin(this.#deps.requestTimeoutMs, url, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ response_type: responseType, replace_original: false, ...payload }),
-        signal: AbortSignal.timeout(this.#deps.requestTimeoutMs),
       });
       if (!response.ok) throw new ResponseUrlError(response.status, await response.text());
     });

@@ -1,6 +1,6 @@
 // The Slack platform: a Bolt App (POST /slack/events answered on the Slack ack thread, or Socket
-// Mode when an app-level token is given) for what comes in, and a WebClient behind per-channel
-// lanes for what goes out. Everything Slack-specific stays in this folder; commands only see the seam.
+// Mode when an app-level token is given) for what comes in, and behind per-channel lanes for what
+// goes out a WebClient, except for the hot writes (posts, edits, topics: web-api-poster.ts). Everything Slack-specific stays in this folder; commands only see the seam.
 import { App, type Receiver, SocketModeReceiver, webApi } from "@slack/bolt";
 import type { Logger } from "pino";
 import { type Clock, systemClock } from "../../clock.ts";
@@ -22,6 +22,7 @@ import { logLostMessage, SlackReplies } from "./replies.ts";
 import type { SlackReplyTarget } from "./reply-target.ts";
 import { type SlackInstallation, workspaceMiddleware } from "./request-gate.ts";
 import { RSIT_TYPE_CHOICES, type RsitTypeChoice } from "./rsit-types.ts";
+import { WebApiPoster } from "./web-api-poster.ts";
 
 export const SLACK_EVENTS_PATH = "/slack/events";
 // Re-checked before posting: a channel that became Slack Connect is capped at GREEN within this.
@@ -90,6 +91,8 @@ export class SlackPlatform implements ChatPlatform {
    * housekeeping calls (summary edits across rooms) would otherwise hold a page's DM behind it.
    */
   readonly #pageClient: webApi.WebClient;
+  /** The hot write methods (posts, summary edits, topics) without the WebClient's cost per call. */
+  readonly #poster: WebApiPoster;
   readonly #calls: CallLanes;
   readonly #replies: SlackReplies;
   readonly #seen: RecentKeys;
@@ -125,6 +128,12 @@ export class SlackPlatform implements ChatPlatform {
     };
     this.#client = new webApi.WebClient(options.botToken, clientOptions);
     this.#pageClient = new webApi.WebClient(options.botToken, clientOptions);
+    this.#poster = new WebApiPoster({
+      apiUrl: this.#apiUrl() ?? "https://slack.com/api/",
+      botToken: options.botToken,
+      timeoutMs: clientOptions.timeout,
+      log: this.#log,
+    });
     this.#replies = new SlackReplies({
       client: this.#client,
       calls: this.#calls,
@@ -169,6 +178,9 @@ export class SlackPlatform implements ChatPlatform {
         retryConfig: { retries: 2, minTimeout: 200, maxTimeout: 1000 },
       },
       deferInitialization: true,
+      // Bolt's conversation store (context.conversation) is unused here, and its lookup of a
+      // conversation never stored rejects with a new Error, stack and all, on every event.
+      convoStore: false,
     });
     app.error(async (error) => {
       this.#log.error({ err: error }, "Slack listener failed");
@@ -354,7 +366,7 @@ export class SlackPlatform implements ChatPlatform {
 
   async setTopic(roomId: string, topic: string): Promise<void> {
     await this.#calls.inLane(roomId, "conversations.setTopic", () =>
-      this.#client.conversations.setTopic({
+      this.#poster.call("conversations.setTopic", {
         channel: roomId,
         topic: truncatePlainText(topic, SLACK_TOPIC_MAX_LENGTH),
       }),
@@ -373,7 +385,7 @@ export class SlackPlatform implements ChatPlatform {
   async update(roomId: string, messageId: string, message: Message): Promise<void> {
     try {
       await this.#calls.inLane(roomId, "chat.update", () =>
-        this.#client.chat.update({ channel: roomId, ts: messageId, ...renderBlockKit(message) }),
+        this.#poster.call("chat.update", { channel: roomId, ts: messageId, ...renderBlockKit(message) }),
       );
     } catch (error) {
       logLostMessage(this.#log, error, "chat.update", roomId, message);
@@ -425,13 +437,12 @@ export class SlackPlatform implements ChatPlatform {
     payload: SlackMessagePayload,
     options: SendOptions = {},
   ): Promise<string> {
-    const client = options.urgent ? this.#pageClient : this.#client;
-    const result = await this.#calls.inLane(
-      channel,
-      "chat.postMessage",
-      () => client.chat.postMessage({ channel, ...payload }),
-      options,
-    );
+    // Pages keep a client of their own (see #pageClient); everything else takes the poster.
+    const post = async (): Promise<{ ts?: string }> =>
+      options.urgent
+        ? this.#pageClient.chat.postMessage({ channel, ...payload })
+        : this.#poster.call("chat.postMessage", { channel, ...payload });
+    const result = await this.#calls.inLane(channel, "chat.postMessage", post, options);
     if (!result.ts) throw new Error(`chat.postMessage to ${channel} returned no ts`);
     return result.ts;
   }
