@@ -50,6 +50,13 @@ async function statements(pid: number): Promise<Record<string, number>> {
   throw new Error("no statement counts from tocsin");
 }
 
+/** CPU time (user + system) of a process's main thread (task id = process id), in milliseconds. */
+async function mainThreadCpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/task/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** Waits until tocsin's command queue is empty and nothing was answered for a second. */
 async function drain(): Promise<void> {
   const limit = performance.now() + 120_000;
@@ -91,6 +98,8 @@ try {
   const calls0 = await doubles.calls();
   const counted0 = await statements(pid);
   const cpu0 = await treeCpuMs(pid);
+  // The main thread alone (its task id is the process id): the event loop a burst queues on.
+  const main0 = await mainThreadCpuMs(pid);
   const latencies: number[][] = [];
   let ok = 0;
   for (let b = 0; b < bursts; b++) {
@@ -101,6 +110,7 @@ try {
     await drain();
   }
   const cpu1 = await treeCpuMs(pid);
+  const main1 = await mainThreadCpuMs(pid);
   const counted1 = await statements(pid);
   const calls1 = await doubles.calls();
   for (const [b, values] of latencies.entries()) {
@@ -113,7 +123,8 @@ try {
   const declares = bursts * size;
   console.log(
     `${ok}/${declares} answered ok; CPU per declare: tocsin ${((cpu1.node - cpu0.node) / declares).toFixed(2)} ms, ` +
-      `its PostgreSQL ${((cpu1.postgres - cpu0.postgres) / declares).toFixed(2)} ms (includes jobs the declares ran)`,
+      `its PostgreSQL ${((cpu1.postgres - cpu0.postgres) / declares).toFixed(2)} ms (includes jobs the declares ran); ` +
+      `tocsin's main thread ${((main1 - main0) / declares).toFixed(2)} ms`,
   );
   const perDeclare = Object.entries(calls1)
     .map(([method, n]) => [method, (n - (calls0[method] ?? 0)) / declares] as const)
