@@ -1,4 +1,4 @@
-// Reminders in an incident's rooms, as durable jobs scheduled in the declaration's transaction:
+// Reminders in an incident's rooms, as durable jobs written with the declaration itself:
 // - no commander: once, `commander` after the declaration, if nobody leads it by then;
 // - no stakeholder update: every `update` of silence (counted from the last `/inc update`, or
 //   the declaration), while the incident is open.
@@ -80,8 +80,7 @@ export class IncidentReminders {
     });
   }
 
-  /** Runs in the declaration's transaction: the reminders exist as soon as the incident does. */
-  /** The declaration's reminder jobs, written in the declaration's statement. */
+  /** The declaration's reminder jobs, written by its own statement: they exist as soon as the incident does. */
   declaredJobs(incident: Pick<Incident, "id" | "severity">, now: Date): JobRow[] {
     const delays = remindersFor(this.#options.config(), incident.severity);
     const jobs: JobRow[] = [];
