@@ -3,8 +3,9 @@
 // latencies (min/median/p99/max, send to first answer), and over all bursts the CPU per declare
 // (utime + stime from /proc of tocsin's node process and of its PostgreSQL's processes), the
 // Slack double calls and the SQL statements tocsin sent per declare (by their first words,
-// through count-statements.ts). A developer's tool for before/after comparisons of the declare
-// path: on a shared machine latencies are noisy, CPU time and counts are not.
+// through count-statements.ts); before the bursts, the latencies of 20 declares one at a time.
+// A developer's tool for before/after comparisons of the declare path: on a shared machine
+// latencies are noisy, CPU time and counts are not.
 //
 //   node scripts/bench/declare-burst.ts [bursts=5] [size=32]
 //   BENCH_CPU_PROF=dir   also writes a V8 CPU profile of tocsin to dir (--cpu-prof)
@@ -94,6 +95,16 @@ try {
   }
   await burst("Warm");
   await drain();
+  // Declares one at a time (the bench's idle declares), before what is counted.
+  const idle: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const id = newId();
+    const sample = await sendCommand(sender, "declare", `declare "Idle bq${id}q" sev:3`, id);
+    idle.push(sample.answerMs ?? ANSWER_TIMEOUT_MS);
+  }
+  console.log(
+    `20 declares one at a time: median ${percentile(idle, 50).toFixed(0)} p99 ${percentile(idle, 99).toFixed(0)} ms`,
+  );
   const pid = await tocsin.nodePid();
   const calls0 = await doubles.calls();
   const counted0 = await statements(pid);
