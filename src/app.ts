@@ -210,12 +210,12 @@ export function createApp(options: AppOptions): App {
   const claims = new InboundClaims(options.db, options.log, options.claims);
 
   // Domain hooks, all registered here: what a declaration or a severity change schedules (in the
-  // change's transaction), what a reload of the on-call configuration restarts, and how changes
+  // change's statement or transaction), what a reload of the on-call configuration restarts, and how changes
   // are marked announced.
-  incidents.onDeclared(async (tx, incident, now, origin) => {
-    await reminders.schedule(tx, incident, now);
-    await paging.scheduleDeclaredPage(tx, incident, now, actorOf(origin));
-  });
+  incidents.onDeclared((incident, now, origin) => [
+    ...reminders.declaredJobs(incident, now),
+    ...paging.declaredPageJobs(incident, now, actorOf(origin)),
+  ]);
   incidents.onSeverityChanged(async (tx, incident, from, now, origin) => {
     await paging.scheduleRaisedSeverityPage(tx, incident, from, now, actorOf(origin));
   });

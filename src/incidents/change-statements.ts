@@ -19,6 +19,7 @@ import {
   Prisma,
   type Task,
 } from "../generated/prisma/client.ts";
+import { insertJobRows, type JobRow } from "../jobs/queue.ts";
 
 /** What announcing in a room and refreshing its pinned summary need of an incident's room. */
 export type RoomOfIncident = Pick<IncidentRoom, "platform" | "roomId" | "name" | "summaryMessageId">;
@@ -193,32 +194,64 @@ export async function changeInOneStatement(db: Db, change: OneStatementChange): 
   return found?.expected ? { outcome: "duplicate" } : { outcome: "not-applied" };
 }
 
-/**
- * Writes a declared incident, its reporter as its first participant, and the declaration's
- * timeline and audit entries: one statement (inside the declaration's transaction).
- */
-export async function createIncident(
-  tx: DbTransaction,
-  incident: Incident,
-  activity: Omit<Activity, "timeline"> & { timeline: TimelineLine },
-): Promise<string> {
-  const recorded = activityAfter("created", activity);
-  await tx.$executeRaw`
-    with created as (
-      insert into "Incident" (id, "publicId", title, summary, status, severity, "rsitType", tlp, restricted,
-                              "teamId", "reporterId", "declaredAt", "updatedAt")
-      values (${incident.id}, ${incident.publicId}, ${incident.title}, ${incident.summary},
-              ${incident.status}::"IncidentStatus", ${incident.severity}, ${incident.rsitType}, ${incident.tlp},
-              ${incident.restricted}, ${incident.teamId}, ${incident.reporterId}, ${incident.declaredAt},
-              ${incident.updatedAt})
-      returning id
-    ), participant as (
-      insert into "Participant" ("incidentId", "personId", "addedAt")
-      select id, ${incident.reporterId}, ${incident.declaredAt} from created
-    ), ${recorded.ctes}
-    select 1`;
-  return recorded.timelineEntryId;
+export interface Declaration {
+  origin: Origin;
+  year: number;
+  /** The incident's id as SQL, from the number the statement takes (IncidentIds.formatInSql). */
+  publicId: Prisma.Sql;
+  incident: Omit<Incident, "publicId">;
+  activity: Omit<Activity, "timeline"> & { timeline: TimelineLine };
+  /** What the declaration schedules (its page, its reminders): written with it or not at all. */
+  jobs: JobRow[];
 }
+
+/**
+ * A declaration in one statement, atomic on its own: claims the inbound event, takes the year's
+ * next number (the counter row's lock orders concurrent declarations; no number without a
+ * claim, and a failed statement takes none), writes the incident, its reporter as its first
+ * participant, the timeline and audit entries and the jobs it schedules. Its row has `publicId`
+ * null when the event was claimed before (a retry): then nothing was written. The statement's
+ * text is the same for every declaration, so it is prepared once per connection.
+ */
+export function declarationStatement(declaration: Declaration): {
+  statement: Prisma.Sql;
+  timelineEntryId: string;
+} {
+  const { origin, year, incident } = declaration;
+  const recorded = activityAfter("created", declaration.activity);
+  return {
+    timelineEntryId: recorded.timelineEntryId,
+    statement: Prisma.sql`
+      with claimed as (
+        insert into "ProcessedEvent" (platform, key, "processedAt")
+        values (${origin.platform}, ${origin.dedupeKey}, now())
+        on conflict do nothing
+        returning 1
+      ), counter as (
+        insert into "IncidentCounter" (year, last) select ${year}, 1 from claimed
+        on conflict (year) do update set last = "IncidentCounter".last + 1
+        returning last
+      ), created as (
+        insert into "Incident" (id, "publicId", title, summary, status, severity, "rsitType", tlp, restricted,
+                                "teamId", "reporterId", "declaredAt", "updatedAt")
+        select ${incident.id}, ${declaration.publicId}, ${incident.title}, ${incident.summary},
+               ${incident.status}::"IncidentStatus", ${incident.severity}, ${incident.rsitType}, ${incident.tlp},
+               ${incident.restricted}, ${incident.teamId}, ${incident.reporterId}, ${incident.declaredAt},
+               ${incident.updatedAt}
+          from counter
+        returning id, "publicId"
+      ), participant as (
+        insert into "Participant" ("incidentId", "personId", "addedAt")
+        select id, ${incident.reporterId}, ${incident.declaredAt} from created
+      ), ${recorded.ctes}, scheduled as (
+        ${insertJobRows(declaration.jobs, Prisma.sql`exists (select from created)`)}
+      )
+      select (select "publicId" from created) as "publicId"`,
+  };
+}
+
+/** The row of a declaration's statement: the incident's id, null when the event was a retry. */
+export const declaredRow = z.object({ publicId: z.string().nullable() });
 
 /**
  * The first statement of a change's transaction: claims the event, takes the incident's row lock

@@ -5,6 +5,7 @@ import type { Origin } from "../activity/origin.ts";
 import type { DbTransaction } from "../db/database.ts";
 import { UserError } from "../errors.ts";
 import type { Incident } from "../generated/prisma/client.ts";
+import type { JobRow } from "../jobs/queue.ts";
 import type { IncidentDetails, RoomOfIncident } from "./change-statements.ts";
 import type { Severity } from "./lifecycle.ts";
 
@@ -31,13 +32,15 @@ export interface Change {
 
 /** Runs inside the transaction that closed an incident (e.g. to schedule its rooms' archiving). */
 export type ClosedHook = (tx: DbTransaction, incident: Incident, now: Date) => Promise<void>;
-/** Runs inside the transaction that declared an incident (e.g. to schedule its page and reminders). */
+/**
+ * The jobs a declaration schedules (its page, its reminders): rows written by the declaration's
+ * own statement, so an incident never exists without them. Pure: no reading, no writing.
+ */
 export type DeclaredHook = (
-  tx: DbTransaction,
-  incident: Incident,
+  incident: Pick<Incident, "id" | "severity" | "teamId">,
   now: Date,
   origin: Origin,
-) => Promise<void>;
+) => JobRow[];
 
 /** Runs inside the transaction that changed an incident's severity (e.g. to page for a raise). */
 export type SeverityHook = (

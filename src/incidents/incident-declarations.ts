@@ -1,13 +1,14 @@
-// Declaring an incident: the event's claim and the year's next number in one statement, then the
-// incident, its first participant and its entries, and the declared hooks, in one transaction.
+// Declaring an incident: the event's claim, the year's next number, the incident, its first
+// participant, its timeline and audit entries and the jobs the declared hooks schedule, in one
+// statement on the driver (change-statements.ts); in a transaction only with an alert to attach.
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
 import { actorOf, type Origin } from "../activity/origin.ts";
 import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import { rows } from "../db/rows.ts";
-import type { Incident } from "../generated/prisma/client.ts";
-import { createIncident } from "./change-statements.ts";
+import { sqlOf } from "../db/sql.ts";
+import { type Incident, Prisma } from "../generated/prisma/client.ts";
+import { declarationStatement, declaredRow } from "./change-statements.ts";
 import {
   type Change,
   cleanTitle,
@@ -62,65 +63,67 @@ export class IncidentDeclarations {
   async declare(origin: Origin, input: DeclareInput): Promise<Change> {
     const title = cleanTitle(input.title);
     const now = this.#clock.now();
-    const change = await this.#db.$transaction(async (tx) => {
-      const year = now.getUTCFullYear();
-      // The event's claim and the year's next number in one statement; no number without a claim.
-      const [counter] = rows(
-        z.object({ claimed: z.number().int(), last: z.number().int().nullable() }),
-        await tx.$queryRaw`
-          with claimed as (
-            insert into "ProcessedEvent" (platform, key, "processedAt")
-            values (${origin.platform}, ${origin.dedupeKey}, now())
-            on conflict do nothing
-            returning 1
-          ), counter as (
-            insert into "IncidentCounter" (year, last) select ${year}, 1 from claimed
-            on conflict (year) do update set last = "IncidentCounter".last + 1
-            returning last
-          )
-          select (select count(*) from claimed)::int as claimed, (select last from counter) as last`,
-      );
-      // A concurrent claim of the same key waited for the other transaction, then found it taken.
-      if (!counter?.claimed || counter.last === null) throw new DuplicateEvent(origin.dedupeKey);
-      const severity = input.severity ?? DEFAULT_SEVERITY;
-      const rsitType = input.rsitType ?? null;
-      const tlp = input.tlp ?? DEFAULT_INCIDENT_TLP;
-      const text = `declared: ${formatSeverity(severity)}, ${describeRsitType(rsitType)}, ${formatTlp(storedTlp(tlp))}`;
-      const incident: Incident = {
-        id: randomUUID(),
-        publicId: this.ids.format(year, counter.last),
-        title,
-        summary: input.summary?.trim() ?? "",
-        status: "triage",
-        severity,
-        rsitType,
-        tlp,
-        restricted: input.tlp === "red" || (input.restricted ?? false),
-        resolution: null,
-        mergedIntoId: null,
-        teamId: input.teamId ?? null,
-        reporterId: origin.actor.id,
-        declaredAt: now,
-        investigatingAt: null,
-        containedAt: null,
-        eradicatedAt: null,
-        recoveredAt: null,
-        closedAt: null,
-        updatedAt: now,
-      };
-      // A declaration is announced by opening its room, not by a line in it.
-      const timelineEntryId = await createIncident(tx, incident, {
+    const year = now.getUTCFullYear();
+    const severity = input.severity ?? DEFAULT_SEVERITY;
+    const rsitType = input.rsitType ?? null;
+    const tlp = input.tlp ?? DEFAULT_INCIDENT_TLP;
+    const text = `declared: ${formatSeverity(severity)}, ${describeRsitType(rsitType)}, ${formatTlp(storedTlp(tlp))}`;
+    const draft: Omit<Incident, "publicId"> = {
+      id: randomUUID(),
+      title,
+      summary: input.summary?.trim() ?? "",
+      status: "triage",
+      severity,
+      rsitType,
+      tlp,
+      restricted: input.tlp === "red" || (input.restricted ?? false),
+      resolution: null,
+      mergedIntoId: null,
+      teamId: input.teamId ?? null,
+      reporterId: origin.actor.id,
+      declaredAt: now,
+      investigatingAt: null,
+      containedAt: null,
+      eradicatedAt: null,
+      recoveredAt: null,
+      closedAt: null,
+      updatedAt: now,
+    };
+    // A declaration is announced by opening its room, not by a line in it.
+    const declaration = declarationStatement({
+      origin,
+      year,
+      publicId: this.ids.formatInSql(year, Prisma.sql`(select last from counter)`),
+      incident: draft,
+      activity: {
         actor: actorOf(origin),
         at: now,
         action: "incident.declared",
         detail: { title, severity },
-        timeline: { incidentId: incident.id, kind: "declared", text, announcementPending: false },
-      });
-      await input.attach?.(tx, incident);
-      for (const hook of this.#declaredHooks) await hook(tx, incident, now, origin);
-      const declared: Change = { incident, rooms: [], text, kind: "declared", timelineEntryId };
-      return declared;
+        timeline: { incidentId: draft.id, kind: "declared", text, announcementPending: false },
+      },
+      jobs: this.#declaredHooks.flatMap((hook) => hook(draft, now, origin)),
     });
+    const attach = input.attach;
+    // Without work of the caller's own, the statement is the whole declaration (atomic on its
+    // own: no BEGIN and COMMIT); an alert's attachment joins it in a transaction.
+    const [found] = attach
+      ? await this.#db.$transaction(async (tx) => {
+          const written = rows(declaredRow, await tx.$queryRaw(declaration.statement));
+          const publicId = written[0]?.publicId;
+          if (publicId) await attach(tx, { ...draft, publicId });
+          return written;
+        })
+      : await sqlOf(this.#db).rows(declaredRow, declaration.statement, { prepared: true });
+    // A concurrent claim of the same key waited for the other declaration, then found it taken.
+    if (!found?.publicId) throw new DuplicateEvent(origin.dedupeKey);
+    const change: Change = {
+      incident: { ...draft, publicId: found.publicId },
+      rooms: [],
+      text,
+      kind: "declared",
+      timelineEntryId: declaration.timelineEntryId,
+    };
     // The reporter takes part for good; what the room's summary shows needs no reading back.
     this.#facts.tookPart(change.incident.id, origin.actor.id);
     change.details = {

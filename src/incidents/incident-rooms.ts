@@ -354,8 +354,12 @@ export class IncidentRooms {
     const summary = incidentSummary(details, (p) => p.displayName, this.#timeZone);
     const outcome = await this.#outbox.post(room, summary, aboutIncident(details), "summary");
     if (!outcome.sent || !outcome.messageId) return;
-    await this.#incidents.setSummaryMessage(room.platform, room.roomId, outcome.messageId);
-    await this.#outbox.pin(room, outcome.messageId);
+    // Independent of each other (a row and a Web API call): one wait instead of two.
+    const messageId = outcome.messageId;
+    await Promise.all([
+      this.#incidents.setSummaryMessage(room.platform, room.roomId, messageId),
+      this.#outbox.pin(room, messageId),
+    ]);
   }
 
   /** Runs `act` for each room of the incident with the people's ids on that room's platform. */

@@ -1,4 +1,4 @@
-// Reminders in an incident's rooms, as durable jobs scheduled in the declaration's transaction:
+// Reminders in an incident's rooms, as durable jobs written with the declaration itself:
 // - no commander: once, `commander` after the declaration, if nobody leads it by then;
 // - no stakeholder update: every `update` of silence (counted from the last `/inc update`, or
 //   the declaration), while the incident is open.
@@ -12,7 +12,7 @@ import { z } from "zod";
 import { actions, context, type Message, text } from "../chat/message.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import type { Incident } from "../generated/prisma/client.ts";
-import type { Job, JobContext, JobKind, JobQueue } from "../jobs/queue.ts";
+import type { Job, JobContext, JobKind, JobQueue, JobRow } from "../jobs/queue.ts";
 import type { RemindersConfig } from "../oncall/config.ts";
 import { formatDelay } from "../oncall/durations.ts";
 import type { IncidentRooms } from "./incident-rooms.ts";
@@ -80,26 +80,30 @@ export class IncidentReminders {
     });
   }
 
-  /** Runs in the declaration's transaction: the reminders exist as soon as the incident does. */
-  async schedule(tx: DbTransaction, incident: Incident, now: Date): Promise<void> {
+  /** The declaration's reminder jobs, written by its own statement: they exist as soon as the incident does. */
+  declaredJobs(incident: Pick<Incident, "id" | "severity">, now: Date): JobRow[] {
     const delays = remindersFor(this.#options.config(), incident.severity);
+    const jobs: JobRow[] = [];
     if (delays.commander !== null) {
-      await this.#commanderJob.enqueue(tx, {
-        key: `incident:${incident.id}:commander-reminder`,
-        payload: { incidentId: incident.id, delayMs: delays.commander },
-        dueAt: new Date(now.getTime() + delays.commander),
-      });
+      jobs.push(
+        ...this.#commanderJob.rows([
+          {
+            key: `incident:${incident.id}:commander-reminder`,
+            payload: { incidentId: incident.id, delayMs: delays.commander },
+            dueAt: new Date(now.getTime() + delays.commander),
+          },
+        ]),
+      );
     }
-    if (delays.update !== null)
-      await this.#scheduleUpdateCheck(tx, incident.id, new Date(now.getTime() + delays.update));
+    if (delays.update !== null) {
+      const dueAt = new Date(now.getTime() + delays.update);
+      jobs.push(...this.#updateJob.rows([updateCheck(incident.id, dueAt)]));
+    }
+    return jobs;
   }
 
   async #scheduleUpdateCheck(tx: DbTransaction, incidentId: string, dueAt: Date): Promise<void> {
-    await this.#updateJob.enqueue(tx, {
-      key: `incident:${incidentId}:update-reminder:${dueAt.toISOString()}`,
-      payload: { incidentId },
-      dueAt,
-    });
+    await this.#updateJob.enqueue(tx, updateCheck(incidentId, dueAt));
   }
 
   async #remindCommander(job: Job<z.output<typeof commanderReminderPayload>>): Promise<void> {
@@ -166,5 +170,14 @@ export function commanderReminder(incident: Pick<Incident, "publicId">, delayMs:
         style: "primary",
       }),
     ],
+  };
+}
+
+/** The update reminder's check due at `dueAt` (one per due time: its key says when). */
+function updateCheck(incidentId: string, dueAt: Date) {
+  return {
+    key: `incident:${incidentId}:update-reminder:${dueAt.toISOString()}`,
+    payload: { incidentId },
+    dueAt,
   };
 }

@@ -102,16 +102,18 @@ export interface JobRow {
 
 /**
  * `insert into "Job" ...` of these rows, skipping keys that exist: a statement of its own, or a
- * data-modifying CTE of a hot path's one statement (the alert intake's batch).
+ * data-modifying CTE of a hot path's one statement (the alert intake's batch, a declaration),
+ * which may make them depend on `when` (a condition on its other CTEs).
  */
-export function insertJobRows(rows: readonly JobRow[]): Prisma.Sql {
+export function insertJobRows(rows: readonly JobRow[], when: Prisma.Sql = Prisma.sql`true`): Prisma.Sql {
   return Prisma.sql`
     insert into "Job" (id, kind, key, payload, "dueAt", "leasedBy", "leasedUntil", attempts)
     select j.id, j.kind, j.key, j.payload, j."dueAt", j."leasedBy", j."leasedUntil", coalesce(j.attempts, 0)
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
            as j(id text, kind text, key text, payload jsonb, "dueAt" timestamptz,
                 "leasedBy" text, "leasedUntil" timestamptz, attempts int, "sharedLock" text)
-     where j."sharedLock" is null or exists (select from pg_advisory_xact_lock_shared(hashtext(j."sharedLock")))
+     where (${when})
+       and (j."sharedLock" is null or exists (select from pg_advisory_xact_lock_shared(hashtext(j."sharedLock"))))
     on conflict (key) do nothing`;
 }
 

@@ -13,7 +13,7 @@ import { type Incident, type Page, type Person, Prisma } from "../generated/pris
 import type { Metrics } from "../http/metrics.ts";
 import { claimEvent, type Incidents } from "../incidents/incidents.ts";
 import { formatSeverity, isOpen } from "../incidents/lifecycle.ts";
-import type { Job, JobContext, JobKind, JobQueue } from "../jobs/queue.ts";
+import type { Job, JobContext, JobKind, JobQueue, JobRow } from "../jobs/queue.ts";
 import type { Team } from "../oncall/config.ts";
 import type { OncallDirectory } from "../oncall/directory.ts";
 import type { Outbox } from "../outbox/outbox.ts";
@@ -118,19 +118,25 @@ export class Escalation {
   }
 
   /**
-   * Called inside the declaration's transaction: when the owning team pages for this severity,
-   * a job will page its on-call. The declare command runs that job as soon as the incident's room
-   * is open (pageDeclaredIncident); if tocsin dies first, the job runs on its own after a grace
-   * period, so a declared SEV1 is never left unpaged.
+   * The declaration's page job, written in the declaration's statement: when the owning team
+   * pages for this severity, a job will page its on-call. The declare command runs that job as
+   * soon as the incident's room is open (pageDeclaredIncident); if tocsin dies first, the job
+   * runs on its own after a grace period, so a declared SEV1 is never left unpaged.
    */
-  async scheduleDeclaredPage(tx: DbTransaction, incident: Incident, now: Date, actor: Actor): Promise<void> {
+  declaredPageJobs(
+    incident: Pick<Incident, "id" | "teamId" | "severity">,
+    now: Date,
+    actor: Actor,
+  ): JobRow[] {
     const team = incident.teamId ? this.#directory.findTeam(incident.teamId) : undefined;
-    if (!team?.paging.severities.includes(incident.severity)) return;
-    await this.#declaredPageJob.enqueue(tx, {
-      key: declaredPageKey(incident.id),
-      payload: { incidentId: incident.id, actor: { ...actor } },
-      dueAt: new Date(now.getTime() + DECLARED_PAGE_GRACE_MS),
-    });
+    if (!team?.paging.severities.includes(incident.severity)) return [];
+    return this.#declaredPageJob.rows([
+      {
+        key: declaredPageKey(incident.id),
+        payload: { incidentId: incident.id, actor: { ...actor } },
+        dueAt: new Date(now.getTime() + DECLARED_PAGE_GRACE_MS),
+      },
+    ]);
   }
 
   /**
@@ -170,7 +176,7 @@ export class Escalation {
 
   /** Pages the declared incident's team now (if its severity pages); the page, if one was made. */
   async pageDeclaredIncident(incident: Incident): Promise<Page | undefined> {
-    // The rule scheduleDeclaredPage applied in the declaration: no job, no page to look for.
+    // The rule declaredPageJobs applied in the declaration: no job, no page to look for.
     const team = incident.teamId ? this.#directory.findTeam(incident.teamId) : undefined;
     if (!team?.paging.severities.includes(incident.severity)) return undefined;
     await this.#jobs.runNow(declaredPageKey(incident.id));

@@ -65,6 +65,7 @@
 import type { Actor, Origin } from "../activity/origin.ts";
 import type { DbTransaction } from "../db/database.ts";
 import type { Incident, Page, Person } from "../generated/prisma/client.ts";
+import type { JobRow } from "../jobs/queue.ts";
 import type { Team } from "../oncall/config.ts";
 import { PageDeliveries } from "./deliveries.ts";
 import { Escalation } from "./escalation.ts";
@@ -118,9 +119,13 @@ export class Paging {
     return this.#escalation.page(origin, request);
   }
 
-  /** In the declaration's transaction: a job that pages the owning team if its severity pages. */
-  scheduleDeclaredPage(tx: DbTransaction, incident: Incident, now: Date, actor: Actor): Promise<void> {
-    return this.#escalation.scheduleDeclaredPage(tx, incident, now, actor);
+  /** For the declaration's statement: a job that pages the owning team if its severity pages. */
+  declaredPageJobs(
+    incident: Pick<Incident, "id" | "teamId" | "severity">,
+    now: Date,
+    actor: Actor,
+  ): JobRow[] {
+    return this.#escalation.declaredPageJobs(incident, now, actor);
   }
 
   /** In a severity change's transaction: the same job when the raise enters the paging severities. */

@@ -422,6 +422,14 @@ export class SlackPlatform implements ChatPlatform {
           this.#client.conversations.create({ name, is_private: true }),
         );
         if (!result.channel?.id) throw new Error(`conversations.create returned no channel for ${name}`);
+        // The new channel's sharing as Slack answered it (a conversation object, as
+        // conversations.info's): posting the summary needs no call to ask again. A later share
+        // comes as channel_shared, which reads it afresh.
+        const external = Boolean(result.channel.is_ext_shared || result.channel.is_pending_ext_shared);
+        this.#sharing.set(result.channel.id, {
+          external,
+          expiresAt: this.#clock.now().getTime() + SHARING_CACHE_TTL_MS,
+        });
         return { roomId: result.channel.id, name: result.channel.name ?? name };
       } catch (error) {
         // Names of archived channels stay taken too; the next suffix is the way out.
