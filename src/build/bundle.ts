@@ -5,7 +5,7 @@
 // compiled code in its compile cache. Measured on this project's 2-core machine: about 40% less
 // CPU until ready and 20-30 MB less RSS (README "Runtime").
 //
-// Run by src/start.ts, in a process of its own, when the sources changed since the last build
+// Run by src/start.js, in a process of its own, when the sources changed since the last build
 // (src/build/fingerprint.ts): rolldown keeps hundreds of megabytes after a build, which tocsin
 // must not carry. rolldown (a devDependency) does the work; without it (an install without
 // devDependencies) start.ts runs the sources as they are.
