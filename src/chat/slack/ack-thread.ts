@@ -13,7 +13,7 @@ import type { PortOwner } from "../../http/server.ts";
 import type { AckThreadData, FromAckThread, ToAckThread } from "./ack-thread-protocol.ts";
 import type { SlackBody, SlackInstallation } from "./request-gate.ts";
 
-/** The thread's module: the start bundle's when `npm start` runs one (see src/start.ts). */
+/** The thread's module: the start bundle's when `npm start` runs one (see src/start.js). */
 const WORKER_URL = process.env[ACK_THREAD_ENTRY_VARIABLE]
   ? pathToFileURL(process.env[ACK_THREAD_ENTRY_VARIABLE])
   : new URL("./ack-thread-worker.ts", import.meta.url);
@@ -26,6 +26,14 @@ export const DEFAULT_MAX_UNTAKEN = 1024;
 /** Restarts of a thread that keeps dying wait longer each time, up to this. */
 const MAX_RESTART_DELAY_MS = 5_000;
 const FIRST_RESTART_DELAY_MS = 50;
+/**
+ * The thread's heap, bounded: it holds at most MAX_BUFFERED_SLACK_BYTES of bodies (outside the
+ * heap) and what parsing them makes, far below these. A thread that reaches them (a leak, a
+ * flood the budget missed) ends with ERR_WORKER_OUT_OF_MEMORY instead of taking the process's
+ * memory, and is restarted like any thread that died. The young generation matches npm start's
+ * `--max-semi-space-size=1` (three 1 MB semi-spaces' worth), whatever flags the process got.
+ */
+export const ACK_THREAD_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 3 };
 /** How long close() waits for the thread to finish its requests before ending it. */
 const CLOSE_TIMEOUT_MS = 10_000;
 
@@ -113,7 +121,7 @@ export class SlackAckThread implements PortOwner {
       untaken: this.#untaken.buffer as SharedArrayBuffer,
       maxUntaken: this.#options.maxUntaken ?? DEFAULT_MAX_UNTAKEN,
     };
-    const worker = new Worker(WORKER_URL, { workerData: data });
+    const worker = new Worker(WORKER_URL, { workerData: data, resourceLimits: ACK_THREAD_LIMITS });
     this.#worker = worker;
     return new Promise<number>((resolve, reject) => {
       let listening = false;
