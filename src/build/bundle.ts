@@ -14,6 +14,7 @@ import { builtinModules } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Plugin } from "rolldown";
+import { withoutHeavyFacades } from "./builtin-imports.ts";
 import { ACK_THREAD_BUNDLE_NAME } from "./bundle-entries.ts";
 
 /**
@@ -44,6 +45,15 @@ const sourceUrls: Plugin = {
   },
 };
 
+/** node:http and node:https taken without their ESM facade (see builtin-imports.ts). */
+const builtinImports: Plugin = {
+  name: "tocsin-builtin-imports",
+  renderChunk(code) {
+    const rewritten = withoutHeavyFacades(code);
+    return rewritten === code ? null : { code: rewritten };
+  },
+};
+
 /**
  * Writes the bundle of `root`/src/main.ts into `outDir`; its entry is `outDir`/main.js, the ack
  * thread's is `outDir`/<ACK_THREAD_BUNDLE_NAME>.js.
@@ -60,7 +70,7 @@ export async function buildBundle(root: string, outDir: string): Promise<void> {
     },
     cwd: root,
     platform: "node",
-    plugins: [sourceUrls],
+    plugins: [sourceUrls, builtinImports],
     external: (id) => builtins.has(id) || EXTERNAL.some((pattern) => pattern.test(id)),
     logLevel: "silent",
     output: {
