@@ -2,7 +2,7 @@
 // machine. Not part of `npm test`: timing assertions in a test suite only measure how busy the
 // machine is. BENCH_QUICK=1 runs every part briefly (a smoke test of the bench, ~1 minute).
 //
-// What runs: tocsin as `node src/start.ts` (npm start's command without npm) with Slack (HTTP receiver) and
+// What runs: tocsin as `node src/start.js` (npm start's command without npm) with Slack (HTTP receiver) and
 // Matrix configured; the Slack Web API and Matrix homeserver doubles in a process of their own
 // (scripts/bench/doubles-process.ts); the floor, a bare Bolt 5 app that only acks, in another
 // (scripts/bench/bare-bolt.ts); this process generates load. Loopback only.
@@ -18,7 +18,7 @@
 // phase waits for every sample, so the floor never runs beside a tocsin backlog. Every command
 // sent is counted: errors, busy answers and timeouts are reported as counts.
 // Memory and start: RSS idle (Slack + Matrix configured) and after a soak of 20,000 commands
-// once tocsin has idled; cold start to /readyz, worst of 10, as `node src/start.ts` and `npm start`.
+// once tocsin has idled; cold start to /readyz, worst of 10, as `node src/start.js` and `npm start`.
 // Scale: `list` and `show` at 10, 10,000 and 100,000 incidents (scripts/bench/incident-scale.ts).
 //
 // Alerts (issue 15, scripts/bench/alerts.ts): alert posts accepted per second and their response

@@ -258,8 +258,29 @@ export function createApp(options: AppOptions): App {
     { name: "on-call directory", start: () => directory.activate() },
     {
       name: `platforms (${options.platforms.map((platform) => platform.name).join(", ")})`,
+      // Together: Slack's auth.test and Matrix's first sync wait on different servers. What a
+      // platform receives meanwhile waits until every platform started, so no command answers
+      // into a platform not started yet; a platform that fails stops those that started.
       async start() {
-        for (const platform of options.platforms) await platform.start(handle);
+        let opened!: () => void;
+        const allStarted = new Promise<void>((resolve) => {
+          opened = resolve;
+        });
+        const whenStarted = (invocation: Parameters<typeof handle>[0]) =>
+          allStarted.then(() => handle(invocation));
+        const results = await Promise.allSettled(
+          options.platforms.map((platform) => platform.start(whenStarted)),
+        );
+        const failed = results.find((result) => result.status === "rejected");
+        if (failed) {
+          await Promise.all(
+            options.platforms
+              .filter((_, i) => results[i]?.status === "fulfilled")
+              .map((platform) => platform.stop().catch(() => {})),
+          );
+          throw failed.reason;
+        }
+        opened();
       },
       async stop() {
         await Promise.all(options.platforms.map((platform) => platform.stop()));

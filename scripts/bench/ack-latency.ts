@@ -1,4 +1,4 @@
-// Only the ack figures of `npm run bench`, for working on them: tocsin (node src/start.ts with
+// Only the ack figures of `npm run bench`, for working on them: tocsin (node src/start.js with
 // Slack and Matrix configured, as the bench runs it) and the bare-Bolt floor, interleaved in one
 // run exactly as scripts/bench.ts does (open loop 40/s, closed loop 32 clients; each tocsin phase
 // drains its backlog before the next phase), repeated, every sample counted.

@@ -21,7 +21,7 @@ export function startFlags(): string[] {
   return startCommand().filter((word) => word.startsWith("--"));
 }
 
-/** The file `npm start` runs (src/start.ts). */
+/** The file `npm start` runs (src/start.js). */
 export const START_ENTRY = startCommand().at(-1) ?? "src/main.ts";
 
 /** CPU time (user + system) a process has used so far, in milliseconds. */
@@ -196,7 +196,7 @@ async function deepestChild(pid: number): Promise<number> {
   for (;;) {
     const [first] = await childrenOf(pid);
     if (first === undefined) return pid;
-    // npm may run a shell first (`sh -c "node ... src/start.ts"`): the node process is the one.
+    // npm may run a shell first (`sh -c "node ... src/start.js"`): the node process is the one.
     const argv = (await readFile(`/proc/${first}/cmdline`, "utf8").catch(() => "")).split("\0");
     if (/(^|\/)node$/.test(argv[0] ?? "") && argv.some((arg) => arg.endsWith(START_ENTRY))) return first;
     pid = first;

@@ -1,5 +1,5 @@
 // Where a cold start's time and an idle tocsin's memory go, on this machine: tocsin started N
-// times as `node src/start.ts` with npm start's flags (Slack + Matrix configured against the
+// times as `node src/start.js` with npm start's flags (Slack + Matrix configured against the
 // bench's doubles), LOG_LEVEL=debug so each phase's log line has its time. Prints, per start,
 // milliseconds from spawn to each phase, CPU until ready, and the RSS after a few idle seconds.
 //   node scripts/bench/start-breakdown.ts [starts=5] [how=node|npm]

@@ -5,7 +5,7 @@
 // compiled code in its compile cache. Measured on this project's 2-core machine: about 40% less
 // CPU until ready and 20-30 MB less RSS (README "Runtime").
 //
-// Run by src/start.ts, in a process of its own, when the sources changed since the last build
+// Run by src/start.js, in a process of its own, when the sources changed since the last build
 // (src/build/fingerprint.ts): rolldown keeps hundreds of megabytes after a build, which tocsin
 // must not carry. rolldown (a devDependency) does the work; without it (an install without
 // devDependencies) start.ts runs the sources as they are.
@@ -14,6 +14,7 @@ import { builtinModules } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Plugin } from "rolldown";
+import { withoutHeavyFacades } from "./builtin-imports.ts";
 import { ACK_THREAD_BUNDLE_NAME } from "./bundle-entries.ts";
 
 /**
@@ -44,6 +45,15 @@ const sourceUrls: Plugin = {
   },
 };
 
+/** node:http and node:https taken without their ESM facade (see builtin-imports.ts). */
+const builtinImports: Plugin = {
+  name: "tocsin-builtin-imports",
+  renderChunk(code) {
+    const rewritten = withoutHeavyFacades(code);
+    return rewritten === code ? null : { code: rewritten };
+  },
+};
+
 /**
  * Writes the bundle of `root`/src/main.ts into `outDir`; its entry is `outDir`/main.js, the ack
  * thread's is `outDir`/<ACK_THREAD_BUNDLE_NAME>.js.
@@ -61,7 +71,7 @@ export async function buildBundle(root: string, outDir: string): Promise<void> {
     },
     cwd: root,
     platform: "node",
-    plugins: [sourceUrls],
+    plugins: [sourceUrls, builtinImports],
     external: (id) => builtins.has(id) || EXTERNAL.some((pattern) => pattern.test(id)),
     logLevel: "silent",
     output: {

@@ -4,7 +4,7 @@
 // compile cache, and a bundle built from other sources is never run: its folder is named after
 // the fingerprint of what it was built from.
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { sourcesFingerprint } from "./fingerprint.ts";
@@ -16,7 +16,7 @@ const ABANDONED_MS = 10 * 60_000;
 
 export async function startBundle(root: string): Promise<string | undefined> {
   const builds = path.join(root, "node_modules/.cache/tocsin-build");
-  const fingerprint = await sourcesFingerprint(root);
+  const fingerprint = await sourcesFingerprint(root, { cacheFile: fingerprintCacheFile(root) });
   const dir = path.join(builds, fingerprint);
   const entry = path.join(dir, "main.js");
   if (await exists(entry)) return entry;
@@ -43,6 +43,16 @@ export async function startBundle(root: string): Promise<string | undefined> {
   }
   await pruneBuilds(builds, fingerprint, root).catch(() => {});
   return entry;
+}
+
+/**
+ * The per-file hashes of `root`'s sources (src/build/fingerprint.ts), beside the bundles but not
+ * among them (pruneBuilds treats every entry there as a build): one file per project folder, since
+ * worktrees and copies share these dependencies.
+ */
+function fingerprintCacheFile(root: string): string {
+  const name = createHash("sha256").update(root).digest("hex").slice(0, 16);
+  return path.join(root, "node_modules/.cache/tocsin-fingerprint", `${name}.json`);
 }
 
 /** Runs src/build/bundle.ts in a node process of its own; rejects unless it succeeds. */

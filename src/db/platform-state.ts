@@ -1,11 +1,23 @@
 // A platform's state that survives restarts (the PlatformStateStore port of src/chat/platform.ts),
 // stored as PlatformState rows keyed by (platform, key). It matches the port by shape rather than
 // importing it: only the outbox, the platforms and the composition root may import the seam.
+//
+// On the driver (sql.ts), not Prisma's client: Slack and Matrix read their state while they start
+// and Matrix writes its sync token after every sync, and through Prisma the first of these paid
+// for loading Prisma's query compiler (a WebAssembly module, ~300 ms of CPU and ~25 MB) on the
+// start's critical path. A desk that only idles never loads it.
+import { z } from "zod";
+import { Prisma } from "../generated/prisma/client.ts";
 import type { Db } from "./database.ts";
+import { type Sql, sqlOf } from "./sql.ts";
+
+const valueRow = z.object({ value: z.string() });
+const entryRow = z.object({ key: z.string(), value: z.string() });
 
 export class PrismaPlatformState {
   readonly #db: Db;
   readonly #platform: string;
+  #sqlOfDb: Sql | undefined;
 
   /** The store of one platform (`matrix`): it sees and changes that platform's rows only. */
   constructor(db: Db, platform: string) {
@@ -13,34 +25,43 @@ export class PrismaPlatformState {
     this.#platform = platform;
   }
 
+  get #sql(): Sql {
+    this.#sqlOfDb ??= sqlOf(this.#db);
+    return this.#sqlOfDb;
+  }
+
   async get(key: string): Promise<string | undefined> {
-    const row = await this.#db.platformState.findUnique({
-      where: { platform_key: { platform: this.#platform, key } },
-    });
+    const [row] = await this.#sql.rows(
+      valueRow,
+      Prisma.sql`select value from "PlatformState" where platform = ${this.#platform} and key = ${key}`,
+    );
     return row?.value;
   }
 
   async set(key: string, value: string): Promise<void> {
-    await this.#db.platformState.upsert({
-      where: { platform_key: { platform: this.#platform, key } },
-      create: { platform: this.#platform, key, value },
-      update: { value },
-    });
+    await this.#sql.execute(
+      Prisma.sql`insert into "PlatformState" (platform, key, value, "updatedAt")
+                 values (${this.#platform}, ${key}, ${value}, now())
+                 on conflict (platform, key) do update set value = excluded.value, "updatedAt" = now()`,
+    );
   }
 
   async delete(key: string, value?: string): Promise<void> {
-    await this.#db.platformState.deleteMany({
-      where: { platform: this.#platform, key, ...(value === undefined ? {} : { value }) },
-    });
+    await this.#sql.execute(
+      value === undefined
+        ? Prisma.sql`delete from "PlatformState" where platform = ${this.#platform} and key = ${key}`
+        : Prisma.sql`delete from "PlatformState"
+                      where platform = ${this.#platform} and key = ${key} and value = ${value}`,
+    );
   }
 
   async list(prefix: string): Promise<Array<{ key: string; value: string }>> {
-    const rows = await this.#db.platformState.findMany({
-      where: { platform: this.#platform, key: { startsWith: prefix } },
-      orderBy: { key: "asc" },
-      select: { key: true, value: true },
-    });
-    // startsWith becomes LIKE, where `_` and `%` in the prefix would match more than themselves.
-    return rows.filter((row) => row.key.startsWith(prefix));
+    // starts_with, not LIKE: `_` and `%` in the prefix match only themselves.
+    return this.#sql.rows(
+      entryRow,
+      Prisma.sql`select key, value from "PlatformState"
+                  where platform = ${this.#platform} and starts_with(key, ${prefix})
+                  order by key`,
+    );
   }
 }

@@ -128,6 +128,8 @@ export class IncidentQueries {
       },
       take: 50,
     });
+    // The usual answer at every start and every 15 s: no second query for it.
+    if (incidents.length === 0) return [];
     const declared = await this.#db.auditEntry.findMany({
       where: { incidentId: { in: incidents.map((i) => i.id) }, action: "incident.declared" },
       select: { incidentId: true, platform: true, actorId: true },

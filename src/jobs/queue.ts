@@ -198,10 +198,13 @@ export class JobQueue {
       enqueue: async (client, job) => {
         // Checked on the way in too: a bad payload is a bug of the enqueuer, caught where it is.
         const checked = payload.parse(job.payload);
-        const rows = await client.$executeRaw`
+        const insert = Prisma.sql`
           insert into "Job" (id, kind, key, payload, "dueAt")
           values (${crypto.randomUUID()}, ${kind}, ${job.key ?? null}, ${JSON.stringify(checked)}::jsonb, ${job.dueAt})
           on conflict (key) do nothing`;
+        // Outside a transaction on the driver: start-up enqueues (retention's run) then need no
+        // Prisma query compiler on the start's critical path.
+        const rows = client === this.#db ? await this.#sql.execute(insert) : await client.$executeRaw(insert);
         return rows > 0;
       },
       enqueueMany: async (client, jobs) => {

@@ -19,7 +19,7 @@ afterAll(async () => {
   await db?.close();
 });
 
-describe("platform state over Prisma", () => {
+describe("platform state", () => {
   it("sets, replaces, reads and deletes a key", async () => {
     expect(await matrix.get("sync_token")).toBeUndefined();
     await matrix.set("sync_token", "s1");

@@ -88,16 +88,16 @@ export function startTocsin(
   };
 }
 
-/** The node process running src/start.ts (or main.ts) beneath npm (npm may run it through a shell). */
+/** The node process running src/start.js (or main.ts) beneath npm (npm may run it through a shell). */
 async function tocsinBeneath(pid: number): Promise<number> {
   for (;;) {
     const children = await readFile(`/proc/${pid}/task/${pid}/children`, "utf8").catch(() => "");
     const [first] = children.trim().split(/\s+/).filter(Boolean).map(Number);
     if (first === undefined) return pid;
     const argv = (await readFile(`/proc/${first}/cmdline`, "utf8").catch(() => "")).split("\0");
-    // Not the shell (`sh -c "node ... src/start.ts"`): the node process itself (never one of its
+    // Not the shell (`sh -c "node ... src/start.js"`): the node process itself (never one of its
     // own children, such as the embedded PostgreSQL).
-    if (/(^|\/)node$/.test(argv[0] ?? "") && argv.some((arg) => /src\/(start|main)\.ts$/.test(arg))) {
+    if (/(^|\/)node$/.test(argv[0] ?? "") && argv.some((arg) => /src\/(start\.js|main\.ts)$/.test(arg))) {
       return first;
     }
     pid = first;

@@ -16,7 +16,7 @@ import type { AckThreadData, FromAckThread, ToAckThread } from "./ack-thread-pro
 import type { SlackBody, SlackInstallation } from "./request-gate.ts";
 
 /**
- * The thread's module: the start bundle's when `npm start` runs one (see src/start.ts), else the
+ * The thread's module: the start bundle's when `npm start` runs one (see src/start.js), else the
  * edge thread's entry, which provides the edge sides (alert intake) and runs ack-thread-worker.ts.
  */
 const WORKER_URL = process.env[ACK_THREAD_ENTRY_VARIABLE]
@@ -31,6 +31,14 @@ export const DEFAULT_MAX_UNTAKEN = 1024;
 /** Restarts of a thread that keeps dying wait longer each time, up to this. */
 const MAX_RESTART_DELAY_MS = 5_000;
 const FIRST_RESTART_DELAY_MS = 50;
+/**
+ * The thread's heap, bounded: it holds at most MAX_BUFFERED_SLACK_BYTES of bodies (outside the
+ * heap) and what parsing them makes, far below these. A thread that reaches them (a leak, a
+ * flood the budget missed) ends with ERR_WORKER_OUT_OF_MEMORY instead of taking the process's
+ * memory, and is restarted like any thread that died. The young generation matches npm start's
+ * `--max-semi-space-size=1` (three 1 MB semi-spaces' worth), whatever flags the process got.
+ */
+export const ACK_THREAD_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 3 };
 /** How long close() waits for the thread to finish its requests before ending it. */
 const CLOSE_TIMEOUT_MS = 10_000;
 
@@ -131,7 +139,7 @@ export class SlackAckThread implements PortOwner {
       maxUntaken: this.#options.maxUntaken ?? DEFAULT_MAX_UNTAKEN,
       edgeSetups: Object.fromEntries([...this.#handOffs].map(([name, handOff]) => [name, handOff.setup()])),
     };
-    const worker = new Worker(WORKER_URL, { workerData: data });
+    const worker = new Worker(WORKER_URL, { workerData: data, resourceLimits: ACK_THREAD_LIMITS });
     this.#worker = worker;
     return new Promise<number>((resolve, reject) => {
       let listening = false;
