@@ -2,7 +2,8 @@
 // answered marks), and claimed after a crash so that each is made once across replicas.
 import { z } from "zod";
 import type { Db } from "../db/database.ts";
-import { rows } from "../db/rows.ts";
+import { sqlOf } from "../db/sql.ts";
+import { Prisma } from "../generated/prisma/client.ts";
 
 export class PendingAnnouncements {
   readonly #db: Db;
@@ -41,7 +42,9 @@ export class PendingAnnouncements {
    * means cleared: with several replicas each entry is announced once.
    */
   async claimPendingAnnouncements(olderThan: Date, limit = 100) {
-    return rows(
+    // On the driver: run at every start and every 15 s, it would otherwise be what loads Prisma's
+    // query compiler in an idle tocsin (CPU on the start's path, memory at idle).
+    return sqlOf(this.#db).rows(
       z.object({
         id: z.string(),
         incidentId: z.string(),
@@ -49,11 +52,12 @@ export class PendingAnnouncements {
         text: z.string(),
         actorId: z.string().nullable(),
       }),
-      await this.#db.$queryRaw`
+      Prisma.sql`
         update "TimelineEntry" set "announcementPending" = false
          where id in (select id from "TimelineEntry" where "announcementPending" and at < ${olderThan}
                        order by at limit ${limit} for update skip locked)
         returning id, "incidentId", kind, text, "actorId"`,
+      { prepared: true },
     );
   }
 }
