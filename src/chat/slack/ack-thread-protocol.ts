@@ -24,6 +24,20 @@ export interface AckThreadData {
   edgeSetups: Record<string, unknown>;
 }
 
+/**
+ * The workerData of a thread spawned ahead of its start (`prepareAckThread`), so its code loads
+ * while the process starts; its AckThreadData comes later, in an AckThreadStart message.
+ */
+export interface PreparedAckThread {
+  awaitStart: true;
+}
+
+/** The first message to a prepared thread: what it would have got as workerData. */
+export interface AckThreadStart {
+  type: "start";
+  data: AckThreadData;
+}
+
 export type ToAckThread =
   /** Stop listening, finish what is in flight, exit. */
   | { type: "close" }

@@ -14,10 +14,11 @@ import { readlinkSync } from "node:fs";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { Agent, request } from "node:http";
 import { setPriority } from "node:os";
-import { type MessagePort, parentPort, workerData } from "node:worker_threads";
+import { type MessagePort, parentPort } from "node:worker_threads";
 import { edgeSideNamed } from "../../http/edge-sides.ts";
 import type { EdgeAnswer, EdgeSide } from "../../http/hand-off.ts";
 import { guardedServer, parseRequestTarget, sendText } from "../../http/server.ts";
+import { ackThreadData } from "./ack-thread-data.ts";
 import {
   ACK_THREAD_BUSY_TEXT,
   type AckThreadData,
@@ -29,7 +30,7 @@ import { guardSlackRequests, type VerifiedSlackRequest } from "./request-gate.ts
 
 if (!parentPort) throw new Error("the Slack ack thread runs in a worker thread");
 const mainThread: MessagePort = parentPort;
-const data = workerData as AckThreadData;
+const data: AckThreadData = ackThreadData();
 const untaken = new Int32Array(data.untaken);
 const installation = data.installation;
 

@@ -12,7 +12,13 @@ import type { Logger } from "pino";
 import { ACK_THREAD_ENTRY_VARIABLE } from "../../build/bundle-entries.ts";
 import type { HandOff } from "../../http/hand-off.ts";
 import type { PortOwner } from "../../http/server.ts";
-import type { AckThreadData, FromAckThread, ToAckThread } from "./ack-thread-protocol.ts";
+import type {
+  AckThreadData,
+  AckThreadStart,
+  FromAckThread,
+  PreparedAckThread,
+  ToAckThread,
+} from "./ack-thread-protocol.ts";
 import type { SlackBody, SlackInstallation } from "./request-gate.ts";
 
 /**
@@ -42,6 +48,23 @@ export const ACK_THREAD_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerati
 /** How long close() waits for the thread to finish its requests before ending it. */
 const CLOSE_TIMEOUT_MS = 10_000;
 
+/**
+ * Spawns the thread ahead of its start: while tocsin starts its database and platforms, the
+ * thread's isolate boots and its code loads (on a loaded 2-core machine, most of a second that
+ * otherwise came after everything else had started). It waits for its settings, sent when tocsin
+ * listens; unreferenced until then, so it keeps no process alive.
+ */
+export function prepareAckThread(): Worker {
+  const worker = new Worker(WORKER_URL, {
+    workerData: { awaitStart: true } satisfies PreparedAckThread,
+    resourceLimits: ACK_THREAD_LIMITS,
+  });
+  worker.unref();
+  // A prepared thread that fails before its start is replaced by a fresh one (see #spawn).
+  worker.on("error", () => {});
+  return worker;
+}
+
 /** A request the thread verified and answered: what Bolt needs to dispatch it. */
 export interface AnsweredRequest {
   body: SlackBody;
@@ -55,6 +78,8 @@ export interface AckThreadOptions {
   path: string;
   /** The installation's workspace (read when the thread starts, after auth.test). */
   installation(): SlackInstallation | undefined;
+  /** A thread spawned ahead of time (prepareAckThread), used by the first start if still alive. */
+  prepared?: Worker | undefined;
   /** Takes a verified, answered request to Bolt; must not wait. */
   deliver(request: AnsweredRequest): void;
   log: Logger;
@@ -67,6 +92,8 @@ export class SlackAckThread implements PortOwner {
   /** Requests the thread answered that this thread has not taken yet (one Int32, see the protocol). */
   readonly #untaken = new Int32Array(new SharedArrayBuffer(4));
   #worker: Worker | undefined;
+  /** The thread prepared ahead of time, until the first start takes it. */
+  #prepared: Worker | undefined;
   #forwardTo = { host: "127.0.0.1", port: 0 };
   #handOffs: ReadonlyMap<string, HandOff> = new Map();
   #port = 0;
@@ -79,6 +106,13 @@ export class SlackAckThread implements PortOwner {
 
   constructor(options: AckThreadOptions) {
     this.#options = options;
+    const prepared = options.prepared;
+    if (prepared) {
+      this.#prepared = prepared;
+      prepared.once("exit", () => {
+        if (this.#prepared === prepared) this.#prepared = undefined;
+      });
+    }
     this.#log = options.log.child({ component: "slack-ack-thread" });
   }
 
@@ -111,6 +145,9 @@ export class SlackAckThread implements PortOwner {
   async close(): Promise<void> {
     this.#closing = true;
     clearTimeout(this.#restartTimer);
+    const prepared = this.#prepared;
+    this.#prepared = undefined;
+    if (prepared) await prepared.terminate();
     const worker = this.#worker;
     if (!worker) return;
     const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
@@ -139,7 +176,9 @@ export class SlackAckThread implements PortOwner {
       maxUntaken: this.#options.maxUntaken ?? DEFAULT_MAX_UNTAKEN,
       edgeSetups: Object.fromEntries([...this.#handOffs].map(([name, handOff]) => [name, handOff.setup()])),
     };
-    const worker = new Worker(WORKER_URL, { workerData: data, resourceLimits: ACK_THREAD_LIMITS });
+    const worker =
+      this.#takePrepared(data) ??
+      new Worker(WORKER_URL, { workerData: data, resourceLimits: ACK_THREAD_LIMITS });
     this.#worker = worker;
     return new Promise<number>((resolve, reject) => {
       let listening = false;
@@ -175,6 +214,16 @@ export class SlackAckThread implements PortOwner {
         if (listening && !this.#closing) this.#restartLater(code);
       });
     });
+  }
+
+  /** The prepared thread, given its settings, if it is still there (it is used once). */
+  #takePrepared(data: AckThreadData): Worker | undefined {
+    const prepared = this.#prepared;
+    this.#prepared = undefined;
+    if (!prepared) return undefined;
+    prepared.ref();
+    prepared.postMessage({ type: "start", data } satisfies AckThreadStart);
+    return prepared;
   }
 
   #received(message: Exclude<FromAckThread, { type: "listening" | "listen-failed" }>, worker: Worker): void {

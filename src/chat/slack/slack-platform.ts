@@ -1,6 +1,7 @@
 // The Slack platform: a Bolt App (POST /slack/events answered on the Slack ack thread, or Socket
 // Mode when an app-level token is given) for what comes in, and behind per-channel lanes for what
 // goes out a WebClient, except for the hot writes (posts, edits, topics: web-api-poster.ts). Everything Slack-specific stays in this folder; commands only see the seam.
+import type { Worker } from "node:worker_threads";
 import { App, type Receiver, SocketModeReceiver, webApi } from "@slack/bolt";
 import type { Logger } from "pino";
 import { type Clock, systemClock } from "../../clock.ts";
@@ -10,7 +11,7 @@ import type { InvocationHandler, PlatformUser, Reply, ReplyTarget } from "../inv
 import type { ChatFile, Message } from "../message.ts";
 import type { ChatPlatform, CreatedRoom, IncidentRoomSpec, SendOptions } from "../platform.ts";
 import { incidentChannelName } from "../room-name.ts";
-import { SlackAckThread } from "./ack-thread.ts";
+import { prepareAckThread, SlackAckThread } from "./ack-thread.ts";
 import { AnsweredRequestReceiver } from "./answered-receiver.ts";
 import { renderBlockKit, type SlackMessagePayload, truncatePlainText } from "./block-kit.ts";
 import { boltLogger } from "./bolt-logger.ts";
@@ -156,6 +157,17 @@ export class SlackPlatform implements ChatPlatform {
 
   async start(onInvocation: InvocationHandler): Promise<void> {
     if (this.#stopReceiver) throw new Error("Slack platform already started");
+    // On HTTP the ack thread boots while Bolt initialises and auth.test is answered.
+    const prepared = this.#options.appToken ? undefined : prepareAckThread();
+    try {
+      await this.#start(onInvocation, prepared);
+    } catch (error) {
+      if (prepared && !this.#ackThread) await prepared.terminate();
+      throw error;
+    }
+  }
+
+  async #start(onInvocation: InvocationHandler, prepared: Worker | undefined): Promise<void> {
     const logger = boltLogger(this.#log);
     const socketMode = this.#options.appToken
       ? new SocketModeReceiver({
@@ -217,6 +229,7 @@ export class SlackPlatform implements ChatPlatform {
         deliver: (request) => answered.dispatch(request),
         log: this.#log,
         maxUntaken: this.#options.maxUntakenAcks,
+        prepared,
       });
       this.#ackThread = ackThread;
       const http = this.#options.http ?? new HttpServer(this.#log);
