@@ -13,6 +13,7 @@ import { parseDeclareModalOrigin } from "../../../src/chat/slack/declare-modal.t
 import { timelineNoteCommand } from "../../../src/chat/slack/inbound.ts";
 import { parseSlackMention } from "../../../src/chat/slack/mentions.ts";
 import { parseSlackBody } from "../../../src/chat/slack/request-gate.ts";
+import { nestsDeeperThan } from "../../../src/http/json-nesting.ts";
 import { parseRequestTarget } from "../../../src/http/server.ts";
 import { sanitizeCommandLine, tokenize } from "../../../src/router/tokenizer.ts";
 
@@ -46,6 +47,8 @@ const HOSTILE: Record<string, string> = {
   "option with long key": fill("a", "", ':"x'),
   "whitespace runs": fill(" \t\n"),
   "control characters": fill("\u202e\u0007"),
+  "run of [": fill("["),
+  "string of escaped quotes": fill('\\"', '["'),
 };
 
 const PARSERS: Record<string, (input: string) => unknown> = {
@@ -65,6 +68,7 @@ const PARSERS: Record<string, (input: string) => unknown> = {
   "parseSlackBody (form)": (input) => parseSlackBody(`payload=${encodeURIComponent(input)}`, true),
   "parseSlackBody (JSON)": (input) => parseSlackBody(input, false),
   parseRequestTarget: (input) => parseRequestTarget(`/${input}`),
+  nestsDeeperThan: (input) => nestsDeeperThan(input),
   sanitizeCommandLine,
   tokenize: (input) => {
     try {
