@@ -176,6 +176,9 @@ export class SlackPlatform implements ChatPlatform {
       clientOptions: {
         slackApiUrl: this.#apiUrl(),
         retryConfig: { retries: 2, minTimeout: 200, maxTimeout: 1000 },
+        // Without one, a Slack API that accepts and never answers would hold the start forever.
+        timeout: this.#options.requestTimeoutMs ?? 15_000,
+        fetch: keepAliveFetch,
       },
       deferInitialization: true,
       // Bolt's conversation store (context.conversation) is unused here, and its lookup of a
