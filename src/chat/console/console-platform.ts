@@ -275,9 +275,9 @@ export class ConsolePlatform implements ChatPlatform {
     const name = `#${incidentChannelName(spec.publicId, spec.title, attempt)}`;
     this.#rooms.set(name, { name, topic: spec.topic, members: new Set(spec.invite) });
     this.#labels.incidentRoom(name, spec.publicId);
-    this.#print(
-      `[${this.#labels.labelOf(name)}] (private room ${name} created; members: ${spec.invite.map((u) => `@${u}`).join(", ")})`,
-    );
+    // Rooms are created empty and their people invited once bound (see IncidentRooms.open).
+    const members = spec.invite.length ? `; members: ${spec.invite.map((u) => `@${u}`).join(", ")}` : "";
+    this.#print(`[${this.#labels.labelOf(name)}] (private room ${name} created${members})`);
     return { roomId: name, name };
   }
 
