@@ -17,7 +17,7 @@ import { COMMAND_WORDS } from "../command-words.ts";
 import type { InvocationHandler, PlatformUser, Reply, ReplyTarget } from "../invocation.ts";
 import type { ChatFile, Message } from "../message.ts";
 import { renderPlainText } from "../plain-text.ts";
-import type { ChatPlatform, CreatedRoom, IncidentRoomSpec } from "../platform.ts";
+import type { ChatPlatform, CreatedRoom, IncidentRoomSpec, SentDirectMessage } from "../platform.ts";
 import { incidentChannelName } from "../room-name.ts";
 import { normaliseHandle } from "./handle.ts";
 import { gatherCommands } from "./pasted-blocks.ts";
@@ -337,8 +337,10 @@ export class ConsolePlatform implements ChatPlatform {
     this.#print(`[${this.#labels.labelOf(roomId)}] (pinned ${messageId})`);
   }
 
-  async directMessage(externalId: string, message: Message): Promise<void> {
+  /** A terminal line cannot be edited: nothing to return for a later edit. */
+  async directMessage(externalId: string, message: Message): Promise<SentDirectMessage | undefined> {
     this.#printMessage(`DM @${externalId}`, message);
+    return undefined;
   }
 
   /** Rooms survive restarts in the database but not in this process: recreate them on use. */

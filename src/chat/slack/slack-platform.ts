@@ -8,7 +8,13 @@ import { keepAliveFetch } from "../../http/keep-alive-fetch.ts";
 import { HttpServer } from "../../http/server.ts";
 import type { InvocationHandler, PlatformUser, Reply, ReplyTarget } from "../invocation.ts";
 import type { ChatFile, Message } from "../message.ts";
-import type { ChatPlatform, CreatedRoom, IncidentRoomSpec, SendOptions } from "../platform.ts";
+import type {
+  ChatPlatform,
+  CreatedRoom,
+  IncidentRoomSpec,
+  SendOptions,
+  SentDirectMessage,
+} from "../platform.ts";
 import { incidentChannelName } from "../room-name.ts";
 import { SlackAckThread } from "./ack-thread.ts";
 import { AnsweredRequestReceiver } from "./answered-receiver.ts";
@@ -406,11 +412,16 @@ export class SlackPlatform implements ChatPlatform {
     }
   }
 
-  async directMessage(externalId: string, message: Message, options: SendOptions = {}): Promise<void> {
+  async directMessage(
+    externalId: string,
+    message: Message,
+    options: SendOptions = {},
+  ): Promise<SentDirectMessage> {
     let channel: string | undefined;
     try {
       channel = await this.#directChannel(externalId, options);
-      await this.#postInLane(channel, renderBlockKit(message), options);
+      const ts = await this.#postInLane(channel, renderBlockKit(message), options);
+      return { roomId: channel, messageId: ts };
     } catch (error) {
       logLostMessage(this.#log, error, "direct message", channel ?? externalId, message);
       throw error;
