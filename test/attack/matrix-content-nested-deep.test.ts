@@ -3,7 +3,7 @@
 // whose content nests too deep is ignored with a coded log line (nothing runs, nobody is
 // answered), and the room's next command is handled as usual.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MAX_JSON_DEPTH } from "../../src/http/json-nesting.ts";
+import { MAX_JSON_DEPTH } from "../../src/chat/json-nesting.ts";
 import { type MatrixDesk, startMatrixDesk, teamRoom } from "../platform/matrix/harness.ts";
 
 let desk: MatrixDesk;

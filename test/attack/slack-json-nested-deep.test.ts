@@ -5,7 +5,7 @@
 // counts brackets before parsing and refuses it with 400 and a coded log line; nothing runs, and
 // the platform keeps serving.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MAX_JSON_DEPTH } from "../../src/http/json-nesting.ts";
+import { MAX_JSON_DEPTH } from "../../src/chat/json-nesting.ts";
 import {
   addPeople,
   alice,

@@ -12,8 +12,8 @@
 // version): the bot says so once per room.
 import type { ISyncResponse } from "matrix-js-sdk";
 import type { Logger } from "pino";
-import { MAX_JSON_DEPTH, valueNestsDeeperThan } from "../../http/json-nesting.ts";
 import type { Invocation, InvocationHandler } from "../invocation.ts";
+import { MAX_JSON_DEPTH, valueNestsDeeperThan } from "../json-nesting.ts";
 import { commandFromMessage } from "./command-message.ts";
 import type { DirectRooms } from "./direct-rooms.ts";
 import { ACK_REACTION_FIELD } from "./html.ts";

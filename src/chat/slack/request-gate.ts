@@ -8,8 +8,8 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse as parseQueryString } from "node:querystring";
 import { ByteBudget, discardBody, readCappedBody } from "../../http/body-reader.ts";
-import { MAX_JSON_DEPTH, nestsDeeperThan, valueNestsDeeperThan } from "../../http/json-nesting.ts";
 import { sendText } from "../../http/server.ts";
+import { MAX_JSON_DEPTH, nestsDeeperThan, valueNestsDeeperThan } from "../json-nesting.ts";
 
 /** Slack's own requests are a few KB; a large modal submission stays well below this. */
 export const MAX_SLACK_BODY_BYTES = 512 * 1024;

@@ -1,7 +1,7 @@
 // Socket Mode has no HTTP request to refuse: a command from another workspace is acknowledged
 // (so Slack does not redeliver it) and never run.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { MAX_JSON_DEPTH } from "../../../src/http/json-nesting.ts";
+import { MAX_JSON_DEPTH } from "../../../src/chat/json-nesting.ts";
 import { slashCommandFields } from "../../doubles/slack-web-api.ts";
 import { until } from "../../support/waiting.ts";
 import { alice, type SocketModeHarness, startSocketModeHarness } from "./harness.ts";

@@ -3,6 +3,7 @@
 // well within a time budget, on a loaded 2-core machine too. A quadratic version of any of them
 // takes seconds on these inputs.
 import { describe, expect, it } from "vitest";
+import { nestsDeeperThan } from "../../../src/chat/json-nesting.ts";
 import {
   commandFromMessage,
   htmlToText,
@@ -13,7 +14,6 @@ import { parseDeclareModalOrigin } from "../../../src/chat/slack/declare-modal.t
 import { timelineNoteCommand } from "../../../src/chat/slack/inbound.ts";
 import { parseSlackMention } from "../../../src/chat/slack/mentions.ts";
 import { parseSlackBody } from "../../../src/chat/slack/request-gate.ts";
-import { nestsDeeperThan } from "../../../src/http/json-nesting.ts";
 import { parseRequestTarget } from "../../../src/http/server.ts";
 import { sanitizeCommandLine, tokenize } from "../../../src/router/tokenizer.ts";
 
