@@ -125,7 +125,11 @@ export function boundedFetch(deadlineMs: number): typeof fetch {
     fetchBounded(input, init, deadlineMs)) as typeof fetch;
 }
 
-function fetchBounded(input: string | URL | Request, init: RequestInit, deadlineMs: number): Promise<unknown> {
+function fetchBounded(
+  input: string | URL | Request,
+  init: RequestInit,
+  deadlineMs: number,
+): Promise<unknown> {
   const body = init.body;
   const plainBody =
     body === undefined || body === null || typeof body === "string" || body instanceof Uint8Array;
