@@ -20,6 +20,23 @@ import type { AlertLink, AlertSignal } from "./signal.ts";
 /** More members than this in one group are not tracked one by one (the newest are dropped). */
 export const MAX_MEMBERS = 1000;
 
+/**
+ * How far back a sender's "it started at" is believed. An alert's start (firstSignalAt, shown as
+ * "Since") is the sender's claim, kept between this long before its receipt and the receipt
+ * itself: a clock far off, or a sender that lies, cannot date an alert in the future (after its
+ * own last signal) or decades back. What orders and windows alerts (lastSignalAt, the show
+ * job's seconds, storms, pages, deadlines) is the time of receipt, never the sender's.
+ */
+export const MAX_CLAIMED_AGE_MS = 30 * 24 * 3_600_000;
+
+/** The sender's claimed start, within [now − MAX_CLAIMED_AGE_MS, now]. */
+export function believedStart(claimed: Date, now: Date): Date {
+  const earliest = now.getTime() - MAX_CLAIMED_AGE_MS;
+  const time = claimed.getTime();
+  if (!Number.isFinite(time) || time > now.getTime()) return now;
+  return time < earliest ? new Date(earliest) : claimed;
+}
+
 /** An open alert as the batch reads it (store.ts): what folding needs, no content columns. */
 export type OpenAlert = Pick<
   Alert,
@@ -148,7 +165,7 @@ function opened(signal: AlertSignal, now: Date, id: string): FoldedAlert {
     members: mergeMembers({}, signal),
     membersChanged: true,
     signalCount: 1,
-    firstSignalAt: signal.occurredAt,
+    firstSignalAt: believedStart(signal.occurredAt, now),
     lastSignalAt: now,
     ackedAt: null,
     resolvedAt: null,

@@ -49,6 +49,12 @@ export interface CreatedRoom {
   name: string;
 }
 
+/** A direct message as sent: its conversation (a Slack IM channel, a Matrix direct room) and id. */
+export interface SentDirectMessage {
+  roomId: string;
+  messageId: string;
+}
+
 export interface ChatPlatform {
   readonly name: PlatformName;
   start(onInvocation: InvocationHandler): Promise<void>;
@@ -82,7 +88,15 @@ export interface ChatPlatform {
   /** Replaces an earlier message (the pinned incident summary). */
   update(roomId: string, messageId: string, message: Message): Promise<void>;
   pin(roomId: string, messageId: string): Promise<void>;
-  directMessage(externalId: string, message: Message, options?: SendOptions): Promise<void>;
+  /**
+   * Sends a direct message; where it went (its conversation and message id) when the platform
+   * can edit it later (a page's DM follows the page's state), undefined where it cannot.
+   */
+  directMessage(
+    externalId: string,
+    message: Message,
+    options?: SendOptions,
+  ): Promise<SentDirectMessage | undefined>;
   /**
    * Archives an incident room some time after the incident closed (TOCSIN_ARCHIVE_AFTER), where
    * the platform has such a thing (Slack). Optional: platforms without it keep their rooms.

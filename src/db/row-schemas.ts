@@ -88,6 +88,7 @@ export const pageDeliveryRow = z.object({
   platform: z.string(),
   target: z.string(),
   messageId: z.string().nullable(),
+  dmRoomId: z.string().nullable(),
   level: z.number().int(),
   round: z.number().int(),
   createdAt: timestamp,

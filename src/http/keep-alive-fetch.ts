@@ -8,11 +8,34 @@
 // "fetch failed" (its cause attached), an aborted signal with the signal's reason (TimeoutError
 // for AbortSignal.timeout). No redirects are followed (callers send `redirect: "error"` or treat a
 // 3xx as a failure); bodies other than a string or bytes (FormData uploads) go to the global fetch.
+//
+// Every request has a deadline of its own, for its whole answer (connection, headers and body),
+// whatever signal its caller passes or forgets: a peer that accepts and never answers, or sends
+// headers and then trickles its body, cannot hold a request (and its lane) forever.
 import http from "node:http";
 import https from "node:https";
 
 /** Longest answer read; a larger one fails the request (chat APIs answer in kilobytes). */
 export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+/**
+ * The longest a request waits for its whole answer. Above the callers' own timeouts (the Slack
+ * client's and response_url's 15 s), so theirs decide when they give one; this is the bound when
+ * a caller gives none.
+ */
+export const DEFAULT_DEADLINE_MS = 30_000;
+
+/**
+ * The answer did not arrive in full within the deadline. Named TimeoutError, as an expired
+ * AbortSignal.timeout is, so callers classify it as the timeout it is.
+ */
+export class FetchDeadlineExceeded extends Error {
+  readonly code = "http.fetch_deadline";
+
+  constructor(url: URL, deadlineMs: number) {
+    super(`no complete answer from ${url.host} within ${deadlineMs} ms`);
+    this.name = "TimeoutError";
+  }
+}
 
 const agents = {
   "http:": new http.Agent({ keepAlive: true, maxSockets: 64 }),
@@ -90,14 +113,30 @@ function networkFailure(cause: unknown): TypeError {
   return new TypeError("fetch failed", { cause });
 }
 
-export const keepAliveFetch = ((input: string | URL | Request, init: RequestInit = {}): Promise<unknown> => {
+/** The global fetch, bounded by the deadline too (its signal also ends the body's reading). */
+function globalFetch(input: string | URL | Request, init: RequestInit, deadlineMs: number) {
+  const deadline = AbortSignal.timeout(deadlineMs);
+  return fetch(input, { ...init, signal: init.signal ? AbortSignal.any([init.signal, deadline]) : deadline });
+}
+
+/** keepAliveFetch with another deadline (tests; a caller that needs a longer one). */
+export function boundedFetch(deadlineMs: number): typeof fetch {
+  return ((input: string | URL | Request, init: RequestInit = {}) =>
+    fetchBounded(input, init, deadlineMs)) as typeof fetch;
+}
+
+function fetchBounded(
+  input: string | URL | Request,
+  init: RequestInit,
+  deadlineMs: number,
+): Promise<unknown> {
   const body = init.body;
   const plainBody =
     body === undefined || body === null || typeof body === "string" || body instanceof Uint8Array;
-  if (input instanceof Request || !plainBody) return fetch(input, init);
+  if (input instanceof Request || !plainBody) return globalFetch(input, init, deadlineMs);
   const url = typeof input === "string" ? new URL(input) : input;
   const agent = agents[url.protocol as keyof typeof agents];
-  if (!agent) return fetch(input, init);
+  if (!agent) return globalFetch(input, init, deadlineMs);
   const signal = init.signal ?? undefined;
   if (signal?.aborted) return Promise.reject(signal.reason);
   const href = url.href;
@@ -106,6 +145,7 @@ export const keepAliveFetch = ((input: string | URL | Request, init: RequestInit
     const finish = (outcome: () => void) => {
       if (settled) return;
       settled = true;
+      clearTimeout(deadline);
       signal?.removeEventListener("abort", onAbort);
       outcome();
     };
@@ -113,6 +153,10 @@ export const keepAliveFetch = ((input: string | URL | Request, init: RequestInit
       request.destroy();
       finish(() => reject(signal?.reason));
     };
+    const deadline = setTimeout(() => {
+      request.destroy();
+      finish(() => reject(new FetchDeadlineExceeded(url, deadlineMs)));
+    }, deadlineMs);
     const module = url.protocol === "https:" ? https : http;
     const request = module.request(
       url,
@@ -141,7 +185,9 @@ export const keepAliveFetch = ((input: string | URL | Request, init: RequestInit
     if (body === undefined || body === null) request.end();
     else request.end(body);
   });
-}) as typeof fetch;
+}
+
+export const keepAliveFetch = boundedFetch(DEFAULT_DEADLINE_MS);
 
 /**
  * `keepAliveFetch` that gives up after `timeoutMs` (a TimeoutError, as AbortSignal.timeout

@@ -74,7 +74,7 @@ export class IncidentRooms {
 
   /**
    * Opens a room for the incident on a platform: created (named by the id alone when the
-   * incident is restricted), bound to the incident, the people who take part invited, the
+   * incident is restricted), bound to the incident, then the people who take part invited, the
    * summary posted and pinned. `alsoInvite` adds the caller on the platform they typed on.
    */
   async open(
@@ -90,15 +90,20 @@ export class IncidentRooms {
       const people = [...new Set([details.reporterId, ...details.participants.map((p) => p.person.id)])];
       const identities = await this.#people.identitiesOn(on, people);
       const invite = new Set([...identities.map((i) => i.externalId), ...alsoInvite]);
+      // Created empty and bound before anyone is invited: a command typed in the room as soon
+      // as someone is in it is that incident's command (an unbound room's would be refused or
+      // taken as a command of no incident).
       const room = await this.#outbox.createIncidentRoom(on, {
         incident: incidentFacts(incident),
         publicId: incident.publicId,
         title: incident.title,
         topic: incidentTopic(details),
-        invite: [...invite],
+        invite: [],
       });
       await this.#incidents.bindRoom(incident.id, on, room.roomId, room.name);
-      await this.#postSummary(details, { platform: on, roomId: room.roomId });
+      const address = { platform: on, roomId: room.roomId };
+      await this.#outbox.invite(address, [...invite]);
+      await this.#postSummary(details, address);
       return { ok: true, name: room.name, platform: on };
     } catch (error) {
       this.#log.error(

@@ -8,7 +8,7 @@
 import type { Logger } from "pino";
 import type { Invocation, PlatformName, PlatformUser, Reply } from "../chat/invocation.ts";
 import { type ChatFile, type Message, text } from "../chat/message.ts";
-import type { ChatPlatform, CreatedRoom } from "../chat/platform.ts";
+import type { ChatPlatform, CreatedRoom, SentDirectMessage } from "../chat/platform.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { TlpLabel } from "../incidents/tlp.ts";
 import { type Audience, type Decision, decide, type IncidentFacts, type Subject } from "./audience.ts";
@@ -43,7 +43,8 @@ export interface Rendered {
 export type Content = Message | Rendered;
 
 export type Outcome =
-  | { sent: true; messageId?: string }
+  /** `dm`: where a direct message went, for a later edit (platforms that can edit one). */
+  | { sent: true; messageId?: string; dm?: SentDirectMessage }
   | { sent: false; reason: string /** A notice took the item's place. */; noticed: boolean };
 
 export type OutboundKind =
@@ -324,13 +325,43 @@ export class Outbox {
       return { sent: false, reason: verdict.reason, noticed: verdict.notice !== undefined };
     }
     try {
-      await platform.directMessage(person.externalId, verdict.message, { urgent: kind === "page" });
+      const dm = await platform.directMessage(person.externalId, verdict.message, {
+        urgent: kind === "page",
+      });
       this.#count(platform.name, kind, "sent");
-      return { sent: true };
+      return dm ? { sent: true, dm } : { sent: true };
     } catch (error) {
       this.#count(platform.name, kind, "failed");
       throw error;
     }
+  }
+
+  /**
+   * Edits a direct message sent earlier (a page's DM following its page), decided for the person
+   * as a new DM would be: content they may no longer read replaces it with a notice.
+   */
+  async updateDirectMessage(
+    person: { platform: PlatformName; externalId: string },
+    sent: SentDirectMessage,
+    content: Content,
+    subject: Subject,
+    kind: OutboundKind = "dm",
+  ): Promise<Outcome> {
+    const platform = this.#require(person.platform);
+    const verdict = renderFor(
+      decide(await this.#personAudience(platform, person.externalId, subject), subject),
+      content,
+      subject,
+    );
+    if (verdict.message) {
+      await platform.update(sent.roomId, sent.messageId, verdict.message);
+      this.#count(platform.name, kind, "sent");
+      return { sent: true };
+    }
+    const notice = verdict.notice ?? "🔒 This message is withheld here.";
+    await platform.update(sent.roomId, sent.messageId, { blocks: [text(notice)] });
+    this.#count(platform.name, kind, "refused");
+    return { sent: false, reason: verdict.reason, noticed: true };
   }
 
   // ---- audiences ----------------------------------------------------------------------------

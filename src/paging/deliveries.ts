@@ -236,12 +236,20 @@ export class PageDeliveries {
     let sent = rows.some((row) => row.state === "sent" || row.state === "held");
     for (const row of rows.filter((r) => r.state === "pending")) {
       if (!(await this.#isOpen(page.id))) break;
-      const delivered = await this.#send(row.platform, (outbox, platform) =>
-        outbox
-          .directMessage({ platform, externalId: row.target }, message, pageSubject(message), "page")
-          .then(() => undefined),
-      );
-      await this.#markDelivery(row.id, delivered);
+      // Where the DM went, kept so it can follow the page (its later signals, its ack or resolve).
+      let dmRoomId: string | undefined;
+      const delivered = await this.#send(row.platform, async (outbox, platform) => {
+        const outcome = await outbox.directMessage(
+          { platform, externalId: row.target },
+          message,
+          pageSubject(message),
+          "page",
+        );
+        if (!outcome.sent || !outcome.dm) return undefined;
+        dmRoomId = outcome.dm.roomId;
+        return outcome.dm.messageId;
+      });
+      await this.#markDelivery(row.id, delivered, dmRoomId);
       sent ||= delivered.ok;
     }
     return sent;
@@ -377,9 +385,9 @@ export class PageDeliveries {
   }
 
   /**
-   * Shows a page's current body (an alert that got more signals) in the channel posts it made,
-   * by editing them: no new message, no new notification. Direct messages cannot be edited and
-   * keep what they said.
+   * Shows a page's current body (an alert that got more signals) in the channel posts and direct
+   * messages it made, by editing them: no new message, no new notification. Called at most once
+   * a second per page (the show job), so a flapping alert cannot make an edit storm.
    */
   async refresh(
     page: Page,
@@ -389,8 +397,27 @@ export class PageDeliveries {
   ): Promise<void> {
     const body = pageContext.body;
     if (!body || page.status !== "open") return;
+    const dms = posts.filter((post) => post.kind === "dm");
+    const timeZones = await this.#timeZonesOf(dms);
     for (const post of posts) {
       if (!this.#outbox.runs(post.platform) || !post.messageId) continue;
+      if (post.kind === "dm") {
+        if (!post.dmRoomId) continue;
+        const timeZone = (post.personId && timeZones.get(post.personId)) || this.#timeZone;
+        const message = pageDirectMessage({ ...pageContext, timeZone });
+        try {
+          await this.#outbox.updateDirectMessage(
+            { platform: post.platform, externalId: post.target },
+            { roomId: post.dmRoomId, messageId: post.messageId },
+            message,
+            pageSubject(message),
+            "page",
+          );
+        } catch (error) {
+          this.#log.warn({ err: error, page: page.number, platform: post.platform }, "page DM not updated");
+        }
+        continue;
+      }
       const message =
         post.level === TEAM_POST_LEVEL
           ? pageTeamPost({ ...pageContext, body }, teamName)
@@ -408,11 +435,27 @@ export class PageDeliveries {
     }
   }
 
-  /** The pages' channel posts that can be edited (sent, with a message id); see refresh. */
+  /** The pages' channel posts and DMs that can be edited (sent, with a message id); see refresh. */
   editablePosts(pageIds: readonly string[]): Promise<PageDelivery[]> {
     return this.#db.pageDelivery.findMany({
-      where: { pageId: { in: [...pageIds] }, kind: "channel", state: "sent", messageId: { not: null } },
+      where: {
+        pageId: { in: [...pageIds] },
+        state: "sent",
+        messageId: { not: null },
+        OR: [{ kind: "channel" }, { kind: "dm", dmRoomId: { not: null } }],
+      },
     });
+  }
+
+  /** The time zones of the people the DMs went to (a DM shows times in its reader's zone). */
+  async #timeZonesOf(dms: readonly PageDelivery[]): Promise<Map<string, string | null>> {
+    const ids = [...new Set(dms.flatMap((dm) => (dm.personId ? [dm.personId] : [])))];
+    if (ids.length === 0) return new Map();
+    const people = await this.#db.person.findMany({
+      where: { id: { in: ids } },
+      select: { id: true, timeZone: true },
+    });
+    return new Map(people.map((person) => [person.id, person.timeZone]));
   }
 
   /** Writes pending delivery rows for targets that have none for this step; returns all of them. */
@@ -453,11 +496,17 @@ export class PageDeliveries {
   async #markDelivery(
     id: string,
     delivered: { ok: true; messageId?: string } | { ok: false },
+    dmRoomId?: string,
   ): Promise<void> {
     await this.#db.pageDelivery.update({
       where: { id },
       data: delivered.ok
-        ? { state: "sent", deliveredAt: this.#clock.now(), messageId: delivered.messageId ?? null }
+        ? {
+            state: "sent",
+            deliveredAt: this.#clock.now(),
+            messageId: delivered.messageId ?? null,
+            dmRoomId: dmRoomId ?? null,
+          }
         : { state: "failed" },
     });
     if (delivered.ok) this.#metrics?.pages.inc({ event: "delivered" });

@@ -92,6 +92,19 @@ export function pageDirectMessage(p: PageContext): Message {
   return { blocks, tlp: about?.tlp ?? p.body?.tlp };
 }
 
+/**
+ * A page's DM once the page is acknowledged or resolved (the DM is edited to it): what it said,
+ * without its buttons and its escalation, and how it ended.
+ */
+export function settledDirectMessage(p: PageContext, outcome: string): Message {
+  const blocks = [text(`📟 Page #${p.page.number} from ${p.from}: ${p.page.message}`)];
+  const about = p.incident ? incidentLine(p.incident, DIRECT_MESSAGE) : undefined;
+  if (about) blocks.push(text(about.line));
+  if (p.body) blocks.push(...p.body.blocks);
+  blocks.push(context(outcome));
+  return { blocks, tlp: about?.tlp ?? p.body?.tlp };
+}
+
 /** The post in the paged team's channels for a page with a body (an alert), made with the page. */
 export function pageTeamPost(p: PageContext & { body: PageBody }, teamName: string): Message {
   return {

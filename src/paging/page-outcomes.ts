@@ -5,11 +5,12 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import type { Message } from "../chat/message.ts";
 import type { Db } from "../db/database.ts";
+import type { PageDelivery } from "../generated/prisma/client.ts";
 import { aboutIncident } from "../incidents/incident-rooms.ts";
 import type { Incidents } from "../incidents/incidents.ts";
 import type { JobKind } from "../jobs/queue.ts";
 import type { Outbox, Subject } from "../outbox/outbox.ts";
-import { outcomeText, RESTRICTED_PAGE_TEXT, settledPageMessage } from "./messages.ts";
+import { outcomeText, RESTRICTED_PAGE_TEXT, settledDirectMessage, settledPageMessage } from "./messages.ts";
 import { type PageHooks, type PagingOptions, pageSubject } from "./model.ts";
 
 export const PAGE_OUTCOME_JOB = "paging.show-outcome";
@@ -68,6 +69,18 @@ export class PageOutcomes {
       );
     const subjectIn = (kind: string, message: Message): Subject =>
       incident && kind === "room" ? aboutIncident(incident) : pageSubject(message);
+    // A DM says what it said without its buttons, and how the page ended, in its reader's zone.
+    const from = page.createdById
+      ? ((await this.#db.person.findUnique({ where: { id: page.createdById } }))?.displayName ?? "someone")
+      : "tocsin";
+    const timeZones = await this.#timeZonesOf(page.deliveries);
+    const settledDm = (personId: string | null) => {
+      const timeZone = (personId && timeZones.get(personId)) || this.#timeZone;
+      return settledDirectMessage(
+        { page, incident, from, position: "", timeZone, body },
+        outcomeText(page, by, timeZone),
+      );
+    };
     const shown = page.deliveries.filter((d) => d.state === "sent");
     const done = new Set<string>();
     for (const delivery of shown) {
@@ -76,10 +89,20 @@ export class PageOutcomes {
       const isDm = delivery.kind === "dm" || delivery.kind === "notice";
       const room = { platform, roomId: delivery.target };
       try {
-        // Room messages lose their buttons, so nobody clicks a stale Ack.
+        // Room messages and DMs lose their buttons, so nobody clicks a stale Ack.
         if (!isDm && delivery.messageId) {
           const settled = settledIn(delivery.kind);
           await this.#outbox.update(room, delivery.messageId, settled, subjectIn(delivery.kind, settled));
+        }
+        if (delivery.kind === "dm" && delivery.messageId && delivery.dmRoomId) {
+          const settled = settledDm(delivery.personId);
+          await this.#outbox.updateDirectMessage(
+            { platform, externalId: delivery.target },
+            { roomId: delivery.dmRoomId, messageId: delivery.messageId },
+            settled,
+            pageSubject(settled),
+            "page",
+          );
         }
         const where = `${delivery.platform}:${isDm ? "dm" : "room"}:${delivery.target}`;
         if (done.has(where)) continue;
@@ -99,5 +122,20 @@ export class PageOutcomes {
         );
       }
     }
+  }
+
+  /** The time zones of the people a page's DMs went to. */
+  async #timeZonesOf(deliveries: readonly PageDelivery[]): Promise<Map<string, string | null>> {
+    const ids = [
+      ...new Set(
+        deliveries.flatMap((d) => (d.kind === "dm" && d.dmRoomId && d.personId ? [d.personId] : [])),
+      ),
+    ];
+    if (ids.length === 0) return new Map();
+    const people = await this.#db.person.findMany({
+      where: { id: { in: ids } },
+      select: { id: true, timeZone: true },
+    });
+    return new Map(people.map((person) => [person.id, person.timeZone]));
   }
 }

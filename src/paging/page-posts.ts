@@ -1,6 +1,7 @@
 // Pages made for something else (an alert, see PageBody): when made, they are posted in the
 // paged team's channels before the first level is paged; when what they speak for changes,
-// those posts are edited rather than posted again (see paging.ts for the rest of a page's life).
+// those posts (and the page's DMs) are edited rather than posted again (see paging.ts for the rest
+// of a page's life).
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
 import type { Page, PageDelivery } from "../generated/prisma/client.ts";
@@ -60,10 +61,10 @@ export class PagePosts {
   }
 
   /**
-   * Shows pages' current bodies where their posts can be edited (see PageDeliveries.refresh),
-   * `atOnce` pages at a time. The posts first, in one read for all: a page with none to edit (a
-   * team without channels; direct messages cannot be edited) costs nothing more, not its body
-   * (which reads what it speaks for) and its context.
+   * Shows pages' current bodies where their posts and DMs can be edited (see
+   * PageDeliveries.refresh), `atOnce` pages at a time. The posts first, in one read for all: a
+   * page with none to edit (a team without channels, DMs on a platform that cannot edit them)
+   * costs nothing more, not its body (which reads what it speaks for) and its context.
    */
   async refreshAll(pageIds: readonly string[], atOnce: number): Promise<void> {
     if (pageIds.length === 0) return;

@@ -42,7 +42,8 @@
 //   between the platform accepting it and the row being marked sent (milliseconds); it is
 //   never lost.
 // - Ack and resolve are shown everywhere the page was shown: a line in every DM, room and
-//   channel with a sent delivery, and the page's room messages updated without their buttons.
+//   channel with a sent delivery, and the page's room messages and DMs (where the platform can
+//   edit them) updated without their buttons.
 //   That is a job too (`page-outcome:<number>:<status>`), so a crash right after an ack still
 //   shows it (a crash in the middle of showing it may show it twice to some).
 // - A declaration that pages (the team's `paging.severities`) enqueues the paging job in the

@@ -33,7 +33,8 @@ async function investigatingPhishingWave(): Promise<void> {
 describe("incident lifecycle on the console", () => {
   it("declare opens a private room, posts and pins the summary, and answers where it was typed", async () => {
     const out = await desk.type(DECLARE_PHISHING);
-    expect(out).toContain(`[INC-2026-0001] (private room ${ROOM} created; members: @alice)`);
+    // Created empty, bound to the incident, then its people invited.
+    expect(out).toContain(`[INC-2026-0001] (private room ${ROOM} created)\n[INC-2026-0001] (invited @alice)`);
     expect(out).toContain(`[INC-2026-0001] TLP:AMBER`);
     expect(out).toContain(`[INC-2026-0001] == INC-2026-0001: Phishing wave against finance ==`);
     expect(out).toMatch(/\(pinned [^)]+\)/);

@@ -185,6 +185,12 @@ describe("Prometheus and Alertmanager paging through tocsin", () => {
     expect(pagesFrom("prom-pagerduty")).toHaveLength(1);
     expect(bobsDirectMessages().filter((m) => m.text.includes("📟 Page #"))).toHaveLength(2);
     expect(outcomesOf(pages.pagerDuty)).toHaveLength(1);
+    // The page DMs themselves followed their pages (edited before the line saying how each
+    // ended): no Ack button left on a resolved alert, and they say how it ended.
+    for (const page of [...pagesFrom("prom-webhook"), ...pagesFrom("prom-pagerduty")]) {
+      expect(shown(page)).not.toContain('"type":"actions"');
+      expect(shown(page)).toMatch(/Page #\d+ resolved by its sender/);
+    }
     expect(desk.stderr()).not.toContain("unhandled rejection");
     // npm start ran the start bundle, the ack thread included (plain JavaScript in the thread).
     expect(desk.stderr()).toMatch(/"code":"bundle"[^\n]*the Slack ack thread listens/);

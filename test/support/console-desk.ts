@@ -6,7 +6,7 @@ import type { AccessConfig } from "../../src/access/access-config.ts";
 import { accessPolicy } from "../../src/access/policy.ts";
 import { type App, createApp } from "../../src/app.ts";
 import type { BulletinSettings } from "../../src/bulletins/settings.ts";
-import { ConsolePlatform } from "../../src/chat/console/console-platform.ts";
+import { type ConsoleOptions, ConsolePlatform } from "../../src/chat/console/console-platform.ts";
 import { ManualClock } from "../../src/clock.ts";
 import type { JobQueueOptions } from "../../src/jobs/queue.ts";
 import { silentLogger } from "../../src/logging.ts";
@@ -39,6 +39,8 @@ export async function startConsoleDesk(
     incidentPrefix?: string;
     /** Where the app logs (captureLog() from waiting.ts to read it); silent by default. */
     log?: Logger;
+    /** Makes the console platform (a subclass that records more); ConsolePlatform by default. */
+    platform?: (options: ConsoleOptions) => ConsolePlatform;
   } = {},
 ): Promise<ConsoleDesk> {
   const db = options.db ?? (await createTestDatabase());
@@ -48,12 +50,13 @@ export async function startConsoleDesk(
   output.on("data", (chunk: Buffer) => {
     printed += chunk.toString("utf8");
   });
-  const consolePlatform = new ConsolePlatform({
+  const platformOptions: ConsoleOptions = {
     input: new PassThrough(),
     output,
     interactive: false,
     user: "alice",
-  });
+  };
+  const consolePlatform = options.platform?.(platformOptions) ?? new ConsolePlatform(platformOptions);
   // Jobs are run by hand (app.services.jobs.runDue()) so tests decide when time passes.
   const app = createApp({
     db: db.prisma,

@@ -17,7 +17,7 @@ import { COMMAND_WORDS } from "../command-words.ts";
 import type { InvocationHandler, PlatformUser, Reply, ReplyTarget } from "../invocation.ts";
 import type { ChatFile, Message } from "../message.ts";
 import { renderPlainText } from "../plain-text.ts";
-import type { ChatPlatform, CreatedRoom, IncidentRoomSpec } from "../platform.ts";
+import type { ChatPlatform, CreatedRoom, IncidentRoomSpec, SentDirectMessage } from "../platform.ts";
 import { incidentChannelName } from "../room-name.ts";
 import { normaliseHandle } from "./handle.ts";
 import { gatherCommands } from "./pasted-blocks.ts";
@@ -275,9 +275,9 @@ export class ConsolePlatform implements ChatPlatform {
     const name = `#${incidentChannelName(spec.publicId, spec.title, attempt)}`;
     this.#rooms.set(name, { name, topic: spec.topic, members: new Set(spec.invite) });
     this.#labels.incidentRoom(name, spec.publicId);
-    this.#print(
-      `[${this.#labels.labelOf(name)}] (private room ${name} created; members: ${spec.invite.map((u) => `@${u}`).join(", ")})`,
-    );
+    // Rooms are created empty and their people invited once bound (see IncidentRooms.open).
+    const members = spec.invite.length ? `; members: ${spec.invite.map((u) => `@${u}`).join(", ")}` : "";
+    this.#print(`[${this.#labels.labelOf(name)}] (private room ${name} created${members})`);
     return { roomId: name, name };
   }
 
@@ -337,8 +337,10 @@ export class ConsolePlatform implements ChatPlatform {
     this.#print(`[${this.#labels.labelOf(roomId)}] (pinned ${messageId})`);
   }
 
-  async directMessage(externalId: string, message: Message): Promise<void> {
+  /** A terminal line cannot be edited: nothing to return for a later edit. */
+  async directMessage(externalId: string, message: Message): Promise<SentDirectMessage | undefined> {
     this.#printMessage(`DM @${externalId}`, message);
+    return undefined;
   }
 
   /** Rooms survive restarts in the database but not in this process: recreate them on use. */

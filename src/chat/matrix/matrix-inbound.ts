@@ -13,6 +13,7 @@
 import type { ISyncResponse } from "matrix-js-sdk";
 import type { Logger } from "pino";
 import type { Invocation, InvocationHandler } from "../invocation.ts";
+import { MAX_JSON_DEPTH, valueNestsDeeperThan } from "../json-nesting.ts";
 import { commandFromMessage } from "./command-message.ts";
 import type { DirectRooms } from "./direct-rooms.ts";
 import { ACK_REACTION_FIELD } from "./html.ts";
@@ -105,6 +106,15 @@ export class MatrixInbound {
   }
 
   async #handleEvent(roomId: string, event: RawEvent): Promise<void> {
+    // Anyone in a room writes event content, nested as deep as they like (the SDK's JSON.parse
+    // copes): the same depth limit as every other body from outside, before anything reads it.
+    if (valueNestsDeeperThan(event.content)) {
+      this.#log.warn(
+        { code: "matrix.event_too_deep", roomId, eventId: event.event_id, maxDepth: MAX_JSON_DEPTH },
+        "Matrix event ignored: its content is nested too deep",
+      );
+      return;
+    }
     if (event.type === "m.reaction") {
       await this.#handleReaction(roomId, event);
       return;

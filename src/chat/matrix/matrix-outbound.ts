@@ -14,7 +14,7 @@ import type { Reply, ReplyTarget } from "../invocation.ts";
 import type { ChatFile } from "../message.ts";
 import { type Message, mentionedUsers, message, text } from "../message.ts";
 import { renderPlainText } from "../plain-text.ts";
-import type { CreatedRoom, IncidentRoomSpec, SendOptions } from "../platform.ts";
+import type { CreatedRoom, IncidentRoomSpec, SendOptions, SentDirectMessage } from "../platform.ts";
 import { slugForChannelName } from "../room-name.ts";
 import type { DirectRooms } from "./direct-rooms.ts";
 import { MAX_CONTENT_BYTES, type NoticeContent, noticeContent } from "./html.ts";
@@ -260,7 +260,11 @@ export class MatrixOutbound {
     );
   }
 
-  async directMessage(externalId: string, msg: Message, options: SendOptions = {}): Promise<void> {
+  async directMessage(
+    externalId: string,
+    msg: Message,
+    options: SendOptions = {},
+  ): Promise<SentDirectMessage> {
     const client = this.#slot.require();
     const content = { ...noticeContent(msg), "m.mentions": {} };
     let roomId: string | undefined;
@@ -274,13 +278,15 @@ export class MatrixOutbound {
         roomId = await this.#directRooms.roomFor(externalId, client);
       }
       try {
-        await this.#send(roomId, "m.room.message", content, "direct message", options);
+        const messageId = await this.#send(roomId, "m.room.message", content, "direct message", options);
+        return { roomId, messageId };
       } catch (error) {
         if (matrixErrcode(error) !== "M_FORBIDDEN") throw error;
         // The bot left (or was removed from) the old DM room: open a new one, once.
         await this.#directRooms.forget(externalId, roomId);
         roomId = await this.#directRooms.roomFor(externalId, client);
-        await this.#send(roomId, "m.room.message", content, "direct message", options);
+        const messageId = await this.#send(roomId, "m.room.message", content, "direct message", options);
+        return { roomId, messageId };
       }
     } catch (error) {
       this.#logLost(error, "direct message", roomId ?? externalId, msg);

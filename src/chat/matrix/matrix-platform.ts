@@ -23,6 +23,7 @@ import type {
   IncidentRoomSpec,
   PlatformStateStore,
   SendOptions,
+  SentDirectMessage,
 } from "../platform.ts";
 import { DirectRooms } from "./direct-rooms.ts";
 import { MatrixCalls, type MatrixRetryPolicy, matrixErrcode } from "./matrix-calls.ts";
@@ -291,7 +292,7 @@ export class MatrixPlatform implements ChatPlatform {
     return this.#outbound.postFile(roomId, file);
   }
 
-  directMessage(externalId: string, msg: Message, options?: SendOptions): Promise<void> {
+  directMessage(externalId: string, msg: Message, options?: SendOptions): Promise<SentDirectMessage> {
     return this.#outbound.directMessage(externalId, msg, options);
   }
 }

@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse as parseQueryString } from "node:querystring";
 import { ByteBudget, discardBody, readCappedBody } from "../../http/body-reader.ts";
 import { sendText } from "../../http/server.ts";
+import { MAX_JSON_DEPTH, nestsDeeperThan, valueNestsDeeperThan } from "../json-nesting.ts";
 
 /** Slack's own requests are a few KB; a large modal submission stays well below this. */
 export const MAX_SLACK_BODY_BYTES = 512 * 1024;
@@ -38,7 +39,8 @@ export interface GateOptions {
   nowSeconds?: () => number;
 }
 
-type Refusal = { status: number; reason: string };
+/** `code`: the stable code a refusal is logged with, where tests and alerts key on it. */
+type Refusal = { status: number; reason: string; code?: string };
 
 /**
  * Bytes of not yet verified Slack bodies held at once, across connections. Slack's own bodies are
@@ -57,7 +59,10 @@ export function guardSlackRequests(
   const budget = new ByteBudget(options.maxBufferedBytes ?? MAX_BUFFERED_SLACK_BYTES);
   return async (req, res) => {
     const refused = (refusal: Refusal) => {
-      options.log.warn({ status: refusal.status, reason: refusal.reason }, "Slack request refused");
+      options.log.warn(
+        { status: refusal.status, reason: refusal.reason, code: refusal.code },
+        "Slack request refused",
+      );
       sendText(res, refusal.status, `${refusal.reason}\n`, undefined, { connection: "close" });
     };
     const declared = Number(req.headers["content-length"] ?? 0);
@@ -91,6 +96,12 @@ export function guardSlackRequests(
     const problem = checkSignature(req, text, options);
     if (problem) return refused({ status: 401, reason: problem });
     const parsed = parseSlackBody(text, form);
+    if (parsed === TOO_DEEP)
+      return refused({
+        status: 400,
+        reason: `request body nested deeper than ${MAX_JSON_DEPTH} levels`,
+        code: "slack.body_too_deep",
+      });
     if (!parsed) return refused({ status: 400, reason: "malformed request body" });
     if (parsed.type !== "url_verification") {
       const foreign = foreignWorkspace(parsed, options.installation());
@@ -122,15 +133,23 @@ function checkSignature(req: IncomingMessage, body: string, options: GateOptions
 
 export type SlackBody = Record<string, unknown>;
 
-/** The body as Bolt will read it, or undefined when it is not an object (`null`, `[]`, `1`, junk). */
-export function parseSlackBody(text: string, form: boolean): SlackBody | undefined {
+/** A signed body whose JSON nests deeper than MAX_JSON_DEPTH: refused before it is parsed. */
+export const TOO_DEEP = "too deep";
+
+/**
+ * The body as Bolt will read it, or undefined when it is not an object (`null`, `[]`, `1`, junk).
+ * Its JSON's depth is checked first (linear): a deep body would overflow the structured clone
+ * that carries it to the main thread, and every recursive walk after it.
+ */
+export function parseSlackBody(text: string, form: boolean): SlackBody | typeof TOO_DEEP | undefined {
   try {
     if (form) {
       const fields = parseQueryString(text);
       if (fields.payload === undefined) return fields as SlackBody;
-      return typeof fields.payload === "string" ? asObject(JSON.parse(fields.payload)) : undefined;
+      if (typeof fields.payload !== "string") return undefined;
+      return nestsDeeperThan(fields.payload) ? TOO_DEEP : asObject(JSON.parse(fields.payload));
     }
-    return asObject(JSON.parse(text));
+    return nestsDeeperThan(text) ? TOO_DEEP : asObject(JSON.parse(text));
   } catch {
     return undefined;
   }
@@ -184,7 +203,10 @@ export function foreignWorkspace(
   return undefined;
 }
 
-/** Bolt middleware for Socket Mode, where no HTTP request passes the gate: the same check. */
+/**
+ * Bolt middleware for Socket Mode, where no HTTP request passes the gate: the same checks (the
+ * depth of a body the Socket Mode client already parsed is counted on the value).
+ */
 export function workspaceMiddleware(installation: () => SlackInstallation | undefined, log: GateLog) {
   return async (args: {
     body: unknown;
@@ -192,12 +214,17 @@ export function workspaceMiddleware(installation: () => SlackInstallation | unde
     next: () => Promise<void>;
   }) => {
     const body = asObject(args.body);
-    const foreign = body ? foreignWorkspace(body, installation()) : "malformed request body";
+    const tooDeep = body !== undefined && valueNestsDeeperThan(body);
+    const foreign = tooDeep
+      ? `request body nested deeper than ${MAX_JSON_DEPTH} levels`
+      : body
+        ? foreignWorkspace(body, installation())
+        : "malformed request body";
     if (!foreign) {
       await args.next();
       return;
     }
-    log.warn({ reason: foreign }, "Slack request refused");
+    log.warn({ reason: foreign, code: tooDeep ? "slack.body_too_deep" : undefined }, "Slack request refused");
     // Acknowledged so Slack does not redeliver it; nothing runs.
     await args.ack?.();
   };

@@ -9,7 +9,13 @@ import { keepAliveFetch } from "../../http/keep-alive-fetch.ts";
 import { HttpServer } from "../../http/server.ts";
 import type { InvocationHandler, PlatformUser, Reply, ReplyTarget } from "../invocation.ts";
 import type { ChatFile, Message } from "../message.ts";
-import type { ChatPlatform, CreatedRoom, IncidentRoomSpec, SendOptions } from "../platform.ts";
+import type {
+  ChatPlatform,
+  CreatedRoom,
+  IncidentRoomSpec,
+  SendOptions,
+  SentDirectMessage,
+} from "../platform.ts";
 import { incidentChannelName } from "../room-name.ts";
 import { prepareAckThread, SlackAckThread } from "./ack-thread.ts";
 import { AnsweredRequestReceiver } from "./answered-receiver.ts";
@@ -188,6 +194,9 @@ export class SlackPlatform implements ChatPlatform {
       clientOptions: {
         slackApiUrl: this.#apiUrl(),
         retryConfig: { retries: 2, minTimeout: 200, maxTimeout: 1000 },
+        // Without one, a Slack API that accepts and never answers would hold the start forever.
+        timeout: this.#options.requestTimeoutMs ?? 15_000,
+        fetch: keepAliveFetch,
       },
       deferInitialization: true,
       // Bolt's conversation store (context.conversation) is unused here, and its lookup of a
@@ -416,11 +425,16 @@ export class SlackPlatform implements ChatPlatform {
     }
   }
 
-  async directMessage(externalId: string, message: Message, options: SendOptions = {}): Promise<void> {
+  async directMessage(
+    externalId: string,
+    message: Message,
+    options: SendOptions = {},
+  ): Promise<SentDirectMessage> {
     let channel: string | undefined;
     try {
       channel = await this.#directChannel(externalId, options);
-      await this.#postInLane(channel, renderBlockKit(message), options);
+      const ts = await this.#postInLane(channel, renderBlockKit(message), options);
+      return { roomId: channel, messageId: ts };
     } catch (error) {
       logLostMessage(this.#log, error, "direct message", channel ?? externalId, message);
       throw error;

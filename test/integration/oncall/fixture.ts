@@ -4,6 +4,7 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { ConsoleOptions, ConsolePlatform } from "../../../src/chat/console/console-platform.ts";
 import { ManualClock } from "../../../src/clock.ts";
 import { parseOncallConfig } from "../../../src/oncall/config.ts";
 import type { TestDatabase } from "../../database.ts";
@@ -99,10 +100,13 @@ export async function startOncallDesk(
     file?: string;
     workerId?: string;
     feeds?: { secret?: string; publicUrl?: string };
+    /** Makes the console platform (see startConsoleDesk). */
+    platform?: (options: ConsoleOptions) => ConsolePlatform;
   } = {},
 ): Promise<ConsoleDesk> {
   const yaml = options.yaml ?? ONCALL_YAML;
   return startConsoleDesk({
+    platform: options.platform,
     db: options.db,
     clock: options.clock ?? new ManualClock(START),
     oncall: { config: parseOncallConfig(yaml, "oncall.yaml"), path: options.file, feeds: options.feeds },

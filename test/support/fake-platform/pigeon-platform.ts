@@ -3,7 +3,12 @@
 import type { InvocationHandler, PlatformUser, Reply, ReplyTarget } from "../../../src/chat/invocation.ts";
 import type { Message } from "../../../src/chat/message.ts";
 import { renderPlainText } from "../../../src/chat/plain-text.ts";
-import type { ChatPlatform, CreatedRoom, IncidentRoomSpec } from "../../../src/chat/platform.ts";
+import type {
+  ChatPlatform,
+  CreatedRoom,
+  IncidentRoomSpec,
+  SentDirectMessage,
+} from "../../../src/chat/platform.ts";
 import { pigeonDescriptor } from "./descriptor.ts";
 
 export interface PigeonLine {
@@ -96,7 +101,8 @@ export class PigeonPlatform implements ChatPlatform {
 
   async pin(): Promise<void> {}
 
-  async directMessage(externalId: string, message: Message): Promise<void> {
+  async directMessage(externalId: string, message: Message): Promise<SentDirectMessage> {
     this.lines.push({ roomId: `dm:${externalId}`, text: renderPlainText(message) });
+    return { roomId: `dm:${externalId}`, messageId: `dm:${externalId}/${this.lines.length}` };
   }
 }

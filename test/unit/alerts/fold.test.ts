@@ -1,6 +1,6 @@
 // Folding signals in memory: the rules of receive without a database.
 import { describe, expect, it } from "vitest";
-import { foldSignals, MAX_MEMBERS } from "../../../src/alerts/fold.ts";
+import { foldSignals, MAX_CLAIMED_AGE_MS, MAX_MEMBERS } from "../../../src/alerts/fold.ts";
 import type { AlertSignal } from "../../../src/alerts/signal.ts";
 
 const now = new Date("2026-03-10T09:00:00Z");
@@ -109,5 +109,31 @@ describe("folding signals", () => {
       labels: {},
     });
     expect(stored.members).toEqual({ m1: "firing", m2: "firing" });
+  });
+});
+
+describe("the sender's claimed start", () => {
+  const startOf = (occurredAt: Date) =>
+    foldSignals([], [s({ dedupKey: occurredAt.toISOString(), occurredAt })], now, newId).alerts[0]
+      ?.firstSignalAt;
+
+  it("is kept when it lies between the bound and the receipt", () => {
+    const hourAgo = new Date(now.getTime() - 3_600_000);
+    expect(startOf(hourAgo)).toEqual(hourAgo);
+    expect(startOf(now)).toEqual(now);
+  });
+
+  it("is never after the receipt: a claim from the future is the time of receipt", () => {
+    expect(startOf(new Date("2099-01-01T00:00:00Z"))).toEqual(now);
+    expect(startOf(new Date(now.getTime() + 1000))).toEqual(now);
+  });
+
+  it("is never further back than MAX_CLAIMED_AGE_MS", () => {
+    expect(startOf(new Date("1971-01-02T00:00:00Z"))).toEqual(new Date(now.getTime() - MAX_CLAIMED_AGE_MS));
+  });
+
+  it("leaves what orders and windows alerts at the time of receipt", () => {
+    const [alert] = foldSignals([], [s({ occurredAt: new Date("2099-01-01T00:00:00Z") })], now, newId).alerts;
+    expect(alert?.lastSignalAt).toEqual(now);
   });
 });

@@ -1,9 +1,15 @@
 // keepAliveFetch answers what the Slack client and response_url posts read of a fetch Response,
 // and fails the way fetch fails (callers classify those failures as transient or timeouts).
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createTcpServer, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keepAliveFetch, MAX_RESPONSE_BYTES } from "../../../src/http/keep-alive-fetch.ts";
+import {
+  boundedFetch,
+  DEFAULT_DEADLINE_MS,
+  keepAliveFetch,
+  MAX_RESPONSE_BYTES,
+} from "../../../src/http/keep-alive-fetch.ts";
+import { scaledDeadline } from "../../support/waiting.ts";
 
 let server: Server;
 let base: string;
@@ -11,6 +17,7 @@ const seen: Array<{ method?: string; headers: IncomingMessage["headers"]; body: 
   [];
 const sockets = new WeakMap<object, number>();
 let nextSocket = 0;
+const trickling = Promise.withResolvers<void>();
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -25,6 +32,13 @@ beforeAll(async () => {
         socket: sockets.get(req.socket) ?? 0,
       });
       if (req.url === "/slow") return; // never answers
+      if (req.url === "/trickle") {
+        // Headers and the start of a body, then nothing more.
+        res.writeHead(200, { "content-type": "application/json", "content-length": "1000" });
+        res.write('{"ok":');
+        trickling.resolve();
+        return;
+      }
       if (req.url === "/huge") {
         res.writeHead(200, { "content-type": "text/plain" });
         const block = Buffer.alloc(1024 * 1024, 97);
@@ -118,5 +132,76 @@ describe("keepAliveFetch", () => {
     expect(response.status).toBe(200);
     expect(seen.at(-1)?.headers["content-type"]).toMatch(/^multipart\/form-data; boundary=/);
     expect(seen.at(-1)?.body).toContain("report");
+  });
+});
+
+describe("keepAliveFetch's own deadline", () => {
+  const DEADLINE_MS = 300;
+  const bounded = boundedFetch(DEADLINE_MS);
+
+  /** How a request failed, and after how long. */
+  async function failureOf(request: Promise<unknown>): Promise<{ error: Error; elapsedMs: number }> {
+    const started = performance.now();
+    const error = (await request.then(
+      () => new Error("answered"),
+      (failure: unknown) => failure,
+    )) as Error;
+    return { error, elapsedMs: performance.now() - started };
+  }
+
+  function expectDeadline(failure: { error: Error; elapsedMs: number }): void {
+    expect(failure.error.name).toBe("TimeoutError");
+    expect((failure.error as Error & { code?: string }).code).toBe("http.fetch_deadline");
+    expect(failure.error.message).toContain(`within ${DEADLINE_MS} ms`);
+    expect(failure.elapsedMs).toBeGreaterThanOrEqual(DEADLINE_MS - 5);
+    expect(failure.elapsedMs).toBeLessThan(DEADLINE_MS + scaledDeadline(2_000));
+  }
+
+  it("is above the callers' own timeouts", () => {
+    expect(DEFAULT_DEADLINE_MS).toBeGreaterThan(15_000);
+  });
+
+  it("fails a request to a peer that accepts the connection and never answers, without a signal", async () => {
+    const sockets: Socket[] = [];
+    const accepted = Promise.withResolvers<void>();
+    const silent = createTcpServer((socket) => {
+      sockets.push(socket);
+      accepted.resolve();
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const request = failureOf(
+        bounded(`http://127.0.0.1:${(silent.address() as AddressInfo).port}/api/chat.postMessage`, {
+          method: "POST",
+          body: "x",
+        }),
+      );
+      // The barrier: the peer holds the connection (it was accepted), and still the request ends.
+      await accepted.promise;
+      expectDeadline(await request);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it("fails a request whose answer's body stalls after the headers", async () => {
+    const request = failureOf(bounded(`${base}/trickle`));
+    await trickling.promise;
+    expectDeadline(await request);
+  });
+
+  it("leaves a caller's shorter signal in charge", async () => {
+    const failure = await failureOf(bounded(`${base}/slow`, { signal: AbortSignal.timeout(20) }));
+    expect(failure.error.name).toBe("TimeoutError");
+    expect((failure.error as Error & { code?: unknown }).code).not.toBe("http.fetch_deadline");
+  });
+
+  it("bounds a FormData upload (the global fetch) by the same deadline", async () => {
+    const form = new FormData();
+    form.append("title", "report");
+    const failure = await failureOf(bounded(`${base}/slow`, { method: "POST", body: form }));
+    expect(failure.error.name).toBe("TimeoutError");
+    expect(failure.elapsedMs).toBeLessThan(DEADLINE_MS + scaledDeadline(2_000));
   });
 });

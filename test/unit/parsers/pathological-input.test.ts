@@ -3,6 +3,7 @@
 // well within a time budget, on a loaded 2-core machine too. A quadratic version of any of them
 // takes seconds on these inputs.
 import { describe, expect, it } from "vitest";
+import { nestsDeeperThan } from "../../../src/chat/json-nesting.ts";
 import {
   commandFromMessage,
   htmlToText,
@@ -46,6 +47,8 @@ const HOSTILE: Record<string, string> = {
   "option with long key": fill("a", "", ':"x'),
   "whitespace runs": fill(" \t\n"),
   "control characters": fill("\u202e\u0007"),
+  "run of [": fill("["),
+  "string of escaped quotes": fill('\\"', '["'),
 };
 
 const PARSERS: Record<string, (input: string) => unknown> = {
@@ -65,6 +68,7 @@ const PARSERS: Record<string, (input: string) => unknown> = {
   "parseSlackBody (form)": (input) => parseSlackBody(`payload=${encodeURIComponent(input)}`, true),
   "parseSlackBody (JSON)": (input) => parseSlackBody(input, false),
   parseRequestTarget: (input) => parseRequestTarget(`/${input}`),
+  nestsDeeperThan: (input) => nestsDeeperThan(input),
   sanitizeCommandLine,
   tokenize: (input) => {
     try {

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "PageDelivery" ADD COLUMN     "dmRoomId" TEXT;
+
