@@ -121,5 +121,8 @@ async function webApiMethodsCalled(): Promise<string[]> {
     methods.add(`${match[1]}.${match[2]}`);
   }
   for (const match of sources.matchAll(/\bapiCall\(\s*["'`]([\w.]+)["'`]/g)) methods.add(match[1] as string);
+  // The hot writes go through the thin poster (web-api-poster.ts), named by string.
+  for (const match of sources.matchAll(/\bposter\.call\(\s*["'`]([\w.]+)["'`]/g))
+    methods.add(match[1] as string);
   return [...methods].sort();
 }
