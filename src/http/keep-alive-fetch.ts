@@ -37,10 +37,22 @@ export class FetchDeadlineExceeded extends Error {
   }
 }
 
-const agents = {
-  "http:": new http.Agent({ keepAlive: true, maxSockets: 64 }),
-  "https:": new https.Agent({ keepAlive: true, maxSockets: 64 }),
-};
+/** Connections kept open to one host by one pool; past it, requests queue for a socket. */
+export const MAX_SOCKETS_PER_HOST = 64;
+
+interface SocketPool {
+  "http:": http.Agent;
+  "https:": https.Agent;
+}
+
+function socketPool(): SocketPool {
+  return {
+    "http:": new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_HOST }),
+    "https:": new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_HOST }),
+  };
+}
+
+const sharedPool = socketPool();
 
 class ReadHeaders {
   readonly #raw: http.IncomingHttpHeaders;
@@ -120,22 +132,31 @@ function globalFetch(input: string | URL | Request, init: RequestInit, deadlineM
 }
 
 /** keepAliveFetch with another deadline (tests; a caller that needs a longer one). */
-export function boundedFetch(deadlineMs: number): typeof fetch {
+export function boundedFetch(deadlineMs: number, pool: SocketPool = sharedPool): typeof fetch {
   return ((input: string | URL | Request, init: RequestInit = {}) =>
-    fetchBounded(input, init, deadlineMs)) as typeof fetch;
+    fetchBounded(input, init, deadlineMs, pool)) as typeof fetch;
+}
+
+/**
+ * keepAliveFetch on sockets of its own: for a lane that must never wait for a socket behind the
+ * shared pool's requests (pages: a backlog of slow summary edits can hold every shared socket).
+ */
+export function keepAliveFetchOfItsOwn(): typeof fetch {
+  return boundedFetch(DEFAULT_DEADLINE_MS, socketPool());
 }
 
 function fetchBounded(
   input: string | URL | Request,
   init: RequestInit,
   deadlineMs: number,
+  pool: SocketPool,
 ): Promise<unknown> {
   const body = init.body;
   const plainBody =
     body === undefined || body === null || typeof body === "string" || body instanceof Uint8Array;
   if (input instanceof Request || !plainBody) return globalFetch(input, init, deadlineMs);
   const url = typeof input === "string" ? new URL(input) : input;
-  const agent = agents[url.protocol as keyof typeof agents];
+  const agent = pool[url.protocol as keyof SocketPool];
   if (!agent) return globalFetch(input, init, deadlineMs);
   const signal = init.signal ?? undefined;
   if (signal?.aborted) return Promise.reject(signal.reason);

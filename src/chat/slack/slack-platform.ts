@@ -5,7 +5,7 @@ import type { Worker } from "node:worker_threads";
 import { App, type Receiver, SocketModeReceiver, webApi } from "@slack/bolt";
 import type { Logger } from "pino";
 import { type Clock, systemClock } from "../../clock.ts";
-import { keepAliveFetch } from "../../http/keep-alive-fetch.ts";
+import { keepAliveFetch, keepAliveFetchOfItsOwn } from "../../http/keep-alive-fetch.ts";
 import { HttpServer } from "../../http/server.ts";
 import type { InvocationHandler, PlatformUser, Reply, ReplyTarget } from "../invocation.ts";
 import type { ChatFile, Message } from "../message.ts";
@@ -134,7 +134,12 @@ export class SlackPlatform implements ChatPlatform {
       fetch: keepAliveFetch,
     };
     this.#client = new webApi.WebClient(options.botToken, clientOptions);
-    this.#pageClient = new webApi.WebClient(options.botToken, clientOptions);
+    // Its own sockets too: the shared pool's (MAX_SOCKETS_PER_HOST) can all be held by slow
+    // housekeeping (summary edits through the poster), and a page must not queue behind them.
+    this.#pageClient = new webApi.WebClient(options.botToken, {
+      ...clientOptions,
+      fetch: keepAliveFetchOfItsOwn(),
+    });
     this.#poster = new WebApiPoster({
       apiUrl: this.#apiUrl() ?? "https://slack.com/api/",
       botToken: options.botToken,

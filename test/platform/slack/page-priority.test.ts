@@ -6,6 +6,7 @@ import { type App, createApp } from "../../../src/app.ts";
 import { message, text } from "../../../src/chat/message.ts";
 import { SLACK_EVENTS_PATH, SlackPlatform } from "../../../src/chat/slack/slack-platform.ts";
 import { ManualClock } from "../../../src/clock.ts";
+import { MAX_SOCKETS_PER_HOST } from "../../../src/http/keep-alive-fetch.ts";
 import { HttpServer } from "../../../src/http/server.ts";
 import { silentLogger } from "../../../src/logging.ts";
 import { parseOncallConfig } from "../../../src/oncall/config.ts";
@@ -159,8 +160,9 @@ describe("pages go ahead of chat housekeeping", () => {
           editsDone++;
         }),
     );
-    // Slack's client keeps at most 100 requests in flight: the rest of the backlog queues there.
-    await until(() => held.arrived() >= 100, "the edits in flight");
+    // The shared socket pool keeps at most MAX_SOCKETS_PER_HOST requests in flight: the rest of
+    // the backlog queues there, and every shared socket is held.
+    await until(() => held.arrived() >= MAX_SOCKETS_PER_HOST, "the edits in flight");
     let ordinaryDmSent = false;
     const ordinaryDm = platform.directMessage(alice.id, message(text("weekly digest"))).then(() => {
       ordinaryDmSent = true;
@@ -177,6 +179,9 @@ describe("pages go ahead of chat housekeeping", () => {
     // asked for first, is still queued behind them.
     expect(editsDone).toBe(0);
     expect(ordinaryDmSent).toBe(false);
+    // And it did not wait for a held edit to time out and free its socket (a retried edit would
+    // have arrived again).
+    expect(held.arrived()).toBe(MAX_SOCKETS_PER_HOST);
 
     release();
     await Promise.all([...edits, ordinaryDm]);
