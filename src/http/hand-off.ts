@@ -24,6 +24,11 @@ export interface HandOff {
   handle(request: unknown): Promise<EdgeAnswer>;
   /** Something the edge answered itself, told here (metrics live on the main thread). */
   note(note: unknown): void;
+  /**
+   * The edge thread started with `setup` has ended (died, or closed): what it held in shared
+   * memory is given back here, since its own cleanup may never have run.
+   */
+  threadEnded(setup: unknown): void;
 }
 
 /** Where edge logs go (on the edge thread, messages to the main thread's logger). */

@@ -35,6 +35,8 @@ export interface AlertEdgeSetup {
   limits: Required<AlertIntakeLimits>;
   maxBufferedBytes: number;
   inFlight: SharedArrayBuffer;
+  /** What this thread holds of `inFlight` (given back by the main thread if the thread dies). */
+  held: SharedArrayBuffer;
 }
 
 /** A request the edge answered itself, counted on the main thread. */
@@ -46,7 +48,8 @@ export interface AlertNote {
 export function alertEdgeSide(initial: unknown, link: EdgeLink): EdgeSide {
   let setup = initial as AlertEdgeSetup;
   const keys = new IntegrationKeys(() => setup.integrations);
-  const pools = new InFlightPools(setup.limits.maxInFlight, setup.inFlight);
+  // From the thread's first setup: a later one (a reload) brings keys, not pools.
+  const pools = new InFlightPools(setup.limits.maxInFlight, setup.inFlight, setup.held);
   const budget = new ByteBudget(setup.maxBufferedBytes);
   const send = (res: ServerResponse, answer: AlertAnswer) => writeEdgeAnswer(res, serialised(answer));
   const note = (endpoint: Endpoint, outcome: Outcome) => link.note({ endpoint, outcome } satisfies AlertNote);

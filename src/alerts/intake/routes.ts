@@ -33,7 +33,7 @@ import { MAX_BUFFERED_ALERT_BYTES, PayloadError } from "./body.ts";
 import { signalOf } from "./draft.ts";
 import type { AlertEdgeSetup, AlertNote } from "./edge.ts";
 import { HeartbeatMonitor } from "./heartbeats.ts";
-import { InFlightPools } from "./in-flight.ts";
+import { InFlightPools, newHeldCounts } from "./in-flight.ts";
 import { IntegrationKeys } from "./keys.ts";
 import { type AlertIntakeLimits, DEFAULT_ALERT_INTAKE_LIMITS } from "./limits.ts";
 import {
@@ -197,6 +197,8 @@ export function registerAlertRoutes(server: HttpServer, deps: AlertRouteDeps): A
       limits,
       maxBufferedBytes: deps.maxBufferedBytes ?? MAX_BUFFERED_ALERT_BYTES,
       inFlight: pools.buffer,
+      // A thread takes the counts of the setup it starts with (edge.ts).
+      held: newHeldCounts(),
     }),
     onSetupChange: (listener) => deps.onConfigChange?.(listener),
     handle: async (message) => {
@@ -212,6 +214,9 @@ export function registerAlertRoutes(server: HttpServer, deps: AlertRouteDeps): A
       const note = message as AlertNote;
       count(note.endpoint, note.outcome);
     },
+    // A request the ended thread was still reading or waiting on holds no place any more (one
+    // whose commit still runs here lets one more in meanwhile; its sender is gone with the thread).
+    threadEnded: (setup) => pools.releaseHeld((setup as AlertEdgeSetup).held),
   });
 
   return { heartbeats, inFlight: () => pools.total() };

@@ -180,6 +180,11 @@ export class SlackAckThread implements PortOwner {
       this.#takePrepared(data) ??
       new Worker(WORKER_URL, { workerData: data, resourceLimits: ACK_THREAD_LIMITS });
     this.#worker = worker;
+    // Whatever way the thread ends, what its edge sides held is given back (a dead thread's
+    // `finally` blocks never ran).
+    worker.once("exit", () => {
+      for (const [name, handOff] of this.#handOffs) handOff.threadEnded(data.edgeSetups[name]);
+    });
     return new Promise<number>((resolve, reject) => {
       let listening = false;
       worker.on("message", (message: FromAckThread) => {

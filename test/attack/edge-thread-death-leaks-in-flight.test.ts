@@ -1,0 +1,56 @@
+// ATTACK: the alert endpoints' in-flight pools are shared memory counted by the HTTP edge thread
+// (the Slack ack thread) as well as the main thread. A request takes its place on the edge and
+// gives it back in a `finally` there. When the edge thread dies with requests in it (its bounded
+// heap reached, the outcome the heap bound exists for; or ended for any other reason) the
+// `finally` never runs: the places stay taken for the life of the process. `maxInFlight` of them
+// and every alert endpoint answers 429 for good, though the restarted thread holds nothing.
+import { connect, type Socket } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { type AlertEdge, AM_KEY, alertmanagerBody, startAlertEdge } from "../support/alert-edge.ts";
+import { until } from "../support/waiting.ts";
+
+let edge: AlertEdge | undefined;
+const sockets: Socket[] = [];
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.destroy();
+  await edge?.close();
+  edge = undefined;
+});
+
+/** A keyed alert post whose body never finishes: it holds its place while the edge reads it. */
+function trickle(port: number): Socket {
+  const socket = connect(port, "127.0.0.1");
+  socket.on("error", () => {});
+  socket.write(
+    `POST /alerts/alertmanager/${AM_KEY} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"version":`,
+  );
+  sockets.push(socket);
+  return socket;
+}
+
+describe("an edge thread that dies with alert requests in it", () => {
+  it("gives their in-flight places back", async () => {
+    edge = await startAlertEdge({ maxInFlight: 2 });
+    const current = edge;
+    trickle(current.port);
+    trickle(current.port);
+    await until(() => current.inFlight() === 2, "both posts to hold their places");
+
+    const thread = current.platform.ackThread;
+    await thread?.worker?.terminate();
+    await until(() => thread?.restarts === 1 || undefined, "the edge thread to restart");
+    for (const socket of sockets.splice(0)) socket.destroy();
+
+    // The restarted thread holds nothing: an alert is taken, not answered 429.
+    const answer = await until(async () => {
+      const attempt = await fetch(`${current.base}/alerts/alertmanager/${AM_KEY}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: alertmanagerBody("after-the-restart"),
+      }).catch(() => undefined);
+      return attempt && attempt.status !== 429 ? attempt : undefined;
+    }, "an alert taken after the restart");
+    expect(answer.status).toBe(202);
+    expect(current.inFlight()).toBe(0);
+  });
+});
