@@ -51,6 +51,16 @@ interface Route {
 
 /** Request line and headers together; Node's default, stated so it does not drift. */
 export const MAX_HEADER_BYTES = 16 * 1024;
+/**
+ * Connections one server holds at once; past it Node closes new ones at once. Each costs up to
+ * ~20 KB of heap (a request's headers at MAX_HEADER_BYTES, the parser): without a bound, a flood
+ * of connections that never finish their requests (for the headers and request timeouts) could
+ * run the thread that owns the port out of memory again and again. Far above what Slack and
+ * monitoring senders use (they keep a few connections alive).
+ */
+export const MAX_CONNECTIONS = 2048;
+/** At most one log line a minute about connections refused for MAX_CONNECTIONS. */
+const DROPPED_LOG_INTERVAL_MS = 60_000;
 const PARSE_BASE = "http://tocsin.invalid";
 
 export class HttpServer {
@@ -177,6 +187,7 @@ export function guardedServer(
   handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
   log: RequestLog,
   onRequestError: (where: string) => void = () => {},
+  maxConnections = MAX_CONNECTIONS,
 ): Server {
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
     handler(req, res).catch((error: unknown) => {
@@ -194,6 +205,17 @@ export function guardedServer(
   // Slow or idle clients must not pin sockets forever.
   server.requestTimeout = 30_000;
   server.headersTimeout = 20_000;
+  server.maxConnections = maxConnections;
+  let dropped = 0;
+  let droppedLoggedAt = 0;
+  server.on("drop", () => {
+    dropped++;
+    const now = Date.now();
+    if (now - droppedLoggedAt < DROPPED_LOG_INTERVAL_MS) return;
+    droppedLoggedAt = now;
+    log.error({ maxConnections, dropped }, "connections refused: the server holds as many as it may");
+    dropped = 0;
+  });
   server.on("clientError", (error, socket) => refuseMalformed(error, socket, log));
   return server;
 }
