@@ -385,9 +385,13 @@ export class PageDeliveries {
   }
 
   /**
-   * Shows a page's current body (an alert that got more signals) in the channel posts and direct
-   * messages it made, by editing them: no new message, no new notification. Called at most once
-   * a second per page (the show job), so a flapping alert cannot make an edit storm.
+   * Shows a page's current body (an alert that got more signals) in the channel posts it made, by
+   * editing them: no new message, no new notification. Called at most once a second per page (the
+   * show job). Direct messages are not edited per signal: they follow the page's state instead
+   * (its ack or resolve, PageOutcomes), which is what a person paged needs to see change; an edit
+   * of every paged person's DM every second an alert fires cost a quarter of the intake's
+   * throughput in the alert bench (one more Slack call and a lookup of readers' time zones per
+   * page and second).
    */
   async refresh(
     page: Page,
@@ -397,27 +401,8 @@ export class PageDeliveries {
   ): Promise<void> {
     const body = pageContext.body;
     if (!body || page.status !== "open") return;
-    const dms = posts.filter((post) => post.kind === "dm");
-    const timeZones = await this.#timeZonesOf(dms);
     for (const post of posts) {
       if (!this.#outbox.runs(post.platform) || !post.messageId) continue;
-      if (post.kind === "dm") {
-        if (!post.dmRoomId) continue;
-        const timeZone = (post.personId && timeZones.get(post.personId)) || this.#timeZone;
-        const message = pageDirectMessage({ ...pageContext, timeZone });
-        try {
-          await this.#outbox.updateDirectMessage(
-            { platform: post.platform, externalId: post.target },
-            { roomId: post.dmRoomId, messageId: post.messageId },
-            message,
-            pageSubject(message),
-            "page",
-          );
-        } catch (error) {
-          this.#log.warn({ err: error, page: page.number, platform: post.platform }, "page DM not updated");
-        }
-        continue;
-      }
       const message =
         post.level === TEAM_POST_LEVEL
           ? pageTeamPost({ ...pageContext, body }, teamName)
@@ -435,27 +420,11 @@ export class PageDeliveries {
     }
   }
 
-  /** The pages' channel posts and DMs that can be edited (sent, with a message id); see refresh. */
+  /** The pages' channel posts that can be edited (sent, with a message id); see refresh. */
   editablePosts(pageIds: readonly string[]): Promise<PageDelivery[]> {
     return this.#db.pageDelivery.findMany({
-      where: {
-        pageId: { in: [...pageIds] },
-        state: "sent",
-        messageId: { not: null },
-        OR: [{ kind: "channel" }, { kind: "dm", dmRoomId: { not: null } }],
-      },
+      where: { pageId: { in: [...pageIds] }, kind: "channel", state: "sent", messageId: { not: null } },
     });
-  }
-
-  /** The time zones of the people the DMs went to (a DM shows times in its reader's zone). */
-  async #timeZonesOf(dms: readonly PageDelivery[]): Promise<Map<string, string | null>> {
-    const ids = [...new Set(dms.flatMap((dm) => (dm.personId ? [dm.personId] : [])))];
-    if (ids.length === 0) return new Map();
-    const people = await this.#db.person.findMany({
-      where: { id: { in: ids } },
-      select: { id: true, timeZone: true },
-    });
-    return new Map(people.map((person) => [person.id, person.timeZone]));
   }
 
   /** Writes pending delivery rows for targets that have none for this step; returns all of them. */
