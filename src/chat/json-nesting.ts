@@ -1,6 +1,5 @@
 // How deeply a JSON body from a chat platform nests, read in one pass over its characters before
-// anything parses it (the alert endpoints have their own check in src/alerts/intake/body.ts, with
-// the same limit). JSON.parse itself copes with any depth, but what comes after does not: a
+// anything parses it (the alert endpoints use it too, src/alerts/intake/body.ts). JSON.parse itself copes with any depth, but what comes after does not: a
 // structured clone (the Slack ack thread hands bodies to the main thread), JSON.stringify,
 // loggers and recursive walks all recurse, and a body nested a hundred thousand levels deep
 // overflows their stack. No chat platform needs more than a dozen levels.

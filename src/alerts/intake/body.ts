@@ -2,6 +2,7 @@
 // nesting limit checked before parsing, or an urlencoded form. Every step is linear in the body,
 // and every failure is a PayloadError the endpoint answers with a 4xx naming what was wrong.
 import type { IncomingMessage } from "node:http";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../chat/json-nesting.ts";
 import { type ByteBudget, readCappedBody } from "../../http/body-reader.ts";
 
 /** Answered as 400 (or `status`) with `message`; `field` names the offending field when known. */
@@ -16,9 +17,6 @@ export class PayloadError extends Error {
     this.status = options.status ?? 400;
   }
 }
-
-/** Deeper JSON than this is refused: no sender needs it, and recursive walks stay shallow. */
-export const MAX_JSON_DEPTH = 32;
 
 export type BodyFormat = "json" | "form";
 
@@ -92,22 +90,10 @@ export function parseJson(text: string): unknown {
   }
 }
 
-/** One pass over the text counting brackets outside strings. */
+/** Deeper JSON than MAX_JSON_DEPTH is refused: no sender needs it, and recursive walks stay shallow. */
 function checkDepth(text: string): void {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c)
-        i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
-      if (++depth > MAX_JSON_DEPTH)
-        throw new PayloadError(`the JSON is nested deeper than ${MAX_JSON_DEPTH} levels`);
-    } else if (c === 0x7d || c === 0x5d) depth--;
-  }
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH))
+    throw new PayloadError(`the JSON is nested deeper than ${MAX_JSON_DEPTH} levels`);
 }
 
 /**
