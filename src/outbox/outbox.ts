@@ -310,11 +310,7 @@ export class Outbox {
     kind: OutboundKind = "dm",
   ): Promise<Outcome> {
     const platform = this.#require(person.platform);
-    const verdict = renderFor(
-      decide(await this.#personAudience(platform, person.externalId, subject), subject),
-      content,
-      subject,
-    );
+    const verdict = await this.#verdictForPerson(platform, person.externalId, content, subject);
     if (!verdict.message) {
       this.#log.warn(
         { platform: platform.name, kind, reason: verdict.reason },
@@ -336,6 +332,15 @@ export class Outbox {
     }
   }
 
+  /** What a person may read of `content` in a direct message (the same decision for new and edited DMs). */
+  async #verdictForPerson(platform: ChatPlatform, externalId: string, content: Content, subject: Subject) {
+    return renderFor(
+      decide(await this.#personAudience(platform, externalId, subject), subject),
+      content,
+      subject,
+    );
+  }
+
   /**
    * Edits a direct message sent earlier (a page's DM following its page), decided for the person
    * as a new DM would be: content they may no longer read replaces it with a notice.
@@ -348,11 +353,7 @@ export class Outbox {
     kind: OutboundKind = "dm",
   ): Promise<Outcome> {
     const platform = this.#require(person.platform);
-    const verdict = renderFor(
-      decide(await this.#personAudience(platform, person.externalId, subject), subject),
-      content,
-      subject,
-    );
+    const verdict = await this.#verdictForPerson(platform, person.externalId, content, subject);
     if (verdict.message) {
       await platform.update(sent.roomId, sent.messageId, verdict.message);
       this.#count(platform.name, kind, "sent");
