@@ -115,12 +115,16 @@ export class IncidentQueries {
   }
 
   /**
-   * Open incidents declared in (from, until] that have no room on any platform, with the platform
-   * and person that declared them (their audit entry): declarations a crash interrupted.
+   * Open incidents declared in (from, until] on one of `platforms` that have no room on any
+   * platform and whose room recovery was not claimed yet, oldest first, with the platform and
+   * person that declared them (their audit entry): declarations a crash interrupted. Those that
+   * recovery cannot complete (another platform's, one claimed before) are left out, so that 50 of
+   * them cannot keep a later one from being seen.
    */
   async declaredWithoutRoom(
     from: Date,
     until: Date,
+    platforms: readonly PlatformName[],
   ): Promise<Array<{ incident: Incident; platform: PlatformName; declarerId: string | null }>> {
     // The usual answer at every start and every 15 s is none: asked on the driver, so that an
     // idle tocsin does not load Prisma's query compiler for it (CPU at start, memory at idle).
@@ -131,6 +135,12 @@ export class IncidentQueries {
          where i."declaredAt" > ${from} and i."declaredAt" <= ${until}
            and i.status::text = any(${[...OPEN_STATUSES]}::text[])
            and not exists (select 1 from "IncidentRoom" r where r."incidentId" = i.id)
+           and exists (select 1 from "AuditEntry" a
+                        where a."incidentId" = i.id and a.action = 'incident.declared'
+                          and a.platform = any(${[...platforms]}::text[]))
+           and not exists (select 1 from "ProcessedEvent" e
+                            where e.platform = 'tocsin' and e.key = 'room-recovery:' || i.id)
+         order by i."declaredAt"
          limit 50`,
       { prepared: true },
     );

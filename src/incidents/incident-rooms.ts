@@ -198,6 +198,7 @@ export class IncidentRooms {
     const orphans = await this.#incidents.declaredWithoutRoom(
       new Date(now.getTime() - 7 * 24 * 3_600_000),
       new Date(now.getTime() - graceMs),
+      this.#outbox.platformNames,
     );
     let opened = 0;
     for (const orphan of orphans) {

@@ -118,8 +118,9 @@ export class Incidents {
   declaredWithoutRoom(
     from: Date,
     until: Date,
+    platforms: readonly PlatformName[],
   ): Promise<Array<{ incident: Incident; platform: PlatformName; declarerId: string | null }>> {
-    return this.#queries.declaredWithoutRoom(from, until);
+    return this.#queries.declaredWithoutRoom(from, until, platforms);
   }
 
   timeline(incidentId: string, limit = 100) {

@@ -343,7 +343,9 @@ export class Outbox {
 
   /**
    * Edits a direct message sent earlier (a page's DM following its page), decided for the person
-   * as a new DM would be: content they may no longer read replaces it with a notice.
+   * as a new DM would be: content they may no longer read replaces it with a notice. A DM room
+   * that is no longer a two-person chat (on Matrix the person may invite anyone into it) is
+   * decided for as the room it has become.
    */
   async updateDirectMessage(
     person: { platform: PlatformName; externalId: string },
@@ -353,7 +355,14 @@ export class Outbox {
     kind: OutboundKind = "dm",
   ): Promise<Outcome> {
     const platform = this.#require(person.platform);
-    const verdict = await this.#verdictForPerson(platform, person.externalId, content, subject);
+    const direct = await platform.isDirectWith(sent.roomId, person.externalId).catch(() => false);
+    const verdict = direct
+      ? await this.#verdictForPerson(platform, person.externalId, content, subject)
+      : renderFor(
+          decide(await this.#roomAudience(platform, sent.roomId, undefined, subject), subject),
+          content,
+          subject,
+        );
     if (verdict.message) {
       await platform.update(sent.roomId, sent.messageId, verdict.message);
       this.#count(platform.name, kind, "sent");

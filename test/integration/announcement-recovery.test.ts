@@ -87,3 +87,27 @@ describe("a declaration a crash interrupted before its room was bound", () => {
     expect(await rooms.recoverUnopenedRooms(desk.clock.now())).toBe(0);
   });
 });
+
+describe("declarations left without a room that recovery cannot complete", () => {
+  it("do not keep a later one from its room (the first 50 were all recovery looked at)", async () => {
+    // ATTACK: recovery looked at 50 roomless declarations of the week, in no order, and skipped
+    // those of a platform not running (or claimed before): 50 of them (a platform taken out of
+    // the configuration) kept every later crash-interrupted declaration from its room for a week.
+    const { incidents, rooms, people } = desk.app.services;
+    const alice = (await people.findByIdentity("console", "alice"))!;
+    const origin = (platform: "console" | "matrix", dedupeKey: string) => ({
+      actor: alice,
+      actorExternalId: "alice",
+      platform,
+      room: { roomId: "#general" },
+      correlationId: dedupeKey,
+      dedupeKey,
+    });
+    for (let i = 0; i < 50; i++)
+      await incidents.declare(origin("matrix", `elsewhere-${i}`), { title: `Declared on Matrix ${i}` });
+    const declared = await incidents.declare(origin("console", "crashed-later"), { title: "Declared later" });
+    desk.clock.advance(3 * 60_000);
+    expect(await rooms.recoverUnopenedRooms(desk.clock.now())).toBe(1);
+    expect(await desk.db.prisma.incidentRoom.count({ where: { incidentId: declared.incident.id } })).toBe(1);
+  });
+});

@@ -47,6 +47,11 @@ const FIRST_RESTART_DELAY_MS = 50;
 export const ACK_THREAD_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 3 };
 /** How long close() waits for the thread to finish its requests before ending it. */
 const CLOSE_TIMEOUT_MS = 10_000;
+/**
+ * Prepared threads that have ended, watched from their spawn: one can end (or be ended) before
+ * SlackAckThread takes it, and its exit, already emitted then, would never be seen again.
+ */
+const endedPrepared = new WeakSet<Worker>();
 
 /**
  * Spawns the thread ahead of its start: while tocsin starts its database and platforms, the
@@ -60,6 +65,7 @@ export function prepareAckThread(): Worker {
     resourceLimits: ACK_THREAD_LIMITS,
   });
   worker.unref();
+  worker.once("exit", () => endedPrepared.add(worker));
   // A prepared thread that fails before its start is replaced by a fresh one (see #spawn).
   worker.on("error", () => {});
   return worker;
@@ -225,7 +231,8 @@ export class SlackAckThread implements PortOwner {
   #takePrepared(data: AckThreadData): Worker | undefined {
     const prepared = this.#prepared;
     this.#prepared = undefined;
-    if (!prepared) return undefined;
+    // Ended already: its settings would go nowhere and it would never listen (nor exit again).
+    if (!prepared || endedPrepared.has(prepared) || prepared.threadId < 0) return undefined;
     prepared.ref();
     prepared.postMessage({ type: "start", data } satisfies AckThreadStart);
     return prepared;

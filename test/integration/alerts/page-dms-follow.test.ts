@@ -26,6 +26,11 @@ class EditableDms extends ConsolePlatform {
     return sent;
   }
 
+  /** Its DM rooms are two-person chats (the outbox checks before it edits one). */
+  override async isDirectWith(roomId?: string, person?: string): Promise<boolean> {
+    return roomId === `dm:${person}`;
+  }
+
   override async update(roomId: string, messageId: string, message: Message): Promise<void> {
     if (roomId.startsWith("dm:")) this.edits.push({ messageId, text: renderPlainText(message) });
     else await super.update(roomId, messageId, message);

@@ -31,6 +31,25 @@ describe("an ack thread prepared ahead of time", () => {
     }
   });
 
+  it("is replaced by a fresh thread when it ended before the ack thread was made", async () => {
+    // ATTACK: the prepared thread died (or was ended) while Bolt initialised and auth.test was
+    // answered, before SlackAckThread watched it: its exit was never seen, the settings went to a
+    // dead thread, and listen waited forever for a "listening" that could not come.
+    const prepared = prepareAckThread();
+    const exited = new Promise<number>((resolve) => prepared.once("exit", resolve));
+    await prepared.terminate();
+    await exited;
+    const thread = ackThread(prepared);
+    try {
+      const port = await thread.listen(0, "127.0.0.1", { host: "127.0.0.1", port: 9 });
+      expect(thread.worker).not.toBe(prepared);
+      const answer = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: "POST", body: "x" });
+      expect(answer.status).toBe(401);
+    } finally {
+      await thread.close();
+    }
+  });
+
   it("ends when closed before it ever listened", async () => {
     const prepared = prepareAckThread();
     const exited = new Promise<number>((resolve) => prepared.once("exit", resolve));

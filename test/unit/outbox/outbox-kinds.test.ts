@@ -243,4 +243,32 @@ describe("every outbound kind through the outbox", () => {
     expect(calls.some((c) => c.body.includes(SECRET))).toBe(false);
     expect(calls.map((c) => c.kind)).toEqual(["reply:ephemeral"]);
   });
+
+  it("edits a direct message with what its room may read now: a DM room others joined is a room", async () => {
+    // ATTACK: on Matrix a paged person has full power in the bot's DM room (trusted private
+    // chat) and may invite anyone, an outsider too; the ack or resolve edit of the page DM then
+    // showed the page's latest content to everyone in it. A new DM checks that the room is
+    // still a two-person chat; the edit did not.
+    const { outbox, calls } = desk({ ephemeral: false });
+    const alice = { platform: "matrix" as const, externalId: "@alice:example.org" };
+    const label: Subject = { kind: "label", tlp: "amber" };
+    await outbox.updateDirectMessage(
+      alice,
+      { roomId: "!dm", messageId: "m1" },
+      content("amber"),
+      label,
+      "page",
+    );
+    await outbox.updateDirectMessage(
+      alice,
+      { roomId: "!group-marked-direct", messageId: "m2" },
+      content("amber"),
+      label,
+      "page",
+    );
+    expect(calls.map((c) => [c.kind, c.roomId, c.body.includes(SECRET)])).toEqual([
+      ["update", "!dm", true],
+      ["update", "!group-marked-direct", false],
+    ]);
+  });
 });
