@@ -59,25 +59,83 @@ export class RoomBindings {
     );
   }
 
-  async bindRoom(incidentId: string, platform: PlatformName, roomId: string, name: string): Promise<void> {
+  /** `topicShown`: the fingerprint of the topic the room was created with (see fingerprint.ts). */
+  async bindRoom(
+    incidentId: string,
+    platform: PlatformName,
+    roomId: string,
+    name: string,
+    topicShown: string | null = null,
+  ): Promise<void> {
     await this.#sql.execute(
       Prisma.sql`
-        insert into "IncidentRoom" (id, "incidentId", platform, "roomId", name, "createdAt")
-        values (${randomUUID()}, ${incidentId}, ${platform}, ${roomId}, ${name}, now())
-        on conflict (platform, "roomId") do update set "incidentId" = excluded."incidentId", name = excluded.name`,
+        insert into "IncidentRoom" (id, "incidentId", platform, "roomId", name, "topicShown", "createdAt")
+        values (${randomUUID()}, ${incidentId}, ${platform}, ${roomId}, ${name}, ${topicShown}, now())
+        on conflict (platform, "roomId") do update
+          set "incidentId" = excluded."incidentId", name = excluded.name, "topicShown" = excluded."topicShown",
+              "summaryShown" = null, "shownVersion" = "IncidentRoom"."shownVersion" + 1`,
       { prepared: true },
     );
     this.#facts.roomBound(platform, roomId, incidentId);
   }
 
+  /** A newly posted summary: what the old one showed says nothing of it. */
   async setSummaryMessage(platform: PlatformName, roomId: string, messageId: string): Promise<void> {
     const updated = await this.#sql.execute(
       Prisma.sql`
-        update "IncidentRoom" set "summaryMessageId" = ${messageId}
+        update "IncidentRoom" set "summaryMessageId" = ${messageId}, "summaryShown" = null,
+                                  "shownVersion" = "shownVersion" + 1
          where platform = ${platform} and "roomId" = ${roomId}`,
       { prepared: true },
     );
     // As Prisma's update did: a room that is not bound is an error, not a silent no-op.
     if (updated === 0) throw new Error(`no incident room ${platform} ${roomId} to pin a summary in`);
   }
+
+  /**
+   * Records what a refresh showed in each room (null: unknown, e.g. a call failed), each only if
+   * the room's `shownVersion` is still the one the refresh read. Returns the rooms where it was
+   * not: someone recorded meanwhile, so which of the two showings the room has now is unknown.
+   */
+  async recordShown(shown: RoomShown[]): Promise<RoomAddressRow[]> {
+    if (shown.length === 0) return [];
+    const recorded = await this.#sql.rows(
+      roomAddressRow,
+      Prisma.sql`
+        update "IncidentRoom" r
+           set "topicShown" = v.topic, "summaryShown" = v.summary, "shownVersion" = r."shownVersion" + 1
+          from unnest(${shown.map((s) => s.platform)}::text[], ${shown.map((s) => s.roomId)}::text[],
+                      ${shown.map((s) => s.version)}::int[], ${shown.map((s) => s.topic)}::text[],
+                      ${shown.map((s) => s.summary)}::text[]) as v(platform, "roomId", version, topic, summary)
+         where r.platform = v.platform and r."roomId" = v."roomId" and r."shownVersion" = v.version
+        returning r.platform, r."roomId"`,
+      { prepared: true },
+    );
+    const done = new Set(recorded.map((r) => `${r.platform}\n${r.roomId}`));
+    return shown.filter((s) => !done.has(`${s.platform}\n${s.roomId}`));
+  }
+
+  /** What these rooms show is unknown: the next refresh sets their topic and summary whatever they were. */
+  async forgetShown(rooms: RoomAddressRow[]): Promise<void> {
+    if (rooms.length === 0) return;
+    await this.#sql.execute(
+      Prisma.sql`
+        update "IncidentRoom" r
+           set "topicShown" = null, "summaryShown" = null, "shownVersion" = r."shownVersion" + 1
+          from unnest(${rooms.map((s) => s.platform)}::text[], ${rooms.map((s) => s.roomId)}::text[])
+               as v(platform, "roomId")
+         where r.platform = v.platform and r."roomId" = v."roomId"`,
+      { prepared: true },
+    );
+  }
+}
+
+const roomAddressRow = z.object({ platform: z.string(), roomId: z.string() });
+type RoomAddressRow = z.output<typeof roomAddressRow>;
+
+/** What a refresh showed in a room, and the room's `shownVersion` when it read what was shown before. */
+export interface RoomShown extends RoomAddressRow {
+  version: number;
+  topic: string | null;
+  summary: string | null;
 }
