@@ -96,23 +96,24 @@ export class RoomBindings {
    * Records what a refresh showed in each room (null: unknown, e.g. a call failed), each only if
    * the room's `shownVersion` is still the one the refresh read. Returns the rooms where it was
    * not: someone recorded meanwhile, so which of the two showings the room has now is unknown.
+   * One statement per room (an incident has a room or two): a statement over an array of rooms
+   * is planned anew at every call, as PostgreSQL cannot tell the array's length in advance.
    */
   async recordShown(shown: RoomShown[]): Promise<RoomAddressRow[]> {
-    if (shown.length === 0) return [];
-    const recorded = await this.#sql.rows(
-      roomAddressRow,
-      Prisma.sql`
-        update "IncidentRoom" r
-           set "topicShown" = v.topic, "summaryShown" = v.summary, "shownVersion" = r."shownVersion" + 1
-          from unnest(${shown.map((s) => s.platform)}::text[], ${shown.map((s) => s.roomId)}::text[],
-                      ${shown.map((s) => s.version)}::int[], ${shown.map((s) => s.topic)}::text[],
-                      ${shown.map((s) => s.summary)}::text[]) as v(platform, "roomId", version, topic, summary)
-         where r.platform = v.platform and r."roomId" = v."roomId" and r."shownVersion" = v.version
-        returning r.platform, r."roomId"`,
-      { prepared: true },
+    const recorded = await Promise.all(
+      shown.map((room) =>
+        this.#sql.execute(
+          Prisma.sql`
+            update "IncidentRoom"
+               set "topicShown" = ${room.topic}, "summaryShown" = ${room.summary},
+                   "shownVersion" = "shownVersion" + 1
+             where platform = ${room.platform} and "roomId" = ${room.roomId}
+               and "shownVersion" = ${room.version}`,
+          { prepared: true },
+        ),
+      ),
     );
-    const done = new Set(recorded.map((r) => `${r.platform}\n${r.roomId}`));
-    return shown.filter((s) => !done.has(`${s.platform}\n${s.roomId}`));
+    return shown.filter((_, i) => recorded[i] === 0);
   }
 
   /** What these rooms show is unknown: the next refresh sets their topic and summary whatever they were. */
@@ -130,8 +131,10 @@ export class RoomBindings {
   }
 }
 
-const roomAddressRow = z.object({ platform: z.string(), roomId: z.string() });
-type RoomAddressRow = z.output<typeof roomAddressRow>;
+interface RoomAddressRow {
+  platform: string;
+  roomId: string;
+}
 
 /** What a refresh showed in a room, and the room's `shownVersion` when it read what was shown before. */
 export interface RoomShown extends RoomAddressRow {

@@ -108,6 +108,18 @@ describe("a room's topic and pinned summary", () => {
     expect(world.topics).toHaveLength(1);
   });
 
+  it("are left alone by a refresh that would show them as they are (a replayed or coalesced one)", async () => {
+    world = fresh();
+    const { app, pigeon } = await replica();
+    const room = await declared(pigeon, "Refreshed twice");
+    await pigeon.send("alice", room, "/inc status investigating");
+    const incident = await db.prisma.incident.findFirstOrThrow({ where: { title: "Refreshed twice" } });
+    await app.services.rooms.refreshSummaries(incident.id);
+    await app.services.rooms.refreshSummaries(incident.id);
+    expect(world.topics).toHaveLength(1);
+    expect(world.edits).toHaveLength(1);
+  });
+
   it("are compared with what another replica, or the process before a restart, recorded", async () => {
     world = fresh();
     const a = await replica();
