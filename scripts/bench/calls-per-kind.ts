@@ -63,7 +63,7 @@ try {
     ["list", () => "list"],
     ["show", () => `show ${incident}`],
     ["task", (id) => `task ${incident} a task bq${id}q`],
-    ["class", (id) => `class ${incident} ${id % 2 ? "phishing" : "malware"}`],
+    ["class", (id) => `class ${incident} ${id % 2 ? "phishing" : "intrusions/system-compromise"}`],
   ];
   console.log(`Outbound calls per command (${perKind} of each kind, one at a time):`);
   for (const [kind, text] of kinds) {

@@ -15,6 +15,7 @@ import type { IncidentFacts, Outbox, RoomAddress, Subject } from "../outbox/outb
 import type { People } from "../people/people.ts";
 import type { IncidentDetails, Incidents, RoomOfIncident, RoomShown } from "./incidents.ts";
 import { changeMessage, incidentSummary, incidentTopic } from "./render.ts";
+import { ShownRecords } from "./shown-records.ts";
 import { storedTlp } from "./tlp.ts";
 
 export const ARCHIVE_ROOMS_JOB = "incident.archive-rooms";
@@ -58,6 +59,8 @@ export class IncidentRooms {
   readonly #timeZone: string;
   /** Per incident: the refresh running, and whether another is to follow it. */
   readonly #refreshing = new Map<string, { queued?: QueuedRefresh }>();
+  /** What rooms were shown, as this process recorded it after the rows it was given were read. */
+  readonly #shown = new ShownRecords();
 
   constructor(options: {
     outbox: Outbox;
@@ -299,13 +302,14 @@ export class IncidentRooms {
       rooms.map(async (room) => {
         const address = addressOf(room);
         if (!address || !this.#outbox.runs(address.platform)) return;
+        const before = this.#shown.latest(room);
         // Unknown (null) until a call succeeds: a failed one may or may not have reached the room.
-        const after: RoomShown = { ...address, version: room.shownVersion, topic: null, summary: null };
+        const after: RoomShown = { ...address, version: before.version, topic: null, summary: null };
         shown.push(after);
         try {
           if (room.summaryMessageId)
             after.summary = (
-              await this.#outbox.update(address, room.summaryMessageId, summary, subject, room.summaryShown)
+              await this.#outbox.update(address, room.summaryMessageId, summary, subject, before.summary)
             ).shown;
           after.topic = (
             await this.#outbox.setTopic(
@@ -313,7 +317,7 @@ export class IncidentRooms {
               topic,
               subject,
               withheldTopic(details.publicId),
-              room.topicShown,
+              before.topic,
             )
           ).shown;
         } catch (error) {
@@ -323,7 +327,9 @@ export class IncidentRooms {
     );
     try {
       const raced = await this.#incidents.recordShown(shown);
+      for (const room of shown) if (!raced.includes(room)) this.#shown.recorded(room);
       if (raced.length === 0) return;
+      this.#shown.forget(raced);
       await this.#incidents.forgetShown(raced);
       if (!retry) await this.#refreshNow(incidentId, undefined, undefined, true);
     } catch (error) {

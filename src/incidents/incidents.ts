@@ -168,7 +168,7 @@ export class Incidents {
   }
 
   /** Records what a refresh showed in rooms; returns those another refresh recorded in meanwhile. */
-  recordShown(shown: RoomShown[]): Promise<Array<{ platform: string; roomId: string }>> {
+  recordShown(shown: RoomShown[]): Promise<RoomShown[]> {
     return this.#rooms.recordShown(shown);
   }
 

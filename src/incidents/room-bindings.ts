@@ -95,11 +95,12 @@ export class RoomBindings {
   /**
    * Records what a refresh showed in each room (null: unknown, e.g. a call failed), each only if
    * the room's `shownVersion` is still the one the refresh read. Returns the rooms where it was
-   * not: someone recorded meanwhile, so which of the two showings the room has now is unknown.
+   * not (the same objects): someone recorded meanwhile, so which of the two showings the room has
+   * now is unknown.
    * One statement per room (an incident has a room or two): a statement over an array of rooms
    * is planned anew at every call, as PostgreSQL cannot tell the array's length in advance.
    */
-  async recordShown(shown: RoomShown[]): Promise<RoomAddressRow[]> {
+  async recordShown(shown: RoomShown[]): Promise<RoomShown[]> {
     const recorded = await Promise.all(
       shown.map((room) =>
         this.#sql.execute(

@@ -161,31 +161,48 @@ describe("a room's topic and pinned summary", () => {
     expect(row.summaryShown).toBeTruthy();
   });
 
-  it("are refreshed again from the database when another refresh recorded after this one read", async () => {
+  it("are refreshed again from the database when another replica recorded after this one read", async () => {
     world = fresh();
-    const { app, pigeon } = await replica();
-    const room = await declared(pigeon, "Stale read");
+    const a = await replica();
+    const b = await replica();
+    const room = await declared(a.pigeon, "Stale read");
     const incident = await db.prisma.incident.findFirstOrThrow({ where: { title: "Stale read" } });
-    // What a slow refresh read before the status change below: the old state, and a record that
-    // says "unknown" (its last call had failed), so it sets its stale topic.
-    const staleRooms = (await app.services.incidents.rooms(incident.id)).map((r) => ({
+    // What a slow refresh on B read before A's status change below: the old state, and a record
+    // that says "unknown" (its last call had failed), so it sets its stale topic.
+    const staleRooms = (await b.app.services.incidents.rooms(incident.id)).map((r) => ({
       ...r,
       topicShown: null,
     }));
-    const staleDetails = await app.services.incidents.details(incident.id);
-    await pigeon.send("alice", room, "/inc status investigating");
+    const staleDetails = await b.app.services.incidents.details(incident.id);
+    await a.pigeon.send("alice", room, "/inc status investigating");
     expect(world.topicOf.get(room)).toContain("investigating");
     const before = world.topics.length;
-    // The slow refresh sets its stale topic (triage), finds the record changed since it read it,
-    // drops the record and refreshes from what the database holds now.
-    await app.services.rooms.refreshSummaries(incident.id, staleRooms, staleDetails);
+    // B sets its stale topic (triage), finds the record changed since it read it, drops the
+    // record and refreshes from what the database holds now.
+    await b.app.services.rooms.refreshSummaries(incident.id, staleRooms, staleDetails);
     expect(world.topics.slice(before).map((t) => t.topic)).toEqual([
       expect.stringContaining("triage"),
       expect.stringContaining("investigating"),
     ]);
     expect(world.topicOf.get(room)).toContain("investigating");
-    // And the record is right again: a task sets no topic.
-    await pigeon.send("alice", room, "/inc task done with the stale read");
+    // And the record is right again, for both: a task sets no topic.
+    await a.pigeon.send("alice", room, "/inc task done with the stale read");
+    await b.pigeon.send("alice", room, "/inc task and with the other replica");
     expect(world.topics).toHaveLength(before + 2);
+  });
+
+  it("of a change whose statement ran before this process's previous refresh recorded are not sent twice", async () => {
+    world = fresh();
+    const { app, pigeon } = await replica();
+    const room = await declared(pigeon, "Back to back");
+    const incident = await db.prisma.incident.findFirstOrThrow({ where: { title: "Back to back" } });
+    // The rooms as a change's statement returned them before the refresh below recorded.
+    const readEarly = await app.services.incidents.rooms(incident.id);
+    await pigeon.send("alice", room, "/inc status investigating");
+    const topics = world.topics.length;
+    const edits = world.edits.length;
+    await app.services.rooms.refreshSummaries(incident.id, readEarly);
+    expect(world.topics).toHaveLength(topics);
+    expect(world.edits).toHaveLength(edits);
   });
 });
