@@ -303,14 +303,18 @@ export class IncidentRooms {
         const address = addressOf(room);
         if (!address || !this.#outbox.runs(address.platform)) return;
         const before = this.#shown.latest(room);
-        // Unknown (null) until a call succeeds: a failed one may or may not have reached the room.
-        const after: RoomShown = { ...address, version: before.version, topic: null, summary: null };
+        const after: RoomShown = { ...address, ...before };
         shown.push(after);
         try {
-          if (room.summaryMessageId)
+          // Each unknown (null) while its call runs: a failed one may or may not have reached the
+          // room. One not made (the edit before it failed) leaves the room as it was.
+          if (room.summaryMessageId) {
+            after.summary = null;
             after.summary = (
               await this.#outbox.update(address, room.summaryMessageId, summary, subject, before.summary)
             ).shown;
+          }
+          after.topic = null;
           after.topic = (
             await this.#outbox.setTopic(
               address,

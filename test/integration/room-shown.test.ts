@@ -41,7 +41,14 @@ class ReplicaPigeon extends PigeonPlatform {
     this.world.topicOf.set(roomId, topic);
   }
 
+  /** The next summary edit fails (the chat service answered with an error). */
+  failNextUpdate = false;
+
   override async update(roomId: string, messageId: string, message: Message): Promise<void> {
+    if (this.failNextUpdate) {
+      this.failNextUpdate = false;
+      throw new Error("the chat service failed the edit");
+    }
     this.world.edits.push({ roomId, text: JSON.stringify(message.blocks) });
     await super.update(roomId, messageId, message);
   }
@@ -118,6 +125,23 @@ describe("a room's topic and pinned summary", () => {
     await app.services.rooms.refreshSummaries(incident.id);
     expect(world.topics).toHaveLength(1);
     expect(world.edits).toHaveLength(1);
+  });
+
+  it("after a failed summary edit: the summary is edited again, the topic left as it was", async () => {
+    world = fresh();
+    const { app, pigeon } = await replica();
+    const room = await declared(pigeon, "Failed edit");
+    const incident = await db.prisma.incident.findFirstOrThrow({ where: { title: "Failed edit" } });
+    await pigeon.send("alice", room, "/inc status investigating");
+    expect(world.topics).toHaveLength(1);
+    pigeon.failNextUpdate = true;
+    await pigeon.send("alice", room, "/inc task first task");
+    expect(world.edits).toHaveLength(1);
+    // Whether the failed edit reached the room is unknown: a refresh of the same state edits it
+    // again. The topic call was never made: the room still has the topic recorded.
+    await app.services.rooms.refreshSummaries(incident.id);
+    expect(world.edits).toHaveLength(2);
+    expect(world.topics).toHaveLength(1);
   });
 
   it("are compared with what another replica, or the process before a restart, recorded", async () => {
