@@ -105,6 +105,13 @@ try {
   };
   const calls0 = await doubles.calls();
   await stats?.query("select pg_stat_statements_reset()");
+  // Connections opened meanwhile: each prepares the hot statements afresh (sql.ts).
+  const sessionsOf = async () =>
+    Number(
+      (await stats?.query("select sessions from pg_stat_database where datname = 'tocsin'"))?.rows[0]
+        ?.sessions,
+    );
+  const sessions0 = await sessionsOf();
   const cpu0 = await treeCpuMs(pid);
   const doubles0 = await cpuMs(doubles.pid);
   const loader0 = process.cpuUsage();
@@ -139,16 +146,17 @@ try {
   if (ok < samples.length) console.log(`Outcomes: ${[...outcomes].map(([o, n]) => `${o} ${n}`).join(", ")}`);
   console.log(`Slack double calls per answered command: ${perCommand.join(", ")}`);
   if (stats) {
+    console.log(`PostgreSQL sessions opened while measuring: ${(await sessionsOf()) - sessions0}`);
     const { rows } = await stats.query(`
-      select calls, total_plan_time as plan, total_exec_time as exec, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) as query
+      select calls, plans, total_plan_time as plan, total_exec_time as exec, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) as query
         from pg_stat_statements where dbid = (select oid from pg_database where datname = 'tocsin')
        order by total_plan_time + total_exec_time desc limit 15`);
     console.log(
-      "PostgreSQL statements: calls per command, plan + exec ms per command, plan/exec ms per call",
+      "PostgreSQL statements: calls per command, plan + exec ms per command, plan/exec ms per call, plannings per call",
     );
     for (const row of rows)
       console.log(
-        `  ${(row.calls / ok).toFixed(2)}  ${((row.plan + row.exec) / ok).toFixed(3)}  ${(row.plan / row.calls).toFixed(3)}/${(row.exec / row.calls).toFixed(3)}  ${row.query}`,
+        `  ${(row.calls / ok).toFixed(2)}  ${((row.plan + row.exec) / ok).toFixed(3)}  ${(row.plan / row.calls).toFixed(3)}/${(row.exec / row.calls).toFixed(3)}  ${(row.plans / row.calls).toFixed(2)}  ${row.query}`,
       );
   }
 } finally {

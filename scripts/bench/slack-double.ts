@@ -76,6 +76,8 @@ export class BenchSlackDouble {
     const at = performance.timeOrigin + performance.now();
     const path = req.url ?? "/";
     if (path.startsWith("/response/")) {
+      // Counted with the Web API's methods: an answer is an outbound call too.
+      this.calls.set("response_url", (this.calls.get("response_url") ?? 0) + 1);
       this.#answer(Number(path.slice("/response/".length)), at, raw);
       return sendJson(res, { ok: true });
     }

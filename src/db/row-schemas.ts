@@ -46,6 +46,9 @@ export const incidentRoomRow = z.object({
   roomId: z.string(),
   name: z.string(),
   summaryMessageId: z.string().nullable(),
+  topicShown: z.string().nullable(),
+  summaryShown: z.string().nullable(),
+  shownVersion: z.number().int(),
   createdAt: timestamp,
 }) satisfies z.ZodType<IncidentRoom>;
 

@@ -21,8 +21,14 @@ import {
 } from "../generated/prisma/client.ts";
 import { insertJobRows, type JobRow } from "../jobs/queue.ts";
 
-/** What announcing in a room and refreshing its pinned summary need of an incident's room. */
-export type RoomOfIncident = Pick<IncidentRoom, "platform" | "roomId" | "name" | "summaryMessageId">;
+/**
+ * What announcing in a room and refreshing its pinned summary and topic need of an incident's
+ * room: where the summary is, and what the room was last shown (see incident-rooms.ts).
+ */
+export type RoomOfIncident = Pick<
+  IncidentRoom,
+  "platform" | "roomId" | "name" | "summaryMessageId" | "topicShown" | "summaryShown" | "shownVersion"
+>;
 
 export type IncidentDetails = Incident & {
   reporter: Person;
@@ -36,7 +42,9 @@ export function roomsOfIncident(incidentId: string): Prisma.Sql {
   return Prisma.sql`(
     select coalesce(json_agg(json_build_object(
              'platform', r.platform, 'roomId', r."roomId", 'name', r.name,
-             'summaryMessageId', r."summaryMessageId") order by r."createdAt"), '[]'::json)
+             'summaryMessageId', r."summaryMessageId", 'topicShown', r."topicShown",
+             'summaryShown', r."summaryShown", 'shownVersion', r."shownVersion")
+             order by r."createdAt"), '[]'::json)
       from "IncidentRoom" r where r."incidentId" = ${incidentId})`;
 }
 
@@ -61,6 +69,9 @@ export const roomsJson = z.array(
     roomId: z.string(),
     name: z.string(),
     summaryMessageId: z.string().nullable(),
+    topicShown: z.string().nullable(),
+    summaryShown: z.string().nullable(),
+    shownVersion: z.number().int(),
   }),
 );
 

@@ -10,10 +10,12 @@ import { context, type Message, text } from "../chat/message.ts";
 import type { DbTransaction } from "../db/database.ts";
 import type { Incident, Person } from "../generated/prisma/client.ts";
 import type { JobQueue } from "../jobs/queue.ts";
+import { fingerprintOf } from "../outbox/fingerprint.ts";
 import type { IncidentFacts, Outbox, RoomAddress, Subject } from "../outbox/outbox.ts";
 import type { People } from "../people/people.ts";
-import type { IncidentDetails, Incidents, RoomOfIncident } from "./incidents.ts";
+import type { IncidentDetails, Incidents, RoomOfIncident, RoomShown } from "./incidents.ts";
 import { changeMessage, incidentSummary, incidentTopic } from "./render.ts";
+import { ShownRecords } from "./shown-records.ts";
 import { storedTlp } from "./tlp.ts";
 
 export const ARCHIVE_ROOMS_JOB = "incident.archive-rooms";
@@ -57,6 +59,8 @@ export class IncidentRooms {
   readonly #timeZone: string;
   /** Per incident: the refresh running, and whether another is to follow it. */
   readonly #refreshing = new Map<string, { queued?: QueuedRefresh }>();
+  /** What rooms were shown, as this process recorded it after the rows it was given were read. */
+  readonly #shown = new ShownRecords();
 
   constructor(options: {
     outbox: Outbox;
@@ -93,14 +97,15 @@ export class IncidentRooms {
       // Created empty and bound before anyone is invited: a command typed in the room as soon
       // as someone is in it is that incident's command (an unbound room's would be refused or
       // taken as a command of no incident).
+      const topic = incidentTopic(details);
       const room = await this.#outbox.createIncidentRoom(on, {
         incident: incidentFacts(incident),
         publicId: incident.publicId,
         title: incident.title,
-        topic: incidentTopic(details),
+        topic,
         invite: [],
       });
-      await this.#incidents.bindRoom(incident.id, on, room.roomId, room.name);
+      await this.#incidents.bindRoom(incident.id, on, room.roomId, room.name, fingerprintOf(topic));
       const address = { platform: on, roomId: room.roomId };
       await this.#outbox.invite(address, [...invite]);
       await this.#postSummary(details, address);
@@ -265,10 +270,19 @@ export class IncidentRooms {
     this.#refreshing.delete(incidentId);
   }
 
+  /**
+   * One refresh: in each room, the summary edited and the topic set unless the room shows them
+   * already (what it was last shown is recorded on its row, shared by replicas and restarts: in
+   * Slack every topic set is a visible message in the channel). Then what was shown is recorded,
+   * only where nobody recorded anything since this refresh read the rows; where someone did, the
+   * two refreshes' calls may have landed in either order, so the record is dropped and the rooms
+   * refreshed once more from what the database holds now.
+   */
   async #refreshNow(
     incidentId: string,
     knownRooms?: RoomOfIncident[],
     knownDetails?: IncidentDetails,
+    retry = false,
   ): Promise<void> {
     let details: IncidentDetails;
     let rooms: RoomOfIncident[];
@@ -284,19 +298,48 @@ export class IncidentRooms {
     const summary = incidentSummary(details, (p) => p.displayName, this.#timeZone);
     const topic = incidentTopic(details);
     const subject = aboutIncident(details);
+    const shown: RoomShown[] = [];
     await Promise.all(
       rooms.map(async (room) => {
         const address = addressOf(room);
         if (!address || !this.#outbox.runs(address.platform)) return;
+        const before = this.#shown.latest(room);
+        const after: RoomShown = { ...address, ...before };
+        shown.push(after);
         try {
-          if (room.summaryMessageId)
-            await this.#outbox.update(address, room.summaryMessageId, summary, subject);
-          await this.#outbox.setTopic(address, topic, subject, withheldTopic(details.publicId));
+          // Each unknown (null) while its call runs: a failed one may or may not have reached the
+          // room. One not made (the edit before it failed) leaves the room as it was.
+          if (room.summaryMessageId) {
+            after.summary = null;
+            after.summary = (
+              await this.#outbox.update(address, room.summaryMessageId, summary, subject, before.summary)
+            ).shown;
+          }
+          after.topic = null;
+          after.topic = (
+            await this.#outbox.setTopic(
+              address,
+              topic,
+              subject,
+              withheldTopic(details.publicId),
+              before.topic,
+            )
+          ).shown;
         } catch (error) {
           this.#log.warn({ err: error, incidentId, ...address }, "summary not refreshed");
         }
       }),
     );
+    try {
+      const raced = await this.#incidents.recordShown(shown);
+      for (const room of shown) if (!raced.includes(room)) this.#shown.recorded(room);
+      if (raced.length === 0) return;
+      this.#shown.forget(raced);
+      await this.#incidents.forgetShown(raced);
+      if (!retry) await this.#refreshNow(incidentId, undefined, undefined, true);
+    } catch (error) {
+      this.#log.warn({ err: error, incidentId }, "what the rooms show was not recorded");
+    }
   }
 
   /** Gives the incident's leads moderator power in its rooms, where platforms have such a thing. */

@@ -18,7 +18,7 @@ import { Participation } from "./participation.ts";
 import { PendingAnnouncements } from "./pending-announcements.ts";
 import { IncidentIds } from "./public-id.ts";
 import type { Role } from "./roles.ts";
-import { RoomBindings } from "./room-bindings.ts";
+import { RoomBindings, type RoomShown } from "./room-bindings.ts";
 import type { TlpLabel } from "./tlp.ts";
 
 export type { ClosedHook, DeclaredHook, SeverityHook } from "./incident-change.ts";
@@ -32,7 +32,7 @@ export {
 } from "./incident-change.ts";
 export type { DeclareInput } from "./incident-declarations.ts";
 export { type ListFilter, noSuchIncident } from "./incident-queries.ts";
-export type { IncidentDetails, RoomOfIncident };
+export type { IncidentDetails, RoomOfIncident, RoomShown };
 
 export class Incidents {
   /** The shape of this desk's incident ids (the configured prefix). */
@@ -154,12 +154,27 @@ export class Incidents {
     return this.#rooms.rooms(incidentId);
   }
 
-  bindRoom(incidentId: string, platform: PlatformName, roomId: string, name: string): Promise<void> {
-    return this.#rooms.bindRoom(incidentId, platform, roomId, name);
+  bindRoom(
+    incidentId: string,
+    platform: PlatformName,
+    roomId: string,
+    name: string,
+    topicShown?: string,
+  ): Promise<void> {
+    return this.#rooms.bindRoom(incidentId, platform, roomId, name, topicShown);
   }
 
   setSummaryMessage(platform: PlatformName, roomId: string, messageId: string): Promise<void> {
     return this.#rooms.setSummaryMessage(platform, roomId, messageId);
+  }
+
+  /** Records what a refresh showed in rooms; returns those another refresh recorded in meanwhile. */
+  recordShown(shown: RoomShown[]): Promise<RoomShown[]> {
+    return this.#rooms.recordShown(shown);
+  }
+
+  forgetShown(rooms: Array<{ platform: string; roomId: string }>): Promise<void> {
+    return this.#rooms.forgetShown(rooms);
   }
 
   /** True when the person takes part in the incident (reporter, role holder or participant). */

@@ -59,25 +59,87 @@ export class RoomBindings {
     );
   }
 
-  async bindRoom(incidentId: string, platform: PlatformName, roomId: string, name: string): Promise<void> {
+  /** `topicShown`: the fingerprint of the topic the room was created with (see fingerprint.ts). */
+  async bindRoom(
+    incidentId: string,
+    platform: PlatformName,
+    roomId: string,
+    name: string,
+    topicShown: string | null = null,
+  ): Promise<void> {
     await this.#sql.execute(
       Prisma.sql`
-        insert into "IncidentRoom" (id, "incidentId", platform, "roomId", name, "createdAt")
-        values (${randomUUID()}, ${incidentId}, ${platform}, ${roomId}, ${name}, now())
-        on conflict (platform, "roomId") do update set "incidentId" = excluded."incidentId", name = excluded.name`,
+        insert into "IncidentRoom" (id, "incidentId", platform, "roomId", name, "topicShown", "createdAt")
+        values (${randomUUID()}, ${incidentId}, ${platform}, ${roomId}, ${name}, ${topicShown}, now())
+        on conflict (platform, "roomId") do update
+          set "incidentId" = excluded."incidentId", name = excluded.name, "topicShown" = excluded."topicShown",
+              "summaryShown" = null, "shownVersion" = "IncidentRoom"."shownVersion" + 1`,
       { prepared: true },
     );
     this.#facts.roomBound(platform, roomId, incidentId);
   }
 
+  /** A newly posted summary: what the old one showed says nothing of it. */
   async setSummaryMessage(platform: PlatformName, roomId: string, messageId: string): Promise<void> {
     const updated = await this.#sql.execute(
       Prisma.sql`
-        update "IncidentRoom" set "summaryMessageId" = ${messageId}
+        update "IncidentRoom" set "summaryMessageId" = ${messageId}, "summaryShown" = null,
+                                  "shownVersion" = "shownVersion" + 1
          where platform = ${platform} and "roomId" = ${roomId}`,
       { prepared: true },
     );
     // As Prisma's update did: a room that is not bound is an error, not a silent no-op.
     if (updated === 0) throw new Error(`no incident room ${platform} ${roomId} to pin a summary in`);
   }
+
+  /**
+   * Records what a refresh showed in each room (null: unknown, e.g. a call failed), each only if
+   * the room's `shownVersion` is still the one the refresh read. Returns the rooms where it was
+   * not (the same objects): someone recorded meanwhile, so which of the two showings the room has
+   * now is unknown.
+   * One statement per room (an incident has a room or two): a statement over an array of rooms
+   * is planned anew at every call, as PostgreSQL cannot tell the array's length in advance.
+   */
+  async recordShown(shown: RoomShown[]): Promise<RoomShown[]> {
+    const recorded = await Promise.all(
+      shown.map((room) =>
+        this.#sql.execute(
+          Prisma.sql`
+            update "IncidentRoom"
+               set "topicShown" = ${room.topic}, "summaryShown" = ${room.summary},
+                   "shownVersion" = "shownVersion" + 1
+             where platform = ${room.platform} and "roomId" = ${room.roomId}
+               and "shownVersion" = ${room.version}`,
+          { prepared: true },
+        ),
+      ),
+    );
+    return shown.filter((_, i) => recorded[i] === 0);
+  }
+
+  /** What these rooms show is unknown: the next refresh sets their topic and summary whatever they were. */
+  async forgetShown(rooms: RoomAddressRow[]): Promise<void> {
+    if (rooms.length === 0) return;
+    await this.#sql.execute(
+      Prisma.sql`
+        update "IncidentRoom" r
+           set "topicShown" = null, "summaryShown" = null, "shownVersion" = r."shownVersion" + 1
+          from unnest(${rooms.map((s) => s.platform)}::text[], ${rooms.map((s) => s.roomId)}::text[])
+               as v(platform, "roomId")
+         where r.platform = v.platform and r."roomId" = v."roomId"`,
+      { prepared: true },
+    );
+  }
+}
+
+interface RoomAddressRow {
+  platform: string;
+  roomId: string;
+}
+
+/** What a refresh showed in a room, and the room's `shownVersion` when it read what was shown before. */
+export interface RoomShown extends RoomAddressRow {
+  version: number;
+  topic: string | null;
+  summary: string | null;
 }

@@ -12,6 +12,7 @@ import type { ChatPlatform, CreatedRoom, SentDirectMessage } from "../chat/platf
 import type { Metrics } from "../http/metrics.ts";
 import type { TlpLabel } from "../incidents/tlp.ts";
 import { type Audience, type Decision, decide, type IncidentFacts, type Subject } from "./audience.ts";
+import { fingerprintOf } from "./fingerprint.ts";
 
 export type { IncidentFacts, Subject };
 
@@ -46,6 +47,15 @@ export type Outcome =
   /** `dm`: where a direct message went, for a later edit (platforms that can edit one). */
   | { sent: true; messageId?: string; dm?: SentDirectMessage }
   | { sent: false; reason: string /** A notice took the item's place. */; noticed: boolean };
+
+/**
+ * What a room shows after a summary edit or a topic (its fingerprint, see fingerprint.ts), and
+ * whether nothing was sent because it showed that already.
+ */
+export interface ShownAfter {
+  shown: string;
+  unchanged: boolean;
+}
 
 export type OutboundKind =
   | "reply"
@@ -220,37 +230,59 @@ export class Outbox {
     }
   }
 
-  /** Replaces an earlier post (a pinned summary); a summary the room may not see becomes a notice. */
-  async update(room: RoomAddress, messageId: string, content: Content, subject: Subject): Promise<Outcome> {
+  /**
+   * Replaces an earlier post (a pinned summary); a summary the room may not see becomes a notice.
+   * `shown` is the fingerprint of what the room shows now (see fingerprint.ts), when known: the
+   * edit is left out when the room would get exactly that again.
+   */
+  async update(
+    room: RoomAddress,
+    messageId: string,
+    content: Content,
+    subject: Subject,
+    shown?: string | null,
+  ): Promise<Outcome & ShownAfter> {
     const platform = this.#require(room.platform);
     const verdict = renderFor(
       decide(await this.#roomAudience(platform, room.roomId, undefined, subject), subject),
       content,
       subject,
     );
-    if (verdict.message) {
-      await platform.update(room.roomId, messageId, verdict.message);
-      this.#count(platform.name, "summary", "sent");
-      return { sent: true };
-    }
-    const notice = verdict.notice ?? "🔒 This summary is withheld here.";
-    await platform.update(room.roomId, messageId, { blocks: [text(notice)] });
-    this.#count(platform.name, "summary", "refused");
-    return { sent: false, reason: verdict.reason, noticed: true };
+    const message = verdict.message ?? {
+      blocks: [text(verdict.notice ?? "🔒 This summary is withheld here.")],
+    };
+    const outcome: Outcome = verdict.message
+      ? { sent: true }
+      : { sent: false, reason: verdict.reason, noticed: true };
+    const after = fingerprintOf(message);
+    if (after === shown) return { ...outcome, shown: after, unchanged: true };
+    await platform.update(room.roomId, messageId, message);
+    this.#count(platform.name, "summary", verdict.message ? "sent" : "refused");
+    return { ...outcome, shown: after, unchanged: false };
   }
 
-  /** Sets a room's topic; a room that may not see it gets `withheldTopic` (which names nothing). */
+  /**
+   * Sets a room's topic; a room that may not see it gets `withheldTopic` (which names nothing).
+   * Left out when `shown`, the fingerprint of the topic the room has now, says it has that one.
+   */
   async setTopic(
     room: RoomAddress,
     topic: string,
     subject: Subject,
     withheldTopic: string,
-  ): Promise<Outcome> {
+    shown?: string | null,
+  ): Promise<Outcome & ShownAfter> {
     const platform = this.#require(room.platform);
     const decision = decide(await this.#roomAudience(platform, room.roomId, undefined, subject), subject);
     const allowed = decision.action === "send";
-    await platform.setTopic(room.roomId, allowed ? topic : withheldTopic);
-    return allowed ? { sent: true } : { sent: false, reason: "topic withheld", noticed: true };
+    const outcome: Outcome = allowed
+      ? { sent: true }
+      : { sent: false, reason: "topic withheld", noticed: true };
+    const set = allowed ? topic : withheldTopic;
+    const after = fingerprintOf(set);
+    if (after === shown) return { ...outcome, shown: after, unchanged: true };
+    await platform.setTopic(room.roomId, set);
+    return { ...outcome, shown: after, unchanged: false };
   }
 
   /** Posts a file where the platform takes files; the caller falls back to text otherwise. */

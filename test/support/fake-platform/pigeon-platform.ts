@@ -19,13 +19,14 @@ export interface PigeonLine {
   failed?: Reply["failed"];
 }
 
+let sequence = 0;
+
 export class PigeonPlatform implements ChatPlatform {
   readonly name = pigeonDescriptor.name;
   readonly ephemeralReplies = true;
   readonly lines: PigeonLine[] = [];
   readonly rooms = new Map<string, { name: string; topic: string; members: Set<string> }>();
   #onInvocation: InvocationHandler | undefined;
-  #sequence = 0;
 
   async start(onInvocation: InvocationHandler): Promise<void> {
     this.#onInvocation = onInvocation;
@@ -39,7 +40,8 @@ export class PigeonPlatform implements ChatPlatform {
   async send(user: string, roomId: string, text: string): Promise<void> {
     const handle = this.#onInvocation;
     if (!handle) throw new Error("the Pigeon platform is not started");
-    const key = `pigeon-${++this.#sequence}`;
+    // One sequence for every Pigeon of the process: replicas of one test must not share keys.
+    const key = `pigeon-${++sequence}`;
     await handle({
       platform: this.name,
       actor: { externalId: user, displayName: user },

@@ -41,7 +41,15 @@ const detailsAt = (status: Incident["status"]): IncidentDetails => ({
   participants: [{ person }],
   tasks: [],
 });
-const ROOM = { platform: "console" as const, roomId: "#inc", name: "#inc", summaryMessageId: "m-1" };
+const ROOM = {
+  platform: "console" as const,
+  roomId: "#inc",
+  name: "#inc",
+  summaryMessageId: "m-1",
+  topicShown: null,
+  summaryShown: null,
+  shownVersion: 0,
+};
 
 function desk() {
   const edits: string[] = [];
@@ -62,9 +70,9 @@ function desk() {
       const waiting = gate;
       gate = undefined;
       await waiting;
-      return { sent: true };
+      return { sent: true, shown: "edited", unchanged: false };
     },
-    setTopic: async () => ({ sent: true }),
+    setTopic: async () => ({ sent: true, shown: "set", unchanged: false }),
   } as unknown as Outbox;
   const incidents = {
     async details() {
@@ -72,6 +80,7 @@ function desk() {
       return stored;
     },
     rooms: async () => [ROOM],
+    recordShown: async () => [],
   } as unknown as Incidents;
   const rooms = new IncidentRooms({
     outbox,
