@@ -306,24 +306,32 @@ export class IncidentRooms {
         const before = this.#shown.latest(room);
         const after: RoomShown = { ...address, ...before };
         shown.push(after);
+        // Once per room, before its first call that changes it (none when it shows all already).
+        let markedUnknown: Promise<void> | undefined;
+        const changing = () => {
+          markedUnknown ??= this.#incidents.markShownUnknown(after).then((version) => {
+            after.version = version;
+          });
+          return markedUnknown;
+        };
         try {
           // Each unknown (null) while its call runs: a failed one may or may not have reached the
           // room. One not made (the edit before it failed) leaves the room as it was.
           if (room.summaryMessageId) {
             after.summary = null;
             after.summary = (
-              await this.#outbox.update(address, room.summaryMessageId, summary, subject, before.summary)
+              await this.#outbox.update(address, room.summaryMessageId, summary, subject, {
+                shown: before.summary,
+                changing,
+              })
             ).shown;
           }
           after.topic = null;
           after.topic = (
-            await this.#outbox.setTopic(
-              address,
-              topic,
-              subject,
-              withheldTopic(details.publicId),
-              before.topic,
-            )
+            await this.#outbox.setTopic(address, topic, subject, withheldTopic(details.publicId), {
+              shown: before.topic,
+              changing,
+            })
           ).shown;
         } catch (error) {
           this.#log.warn({ err: error, incidentId, ...address }, "summary not refreshed");
