@@ -286,6 +286,11 @@ export class IncidentRooms {
   ): Promise<void> {
     let details: IncidentDetails;
     let rooms: RoomOfIncident[];
+    // A change whose refresh comes after one of a later change (its announcement was slow) holds
+    // details older than what this process showed and recorded since its statement read the
+    // rooms: compared with that record they would go out as new (a summary of before a raise to
+    // RED, under its TLP:GREEN). Its rooms are still right; its details are read as they are now.
+    if (knownDetails && knownRooms?.some((room) => this.#shown.newerThan(room))) knownDetails = undefined;
     try {
       [details, rooms] = await Promise.all([
         knownDetails ?? this.#incidents.details(incidentId),

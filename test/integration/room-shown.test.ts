@@ -255,4 +255,23 @@ describe("a room's topic and pinned summary", () => {
     expect(world.edits.length).toBe(edits + 1);
     expect(world.edits.at(-1)?.text).not.toContain("TLP:GREEN");
   });
+
+  it("of a change that read its details before this process's later refresh recorded show the later state", async () => {
+    world = fresh();
+    const { app, pigeon } = await replica();
+    const room = await declared(pigeon, "Overtaken change");
+    world.external.add(room);
+    await pigeon.send("alice", room, "/inc tlp green");
+    const incident = await db.prisma.incident.findFirstOrThrow({ where: { title: "Overtaken change" } });
+    // A change whose statement ran while the incident was GREEN, and whose refresh comes late
+    // (its announcement was slow): the raise to RED after it was refreshed and recorded first.
+    const earlyRooms = await app.services.incidents.rooms(incident.id);
+    const earlyDetails = await app.services.incidents.details(incident.id);
+    await pigeon.send("alice", room, "/inc tlp red");
+    expect(world.topicOf.get(room)).toContain("details withheld");
+    await app.services.rooms.refreshSummaries(incident.id, earlyRooms, earlyDetails);
+    expect(world.topicOf.get(room)).toContain("details withheld");
+    expect(world.topicOf.get(room)).not.toContain("Overtaken change");
+    expect(world.edits.at(-1)?.text).not.toContain("Overtaken change");
+  });
 });
