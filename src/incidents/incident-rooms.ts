@@ -286,6 +286,11 @@ export class IncidentRooms {
   ): Promise<void> {
     let details: IncidentDetails;
     let rooms: RoomOfIncident[];
+    // A change whose refresh comes after one of a later change (its announcement was slow) holds
+    // details older than what this process showed and recorded since its statement read the
+    // rooms: compared with that record they would go out as new (a summary of before a raise to
+    // RED, under its TLP:GREEN). Its rooms are still right; its details are read as they are now.
+    if (knownDetails && knownRooms?.some((room) => this.#shown.newerThan(room))) knownDetails = undefined;
     try {
       [details, rooms] = await Promise.all([
         knownDetails ?? this.#incidents.details(incidentId),
@@ -306,24 +311,32 @@ export class IncidentRooms {
         const before = this.#shown.latest(room);
         const after: RoomShown = { ...address, ...before };
         shown.push(after);
+        // Once per room, before its first call that changes it (none when it shows all already).
+        let markedUnknown: Promise<void> | undefined;
+        const changing = () => {
+          markedUnknown ??= this.#incidents.markShownUnknown(after).then((version) => {
+            after.version = version;
+          });
+          return markedUnknown;
+        };
         try {
           // Each unknown (null) while its call runs: a failed one may or may not have reached the
           // room. One not made (the edit before it failed) leaves the room as it was.
           if (room.summaryMessageId) {
             after.summary = null;
             after.summary = (
-              await this.#outbox.update(address, room.summaryMessageId, summary, subject, before.summary)
+              await this.#outbox.update(address, room.summaryMessageId, summary, subject, {
+                shown: before.summary,
+                changing,
+              })
             ).shown;
           }
           after.topic = null;
           after.topic = (
-            await this.#outbox.setTopic(
-              address,
-              topic,
-              subject,
-              withheldTopic(details.publicId),
-              before.topic,
-            )
+            await this.#outbox.setTopic(address, topic, subject, withheldTopic(details.publicId), {
+              shown: before.topic,
+              changing,
+            })
           ).shown;
         } catch (error) {
           this.#log.warn({ err: error, incidentId, ...address }, "summary not refreshed");

@@ -173,6 +173,11 @@ export class Incidents {
     return this.#rooms.recordShown(shown);
   }
 
+  /** Before a call changes what a room shows (see RoomBindings.markShownUnknown). */
+  markShownUnknown(room: RoomShown): Promise<number> {
+    return this.#rooms.markShownUnknown(room);
+  }
+
   forgetShown(rooms: Array<{ platform: string; roomId: string }>): Promise<void> {
     return this.#rooms.forgetShown(rooms);
   }

@@ -117,6 +117,28 @@ export class RoomBindings {
     return shown.filter((_, i) => recorded[i] === 0);
   }
 
+  /**
+   * Before a refresh's first call that changes a room: what the room shows becomes unknown on the
+   * row, so that a record never written after the call (a crash, a lost connection) leaves
+   * "unknown" rather than what the room showed before it (a refresh comparing with that would
+   * leave a withheld topic unsent after a raise to RED). Returns the version the refresh records
+   * with afterwards, or `room.version` when someone recorded since the refresh read it (the
+   * record it compared with was stale: its record write then fails, and the rooms are refreshed
+   * again).
+   */
+  async markShownUnknown(room: RoomShown): Promise<number> {
+    const [row] = await this.#sql.rows(
+      z.object({ shownVersion: z.number().int() }),
+      Prisma.sql`
+        update "IncidentRoom"
+           set "topicShown" = null, "summaryShown" = null, "shownVersion" = "shownVersion" + 1
+         where platform = ${room.platform} and "roomId" = ${room.roomId}
+        returning "shownVersion"`,
+      { prepared: true },
+    );
+    return row && row.shownVersion === room.version + 1 ? row.shownVersion : room.version;
+  }
+
   /** What these rooms show is unknown: the next refresh sets their topic and summary whatever they were. */
   async forgetShown(rooms: RoomAddressRow[]): Promise<void> {
     if (rooms.length === 0) return;

@@ -3,7 +3,8 @@
 // share; this is only the process's own newer knowledge of it: a change's statement returns the
 // rooms as they were when it ran, and a refresh of the same incident by this process may have
 // recorded since (refreshes of one incident run one after another here, so its calls landed
-// before the ones of the refresh that reads this). Without it, the next change's refresh would
+// before the ones of the refresh that reads this; but that refresh may have shown a later state
+// than the change's details, whose refresh came late: see IncidentRooms). Without it, the next change's refresh would
 // find the row changed since its statement read it and refresh everything once more.
 import type { RoomOfIncident } from "./change-statements.ts";
 import type { RoomShown } from "./room-bindings.ts";
@@ -25,6 +26,12 @@ export class ShownRecords {
     const own = this.#rooms.get(keyOf(room));
     if (own && own.version > room.shownVersion) return own;
     return { version: room.shownVersion, topic: room.topicShown, summary: room.summaryShown };
+  }
+
+  /** Whether this process recorded what the room shows after `room` (a statement's row) was read. */
+  newerThan(room: RoomOfIncident): boolean {
+    const own = this.#rooms.get(keyOf(room));
+    return own !== undefined && own.version > room.shownVersion;
   }
 
   /** This process recorded `shown` (the row's version is now one more than the one it read). */

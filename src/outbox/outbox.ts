@@ -57,6 +57,18 @@ export interface ShownAfter {
   unchanged: boolean;
 }
 
+/** What a room shows now (its fingerprint, null when unknown) for a summary edit or a topic. */
+export interface ShownBefore {
+  shown: string | null;
+  /**
+   * Runs just before the call that changes the room, and the call is not made when it fails: the
+   * caller marks its record of the room unknown there, so that a record it never gets to write
+   * after the call (the process dies, its connection drops) does not keep saying what the room
+   * showed before.
+   */
+  changing?: () => Promise<void>;
+}
+
 export type OutboundKind =
   | "reply"
   | "post"
@@ -232,15 +244,15 @@ export class Outbox {
 
   /**
    * Replaces an earlier post (a pinned summary); a summary the room may not see becomes a notice.
-   * `shown` is the fingerprint of what the room shows now (see fingerprint.ts), when known: the
-   * edit is left out when the room would get exactly that again.
+   * `before.shown` is the fingerprint of what the room shows now (see fingerprint.ts), when known:
+   * the edit is left out when the room would get exactly that again.
    */
   async update(
     room: RoomAddress,
     messageId: string,
     content: Content,
     subject: Subject,
-    shown?: string | null,
+    before?: ShownBefore,
   ): Promise<Outcome & ShownAfter> {
     const platform = this.#require(room.platform);
     const verdict = renderFor(
@@ -255,7 +267,8 @@ export class Outbox {
       ? { sent: true }
       : { sent: false, reason: verdict.reason, noticed: true };
     const after = fingerprintOf(message);
-    if (after === shown) return { ...outcome, shown: after, unchanged: true };
+    if (after === before?.shown) return { ...outcome, shown: after, unchanged: true };
+    await before?.changing?.();
     await platform.update(room.roomId, messageId, message);
     this.#count(platform.name, "summary", verdict.message ? "sent" : "refused");
     return { ...outcome, shown: after, unchanged: false };
@@ -263,14 +276,14 @@ export class Outbox {
 
   /**
    * Sets a room's topic; a room that may not see it gets `withheldTopic` (which names nothing).
-   * Left out when `shown`, the fingerprint of the topic the room has now, says it has that one.
+   * Left out when `before.shown`, the fingerprint of the topic the room has now, says it has that one.
    */
   async setTopic(
     room: RoomAddress,
     topic: string,
     subject: Subject,
     withheldTopic: string,
-    shown?: string | null,
+    before?: ShownBefore,
   ): Promise<Outcome & ShownAfter> {
     const platform = this.#require(room.platform);
     const decision = decide(await this.#roomAudience(platform, room.roomId, undefined, subject), subject);
@@ -280,7 +293,8 @@ export class Outbox {
       : { sent: false, reason: "topic withheld", noticed: true };
     const set = allowed ? topic : withheldTopic;
     const after = fingerprintOf(set);
-    if (after === shown) return { ...outcome, shown: after, unchanged: true };
+    if (after === before?.shown) return { ...outcome, shown: after, unchanged: true };
+    await before?.changing?.();
     await platform.setTopic(room.roomId, set);
     return { ...outcome, shown: after, unchanged: false };
   }

@@ -3,7 +3,7 @@
 // message: a busy incident's channel filled with them. What a room was shown is recorded on its
 // row, so replicas and restarts compare against the same record, and a refresh that read the
 // record before another one wrote it does not trust it.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { accessPolicy } from "../../src/access/policy.ts";
 import { type App, createApp } from "../../src/app.ts";
 import type { Message } from "../../src/chat/message.ts";
@@ -228,5 +228,50 @@ describe("a room's topic and pinned summary", () => {
     await app.services.rooms.refreshSummaries(incident.id, readEarly);
     expect(world.topics).toHaveLength(topics);
     expect(world.edits).toHaveLength(edits);
+  });
+  it("after a change whose record was never written (crash, lost connection), a raise to RED still withholds", async () => {
+    world = fresh();
+    const { app, pigeon } = await replica();
+    const room = await declared(pigeon, "Record lost");
+    world.external.add(room);
+    await pigeon.send("alice", room, "/inc tlp green");
+    expect(world.topicOf.get(room)).toContain("Record lost");
+    await pigeon.send("alice", room, "/inc tlp red");
+    expect(world.topicOf.get(room)).toContain("details withheld");
+    // Lowered to GREEN: the room gets the full topic and summary, but the process dies (or its
+    // connection drops) before it records that: the row still says "withheld".
+    const lost = vi
+      .spyOn(app.services.incidents, "recordShown")
+      .mockRejectedValueOnce(new Error("connection terminated"));
+    await pigeon.send("alice", room, "/inc tlp green");
+    expect(lost).toHaveBeenCalled();
+    lost.mockRestore();
+    expect(world.topicOf.get(room)).toContain("TLP:GREEN");
+    const edits = world.edits.length;
+    // Raised to RED again: the room must not keep the GREEN topic and summary.
+    await pigeon.send("alice", room, "/inc tlp red");
+    expect(world.topicOf.get(room)).toContain("details withheld");
+    expect(world.topicOf.get(room)).not.toContain("TLP:GREEN");
+    expect(world.edits.length).toBe(edits + 1);
+    expect(world.edits.at(-1)?.text).not.toContain("TLP:GREEN");
+  });
+
+  it("of a change that read its details before this process's later refresh recorded show the later state", async () => {
+    world = fresh();
+    const { app, pigeon } = await replica();
+    const room = await declared(pigeon, "Overtaken change");
+    world.external.add(room);
+    await pigeon.send("alice", room, "/inc tlp green");
+    const incident = await db.prisma.incident.findFirstOrThrow({ where: { title: "Overtaken change" } });
+    // A change whose statement ran while the incident was GREEN, and whose refresh comes late
+    // (its announcement was slow): the raise to RED after it was refreshed and recorded first.
+    const earlyRooms = await app.services.incidents.rooms(incident.id);
+    const earlyDetails = await app.services.incidents.details(incident.id);
+    await pigeon.send("alice", room, "/inc tlp red");
+    expect(world.topicOf.get(room)).toContain("details withheld");
+    await app.services.rooms.refreshSummaries(incident.id, earlyRooms, earlyDetails);
+    expect(world.topicOf.get(room)).toContain("details withheld");
+    expect(world.topicOf.get(room)).not.toContain("Overtaken change");
+    expect(world.edits.at(-1)?.text).not.toContain("Overtaken change");
   });
 });
