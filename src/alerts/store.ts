@@ -70,6 +70,17 @@ const openRow = alertRow
   .extend({ members: z.unknown().transform(membersOf), version: z.string() });
 
 /**
+ * What the write returns per alert: an opened alert's number, and each row's new version. Built
+ * once: zod 4 compiles an object schema on its first parse, so a schema built per batch cost a
+ * compilation (and its garbage) every batch.
+ */
+const writtenRow = z.object({
+  id: z.string(),
+  number: z.number().int().nullable(),
+  version: z.string().nullable(),
+});
+
+/**
  * The stored members, checked in one loop: a group of a thousand through a zod record schema
  * cost more than the rest of the batch's read. Anything unexpected goes through the schema.
  */
@@ -138,7 +149,7 @@ export async function storeSignals(
   let written: Array<{ id: string; number: number | null; version: string | null }>;
   try {
     written = await sql.rows(
-      z.object({ id: z.string(), number: z.number().int().nullable(), version: z.string().nullable() }),
+      writtenRow,
       Prisma.sql`
       with upd as (
         update "Alert" a set "openKey" = v."openKey", status = v.status::"AlertStatus",
