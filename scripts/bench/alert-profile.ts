@@ -63,6 +63,7 @@ const env = {
   NODE_OPTIONS: nodeOptions.join(" "),
   BENCH_STATEMENTS_FILE: statementsFile,
   ...(phases ? { TOCSIN_ALERT_PHASES: path.join(root, "phases") } : {}),
+  ...(process.env.TOCSIN_ALERT_HEAP ? { TOCSIN_ALERT_HEAP: process.env.TOCSIN_ALERT_HEAP } : {}),
 };
 /** BENCH_NODE_FLAGS="--max-semi-space-size=16": node's flags instead of npm start's (a comparison). */
 const flags = process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? startFlags();
@@ -72,6 +73,10 @@ const base = `http://127.0.0.1:${port}`;
 try {
   await untilReady(port, tocsin.child, performance.now());
   const pid = tocsin.child.pid!;
+  /** Resident memory of tocsin's process (MB), from /proc. */
+  const rssMb = async () =>
+    Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024;
+  const rssStarted = await rssMb();
   const repeat = (): AlertPost => {
     const group = Math.floor(Math.random() * 100);
     const fingerprint = fingerprintOf(group * 1000 + Math.floor(Math.random() * 50));
@@ -108,6 +113,7 @@ try {
   await barrier();
   await barrier();
 
+  const rssWarm = await rssMb();
   // What tocsin costs doing nothing (pollers, supervisors), to read the figures against.
   const idle0 = await treeCpuMs(pid);
   await new Promise((resolve) => setTimeout(resolve, 5000));
@@ -144,6 +150,7 @@ try {
   const threadsLoad = await threadCpuMs(pid);
   await barrier();
   const cpu1 = await treeCpuMs(pid);
+  const rssLoaded = await rssMb();
   const sql1 = await statements();
 
   const accepted = samples.filter((s) => s.status === 202).length;
@@ -157,6 +164,9 @@ try {
   }
   const load = rate > 0 ? `open loop ${rate}/s` : `closed loop ${clients} clients`;
   console.log(`${load}, ${seconds} s: ${samples.length} sent, ${accepted} accepted`);
+  console.log(
+    `  RSS: ${rssStarted.toFixed(0)} MB started, ${rssWarm.toFixed(0)} MB after the warm-up, ${rssLoaded.toFixed(0)} MB after the load`,
+  );
   console.log(
     `  accepted/s ${(accepted / loadSeconds).toFixed(0)}; p50 ${percentile(times, 50).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms (wall: indicative)`,
   );

@@ -4,6 +4,7 @@
 // its event-loop delay and GC pauses, and writes them to `<prefix>.<thread>.json` every second
 // (scripts/bench/alert-phases.ts reads them). Unset, every call here is a no-op.
 import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector";
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { isMainThread, threadId } from "node:worker_threads";
 
@@ -43,4 +44,43 @@ if (probing) {
     delay.reset();
     writeFileSync(file, JSON.stringify(Object.fromEntries(series)));
   }, 1000).unref();
+  // TOCSIN_ALERT_HEAP=1: V8's sampling heap profiler, counting what every GC collected too (what
+  // is allocated, not what stays), from one SIGUSR2 to the next (main thread; alert-profile.ts
+  // sends one before and one after its load), written then as <file>.heapprofile.
+  if (process.env.TOCSIN_ALERT_HEAP === "1" && !isMainThread) {
+    // A thread gets no signal: it samples from its start and writes its profile every 5 s.
+    const session = new Session();
+    session.connect();
+    session.post("HeapProfiler.startSampling", {
+      samplingInterval: 8192,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+    setInterval(() => {
+      session.post("HeapProfiler.getSamplingProfile", (error, result) => {
+        if (!error) writeFileSync(`${file}.heapprofile`, JSON.stringify(result.profile));
+      });
+    }, 5000).unref();
+  }
+  if (process.env.TOCSIN_ALERT_HEAP === "1" && isMainThread) {
+    const session = new Session();
+    session.connect();
+    let sampling = false;
+    process.on("SIGUSR2", () => {
+      if (!sampling) {
+        sampling = true;
+        session.post("HeapProfiler.startSampling", {
+          samplingInterval: 8192,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true,
+        });
+        return;
+      }
+      sampling = false;
+      session.post("HeapProfiler.getSamplingProfile", (error, result) => {
+        if (!error) writeFileSync(`${file}.heapprofile`, JSON.stringify(result.profile));
+        session.post("HeapProfiler.stopSampling");
+      });
+    });
+  }
 }
