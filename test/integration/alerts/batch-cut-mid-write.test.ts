@@ -18,7 +18,7 @@ afterEach(async () => {
 const isWrite = (text: string) => text.replace(/\s+/g, " ").trim().startsWith("with upd as");
 
 describe("a batch whose connection is cut during its write", () => {
-  it("leaves all of the batch or none of it, and the next batch reads the alerts again", async () => {
+  it("leaves all of the batch or none of it, and the next batch folds onto what was stored", async () => {
     desk = await startOncallDesk();
     const alerts = desk.app.services.alerts;
     const prisma = desk.db.prisma;
@@ -60,11 +60,12 @@ describe("a batch whose connection is cut during its write", () => {
     expect([a.signalCount, b], `the receive was ${outcome}`).toEqual(a.signalCount === 2 ? [2, 1] : [1, 0]);
     if (outcome === "stored") expect(b).toBe(1);
 
-    // Outcome unknown to the writer: it reads before the next write, and folds onto the truth.
+    // Refused, the writer cannot know what was stored: it reads before its next write. (Stored:
+    // the cut came after the answer, and the writer knows what it wrote.)
     const sent = await statementsOf(() =>
       alerts.receive([signal({ dedupKey: "a", summary: "third" }), signal({ dedupKey: "b" })]),
     );
-    expect(isWrite(sent[0] ?? "")).toBe(false);
+    if (outcome === "refused") expect(isWrite(sent[0] ?? "")).toBe(false);
     expect(await prisma.alert.findFirstOrThrow({ where: { dedupKey: "a" } })).toMatchObject({
       summary: "third",
       signalCount: a.signalCount + 1,
@@ -73,5 +74,41 @@ describe("a batch whose connection is cut during its write", () => {
       signalCount: b + 1,
     });
     expect(await prisma.alert.count()).toBe(2);
+  });
+
+  it("reads again after a write that committed but whose answer was lost", async () => {
+    desk = await startOncallDesk();
+    const alerts = desk.app.services.alerts;
+    const prisma = desk.db.prisma;
+    await alerts.receive([signal({ dedupKey: "a" })]);
+    // The write commits; the connection then fails before its answer reaches the writer.
+    const query = pg.Pool.prototype.query;
+    pg.Pool.prototype.query = function losing(this: pg.Pool, ...args: unknown[]) {
+      const first = args[0] as string | { text?: string };
+      const text = typeof first === "string" ? first : (first?.text ?? "");
+      const answer = (query as (...a: unknown[]) => unknown).apply(this, args);
+      if (!isWrite(text)) return answer;
+      pg.Pool.prototype.query = query;
+      return (answer as Promise<unknown>).then(() => {
+        throw Object.assign(new Error("Connection terminated unexpectedly"), { code: "ECONNRESET" });
+      });
+    } as typeof query;
+    try {
+      await expect(alerts.receive([signal({ dedupKey: "a", summary: "second" })])).rejects.toMatchObject({
+        code: "database_unavailable",
+      });
+    } finally {
+      pg.Pool.prototype.query = query;
+    }
+    expect(await prisma.alert.findFirstOrThrow({ where: { dedupKey: "a" } })).toMatchObject({
+      signalCount: 2,
+    });
+    // The sender retries (it got a 503): the writer reads what was stored and folds onto it.
+    const sent = await statementsOf(() => alerts.receive([signal({ dedupKey: "a", summary: "second" })]));
+    expect(sent.map((text) => (isWrite(text) ? "write" : "read"))).toEqual(["read", "write"]);
+    expect(await prisma.alert.findFirstOrThrow({ where: { dedupKey: "a" } })).toMatchObject({
+      summary: "second",
+      signalCount: 3,
+    });
   });
 });
