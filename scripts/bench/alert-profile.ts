@@ -20,6 +20,7 @@ import {
   pageMarker,
   postAlert,
 } from "./alert-load.ts";
+import { phaseSummary } from "./alert-phases.ts";
 import { AM_KEY, oncallConfig } from "./alerts.ts";
 import {
   START_ENTRY,
@@ -40,6 +41,8 @@ const clients = Number(process.env.BENCH_CLIENTS ?? 32);
 const rate = Number(process.env.BENCH_RATE ?? 0);
 /** BENCH_NEW_GROUPS=1: every post a new group (a page each), its alert-to-page time measured. */
 const newGroups = process.env.BENCH_NEW_GROUPS === "1";
+/** BENCH_PHASES=1: tocsin records its phases per request (TOCSIN_ALERT_PHASES), summarised here. */
+const phases = process.env.BENCH_PHASES === "1";
 const root = await mkdtemp(path.join(tmpdir(), "tocsin-alert-profile-"));
 await chmod(root, 0o755);
 const doubles = await startDoubles();
@@ -59,6 +62,8 @@ const env = {
   ONCALL_CONFIG: config,
   NODE_OPTIONS: nodeOptions.join(" "),
   BENCH_STATEMENTS_FILE: statementsFile,
+  ...(phases ? { TOCSIN_ALERT_PHASES: path.join(root, "phases") } : {}),
+  ...(process.env.TOCSIN_ALERT_HEAP ? { TOCSIN_ALERT_HEAP: process.env.TOCSIN_ALERT_HEAP } : {}),
 };
 /** BENCH_NODE_FLAGS="--max-semi-space-size=16": node's flags instead of npm start's (a comparison). */
 const flags = process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? startFlags();
@@ -68,6 +73,10 @@ const base = `http://127.0.0.1:${port}`;
 try {
   await untilReady(port, tocsin.child, performance.now());
   const pid = tocsin.child.pid!;
+  /** Resident memory of tocsin's process (MB), from /proc. */
+  const rssMb = async () =>
+    Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024;
+  const rssStarted = await rssMb();
   const repeat = (): AlertPost => {
     const group = Math.floor(Math.random() * 100);
     const fingerprint = fingerprintOf(group * 1000 + Math.floor(Math.random() * 50));
@@ -104,6 +113,7 @@ try {
   await barrier();
   await barrier();
 
+  const rssWarm = await rssMb();
   // What tocsin costs doing nothing (pollers, supervisors), to read the figures against.
   const idle0 = await treeCpuMs(pid);
   await new Promise((resolve) => setTimeout(resolve, 5000));
@@ -112,6 +122,7 @@ try {
   const threads0 = await threadCpuMs(pid);
   const sql0 = await statements();
   const t0 = performance.now();
+  const wall0 = performance.timeOrigin + t0;
   const toPage: Array<Promise<number | undefined>> = [];
   const newGroup = (): AlertPost => {
     const id = marker++;
@@ -134,10 +145,12 @@ try {
     rate > 0 ? await openLoopAlerts(next, rate, seconds) : await closedLoopAlerts(next, clients, { seconds });
   const pageTimes = await Promise.all(toPage);
   const loadSeconds = (performance.now() - t0) / 1000;
+  const wall1 = performance.timeOrigin + performance.now();
   const cpuLoad = await treeCpuMs(pid);
   const threadsLoad = await threadCpuMs(pid);
   await barrier();
   const cpu1 = await treeCpuMs(pid);
+  const rssLoaded = await rssMb();
   const sql1 = await statements();
 
   const accepted = samples.filter((s) => s.status === 202).length;
@@ -151,6 +164,9 @@ try {
   }
   const load = rate > 0 ? `open loop ${rate}/s` : `closed loop ${clients} clients`;
   console.log(`${load}, ${seconds} s: ${samples.length} sent, ${accepted} accepted`);
+  console.log(
+    `  RSS: ${rssStarted.toFixed(0)} MB started, ${rssWarm.toFixed(0)} MB after the warm-up, ${rssLoaded.toFixed(0)} MB after the load`,
+  );
   console.log(
     `  accepted/s ${(accepted / loadSeconds).toFixed(0)}; p50 ${percentile(times, 50).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms (wall: indicative)`,
   );
@@ -177,6 +193,15 @@ try {
   const total = diff.reduce((sum, [, n]) => sum + n, 0);
   console.log(`  SQL statements: ${total} (${(total / accepted).toFixed(2)} per alert)`);
   for (const [kind, n] of diff.slice(0, 25)) console.log(`    ${String(n).padStart(7)}  ${kind}`);
+  if (phases) {
+    // The probe writes every second: let the last second of the load reach its files.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const statuses = new Map<number, number>();
+    for (const s of samples) statuses.set(s.status, (statuses.get(s.status) ?? 0) + 1);
+    console.log(`  statuses: ${[...statuses].map(([s, n]) => `${s}: ${n}`).join(", ")}`);
+    console.log("  phases during the load (ms unless counted):");
+    for (const line of await phaseSummary(path.join(root, "phases"), wall0, wall1)) console.log(line);
+  }
 } finally {
   await tocsin.stop();
   await doubles.stop();

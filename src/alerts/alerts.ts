@@ -4,10 +4,11 @@
 // from alerts (by a person or a rule) in alert-incidents.ts.
 //
 // RECEIVING
-// - Two statements per batch (store.ts): the open alerts of the batch's keys are read, the
-//   signals folded in memory (fold.ts), then one statement updates and inserts the alerts and
-//   enqueues their page and auto-declare jobs, or fails as a whole if another writer changed one
-//   of them since the read (then the batch is read and folded again). `receive` resolves only
+// - One or two statements per batch (store.ts): the open alerts of the batch's keys are read
+//   (unless all are remembered as this process last wrote them: open-alerts.ts), the signals
+//   folded in memory (fold.ts), then one statement updates and inserts the alerts and enqueues
+//   their page and auto-declare jobs, or fails as a whole if another writer changed one of them
+//   since the read (then the batch is read and folded again). `receive` resolves only
 //   after that statement committed; an endpoint answers 2xx after it, never before.
 // - Group commit: requests arriving while a batch is written share the next one (group-commit.ts).
 // - A database that cannot be reached rejects with DatabaseUnavailable (src/errors.ts), so the
@@ -22,6 +23,8 @@ import { AlertPages } from "./alert-pages.ts";
 import { isConnectionFailure } from "./connection-errors.ts";
 import type { AlertDeskDeps } from "./desk-deps.ts";
 import { GroupCommit } from "./group-commit.ts";
+import { OpenAlertCache } from "./open-alerts.ts";
+import { probe } from "./phase-probe.ts";
 import type { AlertReceiver, AlertSignal } from "./signal.ts";
 import { isBatchConflict, storeSignals } from "./store.ts";
 
@@ -48,6 +51,8 @@ export class Alerts implements AlertReceiver {
   readonly #pages: AlertPages;
   readonly #incidents: AlertIncidents;
   readonly #commits: GroupCommit<AlertSignal>;
+  /** The open alerts last written here: a batch of alerts all known skips its read (store.ts). */
+  readonly #remembered = new OpenAlertCache();
   /** What people do with alerts (`/alert ack|resolve|silence|link ...`). */
   readonly actions: AlertActions;
 
@@ -87,11 +92,21 @@ export class Alerts implements AlertReceiver {
     let dueNow = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        await storeSignals(this.#db, signals, now, (alerts) => {
-          const jobs = [...this.#pages.jobsFor(alerts, now), ...this.#incidents.autoDeclareJobs(alerts, now)];
-          dueNow = jobs.some((job) => Date.parse(job.dueAt) <= now.getTime());
-          return jobs;
-        });
+        await storeSignals(
+          this.#db,
+          signals,
+          now,
+          (alerts) => {
+            const jobs = [
+              ...this.#pages.jobsFor(alerts, now),
+              ...this.#incidents.autoDeclareJobs(alerts, now),
+            ];
+            dueNow = jobs.some((job) => Date.parse(job.dueAt) <= now.getTime());
+            return jobs;
+          },
+          this.#remembered,
+        );
+        probe("write.attempts", attempt);
         break;
       } catch (error) {
         if (isBatchConflict(error) && attempt < CONFLICT_RETRIES) continue;

@@ -6,7 +6,10 @@
 // request at a time, so one request the database refuses fails alone and never takes the others
 // down with it.
 
+import { probe, probeNow, probing } from "./phase-probe.ts";
+
 interface Waiting<T> {
+  at: number;
   items: readonly T[];
   resolve(): void;
   reject(error: unknown): void;
@@ -36,7 +39,7 @@ export class GroupCommit<T> {
 
   submit(items: readonly T[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ items, resolve, reject });
+      this.#queue.push({ at: probing ? probeNow() : 0, items, resolve, reject });
       if (this.#active < (this.#options.writers ?? 1)) {
         this.#active++;
         const writer = this.#drain();
@@ -77,7 +80,10 @@ export class GroupCommit<T> {
 
   async #commit(batch: Array<Waiting<T>>): Promise<void> {
     try {
+      const start = probeNow();
+      for (const w of batch) probe("commit.wait", start - w.at);
       await this.#write(batch.flatMap((w) => w.items));
+      probe("commit.batch", batch.length, probeNow() - start);
       for (const waiting of batch) waiting.resolve();
       return;
     } catch (error) {

@@ -1,13 +1,16 @@
-// Writing a batch of signals in two statements whatever its size, and no transaction around them:
-// 1. read the open alerts of the batch's keys, each with its row version (PostgreSQL's xmin);
+// Writing a batch of signals in one or two statements whatever its size, and no transaction
+// around them:
+// 1. read the open alerts of the batch's keys, each with its row version (PostgreSQL's xmin),
+//    except those this process remembers as it last wrote them (open-alerts.ts): a batch of
+//    alerts all remembered skips this read;
 // 2. fold the signals in memory (fold.ts), then ONE statement updates the alerts it changed, only
-//    where the row version is still the one read, inserts the alerts it opened, unless another
-//    writer opened the same key first, and enqueues their jobs (page, auto-declare). If any row
-//    changed since the read or any key was taken, the statement fails as a whole (BatchConflict)
-//    and the caller reads and folds again.
+//    where the row version is still the one read (or remembered), inserts the alerts it opened,
+//    unless another writer opened the same key first, and enqueues their jobs (page,
+//    auto-declare). If any row changed since or any key was taken, the statement fails as a whole
+//    (BatchConflict), the batch's keys are forgotten and the caller reads and folds again.
 // One statement is one commit: the batch is stored, with what it causes, or not at all, and on a
-// busy machine the two round trips cost far less than an interactive transaction's six (BEGIN,
-// lock, update, insert, enqueue, COMMIT, each a wait for the event loop and for PostgreSQL).
+// busy machine its one or two round trips cost far less than an interactive transaction's six
+// (BEGIN, lock, update, insert, enqueue, COMMIT, each a wait for the event loop and PostgreSQL).
 // Both go on the pg driver as named prepared statements (src/db/sql.ts): Prisma's client costs
 // about as much CPU per call as a whole batch of small alerts does otherwise.
 import { z } from "zod";
@@ -16,7 +19,9 @@ import { sqlOf } from "../db/sql.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import { insertJobRows, type JobRow } from "../jobs/queue.ts";
 import { alertRow, type Members, membersValue } from "./alert-rows.ts";
-import { type FoldedAlert, foldSignals } from "./fold.ts";
+import { type FoldedAlert, foldSignals, type OpenAlert } from "./fold.ts";
+import { type OpenAlertCache, openAlertKey, type RememberedAlert } from "./open-alerts.ts";
+import { probe, probeNow } from "./phase-probe.ts";
 import type { AlertSignal } from "./signal.ts";
 
 /**
@@ -65,6 +70,17 @@ const openRow = alertRow
   .extend({ members: z.unknown().transform(membersOf), version: z.string() });
 
 /**
+ * What the write returns per alert: an opened alert's number, and each row's new version. Built
+ * once: zod 4 compiles an object schema on its first parse, so a schema built per batch cost a
+ * compilation (and its garbage) every batch.
+ */
+const writtenRow = z.object({
+  id: z.string(),
+  number: z.number().int().nullable(),
+  version: z.string().nullable(),
+});
+
+/**
  * The stored members, checked in one loop: a group of a thousand through a zod record schema
  * cost more than the rest of the batch's read. Anything unexpected goes through the schema.
  */
@@ -75,20 +91,42 @@ function membersOf(value: unknown): Members {
   return value as Members;
 }
 
-/** The two statements of a batch; `jobsFor` names the jobs the folded alerts cause. */
+/**
+ * The statements of a batch; `jobsFor` names the jobs the folded alerts cause. `remembered`: the
+ * open alerts this process last wrote (read instead of asking the database; updated here).
+ */
 export async function storeSignals(
   db: Db,
   sent: readonly AlertSignal[],
   now: Date,
   jobsFor: (alerts: readonly FoldedAlert[]) => JobRow[],
+  remembered?: OpenAlertCache,
 ): Promise<StoredBatch> {
+  const startedAt = probeNow();
   const signals = sent.map(storable);
-  const integrations = signals.map((s) => s.integrationId);
-  const keys = signals.map((s) => s.dedupKey);
   const sql = sqlOf(db);
-  const open = await sql.rows(
-    openRow,
-    Prisma.sql`
+  const known: Array<OpenAlert & { version: string }> = [];
+  const integrations: string[] = [];
+  const keys: string[] = [];
+  const seen = new Set<string>();
+  for (const signal of signals) {
+    const key = openAlertKey(signal.integrationId, signal.dedupKey);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const alert = remembered?.get(key);
+    if (alert) known.push(alert);
+    else {
+      integrations.push(signal.integrationId);
+      keys.push(signal.dedupKey);
+    }
+  }
+  const open =
+    keys.length === 0
+      ? known
+      : known.concat(
+          await sql.rows(
+            openRow,
+            Prisma.sql`
       select a.id, a.number, a."integrationId", a."dedupKey", a."openKey", a.status, a.summary,
              a.source, a.severity, a.tlp, a."rsitType", a."teamId", a."signalCount", a."firstSignalAt",
              a."lastSignalAt", a."ackedAt", a."resolvedAt", a."incidentId", a.members,
@@ -96,8 +134,10 @@ export async function storeSignals(
         from "Alert" a
         join (select distinct * from unnest(${integrations}::text[], ${keys}::text[]) as k(i, d)) k
           on a."integrationId" = k.i and a."openKey" = k.d`,
-    { prepared: true },
-  );
+            { prepared: true },
+          ),
+        );
+  const readAt = probeNow();
   const versions = new Map(open.map((row) => [row.id, row.version]));
   const folded = foldSignals(open, signals, now, () => crypto.randomUUID());
   const numbers = new Map<string, number>();
@@ -105,9 +145,12 @@ export async function storeSignals(
   const created = folded.alerts.filter((a) => a.before === undefined);
   const updated = folded.alerts.filter((a) => a.before !== undefined);
   const jobs = jobsFor(folded.alerts);
-  const inserted = await sql.rows(
-    z.object({ id: z.string(), number: z.number().int() }),
-    Prisma.sql`
+  const foldedAt = probeNow();
+  let written: Array<{ id: string; number: number | null; version: string | null }>;
+  try {
+    written = await sql.rows(
+      writtenRow,
+      Prisma.sql`
       with upd as (
         update "Alert" a set "openKey" = v."openKey", status = v.status::"AlertStatus",
                summary = v.summary, source = v.source, severity = v.severity, tlp = v.tlp,
@@ -123,7 +166,7 @@ export async function storeSignals(
                members jsonb, "signalCount" int, "lastSignalAt" timestamptz, "ackedAt" timestamptz,
                "resolvedAt" timestamptz, version text)
          where a.id = v.id and a.xmin::text = v.version
-        returning a.id
+        returning a.id, a.xmin::text as version
       ),
       ins as (
         insert into "Alert" (id, "integrationId", "dedupKey", "openKey", status, summary, source,
@@ -141,18 +184,83 @@ export async function storeSignals(
          -- After every update: an alert this batch resolves frees its key for one it opens.
          where (select count(*) from upd) >= 0
         on conflict ("integrationId", "openKey") do nothing
-        returning id, number
+        returning id, number, xmin::text as version
       )${jobs.length > 0 ? Prisma.sql`, jobs as (${insertJobRows(jobs)})` : Prisma.empty}
-      select id, number from ins
+      select id, number, version from ins
+      union all
+      select id, null, version from upd
       union all
       -- A row changed or a key taken since the read: fail the whole statement (nothing written).
-      select ${CONFLICT_MARK}::text, (${CONFLICT_MARK}::text || ' ' || (select count(*) from upd))::int
+      select ${CONFLICT_MARK}::text, (${CONFLICT_MARK}::text || ' ' || (select count(*) from upd))::int, null
        where (select count(*) from upd) <> ${updated.length}
           or (select count(*) from ins) <> ${created.length}`,
-    { prepared: true },
+      { prepared: true },
+    );
+  } catch (error) {
+    // A conflict, or an outcome not known (the connection lost mid-commit): read them again.
+    for (const key of seen) remembered?.forget(key);
+    throw error;
+  }
+  probe(
+    "store",
+    readAt - startedAt,
+    foldedAt - readAt,
+    probeNow() - foldedAt,
+    sent.length,
+    folded.alerts.length,
+    jobs.length,
   );
-  for (const row of inserted) numbers.set(row.id, row.number);
+  const writtenVersions = new Map<string, string | null>();
+  for (const row of written) {
+    if (row.number !== null) numbers.set(row.id, row.number);
+    writtenVersions.set(row.id, row.version);
+  }
+  if (remembered) remember(remembered, folded.alerts, numbers, writtenVersions);
   return { alerts: folded.alerts, numbers, ignored: folded.ignored };
+}
+
+/** The batch's alerts as written: open ones remembered with their new version, closed forgotten. */
+function remember(
+  remembered: OpenAlertCache,
+  alerts: readonly FoldedAlert[],
+  numbers: ReadonlyMap<string, number>,
+  versions: ReadonlyMap<string, string | null>,
+): void {
+  // Closed first: an alert the batch resolved frees its key for one the batch opened after it.
+  for (const alert of alerts)
+    if (alert.openKey === null) remembered.forget(openAlertKey(alert.integrationId, alert.dedupKey));
+  for (const alert of alerts) {
+    const key = openAlertKey(alert.integrationId, alert.dedupKey);
+    const version = versions.get(alert.id);
+    const number = alert.before?.number ?? numbers.get(alert.id);
+    if (alert.openKey === null) continue;
+    if (!version || number === undefined) {
+      remembered.forget(key);
+      continue;
+    }
+    remembered.remember({
+      id: alert.id,
+      number,
+      integrationId: alert.integrationId,
+      dedupKey: alert.dedupKey,
+      openKey: alert.openKey,
+      status: alert.status,
+      summary: alert.summary,
+      source: alert.source,
+      severity: alert.severity,
+      tlp: alert.tlp,
+      rsitType: alert.rsitType,
+      teamId: alert.teamId,
+      signalCount: alert.signalCount,
+      firstSignalAt: alert.firstSignalAt,
+      lastSignalAt: alert.lastSignalAt,
+      ackedAt: alert.ackedAt,
+      resolvedAt: alert.resolvedAt,
+      incidentId: alert.before?.incidentId ?? null,
+      members: alert.members,
+      version,
+    } satisfies RememberedAlert);
+  }
 }
 
 /** Whether the write statement failed on a conflict (see CONFLICT_MARK). */

@@ -13,6 +13,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ByteBudget } from "../../http/body-reader.ts";
 import { type EdgeLink, type EdgeSide, writeEdgeAnswer } from "../../http/hand-off.ts";
+import { probe, probeNow, probing } from "../phase-probe.ts";
 import { InFlightPools } from "./in-flight.ts";
 import { IntegrationKeys, type KeyedIntegration } from "./keys.ts";
 import type { AlertIntakeLimits } from "./limits.ts";
@@ -65,6 +66,7 @@ export function alertEdgeSide(initial: unknown, link: EdgeLink): EdgeSide {
       note(request.endpoint, "overloaded");
       return send(res, overloadedAnswer(request.endpoint, setup.limits));
     }
+    const enteredAt = probeNow();
     try {
       const parsed = await parseAlertRequest(
         req,
@@ -78,7 +80,19 @@ export function alertEdgeSide(initial: unknown, link: EdgeLink): EdgeSide {
         },
       );
       // Held until the main thread has committed it (or failed to): the answer is its.
-      writeEdgeAnswer(res, await link.handOff(parsed));
+      const parsedAt = probeNow();
+      const answer = await link.handOff(probing ? { ...parsed, probeSentAt: parsedAt } : parsed);
+      writeEdgeAnswer(res, answer);
+      if (probing) {
+        const answeredAt = (answer as { probeAt?: number }).probeAt ?? parsedAt;
+        probe(
+          "edge",
+          parsedAt - enteredAt,
+          probeNow() - parsedAt,
+          probeNow() - enteredAt,
+          probeNow() - answeredAt,
+        );
+      }
     } catch (error) {
       const refused = refusalOf(error, request, link.log);
       if (refused === "gone") return;

@@ -28,6 +28,7 @@ import type { Metrics } from "../../http/metrics.ts";
 import type { HttpServer } from "../../http/server.ts";
 import type { JobQueue } from "../../jobs/queue.ts";
 import type { Integration } from "../integrations.ts";
+import { probe, probeNow, probing } from "../phase-probe.ts";
 import type { AlertReceiver, AlertSignal } from "../signal.ts";
 import { MAX_BUFFERED_ALERT_BYTES, PayloadError } from "./body.ts";
 import { signalOf } from "./draft.ts";
@@ -203,8 +204,16 @@ export function registerAlertRoutes(server: HttpServer, deps: AlertRouteDeps): A
     onSetupChange: (listener) => deps.onConfigChange?.(listener),
     handle: async (message) => {
       const parsed = message as ParsedAlert;
+      const arrivedAt = probeNow();
+      if (probing)
+        probe("main.arrive", arrivedAt - ((message as { probeSentAt: number }).probeSentAt ?? arrivedAt));
       try {
-        return serialised(await commit(parsed));
+        const answer = serialised(await commit(parsed));
+        if (probing) {
+          probe("main.handle", probeNow() - arrivedAt);
+          return { ...answer, probeAt: probeNow() };
+        }
+        return answer;
       } catch (error) {
         const request = { endpoint: parsed.endpoint, key: undefined, bearer: parsed.bearer };
         return serialised(failureAnswer(error, request) ?? refusal(false, 500, "internal error"));
