@@ -68,6 +68,28 @@ export async function rssMb(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN) / 1024;
 }
 
+/**
+ * The RSS of an idle process once it has settled: read every second from `minMs` after now until
+ * the last `samples` readings lie within `spreadMb` of each other (or `limitMs` has passed), then
+ * the highest of those readings, so a reading caught in a dip between collections never counts.
+ * Both the bench and start-breakdown.ts read idle memory this way.
+ */
+export async function settledRssMb(
+  pid: number,
+  { minMs = 10_000, samples = 5, spreadMb = 2, limitMs = 60_000 } = {},
+): Promise<number> {
+  const began = performance.now();
+  const readings: number[] = [];
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    readings.push(await rssMb(pid));
+    const last = readings.slice(-samples);
+    const elapsed = performance.now() - began;
+    const steady = last.length === samples && Math.max(...last) - Math.min(...last) <= spreadMb;
+    if (elapsed >= minMs && (steady || elapsed >= limitMs)) return Math.max(...last);
+  }
+}
+
 export interface Doubles {
   slackUrl: string;
   slackBase: string;

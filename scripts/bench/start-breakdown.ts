@@ -1,15 +1,16 @@
 // Where a cold start's time and an idle tocsin's memory go, on this machine: tocsin started N
 // times as `node src/start.js` with npm start's flags (Slack + Matrix configured against the
 // bench's doubles), LOG_LEVEL=debug so each phase's log line has its time. Prints, per start,
-// milliseconds from spawn to each phase, CPU until ready, and the RSS after a few idle seconds.
+// milliseconds from spawn to each phase, CPU until ready, and the idle RSS once settled (read as
+// the bench reads it: processes.ts settledRssMb).
 //   node scripts/bench/start-breakdown.ts [starts=5] [how=node|npm]
 import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freeLoopbackPort } from "../../src/db/embedded-postgres.ts";
 import {
-  rssMb,
   START_ENTRY,
+  settledRssMb,
   startDoubles,
   startFlags,
   startTocsin,
@@ -46,7 +47,11 @@ try {
   const firstLog = path.join(dataRoot, "first.log");
   const first = startTocsin("node", env, firstLog);
   const t = performance.now();
-  console.log(`first start (initdb + migrations): ${(await untilReady(port, first.child, t)).toFixed(0)} ms`);
+  const firstMs = await untilReady(port, first.child, t);
+  const firstRss = await settledRssMb(await first.nodePid());
+  console.log(
+    `first start (initdb + migrations): ${firstMs.toFixed(0)} ms | idle rss ${firstRss.toFixed(0)} MB`,
+  );
   await first.stop();
   for (let i = 0; i < STARTS; i++) {
     const logFile = path.join(dataRoot, `start-${i}.log`);
@@ -56,8 +61,7 @@ try {
     const readyMs = await untilReady(port, tocsin.child, t0);
     const cpu =
       HOW === "node" ? await treeCpuMs(tocsin.child.pid!) : { node: Number.NaN, postgres: Number.NaN };
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    const rss = await rssMb(await tocsin.nodePid());
+    const rss = await settledRssMb(await tocsin.nodePid());
     await tocsin.stop();
     const lines = (await readFile(logFile, "utf8")).split("\n").filter((l) => l.startsWith("{"));
     const marks = PHASES.map(([name, pattern]) => {

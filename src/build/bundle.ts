@@ -45,6 +45,43 @@ const sourceUrls: Plugin = {
   },
 };
 
+/**
+ * Modules whose `require` of a heavy package at load is made lazy: the package loads on first use.
+ * Bolt loads its Socket Mode receiver whether or not Socket Mode is used, and that loaded undici
+ * (the npm package, Socket Mode's WebSocket client) at every start: its whole code evaluated, and
+ * its Agent made the process's global fetch dispatcher. A desk on Slack's HTTP receiver never opens
+ * a WebSocket, so it never loads undici now; in Socket Mode it loads when the client first uses it.
+ */
+export const LAZY_REQUIRES: Array<{ file: RegExp; module: string }> = [
+  { file: /\/@slack\/socket-mode\/dist\/src\/(SlackWebSocket|SocketModeClient)\.js$/, module: "undici" },
+];
+
+/**
+ * `code` (CommonJS) with its `const x = require("<module>");` turned into an object that requires
+ * the module on its first property read; undefined when it has no such statement. The bundler
+ * still bundles the module, as a function called at that first read.
+ */
+export function withLazyRequire(code: string, module: string): string | undefined {
+  const statement = new RegExp(`\\bconst (\\w+) = require\\(${JSON.stringify(module)}\\);`);
+  const name = statement.exec(code)?.[1];
+  if (name === undefined) return undefined;
+  const load = `(${name}$loaded ??= require(${JSON.stringify(module)}))`;
+  return code.replace(
+    statement,
+    `let ${name}$loaded; const ${name} = new Proxy({}, { get: (_, key) => ${load}[key], has: (_, key) => key in ${load} });`,
+  );
+}
+
+const lazyRequires: Plugin = {
+  name: "tocsin-lazy-requires",
+  transform(code, id) {
+    const lazy = LAZY_REQUIRES.find((entry) => entry.file.test(id));
+    // A package whose shape changed is bundled as it is (test/unit/build/lazy-requires.test.ts
+    // tells when the installed one no longer matches).
+    return lazy ? (withLazyRequire(code, lazy.module) ?? null) : null;
+  },
+};
+
 /** node:http and node:https taken without their ESM facade (see builtin-imports.ts). */
 const builtinImports: Plugin = {
   name: "tocsin-builtin-imports",
@@ -71,7 +108,7 @@ export async function buildBundle(root: string, outDir: string): Promise<void> {
     },
     cwd: root,
     platform: "node",
-    plugins: [sourceUrls, builtinImports],
+    plugins: [sourceUrls, lazyRequires, builtinImports],
     external: (id) => builtins.has(id) || EXTERNAL.some((pattern) => pattern.test(id)),
     logLevel: "silent",
     output: {

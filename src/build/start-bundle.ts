@@ -32,6 +32,7 @@ export async function startBundle(root: string): Promise<string | undefined> {
     await mkdir(builds, { recursive: true });
     await buildInChild(partial);
     await writeFile(path.join(partial, BUILD_ROOT_FILE), root);
+    await writeFile(path.join(partial, "package.json"), PACKAGE_SCOPE);
     await rename(partial, dir).catch(async (error: NodeJS.ErrnoException) => {
       if (!(await exists(entry))) throw error;
     });
@@ -65,6 +66,14 @@ function buildInChild(outDir: string): Promise<void> {
     child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`bundle build exited ${code}`))));
   });
 }
+
+/**
+ * Each bundle folder is a package scope of its own that says its files are ES modules. Node looks
+ * for the nearest package.json to tell an ES module from CommonJS, but stops at node_modules, where
+ * the bundles live: without this file every chunk was parsed as CommonJS first to detect its
+ * syntax (measured: 50-70 ms of a start's CPU, a parse the compile cache does not keep).
+ */
+const PACKAGE_SCOPE = `${JSON.stringify({ type: "module" })}\n`;
 
 /** In each bundle folder: the project folder it was built from (see pruneBuilds). */
 export const BUILD_ROOT_FILE = "root";

@@ -1,6 +1,6 @@
 // `npm start` runs the start bundle built from the current sources (src/build/): the desk works
 // from it, a second start reuses it, and TOCSIN_FROM_SOURCE=1 runs the TypeScript sources.
-import { chmod, mkdtemp, rm, stat } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,6 +26,9 @@ describe("the start bundle", () => {
     const built = (await stat(entry!)).mtimeMs;
     expect(await startBundle(ROOT)).toBe(entry);
     expect((await stat(entry!)).mtimeMs).toBe(built);
+    // Its folder says its files are ES modules, so Node does not parse each one first to tell.
+    const scope = JSON.parse(await readFile(path.join(path.dirname(entry!), "package.json"), "utf8"));
+    expect(scope).toEqual({ type: "module" });
   }, 120_000);
 
   it("runs the desk under npm start", async () => {

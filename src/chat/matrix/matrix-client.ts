@@ -11,6 +11,7 @@ import {
   SyncState,
 } from "matrix-js-sdk";
 import type { Logger } from "pino";
+import { boundedFetch } from "../../http/keep-alive-fetch.ts";
 import { ResumableMemoryStore } from "./resumable-store.ts";
 import { sdkLogger } from "./sdk-logger.ts";
 
@@ -106,8 +107,10 @@ export function logSyncStates(client: MatrixClient, log: Logger, resumed: boolea
 
 /**
  * fetch with a deadline for every request (a hung connection becomes a network failure the
- * retry policy sees), using AbortSignal.timeout, whose timer does not keep the process alive.
- * /sync gets its long-poll time on top.
+ * retry policy sees); /sync gets its long-poll time on top. On keep-alive-fetch (node:http), as
+ * the Slack platform's requests are: Node's own fetch (undici) costs ~200 ms of CPU and ~17 MB of
+ * RSS to load, which a start paid for the Matrix client's first requests alone. Bodies it does
+ * not send (uploads of a Blob) and redirects, which it does not follow, go to the global fetch.
  */
 function fetchWithDeadline(
   input: Parameters<typeof fetch>[0],
@@ -116,7 +119,14 @@ function fetchWithDeadline(
 ): Promise<Response> {
   const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
   const pollMs = url.pathname.endsWith("/sync") ? Number(url.searchParams.get("timeout") ?? 0) || 0 : 0;
-  const deadline = AbortSignal.timeout(pollMs + requestTimeoutMs);
-  const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
-  return fetch(input, { ...init, signal });
+  const deadlineMs = pollMs + requestTimeoutMs;
+  return boundedFetch(deadlineMs)(input, init).then((response) => {
+    const redirected = response.status >= 300 && response.status < 400 && response.headers.has("location");
+    if (!redirected || init?.redirect === "manual") return response;
+    const deadline = AbortSignal.timeout(deadlineMs);
+    return fetch(input, {
+      ...init,
+      signal: init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline,
+    });
+  });
 }

@@ -67,6 +67,29 @@ describe("IdleMemory", () => {
     memory.stop();
   });
 
+  it("settles the start: its first quiet check collects whatever the growth, later ones need growth", () => {
+    const { state, probe } = fakeProbe(120);
+    const memory = new IdleMemory({
+      log: pino({ level: "silent" }),
+      checkMs: 3_600_000,
+      settleStart: true,
+      probe,
+    });
+    memory.start();
+    state.utilization = 0.5;
+    memory.check();
+    expect(state.collections).toBe(0);
+    state.utilization = 0.01;
+    state.rss = 121 * MB;
+    state.afterCollection = 118 * MB;
+    memory.check();
+    expect(state.collections).toBe(1);
+    state.rss = 125 * MB;
+    memory.check();
+    expect(state.collections).toBe(1);
+    memory.stop();
+  });
+
   it("collects in a real process without --expose-gc on the command line", () => {
     const lines: string[] = [];
     const log = { info: (_fields: object, message: string) => lines.push(message) };
