@@ -48,6 +48,15 @@ export function roomsOfIncident(incidentId: string): Prisma.Sql {
       from "IncidentRoom" r where r."incidentId" = ${incidentId})`;
 }
 
+/** The incident's rooms as a transaction sees them now (after its own changes). */
+export async function roomsInTransaction(tx: DbTransaction, incidentId: string): Promise<RoomOfIncident[]> {
+  const [found] = rows(
+    z.object({ rooms: roomsJson }),
+    await tx.$queryRaw`select ${roomsOfIncident(incidentId)} as rooms`,
+  );
+  return found?.rooms ?? [];
+}
+
 /** Timestamps inside JSON are strings. */
 const jsonTimestamp = z.coerce.date();
 
