@@ -131,6 +131,27 @@ export async function readDetails(sql: Sql, incidentId: string): Promise<Inciden
 
 const detailsRow = incidentRow.extend(detailsJson.shape);
 
+/**
+ * The details and the rooms in one statement, so as of one moment: a refresh that read the
+ * rooms after a change of TLP (whose reset of the rooms' records it would then not notice) and
+ * the details before it would show the details of before the change, and record them.
+ */
+export async function readDetailsAndRooms(
+  sql: Sql,
+  incidentId: string,
+): Promise<{ details: IncidentDetails; rooms: RoomOfIncident[] } | undefined> {
+  const [found] = await sql.rows(
+    detailsRow.extend({ rooms: roomsJson }),
+    Prisma.sql`
+      select i.*, ${detailsColumns(Prisma.sql`i`)}, ${roomsOfIncident(incidentId)} as rooms
+        from "Incident" i where i.id = ${incidentId}`,
+    { prepared: true },
+  );
+  if (!found) return undefined;
+  const { rooms, ...details } = found;
+  return { details, rooms };
+}
+
 export interface OneStatementChange {
   origin: Origin;
   incidentId: string;
