@@ -215,7 +215,7 @@ describe("what a room was last shown, after a TLP change by any code", () => {
     world = { topicOf: new Map(), summaryOf: new Map(), topics: [], external: new Set() };
     const { app, pigeon } = await replica();
     const title = "Own change";
-    const { id, room } = await sharedIncident(pigeon, title);
+    const { room } = await sharedIncident(pigeon, title);
     const refreshes = vi.spyOn(app.services.incidents, "recordShown");
     const topics = world.topics.length;
     await pigeon.send("alice", room, "/inc tlp red");
