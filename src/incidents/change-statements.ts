@@ -48,6 +48,15 @@ export function roomsOfIncident(incidentId: string): Prisma.Sql {
       from "IncidentRoom" r where r."incidentId" = ${incidentId})`;
 }
 
+/** The incident's rooms as a transaction sees them now (after its own changes). */
+export async function roomsInTransaction(tx: DbTransaction, incidentId: string): Promise<RoomOfIncident[]> {
+  const [found] = rows(
+    z.object({ rooms: roomsJson }),
+    await tx.$queryRaw`select ${roomsOfIncident(incidentId)} as rooms`,
+  );
+  return found?.rooms ?? [];
+}
+
 /** Timestamps inside JSON are strings. */
 const jsonTimestamp = z.coerce.date();
 
@@ -121,6 +130,27 @@ export async function readDetails(sql: Sql, incidentId: string): Promise<Inciden
 }
 
 const detailsRow = incidentRow.extend(detailsJson.shape);
+
+/**
+ * The details and the rooms in one statement, so as of one moment: a refresh that read the
+ * rooms after a change of TLP (whose reset of the rooms' records it would then not notice) and
+ * the details before it would show the details of before the change, and record them.
+ */
+export async function readDetailsAndRooms(
+  sql: Sql,
+  incidentId: string,
+): Promise<{ details: IncidentDetails; rooms: RoomOfIncident[] } | undefined> {
+  const [found] = await sql.rows(
+    detailsRow.extend({ rooms: roomsJson }),
+    Prisma.sql`
+      select i.*, ${detailsColumns(Prisma.sql`i`)}, ${roomsOfIncident(incidentId)} as rooms
+        from "Incident" i where i.id = ${incidentId}`,
+    { prepared: true },
+  );
+  if (!found) return undefined;
+  const { rooms, ...details } = found;
+  return { details, rooms };
+}
 
 export interface OneStatementChange {
   origin: Origin;

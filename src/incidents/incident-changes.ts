@@ -9,7 +9,12 @@ import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import { UserError } from "../errors.ts";
 import { type Incident, type Person, Prisma, type Task } from "../generated/prisma/client.ts";
-import { changeInOneStatement, claimAndLock } from "./change-statements.ts";
+import {
+  changeInOneStatement,
+  claimAndLock,
+  type RoomOfIncident,
+  roomsInTransaction,
+} from "./change-statements.ts";
 import {
   type Change,
   type ClosedHook,
@@ -189,8 +194,13 @@ export class IncidentChanges {
         where: { id: incident.id },
         data: { tlp, restricted: tlp === "red" ? true : incident.restricted },
       });
+      // The database reset what the rooms were last shown (a trigger of the migration
+      // room_shown_reset): the rooms as they are now, or the refresh would compare with the record
+      // from before, find it reset meanwhile and refresh everything twice.
+      const changed = updated.tlp !== incident.tlp || updated.restricted !== incident.restricted;
       return {
         incident: updated,
+        rooms: changed ? await roomsInTransaction(tx, incident.id) : undefined,
         text: `TLP ${formatTlp(storedTlp(incident.tlp))} → ${formatTlp(tlp)}`,
         detail: { from: incident.tlp, to: tlp },
       };
@@ -330,7 +340,13 @@ export class IncidentChanges {
       tx: DbTransaction,
       incident: Incident,
       now: Date,
-    ) => Promise<{ incident: Incident; text: string; detail: Record<string, unknown> }>,
+    ) => Promise<{
+      incident: Incident;
+      text: string;
+      detail: Record<string, unknown>;
+      /** The rooms when the change altered them (the ones the lock read otherwise). */
+      rooms?: RoomOfIncident[];
+    }>,
   ): Promise<Change> {
     return this.#db.$transaction(async (tx) => {
       const now = this.#clock.now();
@@ -360,7 +376,8 @@ export class IncidentChanges {
           announcementPending: true,
         },
       );
-      return { incident: result.incident, rooms: found.rooms, text: result.text, kind, timelineEntryId };
+      const rooms = result.rooms ?? found.rooms;
+      return { incident: result.incident, rooms, text: result.text, kind, timelineEntryId };
     });
   }
 }

@@ -8,7 +8,12 @@ import { incidentRow } from "../db/row-schemas.ts";
 import { type Sql, sqlOf } from "../db/sql.ts";
 import { UserError } from "../errors.ts";
 import { type Incident, type Person, Prisma, type Task } from "../generated/prisma/client.ts";
-import { type IncidentDetails, readDetails } from "./change-statements.ts";
+import {
+  type IncidentDetails,
+  type RoomOfIncident,
+  readDetails,
+  readDetailsAndRooms,
+} from "./change-statements.ts";
 import { OPEN_STATUSES } from "./lifecycle.ts";
 
 /**
@@ -66,6 +71,13 @@ export class IncidentQueries {
     const details = await readDetails(this.#sql, incidentId);
     if (!details) throw new Error(`incident ${incidentId} not found`);
     return details;
+  }
+
+  /** The details and the rooms as of one moment (see readDetailsAndRooms). */
+  async detailsAndRooms(incidentId: string): Promise<{ details: IncidentDetails; rooms: RoomOfIncident[] }> {
+    const found = await readDetailsAndRooms(this.#sql, incidentId);
+    if (!found) throw new Error(`incident ${incidentId} not found`);
+    return found;
   }
 
   /**

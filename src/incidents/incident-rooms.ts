@@ -292,10 +292,14 @@ export class IncidentRooms {
     // RED, under its TLP:GREEN). Its rooms are still right; its details are read as they are now.
     if (knownDetails && knownRooms?.some((room) => this.#shown.newerThan(room))) knownDetails = undefined;
     try {
-      [details, rooms] = await Promise.all([
-        knownDetails ?? this.#incidents.details(incidentId),
-        knownRooms ?? this.#incidents.rooms(incidentId),
-      ]);
+      // Rooms read no later than the details: a change of TLP after the rooms were read resets
+      // their records and raises their versions (a trigger), so what this refresh shows from
+      // details of before it is not recorded; rooms read after it with details of before it would be.
+      if (knownRooms) {
+        [details, rooms] = [knownDetails ?? (await this.#incidents.details(incidentId)), knownRooms];
+      } else {
+        ({ details, rooms } = await this.#incidents.detailsAndRooms(incidentId));
+      }
     } catch (error) {
       this.#log.warn({ err: error, incidentId }, "summaries not refreshed");
       return;

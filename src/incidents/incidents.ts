@@ -107,6 +107,10 @@ export class Incidents {
     return this.#queries.details(incidentId);
   }
 
+  detailsAndRooms(incidentId: string): Promise<{ details: IncidentDetails; rooms: RoomOfIncident[] }> {
+    return this.#queries.detailsAndRooms(incidentId);
+  }
+
   list(
     filter: ListFilter,
     person: Person,

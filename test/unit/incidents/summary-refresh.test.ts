@@ -80,6 +80,11 @@ function desk() {
       return stored;
     },
     rooms: async () => [ROOM],
+    // A refresh given no rooms reads the details and the rooms together.
+    async detailsAndRooms() {
+      reads.details++;
+      return { details: stored, rooms: [ROOM] };
+    },
     recordShown: async () => [],
   } as unknown as Incidents;
   const rooms = new IncidentRooms({
