@@ -41,8 +41,9 @@ const FIRST_RESTART_DELAY_MS = 50;
  * The thread's heap, bounded: it holds at most MAX_BUFFERED_SLACK_BYTES of bodies (outside the
  * heap) and what parsing them makes, far below these. A thread that reaches them (a leak, a
  * flood the budget missed) ends with ERR_WORKER_OUT_OF_MEMORY instead of taking the process's
- * memory, and is restarted like any thread that died. The young generation matches npm start's
- * `--max-semi-space-size=1` (three 1 MB semi-spaces' worth), whatever flags the process got.
+ * memory, and is restarted like any thread that died. The young generation is small (three 1 MB
+ * semi-spaces' worth): the thread parses bodies and forwards them; larger young generations
+ * (12, 24 MB) measured no fewer scavenges per alert at 1,000 alerts/s.
  */
 export const ACK_THREAD_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 3 };
 /** How long close() waits for the thread to finish its requests before ending it. */
