@@ -5,81 +5,17 @@
 // to RED must still send the withheld topic and summary to a room shared outside the
 // organisation, and a refresh in flight across the change must not record what it showed.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { accessPolicy } from "../../src/access/policy.ts";
-import { type App, createApp } from "../../src/app.ts";
-import type { Message } from "../../src/chat/message.ts";
-import type { CreatedRoom, IncidentRoomSpec } from "../../src/chat/platform.ts";
+import type { App } from "../../src/app.ts";
 import { ManualClock } from "../../src/clock.ts";
 import { incidentSummary, incidentTopic } from "../../src/incidents/render.ts";
-import { silentLogger } from "../../src/logging.ts";
 import { fingerprintOf } from "../../src/outbox/fingerprint.ts";
 import { createTestDatabase, type TestDatabase } from "../database.ts";
-import { PigeonPlatform } from "../support/fake-platform/index.ts";
-
-/** The rooms as the chat service holds them, whichever replica set what. */
-interface World {
-  topicOf: Map<string, string>;
-  summaryOf: Map<string, string>;
-  topics: Array<{ roomId: string; topic: string }>;
-  /** Rooms shared with another organisation (they get the withheld topic and summary). */
-  external: Set<string>;
-}
-
-/** A refresh held inside its topic call until the test lets it go on. */
-interface Held {
-  reached: Promise<void>;
-  release: () => void;
-}
-
-class ReplicaPigeon extends PigeonPlatform {
-  readonly world: World;
-  /** The next topic call waits here (once). */
-  hold?: { reached: () => void; released: Promise<void> };
-
-  constructor(world: World) {
-    super();
-    this.world = world;
-  }
-
-  override async createIncidentRoom(spec: IncidentRoomSpec): Promise<CreatedRoom> {
-    this.world.topicOf.set(`&${spec.publicId.toLowerCase()}`, spec.topic);
-    return super.createIncidentRoom(spec);
-  }
-
-  override async setTopic(roomId: string, topic: string): Promise<void> {
-    const hold = this.hold;
-    this.hold = undefined;
-    if (hold) {
-      hold.reached();
-      await hold.released;
-    }
-    this.world.topics.push({ roomId, topic });
-    this.world.topicOf.set(roomId, topic);
-  }
-
-  override async update(roomId: string, messageId: string, message: Message): Promise<void> {
-    this.world.summaryOf.set(roomId, JSON.stringify(message.blocks));
-    await super.update(roomId, messageId, message);
-  }
-
-  async isExternal(roomId: string): Promise<boolean> {
-    return this.world.external.has(roomId);
-  }
-
-  /** Holds the next topic call: `reached` once it is made, and it goes on after `release()`. */
-  holdNextTopic(): Held {
-    let reached = () => {};
-    let release = () => {};
-    const reachedPromise = new Promise<void>((resolve) => {
-      reached = resolve;
-    });
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    this.hold = { reached, released };
-    return { reached: reachedPromise, release };
-  }
-}
+import {
+  emptyWorld,
+  type ReplicaPigeon,
+  startReplica,
+  type World,
+} from "../support/fake-platform/replica-pigeon.ts";
 
 const clock = new ManualClock("2026-03-10T09:00:00Z");
 let db: TestDatabase;
@@ -95,19 +31,8 @@ afterAll(async () => {
   await db?.close();
 });
 
-async function replica(): Promise<{ app: App; pigeon: ReplicaPigeon }> {
-  const pigeon = new ReplicaPigeon(world);
-  const app = createApp({
-    db: db.prisma,
-    clock,
-    log: silentLogger,
-    platforms: [pigeon],
-    runJobs: false,
-    permissions: accessPolicy(db.prisma, {}),
-  });
-  await app.start();
-  replicas.push(app);
-  return { app, pigeon };
+function replica(): Promise<{ app: App; pigeon: ReplicaPigeon }> {
+  return startReplica(db, world, clock, replicas);
 }
 
 /** An incident at TLP:GREEN whose room is shared with another organisation. */
@@ -150,7 +75,7 @@ function expectWithheld(room: string, title: string): void {
 
 describe("what a room was last shown, after a TLP change by any code", () => {
   it("an old replica's lowering to GREEN does not leave the GREEN topic and summary after a raise to RED", async () => {
-    world = { topicOf: new Map(), summaryOf: new Map(), topics: [], external: new Set() };
+    world = emptyWorld();
     const { app, pigeon } = await replica();
     const title = "Old replica lowers";
     const { id, room } = await sharedIncident(pigeon, title);
@@ -167,7 +92,7 @@ describe("what a room was last shown, after a TLP change by any code", () => {
   });
 
   it("a refresh in flight when an old replica raises to RED records nothing and refreshes again", async () => {
-    world = { topicOf: new Map(), summaryOf: new Map(), topics: [], external: new Set() };
+    world = emptyWorld();
     const { app, pigeon } = await replica();
     const title = "In flight";
     const { id, room } = await sharedIncident(pigeon, title);
@@ -192,7 +117,7 @@ describe("what a room was last shown, after a TLP change by any code", () => {
   });
 
   it("a process's own newer record does not hide the reset from a late refresh", async () => {
-    world = { topicOf: new Map(), summaryOf: new Map(), topics: [], external: new Set() };
+    world = emptyWorld();
     const { app, pigeon } = await replica();
     const title = "Own record";
     const { id, room } = await sharedIncident(pigeon, title);
@@ -212,7 +137,7 @@ describe("what a room was last shown, after a TLP change by any code", () => {
   });
 
   it("a TLP change through the current code sets the topic and summary once and records them", async () => {
-    world = { topicOf: new Map(), summaryOf: new Map(), topics: [], external: new Set() };
+    world = emptyWorld();
     const { app, pigeon } = await replica();
     const title = "Own change";
     const { room } = await sharedIncident(pigeon, title);
@@ -235,7 +160,7 @@ describe("what a room was last shown, after a TLP change by any code", () => {
   });
 
   it("a room rebound or given another summary by older code forgets what it was shown; the current code's binding keeps its record", async () => {
-    world = { topicOf: new Map(), summaryOf: new Map(), topics: [], external: new Set() };
+    world = emptyWorld();
     const { app, pigeon } = await replica();
     const { id, room } = await sharedIncident(pigeon, "Rebound");
     const recorded = await db.prisma.incidentRoom.findFirstOrThrow({ where: { roomId: room } });

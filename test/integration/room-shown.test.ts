@@ -4,78 +4,23 @@
 // row, so replicas and restarts compare against the same record, and a refresh that read the
 // record before another one wrote it does not trust it.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { accessPolicy } from "../../src/access/policy.ts";
-import { type App, createApp } from "../../src/app.ts";
-import type { Message } from "../../src/chat/message.ts";
-import type { CreatedRoom, IncidentRoomSpec } from "../../src/chat/platform.ts";
+import type { App } from "../../src/app.ts";
 import { ManualClock } from "../../src/clock.ts";
-import { silentLogger } from "../../src/logging.ts";
 import { createTestDatabase, type TestDatabase } from "../database.ts";
-import { PigeonPlatform } from "../support/fake-platform/index.ts";
-
-/** What every replica's platform did, in one list, and the rooms as the chat service holds them. */
-interface World {
-  topics: Array<{ roomId: string; topic: string }>;
-  edits: Array<{ roomId: string; text: string }>;
-  topicOf: Map<string, string>;
-  /** Rooms shared with another organisation (they get the withheld topic and summary). */
-  external: Set<string>;
-}
-
-/** One replica's Pigeon: the rooms and what was set in them live in the shared world. */
-class ReplicaPigeon extends PigeonPlatform {
-  readonly world: World;
-
-  constructor(world: World) {
-    super();
-    this.world = world;
-  }
-
-  override async createIncidentRoom(spec: IncidentRoomSpec): Promise<CreatedRoom> {
-    this.world.topicOf.set(`&${spec.publicId.toLowerCase()}`, spec.topic);
-    return super.createIncidentRoom(spec);
-  }
-
-  override async setTopic(roomId: string, topic: string): Promise<void> {
-    this.world.topics.push({ roomId, topic });
-    this.world.topicOf.set(roomId, topic);
-  }
-
-  /** The next summary edit fails (the chat service answered with an error). */
-  failNextUpdate = false;
-
-  override async update(roomId: string, messageId: string, message: Message): Promise<void> {
-    if (this.failNextUpdate) {
-      this.failNextUpdate = false;
-      throw new Error("the chat service failed the edit");
-    }
-    this.world.edits.push({ roomId, text: JSON.stringify(message.blocks) });
-    await super.update(roomId, messageId, message);
-  }
-
-  async isExternal(roomId: string): Promise<boolean> {
-    return this.world.external.has(roomId);
-  }
-}
+import {
+  emptyWorld,
+  type ReplicaPigeon,
+  startReplica,
+  type World,
+} from "../support/fake-platform/replica-pigeon.ts";
 
 const clock = new ManualClock("2026-03-10T09:00:00Z");
 let db: TestDatabase;
 let world: World;
 const replicas: App[] = [];
 
-async function replica(): Promise<{ app: App; pigeon: ReplicaPigeon }> {
-  const pigeon = new ReplicaPigeon(world);
-  const app = createApp({
-    db: db.prisma,
-    clock,
-    log: silentLogger,
-    platforms: [pigeon],
-    runJobs: false,
-    permissions: accessPolicy(db.prisma, {}),
-  });
-  await app.start();
-  replicas.push(app);
-  return { app, pigeon };
+function replica(): Promise<{ app: App; pigeon: ReplicaPigeon }> {
+  return startReplica(db, world, clock, replicas);
 }
 
 beforeAll(async () => {
@@ -87,10 +32,6 @@ afterAll(async () => {
   await db?.close();
 });
 
-function fresh(): World {
-  return { topics: [], edits: [], topicOf: new Map(), external: new Set() };
-}
-
 async function declared(pigeon: ReplicaPigeon, title: string): Promise<string> {
   await pigeon.send("alice", "&general", `/inc declare "${title}" sev:3`);
   const incident = await db.prisma.incident.findFirstOrThrow({ where: { title } });
@@ -99,7 +40,7 @@ async function declared(pigeon: ReplicaPigeon, title: string): Promise<string> {
 
 describe("a room's topic and pinned summary", () => {
   it("are not touched by a note; a status change sets the topic; a task edits the summary only", async () => {
-    world = fresh();
+    world = emptyWorld();
     const { pigeon } = await replica();
     const room = await declared(pigeon, "Notes and statuses");
     await pigeon.send("alice", room, "/inc note looked at the proxy logs");
@@ -116,7 +57,7 @@ describe("a room's topic and pinned summary", () => {
   });
 
   it("are left alone by a refresh that would show them as they are (a replayed or coalesced one)", async () => {
-    world = fresh();
+    world = emptyWorld();
     const { app, pigeon } = await replica();
     const room = await declared(pigeon, "Refreshed twice");
     await pigeon.send("alice", room, "/inc status investigating");
@@ -128,7 +69,7 @@ describe("a room's topic and pinned summary", () => {
   });
 
   it("after a failed summary edit: the summary is edited again, the topic left as it was", async () => {
-    world = fresh();
+    world = emptyWorld();
     const { app, pigeon } = await replica();
     const room = await declared(pigeon, "Failed edit");
     const incident = await db.prisma.incident.findFirstOrThrow({ where: { title: "Failed edit" } });
@@ -145,7 +86,7 @@ describe("a room's topic and pinned summary", () => {
   });
 
   it("are compared with what another replica, or the process before a restart, recorded", async () => {
-    world = fresh();
+    world = emptyWorld();
     const a = await replica();
     const b = await replica();
     const room = await declared(a.pigeon, "Two replicas");
@@ -166,7 +107,7 @@ describe("a room's topic and pinned summary", () => {
   });
 
   it("withheld from a room shared outside the organisation are recorded like any other", async () => {
-    world = fresh();
+    world = emptyWorld();
     const { pigeon } = await replica();
     const room = await declared(pigeon, "Shared channel");
     world.external.add(room);
@@ -186,7 +127,7 @@ describe("a room's topic and pinned summary", () => {
   });
 
   it("are refreshed again from the database when another replica recorded after this one read", async () => {
-    world = fresh();
+    world = emptyWorld();
     const a = await replica();
     const b = await replica();
     const room = await declared(a.pigeon, "Stale read");
@@ -216,7 +157,7 @@ describe("a room's topic and pinned summary", () => {
   });
 
   it("of a change whose statement ran before this process's previous refresh recorded are not sent twice", async () => {
-    world = fresh();
+    world = emptyWorld();
     const { app, pigeon } = await replica();
     const room = await declared(pigeon, "Back to back");
     const incident = await db.prisma.incident.findFirstOrThrow({ where: { title: "Back to back" } });
@@ -230,7 +171,7 @@ describe("a room's topic and pinned summary", () => {
     expect(world.edits).toHaveLength(edits);
   });
   it("after a change whose record was never written (crash, lost connection), a raise to RED still withholds", async () => {
-    world = fresh();
+    world = emptyWorld();
     const { app, pigeon } = await replica();
     const room = await declared(pigeon, "Record lost");
     world.external.add(room);
@@ -257,7 +198,7 @@ describe("a room's topic and pinned summary", () => {
   });
 
   it("of a change that read its details before this process's later refresh recorded show the later state", async () => {
-    world = fresh();
+    world = emptyWorld();
     const { app, pigeon } = await replica();
     const room = await declared(pigeon, "Overtaken change");
     world.external.add(room);

@@ -1,0 +1,111 @@
+// Several tocsin replicas on one chat service, in one test process: each replica has its own
+// Pigeon platform, and what they set (topics, summary edits) lands in one shared world, the
+// rooms as the chat service holds them. Used by the tests of what a room was last shown.
+import { accessPolicy } from "../../../src/access/policy.ts";
+import { type App, createApp } from "../../../src/app.ts";
+import type { Message } from "../../../src/chat/message.ts";
+import type { CreatedRoom, IncidentRoomSpec } from "../../../src/chat/platform.ts";
+import type { Clock } from "../../../src/clock.ts";
+import { silentLogger } from "../../../src/logging.ts";
+import type { TestDatabase } from "../../database.ts";
+import { PigeonPlatform } from "./index.ts";
+
+/** What every replica's platform did, in one list, and the rooms as the chat service holds them. */
+export interface World {
+  topics: Array<{ roomId: string; topic: string }>;
+  edits: Array<{ roomId: string; text: string }>;
+  topicOf: Map<string, string>;
+  summaryOf: Map<string, string>;
+  /** Rooms shared with another organisation (they get the withheld topic and summary). */
+  external: Set<string>;
+}
+
+export function emptyWorld(): World {
+  return { topics: [], edits: [], topicOf: new Map(), summaryOf: new Map(), external: new Set() };
+}
+
+/** A refresh held inside its topic call until the test lets it go on. */
+export interface Held {
+  reached: Promise<void>;
+  release: () => void;
+}
+
+/** One replica's Pigeon: the rooms and what was set in them live in the shared world. */
+export class ReplicaPigeon extends PigeonPlatform {
+  readonly world: World;
+  /** The next topic call waits here (once). */
+  #hold?: { reached: () => void; released: Promise<void> };
+  /** The next summary edit fails (the chat service answered with an error). */
+  failNextUpdate = false;
+
+  constructor(world: World) {
+    super();
+    this.world = world;
+  }
+
+  override async createIncidentRoom(spec: IncidentRoomSpec): Promise<CreatedRoom> {
+    this.world.topicOf.set(`&${spec.publicId.toLowerCase()}`, spec.topic);
+    return super.createIncidentRoom(spec);
+  }
+
+  override async setTopic(roomId: string, topic: string): Promise<void> {
+    const hold = this.#hold;
+    this.#hold = undefined;
+    if (hold) {
+      hold.reached();
+      await hold.released;
+    }
+    this.world.topics.push({ roomId, topic });
+    this.world.topicOf.set(roomId, topic);
+  }
+
+  override async update(roomId: string, messageId: string, message: Message): Promise<void> {
+    if (this.failNextUpdate) {
+      this.failNextUpdate = false;
+      throw new Error("the chat service failed the edit");
+    }
+    const text = JSON.stringify(message.blocks);
+    this.world.edits.push({ roomId, text });
+    this.world.summaryOf.set(roomId, text);
+    await super.update(roomId, messageId, message);
+  }
+
+  async isExternal(roomId: string): Promise<boolean> {
+    return this.world.external.has(roomId);
+  }
+
+  /** Holds the next topic call: `reached` once it is made, and it goes on after `release()`. */
+  holdNextTopic(): Held {
+    let reached = () => {};
+    let release = () => {};
+    const reachedPromise = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.#hold = { reached, released };
+    return { reached: reachedPromise, release };
+  }
+}
+
+/** A replica of tocsin (no job runner) on `db`, its platform in `world`; added to `started` to stop. */
+export async function startReplica(
+  db: TestDatabase,
+  world: World,
+  clock: Clock,
+  started: App[],
+): Promise<{ app: App; pigeon: ReplicaPigeon }> {
+  const pigeon = new ReplicaPigeon(world);
+  const app = createApp({
+    db: db.prisma,
+    clock,
+    log: silentLogger,
+    platforms: [pigeon],
+    runJobs: false,
+    permissions: accessPolicy(db.prisma, {}),
+  });
+  await app.start();
+  started.push(app);
+  return { app, pigeon };
+}
