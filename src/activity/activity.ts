@@ -4,7 +4,7 @@
 // because the commands that write them are the hot path (see npm run bench).
 import { randomUUID } from "node:crypto";
 import type { Db, DbTransaction } from "../db/database.ts";
-import { Prisma } from "../generated/prisma/client.ts";
+import { raw, type Statement, sql } from "../db/statement.ts";
 import type { Actor } from "./origin.ts";
 
 export interface TimelineLine {
@@ -71,14 +71,14 @@ export async function recordActivity(
 export function activityAfter(
   source: "locked" | "created",
   activity: Activity & { timeline: TimelineLine },
-): { ctes: Prisma.Sql; timelineEntryId: string } {
+): { ctes: Statement; timelineEntryId: string } {
   const { actor, at, action, timeline } = activity;
   const detail = JSON.stringify(activity.detail);
   const timelineEntryId = randomUUID();
-  const from = Prisma.raw(`"${source}"`);
+  const from = raw(`"${source}"`);
   return {
     timelineEntryId,
-    ctes: Prisma.sql`
+    ctes: sql`
       timeline_entry as (
         insert into "TimelineEntry" (id, "incidentId", at, kind, text, "actorId", "announcementPending")
         select ${timelineEntryId}, s.id, ${at}, ${timeline.kind}, ${timeline.text}, ${actor.personId},

@@ -17,7 +17,8 @@ import { z } from "zod";
 import type { Actor } from "../activity/origin.ts";
 import type { DbTransaction } from "../db/database.ts";
 import { rows } from "../db/rows.ts";
-import { type Alert, type Page, Prisma } from "../generated/prisma/client.ts";
+import { sql } from "../db/statement.ts";
+import type { Alert, Page } from "../generated/prisma/client.ts";
 import { storedTlp } from "../incidents/tlp.ts";
 import type { Job, JobContext, JobKind, JobRow, NewJob } from "../jobs/queue.ts";
 import { type PageOutcome, TEAM_PAGE_LOCK_PREFIX } from "../paging/paging.ts";
@@ -263,7 +264,7 @@ export class AlertPages {
       // The alert's page, and the end of its own job (not a show job's, which goes on to other
       // alerts) with the page, in one statement.
       await tx.$executeRaw`
-        with done as (${jobKey ? ctx.completion() : Prisma.sql`select 1`})
+        with done as (${jobKey ? ctx.completion() : sql`select 1`})
         update "Alert" set "pageId" = ${outcome.page.id} where id = ${alert.id}`;
       if (!outcome.merged) made = outcome;
     });

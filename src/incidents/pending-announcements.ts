@@ -3,7 +3,7 @@
 import { z } from "zod";
 import type { Db } from "../db/database.ts";
 import { sqlOf } from "../db/sql.ts";
-import { Prisma } from "../generated/prisma/client.ts";
+import { sql } from "../db/statement.ts";
 
 export class PendingAnnouncements {
   readonly #db: Db;
@@ -52,7 +52,7 @@ export class PendingAnnouncements {
         text: z.string(),
         actorId: z.string().nullable(),
       }),
-      Prisma.sql`
+      sql`
         update "TimelineEntry" set "announcementPending" = false
          where id in (select id from "TimelineEntry" where "announcementPending" and at < ${olderThan}
                        order by at limit ${limit} for update skip locked)

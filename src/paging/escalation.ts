@@ -8,8 +8,9 @@ import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import { pageRow } from "../db/row-schemas.ts";
 import { rows } from "../db/rows.ts";
+import { sql } from "../db/statement.ts";
 import { UserError } from "../errors.ts";
-import { type Incident, type Page, type Person, Prisma } from "../generated/prisma/client.ts";
+import type { Incident, Page, Person } from "../generated/prisma/client.ts";
 import type { Metrics } from "../http/metrics.ts";
 import { claimEvent, type Incidents } from "../incidents/incidents.ts";
 import { formatSeverity, isOpen } from "../incidents/lifecycle.ts";
@@ -261,8 +262,8 @@ export class Escalation {
     // Its twin merged, or the page made: one statement (the lock above orders the twins).
     const sameTarget =
       target.kind === "team"
-        ? Prisma.sql`"teamId" = ${target.team.id} and "targetPersonId" is null`
-        : Prisma.sql`"targetPersonId" = ${target.person.id}`;
+        ? sql`"teamId" = ${target.team.id} and "targetPersonId" is null`
+        : sql`"targetPersonId" = ${target.person.id}`;
     const [made] = rows(
       pageRow.extend({ merged: z.boolean() }),
       await tx.$queryRaw`
