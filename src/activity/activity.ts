@@ -44,21 +44,21 @@ export async function recordActivity(
   const detail = JSON.stringify(activity.detail);
   const incidentId = timeline?.incidentId ?? activity.incidentId ?? null;
   if (!timeline) {
-    await client.$executeRaw`
+    await client.$executeRaw(sql`
       insert into "AuditEntry" (id, at, "actorId", action, "incidentId", platform, "roomId", "correlationId", detail)
       values (${randomUUID()}, ${at}, ${actor.personId}, ${action}, ${incidentId}, ${actor.platform},
-              ${actor.roomId}, ${actor.correlationId}, ${detail}::jsonb)`;
+              ${actor.roomId}, ${actor.correlationId}, ${detail}::jsonb)`);
     return undefined;
   }
   const timelineEntryId = randomUUID();
-  await client.$executeRaw`
+  await client.$executeRaw(sql`
     with timeline as (
       insert into "TimelineEntry" (id, "incidentId", at, kind, text, "actorId", "announcementPending")
       values (${timelineEntryId}, ${timeline.incidentId}, ${at}, ${timeline.kind}, ${timeline.text}, ${actor.personId},
               ${timeline.announcementPending ?? false}))
     insert into "AuditEntry" (id, at, "actorId", action, "incidentId", platform, "roomId", "correlationId", detail)
     values (${randomUUID()}, ${at}, ${actor.personId}, ${action}, ${incidentId}, ${actor.platform},
-            ${actor.roomId}, ${actor.correlationId}, ${detail}::jsonb)`;
+            ${actor.roomId}, ${actor.correlationId}, ${detail}::jsonb)`);
   return timelineEntryId;
 }
 

@@ -4,7 +4,7 @@
 // client, and load it when they first run.
 //
 // The stand-in has the client's type and is used as the client is: `db.incident.findMany(...)`,
-// `db.$transaction(fn)`, db.$queryRaw`...`. Each such call waits for the one real client (two
+// `db.$transaction(fn)`, `db.$queryRaw(statement)`. Each such call waits for the one real client (two
 // first callers at once share one load) and then makes the same call on it; what it returns is a
 // promise of the same result. Inside `$transaction(fn)`, `fn` gets the real transaction client.
 // `$disconnect` disconnects the client only if one was made, and ends the pool, once.

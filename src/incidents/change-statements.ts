@@ -47,7 +47,7 @@ export function roomsOfIncident(incidentId: string): Statement {
 export async function roomsInTransaction(tx: DbTransaction, incidentId: string): Promise<RoomOfIncident[]> {
   const [found] = rows(
     z.object({ rooms: roomsJson }),
-    await tx.$queryRaw`select ${roomsOfIncident(incidentId)} as rooms`,
+    await tx.$queryRaw(sql`select ${roomsOfIncident(incidentId)} as rooms`),
   );
   return found?.rooms ?? [];
 }
@@ -301,7 +301,7 @@ export async function claimAndLock(
 ): Promise<{ claimed: number; rooms: RoomOfIncident[]; incident: Incident | null } | undefined> {
   const [found] = rows(
     z.object({ claimed: z.number().int(), rooms: roomsJson, incident: incidentJson.nullable() }),
-    await tx.$queryRaw`
+    await tx.$queryRaw(sql`
       with claimed as (
         insert into "ProcessedEvent" (platform, key, "processedAt")
         values (${origin.platform}, ${origin.dedupeKey}, now())
@@ -315,7 +315,7 @@ export async function claimAndLock(
       select (select count(*) from claimed)::int as claimed,
              ${roomsOfIncident(incidentId)} as rooms,
              to_jsonb(locked) as incident
-        from (select 1) as one left join locked on true`,
+        from (select 1) as one left join locked on true`),
   );
   return found;
 }

@@ -15,17 +15,17 @@ export class PendingAnnouncements {
 
   /** True once per key across replicas and restarts (a ProcessedEvent row of tocsin's own). */
   async claimRecovery(key: string): Promise<boolean> {
-    const claimed = await this.#db.$executeRaw`
+    const claimed = await this.#db.$executeRaw(sql`
       insert into "ProcessedEvent" (platform, key, "processedAt") values ('tocsin', ${key}, now())
-      on conflict do nothing`;
+      on conflict do nothing`);
     return claimed > 0;
   }
 
   /** The change of this timeline entry has been announced in the incident's rooms. */
   async announced(timelineEntryId: string): Promise<void> {
     if (this.#markAnnounced) return this.#markAnnounced(timelineEntryId);
-    await this.#db.$executeRaw`
-      update "TimelineEntry" set "announcementPending" = false where id = ${timelineEntryId}`;
+    await this.#db.$executeRaw(sql`
+      update "TimelineEntry" set "announcementPending" = false where id = ${timelineEntryId}`);
   }
 
   /**

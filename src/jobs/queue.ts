@@ -218,9 +218,9 @@ export class JobQueue {
 
   /** Cancels pending jobs whose key starts with `keyPrefix` (e.g. a page's escalation steps). */
   async cancel(client: DbClient, keyPrefix: string): Promise<number> {
-    return client.$executeRaw`
+    return client.$executeRaw(sql`
       update "Job" set outcome = 'cancelled', "finishedAt" = ${this.#clock.now()}, "leasedUntil" = null
-       where outcome is null and key like ${`${escapeLike(keyPrefix)}%`}`;
+       where outcome is null and key like ${`${escapeLike(keyPrefix)}%`}`);
   }
 
   /**
@@ -228,9 +228,9 @@ export class JobQueue {
    * level turned out to reach nobody); false when there is no such job.
    */
   async hurry(key: string, now: Date): Promise<boolean> {
-    const updated = await this.#db.$executeRaw`
+    const updated = await this.#db.$executeRaw(sql`
       update "Job" set "dueAt" = ${now}
-       where key = ${key} and outcome is null and "dueAt" > ${now}`;
+       where key = ${key} and outcome is null and "dueAt" > ${now}`);
     if (updated > 0) this.kick();
     return updated > 0;
   }
@@ -298,14 +298,14 @@ export class JobQueue {
     const leaseEnd = new Date(now.getTime() + this.#leaseMs);
     const [job] = rows(
       claimedJobRow,
-      await this.#db.$queryRaw`
+      await this.#db.$queryRaw(sql`
       update "Job" set "leasedUntil" = ${leaseEnd}, "leasedBy" = ${this.workerId}, attempts = attempts + 1
        where id = (
          select id from "Job"
           where key = ${key} and outcome is null
             and ("leasedUntil" is null or "leasedUntil" < ${now})
           for update skip locked)
-      returning id, kind, key, payload, "dueAt", attempts`,
+      returning id, kind, key, payload, "dueAt", attempts`),
     );
     if (!job) return false;
     await this.#run(job);
@@ -464,17 +464,17 @@ export class JobQueue {
   async #fail(job: ClaimedJob, error: unknown, final: boolean): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
     if (final) {
-      await this.#db.$executeRaw`
+      await this.#db.$executeRaw(sql`
         update "Job" set outcome = 'failed', "finishedAt" = ${this.#clock.now()}, "leasedUntil" = null,
                "lastError" = ${message}
-         where id = ${job.id} and "leasedBy" = ${this.workerId}`;
+         where id = ${job.id} and "leasedBy" = ${this.workerId}`);
       return;
     }
     // Exponential backoff: 1 s, 2 s, 4 s, ... capped at 5 minutes.
     const retryAt = new Date(this.#clock.now().getTime() + Math.min(300_000, 1000 * 2 ** (job.attempts - 1)));
-    await this.#db.$executeRaw`
+    await this.#db.$executeRaw(sql`
       update "Job" set "dueAt" = ${retryAt}, "leasedUntil" = null, "lastError" = ${message}
-       where id = ${job.id} and "leasedBy" = ${this.workerId}`;
+       where id = ${job.id} and "leasedBy" = ${this.workerId}`);
   }
 }
 

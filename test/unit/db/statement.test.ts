@@ -1,5 +1,7 @@
 // statement.ts must build exactly what Prisma.sql builds for the same inputs: the statements it
 // replaced were written against Prisma.sql, and they still go to Prisma's $queryRaw as they are.
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { empty, join, raw, Statement, sql } from "../../../src/db/statement.ts";
 import { Prisma } from "../../../src/generated/prisma/client.ts";
@@ -73,5 +75,25 @@ describe("statement tag", () => {
   it("refuses strings and values that do not pair up", () => {
     expect(() => new Statement([], [])).toThrow("Expected at least 1 string");
     expect(() => new Statement(["a", "b"], [])).toThrow("Expected 2 strings to have 1 values");
+  });
+});
+
+describe("statements given to Prisma", () => {
+  // Prisma's own tag (db.$queryRaw`...${x}`) splices in only its own Sql class: one of ours in it
+  // became a parameter (a statement's JSON as a text value), so raw calls take a statement.
+  it("are built by the tag: no tagged $queryRaw or $executeRaw in tocsin's code", async () => {
+    const root = path.resolve(import.meta.dirname, "../../..");
+    const tagged: string[] = [];
+    for (const folder of ["src", "commands"]) {
+      const entries = await readdir(path.join(root, folder), { recursive: true, withFileTypes: true });
+      for (const entry of entries) {
+        const file = path.join(entry.parentPath, entry.name);
+        if (!entry.isFile() || !file.endsWith(".ts") || file.includes(`${path.sep}generated${path.sep}`))
+          continue;
+        const text = await readFile(file, "utf8");
+        if (/\.\$(queryRaw|executeRaw)(<[^`(]*>)?`/.test(text)) tagged.push(path.relative(root, file));
+      }
+    }
+    expect(tagged).toEqual([]);
   });
 });
