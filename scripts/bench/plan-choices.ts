@@ -14,7 +14,7 @@ import { connectPrisma, createDatabaseIfMissing } from "../../src/db/database.ts
 import { startEmbeddedPostgres } from "../../src/db/embedded-postgres.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { sqlOf } from "../../src/db/sql.ts";
-import { Prisma } from "../../src/generated/prisma/client.ts";
+import { sql } from "../../src/db/statement.ts";
 import { Incidents } from "../../src/incidents/incidents.ts";
 
 const changes = Number(process.argv[2] ?? 400);
@@ -26,7 +26,7 @@ try {
   await migrate(url);
   // One connection: pg_prepared_statements shows the statements of the session that asks.
   const prisma = connectPrisma(url, 1);
-  const sql = sqlOf(prisma);
+  const driver = sqlOf(prisma);
   const incidents = new Incidents(prisma, systemClock);
   const actor = await prisma.person.create({ data: { displayName: "Alice" } });
   let key = 0;
@@ -41,7 +41,7 @@ try {
   const ids: string[] = [];
   for (let i = 0; i < 8; i++)
     ids.push((await incidents.declare(origin(), { title: `Plans ${i}` })).incident.id);
-  const [backend] = await sql.rows(z.object({ pid: z.number() }), Prisma.sql`select pg_backend_pid() as pid`);
+  const [backend] = await driver.rows(z.object({ pid: z.number() }), sql`select pg_backend_pid() as pid`);
   const cpu = async () => {
     const fields = (await readFile(`/proc/${backend?.pid}/stat`, "utf8")).split(") ")[1]?.split(" ") ?? [];
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
@@ -64,9 +64,9 @@ try {
   console.log(
     `${changes} status changes and ${changes} notes: PostgreSQL backend ${((cpu1 - cpu0) / changes).toFixed(3)} ms CPU per (status change + note) (10 ms ticks)`,
   );
-  const rows = await sql.rows(
+  const rows = await driver.rows(
     z.object({ generic: z.number(), custom: z.number(), statement: z.string() }),
-    Prisma.sql`
+    sql`
       select generic_plans::int as generic, custom_plans::int as custom,
              left(regexp_replace(statement, '\\s+', ' ', 'g'), 140) as statement
         from pg_prepared_statements order by custom_plans desc, generic_plans desc`,

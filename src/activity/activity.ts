@@ -4,7 +4,7 @@
 // because the commands that write them are the hot path (see npm run bench).
 import { randomUUID } from "node:crypto";
 import type { Db, DbTransaction } from "../db/database.ts";
-import { Prisma } from "../generated/prisma/client.ts";
+import { raw, type Statement, sql } from "../db/statement.ts";
 import type { Actor } from "./origin.ts";
 
 export interface TimelineLine {
@@ -44,21 +44,21 @@ export async function recordActivity(
   const detail = JSON.stringify(activity.detail);
   const incidentId = timeline?.incidentId ?? activity.incidentId ?? null;
   if (!timeline) {
-    await client.$executeRaw`
+    await client.$executeRaw(sql`
       insert into "AuditEntry" (id, at, "actorId", action, "incidentId", platform, "roomId", "correlationId", detail)
       values (${randomUUID()}, ${at}, ${actor.personId}, ${action}, ${incidentId}, ${actor.platform},
-              ${actor.roomId}, ${actor.correlationId}, ${detail}::jsonb)`;
+              ${actor.roomId}, ${actor.correlationId}, ${detail}::jsonb)`);
     return undefined;
   }
   const timelineEntryId = randomUUID();
-  await client.$executeRaw`
+  await client.$executeRaw(sql`
     with timeline as (
       insert into "TimelineEntry" (id, "incidentId", at, kind, text, "actorId", "announcementPending")
       values (${timelineEntryId}, ${timeline.incidentId}, ${at}, ${timeline.kind}, ${timeline.text}, ${actor.personId},
               ${timeline.announcementPending ?? false}))
     insert into "AuditEntry" (id, at, "actorId", action, "incidentId", platform, "roomId", "correlationId", detail)
     values (${randomUUID()}, ${at}, ${actor.personId}, ${action}, ${incidentId}, ${actor.platform},
-            ${actor.roomId}, ${actor.correlationId}, ${detail}::jsonb)`;
+            ${actor.roomId}, ${actor.correlationId}, ${detail}::jsonb)`);
   return timelineEntryId;
 }
 
@@ -71,14 +71,14 @@ export async function recordActivity(
 export function activityAfter(
   source: "locked" | "created",
   activity: Activity & { timeline: TimelineLine },
-): { ctes: Prisma.Sql; timelineEntryId: string } {
+): { ctes: Statement; timelineEntryId: string } {
   const { actor, at, action, timeline } = activity;
   const detail = JSON.stringify(activity.detail);
   const timelineEntryId = randomUUID();
-  const from = Prisma.raw(`"${source}"`);
+  const from = raw(`"${source}"`);
   return {
     timelineEntryId,
-    ctes: Prisma.sql`
+    ctes: sql`
       timeline_entry as (
         insert into "TimelineEntry" (id, "incidentId", at, kind, text, "actorId", "announcementPending")
         select ${timelineEntryId}, s.id, ${at}, ${timeline.kind}, ${timeline.text}, ${actor.personId},

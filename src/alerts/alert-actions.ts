@@ -9,6 +9,7 @@ import { actorOf, type Origin } from "../activity/origin.ts";
 import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import { rows } from "../db/rows.ts";
+import { sql } from "../db/statement.ts";
 import { UserError } from "../errors.ts";
 import type { Alert, Incident, Page, Person } from "../generated/prisma/client.ts";
 import { claimEvent } from "../incidents/incidents.ts";
@@ -210,7 +211,7 @@ export class AlertActions {
       await claimEvent(tx, origin);
       const [current] = rows(
         alertRow,
-        await tx.$queryRaw`select * from "Alert" where id = ${alert.id} for update`,
+        await tx.$queryRaw(sql`select * from "Alert" where id = ${alert.id} for update`),
       );
       if (!current) throw new UserError(`There is no alert #${alert.number}.`, { code: "alert.not_found" });
       const updated = await apply(tx, current, now);
@@ -235,7 +236,7 @@ export class AlertActions {
   ): Promise<void> {
     const [alert] = rows(
       alertRow,
-      await tx.$queryRaw`select * from "Alert" where "pageId" = ${page.id} for update`,
+      await tx.$queryRaw(sql`select * from "Alert" where "pageId" = ${page.id} for update`),
     );
     if (!alert || alert.status === "resolved") return;
     if (to === "acked" && alert.status === "firing") {

@@ -12,6 +12,7 @@ import type { Origin } from "../activity/origin.ts";
 import type { PlatformName } from "../chat/invocation.ts";
 import type { DbTransaction } from "../db/database.ts";
 import { rows } from "../db/rows.ts";
+import { sql } from "../db/statement.ts";
 import { UserError } from "../errors.ts";
 import type { Alert, Incident, Page } from "../generated/prisma/client.ts";
 import type { OpenedRoom } from "../incidents/incident-rooms.ts";
@@ -158,7 +159,7 @@ export class AlertIncidents {
 async function attach(tx: DbTransaction, alert: Alert, incident: Incident): Promise<void> {
   const [current] = rows(
     alertRow,
-    await tx.$queryRaw`select * from "Alert" where id = ${alert.id} for update`,
+    await tx.$queryRaw(sql`select * from "Alert" where id = ${alert.id} for update`),
   );
   if (!current) throw new UserError(`There is no alert #${alert.number}.`, { code: "alert.not_found" });
   if (current.incidentId) throw alreadyLinked(current);

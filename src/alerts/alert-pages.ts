@@ -17,7 +17,8 @@ import { z } from "zod";
 import type { Actor } from "../activity/origin.ts";
 import type { DbTransaction } from "../db/database.ts";
 import { rows } from "../db/rows.ts";
-import { type Alert, type Page, Prisma } from "../generated/prisma/client.ts";
+import { sql } from "../db/statement.ts";
+import type { Alert, Page } from "../generated/prisma/client.ts";
 import { storedTlp } from "../incidents/tlp.ts";
 import type { Job, JobContext, JobKind, JobRow, NewJob } from "../jobs/queue.ts";
 import { type PageOutcome, TEAM_PAGE_LOCK_PREFIX } from "../paging/paging.ts";
@@ -147,10 +148,10 @@ export class AlertPages {
     // lock (it shows whatever is current), so one read decides it without a transaction.
     const [state] = rows(
       syncState,
-      await this.#o.db.$queryRaw`
+      await this.#o.db.$queryRaw(sql`
         select a.status::text as status, a."silencedUntil", a."pageId", p.status::text as "pageStatus"
           from "Alert" a left join "Page" p on p.id = a."pageId"
-         where a.id = ${job.payload.alertId}`,
+         where a.id = ${job.payload.alertId}`),
     );
     if (!state) return;
     if (state.status === "firing" && state.pageId && state.pageStatus === "open") {
@@ -169,10 +170,10 @@ export class AlertPages {
    * jobs keep their key: its insert found it taken).
    */
   async #takeWindow(jobId: string, window: number): Promise<void> {
-    await this.#o.db.$executeRaw`
+    await this.#o.db.$executeRaw(sql`
       update "Job" set key = key || ':' || id
        where id = ${jobId} and key = ${`alerts:show:${window}`}
-         and exists (select from pg_advisory_xact_lock(hashtext(${showLock(window)})))`;
+         and exists (select from pg_advisory_xact_lock(hashtext(${showLock(window)})))`);
   }
 
   /**
@@ -184,12 +185,12 @@ export class AlertPages {
   async #show(window: number, ctx: JobContext): Promise<void> {
     const signalled = rows(
       showRow,
-      await this.#o.db.$queryRaw`
+      await this.#o.db.$queryRaw(sql`
         select a.id, a.status::text as status, a."silencedUntil", a."pageId", p.status::text as "pageStatus"
           from "Alert" a left join "Page" p on p.id = a."pageId"
          where a.status in ('firing', 'acked')
            and a."lastSignalAt" >= ${new Date(window - UPDATE_WINDOW_MS)} and a."lastSignalAt" < ${new Date(window)}
-         order by a.number`,
+         order by a.number`),
     );
     const edits: string[] = [];
     for (const alert of signalled) {
@@ -217,10 +218,10 @@ export class AlertPages {
         alertRow,
         // A firing alert may open a page: its team's page lock (the one createTeamPage orders
         // identical pages by, see teamPageLockKey) is taken in the same statement.
-        await tx.$queryRaw`
+        await tx.$queryRaw(sql`
           select *, case when status = 'firing' and "teamId" is not null
                          then (select true from pg_advisory_xact_lock(hashtext(${TEAM_PAGE_LOCK_PREFIX} || "teamId"))) end as locked
-            from "Alert" where id = ${alertId} for update`,
+            from "Alert" where id = ${alertId} for update`),
       );
       if (!alert) return;
       const page = alert.pageId ? await tx.page.findUnique({ where: { id: alert.pageId } }) : null;
@@ -262,9 +263,9 @@ export class AlertPages {
       );
       // The alert's page, and the end of its own job (not a show job's, which goes on to other
       // alerts) with the page, in one statement.
-      await tx.$executeRaw`
-        with done as (${jobKey ? ctx.completion() : Prisma.sql`select 1`})
-        update "Alert" set "pageId" = ${outcome.page.id} where id = ${alert.id}`;
+      await tx.$executeRaw(sql`
+        with done as (${jobKey ? ctx.completion() : sql`select 1`})
+        update "Alert" set "pageId" = ${outcome.page.id} where id = ${alert.id}`);
       if (!outcome.merged) made = outcome;
     });
     if (made) await paging.startEscalation(made);

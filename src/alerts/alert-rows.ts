@@ -1,7 +1,8 @@
 // The Alert row as raw SQL returns it (see src/db/rows.ts), and the shapes of its JSON columns,
 // which are checked on the way out like any untrusted value.
 import { z } from "zod";
-import { type Alert, AlertStatus } from "../generated/prisma/client.ts";
+import type { Alert } from "../generated/prisma/client.ts";
+import { AlertStatus } from "../generated/prisma/enums.ts";
 
 const timestamp = z.date();
 

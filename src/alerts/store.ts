@@ -16,7 +16,7 @@
 import { z } from "zod";
 import type { Db } from "../db/database.ts";
 import { sqlOf } from "../db/sql.ts";
-import { Prisma } from "../generated/prisma/client.ts";
+import { empty, sql } from "../db/statement.ts";
 import { insertJobRows, type JobRow } from "../jobs/queue.ts";
 import { alertRow, type Members, membersValue } from "./alert-rows.ts";
 import { type FoldedAlert, foldSignals, type OpenAlert } from "./fold.ts";
@@ -104,7 +104,7 @@ export async function storeSignals(
 ): Promise<StoredBatch> {
   const startedAt = probeNow();
   const signals = sent.map(storable);
-  const sql = sqlOf(db);
+  const driver = sqlOf(db);
   const known: Array<OpenAlert & { version: string }> = [];
   const integrations: string[] = [];
   const keys: string[] = [];
@@ -124,9 +124,9 @@ export async function storeSignals(
     keys.length === 0
       ? known
       : known.concat(
-          await sql.rows(
+          await driver.rows(
             openRow,
-            Prisma.sql`
+            sql`
       select a.id, a.number, a."integrationId", a."dedupKey", a."openKey", a.status, a.summary,
              a.source, a.severity, a.tlp, a."rsitType", a."teamId", a."signalCount", a."firstSignalAt",
              a."lastSignalAt", a."ackedAt", a."resolvedAt", a."incidentId", a.members,
@@ -148,9 +148,9 @@ export async function storeSignals(
   const foldedAt = probeNow();
   let written: Array<{ id: string; number: number | null; version: string | null }>;
   try {
-    written = await sql.rows(
+    written = await driver.rows(
       writtenRow,
-      Prisma.sql`
+      sql`
       with upd as (
         update "Alert" a set "openKey" = v."openKey", status = v.status::"AlertStatus",
                summary = v.summary, source = v.source, severity = v.severity, tlp = v.tlp,
@@ -185,7 +185,7 @@ export async function storeSignals(
          where (select count(*) from upd) >= 0
         on conflict ("integrationId", "openKey") do nothing
         returning id, number, xmin::text as version
-      )${jobs.length > 0 ? Prisma.sql`, jobs as (${insertJobRows(jobs)})` : Prisma.empty}
+      )${jobs.length > 0 ? sql`, jobs as (${insertJobRows(jobs)})` : empty}
       select id, number, version from ins
       union all
       select id, null, version from upd

@@ -1,9 +1,10 @@
 // Opens tocsin's database: the embedded PostgreSQL (default) or DATABASE_URL, applies pending
-// migrations, and returns a Prisma client over the pg driver adapter.
-import { PrismaPg } from "@prisma/adapter-pg";
+// migrations, and returns a Prisma client over the pg driver adapter (made on its first use:
+// lazy-prisma.ts) beside the pool the hot statements run on (sql.ts).
 import pg from "pg";
-import { PrismaClient } from "../generated/prisma/client.ts";
+import type { PrismaClient } from "../generated/prisma/client.ts";
 import { type EmbeddedServer, startEmbeddedPostgres } from "./embedded-postgres.ts";
+import { lazyPrismaClient } from "./lazy-prisma.ts";
 import { migrate } from "./migrate.ts";
 import { PostgresSupervisor } from "./postgres-supervisor.ts";
 import { registerPool } from "./sql.ts";
@@ -162,8 +163,8 @@ export function connectPrisma(
   maxConnections = 10,
   timeoutMs = DEFAULT_TIMEOUT_MS,
 ): PrismaClient {
-  // One pool for Prisma's adapter and the hot statements on the driver (sql.ts). The adapter
-  // closes it on $disconnect.
+  // One pool for the hot statements on the driver (sql.ts) and Prisma's adapter, made now: the
+  // driver works without Prisma, whose client is made on first use. $disconnect closes the pool.
   const pool = new pg.Pool({
     connectionString: url,
     max: maxConnections,
@@ -174,7 +175,7 @@ export function connectPrisma(
   // An idle connection's server going away (a restart of the embedded PostgreSQL) is not an
   // error of any statement: the next checkout connects afresh. Prisma's adapter does the same.
   pool.on("error", () => {});
-  const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  const client = lazyPrismaClient(pool);
   registerPool(client, pool);
   return client;
 }

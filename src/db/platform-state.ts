@@ -7,9 +7,9 @@
 // for loading Prisma's query compiler (a WebAssembly module, ~300 ms of CPU and ~25 MB) on the
 // start's critical path. A desk that only idles never loads it.
 import { z } from "zod";
-import { Prisma } from "../generated/prisma/client.ts";
 import type { Db } from "./database.ts";
 import { type Sql, sqlOf } from "./sql.ts";
+import { sql } from "./statement.ts";
 
 const valueRow = z.object({ value: z.string() });
 const entryRow = z.object({ key: z.string(), value: z.string() });
@@ -33,14 +33,14 @@ export class PrismaPlatformState {
   async get(key: string): Promise<string | undefined> {
     const [row] = await this.#sql.rows(
       valueRow,
-      Prisma.sql`select value from "PlatformState" where platform = ${this.#platform} and key = ${key}`,
+      sql`select value from "PlatformState" where platform = ${this.#platform} and key = ${key}`,
     );
     return row?.value;
   }
 
   async set(key: string, value: string): Promise<void> {
     await this.#sql.execute(
-      Prisma.sql`insert into "PlatformState" (platform, key, value, "updatedAt")
+      sql`insert into "PlatformState" (platform, key, value, "updatedAt")
                  values (${this.#platform}, ${key}, ${value}, now())
                  on conflict (platform, key) do update set value = excluded.value, "updatedAt" = now()`,
     );
@@ -49,8 +49,8 @@ export class PrismaPlatformState {
   async delete(key: string, value?: string): Promise<void> {
     await this.#sql.execute(
       value === undefined
-        ? Prisma.sql`delete from "PlatformState" where platform = ${this.#platform} and key = ${key}`
-        : Prisma.sql`delete from "PlatformState"
+        ? sql`delete from "PlatformState" where platform = ${this.#platform} and key = ${key}`
+        : sql`delete from "PlatformState"
                       where platform = ${this.#platform} and key = ${key} and value = ${value}`,
     );
   }
@@ -59,7 +59,7 @@ export class PrismaPlatformState {
     // starts_with, not LIKE: `_` and `%` in the prefix match only themselves.
     return this.#sql.rows(
       entryRow,
-      Prisma.sql`select key, value from "PlatformState"
+      sql`select key, value from "PlatformState"
                   where platform = ${this.#platform} and starts_with(key, ${prefix})
                   order by key`,
     );

@@ -2,17 +2,13 @@
 // `satisfies` ties a schema to the generated Prisma type, so a schema change that is not
 // reflected here fails the typecheck instead of a query at run time.
 import { z } from "zod";
+import type { Incident, IncidentRoom, Page, PageDelivery, Person } from "../generated/prisma/client.ts";
 import {
-  type Incident,
-  type IncidentRoom,
   IncidentStatus,
-  type Page,
-  type PageDelivery,
   PageDeliveryKind,
   PageDeliveryState,
   PageStatus,
-  type Person,
-} from "../generated/prisma/client.ts";
+} from "../generated/prisma/enums.ts";
 
 const timestamp = z.date();
 

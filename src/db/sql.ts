@@ -4,8 +4,8 @@
 // the driver alone costs a few tens of microseconds. Prisma stays the schema, the migrations and
 // every statement off the hot path.
 //
-// Statements are Prisma.sql fragments (their `text` has $1..$n placeholders), so the SQL reads
-// as it did under $queryRaw. Rows are checked by a zod schema (rows.ts) as before. Values and
+// Statements are built by statement.ts (the tag Prisma.sql is, without Prisma's runtime; `text`
+// has $1..$n placeholders), so the SQL reads as it did under $queryRaw. Rows are checked by a zod schema (rows.ts) as before. Values and
 // answers are converted as Prisma's adapter does, whatever the process's TZ: a Date is sent as
 // an ISO instant, a `timestamp` without a zone is read as UTC (the columns are `timestamptz`,
 // which carry their offset), int8 is a bigint. A statement marked `prepared` is a named prepared statement: parsed and planned
@@ -16,7 +16,7 @@ import type { z } from "zod";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { rows } from "./rows.ts";
 
-/** A Prisma.sql fragment (or anything with the same shape). */
+/** A statement of statement.ts (or anything with the same shape). */
 export interface Statement {
   readonly text: string;
   readonly values: unknown[];

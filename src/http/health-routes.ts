@@ -3,6 +3,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Db } from "../db/database.ts";
+import { sql } from "../db/statement.ts";
 import type { Metrics } from "./metrics.ts";
 import { type HttpServer, sendText } from "./server.ts";
 
@@ -38,7 +39,7 @@ export function registerHealthRoutes(
     }
     sendText(res, 200, await deps.metrics.registry.metrics(), deps.metrics.registry.contentType);
   });
-  const probe = options.probeDatabase ?? (() => deps.db.$queryRaw`select 1`);
+  const probe = options.probeDatabase ?? (() => deps.db.$queryRaw(sql`select 1`));
   http.route("GET", "/readyz", async (_req, res) => {
     const down = options.liveness?.();
     if (down) {

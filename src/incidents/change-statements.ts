@@ -12,13 +12,8 @@ import type { Db, DbTransaction } from "../db/database.ts";
 import { incidentRow, personRow } from "../db/row-schemas.ts";
 import { rows } from "../db/rows.ts";
 import { type Sql, sqlOf } from "../db/sql.ts";
-import {
-  type Incident,
-  type IncidentRoom,
-  type Person,
-  Prisma,
-  type Task,
-} from "../generated/prisma/client.ts";
+import { type Statement, sql } from "../db/statement.ts";
+import type { Incident, IncidentRoom, Person, Task } from "../generated/prisma/client.ts";
 import { insertJobRows, type JobRow } from "../jobs/queue.ts";
 
 /**
@@ -38,8 +33,8 @@ export type IncidentDetails = Incident & {
 };
 
 /** The incident's rooms as one JSON value, a column of a change's statement. */
-export function roomsOfIncident(incidentId: string): Prisma.Sql {
-  return Prisma.sql`(
+export function roomsOfIncident(incidentId: string): Statement {
+  return sql`(
     select coalesce(json_agg(json_build_object(
              'platform', r.platform, 'roomId', r."roomId", 'name', r.name,
              'summaryMessageId', r."summaryMessageId", 'topicShown', r."topicShown",
@@ -52,7 +47,7 @@ export function roomsOfIncident(incidentId: string): Prisma.Sql {
 export async function roomsInTransaction(tx: DbTransaction, incidentId: string): Promise<RoomOfIncident[]> {
   const [found] = rows(
     z.object({ rooms: roomsJson }),
-    await tx.$queryRaw`select ${roomsOfIncident(incidentId)} as rooms`,
+    await tx.$queryRaw(sql`select ${roomsOfIncident(incidentId)} as rooms`),
   );
   return found?.rooms ?? [];
 }
@@ -104,8 +99,8 @@ const detailsJson = z.object({
 });
 
 /** What Incidents.details() returns beyond the incident row, as columns of the incident `i`. */
-function detailsColumns(incident: Prisma.Sql): Prisma.Sql {
-  return Prisma.sql`
+function detailsColumns(incident: Statement): Statement {
+  return sql`
     (select to_jsonb(p) from "Person" p where p.id = ${incident}."reporterId") as reporter,
     (select coalesce(json_agg(json_build_object('role', ra.role::text, 'person', to_jsonb(p))
                               order by ra."assignedAt"), '[]'::json)
@@ -119,11 +114,11 @@ function detailsColumns(incident: Prisma.Sql): Prisma.Sql {
 }
 
 /** An incident with its reporter, roles, participants and tasks, in one statement. */
-export async function readDetails(sql: Sql, incidentId: string): Promise<IncidentDetails | undefined> {
-  const [found] = await sql.rows(
+export async function readDetails(driver: Sql, incidentId: string): Promise<IncidentDetails | undefined> {
+  const [found] = await driver.rows(
     detailsRow,
-    Prisma.sql`
-      select i.*, ${detailsColumns(Prisma.sql`i`)} from "Incident" i where i.id = ${incidentId}`,
+    sql`
+      select i.*, ${detailsColumns(sql`i`)} from "Incident" i where i.id = ${incidentId}`,
     { prepared: true },
   );
   return found;
@@ -137,13 +132,13 @@ const detailsRow = incidentRow.extend(detailsJson.shape);
  * the details before it would show the details of before the change, and record them.
  */
 export async function readDetailsAndRooms(
-  sql: Sql,
+  driver: Sql,
   incidentId: string,
 ): Promise<{ details: IncidentDetails; rooms: RoomOfIncident[] } | undefined> {
-  const [found] = await sql.rows(
+  const [found] = await driver.rows(
     detailsRow.extend({ rooms: roomsJson }),
-    Prisma.sql`
-      select i.*, ${detailsColumns(Prisma.sql`i`)}, ${roomsOfIncident(incidentId)} as rooms
+    sql`
+      select i.*, ${detailsColumns(sql`i`)}, ${roomsOfIncident(incidentId)} as rooms
         from "Incident" i where i.id = ${incidentId}`,
     { prepared: true },
   );
@@ -157,9 +152,9 @@ export interface OneStatementChange {
   incidentId: string;
   now: Date;
   /** A condition on the incident row as the caller saw it; nothing is written when it fails. */
-  expect: Prisma.Sql;
-  /** Columns to set besides "updatedAt" (a leading comma), or Prisma.empty. */
-  set: Prisma.Sql;
+  expect: Statement;
+  /** Columns to set besides "updatedAt" (a leading comma), or empty. */
+  set: Statement;
   activity: Omit<Activity, "timeline"> & { timeline: TimelineLine };
   /** Also read the details (for the pinned summary): the change does not alter people or tasks. */
   withDetails: boolean;
@@ -189,13 +184,13 @@ export async function changeInOneStatement(db: Db, change: OneStatementChange): 
   const { origin, incidentId, now } = change;
   const activity = activityAfter("locked", change.activity);
   const details = change.withDetails
-    ? Prisma.sql`(select to_jsonb(d) from (select ${detailsColumns(Prisma.sql`l`)} from locked l) d)`
-    : Prisma.sql`null::jsonb`;
-  const sql = sqlOf(db);
+    ? sql`(select to_jsonb(d) from (select ${detailsColumns(sql`l`)} from locked l) d)`
+    : sql`null::jsonb`;
+  const driver = sqlOf(db);
   // Prepared: the texts differ only by the kind of change (note, status, ...), a handful.
-  const [found] = await sql.rows(
+  const [found] = await driver.rows(
     changedRow,
-    Prisma.sql`
+    sql`
       with target as (
         select exists (select 1 from "Incident" where id = ${incidentId} and ${change.expect}) as expected
       ), claimed as (
@@ -228,7 +223,7 @@ export async function changeInOneStatement(db: Db, change: OneStatementChange): 
   if (found?.claimed) {
     // Changed between the check and the lock (another replica): the claim this statement made
     // is taken back, as a rolled-back transaction would leave it, and the transaction decides.
-    await sql.execute(Prisma.sql`
+    await driver.execute(sql`
       delete from "ProcessedEvent" where platform = ${origin.platform} and key = ${origin.dedupeKey}`);
     return { outcome: "not-applied" };
   }
@@ -239,7 +234,7 @@ export interface Declaration {
   origin: Origin;
   year: number;
   /** The incident's id as SQL, from the number the statement takes (IncidentIds.formatInSql). */
-  publicId: Prisma.Sql;
+  publicId: Statement;
   incident: Omit<Incident, "publicId">;
   activity: Omit<Activity, "timeline"> & { timeline: TimelineLine };
   /** What the declaration schedules (its page, its reminders): written with it or not at all. */
@@ -255,14 +250,14 @@ export interface Declaration {
  * text is the same for every declaration, so it is prepared once per connection.
  */
 export function declarationStatement(declaration: Declaration): {
-  statement: Prisma.Sql;
+  statement: Statement;
   timelineEntryId: string;
 } {
   const { origin, year, incident } = declaration;
   const recorded = activityAfter("created", declaration.activity);
   return {
     timelineEntryId: recorded.timelineEntryId,
-    statement: Prisma.sql`
+    statement: sql`
       with claimed as (
         insert into "ProcessedEvent" (platform, key, "processedAt")
         values (${origin.platform}, ${origin.dedupeKey}, now())
@@ -285,7 +280,7 @@ export function declarationStatement(declaration: Declaration): {
         insert into "Participant" ("incidentId", "personId", "addedAt")
         select id, ${incident.reporterId}, ${incident.declaredAt} from created
       ), ${recorded.ctes}, scheduled as (
-        ${insertJobRows(declaration.jobs, Prisma.sql`exists (select from created)`)}
+        ${insertJobRows(declaration.jobs, sql`exists (select from created)`)}
       )
       select (select "publicId" from created) as "publicId"`,
   };
@@ -306,7 +301,7 @@ export async function claimAndLock(
 ): Promise<{ claimed: number; rooms: RoomOfIncident[]; incident: Incident | null } | undefined> {
   const [found] = rows(
     z.object({ claimed: z.number().int(), rooms: roomsJson, incident: incidentJson.nullable() }),
-    await tx.$queryRaw`
+    await tx.$queryRaw(sql`
       with claimed as (
         insert into "ProcessedEvent" (platform, key, "processedAt")
         values (${origin.platform}, ${origin.dedupeKey}, now())
@@ -320,7 +315,7 @@ export async function claimAndLock(
       select (select count(*) from claimed)::int as claimed,
              ${roomsOfIncident(incidentId)} as rooms,
              to_jsonb(locked) as incident
-        from (select 1) as one left join locked on true`,
+        from (select 1) as one left join locked on true`),
   );
   return found;
 }

@@ -15,8 +15,9 @@ import { recordActivity } from "../activity/activity.ts";
 import { actorOf, type Origin } from "../activity/origin.ts";
 import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
+import { loadedPrisma } from "../db/lazy-prisma.ts";
 import { UserError } from "../errors.ts";
-import { type Incident, type IncidentDeadline, Prisma } from "../generated/prisma/client.ts";
+import type { Incident, IncidentDeadline, Prisma } from "../generated/prisma/client.ts";
 import type { Job, JobContext, JobKind, JobQueue } from "../jobs/queue.ts";
 import { formatDelay } from "../oncall/durations.ts";
 import { deadlineWarning, type WarningKind } from "./deadline-messages.ts";
@@ -397,8 +398,9 @@ function deadlineKey(incidentId: string, preset: string, milestone: string): str
   return `deadline:${incidentId}:${preset}:${milestone}:`;
 }
 
+/** Called inside a transaction's callback: Prisma's client (and its DbNull) is loaded by then. */
 function jsonOrNull(value: unknown): Prisma.InputJsonValue | typeof Prisma.DbNull {
-  return value === undefined || value === null ? Prisma.DbNull : (value as Prisma.InputJsonValue);
+  return value === undefined || value === null ? loadedPrisma().DbNull : (value as Prisma.InputJsonValue);
 }
 
 /**

@@ -3,6 +3,7 @@
 // the limits of titles and texts.
 import type { Origin } from "../activity/origin.ts";
 import type { DbTransaction } from "../db/database.ts";
+import { sql } from "../db/statement.ts";
 import { UserError } from "../errors.ts";
 import type { Incident } from "../generated/prisma/client.ts";
 import type { JobRow } from "../jobs/queue.ts";
@@ -72,8 +73,8 @@ export function cleanTitle(title: string): string {
 /** Records the inbound event as handled, inside the change's transaction. */
 export async function claimEvent(tx: DbTransaction, origin: Origin): Promise<void> {
   // A concurrent claim of the same key waits here for the other transaction, then finds it taken.
-  const claimed = await tx.$executeRaw`
+  const claimed = await tx.$executeRaw(sql`
     insert into "ProcessedEvent" (platform, key, "processedAt") values (${origin.platform}, ${origin.dedupeKey}, now())
-    on conflict do nothing`;
+    on conflict do nothing`);
   if (claimed === 0) throw new DuplicateEvent(origin.dedupeKey);
 }

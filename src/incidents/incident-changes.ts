@@ -7,8 +7,9 @@ import { recordActivity } from "../activity/activity.ts";
 import { actorOf, type Origin } from "../activity/origin.ts";
 import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
+import { empty, raw, sql } from "../db/statement.ts";
 import { UserError } from "../errors.ts";
-import { type Incident, type Person, Prisma, type Task } from "../generated/prisma/client.ts";
+import type { Incident, Person, Prisma, Task } from "../generated/prisma/client.ts";
 import {
   changeInOneStatement,
   claimAndLock,
@@ -95,12 +96,10 @@ export class IncidentChanges {
         origin,
         incidentId,
         now,
-        expect: Prisma.sql`status = ${from}::"IncidentStatus"`,
+        expect: sql`status = ${from}::"IncidentStatus"`,
         // The phase's first time is kept: a column of a fixed list, never typed input.
-        set: Prisma.sql`, status = ${to}::"IncidentStatus"${
-          column
-            ? Prisma.sql`, ${Prisma.raw(`"${column}"`)} = coalesce(${Prisma.raw(`"${column}"`)}, ${now})`
-            : Prisma.empty
+        set: sql`, status = ${to}::"IncidentStatus"${
+          column ? sql`, ${raw(`"${column}"`)} = coalesce(${raw(`"${column}"`)}, ${now})` : empty
         }`,
         activity: {
           actor: actorOf(origin),
@@ -273,8 +272,8 @@ export class IncidentChanges {
       origin,
       incidentId,
       now,
-      expect: Prisma.sql`status <> 'merged'`,
-      set: Prisma.empty,
+      expect: sql`status <> 'merged'`,
+      set: empty,
       activity: {
         actor: actorOf(origin),
         at: now,

@@ -7,7 +7,8 @@ import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import { rows } from "../db/rows.ts";
 import { sqlOf } from "../db/sql.ts";
-import { type Incident, Prisma } from "../generated/prisma/client.ts";
+import { sql } from "../db/statement.ts";
+import type { Incident } from "../generated/prisma/client.ts";
 import { declarationStatement, declaredRow } from "./change-statements.ts";
 import {
   type Change,
@@ -93,7 +94,7 @@ export class IncidentDeclarations {
     const declaration = declarationStatement({
       origin,
       year,
-      publicId: this.ids.formatInSql(year, Prisma.sql`(select last from counter)`),
+      publicId: this.ids.formatInSql(year, sql`(select last from counter)`),
       incident: draft,
       activity: {
         actor: actorOf(origin),

@@ -6,8 +6,9 @@ import type { PlatformName } from "../chat/invocation.ts";
 import type { Db } from "../db/database.ts";
 import { incidentRow } from "../db/row-schemas.ts";
 import { type Sql, sqlOf } from "../db/sql.ts";
+import { join, type Statement, sql } from "../db/statement.ts";
 import { UserError } from "../errors.ts";
-import { type Incident, type Person, Prisma, type Task } from "../generated/prisma/client.ts";
+import type { Incident, Person, Task } from "../generated/prisma/client.ts";
 import {
   type IncidentDetails,
   type RoomOfIncident,
@@ -54,7 +55,7 @@ export class IncidentQueries {
     // SQL: the router runs this for every command that names an incident (see findByRoom).
     const [incident] = await this.#sql.rows(
       incidentRow,
-      Prisma.sql`select * from "Incident" where "publicId" = ${publicId.toUpperCase()}`,
+      sql`select * from "Incident" where "publicId" = ${publicId.toUpperCase()}`,
       { prepared: true },
     );
     return incident ?? null;
@@ -96,7 +97,7 @@ export class IncidentQueries {
       // all for someone who took part in a few old ones.
       return this.#sql.rows(
         incidentRow,
-        Prisma.sql`
+        sql`
           select i.* from "Incident" i
            where i.id in (
                    select id from "Incident" where "reporterId" = ${person.id}
@@ -110,17 +111,17 @@ export class IncidentQueries {
     }
     // SQL: every /inc list runs this. The same rule as takingPart(): reporter, role holder or
     // participant. The newest first, by the index on declaredAt: the LIMIT ends the walk early.
-    const takesPart = Prisma.sql`(i."reporterId" = ${person.id}
+    const takesPart = sql`(i."reporterId" = ${person.id}
       or exists (select 1 from "RoleAssignment" r where r."incidentId" = i.id and r."personId" = ${person.id})
       or exists (select 1 from "Participant" p where p."incidentId" = i.id and p."personId" = ${person.id}))`;
-    const conditions: Prisma.Sql[] = [Prisma.sql`true`];
-    if (filter !== "all") conditions.push(Prisma.sql`i.status::text = any(${[...OPEN_STATUSES]}::text[])`);
-    if (!options.seeRestricted) conditions.push(Prisma.sql`(not i.restricted or ${takesPart})`);
+    const conditions: Statement[] = [sql`true`];
+    if (filter !== "all") conditions.push(sql`i.status::text = any(${[...OPEN_STATUSES]}::text[])`);
+    if (!options.seeRestricted) conditions.push(sql`(not i.restricted or ${takesPart})`);
     // Four texts at most (the two conditions on or off): prepared.
     return this.#sql.rows(
       incidentRow,
-      Prisma.sql`
-        select i.* from "Incident" i where ${Prisma.join(conditions, " and ")}
+      sql`
+        select i.* from "Incident" i where ${join(conditions, " and ")}
          order by i."declaredAt" desc limit ${limit}`,
       { prepared: true },
     );
@@ -142,7 +143,7 @@ export class IncidentQueries {
     // idle tocsin does not load Prisma's query compiler for it (CPU at start, memory at idle).
     const candidates = await this.#sql.rows(
       z.object({ id: z.string() }),
-      Prisma.sql`
+      sql`
         select i.id from "Incident" i
          where i."declaredAt" > ${from} and i."declaredAt" <= ${until}
            and i.status::text = any(${[...OPEN_STATUSES]}::text[])

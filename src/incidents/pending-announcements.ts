@@ -3,7 +3,7 @@
 import { z } from "zod";
 import type { Db } from "../db/database.ts";
 import { sqlOf } from "../db/sql.ts";
-import { Prisma } from "../generated/prisma/client.ts";
+import { sql } from "../db/statement.ts";
 
 export class PendingAnnouncements {
   readonly #db: Db;
@@ -15,17 +15,17 @@ export class PendingAnnouncements {
 
   /** True once per key across replicas and restarts (a ProcessedEvent row of tocsin's own). */
   async claimRecovery(key: string): Promise<boolean> {
-    const claimed = await this.#db.$executeRaw`
+    const claimed = await this.#db.$executeRaw(sql`
       insert into "ProcessedEvent" (platform, key, "processedAt") values ('tocsin', ${key}, now())
-      on conflict do nothing`;
+      on conflict do nothing`);
     return claimed > 0;
   }
 
   /** The change of this timeline entry has been announced in the incident's rooms. */
   async announced(timelineEntryId: string): Promise<void> {
     if (this.#markAnnounced) return this.#markAnnounced(timelineEntryId);
-    await this.#db.$executeRaw`
-      update "TimelineEntry" set "announcementPending" = false where id = ${timelineEntryId}`;
+    await this.#db.$executeRaw(sql`
+      update "TimelineEntry" set "announcementPending" = false where id = ${timelineEntryId}`);
   }
 
   /**
@@ -52,7 +52,7 @@ export class PendingAnnouncements {
         text: z.string(),
         actorId: z.string().nullable(),
       }),
-      Prisma.sql`
+      sql`
         update "TimelineEntry" set "announcementPending" = false
          where id in (select id from "TimelineEntry" where "announcementPending" and at < ${olderThan}
                        order by at limit ${limit} for update skip locked)

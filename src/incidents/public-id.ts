@@ -3,7 +3,7 @@
 // detection, raw-text commands, merge targets, help examples, hints) asks an IncidentIds, so a
 // configured prefix works everywhere and the year in examples comes from the injected clock.
 import type { Clock } from "../clock.ts";
-import { Prisma } from "../generated/prisma/client.ts";
+import { type Statement, sql } from "../db/statement.ts";
 
 export const DEFAULT_INCIDENT_PREFIX = "INC";
 
@@ -33,9 +33,9 @@ export class IncidentIds {
   }
 
   /** `format` in SQL, for a statement that takes the number from the year's counter itself. */
-  formatInSql(year: number, number: Prisma.Sql): Prisma.Sql {
+  formatInSql(year: number, number: Statement): Statement {
     // lpad alone would cut a number past 9999 down to four digits; padStart never cuts.
-    return Prisma.sql`(${`${this.prefix}-${year}-`} || lpad((${number})::text, greatest(4, length((${number})::text)), '0'))`;
+    return sql`(${`${this.prefix}-${year}-`} || lpad((${number})::text, greatest(4, length((${number})::text)), '0'))`;
   }
 
   /** An id for hints and examples: this year's first (or `n`th) incident. */

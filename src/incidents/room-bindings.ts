@@ -6,7 +6,8 @@ import type { PlatformName } from "../chat/invocation.ts";
 import type { Db } from "../db/database.ts";
 import { incidentRoomRow, incidentRow } from "../db/row-schemas.ts";
 import { type Sql, sqlOf } from "../db/sql.ts";
-import { type Incident, type IncidentRoom, Prisma } from "../generated/prisma/client.ts";
+import { sql } from "../db/statement.ts";
+import type { Incident, IncidentRoom } from "../generated/prisma/client.ts";
 import type { LastingFacts } from "./lasting-facts.ts";
 
 export class RoomBindings {
@@ -25,7 +26,7 @@ export class RoomBindings {
     if (this.#facts.incidentOfRoom(platform, roomId) === null) return null;
     const [incident] = await this.#sql.rows(
       incidentRow,
-      Prisma.sql`
+      sql`
         select i.* from "IncidentRoom" r join "Incident" i on i.id = r."incidentId"
          where r.platform = ${platform} and r."roomId" = ${roomId}`,
       { prepared: true },
@@ -41,7 +42,7 @@ export class RoomBindings {
     if (known !== undefined) return known ?? undefined;
     const [room] = await this.#sql.rows(
       z.object({ incidentId: z.string() }),
-      Prisma.sql`
+      sql`
         select "incidentId" from "IncidentRoom" where platform = ${platform} and "roomId" = ${roomId}`,
       { prepared: true },
     );
@@ -53,7 +54,7 @@ export class RoomBindings {
   async rooms(incidentId: string): Promise<IncidentRoom[]> {
     return this.#sql.rows(
       incidentRoomRow,
-      Prisma.sql`
+      sql`
         select * from "IncidentRoom" where "incidentId" = ${incidentId} order by "createdAt"`,
       { prepared: true },
     );
@@ -68,7 +69,7 @@ export class RoomBindings {
     topicShown: string | null = null,
   ): Promise<void> {
     await this.#sql.execute(
-      Prisma.sql`
+      sql`
         insert into "IncidentRoom" (id, "incidentId", platform, "roomId", name, "topicShown", "createdAt")
         values (${randomUUID()}, ${incidentId}, ${platform}, ${roomId}, ${name}, ${topicShown}, now())
         on conflict (platform, "roomId") do update
@@ -82,7 +83,7 @@ export class RoomBindings {
   /** A newly posted summary: what the old one showed says nothing of it. */
   async setSummaryMessage(platform: PlatformName, roomId: string, messageId: string): Promise<void> {
     const updated = await this.#sql.execute(
-      Prisma.sql`
+      sql`
         update "IncidentRoom" set "summaryMessageId" = ${messageId}, "summaryShown" = null,
                                   "shownVersion" = "shownVersion" + 1
          where platform = ${platform} and "roomId" = ${roomId}`,
@@ -104,7 +105,7 @@ export class RoomBindings {
     const recorded = await Promise.all(
       shown.map((room) =>
         this.#sql.execute(
-          Prisma.sql`
+          sql`
             update "IncidentRoom"
                set "topicShown" = ${room.topic}, "summaryShown" = ${room.summary},
                    "shownVersion" = "shownVersion" + 1
@@ -129,7 +130,7 @@ export class RoomBindings {
   async markShownUnknown(room: RoomShown): Promise<number> {
     const [row] = await this.#sql.rows(
       z.object({ shownVersion: z.number().int() }),
-      Prisma.sql`
+      sql`
         update "IncidentRoom"
            set "topicShown" = null, "summaryShown" = null, "shownVersion" = "shownVersion" + 1
          where platform = ${room.platform} and "roomId" = ${room.roomId}
@@ -143,7 +144,7 @@ export class RoomBindings {
   async forgetShown(rooms: RoomAddressRow[]): Promise<void> {
     if (rooms.length === 0) return;
     await this.#sql.execute(
-      Prisma.sql`
+      sql`
         update "IncidentRoom" r
            set "topicShown" = null, "summaryShown" = null, "shownVersion" = r."shownVersion" + 1
           from unnest(${rooms.map((s) => s.platform)}::text[], ${rooms.map((s) => s.roomId)}::text[])

@@ -20,7 +20,7 @@ import { z } from "zod";
 import type { PlatformName } from "../chat/invocation.ts";
 import type { Db } from "../db/database.ts";
 import { type Sql, sqlOf } from "../db/sql.ts";
-import { Prisma } from "../generated/prisma/client.ts";
+import { type Statement, sql } from "../db/statement.ts";
 
 export interface InboundClaimsOptions {
   /** How long a claim holds before another replica may take the event over (default 60 s). */
@@ -61,7 +61,7 @@ export class InboundClaims {
   /** True when this replica now holds the event (first to see it, or it was released). */
   async claim(event: EventKey): Promise<boolean> {
     const rows = await this.#sql.execute(
-      Prisma.sql`
+      sql`
         insert into "InboundClaim" (platform, key, owner, "leaseUntil")
         values (${event.platform}, ${event.dedupeKey}, ${this.owner}, now() + ${this.leaseMs} * interval '1 millisecond')
         on conflict (platform, key) do nothing`,
@@ -72,7 +72,7 @@ export class InboundClaims {
 
   /** Takes over an unanswered claim whose lease ran out (its replica died mid-command). */
   async takeOver(event: EventKey): Promise<boolean> {
-    const rows = await this.#sql.execute(Prisma.sql`
+    const rows = await this.#sql.execute(sql`
       update "InboundClaim"
          set owner = ${this.owner}, "leaseUntil" = now() + ${this.leaseMs} * interval '1 millisecond'
        where platform = ${event.platform} and key = ${event.dedupeKey}
@@ -83,7 +83,7 @@ export class InboundClaims {
   async state(event: EventKey): Promise<ClaimState> {
     const [row] = await this.#sql.rows(
       answeredRow,
-      Prisma.sql`
+      sql`
         select "answeredAt" is not null as answered from "InboundClaim"
          where platform = ${event.platform} and key = ${event.dedupeKey}`,
     );
@@ -108,7 +108,7 @@ export class InboundClaims {
   /** Lets a redelivery of the event run again (the command failed before it could answer). */
   async release(event: EventKey): Promise<void> {
     if (this.#announced.length > 0) this.#flushTimer ??= setTimeout(() => void this.flush(), this.#flushMs);
-    await this.#sql.execute(Prisma.sql`
+    await this.#sql.execute(sql`
       delete from "InboundClaim"
        where platform = ${event.platform} and key = ${event.dedupeKey} and owner = ${this.owner}`);
   }
@@ -145,10 +145,10 @@ export class InboundClaims {
  * semi-join with unnest) the planner was seen, under load, to scan every claim instead (1.3 ms
  * instead of 0.1 ms with ~1,000 claims).
  */
-export function markAnsweredStatement(owner: string, batch: EventKey[], announced: string[]): Prisma.Sql {
+export function markAnsweredStatement(owner: string, batch: EventKey[], announced: string[]): Statement {
   const platforms = batch.map((e) => e.platform);
   const keys = batch.map((e) => e.dedupeKey);
-  return Prisma.sql`
+  return sql`
     with announced as (
       update "TimelineEntry" set "announcementPending" = false where id = any(${announced}::text[])
     )

@@ -23,7 +23,8 @@ import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import { rows } from "../db/rows.ts";
 import { type Sql, sqlOf } from "../db/sql.ts";
-import { Prisma } from "../generated/prisma/client.ts";
+import { type Statement, sql } from "../db/statement.ts";
+import type { Prisma } from "../generated/prisma/client.ts";
 import type { Metrics } from "../http/metrics.ts";
 
 export interface ClaimedJob {
@@ -44,7 +45,7 @@ export interface JobContext {
    * statement fewer): the caller must run it; a failure of that statement or its transaction
    * fails the handler, and the job is retried as any failed job is.
    */
-  completion(): Prisma.Sql;
+  completion(): Statement;
 }
 
 /** A claimed job whose payload passed its kind's schema. */
@@ -105,8 +106,8 @@ export interface JobRow {
  * data-modifying CTE of a hot path's one statement (the alert intake's batch, a declaration),
  * which may make them depend on `when` (a condition on its other CTEs).
  */
-export function insertJobRows(rows: readonly JobRow[], when: Prisma.Sql = Prisma.sql`true`): Prisma.Sql {
-  return Prisma.sql`
+export function insertJobRows(rows: readonly JobRow[], when: Statement = sql`true`): Statement {
+  return sql`
     insert into "Job" (id, kind, key, payload, "dueAt", "leasedBy", "leasedUntil", attempts)
     select j.id, j.kind, j.key, j.payload, j."dueAt", j."leasedBy", j."leasedUntil", coalesce(j.attempts, 0)
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
@@ -198,7 +199,7 @@ export class JobQueue {
       enqueue: async (client, job) => {
         // Checked on the way in too: a bad payload is a bug of the enqueuer, caught where it is.
         const checked = payload.parse(job.payload);
-        const insert = Prisma.sql`
+        const insert = sql`
           insert into "Job" (id, kind, key, payload, "dueAt")
           values (${crypto.randomUUID()}, ${kind}, ${job.key ?? null}, ${JSON.stringify(checked)}::jsonb, ${job.dueAt})
           on conflict (key) do nothing`;
@@ -217,9 +218,9 @@ export class JobQueue {
 
   /** Cancels pending jobs whose key starts with `keyPrefix` (e.g. a page's escalation steps). */
   async cancel(client: DbClient, keyPrefix: string): Promise<number> {
-    return client.$executeRaw`
+    return client.$executeRaw(sql`
       update "Job" set outcome = 'cancelled', "finishedAt" = ${this.#clock.now()}, "leasedUntil" = null
-       where outcome is null and key like ${`${escapeLike(keyPrefix)}%`}`;
+       where outcome is null and key like ${`${escapeLike(keyPrefix)}%`}`);
   }
 
   /**
@@ -227,9 +228,9 @@ export class JobQueue {
    * level turned out to reach nobody); false when there is no such job.
    */
   async hurry(key: string, now: Date): Promise<boolean> {
-    const updated = await this.#db.$executeRaw`
+    const updated = await this.#db.$executeRaw(sql`
       update "Job" set "dueAt" = ${now}
-       where key = ${key} and outcome is null and "dueAt" > ${now}`;
+       where key = ${key} and outcome is null and "dueAt" > ${now}`);
     if (updated > 0) this.kick();
     return updated > 0;
   }
@@ -297,14 +298,14 @@ export class JobQueue {
     const leaseEnd = new Date(now.getTime() + this.#leaseMs);
     const [job] = rows(
       claimedJobRow,
-      await this.#db.$queryRaw`
+      await this.#db.$queryRaw(sql`
       update "Job" set "leasedUntil" = ${leaseEnd}, "leasedBy" = ${this.workerId}, attempts = attempts + 1
        where id = (
          select id from "Job"
           where key = ${key} and outcome is null
             and ("leasedUntil" is null or "leasedUntil" < ${now})
           for update skip locked)
-      returning id, kind, key, payload, "dueAt", attempts`,
+      returning id, kind, key, payload, "dueAt", attempts`),
     );
     if (!job) return false;
     await this.#run(job);
@@ -365,7 +366,7 @@ export class JobQueue {
     try {
       const [next] = await this.#sql.rows(
         nextDueRow,
-        Prisma.sql`select min("dueAt") as due from "Job" where outcome is null`,
+        sql`select min("dueAt") as due from "Job" where outcome is null`,
         { prepared: true },
       );
       if (!next?.due) return this.#pollMs;
@@ -380,7 +381,7 @@ export class JobQueue {
     const leaseEnd = new Date(now.getTime() + this.#leaseMs);
     return this.#sql.rows(
       claimedJobRow,
-      Prisma.sql`
+      sql`
       update "Job" set "leasedUntil" = ${leaseEnd}, "leasedBy" = ${this.workerId}, attempts = attempts + 1
        where id in (
          select id from "Job"
@@ -454,8 +455,8 @@ export class JobQueue {
     if (updated === 0) this.#log.warn({ jobId: job.id }, "job lease was lost before it finished");
   }
 
-  #finishing(job: ClaimedJob, outcome: "done" | "failed"): Prisma.Sql {
-    return Prisma.sql`
+  #finishing(job: ClaimedJob, outcome: "done" | "failed"): Statement {
+    return sql`
       update "Job" set outcome = ${outcome}, "finishedAt" = ${this.#clock.now()}, "leasedUntil" = null
        where id = ${job.id} and "leasedBy" = ${this.workerId} and outcome is null`;
   }
@@ -463,17 +464,17 @@ export class JobQueue {
   async #fail(job: ClaimedJob, error: unknown, final: boolean): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
     if (final) {
-      await this.#db.$executeRaw`
+      await this.#db.$executeRaw(sql`
         update "Job" set outcome = 'failed', "finishedAt" = ${this.#clock.now()}, "leasedUntil" = null,
                "lastError" = ${message}
-         where id = ${job.id} and "leasedBy" = ${this.workerId}`;
+         where id = ${job.id} and "leasedBy" = ${this.workerId}`);
       return;
     }
     // Exponential backoff: 1 s, 2 s, 4 s, ... capped at 5 minutes.
     const retryAt = new Date(this.#clock.now().getTime() + Math.min(300_000, 1000 * 2 ** (job.attempts - 1)));
-    await this.#db.$executeRaw`
+    await this.#db.$executeRaw(sql`
       update "Job" set "dueAt" = ${retryAt}, "leasedUntil" = null, "lastError" = ${message}
-       where id = ${job.id} and "leasedBy" = ${this.workerId}`;
+       where id = ${job.id} and "leasedBy" = ${this.workerId}`);
   }
 }
 

@@ -15,6 +15,7 @@ import type { PlatformName } from "../chat/invocation.ts";
 import { platformDescriptors } from "../chat/platforms.ts";
 import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
+import { sql } from "../db/statement.ts";
 import { UserError } from "../errors.ts";
 import type { OncallOverride } from "../generated/prisma/client.ts";
 import { claimEvent } from "../incidents/incidents.ts";
@@ -133,7 +134,7 @@ export class OncallDirectory {
     await this.#db
       .$transaction(
         async (tx) => {
-          await tx.$executeRaw`select pg_advisory_xact_lock(hashtext('tocsin:oncall-directory'))`;
+          await tx.$executeRaw(sql`select pg_advisory_xact_lock(hashtext('tocsin:oncall-directory'))`);
           for (const person of config.people) {
             const linked = await this.#people.link(
               {

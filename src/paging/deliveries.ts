@@ -10,6 +10,7 @@ import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import { pageDeliveryRow } from "../db/row-schemas.ts";
 import { rows } from "../db/rows.ts";
+import { sql } from "../db/statement.ts";
 import type { Page, PageDelivery, Person } from "../generated/prisma/client.ts";
 import type { Metrics } from "../http/metrics.ts";
 import { aboutIncident } from "../incidents/incident-rooms.ts";
@@ -155,7 +156,7 @@ export class PageDeliveries {
     const mine = personRows(page, step, person.id);
     let heldNoticeKey: string | undefined;
     // One person at a time, so concurrent steps of a storm count each other's deliveries.
-    await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`tocsin:page-person:${person.id}`}))`;
+    await tx.$executeRaw(sql`select pg_advisory_xact_lock(hashtext(${`tocsin:page-person:${person.id}`}))`);
     if (!newPage) {
       const existing = await tx.pageDelivery.findMany({ where: mine });
       if (existing.length > 0) return { rows: existing };
@@ -169,7 +170,7 @@ export class PageDeliveries {
     }));
     const inserted = rows(
       pageDeliveryRow.extend({ recentPages: z.number().int() }),
-      await tx.$queryRaw`
+      await tx.$queryRaw(sql`
         with recent as (
           select count(distinct "pageId")::int as pages from "PageDelivery"
            where "personId" = ${person.id} and kind = 'dm' and state in ('pending', 'sent')
@@ -181,7 +182,7 @@ export class PageDeliveries {
           from jsonb_to_recordset(${JSON.stringify(targetRows)}::jsonb) as t(id text, platform text, target text),
                recent
         on conflict do nothing
-        returning *, (select pages from recent) as "recentPages"`,
+        returning *, (select pages from recent) as "recentPages"`),
     );
     const recentPages = inserted[0]?.recentPages ?? 0;
     if (inserted[0]?.state === "held") {

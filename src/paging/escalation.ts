@@ -8,8 +8,9 @@ import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import { pageRow } from "../db/row-schemas.ts";
 import { rows } from "../db/rows.ts";
+import { sql } from "../db/statement.ts";
 import { UserError } from "../errors.ts";
-import { type Incident, type Page, type Person, Prisma } from "../generated/prisma/client.ts";
+import type { Incident, Page, Person } from "../generated/prisma/client.ts";
 import type { Metrics } from "../http/metrics.ts";
 import { claimEvent, type Incidents } from "../incidents/incidents.ts";
 import { formatSeverity, isOpen } from "../incidents/lifecycle.ts";
@@ -246,7 +247,7 @@ export class Escalation {
         ? `${TEAM_PAGE_LOCK_PREFIX}${target.team.id}`
         : `tocsin:page-target:person:${target.person.id}`;
     // Identical pages racing in (an alert storm, two replicas) are merged one after the other.
-    if (!inline?.teamLocked) await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${lockKey}))`;
+    if (!inline?.teamLocked) await tx.$executeRaw(sql`select pg_advisory_xact_lock(hashtext(${lockKey}))`);
     let plan: EscalationPlan;
     let teamId: string | null = null;
     if (target.kind === "team") {
@@ -261,11 +262,11 @@ export class Escalation {
     // Its twin merged, or the page made: one statement (the lock above orders the twins).
     const sameTarget =
       target.kind === "team"
-        ? Prisma.sql`"teamId" = ${target.team.id} and "targetPersonId" is null`
-        : Prisma.sql`"targetPersonId" = ${target.person.id}`;
+        ? sql`"teamId" = ${target.team.id} and "targetPersonId" is null`
+        : sql`"targetPersonId" = ${target.person.id}`;
     const [made] = rows(
       pageRow.extend({ merged: z.boolean() }),
-      await tx.$queryRaw`
+      await tx.$queryRaw(sql`
         with twin as (
           select id from "Page"
            where status = 'open' and message = ${message} and "incidentId" is not distinct from ${incident?.id ?? null}::text
@@ -281,7 +282,7 @@ export class Escalation {
                  ${incident?.id ?? null}::text, ${message}::text, ${actor.personId}::text, ${now}::timestamptz
            where not exists (select 1 from twin)
           returning *, false as merged)
-        select * from merged union all select * from made`,
+        select * from merged union all select * from made`),
     );
     if (!made) throw new Error("a page was neither merged nor made");
     const { merged, ...page } = made;

@@ -7,6 +7,7 @@ import type { Clock } from "../clock.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import { pageRow } from "../db/row-schemas.ts";
 import { rows } from "../db/rows.ts";
+import { sql } from "../db/statement.ts";
 import { UserError } from "../errors.ts";
 import type { Page, PageStatus, Person } from "../generated/prisma/client.ts";
 import { claimEvent } from "../incidents/incidents.ts";
@@ -63,7 +64,7 @@ export class PageResponses {
       await claimEvent(tx, origin);
       const [current] = rows(
         pageRow,
-        await tx.$queryRaw`select * from "Page" where id = ${page.id} for update`,
+        await tx.$queryRaw(sql`select * from "Page" where id = ${page.id} for update`),
       );
       if (!current) throw new UserError(`There is no page #${page.number}.`, { code: "page.gone" });
       if (current.status === "resolved") {
@@ -140,7 +141,10 @@ export class PageResponses {
     now: Date,
     byPersonId: string | null,
   ): Promise<Page | undefined> {
-    const [current] = rows(pageRow, await tx.$queryRaw`select * from "Page" where id = ${pageId} for update`);
+    const [current] = rows(
+      pageRow,
+      await tx.$queryRaw(sql`select * from "Page" where id = ${pageId} for update`),
+    );
     if (!current || current.status === "resolved" || (current.status === "acked" && to === "acked")) {
       return undefined;
     }

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { recordActivity } from "../activity/activity.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import { rows } from "../db/rows.ts";
+import { sql } from "../db/statement.ts";
 import type { Page, PageDelivery, Person } from "../generated/prisma/client.ts";
 import type { Incidents } from "../incidents/incidents.ts";
 import {
@@ -442,7 +443,7 @@ function skipReason(
 async function lockOpenPage(tx: DbTransaction, pageId: string): Promise<boolean> {
   const [row] = rows(
     z.object({ status: z.string() }),
-    await tx.$queryRaw`select status from "Page" where id = ${pageId} for update`,
+    await tx.$queryRaw(sql`select status from "Page" where id = ${pageId} for update`),
   );
   return row?.status === "open";
 }

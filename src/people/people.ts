@@ -7,6 +7,7 @@ import type { PlatformName, PlatformUser } from "../chat/invocation.ts";
 import type { Db, DbTransaction } from "../db/database.ts";
 import { personRow } from "../db/row-schemas.ts";
 import { rows } from "../db/rows.ts";
+import { sql } from "../db/statement.ts";
 import type { Person } from "../generated/prisma/client.ts";
 import { type IdentityCache, identityCacheOf } from "./identity-cache.ts";
 
@@ -48,9 +49,9 @@ export class People {
       // SQL rather than the query builder: every command runs this (see Incidents.findByRoom).
       const [person] = rows(
         personRow,
-        await this.#db.$queryRaw`
+        await this.#db.$queryRaw(sql`
           select p.* from "PersonIdentity" i join "Person" p on p.id = i."personId"
-           where i.platform = ${platform} and i."externalId" = ${externalId}`,
+           where i.platform = ${platform} and i."externalId" = ${externalId}`),
       );
       return person ?? null;
     });

@@ -13,6 +13,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
+import { sql } from "../db/statement.ts";
 import type { JobKind, JobQueue } from "../jobs/queue.ts";
 
 export const RETENTION_JOB = "retention.prune";
@@ -72,29 +73,29 @@ export class Retention {
   async prune(now: Date): Promise<Pruned> {
     const cutoff = this.#cutoff(now);
     return {
-      processedEvents: await this.#inBatches(
-        () => this.#db.$executeRaw`
+      processedEvents: await this.#inBatches(() =>
+        this.#db.$executeRaw(sql`
           delete from "ProcessedEvent" where ctid in (
-            select ctid from "ProcessedEvent" where "processedAt" < ${cutoff} limit ${BATCH})`,
+            select ctid from "ProcessedEvent" where "processedAt" < ${cutoff} limit ${BATCH})`),
       ),
-      claims: await this.#inBatches(
-        () => this.#db.$executeRaw`
+      claims: await this.#inBatches(() =>
+        this.#db.$executeRaw(sql`
           delete from "InboundClaim" where ctid in (
             select ctid from "InboundClaim"
              where "claimedAt" < ${cutoff} and ("answeredAt" is not null or "leaseUntil" < ${cutoff})
-             limit ${BATCH})`,
+             limit ${BATCH})`),
       ),
-      jobs: await this.#inBatches(
-        () => this.#db.$executeRaw`
+      jobs: await this.#inBatches(() =>
+        this.#db.$executeRaw(sql`
           delete from "Job" where ctid in (
-            select ctid from "Job" where outcome is not null and "finishedAt" < ${cutoff} limit ${BATCH})`,
+            select ctid from "Job" where outcome is not null and "finishedAt" < ${cutoff} limit ${BATCH})`),
       ),
-      pageDeliveries: await this.#inBatches(
-        () => this.#db.$executeRaw`
+      pageDeliveries: await this.#inBatches(() =>
+        this.#db.$executeRaw(sql`
           delete from "PageDelivery" where ctid in (
             select d.ctid from "PageDelivery" d join "Page" p on p.id = d."pageId"
              where p.status = 'resolved' and d.state <> 'pending' and d."createdAt" < ${cutoff}
-             limit ${BATCH})`,
+             limit ${BATCH})`),
       ),
     };
   }

@@ -15,6 +15,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import type { Clock } from "../../clock.ts";
 import type { Db } from "../../db/database.ts";
+import { sql } from "../../db/statement.ts";
 import type { JobKind, JobQueue } from "../../jobs/queue.ts";
 import type { HeartbeatConfig, Integration } from "../integrations.ts";
 import type { AlertReceiver, AlertSignal } from "../signal.ts";
@@ -80,18 +81,18 @@ export class HeartbeatMonitor {
     if (!heartbeat) return false;
     const now = this.#clock.now();
     // The usual case: alive and still alive. Only the row changes; the pending check will see it.
-    const touched = await this.#db.$executeRaw`
+    const touched = await this.#db.$executeRaw(sql`
       update "Heartbeat" set "lastPingAt" = greatest("lastPingAt", ${now})
-       where "integrationId" = ${integration.id} and "heartbeatId" = ${heartbeatId} and "missedAt" is null`;
+       where "integrationId" = ${integration.id} and "heartbeatId" = ${heartbeatId} and "missedAt" is null`);
     if (touched > 0) return true;
     const row = await this.#ensureRow(integration.id, heartbeatId, now);
     if (row.missedAt) {
       // Back after missing: resolve first (committed by the desk), then clear the mark.
       await this.#receiver.receive([this.#signal(integration, heartbeat, "resolve", now)]);
-      await this.#db.$executeRaw`
+      await this.#db.$executeRaw(sql`
         update "Heartbeat" set "missedAt" = null, "lastPingAt" = ${now}
          where "integrationId" = ${integration.id} and "heartbeatId" = ${heartbeatId}
-           and "missedAt" = ${row.missedAt}`;
+           and "missedAt" = ${row.missedAt}`);
     }
     await this.#enqueueCheck(integration.id, heartbeat, now);
     return true;
@@ -110,10 +111,10 @@ export class HeartbeatMonitor {
       return;
     }
     await this.#receiver.receive([this.#signal(integration, heartbeat, "trigger", now)]);
-    const marked = await this.#db.$executeRaw`
+    const marked = await this.#db.$executeRaw(sql`
       update "Heartbeat" set "missedAt" = ${now}
        where "integrationId" = ${integrationId} and "heartbeatId" = ${heartbeatId}
-         and "missedAt" is null and "lastPingAt" = ${row.lastPingAt}`;
+         and "missedAt" is null and "lastPingAt" = ${row.lastPingAt}`);
     if (marked === 0) {
       // Pinged between our read and the trigger: it is alive, so take the alert back.
       this.#log.info(
@@ -162,10 +163,10 @@ export class HeartbeatMonitor {
   }
 
   async #ensureRow(integrationId: string, heartbeatId: string, now = this.#clock.now()): Promise<Row> {
-    await this.#db.$executeRaw`
+    await this.#db.$executeRaw(sql`
       insert into "Heartbeat" ("integrationId", "heartbeatId", "lastPingAt")
       values (${integrationId}, ${heartbeatId}, ${now})
-      on conflict do nothing`;
+      on conflict do nothing`);
     const row = await this.#row(integrationId, heartbeatId);
     if (!row) throw new Error(`heartbeat row ${integrationId}/${heartbeatId} vanished`);
     return row;
