@@ -4,23 +4,16 @@
 // A count, not a time: it does not depend on how busy the machine is.
 //
 //   node scripts/bench/calls-per-kind.ts [commands per kind=20]
-import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+
+import { rm } from "node:fs/promises";
 import path from "node:path";
-import { freeLoopbackPort } from "../../src/db/embedded-postgres.ts";
-import { Answers, newId, sendCommand } from "./load.ts";
-import { startDoubles, startTocsin, tocsinEnv, untilReady } from "./processes.ts";
+import { slackSender, startCommandRig } from "./command-rig.ts";
+import { newId, sendCommand } from "./load.ts";
+import { startTocsin, untilReady } from "./processes.ts";
 
 const perKind = Number(process.argv[2] ?? 20);
-const dataRoot = await mkdtemp(path.join(tmpdir(), "tocsin-calls-"));
-await chmod(dataRoot, 0o755);
-const doubles = await startDoubles();
-const answers = new Answers();
-doubles.onAnswers((batch) => {
-  for (const [id, at, verdict] of batch) answers.deliver(id, at, verdict as never);
-});
-const port = await freeLoopbackPort();
-const env = tocsinEnv(path.join(dataRoot, "tocsin"), port, doubles);
+const rig = await startCommandRig("calls");
+const { dataRoot, doubles, port, env } = rig;
 const tocsin = startTocsin("node", env, path.join(dataRoot, "tocsin.log"));
 
 /** The double's counts once they stopped moving (a change's summary and topic follow its answer). */
@@ -36,11 +29,7 @@ async function settledCalls(): Promise<Record<string, number>> {
 
 try {
   await untilReady(port, tocsin.child, performance.now());
-  const sender = {
-    target: { name: "tocsin", url: `http://127.0.0.1:${port}/slack/events`, answers: true },
-    slackBase: doubles.slackBase,
-    answers,
-  };
+  const sender = slackSender(rig);
   const year = new Date().getUTCFullYear();
   const publicId = (n: number) => `INC-${year}-${String(n).padStart(4, "0")}`;
   const declare = (id: number) => `declare "Calls bq${id}q" sev:3`;

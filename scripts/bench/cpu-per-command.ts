@@ -11,34 +11,18 @@
 //                        prints the statements by PostgreSQL time per answered command
 //   TOCSIN_FROM_SOURCE=1 runs tocsin from its sources, not the start bundle (readable profiles)
 //   BENCH_KEEP=1         keeps the data directory (its path is printed)
-import { appendFile, chmod, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+
+import { appendFile, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
-import { freeLoopbackPort } from "../../src/db/embedded-postgres.ts";
-import { Answers, closedLoop, newId, sendCommand, Workload } from "./load.ts";
-import {
-  cpuMs,
-  START_ENTRY,
-  startDoubles,
-  startFlags,
-  startTocsin,
-  tocsinEnv,
-  treeCpuMs,
-  untilReady,
-} from "./processes.ts";
+import { slackSender, startCommandRig } from "./command-rig.ts";
+import { closedLoop, newId, sendCommand, Workload } from "./load.ts";
+import { cpuMs, START_ENTRY, startFlags, startTocsin, treeCpuMs, untilReady } from "./processes.ts";
 
 const seconds = Number(process.argv[2] ?? 20);
 const clients = Number(process.argv[3] ?? 16);
-const dataRoot = await mkdtemp(path.join(tmpdir(), "tocsin-cpu-"));
-await chmod(dataRoot, 0o755);
-const doubles = await startDoubles();
-const answers = new Answers();
-doubles.onAnswers((batch) => {
-  for (const [id, at, verdict] of batch) answers.deliver(id, at, verdict as never);
-});
-const port = await freeLoopbackPort();
-const env = tocsinEnv(path.join(dataRoot, "tocsin"), port, doubles);
+const rig = await startCommandRig("cpu");
+const { dataRoot, doubles, port, env } = rig;
 // Running from the sources rather than the start bundle gives a profile readable by file.
 if (process.env.TOCSIN_FROM_SOURCE === "1") env.TOCSIN_FROM_SOURCE = "1";
 const profileDir = process.env.BENCH_CPU_PROF;
@@ -75,11 +59,7 @@ try {
     await stats.connect();
     await stats.query("create extension if not exists pg_stat_statements");
   }
-  const sender = {
-    target: { name: "tocsin", url: `http://127.0.0.1:${port}/slack/events`, answers: true },
-    slackBase: doubles.slackBase,
-    answers,
-  };
+  const sender = slackSender(rig);
   const year = new Date().getUTCFullYear();
   const publicIds: string[] = [];
   for (let i = 1; i <= 24; i++) {

@@ -10,28 +10,19 @@
 //   node scripts/bench/declare-burst.ts [bursts=5] [size=32]
 //   BENCH_CPU_PROF=dir   also writes a V8 CPU profile of tocsin to dir (--cpu-prof)
 //   BENCH_KEEP=1         keeps the data directory (its path is printed)
-import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+
+import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
-import { freeLoopbackPort } from "../../src/db/embedded-postgres.ts";
-import { ANSWER_TIMEOUT_MS, Answers, newId, type Sample, sendCommand } from "./load.ts";
-import { startDoubles, startTocsin, tocsinEnv, treeCpuMs, untilReady } from "./processes.ts";
+import { slackSender, startCommandRig } from "./command-rig.ts";
+import { ANSWER_TIMEOUT_MS, newId, type Sample, sendCommand } from "./load.ts";
+import { startTocsin, treeCpuMs, untilReady } from "./processes.ts";
 import { percentile } from "./stats.ts";
 
 const bursts = Number(process.argv[2] ?? 5);
 const size = Number(process.argv[3] ?? 32);
-const dataRoot = await mkdtemp(path.join(tmpdir(), "tocsin-burst-"));
-await chmod(dataRoot, 0o755);
+const rig = await startCommandRig("burst");
+const { dataRoot, doubles, port, env } = rig;
 const statementsFile = path.join(dataRoot, "statements.json");
-const doubles = await startDoubles();
-const answers = new Answers();
-let lastAnswerAt = performance.now();
-doubles.onAnswers((batch) => {
-  lastAnswerAt = performance.now();
-  for (const [id, at, verdict] of batch) answers.deliver(id, at, verdict as never);
-});
-const port = await freeLoopbackPort();
-const env = tocsinEnv(path.join(dataRoot, "tocsin"), port, doubles);
 env.BENCH_STATEMENTS_FILE = statementsFile;
 const nodeOptions = [`--import=${path.join(import.meta.dirname, "count-statements.ts")}`];
 const profileDir = process.env.BENCH_CPU_PROF;
@@ -70,17 +61,13 @@ async function drain(): Promise<void> {
       queued += Number(match[1]);
     return queued;
   };
-  while (performance.now() < limit && ((await backlog()) > 0 || performance.now() - lastAnswerAt < 1000))
+  while (performance.now() < limit && ((await backlog()) > 0 || performance.now() - rig.lastAnswerAt < 1000))
     await new Promise((resolve) => setTimeout(resolve, 250));
 }
 
 try {
   await untilReady(port, tocsin.child, performance.now());
-  const sender = {
-    target: { name: "tocsin", url: `http://127.0.0.1:${port}/slack/events`, answers: true },
-    slackBase: doubles.slackBase,
-    answers,
-  };
+  const sender = slackSender(rig);
   const burst = (label: string): Promise<Sample[]> =>
     Promise.all(
       Array.from({ length: size }, () => {

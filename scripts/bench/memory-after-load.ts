@@ -4,34 +4,20 @@
 // `npm run bench`'s.
 //   node scripts/bench/memory-after-load.ts [commands=5000] [settle seconds=30]
 // START_ENV_<NAME>=value passes NAME=value to tocsin (e.g. START_ENV_MALLOC_ARENA_MAX=2).
-import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+
+import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
-import { freeLoopbackPort } from "../../src/db/embedded-postgres.ts";
-import { Answers, closedLoop, newId, type Sender, sendCommand, type Target, Workload } from "./load.ts";
-import {
-  rssMb,
-  START_ENTRY,
-  startDoubles,
-  startFlags,
-  startTocsin,
-  tocsinEnv,
-  untilReady,
-} from "./processes.ts";
+import { startCommandRig } from "./command-rig.ts";
+import { closedLoop, newId, type Sender, sendCommand, type Target, Workload } from "./load.ts";
+import { rssMb, START_ENTRY, startFlags, startTocsin, untilReady } from "./processes.ts";
 
 const COMMANDS = Number(process.argv[2] ?? 5000);
 const SETTLE_S = Number(process.argv[3] ?? 30);
-const dataRoot = await mkdtemp(path.join(tmpdir(), "tocsin-memory-"));
-await chmod(dataRoot, 0o755);
-const doubles = await startDoubles();
-const answers = new Answers();
-doubles.onAnswers((batch) => {
-  for (const [id, at, verdict] of batch) answers.deliver(id, at, verdict as never);
-});
-const port = await freeLoopbackPort();
+const rig = await startCommandRig("memory");
+const { dataRoot, doubles, answers, port } = rig;
 const extra: Record<string, string> = {};
 for (const [k, v] of Object.entries(process.env)) if (k.startsWith("START_ENV_") && v) extra[k.slice(10)] = v;
-const env = { ...tocsinEnv(path.join(dataRoot, "tocsin"), port, doubles), ...extra };
+const env = { ...rig.env, ...extra };
 
 /** Resident memory by kind of mapping, in MB. */
 async function residentByKind(pid: number): Promise<Record<string, number>> {
