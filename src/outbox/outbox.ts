@@ -266,12 +266,12 @@ export class Outbox {
     const outcome: Outcome = verdict.message
       ? { sent: true }
       : { sent: false, reason: verdict.reason, noticed: true };
-    const after = fingerprintOf(message);
-    if (after === before?.shown) return { ...outcome, shown: after, unchanged: true };
-    await before?.changing?.();
-    await platform.update(room.roomId, messageId, message);
-    this.#count(platform.name, "summary", verdict.message ? "sent" : "refused");
-    return { ...outcome, shown: after, unchanged: false };
+    const shown = fingerprintOf(message);
+    const unchanged = await this.#unlessShown(shown, before, async () => {
+      await platform.update(room.roomId, messageId, message);
+      this.#count(platform.name, "summary", verdict.message ? "sent" : "refused");
+    });
+    return { ...outcome, shown, unchanged };
   }
 
   /**
@@ -292,11 +292,24 @@ export class Outbox {
       ? { sent: true }
       : { sent: false, reason: "topic withheld", noticed: true };
     const set = allowed ? topic : withheldTopic;
-    const after = fingerprintOf(set);
-    if (after === before?.shown) return { ...outcome, shown: after, unchanged: true };
+    const shown = fingerprintOf(set);
+    const unchanged = await this.#unlessShown(shown, before, () => platform.setTopic(room.roomId, set));
+    return { ...outcome, shown, unchanged };
+  }
+
+  /**
+   * Runs `change` unless the room shows `shown` already (true then); `before.changing` runs first,
+   * and a failure there leaves the room unchanged.
+   */
+  async #unlessShown(
+    shown: string,
+    before: ShownBefore | undefined,
+    change: () => Promise<void>,
+  ): Promise<boolean> {
+    if (shown === before?.shown) return true;
     await before?.changing?.();
-    await platform.setTopic(room.roomId, set);
-    return { ...outcome, shown: after, unchanged: false };
+    await change();
+    return false;
   }
 
   /** Posts a file where the platform takes files; the caller falls back to text otherwise. */
