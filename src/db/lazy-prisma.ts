@@ -31,10 +31,17 @@ export function lazyPrismaClient(pool: pg.Pool): PrismaClient {
   let closing: Promise<void> | undefined;
   const client = (): Promise<PrismaClient> => {
     if (closing) return Promise.reject(new Error("the database is closed"));
-    loading ??= import("./prisma-client.ts").then((loaded: Loaded) => {
-      namespace = loaded.Prisma;
-      return loaded.createPrismaClient(pool);
-    });
+    // A failed load is not kept: the next call loads again (a transient failure, say EMFILE on
+    // a busy process, must not fail every later call on the client until a restart).
+    loading ??= import("./prisma-client.ts")
+      .then((loaded: Loaded) => {
+        namespace = loaded.Prisma;
+        return loaded.createPrismaClient(pool);
+      })
+      .catch((error: unknown) => {
+        loading = undefined;
+        throw error;
+      });
     return loading;
   };
   const disconnect = (): Promise<void> => {

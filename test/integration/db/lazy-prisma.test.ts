@@ -9,12 +9,16 @@ import { sqlOf } from "../../../src/db/sql.ts";
 import { sql } from "../../../src/db/statement.ts";
 import { createTestDatabase, type TestDatabase } from "../../database.ts";
 
-const made = vi.hoisted(() => ({ clients: 0 }));
+const made = vi.hoisted(() => ({ clients: 0, failNext: false }));
 vi.mock("../../../src/db/prisma-client.ts", async (importOriginal) => {
   const original = await importOriginal<typeof import("../../../src/db/prisma-client.ts")>();
   return {
     ...original,
     createPrismaClient: (...args: Parameters<typeof original.createPrismaClient>) => {
+      if (made.failNext) {
+        made.failNext = false;
+        throw new Error("could not load Prisma's client (EMFILE)");
+      }
       made.clients++;
       return original.createPrismaClient(...args);
     },
@@ -31,6 +35,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   made.clients = 0;
+  made.failNext = false;
 });
 
 const one = z.object({ one: z.number() });
@@ -75,5 +80,17 @@ describe("a Prisma client made on first use", () => {
     await client.$disconnect();
     await expect(client.person.count()).rejects.toThrow("the database is closed");
     expect(made.clients).toBe(0);
+  });
+
+  it("loads again on the next call after a failed load, instead of failing forever", async () => {
+    const client = connectPrisma(db.url, 1);
+    try {
+      made.failNext = true;
+      await expect(client.person.count()).rejects.toThrow("could not load Prisma's client");
+      expect(await client.person.count()).toBeGreaterThanOrEqual(0);
+      expect(made.clients).toBe(1);
+    } finally {
+      await client.$disconnect();
+    }
   });
 });
