@@ -196,7 +196,9 @@ function mergeMembers(members: Members, signal: AlertSignal): Members {
   let count = -1;
   for (const member of signal.members) {
     const into = merged ?? members;
-    const known = member.id in into;
+    // Own properties only, written as data: a fingerprint such as "__proto__" or "constructor"
+    // is a member like any other (`in` and `=` would see or hit Object.prototype's).
+    const known = Object.hasOwn(into, member.id);
     if (known && into[member.id] === member.status) continue;
     if (!known) {
       if (count < 0) count = Object.keys(members).length;
@@ -204,7 +206,12 @@ function mergeMembers(members: Members, signal: AlertSignal): Members {
       count++;
     }
     merged ??= { ...members };
-    merged[member.id] = member.status;
+    Object.defineProperty(merged, member.id, {
+      value: member.status,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return merged ?? members;
 }

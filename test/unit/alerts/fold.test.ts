@@ -64,6 +64,38 @@ describe("folding signals", () => {
     expect(folded.alerts[0]).toMatchObject({ teamId: "csirt", declare: 2, status: "acked" });
   });
 
+  it("keeps a member whose fingerprint is an Object.prototype name, so its group does not resolve while it fires", () => {
+    const firing = foldSignals(
+      [],
+      [
+        s({
+          members: [
+            { id: "__proto__", status: "firing" },
+            { id: "m1", status: "firing" },
+          ],
+        }),
+      ],
+      now,
+      newId,
+    );
+    expect(Object.keys(firing.alerts[0]?.members ?? {})).toEqual(["__proto__", "m1"]);
+    const oneResolved = foldSignals(
+      [],
+      [
+        s({
+          members: [
+            { id: "__proto__", status: "firing" },
+            { id: "m1", status: "firing" },
+          ],
+        }),
+        s({ members: [{ id: "m1", status: "resolved" }] }),
+      ],
+      now,
+      newId,
+    );
+    expect(oneResolved.alerts[0]?.status).toBe("firing");
+  });
+
   it("tracks at most MAX_MEMBERS members of a group", () => {
     const members = Array.from({ length: MAX_MEMBERS + 10 }, (_, i) => ({
       id: `m${i}`,
