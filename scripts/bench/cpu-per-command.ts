@@ -17,7 +17,16 @@ import path from "node:path";
 import pg from "pg";
 import { slackSender, startCommandRig } from "./command-rig.ts";
 import { closedLoop, newId, sendCommand, Workload } from "./load.ts";
-import { cpuMs, START_ENTRY, startFlags, startTocsin, treeCpuMs, untilReady } from "./processes.ts";
+import {
+  cpuMs,
+  START_ENTRY,
+  startFlags,
+  startTocsin,
+  threadCpuMs,
+  treeCpuMs,
+  untilReady,
+  userSystemMs,
+} from "./processes.ts";
 
 const seconds = Number(process.argv[2] ?? 20);
 const clients = Number(process.argv[3] ?? 16);
@@ -93,12 +102,16 @@ try {
     );
   const sessions0 = await sessionsOf();
   const cpu0 = await treeCpuMs(pid);
+  const threads0 = await threadCpuMs(pid);
+  const split0 = await userSystemMs(pid);
   const doubles0 = await cpuMs(doubles.pid);
   const loader0 = process.cpuUsage();
   const t0 = performance.now();
   const samples = await closedLoop(sender, workload, clients, seconds);
   const elapsed = (performance.now() - t0) / 1000;
   const cpu1 = await treeCpuMs(pid);
+  const threads1 = await threadCpuMs(pid);
+  const split1 = await userSystemMs(pid);
   const loader = process.cpuUsage(loader0);
   const doublesMs = (await cpuMs(doubles.pid)) - doubles0;
   const ok = samples.filter((s) => s.outcome === "ok").length;
@@ -120,6 +133,16 @@ try {
   console.log(
     `Idle: tocsin ${idleRate.node.toFixed(1)} ms/s, its PostgreSQL ${idleRate.postgres.toFixed(1)} ms/s; net of idle per answered command: ` +
       `tocsin ${(node - (idleRate.node * elapsed) / ok).toFixed(2)} ms, its PostgreSQL ${(postgres - (idleRate.postgres * elapsed) / ok).toFixed(2)} ms`,
+  );
+  // Where tocsin's CPU goes: its threads (main, the Slack ack thread, V8's GC and compiler
+  // helpers, libuv's pool) and user against system time (syscalls: socket writes and reads).
+  const byThread = Object.entries(threads1)
+    .map(([name, ms]) => [name, (ms - (threads0[name] ?? 0)) / ok] as const)
+    .filter(([, ms]) => ms >= 0.01)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, ms]) => `${name} ${ms.toFixed(2)}`);
+  console.log(
+    `tocsin per answered command: user ${((split1.user - split0.user) / ok).toFixed(2)} ms, system ${((split1.system - split0.system) / ok).toFixed(2)} ms; by thread (ms): ${byThread.join(", ")}`,
   );
   const outcomes = new Map<string, number>();
   for (const s of samples) outcomes.set(s.outcome, (outcomes.get(s.outcome) ?? 0) + 1);

@@ -32,6 +32,13 @@ export async function cpuMs(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** User and system (kernel) CPU time of a process, in milliseconds: syscalls (socket writes, wakeups) show as system. */
+export async function userSystemMs(pid: number): Promise<{ user: number; system: number }> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
+}
+
 /**
  * CPU time of each thread of a process, in milliseconds, by thread name (`main` for the main
  * thread; V8's GC and compiler helpers, libuv's pool and worker threads by their own names, the
