@@ -44,11 +44,27 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
+/**
+ * Times already formatted, by time zone and instant: a summary or a timeline shows the same few
+ * instants (declared, each status change) at every refresh and every `show`, and formatToParts
+ * costs more than the rest of a summary's rendering. Keyed by the exact instant, so an answer is
+ * always what formatting it again would give; forgotten all at once past the bound.
+ */
+const formatted = new Map<string, string>();
+const MAX_FORMATTED = 10_000;
+
 /** `2026-11-25 14:05 CET`: unambiguous for teams spread over countries. */
 export function formatTime(date: Date, timeZone: string): string {
-  const parts = formatterFor(timeZone).formatToParts(date);
-  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "";
-  return `${part("year")}-${part("month")}-${part("day")} ${part("hour")}:${part("minute")} ${part("timeZoneName")}`;
+  const key = `${timeZone} ${date.getTime()}`;
+  let shown = formatted.get(key);
+  if (shown === undefined) {
+    const parts = formatterFor(timeZone).formatToParts(date);
+    const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "";
+    shown = `${part("year")}-${part("month")}-${part("day")} ${part("hour")}:${part("minute")} ${part("timeZoneName")}`;
+    if (formatted.size >= MAX_FORMATTED) formatted.clear();
+    formatted.set(key, shown);
+  }
+  return shown;
 }
 
 /** `INC-2026-0001 · SEV2 (high) · investigating · TLP:AMBER · IC: Alice`, for room topics. */

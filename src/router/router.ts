@@ -4,7 +4,7 @@
 // Bad input becomes a friendly UserError with usage; anything else is logged with a short
 // correlation id, and the responder sees only that id.
 
-import { randomBytes } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { closest, distance } from "fastest-levenshtein";
 import type { z } from "zod";
 import { type PermissionPolicy, PermissionRefused } from "../access/permissions.ts";
@@ -62,7 +62,9 @@ export class Router {
 
   /** Handles one invocation end to end. Never throws: every outcome is a reply or a log line. */
   async handle(invocation: Invocation): Promise<CommandOutcome> {
-    const correlationId = randomBytes(4).toString("hex");
+    // Eight random hex digits: a v4 UUID's first eight are random, and randomUUID draws from a
+    // buffered pool where randomBytes(4) asks the system for entropy on every command.
+    const correlationId = randomUUID().slice(0, 8);
     // A child logger costs a serialisation of its bindings: made only for the rarer lines, the
     // one line of an answered command carries the same fields itself.
     let child: Services["log"] | undefined;
