@@ -70,7 +70,7 @@ describe("the guarded server's logs about clients", () => {
         log,
         () => {},
         100,
-        300,
+        INTERVAL_MS,
       ),
     );
     // Each answer is the barrier that its request was refused (and noted) before it.
@@ -88,7 +88,7 @@ describe("the guarded server's logs about clients", () => {
       log,
       () => {},
       1,
-      300,
+      INTERVAL_MS,
     );
     const port = await listening(server);
     const open = () =>
