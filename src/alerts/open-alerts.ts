@@ -9,7 +9,9 @@
 // and the batch is read and folded again. A key not remembered is always read.
 //
 // Bounded: at most MAX_ENTRIES alerts and MAX_MEMBERS group members in all (a group can carry a
-// thousand); past either the least recently written are forgotten (they are read again).
+// thousand); past either, the least recently written alert of the integration holding the most
+// (alerts, or members) is forgotten (it is read again). Fair per integration: one integration's
+// flood of new keys evicts its own older alerts, never those of an integration holding fewer.
 import type { OpenAlert } from "./fold.ts";
 
 export type RememberedAlert = OpenAlert & { version: string };
@@ -19,9 +21,22 @@ const MAX_MEMBERS = 50_000;
 
 export const openAlertKey = (integrationId: string, dedupKey: string) => `${integrationId}\u0000${dedupKey}`;
 
+interface Entry {
+  alert: RememberedAlert;
+  members: number;
+}
+
+/** One integration's remembered alerts, least recently written first (a Map keeps insertion order). */
+interface Share {
+  entries: Map<string, Entry>;
+  members: number;
+}
+
 export class OpenAlertCache {
-  /** By openAlertKey, least recently written first (a Map keeps insertion order). */
-  readonly #entries = new Map<string, { alert: RememberedAlert; members: number }>();
+  /** By openAlertKey. */
+  readonly #entries = new Map<string, Entry>();
+  /** By integration id. */
+  readonly #shares = new Map<string, Share>();
   #members = 0;
   readonly #maxEntries: number;
   readonly #maxMembers: number;
@@ -45,13 +60,19 @@ export class OpenAlertCache {
     this.forget(key);
     const members = Object.keys(alert.members).length;
     if (members > this.#maxMembers) return;
-    this.#entries.set(key, { alert, members });
-    this.#members += members;
-    for (const [oldest, entry] of this.#entries) {
-      if (this.#entries.size <= this.#maxEntries && this.#members <= this.#maxMembers) break;
-      this.#entries.delete(oldest);
-      this.#members -= entry.members;
+    const entry = { alert, members };
+    let share = this.#shares.get(alert.integrationId);
+    if (!share) {
+      share = { entries: new Map(), members: 0 };
+      this.#shares.set(alert.integrationId, share);
     }
+    this.#entries.set(key, entry);
+    share.entries.set(key, entry);
+    share.members += members;
+    this.#members += members;
+    while (this.#entries.size > this.#maxEntries)
+      this.#evictOldestOf(this.#largest(share, (s) => s.entries.size));
+    while (this.#members > this.#maxMembers) this.#evictOldestOf(this.#largest(share, (s) => s.members));
   }
 
   forget(key: string): void {
@@ -59,5 +80,25 @@ export class OpenAlertCache {
     if (!entry) return;
     this.#entries.delete(key);
     this.#members -= entry.members;
+    const share = this.#shares.get(entry.alert.integrationId);
+    if (!share) return;
+    share.entries.delete(key);
+    share.members -= entry.members;
+    if (share.entries.size === 0) this.#shares.delete(entry.alert.integrationId);
+  }
+
+  /**
+   * The share holding the most by `measure`; the writer's own on a tie (the one pushing pays).
+   * Linear in the integrations remembered: a handful, configured by people.
+   */
+  #largest(writer: Share, measure: (share: Share) => number): Share {
+    let largest = writer;
+    for (const share of this.#shares.values()) if (measure(share) > measure(largest)) largest = share;
+    return largest;
+  }
+
+  #evictOldestOf(share: Share): void {
+    const oldest = share.entries.keys().next();
+    if (!oldest.done) this.forget(oldest.value);
   }
 }

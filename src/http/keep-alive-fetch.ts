@@ -7,7 +7,8 @@
 // It behaves as fetch does where callers look: a network failure rejects with TypeError
 // "fetch failed" (its cause attached), an aborted signal with the signal's reason (TimeoutError
 // for AbortSignal.timeout). No redirects are followed (callers send `redirect: "error"` or treat a
-// 3xx as a failure); bodies other than a string or bytes (FormData uploads) go to the global fetch.
+// 3xx as a failure); bodies other than a string or bytes (FormData uploads) go to the global fetch,
+// except through cappedRequest (the Matrix client's), which never falls back to it.
 //
 // Every request has a deadline of its own, for its whole answer (connection, headers and body),
 // whatever signal its caller passes or forgets: a peer that accepts and never answers, or sends
@@ -132,6 +133,32 @@ function networkFailure(cause: unknown): TypeError {
   return new TypeError("fetch failed", { cause });
 }
 
+/** The deadline timers running now: each path a request ends by clears its own (tests read it). */
+const runningDeadlines = new Set<NodeJS.Timeout>();
+
+/** The deadline timers running now; a seam for tests (a request's own must be gone once it ends). */
+export function runningDeadlineTimers(): readonly NodeJS.Timeout[] {
+  return [...runningDeadlines];
+}
+
+/**
+ * Calls `expire` after `ms` unless the returned function is called first. Unreferenced: a
+ * deadline never keeps the process alive by itself (a stopping process waits for no request's
+ * timer), and it is cleared on every path a request ends by, so none lingers until it fires.
+ */
+export function startDeadline(ms: number, expire: () => void): () => void {
+  const timer = setTimeout(() => {
+    runningDeadlines.delete(timer);
+    expire();
+  }, ms);
+  timer.unref();
+  runningDeadlines.add(timer);
+  return () => {
+    clearTimeout(timer);
+    runningDeadlines.delete(timer);
+  };
+}
+
 /** The global fetch, bounded by the deadline too (its signal also ends the body's reading). */
 function globalFetch(input: string | URL | Request, init: RequestInit, deadlineMs: number) {
   const deadline = AbortSignal.timeout(deadlineMs);
@@ -164,17 +191,66 @@ function fetchBounded(
   const aRequest = typeof input !== "string" && !(input instanceof URL);
   if (aRequest || !plainBody) return globalFetch(input, init, deadlineMs);
   const url = typeof input === "string" ? new URL(input) : input;
+  if (!pool[url.protocol as keyof SocketPool]) return globalFetch(input, init, deadlineMs);
+  return cappedRequest(url, init as CappedRequestInit, deadlineMs, { pool });
+}
+
+/** What cappedRequest sends: only bodies it can send itself (never handed to the global fetch). */
+export interface CappedRequestInit {
+  method?: string;
+  headers?: RequestInit["headers"];
+  body?: string | Uint8Array | null;
+  signal?: AbortSignal | null;
+}
+
+/** An address checked already: the connection goes there, whatever the URL's host resolves to now. */
+export interface PinnedAddress {
+  address: string;
+  family: number;
+}
+
+/** Sockets that connect to `pinned` only, for one request (no reuse of a socket made before the check). */
+function pinnedPool(pinned: PinnedAddress): SocketPool {
+  const lookup = (
+    _host: string,
+    options: { all?: boolean },
+    callback: (error: Error | null, address: string | PinnedAddress[], family?: number) => void,
+  ) => {
+    if (options.all) callback(null, [{ address: pinned.address, family: pinned.family }]);
+    else callback(null, pinned.address, pinned.family);
+  };
+  return {
+    "http:": new http.Agent({ keepAlive: false, lookup } as http.AgentOptions),
+    "https:": new https.Agent({ keepAlive: false, lookup } as https.AgentOptions),
+  };
+}
+
+/**
+ * One request on node:http with its answer capped at MAX_RESPONSE_BYTES and a deadline for all
+ * of it; never the global fetch (a body or URL it cannot send fails). With `pinned`, the
+ * connection goes to that address (Host and the TLS name stay the URL's): the address a redirect
+ * check approved is the one used, with no second resolution between check and connection.
+ */
+export function cappedRequest(
+  url: URL,
+  init: CappedRequestInit,
+  deadlineMs: number,
+  options: { pool?: SocketPool; pinned?: PinnedAddress } = {},
+): Promise<Response> {
+  const pool = options.pinned ? pinnedPool(options.pinned) : (options.pool ?? sharedPool);
   const agent = pool[url.protocol as keyof SocketPool];
-  if (!agent) return globalFetch(input, init, deadlineMs);
+  if (!agent) return Promise.reject(networkFailure(new Error(`${url.protocol} URLs are not fetched`)));
   const signal = init.signal ?? undefined;
   if (signal?.aborted) return Promise.reject(signal.reason);
+  const body = init.body;
   const href = url.href;
   return new Promise((resolve, reject) => {
     let settled = false;
+    let answered = false;
     const finish = (outcome: () => void) => {
       if (settled) return;
       settled = true;
-      clearTimeout(deadline);
+      stopDeadline();
       signal?.removeEventListener("abort", onAbort);
       outcome();
     };
@@ -182,15 +258,16 @@ function fetchBounded(
       request.destroy();
       finish(() => reject(signal?.reason));
     };
-    const deadline = setTimeout(() => {
+    const stopDeadline = startDeadline(deadlineMs, () => {
       request.destroy();
       finish(() => reject(new FetchDeadlineExceeded(url, deadlineMs)));
-    }, deadlineMs);
+    });
     const module = url.protocol === "https:" ? https : http;
     const request = module.request(
       url,
       { method: init.method ?? "GET", headers: headersOf(init.headers), agent },
       (message) => {
+        answered = true;
         const chunks: Buffer[] = [];
         let length = 0;
         message.on("data", (chunk: Buffer) => {
@@ -204,12 +281,20 @@ function fetchBounded(
         });
         message.on("end", () => {
           const all = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
-          finish(() => resolve(new ReadResponse(href, message, all)));
+          finish(() => resolve(new ReadResponse(href, message, all) as unknown as Response));
         });
         message.on("error", (error) => finish(() => reject(networkFailure(error))));
+        // Closed before its end without an error: still a failure, and its deadline cleared.
+        message.on("close", () =>
+          finish(() => reject(networkFailure(new Error("the answer ended before it was complete")))),
+        );
       },
     );
     request.on("error", (error) => finish(() => reject(networkFailure(error))));
+    request.on("close", () => {
+      if (!answered)
+        finish(() => reject(networkFailure(new Error("the connection closed without an answer"))));
+    });
     signal?.addEventListener("abort", onAbort, { once: true });
     if (body === undefined || body === null) request.end();
     else request.end(body);

@@ -15,6 +15,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import type { HandOff } from "./hand-off.ts";
+import { RatedLogLine } from "./rated-log.ts";
 
 /** Where the server's failures and refusals are told (pino's shape). */
 export interface RequestLog {
@@ -66,8 +67,11 @@ export const MAX_CONNECTIONS = 2048;
  * MAX_CONNECTIONS connections a second costs next to nothing.
  */
 export const CONNECTIONS_CHECK_MS = 1_000;
-/** At most one log line a minute about connections refused for MAX_CONNECTIONS. */
-const DROPPED_LOG_INTERVAL_MS = 60_000;
+/**
+ * At most one log line a minute about each thing any client can cause: connections refused for
+ * MAX_CONNECTIONS, malformed or timed-out requests, bad request targets (rated-log.ts).
+ */
+export const CLIENT_LOG_INTERVAL_MS = 60_000;
 const PARSE_BASE = "http://tocsin.invalid";
 
 export class HttpServer {
@@ -78,11 +82,15 @@ export class HttpServer {
   #portOwner: PortOwner | undefined;
   /** The port the owner listens on, when another thread owns it. */
   #ownedPort: number | undefined;
+  readonly #badTargets: RatedLogLine;
   /** Told about every failure a request caused (counted in metrics by the app). */
   onRequestError: ((where: string) => void) | undefined;
 
   constructor(log: Logger) {
     this.#log = log.child({ component: "http" });
+    this.#badTargets = new RatedLogLine(CLIENT_LOG_INTERVAL_MS, (refused) =>
+      this.#log.info({ refused }, "HTTP request with a bad target refused"),
+    );
   }
 
   route(method: string, path: string, handler: RouteHandler): void {
@@ -143,6 +151,7 @@ export class HttpServer {
     const server = this.#server;
     if (!server) return;
     this.#server = undefined;
+    this.#badTargets.flush();
     // The owner first: it stops taking connections and finishes those it has.
     await this.#portOwner?.close();
     await new Promise<void>((resolve) => {
@@ -154,7 +163,7 @@ export class HttpServer {
   async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = parseRequestTarget(req.url);
     if (!url) {
-      this.#log.info({ method: req.method }, "HTTP request with a bad target refused");
+      this.#badTargets.note(req.method);
       sendText(res, 400, "bad request target\n", undefined, { connection: "close" });
       return;
     }
@@ -195,6 +204,7 @@ export function guardedServer(
   log: RequestLog,
   onRequestError: (where: string) => void = () => {},
   maxConnections = MAX_CONNECTIONS,
+  logEveryMs = CLIENT_LOG_INTERVAL_MS,
 ): Server {
   const server = createServer(
     { maxHeaderSize: MAX_HEADER_BYTES, connectionsCheckingInterval: CONNECTIONS_CHECK_MS },
@@ -216,17 +226,18 @@ export function guardedServer(
   server.requestTimeout = 30_000;
   server.headersTimeout = 20_000;
   server.maxConnections = maxConnections;
-  let dropped = 0;
-  let droppedLoggedAt = 0;
-  server.on("drop", () => {
-    dropped++;
-    const now = Date.now();
-    if (now - droppedLoggedAt < DROPPED_LOG_INTERVAL_MS) return;
-    droppedLoggedAt = now;
-    log.error({ maxConnections, dropped }, "connections refused: the server holds as many as it may");
-    dropped = 0;
+  const dropped = new RatedLogLine(logEveryMs, (count) =>
+    log.error({ maxConnections, dropped: count }, "connections refused: the server holds as many as it may"),
+  );
+  const malformed = new RatedLogLine(logEveryMs, (count, codes) =>
+    log.info({ refused: count, codes }, "malformed HTTP request refused"),
+  );
+  server.on("drop", () => dropped.note());
+  server.on("clientError", (error, socket) => refuseMalformed(error, socket, malformed));
+  server.on("close", () => {
+    dropped.flush();
+    malformed.flush();
   });
-  server.on("clientError", (error, socket) => refuseMalformed(error, socket, log));
   return server;
 }
 
@@ -234,8 +245,8 @@ export function guardedServer(
  * Requests Node's parser refuses (oversized headers, garbage) or that ran out of time (headers or
  * request timeout): a 4xx, then the socket closes.
  */
-function refuseMalformed(error: Error & { code?: string }, socket: Duplex, log: RequestLog): void {
-  log.info({ code: error.code }, "malformed HTTP request refused");
+function refuseMalformed(error: Error & { code?: string }, socket: Duplex, malformed: RatedLogLine): void {
+  malformed.note(error.code ?? "unknown");
   if (!socket.writable || error.code === "ECONNRESET") {
     socket.destroy();
     return;

@@ -17,6 +17,9 @@ import {
 } from "./change-statements.ts";
 import { OPEN_STATUSES } from "./lifecycle.ts";
 
+// Built once, not at every recovery pass (each start and every 15 s).
+const incidentIdOnlyRow = z.object({ id: z.string() });
+
 /**
  * The one answer for an incident that does not exist and for one the caller may not see: same
  * words, so the answer never tells them apart.
@@ -142,7 +145,7 @@ export class IncidentQueries {
     // The usual answer at every start and every 15 s is none: asked on the driver, so that an
     // idle tocsin does not load Prisma's query compiler for it (CPU at start, memory at idle).
     const candidates = await this.#sql.rows(
-      z.object({ id: z.string() }),
+      incidentIdOnlyRow,
       sql`
         select i.id from "Incident" i
          where i."declaredAt" > ${from} and i."declaredAt" <= ${until}

@@ -5,6 +5,15 @@ import type { Db } from "../db/database.ts";
 import { sqlOf } from "../db/sql.ts";
 import { sql } from "../db/statement.ts";
 
+// Built once, not at every claim (each start and every 15 s).
+const pendingAnnouncementRow = z.object({
+  id: z.string(),
+  incidentId: z.string(),
+  kind: z.string(),
+  text: z.string(),
+  actorId: z.string().nullable(),
+});
+
 export class PendingAnnouncements {
   readonly #db: Db;
   #markAnnounced: ((timelineEntryId: string) => void) | undefined;
@@ -45,13 +54,7 @@ export class PendingAnnouncements {
     // On the driver: run at every start and every 15 s, it would otherwise be what loads Prisma's
     // query compiler in an idle tocsin (CPU on the start's path, memory at idle).
     return sqlOf(this.#db).rows(
-      z.object({
-        id: z.string(),
-        incidentId: z.string(),
-        kind: z.string(),
-        text: z.string(),
-        actorId: z.string().nullable(),
-      }),
+      pendingAnnouncementRow,
       sql`
         update "TimelineEntry" set "announcementPending" = false
          where id in (select id from "TimelineEntry" where "announcementPending" and at < ${olderThan}

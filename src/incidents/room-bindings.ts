@@ -10,6 +10,10 @@ import { sql } from "../db/statement.ts";
 import type { Incident, IncidentRoom } from "../generated/prisma/client.ts";
 import type { LastingFacts } from "./lasting-facts.ts";
 
+// Row schemas built once, not per call: these queries run on every command.
+const incidentIdRow = z.object({ incidentId: z.string() });
+const shownVersionRow = z.object({ shownVersion: z.number().int() });
+
 export class RoomBindings {
   readonly #sql: Sql;
   readonly #facts: LastingFacts;
@@ -41,7 +45,7 @@ export class RoomBindings {
     const known = this.#facts.incidentOfRoom(platform, roomId);
     if (known !== undefined) return known ?? undefined;
     const [room] = await this.#sql.rows(
-      z.object({ incidentId: z.string() }),
+      incidentIdRow,
       sql`
         select "incidentId" from "IncidentRoom" where platform = ${platform} and "roomId" = ${roomId}`,
       { prepared: true },
@@ -129,7 +133,7 @@ export class RoomBindings {
    */
   async markShownUnknown(room: RoomShown): Promise<number> {
     const [row] = await this.#sql.rows(
-      z.object({ shownVersion: z.number().int() }),
+      shownVersionRow,
       sql`
         update "IncidentRoom"
            set "topicShown" = null, "summaryShown" = null, "shownVersion" = "shownVersion" + 1

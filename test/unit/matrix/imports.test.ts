@@ -23,12 +23,14 @@ describe("the Matrix platform's imports", () => {
         if (!specifier.startsWith(".")) continue;
         const target = path.relative(SRC_DIR, path.resolve(MATRIX_DIR, specifier));
         // Leaves: the chat seam, TLP, the helpers its environment variables are declared with, and
-        // the keep-alive HTTP client (node:http and node:https only) it talks to its homeserver with.
+        // the keep-alive HTTP client (node:http and node:https only) it talks to its homeserver with,
+        // and the internal address ranges (node:net only) its redirects are checked against.
         const allowed =
           target.startsWith("chat/") ||
           target === "incidents/tlp.ts" ||
           target === "config-variables.ts" ||
-          target === "http/keep-alive-fetch.ts";
+          target === "http/keep-alive-fetch.ts" ||
+          target === "http/internal-addresses.ts";
         if (!allowed) offending.push(`${name} → ${target}`);
       }
     }

@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetchWithDeadline } from "../../../src/chat/matrix/matrix-client.ts";
+import { fetchWithDeadline, RedirectGuard } from "../../../src/chat/matrix/matrix-fetch.ts";
 import { MAX_RESPONSE_BYTES } from "../../../src/http/keep-alive-fetch.ts";
 
 const seen: Array<{
@@ -81,6 +81,9 @@ afterAll(async () => {
   await new Promise((resolve) => other.close(resolve));
 });
 
+/** The homeserver these tests redirect from is on loopback: redirects to loopback are its own. */
+const onTheLan = () => new RedirectGuard(homeBase);
+
 const auth = { Authorization: "Bearer secret-token", "Content-Type": "application/json" };
 
 describe("the Matrix client's fetch on a redirect", () => {
@@ -90,6 +93,7 @@ describe("the Matrix client's fetch on a redirect", () => {
         new URL(`${homeBase}/to-huge`),
         { method: "GET", headers: auth, redirect: "follow" },
         30_000,
+        onTheLan(),
       ),
     ).rejects.toThrow(/fetch failed/);
   });
@@ -99,6 +103,7 @@ describe("the Matrix client's fetch on a redirect", () => {
       new URL(`${homeBase}/create`),
       { method: "POST", headers: auth, body: '{"name":"x"}', redirect: "follow" },
       30_000,
+      onTheLan(),
     );
     expect(await response.json()).toEqual({ ok: true });
     expect(seen.filter((s) => s.url === "/create")).toHaveLength(1);
@@ -111,6 +116,7 @@ describe("the Matrix client's fetch on a redirect", () => {
       new URL(`${homeBase}/away`),
       { method: "GET", headers: auth, redirect: "follow" },
       30_000,
+      onTheLan(),
     );
     expect(await response.json()).toEqual({ elsewhere: true });
     const landed = seen.filter((s) => s.server === "other" && s.url === "/landing");
@@ -124,6 +130,7 @@ describe("the Matrix client's fetch on a redirect", () => {
         new URL(`${homeBase}/loop`),
         { method: "GET", headers: auth, redirect: "follow" },
         30_000,
+        onTheLan(),
       ),
     ).rejects.toThrow(/fetch failed/);
   });
