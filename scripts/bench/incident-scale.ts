@@ -32,6 +32,8 @@ export interface ScaleFigures {
   /** min / median / max of the rounds' medians (ms). */
   rounds: Spread;
   samples: number;
+  /** This process's CPU per command (tocsin's side: intake, router, driver, rendering), median of every sample (ms). */
+  cpuMs: number;
   /** Server-side execution of the command's statements, min / median / max over the rounds (ms). */
   serverMs: Spread;
   /** How many statements the command sent (the last round's). */
@@ -46,7 +48,10 @@ export interface ScalePoint {
 interface SizedDesk {
   incidents: number;
   own: string;
-  run(text: string): Promise<number>;
+  /** Runs the command; its wall time and this process's CPU time meanwhile (ms). */
+  run(text: string): Promise<{ ms: number; cpuMs: number }>;
+  /** The answered mark is written in a batch after the answer: now, so it is counted too. */
+  settled(): Promise<void>;
   explainClient: pg.Client;
   close(): Promise<void>;
 }
@@ -58,6 +63,7 @@ async function sizedDesk(dataDir: string, size: number): Promise<SizedDesk> {
   let serial = 0;
   const run = async (text: string) => {
     const started = performance.now();
+    const cpu = process.cpuUsage();
     await app.intake.handle({
       platform: "console",
       actor: { externalId: "alice", displayName: "alice" },
@@ -66,7 +72,9 @@ async function sizedDesk(dataDir: string, size: number): Promise<SizedDesk> {
       dedupeKey: `scale:${process.pid}:${size}:${++serial}`,
       replyTarget: { platform: "console", roomId: "#soc", callerId: "alice" },
     });
-    return performance.now() - started;
+    const ms = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    return { ms, cpuMs: (used.user + used.system) / 1000 };
   };
   const explainClient = new pg.Client({ connectionString: database.url });
   try {
@@ -80,6 +88,7 @@ async function sizedDesk(dataDir: string, size: number): Promise<SizedDesk> {
       incidents,
       own: own?.publicId ?? "INC-0000-0001",
       run,
+      settled: () => app.intake.settled(),
       explainClient,
       async close() {
         await explainClient.end().catch(() => {});
@@ -97,7 +106,10 @@ async function sizedDesk(dataDir: string, size: number): Promise<SizedDesk> {
 
 /** The server's execution time of every statement one run of `text` sends (ms), and how many. */
 async function serverTime(desk: SizedDesk, text: string): Promise<{ ms: number; statements: number }> {
-  const sent = await statementsSentBy(() => desk.run(text));
+  const sent = await statementsSentBy(async () => {
+    await desk.run(text);
+    await desk.settled();
+  });
   let ms = 0;
   for (const statement of sent.filter(isExplainable))
     ms += (await explainAnalyze(desk.explainClient, statement)).executionMs;
@@ -114,6 +126,7 @@ export async function measureIncidentScale(
     for (const size of sizes) desks.push(await sizedDesk(path.join(dataDir, String(size)), size));
     // samples[desk][command][round] = the round's samples (ms).
     const samples = desks.map(() => SCALE_COMMANDS.map(() => [] as number[][]));
+    const cpu = desks.map(() => SCALE_COMMANDS.map(() => [] as number[]));
     const server = desks.map(() => SCALE_COMMANDS.map(() => [] as number[]));
     const statements = desks.map(() => SCALE_COMMANDS.map(() => 0));
     // Warm-up, once per desk and command: the first call's plans and caches.
@@ -127,7 +140,9 @@ export async function measureIncidentScale(
           for (let k = 0; k < desks.length; k++) {
             const d = (k + i + round) % desks.length;
             const desk = desks[d]!;
-            samples[d]![c]![round]!.push(await desk.run(scaleCommandText(command, desk.own)));
+            const sample = await desk.run(scaleCommandText(command, desk.own));
+            samples[d]![c]![round]!.push(sample.ms);
+            cpu[d]![c]!.push(sample.cpuMs);
           }
         }
         for (const [d, desk] of desks.entries()) {
@@ -148,6 +163,7 @@ export async function measureIncidentScale(
               medianMs: percentile(rounds.flat(), 50),
               rounds: spread(rounds.map((values) => percentile(values, 50))),
               samples: rounds.flat().length,
+              cpuMs: percentile(cpu[d]![c]!, 50),
               serverMs: spread(server[d]![c]!),
               statements: statements[d]![c]!,
             },
@@ -168,24 +184,25 @@ export function scaleGoal(points: ScalePoint[]): { goal: string; measured: strin
   const serverRatio = (c: ScaleCommand) => last.figures[c].serverMs.median / first.figures[c].serverMs.median;
   const worst = SCALE_COMMANDS.reduce((a, b) => (ratio(b) > ratio(a) ? b : a));
   const worstServer = Math.max(...SCALE_COMMANDS.map(serverRatio));
+  const worstCpu = Math.max(...SCALE_COMMANDS.map((c) => last.figures[c].cpuMs / first.figures[c].cpuMs));
   return {
     goal: `list/show flat at ${last.incidents.toLocaleString("en")} incidents (<= 2x at ${first.incidents})`,
-    measured: `worst ${ratio(worst).toFixed(2)}x (${worst}); server-side worst ${worstServer.toFixed(2)}x`,
+    measured: `worst ${ratio(worst).toFixed(2)}x (${worst}); CPU worst ${worstCpu.toFixed(2)}x, server-side worst ${worstServer.toFixed(2)}x`,
     met: SCALE_COMMANDS.every((c) => ratio(c) <= 2),
   };
 }
 
 export function printScaleTable(points: ScalePoint[], options: { times: number; rounds: number }): void {
   printTable(
-    `list and show as incidents accumulate (ms, in-process through the intake with the console platform; median of every sample [min / median / max of the ${options.rounds} rounds' medians], ${options.times} samples per round, sizes alternating; server: EXPLAIN ANALYZE execution of the command's statements, median of the rounds)`,
-    ["incidents", ...SCALE_COMMANDS.flatMap((c) => [c, `${c} server`]), "samples each"],
+    `list and show as incidents accumulate (ms, in-process through the intake with the console platform; median of every sample [min / median / max of the ${options.rounds} rounds' medians], ${options.times} samples per round, sizes alternating; CPU: this process's per command, median; server: EXPLAIN ANALYZE execution of the command's statements (answered mark included), median of the rounds; st.: statements sent)`,
+    ["incidents", ...SCALE_COMMANDS.flatMap((c) => [c, `${c} CPU / server`]), "samples each"],
     points.map((point) => [
       point.incidents.toLocaleString("en"),
       ...SCALE_COMMANDS.flatMap((c) => {
         const f = point.figures[c];
         return [
           `${f.medianMs.toFixed(1)} [${f.rounds.min.toFixed(1)} / ${f.rounds.median.toFixed(1)} / ${f.rounds.max.toFixed(1)}]`,
-          `${f.serverMs.median.toFixed(2)} (${f.statements} st.)`,
+          `${f.cpuMs.toFixed(1)} / ${f.serverMs.median.toFixed(2)} (${f.statements} st.)`,
         ];
       }),
       String(point.figures.list.samples),
