@@ -49,7 +49,7 @@ try {
           ? await genericPlanScans(client, statement).catch(() => [])
           : [];
         console.log(
-          `  ${plan.executionMs.toFixed(3).padStart(8)} ms  buffers ${String(plan.buffers).padStart(5)}  rows scanned ${String(plan.mostRowsScanned).padStart(6)}  ${statement.text.replace(/\s+/g, " ").slice(0, 110)}`,
+          `  ${plan.executionMs.toFixed(3).padStart(8)} ms  buffers ${String(plan.buffers).padStart(5)}  rows read ${String(plan.mostRowsRead).padStart(6)}  ${statement.text.replace(/\s+/g, " ").slice(0, 110)}`,
         );
         console.log(`      custom: ${plan.scans.join("; ")}`);
         if (generic.length && generic.join() !== plan.scans.join())

@@ -41,6 +41,8 @@ export interface PlanNode {
   "Index Name"?: string;
   "Actual Rows"?: number;
   "Actual Loops"?: number;
+  "Rows Removed by Filter"?: number;
+  "Rows Removed by Index Recheck"?: number;
   "Shared Hit Blocks"?: number;
   "Shared Read Blocks"?: number;
   Plans?: PlanNode[];
@@ -55,8 +57,8 @@ export interface StatementPlan {
   buffers: number;
   /** Scans of the plan, `Seq Scan on "Incident"`, `Index Scan using ... on "Incident"`. */
   scans: string[];
-  /** The largest number of rows any one scan node produced (over its loops). */
-  mostRowsScanned: number;
+  /** The most rows any one scan node read, over its loops: those it produced and those its filter removed. */
+  mostRowsRead: number;
   plan: PlanNode;
 }
 
@@ -69,6 +71,14 @@ export function scanOf(node: PlanNode): string | undefined {
   const on = node["Relation Name"] ? ` on "${node["Relation Name"]}"` : "";
   const using = node["Index Name"] ? ` using ${node["Index Name"]}` : "";
   return `${node["Node Type"]}${using}${on}`;
+}
+
+function rowsRead(node: PlanNode): number {
+  return (
+    (node["Actual Rows"] ?? 0) +
+    (node["Rows Removed by Filter"] ?? 0) +
+    (node["Rows Removed by Index Recheck"] ?? 0)
+  );
 }
 
 /** EXPLAIN (ANALYZE, BUFFERS) of one sent statement on `client`, in a transaction rolled back. */
@@ -88,9 +98,9 @@ export async function explainAnalyze(client: pg.Client, statement: SentStatement
       planningMs: Number(top?.["Planning Time"]),
       buffers: (plan["Shared Hit Blocks"] ?? 0) + (plan["Shared Read Blocks"] ?? 0),
       scans: nodes.flatMap((node) => scanOf(node) ?? []),
-      mostRowsScanned: Math.max(
+      mostRowsRead: Math.max(
         0,
-        ...nodes.filter(scanOf).map((node) => (node["Actual Rows"] ?? 0) * (node["Actual Loops"] ?? 1)),
+        ...nodes.filter(scanOf).map((node) => rowsRead(node) * (node["Actual Loops"] ?? 1)),
       ),
       plan,
     };
