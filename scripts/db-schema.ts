@@ -13,7 +13,7 @@
 // throwaway embedded PostgreSQL, one from the migrations and one from the schema, and compares
 // their catalogs.
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -36,6 +36,14 @@ function prismaDiff(server: EmbeddedServer, from: string[]): string {
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
+}
+
+/**
+ * What the schema states that Prisma 6 cannot (partial indexes): `/// sql: <statement>;` lines
+ * in schema.prisma, applied after Prisma's own statements.
+ */
+function statementsBeyondPrisma(schema: string): string[] {
+  return [...schema.matchAll(/^\s*\/\/\/ sql: (.+;)\s*$/gm)].map((match) => match[1]!);
 }
 
 const CATALOG_QUERY = `
@@ -73,6 +81,8 @@ async function check(server: EmbeddedServer): Promise<string[]> {
   const client = new pg.Client({ connectionString: server.urlFor("from_schema") });
   await client.connect();
   await client.query(sql);
+  for (const statement of statementsBeyondPrisma(await readFile(SCHEMA, "utf8")))
+    await client.query(statement);
   await client.end();
   const [migrated, declared] = await Promise.all([
     catalog(server.urlFor("from_migrations")),
@@ -99,7 +109,11 @@ async function newMigration(server: EmbeddedServer, name: string, base = "HEAD")
   });
   const previousFile = path.join(await mkdtemp(path.join(tmpdir(), "tocsin-schema-")), "schema.prisma");
   await writeFile(previousFile, previous);
-  const sql = prismaDiff(server, ["--from-schema-datamodel", previousFile]);
+  const before = new Set(statementsBeyondPrisma(previous));
+  const added = statementsBeyondPrisma(await readFile(SCHEMA, "utf8")).filter((s) => !before.has(s));
+  const sql =
+    prismaDiff(server, ["--from-schema-datamodel", previousFile]) +
+    added.map((statement) => `\n-- Stated in schema.prisma (/// sql:)\n${statement}\n`).join("");
   if (!sql.replace(/--.*$/gm, "").trim()) throw new Error(`schema.prisma has no change since ${base}`);
   const stamp = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
   const dir = path.join(MIGRATIONS_DIR, `${stamp}_${name}`);

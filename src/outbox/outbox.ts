@@ -470,7 +470,12 @@ export class Outbox {
   }
 
   async #personAudience(platform: ChatPlatform, externalId: string, subject: Subject): Promise<Audience> {
-    const ids = subject.kind === "incidents" ? subject.incidents.map((i) => i.id) : [];
+    // Only restricted incidents are asked about: for any other, taking part changes nothing a
+    // person may read (audience.ts, mayRead: inside the organisation everything unrestricted is
+    // within the reader's ceiling, outside it the ceiling alone decides). A list of 50 open
+    // incidents then costs no statement at all, whatever the table's size.
+    const ids =
+      subject.kind === "incidents" ? subject.incidents.filter((i) => i.restricted).map((i) => i.id) : [];
     const open = ids.length
       ? await this.#directory.incidentsOpenTo(platform.name, externalId, ids)
       : new Set<string>();

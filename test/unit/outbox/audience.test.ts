@@ -171,3 +171,18 @@ describe("the outbox's audience rule", () => {
     }
   });
 });
+
+describe("a person and unrestricted incidents", () => {
+  // The outbox asks the desk who takes part only about restricted incidents (a list of 50 open
+  // ones then costs no statement): this is the rule that makes that safe.
+  for (const external of [false, true]) {
+    for (const tlp of TLP_LABELS.filter((label) => label !== "red")) {
+      it(`TLP:${tlp}, ${external ? "an outsider" : "inside the organisation"}: taking part changes nothing`, () => {
+        const about = { kind: "incidents" as const, incidents: [incident(OWN, tlp), incident(OTHER, tlp)] };
+        const taking = decide({ kind: "person", external, takesPart: () => true }, about);
+        const notTaking = decide({ kind: "person", external, takesPart: () => false }, about);
+        expect(notTaking).toEqual(taking);
+      });
+    }
+  }
+});

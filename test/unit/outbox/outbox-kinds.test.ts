@@ -19,6 +19,8 @@ interface Call {
 
 function desk(options: { ephemeral: boolean }) {
   const calls: Call[] = [];
+  /** The incident ids the desk was asked who takes part in, per question. */
+  const asked: string[][] = [];
   const record = (kind: string, roomId: string, body: unknown) =>
     calls.push({ kind, roomId, body: JSON.stringify(body) });
   const platform = {
@@ -64,10 +66,13 @@ function desk(options: { ephemeral: boolean }) {
         clearance: roomId === "!amber-team" ? "amber" : "green",
         external: false,
       }),
-      incidentsOpenTo: async (_p, person, ids) => new Set(person === "@alice:example.org" ? ids : []),
+      incidentsOpenTo: async (_p, person, ids) => {
+        asked.push(ids);
+        return new Set(person === "@alice:example.org" ? ids : []);
+      },
     },
   });
-  return { outbox, calls };
+  return { outbox, calls, asked };
 }
 
 const about = (tlp: TlpLabel, restricted = false): Subject => ({
@@ -223,6 +228,46 @@ describe("every outbound kind through the outbox", () => {
     expect(calls.filter((c) => c.body.includes(SECRET)).map((c) => [c.kind, c.roomId])).toEqual([
       ["reply:ephemeral", "!dm"],
       ["dm", "@alice:example.org"],
+    ]);
+  });
+
+  it("asks who takes part only about the restricted incidents of a list answered to a person", async () => {
+    const { outbox, calls, asked } = desk({ ephemeral: true });
+    const list = (ids: Array<[string, TlpLabel, boolean]>): Subject => ({
+      kind: "incidents",
+      incidents: ids.map(([id, tlp, restricted]) => ({ id, tlp, restricted: restricted || tlp === "red" })),
+    });
+    const answer = (subject: Subject) =>
+      outbox.reply(
+        {
+          platform: "matrix",
+          actor: { externalId: "@alice:example.org" },
+          room: { roomId: "!team" },
+          text: "!inc list",
+          dedupeKey: `list-${asked.length}`,
+          replyTarget: { platform: "matrix", roomId: "!team", callerId: "@alice:example.org" },
+        },
+        { visibility: "ephemeral", message: content("amber") },
+        subject,
+      );
+    await answer(
+      list([
+        ["a", "amber", false],
+        ["b", "green", false],
+        ["c", "amber+strict", false],
+      ]),
+    );
+    await answer(
+      list([
+        ["a", "amber", false],
+        ["r", "amber", true],
+        ["x", "red", false],
+      ]),
+    );
+    expect(asked).toEqual([["r", "x"]]);
+    expect(calls.filter((c) => c.body.includes(SECRET)).map((c) => c.kind)).toEqual([
+      "reply:ephemeral",
+      "reply:ephemeral",
     ]);
   });
 
