@@ -11,8 +11,9 @@
 //   record still says "unknown";
 // - a sweep (at start, then with announcement recovery) enqueues the job for rooms whose record is
 //   unknown (a crash after marking it, or a TLP change whose refresh never ran: the database
-//   resets the record then) and, at start, for the rooms of incidents changed in the last hour (a
-//   crash after the commit of any change): bounded, most recently changed incidents first.
+//   resets the record then) of incidents changed in the last week and, at start, for the rooms of
+//   incidents changed in the last hour (a crash after the commit of any change): bounded, most
+//   recently changed incidents first.
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
@@ -32,6 +33,12 @@ const FIRST_RETRY_MS = 5_000;
 const SWEEP_LIMIT = 100;
 /** At start: incidents changed this recently may have lost their refresh to a crash. */
 const RECENT_CHANGES_MS = 3_600_000;
+/**
+ * Rooms with an unknown record are swept only for incidents changed this recently (a week, as for
+ * rooms a declaration never got): rooms bound before records existed, or long archived (the
+ * record of their archiving pruned), are not refreshed at every sweep.
+ */
+const UNKNOWN_WITHIN_MS = 7 * 24 * 3_600_000;
 /**
  * A later sweep's jobs are due this much later: a refresh of this or another replica may be
  * under way (its record unknown while its calls wait out a rate limit).
@@ -93,14 +100,16 @@ export class RoomRefreshRetries {
   async sweep(now: Date = this.#clock.now()): Promise<number> {
     const first = !this.#swept;
     this.#swept = true;
-    const since = new Date(now.getTime() - RECENT_CHANGES_MS);
+    const recentSince = new Date(now.getTime() - RECENT_CHANGES_MS);
+    const unknownSince = new Date(now.getTime() - UNKNOWN_WITHIN_MS);
     const rooms = await this.#sql.rows(
       sweptRoom,
       sql`
         select r."incidentId", r.platform, r."roomId"
           from "IncidentRoom" r join "Incident" i on i.id = r."incidentId"
          where r.platform = any(${this.#outbox.platformNames}::text[])
-           and (r."topicShown" is null or (${first} and i."updatedAt" >= ${since}))
+           and ((r."topicShown" is null and i."updatedAt" >= ${unknownSince})
+                or (${first} and i."updatedAt" >= ${recentSince}))
            and not (i.status = 'closed' and exists (
                  select from "Job" a
                   where a.kind = ${ARCHIVE_ROOMS_JOB} and a.outcome = 'done'

@@ -102,6 +102,33 @@ describe("a failed or interrupted room refresh", () => {
     expectWithheld(room, title);
   });
 
+  it("whose record could not be written (the connection dropped): retried until it is", async () => {
+    world = emptyWorld();
+    const { app, pigeon } = await replica();
+    const title = "Record lost";
+    const { room } = await sharedGreen(pigeon, title);
+    const lost = vi
+      .spyOn(app.services.incidents, "recordShown")
+      .mockRejectedValueOnce(new Error("connection terminated"));
+    await pigeon.send("alice", room, "/inc tlp red");
+    expect(lost).toHaveBeenCalled();
+    lost.mockRestore();
+    // The calls landed, but the row says "unknown": the retry sets them again (whether a call
+    // whose record was lost reached the room cannot be told) and records them.
+    expectWithheld(room, title);
+    expect(
+      (await db.prisma.incidentRoom.findFirstOrThrow({ where: { roomId: room } })).topicShown,
+    ).toBeNull();
+    const topics = world.topics.length;
+    clock.advance(5_000);
+    expect(await app.services.jobs.runDue()).toBe(1);
+    expect(world.topics).toHaveLength(topics + 1);
+    expectWithheld(room, title);
+    const row = await db.prisma.incidentRoom.findFirstOrThrow({ where: { roomId: room } });
+    expect(row.topicShown).toBeTruthy();
+    expect(row.summaryShown).toBeTruthy();
+  });
+
   it("after two quick changes: one retry, which shows the latest state", async () => {
     world = emptyWorld();
     const { app, pigeon } = await replica();
