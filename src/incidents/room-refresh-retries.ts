@@ -44,8 +44,12 @@ const UNKNOWN_WITHIN_MS = 7 * 24 * 3_600_000;
  * under way (its record unknown while its calls wait out a rate limit).
  */
 const SWEEP_DELAY_MS = 60_000;
-/** A job that failed for good is revived by a sweep only this long after (a room that cannot be changed). */
-const FAILED_REVIVE_AFTER_MS = 3_600_000;
+/**
+ * A job that failed for good (its 8 attempts span about two minutes: a longer outage of the chat
+ * service) is revived by a sweep this long after; not sooner, for a room that cannot be changed
+ * any more (the bot removed from it) costs its 8 failed calls each time.
+ */
+const FAILED_REVIVE_AFTER_MS = 15 * 60_000;
 
 const roomPayload = z.object({ incidentId: z.string(), platform: z.string(), roomId: z.string() });
 type RoomPayload = z.output<typeof roomPayload>;
