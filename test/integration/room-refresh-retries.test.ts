@@ -102,6 +102,35 @@ describe("a failed or interrupted room refresh", () => {
     expectWithheld(room, title);
   });
 
+  it("through an outage longer than the job's attempts: taken up again by a sweep, until it lands", async () => {
+    world = emptyWorld();
+    const { app, pigeon } = await replica();
+    const title = "Long outage";
+    const { room } = await sharedGreen(pigeon, title);
+    // The chat service answers every topic call with a 429 (no advice) for a while.
+    pigeon.rateLimitTopics = { calls: 1_000, retryAfterMs: 0 };
+    await pigeon.send("alice", room, "/inc tlp red");
+    for (let attempt = 1; attempt <= 8; attempt++) {
+      clock.advance(300_000);
+      await app.services.jobs.runDue();
+    }
+    const [failed] = await retryJobs(room);
+    expect(failed?.outcome).toBe("failed");
+    expect(world.topicOf.get(room)).toContain(title);
+    // Back again. A sweep soon after the last attempt leaves the failed job alone; 15 minutes
+    // later it takes it up again.
+    pigeon.rateLimitTopics = { calls: 0, retryAfterMs: 0 };
+    await app.roomRefreshes.sweep();
+    expect((await retryJobs(room))[0]?.outcome).toBe("failed");
+    clock.advance(15 * 60_000 + 1_000);
+    await app.roomRefreshes.sweep();
+    expect((await retryJobs(room))[0]?.outcome).toBeNull();
+    clock.advance(60_000);
+    await app.services.jobs.runDue();
+    expectWithheld(room, title);
+    expect((await retryJobs(room))[0]?.outcome).toBe("done");
+  });
+
   it("whose record could not be written (the connection dropped): retried until it is", async () => {
     world = emptyWorld();
     const { app, pigeon } = await replica();
