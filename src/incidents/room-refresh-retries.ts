@@ -20,7 +20,7 @@ import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
 import { type Sql, sqlOf } from "../db/sql.ts";
 import { sql } from "../db/statement.ts";
-import { type JobKind, type JobQueue, RetryLater } from "../jobs/queue.ts";
+import { type JobKind, type JobQueue, MAX_RETRY_LATER_MS, RetryLater } from "../jobs/queue.ts";
 import type { Outbox } from "../outbox/outbox.ts";
 import { ARCHIVE_ROOMS_JOB, type IncidentRooms, type RefreshFailure } from "./incident-rooms.ts";
 import type { Incidents } from "./incidents.ts";
@@ -140,7 +140,7 @@ export class RoomRefreshRetries {
       }
       toEnqueue.push(failure);
       const advised = this.#retryAfterMs(failure);
-      if (advised !== undefined) waitMs = Math.max(waitMs, advised);
+      if (advised !== undefined) waitMs = Math.max(waitMs, Math.min(advised, MAX_RETRY_LATER_MS));
     }
     await this.#enqueue(toEnqueue, new Date(now.getTime() + waitMs), now);
   }

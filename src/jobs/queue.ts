@@ -41,8 +41,11 @@ export class RetryLater extends Error {
   }
 }
 
-/** Longest wait a RetryLater may ask for (a malformed advice must not park a job for days). */
-const MAX_RETRY_LATER_MS = 3_600_000;
+/**
+ * Longest wait a RetryLater may ask for: a malformed or hostile advice (a chat server's 429 asking
+ * for days) must not park a job, such as a room's withheld topic, for longer.
+ */
+export const MAX_RETRY_LATER_MS = 15 * 60_000;
 
 export interface ClaimedJob {
   id: string;
