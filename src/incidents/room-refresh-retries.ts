@@ -114,10 +114,12 @@ export class RoomRefreshRetries {
          where r.platform = any(${this.#outbox.platformNames}::text[])
            and ((r."topicShown" is null and i."updatedAt" >= ${unknownSince})
                 or (${first} and i."updatedAt" >= ${recentSince}))
+           -- Archived since the incident's last change: it takes no topic any more. (Changed after
+           -- its archiving: the job finds out, see #archived.)
            and not (i.status = 'closed' and exists (
                  select from "Job" a
                   where a.kind = ${ARCHIVE_ROOMS_JOB} and a.outcome = 'done'
-                    and a.payload->>'incidentId' = i.id))
+                    and a.payload->>'incidentId' = i.id and a."finishedAt" >= i."updatedAt"))
          order by i."updatedAt" desc, r."roomId"
          limit ${SWEEP_LIMIT}`,
     );
