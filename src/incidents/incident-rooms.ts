@@ -384,14 +384,15 @@ export class IncidentRooms {
         this.#shown.forget(raced);
         await this.#incidents.forgetShown(raced);
         if (!retry) await this.#refreshNow(incidentId, undefined, undefined, true);
+        // Raced again: left unknown (forgotten above), and refreshed again later.
+        else
+          for (const room of raced)
+            failures.push({ incidentId, platform: room.platform, roomId: room.roomId });
       }
     } catch (error) {
       this.#log.warn({ err: error, incidentId }, "what the rooms show was not recorded");
       // The rooms marked unknown stay so, whatever their calls did: each is refreshed again.
-      for (const room of shown) {
-        if (!failures.some((f) => f.platform === room.platform && f.roomId === room.roomId))
-          failures.push({ incidentId, platform: room.platform, roomId: room.roomId });
-      }
+      for (const { platform, roomId } of shown) failures.push({ incidentId, platform, roomId });
     }
     await this.#refreshFailed(failures);
   }

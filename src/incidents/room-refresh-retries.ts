@@ -137,7 +137,8 @@ export class RoomRefreshRetries {
     for (const failure of failures) {
       const running = this.#running.get(keyOf(failure));
       if (running) {
-        running.failure = failure;
+        // A room may be told twice (its call, then the record): the platform's error is kept.
+        if (failure.error !== undefined || !running.failure) running.failure = failure;
         continue;
       }
       toEnqueue.push(failure);
