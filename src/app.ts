@@ -21,6 +21,7 @@ import { IncidentDeadlines } from "./incidents/deadlines.ts";
 import { IncidentRooms } from "./incidents/incident-rooms.ts";
 import { Incidents } from "./incidents/incidents.ts";
 import { IncidentReminders } from "./incidents/reminders.ts";
+import { RoomRefreshRetries } from "./incidents/room-refresh-retries.ts";
 import type { CommandQueueLimits } from "./intake/command-queue.ts";
 import { InboundClaims, type InboundClaimsOptions } from "./intake/inbound-claims.ts";
 import { Intake } from "./intake/intake.ts";
@@ -78,6 +79,8 @@ export interface App {
   intake: Intake;
   /** Prunes old bookkeeping hourly (scheduled by start() when jobs run). */
   retention: Retention;
+  /** Durable retries of failed incident-room refreshes, and the sweep that finds rooms left behind. */
+  roomRefreshes: RoomRefreshRetries;
   /** Starts every platform, feeding its invocations to the router. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -119,6 +122,15 @@ export function createApp(options: AppOptions): App {
   });
   const rooms = new IncidentRooms({ outbox, incidents, people, log: options.log, timeZone });
   const jobs = new JobQueue(options.db, options.clock, options.log, { ...options.jobs, metrics });
+  const roomRefreshes = new RoomRefreshRetries({
+    db: options.db,
+    clock: options.clock,
+    log: options.log,
+    jobs,
+    incidents,
+    rooms,
+    outbox,
+  });
   const http = options.http ?? new HttpServer(options.log);
   registerHealthRoutes(http, { db: options.db, metrics }, options.health);
   http.onRequestError = (where) => metrics.errors.inc({ where });
@@ -232,11 +244,13 @@ export function createApp(options: AppOptions): App {
   });
   const handle = (invocation: Parameters<Router["handle"]>[0]) => intake.handle(invocation);
   let recovery: NodeJS.Timeout | undefined;
-  // What a crash left half done: changes committed but not announced, declarations without a room.
+  // What a crash left half done: changes committed but not announced, declarations without a room,
+  // rooms whose refresh failed or never ran.
   const recoverAnnouncements = () =>
     rooms
       .recoverPendingAnnouncements(options.clock.now())
       .then(() => rooms.recoverUnopenedRooms(options.clock.now()))
+      .then(() => roomRefreshes.sweep(options.clock.now()))
       .catch((error: unknown) => options.log.error({ err: error }, "crash recovery failed"));
 
   // The long-running parts, started in this order and stopped in the reverse one:
@@ -316,6 +330,7 @@ export function createApp(options: AppOptions): App {
     router,
     intake,
     retention,
+    roomRefreshes,
     start: () => lifecycle.start(),
     async settled() {
       await intake.settled();

@@ -103,6 +103,12 @@ export interface ChatPlatform {
    */
   archiveRoom?(roomId: string): Promise<void>;
   /**
+   * How long the platform asked to wait (its Retry-After) when `error`, a failure of one of its
+   * calls, is a rate limit it still answered after its own bounded waits; undefined otherwise. A
+   * durable retry of a room's refresh is not made sooner.
+   */
+  retryAfterMs?(error: unknown): number | undefined;
+  /**
    * True when the room is shared outside the organisation (Slack Connect, Matrix members from
    * other homeservers): the TLP gate then lets at most TLP:GREEN in. Platforms without shared
    * rooms (the console) leave it out.

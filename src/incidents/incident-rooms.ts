@@ -33,6 +33,15 @@ export interface AnnouncedChange {
   details?: IncidentDetails;
 }
 
+/** A room whose refresh failed (a call, or the record of what it shows): it may show an older state. */
+export interface RefreshFailure {
+  incidentId: string;
+  platform: string;
+  roomId: string;
+  /** What failed, when a platform call did (its Retry-After, if a rate limit: Outbox.retryAfterMs). */
+  error?: unknown;
+}
+
 /** A summary refresh waiting for the one of its incident that runs (see refreshSummaries). */
 interface QueuedRefresh {
   done: Promise<void>;
@@ -61,6 +70,8 @@ export class IncidentRooms {
   readonly #refreshing = new Map<string, { queued?: QueuedRefresh }>();
   /** What rooms were shown, as this process recorded it after the rows it was given were read. */
   readonly #shown = new ShownRecords();
+  /** Told of rooms a refresh left unrefreshed (room-refresh-retries.ts retries them durably). */
+  #onFailed: ((failures: RefreshFailure[]) => Promise<void>) | undefined;
 
   constructor(options: {
     outbox: Outbox;
@@ -159,6 +170,20 @@ export class IncidentRooms {
   async refreshAfter(incidentId: string, changed?: AnnouncedChange): Promise<void> {
     const own = changed?.incident.id === incidentId ? changed : undefined;
     await this.refreshSummaries(incidentId, own?.rooms, own?.details);
+  }
+
+  /** `listener` is told of rooms a refresh failed in, after the refresh (awaited, its failure logged). */
+  onRefreshFailed(listener: (failures: RefreshFailure[]) => Promise<void>): void {
+    this.#onFailed = listener;
+  }
+
+  async #refreshFailed(failures: RefreshFailure[]): Promise<void> {
+    if (failures.length === 0 || !this.#onFailed) return;
+    try {
+      await this.#onFailed(failures);
+    } catch (error) {
+      this.#log.error({ err: error, rooms: failures.length }, "failed refreshes not scheduled for a retry");
+    }
   }
 
   /** The incident's rooms on running platforms. */
@@ -302,12 +327,16 @@ export class IncidentRooms {
       }
     } catch (error) {
       this.#log.warn({ err: error, incidentId }, "summaries not refreshed");
+      await this.#refreshFailed(
+        (knownRooms ?? []).map((room) => ({ incidentId, platform: room.platform, roomId: room.roomId })),
+      );
       return;
     }
     const summary = incidentSummary(details, (p) => p.displayName, this.#timeZone);
     const topic = incidentTopic(details);
     const subject = aboutIncident(details);
     const shown: RoomShown[] = [];
+    const failures: RefreshFailure[] = [];
     await Promise.all(
       rooms.map(async (room) => {
         const address = addressOf(room);
@@ -344,19 +373,28 @@ export class IncidentRooms {
           ).shown;
         } catch (error) {
           this.#log.warn({ err: error, incidentId, ...address }, "summary not refreshed");
+          failures.push({ incidentId, ...address, error });
         }
       }),
     );
     try {
       const raced = await this.#incidents.recordShown(shown);
       for (const room of shown) if (!raced.includes(room)) this.#shown.recorded(room);
-      if (raced.length === 0) return;
-      this.#shown.forget(raced);
-      await this.#incidents.forgetShown(raced);
-      if (!retry) await this.#refreshNow(incidentId, undefined, undefined, true);
+      if (raced.length > 0) {
+        this.#shown.forget(raced);
+        await this.#incidents.forgetShown(raced);
+        if (!retry) await this.#refreshNow(incidentId, undefined, undefined, true);
+        // Raced again: left unknown (forgotten above), and refreshed again later.
+        else
+          for (const room of raced)
+            failures.push({ incidentId, platform: room.platform, roomId: room.roomId });
+      }
     } catch (error) {
       this.#log.warn({ err: error, incidentId }, "what the rooms show was not recorded");
+      // The rooms marked unknown stay so, whatever their calls did: each is refreshed again.
+      for (const { platform, roomId } of shown) failures.push({ incidentId, platform, roomId });
     }
+    await this.#refreshFailed(failures);
   }
 
   /** Gives the incident's leads moderator power in its rooms, where platforms have such a thing. */

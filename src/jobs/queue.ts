@@ -27,6 +27,26 @@ import { type Statement, sql } from "../db/statement.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import type { Metrics } from "../http/metrics.ts";
 
+/**
+ * A handler's failure that says how long to wait at least before the job is tried again (a chat
+ * platform's Retry-After): the retry comes after that or after the usual backoff, whichever is later.
+ */
+export class RetryLater extends Error {
+  readonly afterMs: number;
+
+  constructor(message: string, afterMs: number, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "RetryLater";
+    this.afterMs = afterMs;
+  }
+}
+
+/**
+ * Longest wait a RetryLater may ask for: a malformed or hostile advice (a chat server's 429 asking
+ * for days) must not park a job, such as a room's withheld topic, for longer.
+ */
+export const MAX_RETRY_LATER_MS = 15 * 60_000;
+
 export interface ClaimedJob {
   id: string;
   kind: string;
@@ -470,8 +490,12 @@ export class JobQueue {
          where id = ${job.id} and "leasedBy" = ${this.workerId}`);
       return;
     }
-    // Exponential backoff: 1 s, 2 s, 4 s, ... capped at 5 minutes.
-    const retryAt = new Date(this.#clock.now().getTime() + Math.min(300_000, 1000 * 2 ** (job.attempts - 1)));
+    // Exponential backoff: 1 s, 2 s, 4 s, ... capped at 5 minutes; longer when the handler was
+    // told to wait longer (RetryLater).
+    const backoff = Math.min(300_000, 1000 * 2 ** (job.attempts - 1));
+    const waitMs =
+      error instanceof RetryLater ? Math.max(backoff, Math.min(error.afterMs, MAX_RETRY_LATER_MS)) : backoff;
+    const retryAt = new Date(this.#clock.now().getTime() + waitMs);
     await this.#db.$executeRaw(sql`
       update "Job" set "dueAt" = ${retryAt}, "leasedUntil" = null, "lastError" = ${message}
        where id = ${job.id} and "leasedBy" = ${this.workerId}`);

@@ -7,14 +7,22 @@
 // src/chat/platform.ts anywhere but here, in the platforms and in the composition root.
 import type { Logger } from "pino";
 import type { Invocation, PlatformName, PlatformUser, Reply } from "../chat/invocation.ts";
-import { type ChatFile, type Message, text } from "../chat/message.ts";
+import { type ChatFile, text } from "../chat/message.ts";
 import type { ChatPlatform, CreatedRoom, SentDirectMessage } from "../chat/platform.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { TlpLabel } from "../incidents/tlp.ts";
-import { type Audience, type Decision, decide, type IncidentFacts, type Subject } from "./audience.ts";
-import { fingerprintOf } from "./fingerprint.ts";
+import { type Audience, decide, type IncidentFacts, type Subject } from "./audience.ts";
+import { RoomChanges, type ShownAfter, type ShownBefore } from "./room-changes.ts";
+import {
+  type Content,
+  decisionReason,
+  type OutboundKind,
+  type Outcome,
+  type Rendered,
+  renderFor,
+} from "./verdicts.ts";
 
-export type { IncidentFacts, Subject };
+export type { Content, IncidentFacts, OutboundKind, Outcome, Rendered, ShownAfter, ShownBefore, Subject };
 
 /** A room on a platform. */
 export interface RoomAddress {
@@ -32,53 +40,6 @@ export interface AudienceDirectory {
   incidentsOpenTo(platform: PlatformName, externalId: string, incidentIds: string[]): Promise<Set<string>>;
 }
 
-/**
- * Content about several incidents (a list, a page list, a summary of summaries) is rendered for
- * the audience: `render` gets the incidents it may show and the number withheld by TLP
- * (restricted ones are neither shown nor counted).
- */
-export interface Rendered {
-  render(visible: IncidentFacts[], withheld: number): Message;
-}
-
-export type Content = Message | Rendered;
-
-export type Outcome =
-  /** `dm`: where a direct message went, for a later edit (platforms that can edit one). */
-  | { sent: true; messageId?: string; dm?: SentDirectMessage }
-  | { sent: false; reason: string /** A notice took the item's place. */; noticed: boolean };
-
-/**
- * What a room shows after a summary edit or a topic (its fingerprint, see fingerprint.ts), and
- * whether nothing was sent because it showed that already.
- */
-export interface ShownAfter {
-  shown: string;
-  unchanged: boolean;
-}
-
-/** What a room shows now (its fingerprint, null when unknown) for a summary edit or a topic. */
-export interface ShownBefore {
-  shown: string | null;
-  /**
-   * Runs just before the call that changes the room, and the call is not made when it fails: the
-   * caller marks its record of the room unknown there, so that a record it never gets to write
-   * after the call (the process dies, its connection drops) does not keep saying what the room
-   * showed before.
-   */
-  changing?: () => Promise<void>;
-}
-
-export type OutboundKind =
-  | "reply"
-  | "post"
-  | "announcement"
-  | "page"
-  | "bulletin"
-  | "summary"
-  | "dm"
-  | "file";
-
 export interface OutboxOptions {
   platforms: Iterable<ChatPlatform>;
   directory: AudienceDirectory;
@@ -95,12 +56,19 @@ export class Outbox {
   readonly #directory: AudienceDirectory;
   readonly #log: Logger;
   readonly #metrics: Metrics | undefined;
+  /** The summary edits and topics (room-changes.ts). */
+  readonly #roomChanges: RoomChanges;
 
   constructor(options: OutboxOptions) {
     this.#platforms = new Map([...options.platforms].map((p) => [p.name, p]));
     this.#directory = options.directory;
     this.#log = options.log;
     this.#metrics = options.metrics;
+    this.#roomChanges = new RoomChanges({
+      platform: (name) => this.#require(name),
+      roomAudience: (platform, roomId, subject) => this.#roomAudience(platform, roomId, undefined, subject),
+      count: (platform, kind, outcome) => this.#count(platform, kind, outcome),
+    });
   }
 
   // ---- what is running ----------------------------------------------------------------------
@@ -247,69 +215,36 @@ export class Outbox {
    * `before.shown` is the fingerprint of what the room shows now (see fingerprint.ts), when known:
    * the edit is left out when the room would get exactly that again.
    */
-  async update(
+  update(
     room: RoomAddress,
     messageId: string,
     content: Content,
     subject: Subject,
     before?: ShownBefore,
   ): Promise<Outcome & ShownAfter> {
-    const platform = this.#require(room.platform);
-    const verdict = renderFor(
-      decide(await this.#roomAudience(platform, room.roomId, undefined, subject), subject),
-      content,
-      subject,
-    );
-    const message = verdict.message ?? {
-      blocks: [text(verdict.notice ?? "🔒 This summary is withheld here.")],
-    };
-    const outcome: Outcome = verdict.message
-      ? { sent: true }
-      : { sent: false, reason: verdict.reason, noticed: true };
-    const shown = fingerprintOf(message);
-    const unchanged = await this.#unlessShown(shown, before, async () => {
-      await platform.update(room.roomId, messageId, message);
-      this.#count(platform.name, "summary", verdict.message ? "sent" : "refused");
-    });
-    return { ...outcome, shown, unchanged };
+    return this.#roomChanges.update(room, messageId, content, subject, before);
   }
 
   /**
    * Sets a room's topic; a room that may not see it gets `withheldTopic` (which names nothing).
    * Left out when `before.shown`, the fingerprint of the topic the room has now, says it has that one.
    */
-  async setTopic(
+  setTopic(
     room: RoomAddress,
     topic: string,
     subject: Subject,
     withheldTopic: string,
     before?: ShownBefore,
   ): Promise<Outcome & ShownAfter> {
-    const platform = this.#require(room.platform);
-    const decision = decide(await this.#roomAudience(platform, room.roomId, undefined, subject), subject);
-    const allowed = decision.action === "send";
-    const outcome: Outcome = allowed
-      ? { sent: true }
-      : { sent: false, reason: "topic withheld", noticed: true };
-    const set = allowed ? topic : withheldTopic;
-    const shown = fingerprintOf(set);
-    const unchanged = await this.#unlessShown(shown, before, () => platform.setTopic(room.roomId, set));
-    return { ...outcome, shown, unchanged };
+    return this.#roomChanges.setTopic(room, topic, subject, withheldTopic, before);
   }
 
   /**
-   * Runs `change` unless the room shows `shown` already (true then); `before.changing` runs first,
-   * and a failure there leaves the room unchanged.
+   * How long the platform asked to wait before another call, when `error` (a failed summary
+   * edit or topic) is its rate limit; undefined otherwise (a durable retry then backs off).
    */
-  async #unlessShown(
-    shown: string,
-    before: ShownBefore | undefined,
-    change: () => Promise<void>,
-  ): Promise<boolean> {
-    if (shown === before?.shown) return true;
-    await before?.changing?.();
-    await change();
-    return false;
+  retryAfterMs(platform: PlatformName, error: unknown): number | undefined {
+    return this.#roomChanges.retryAfterMs(platform, error);
   }
 
   /** Posts a file where the platform takes files; the caller falls back to text otherwise. */
@@ -491,29 +426,4 @@ export class Outbox {
   #count(platform: PlatformName, kind: OutboundKind, outcome: "sent" | "refused" | "failed"): void {
     this.#metrics?.posts.inc({ platform, kind, outcome });
   }
-}
-
-type Verdict =
-  | { message: Message; reason?: undefined; notice?: undefined }
-  | { message?: undefined; reason: string; notice?: string };
-
-/** The message this audience may get, or why none. */
-function renderFor(decision: Decision, content: Content, subject: Subject): Verdict {
-  if (decision.action === "send") {
-    const all = subject.kind === "incidents" ? subject.incidents : [];
-    return { message: isRendered(content) ? content.render(all, 0) : content };
-  }
-  if (decision.action === "filter") {
-    if (isRendered(content)) return { message: content.render(decision.visible, decision.withheld) };
-    return { reason: "content about several incidents that is not rendered per audience" };
-  }
-  return { reason: decision.reason, notice: decision.notice };
-}
-
-function isRendered(content: Content): content is Rendered {
-  return typeof (content as Rendered).render === "function";
-}
-
-function decisionReason(decision: Decision): string {
-  return decision.action === "refuse" ? decision.reason : "some of its incidents may not be shown here";
 }

@@ -26,7 +26,7 @@ import type {
   SentDirectMessage,
 } from "../platform.ts";
 import { DirectRooms } from "./direct-rooms.ts";
-import { MatrixCalls, type MatrixRetryPolicy, matrixErrcode } from "./matrix-calls.ts";
+import { classifyMatrixFailure, MatrixCalls, type MatrixRetryPolicy, matrixErrcode } from "./matrix-calls.ts";
 import { ClientSlot, createMatrixClient, firstSync, logSyncStates, syncFilter } from "./matrix-client.ts";
 import { MatrixInbound } from "./matrix-inbound.ts";
 import { MatrixOutbound, PLATFORM } from "./matrix-outbound.ts";
@@ -228,6 +228,11 @@ export class MatrixPlatform implements ChatPlatform {
       if (errcode === "M_FORBIDDEN") return { externalId };
       throw error;
     }
+  }
+
+  retryAfterMs(error: unknown): number | undefined {
+    const failure = classifyMatrixFailure(error);
+    return failure.kind === "rate-limited" ? failure.retryAfterMs : undefined;
   }
 
   /** Someone from another homeserver belongs to another organisation. */

@@ -21,7 +21,7 @@ import { prepareAckThread, SlackAckThread } from "./ack-thread.ts";
 import { AnsweredRequestReceiver } from "./answered-receiver.ts";
 import { renderBlockKit, type SlackMessagePayload, truncatePlainText } from "./block-kit.ts";
 import { boltLogger } from "./bolt-logger.ts";
-import { CallLanes, type RetryPolicy, slackErrorCode } from "./call-lanes.ts";
+import { CallLanes, classifyFailure, type RetryPolicy, slackErrorCode } from "./call-lanes.ts";
 import { type InboundDeps, registerInboundListeners } from "./inbound.ts";
 import { parseSlackMention } from "./mentions.ts";
 import { RecentKeys } from "./recent-keys.ts";
@@ -379,6 +379,11 @@ export class SlackPlatform implements ChatPlatform {
     const external = Boolean(info.channel?.is_ext_shared || info.channel?.is_pending_ext_shared);
     this.#sharing.set(roomId, { external, expiresAt: now + SHARING_CACHE_TTL_MS });
     return external;
+  }
+
+  retryAfterMs(error: unknown): number | undefined {
+    const failure = classifyFailure(error);
+    return failure.kind === "rate-limited" ? failure.retryAfterMs : undefined;
   }
 
   async archiveRoom(roomId: string): Promise<void> {

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ManualClock } from "../../../src/clock.ts";
-import { type Job, type JobHandler, JobQueue } from "../../../src/jobs/queue.ts";
+import { type Job, type JobHandler, JobQueue, RetryLater } from "../../../src/jobs/queue.ts";
 import { silentLogger } from "../../../src/logging.ts";
 import { createTestDatabase, type TestDatabase } from "../../database.ts";
 
@@ -129,6 +129,32 @@ describe("job queue", () => {
       lastError: "boom 3",
       attempts: 3,
     });
+  });
+
+  it("retries a job that asked to wait (RetryLater) no sooner than asked, and no later than 15 minutes", async () => {
+    const q = queue("a");
+    const waits = [10_000, 500, 24 * 3_600_000];
+    const polite = plain(q, "polite", async () => {
+      const wait = waits.shift();
+      if (wait !== undefined) throw new RetryLater("rate limited", wait);
+    });
+    await polite.enqueue(db.prisma, { payload: {}, dueAt: clock.now() });
+    const dueIn = async () =>
+      (await db.prisma.job.findFirstOrThrow()).dueAt.getTime() - clock.now().getTime();
+    expect(await q.runDue()).toBe(1);
+    // Asked for 10 s, more than the first backoff (1 s).
+    expect(await dueIn()).toBe(10_000);
+    clock.advance(10_000);
+    expect(await q.runDue()).toBe(1);
+    // Asked for 0.5 s, less than the second backoff (2 s): the backoff decides.
+    expect(await dueIn()).toBe(2_000);
+    clock.advance(2_000);
+    expect(await q.runDue()).toBe(1);
+    // Asked for a day: 15 minutes at most.
+    expect(await dueIn()).toBe(15 * 60_000);
+    clock.advance(15 * 60_000);
+    expect(await q.runDue()).toBe(1);
+    expect(await db.prisma.job.findFirstOrThrow()).toMatchObject({ outcome: "done", attempts: 4 });
   });
 
   it("completes a job inside the handler's own transaction, together with its work", async () => {

@@ -18,10 +18,29 @@ export interface World {
   summaryOf: Map<string, string>;
   /** Rooms shared with another organisation (they get the withheld topic and summary). */
   external: Set<string>;
+  /** Archived rooms: their topic and summary can no longer be changed (Slack's is_archived). */
+  archived: Set<string>;
+}
+
+/** The chat service's 429 (its lanes gave up waiting): how long it asks to wait. */
+export class RateLimited extends Error {
+  readonly retryAfterMs: number;
+
+  constructor(retryAfterMs: number) {
+    super("ratelimited");
+    this.retryAfterMs = retryAfterMs;
+  }
 }
 
 export function emptyWorld(): World {
-  return { topics: [], edits: [], topicOf: new Map(), summaryOf: new Map(), external: new Set() };
+  return {
+    topics: [],
+    edits: [],
+    topicOf: new Map(),
+    summaryOf: new Map(),
+    external: new Set(),
+    archived: new Set(),
+  };
 }
 
 /** A refresh held inside its topic call until the test lets it go on. */
@@ -37,6 +56,10 @@ export class ReplicaPigeon extends PigeonPlatform {
   #hold?: { reached: () => void; released: Promise<void> };
   /** The next summary edit fails (the chat service answered with an error). */
   failNextUpdate = false;
+  /** The next topic calls, this many, fail with a 429 asking to wait `retryAfterMs`. */
+  rateLimitTopics = { calls: 0, retryAfterMs: 0 };
+  /** Topic calls made, including the failed ones. */
+  topicCalls = 0;
 
   constructor(world: World) {
     super();
@@ -55,11 +78,18 @@ export class ReplicaPigeon extends PigeonPlatform {
       hold.reached();
       await hold.released;
     }
+    this.topicCalls++;
+    if (this.world.archived.has(roomId)) throw new Error("is_archived");
+    if (this.rateLimitTopics.calls > 0) {
+      this.rateLimitTopics.calls--;
+      throw new RateLimited(this.rateLimitTopics.retryAfterMs);
+    }
     this.world.topics.push({ roomId, topic });
     this.world.topicOf.set(roomId, topic);
   }
 
   override async update(roomId: string, messageId: string, message: Message): Promise<void> {
+    if (this.world.archived.has(roomId)) throw new Error("is_archived");
     if (this.failNextUpdate) {
       this.failNextUpdate = false;
       throw new Error("the chat service failed the edit");
@@ -68,6 +98,14 @@ export class ReplicaPigeon extends PigeonPlatform {
     this.world.edits.push({ roomId, text });
     this.world.summaryOf.set(roomId, text);
     await super.update(roomId, messageId, message);
+  }
+
+  retryAfterMs(error: unknown): number | undefined {
+    return error instanceof RateLimited ? error.retryAfterMs : undefined;
+  }
+
+  async archiveRoom(roomId: string): Promise<void> {
+    this.world.archived.add(roomId);
   }
 
   async isExternal(roomId: string): Promise<boolean> {
@@ -95,6 +133,7 @@ export async function startReplica(
   world: World,
   clock: Clock,
   started: App[],
+  options: { archiveRoomsAfterMs?: number } = {},
 ): Promise<{ app: App; pigeon: ReplicaPigeon }> {
   const pigeon = new ReplicaPigeon(world);
   const app = createApp({
@@ -103,6 +142,7 @@ export async function startReplica(
     log: silentLogger,
     platforms: [pigeon],
     runJobs: false,
+    ...options,
     permissions: accessPolicy(db.prisma, {}),
   });
   await app.start();
