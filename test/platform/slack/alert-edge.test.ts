@@ -199,7 +199,7 @@ describe("alert intake on the HTTP edge thread", () => {
       const bodies = await Promise.all(
         answers.map(async (pending) => {
           const answer = await pending;
-          return { http: answer.status, ...(await answer.json()) };
+          return { http: answer.status, ...((await answer.json()) as { dedup?: string }) };
         }),
       );
       expect(bodies.map((b) => [b.http, b.dedup])).toEqual(keys.map((key) => [202, key]));
