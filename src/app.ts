@@ -27,6 +27,7 @@ import { InboundClaims, type InboundClaimsOptions } from "./intake/inbound-claim
 import { Intake } from "./intake/intake.ts";
 import { JobQueue, type JobQueueOptions } from "./jobs/queue.ts";
 import { type Module, ModuleList } from "./lifecycle/module-list.ts";
+import { busySinceAsked } from "./lifecycle/waited-for-work.ts";
 import { OncallDirectory } from "./oncall/directory.ts";
 import { registerFeedRoutes } from "./oncall/feeds.ts";
 import type { OncallServices, OncallSettings } from "./oncall/oncall-services.ts";
@@ -89,7 +90,15 @@ export interface App {
    * check that something did not happen (a retried request) without sleeping.
    */
   settled(): Promise<void>;
+  /**
+   * Whether work a person waits for is pending or was taken in since the last call (pages, alert
+   * answers, commands, jobs due): what stalls the process (src/lifecycle/idle-memory.ts) asks.
+   */
+  busy(): boolean;
 }
+
+/** A job due this soon counts as pending: a full collection would delay it. */
+const JOB_DUE_SOON_MS = 1_000;
 
 export function createApp(options: AppOptions): App {
   const timeZone = options.timeZone ?? "UTC";
@@ -325,6 +334,14 @@ export function createApp(options: AppOptions): App {
     );
   }
   const lifecycle = new ModuleList(modules, options.log);
+  const busy = busySinceAsked([
+    { pending: () => outbox.pageSends.sending, taken: () => outbox.pageSends.taken },
+    { pending: () => alerts.committing, taken: () => alerts.requestsReceived },
+    { pending: () => intake.handling, taken: () => intake.taken },
+    // Job runs are not counted: an idle desk runs its own (retention, heartbeat checks); a page
+    // step a job sends is counted by the outbox.
+    { pending: () => jobs.hasWorkWithin(JOB_DUE_SOON_MS), taken: () => 0 },
+  ]);
   return {
     services,
     router,
@@ -336,5 +353,6 @@ export function createApp(options: AppOptions): App {
       await intake.settled();
     },
     stop: () => lifecycle.stop(),
+    busy,
   };
 }

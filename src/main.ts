@@ -205,7 +205,7 @@ await app.start().catch(async (error: unknown) => {
   await dataDirLock.release();
   process.exit(1);
 });
-new IdleMemory({ log, settleStart: true }).start();
+new IdleMemory({ log, settleStart: true, busy: app.busy }).start();
 if (config.http.enabled) {
   const port = await app.services.http.listen(config.http.port, config.http.host).catch((error: unknown) => {
     process.stderr.write(

@@ -27,7 +27,10 @@ const fmt = (n: number) => (Number.isInteger(n) && n > 20 ? String(n) : n.toFixe
 
 export async function phaseSummary(prefix: string, from: number, to: number): Promise<string[]> {
   const dir = path.dirname(prefix);
-  const files = (await readdir(dir)).filter((f) => f.startsWith(`${path.basename(prefix)}.`));
+  // Only the series (.json): TOCSIN_ALERT_HEAP leaves .json.heapprofile files beside them.
+  const files = (await readdir(dir)).filter(
+    (f) => f.startsWith(`${path.basename(prefix)}.`) && f.endsWith(".json"),
+  );
   const lines: string[] = [];
   for (const file of files.sort()) {
     const series = JSON.parse(await readFile(path.join(dir, file), "utf8")) as Series;

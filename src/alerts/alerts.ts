@@ -82,6 +82,15 @@ export class Alerts implements AlertReceiver {
     return this.#incidents;
   }
 
+  /** Requests received so far (only grows) and whether one waits for its commit now: work people wait for. */
+  get requestsReceived(): number {
+    return this.#commits.submitted;
+  }
+
+  get committing(): boolean {
+    return this.#commits.pending;
+  }
+
   /** Resolves once every signal received so far is committed (a barrier for tests and shutdown). */
   idle(): Promise<void> {
     return this.#commits.idle();

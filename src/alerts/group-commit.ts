@@ -31,13 +31,25 @@ export class GroupCommit<T> {
   /** Writers running; counted down inside #drain, in the same tick it sees the queue empty. */
   #active = 0;
   readonly #writing = new Set<Promise<void>>();
+  #submitted = 0;
 
   constructor(write: (items: readonly T[]) => Promise<void>, options: GroupCommitOptions) {
     this.#write = write;
     this.#options = options;
   }
 
+  /** Requests submitted so far (only grows). */
+  get submitted(): number {
+    return this.#submitted;
+  }
+
+  /** Whether a request is queued or being written now. */
+  get pending(): boolean {
+    return this.#queue.length > 0 || this.#active > 0;
+  }
+
   submit(items: readonly T[]): Promise<void> {
+    this.#submitted++;
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ at: probing ? probeNow() : 0, items, resolve, reject });
       if (this.#active < (this.#options.writers ?? 1)) {

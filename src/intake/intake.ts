@@ -34,6 +34,7 @@ export class Intake {
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #watched = new Map<string, NodeJS.Timeout>();
   #stopped = false;
+  #accepted = 0;
 
   constructor(deps: IntakeDeps) {
     this.#deps = deps;
@@ -50,10 +51,21 @@ export class Intake {
    * made at once.
    */
   async handle(invocation: Invocation): Promise<InvocationOutcome> {
+    this.#accepted++;
     const queued = this.queue.offer(() => this.#run(invocation));
     const claimed = await this.#track(queued ?? this.#answerBusy(invocation));
     // A failure was logged by #track and answered by the router: this replica had the event.
     return claimed === false ? "left to another replica" : "answered here";
+  }
+
+  /** Invocations taken so far (only grows), answered busy or not. */
+  get taken(): number {
+    return this.#accepted;
+  }
+
+  /** Whether a command is waiting or being handled now. */
+  get handling(): boolean {
+    return this.#inFlight.size > 0;
   }
 
   /**

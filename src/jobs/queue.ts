@@ -183,6 +183,10 @@ export class JobQueue {
   #running = false;
   #cycle: Promise<number> | undefined;
   #again = false;
+  /** Jobs being run by this process now. */
+  #jobsRunning = 0;
+  /** When the next pending job is due (epoch ms), as the poller last read it; undefined: none. */
+  #nextDueMs: number | undefined;
 
   constructor(db: Db, clock: Clock, log: Logger, options: JobQueueOptions = {}) {
     this.#db = db;
@@ -274,9 +278,19 @@ export class JobQueue {
     await this.#cycle;
   }
 
+  /**
+   * Whether this process runs a job or claims jobs now, or the next pending job is due within
+   * `withinMs` (as the poller last read it): a page's next step is work a person waits for.
+   */
+  hasWorkWithin(withinMs: number): boolean {
+    if (this.#jobsRunning > 0 || this.#cycle !== undefined) return true;
+    return this.#nextDueMs !== undefined && this.#nextDueMs - this.#clock.now().getTime() <= withinMs;
+  }
+
   /** Runs a claim cycle soon (after enqueueing something due now). */
   kick(): void {
     if (!this.#running) return;
+    this.#nextDueMs = this.#clock.now().getTime();
     if (this.#cycle) this.#again = true;
     else this.#schedule(0);
   }
@@ -389,6 +403,7 @@ export class JobQueue {
         sql`select min("dueAt") as due from "Job" where outcome is null`,
         { prepared: true },
       );
+      this.#nextDueMs = next?.due?.getTime();
       if (!next?.due) return this.#pollMs;
       return Math.max(0, Math.min(this.#pollMs, next.due.getTime() - this.#clock.now().getTime()));
     } catch {
@@ -416,6 +431,15 @@ export class JobQueue {
   }
 
   async #run(job: ClaimedJob): Promise<void> {
+    this.#jobsRunning++;
+    try {
+      await this.#runCounted(job);
+    } finally {
+      this.#jobsRunning--;
+    }
+  }
+
+  async #runCounted(job: ClaimedJob): Promise<void> {
     const registered = this.#kinds.get(job.kind);
     const log = this.#log.child({ jobId: job.id, kind: job.kind, key: job.key });
     if (!registered) {

@@ -6,8 +6,12 @@
 // the resident memory has grown well beyond what it was after the last collection (or at start),
 // one memory-reducing full GC (V8's "last resort" flavour: compacts and releases pooled pages)
 // runs. It blocks for tens to hundreds of milliseconds, which is why it waits for a quiet spell,
-// and it runs once per busy spell: what it leaves becomes the new mark. (The heap's own figures
-// do not tell: its used size counts dead objects until a collection.)
+// and it runs once per busy spell: what it leaves becomes the new mark. A quiet event loop is not
+// enough: a page every few seconds costs too little CPU to show, and a page sent as the
+// collection starts waited it out (the bench's page phase, 2026-11-30). So the composition root
+// also says whether work a person waits for is pending or was taken in during the interval
+// (`busy`, see waited-for-work.ts), and the collection waits for an interval with none. (The
+// heap's own figures do not tell: its used size counts dead objects until a collection.)
 import { performance } from "node:perf_hooks";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -28,6 +32,11 @@ export interface IdleMemoryOptions {
    * and 118 MB after that one collection, which blocked the idle event loop for 90-115 ms.
    */
   settleStart?: boolean;
+  /**
+   * Whether work a person waits for (a page, an alert's answer, a command) is pending now or was
+   * taken in since the last call; asked once per check. Never collects while it says so.
+   */
+  busy?: () => boolean;
   /** Seams for tests: the process's own by default. */
   probe?: MemoryProbe;
 }
@@ -47,6 +56,7 @@ export class IdleMemory {
   readonly #quietBelow: number;
   readonly #growthBytes: number;
   readonly #probe: MemoryProbe | undefined;
+  readonly #busy: () => boolean;
   #active: MemoryProbe | undefined;
   #timer: NodeJS.Timeout | undefined;
   #mark = 0;
@@ -60,6 +70,7 @@ export class IdleMemory {
     this.#quietBelow = options.quietBelow ?? 0.1;
     this.#growthBytes = options.growthBytes ?? 48 * 1024 * 1024;
     this.#probe = options.probe;
+    this.#busy = options.busy ?? (() => false);
     this.#startUnsettled = options.settleStart ?? false;
   }
 
@@ -76,13 +87,18 @@ export class IdleMemory {
     this.#timer = undefined;
   }
 
-  /** One check: collects when the last interval was quiet and the resident memory grew. */
+  /**
+   * One check: collects when the last interval was quiet (a nearly idle event loop, and no work
+   * people wait for pending or taken in) and the resident memory grew.
+   */
   check(): void {
     const probe = this.#active;
     if (!probe) return;
     const utilization = probe.utilization();
+    // Asked at every check, so that what it counts "since the last call" is this interval.
+    const busy = this.#busy();
     const before = probe.rss();
-    if (utilization >= this.#quietBelow) return;
+    if (busy || utilization >= this.#quietBelow) return;
     if (!this.#startUnsettled && before - this.#mark < this.#growthBytes) return;
     this.#startUnsettled = false;
     const began = performance.now();

@@ -12,6 +12,7 @@ import type { ChatPlatform, CreatedRoom, SentDirectMessage } from "../chat/platf
 import type { Metrics } from "../http/metrics.ts";
 import type { TlpLabel } from "../incidents/tlp.ts";
 import { type Audience, decide, type IncidentFacts, type Subject } from "./audience.ts";
+import { PageSends } from "./page-sends.ts";
 import { RoomChanges, type ShownAfter, type ShownBefore } from "./room-changes.ts";
 import {
   type Content,
@@ -72,6 +73,9 @@ export class Outbox {
   }
 
   // ---- what is running ----------------------------------------------------------------------
+
+  /** Page deliveries (posts and direct messages of kind "page"): in flight, and taken so far. */
+  readonly pageSends = new PageSends();
 
   get platformNames(): PlatformName[] {
     return [...this.#platforms.keys()];
@@ -179,12 +183,11 @@ export class Outbox {
   // ---- rooms --------------------------------------------------------------------------------
 
   /** Posts in a room, or the id-free notice that something was withheld, or nothing. */
-  async post(
-    room: RoomAddress,
-    content: Content,
-    subject: Subject,
-    kind: OutboundKind = "post",
-  ): Promise<Outcome> {
+  post(room: RoomAddress, content: Content, subject: Subject, kind: OutboundKind = "post"): Promise<Outcome> {
+    return this.pageSends.count(kind === "page", () => this.#post(room, content, subject, kind));
+  }
+
+  async #post(room: RoomAddress, content: Content, subject: Subject, kind: OutboundKind): Promise<Outcome> {
     const platform = this.#require(room.platform);
     const verdict = renderFor(
       decide(await this.#roomAudience(platform, room.roomId, undefined, subject), subject),
@@ -297,11 +300,20 @@ export class Outbox {
   // ---- people -------------------------------------------------------------------------------
 
   /** A direct message to a person, as much of it as they may read (nothing, when none). */
-  async directMessage(
+  directMessage(
     person: { platform: PlatformName; externalId: string },
     content: Content,
     subject: Subject,
     kind: OutboundKind = "dm",
+  ): Promise<Outcome> {
+    return this.pageSends.count(kind === "page", () => this.#directMessage(person, content, subject, kind));
+  }
+
+  async #directMessage(
+    person: { platform: PlatformName; externalId: string },
+    content: Content,
+    subject: Subject,
+    kind: OutboundKind,
   ): Promise<Outcome> {
     const platform = this.#require(person.platform);
     const verdict = await this.#verdictForPerson(platform, person.externalId, content, subject);

@@ -43,8 +43,11 @@ export type ToAckThread =
   | { type: "close" }
   /** An edge side's setup changed (a reload brought new integration keys). */
   | { type: "edge-setup"; name: string; setup: unknown }
-  /** The main thread's answer to a hand-off. */
-  | { type: "hand-off-answer"; id: number; answer: EdgeAnswer };
+  /**
+   * The main thread's answers to hand-offs, as many as were ready in one turn of its event loop
+   * (one commit answers a batch of alerts at once: one message, not one each).
+   */
+  | { type: "hand-off-answers"; answers: Array<{ id: number; answer: EdgeAnswer }> };
 
 export type LogLevel = "info" | "warn" | "error";
 

@@ -260,9 +260,11 @@ async function close(): Promise<void> {
 mainThread.on("message", (message: ToAckThread) => {
   if (message.type === "close") void close();
   else if (message.type === "edge-setup") edgeSides.get(message.name)?.update(message.setup);
-  else if (message.type === "hand-off-answer") {
-    handedOff.get(message.id)?.(message.answer);
-    handedOff.delete(message.id);
+  else if (message.type === "hand-off-answers") {
+    for (const { id, answer } of message.answers) {
+      handedOff.get(id)?.(answer);
+      handedOff.delete(id);
+    }
   }
 });
 

@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
 import { ACK_THREAD_ENTRY_VARIABLE } from "../../build/bundle-entries.ts";
-import type { HandOff } from "../../http/hand-off.ts";
+import type { EdgeAnswer, HandOff } from "../../http/hand-off.ts";
 import type { PortOwner } from "../../http/server.ts";
 import type {
   AckThreadData,
@@ -108,6 +108,8 @@ export class SlackAckThread implements PortOwner {
   #closing = false;
   #failures = 0;
   #restartTimer: NodeJS.Timeout | undefined;
+  /** Answers to hand-offs ready this turn of the event loop, posted together (see #answer). */
+  #answers: { worker: Worker; answers: Array<{ id: number; answer: EdgeAnswer }> } | undefined;
   /** Restarts after an unexpected exit (read by tests and diagnostics). */
   restarts = 0;
 
@@ -268,10 +270,27 @@ export class SlackAckThread implements PortOwner {
       this.#log.error({ err: error, handOff: name }, "a request handed over by the thread failed");
       return failed;
     });
-    void answered.then((answer) => {
-      // A thread that died meanwhile took its connection with it: the sender retries.
+    void answered.then((answer) => this.#answer(worker, id, answer));
+  }
+
+  /**
+   * Queues an answer for the thread; the answers ready in this turn of the event loop go in one
+   * message once it ends (setImmediate: after the commit's callers have all been answered). A
+   * message each cost the main thread a post per alert, and the thread a wake-up per alert.
+   */
+  #answer(worker: Worker, id: number, answer: EdgeAnswer): void {
+    // A thread that died meanwhile took its connections with it: the senders retry.
+    if (this.#worker !== worker) return;
+    if (this.#answers?.worker === worker) {
+      this.#answers.answers.push({ id, answer });
+      return;
+    }
+    const batch = { worker, answers: [{ id, answer }] };
+    this.#answers = batch;
+    setImmediate(() => {
+      if (this.#answers === batch) this.#answers = undefined;
       if (this.#worker === worker)
-        worker.postMessage({ type: "hand-off-answer", id, answer } satisfies ToAckThread);
+        worker.postMessage({ type: "hand-off-answers", answers: batch.answers } satisfies ToAckThread);
     });
   }
 

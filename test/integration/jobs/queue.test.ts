@@ -5,6 +5,7 @@ import { ManualClock } from "../../../src/clock.ts";
 import { type Job, type JobHandler, JobQueue, RetryLater } from "../../../src/jobs/queue.ts";
 import { silentLogger } from "../../../src/logging.ts";
 import { createTestDatabase, type TestDatabase } from "../../database.ts";
+import { until } from "../../support/waiting.ts";
 
 let db: TestDatabase;
 let clock: ManualClock;
@@ -243,5 +244,44 @@ describe("job queue", () => {
     q.kick();
     await done;
     await q.stop();
+  });
+});
+
+describe("job queue: work due (what the desk's busy signal asks)", () => {
+  it("has work while a job runs, and none once it is done", async () => {
+    const q = queue("a");
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started = false;
+    const slow = plain(q, "slow", async () => {
+      started = true;
+      await released;
+    });
+    await slow.enqueue(db.prisma, { payload: {}, dueAt: clock.now() });
+    expect(q.hasWorkWithin(1_000)).toBe(false);
+    const ran = q.runDue();
+    await until(() => started, "the job to start");
+    expect(q.hasWorkWithin(0)).toBe(true);
+    release();
+    expect(await ran).toBe(1);
+    expect(q.hasWorkWithin(1_000)).toBe(false);
+  });
+
+  it("has work from a kick until the poller finds the next job due later", async () => {
+    const q = queue("a");
+    const later = plain(q, "later");
+    await later.enqueue(db.prisma, { payload: {}, dueAt: new Date(clock.now().getTime() + 10 * 60_000) });
+    q.start();
+    try {
+      q.kick();
+      expect(q.hasWorkWithin(1_000)).toBe(true);
+      // The poller reads the next due time after its cycle: ten minutes away.
+      await until(() => !q.hasWorkWithin(1_000), "the poller to read the next due time");
+      expect(q.hasWorkWithin(11 * 60_000)).toBe(true);
+    } finally {
+      await q.stop();
+    }
   });
 });

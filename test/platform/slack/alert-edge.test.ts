@@ -175,6 +175,42 @@ describe("alert intake on the HTTP edge thread", () => {
     expect(current.receiver.signals.map((s) => s.dedupKey)).toEqual(["g-held"]);
   });
 
+  it("sends the answers one commit makes ready together in one message, each to its own sender", async () => {
+    edge = await startEdge();
+    const current = edge;
+    // Five commits held, then all released in one turn: their answers are ready together.
+    const holds: Array<() => void> = [];
+    current.receiver.receive = async function hold(this: RecordingReceiver, signals) {
+      this.started++;
+      await new Promise<void>((resolve) => holds.push(resolve));
+      this.signals.push(...signals);
+    };
+    const sent: unknown[] = [];
+    const postMessage = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function recording(this: Worker, message: unknown, ...rest: never[]) {
+      if ((message as { type?: string }).type?.startsWith("hand-off-answer")) sent.push(message);
+      return postMessage.call(this, message, ...rest);
+    };
+    try {
+      const keys = ["g-1", "g-2", "g-3", "g-4", "g-5"];
+      const answers = keys.map((key) => post(`${current.base}/alerts/alertmanager/${AM_KEY}`, amBody(key)));
+      await until(() => current.receiver.started === keys.length, "every commit to start");
+      for (const release of holds) release();
+      const bodies = await Promise.all(
+        answers.map(async (pending) => {
+          const answer = await pending;
+          return { http: answer.status, ...((await answer.json()) as { dedup?: string }) };
+        }),
+      );
+      expect(bodies.map((b) => [b.http, b.dedup])).toEqual(keys.map((key) => [202, key]));
+      expect(sent).toHaveLength(1);
+      expect(sent[0]).toMatchObject({ type: "hand-off-answers" });
+      expect((sent[0] as { answers: unknown[] }).answers).toHaveLength(keys.length);
+    } finally {
+      Worker.prototype.postMessage = postMessage;
+    }
+  });
+
   it("leaves the sender waiting while the main thread's event loop is blocked", async () => {
     edge = await startEdge();
     const current = edge;

@@ -19,9 +19,14 @@ function fakeProbe(rssMb: number) {
   return { state, probe };
 }
 
-function idleMemory(probe: MemoryProbe): IdleMemory {
+function idleMemory(probe: MemoryProbe, busy?: () => boolean): IdleMemory {
   // A check interval no test waits for: each test calls check() itself.
-  const memory = new IdleMemory({ log: pino({ level: "silent" }), checkMs: 3_600_000, probe });
+  const memory = new IdleMemory({
+    log: pino({ level: "silent" }),
+    checkMs: 3_600_000,
+    probe,
+    ...(busy ? { busy } : {}),
+  });
   memory.start();
   return memory;
 }
@@ -53,6 +58,47 @@ describe("IdleMemory", () => {
     memory.check();
     expect(state.collections).toBe(0);
     state.utilization = 0.01;
+    memory.check();
+    expect(state.collections).toBe(1);
+    memory.stop();
+  });
+
+  it("never collects while work people wait for is pending or was taken in, however quiet the loop", () => {
+    const { state, probe } = fakeProbe(150);
+    let busy = true;
+    let asked = 0;
+    const memory = idleMemory(probe, () => {
+      asked++;
+      return busy;
+    });
+    state.rss = 400 * MB;
+    state.utilization = 0.01;
+    memory.check();
+    memory.check();
+    expect(state.collections).toBe(0);
+    // Asked at each check: what it counts since the last question is one interval.
+    expect(asked).toBe(2);
+    busy = false;
+    memory.check();
+    expect(state.collections).toBe(1);
+    memory.stop();
+  });
+
+  it("settles the start only once nothing people wait for is pending", () => {
+    const { state, probe } = fakeProbe(120);
+    let busy = true;
+    const memory = new IdleMemory({
+      log: pino({ level: "silent" }),
+      checkMs: 3_600_000,
+      settleStart: true,
+      probe,
+      busy: () => busy,
+    });
+    memory.start();
+    state.utilization = 0.01;
+    memory.check();
+    expect(state.collections).toBe(0);
+    busy = false;
     memory.check();
     expect(state.collections).toBe(1);
     memory.stop();
