@@ -9,9 +9,11 @@
 // - the job re-reads the incident and refreshes its rooms (IncidentRooms.refreshSummaries: what a
 //   room shows already is not sent again), and fails, to be retried with backoff, while the room's
 //   record still says "unknown";
-// - a sweep (at start, then with announcement recovery) enqueues the job for rooms whose record is
-//   unknown (a crash after marking it, or a TLP change whose refresh never ran: the database
-//   resets the record then) of incidents changed in the last week and, at start, for the rooms of
+// - a sweep (at start, then with announcement recovery) enqueues the job for rooms whose record of
+//   the topic or of the pinned summary is unknown (a crash after marking it, a TLP change whose
+//   refresh never ran: the database resets the record then, or a failed call whose job could not
+//   be enqueued; a pinned summary's record is what was posted, so "unknown" is never its start)
+//   of incidents changed in the last week and, at start, for the rooms of
 //   incidents changed in the last hour (a crash after the commit of any change): bounded, most
 //   recently changed incidents first.
 import type { Logger } from "pino";
@@ -112,7 +114,8 @@ export class RoomRefreshRetries {
         select r."incidentId", r.platform, r."roomId"
           from "IncidentRoom" r join "Incident" i on i.id = r."incidentId"
          where r.platform = any(${this.#outbox.platformNames}::text[])
-           and ((r."topicShown" is null and i."updatedAt" >= ${unknownSince})
+           and (((r."topicShown" is null or (r."summaryMessageId" is not null and r."summaryShown" is null))
+                  and i."updatedAt" >= ${unknownSince})
                 or (${first} and i."updatedAt" >= ${recentSince}))
            -- Archived since the incident's last change: it takes no topic any more. (Changed after
            -- its archiving: the job finds out, see #archived.)
