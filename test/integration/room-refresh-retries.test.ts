@@ -294,4 +294,30 @@ describe("a failed or interrupted room refresh", () => {
     await pigeon.send("alice", room, "/inc status investigating");
     expect(world.edits).toHaveLength(edits + 1);
   });
+  it("of a room archived before its closed incident's last change: dropped once, not revived at every sweep", async () => {
+    world = emptyWorld();
+    const { app, pigeon } = await replica({ archiveRoomsAfterMs: 60_000 });
+    await app.roomRefreshes.sweep();
+    const { id, room } = await sharedGreen(pigeon, "Archived then changed");
+    await pigeon.send("alice", room, "/inc close done");
+    clock.advance(60_000);
+    await app.services.jobs.runDue();
+    expect(world.archived.has(room)).toBe(true);
+    // Changed after its archiving (the incident's row, not its status: still closed, still
+    // archived), and its room's record unknown.
+    clock.advance(1_000);
+    await db.prisma.$executeRaw`update "Incident" set "updatedAt" = ${clock.now()} where id = ${id}`;
+    await db.prisma.$executeRaw`update "IncidentRoom" set "topicShown" = null where "roomId" = ${room}`;
+    expect(await app.roomRefreshes.sweep()).toBe(1);
+    clock.advance(60_000);
+    await app.services.jobs.runDue();
+    expect((await retryJobs(room))[0]?.outcome).toBe("done");
+    // The job found it archived: later sweeps leave it alone.
+    const calls = pigeon.topicCalls;
+    expect(await app.roomRefreshes.sweep()).toBe(0);
+    clock.advance(60_000);
+    await app.services.jobs.runDue();
+    expect(await app.roomRefreshes.sweep()).toBe(0);
+    expect(pigeon.topicCalls).toBe(calls);
+  });
 });
