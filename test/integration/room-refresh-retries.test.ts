@@ -320,4 +320,23 @@ describe("a failed or interrupted room refresh", () => {
     expect(await app.roomRefreshes.sweep()).toBe(0);
     expect(pigeon.topicCalls).toBe(calls);
   });
+  it("at a restart, rooms of recently changed incidents whose record is known get no topic or edit again", async () => {
+    world = emptyWorld();
+    const before = await replica();
+    await before.pigeon.send("alice", "&general", `/inc declare "Restart, nothing lost" sev:3`);
+    const incident = await db.prisma.incident.findFirstOrThrow({ where: { title: "Restart, nothing lost" } });
+    const room = `&${incident.publicId.toLowerCase()}`;
+    // Declared only: the topic's record is the one the room was created with, the summary's the
+    // one pinned.
+    await before.app.stop();
+    replicas.splice(replicas.indexOf(before.app), 1);
+    const [topics, edits] = [world.topics.length, world.edits.length];
+    const after = await replica();
+    // In Slack a topic set is a visible message: the start's sweep must not repeat one.
+    await after.app.roomRefreshes.sweep();
+    await after.app.services.jobs.runDue();
+    expect((await retryJobs(room))[0]?.outcome).toBe("done");
+    expect(world.topics).toHaveLength(topics);
+    expect(world.edits).toHaveLength(edits);
+  });
 });
