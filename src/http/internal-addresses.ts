@@ -1,8 +1,9 @@
 // Addresses inside the machine or its network: loopback, link-local (169.254/16 holds the cloud
 // metadata service), RFC 1918, carrier-grade NAT (100.64/10), IPv6 unique-local and link-local,
-// "this host" (0.0.0.0 and :: connect to loopback), and the NAT64 / 6to4 forms of any of those. A
-// peer on the internet must not steer tocsin to them (a redirect to the metadata service, to a
-// database on the LAN): see src/chat/matrix/matrix-fetch.ts.
+// "this host" (0.0.0.0 and :: connect to loopback), site-local and local-use NAT64, and the NAT64,
+// 6to4, IPv4-compatible and SIIT forms of any of those. A peer on the internet must not steer
+// tocsin to them (a redirect to the metadata service, to a database on the LAN): see
+// src/chat/matrix/matrix-fetch.ts.
 import { BlockList, isIP } from "node:net";
 
 const internal = new BlockList();
@@ -18,6 +19,11 @@ internal.addAddress("::", "ipv6");
 internal.addAddress("::1", "ipv6");
 internal.addSubnet("fc00::", 7, "ipv6");
 internal.addSubnet("fe80::", 10, "ipv6");
+// Site-local (deprecated, RFC 3879, still routed inside some networks).
+internal.addSubnet("fec0::", 10, "ipv6");
+// Local-use NAT64 (RFC 8215): a translator of the operator's own network, never a peer on the
+// internet, and its IPv4 part sits where the prefix length puts it: the whole prefix is refused.
+internal.addSubnet("64:ff9b:1::", 48, "ipv6");
 
 /**
  * True for an address in those ranges (IPv4-mapped IPv6 ones too: BlockList checks ::ffff:a.b.c.d
@@ -35,14 +41,18 @@ export function isInternalAddress(address: string): boolean {
   return true;
 }
 
-// IPv6 forms that carry an IPv4 address a gateway connects to: NAT64 (64:ff9b::/96, RFC 6052) and
-// 6to4 (2002::/16, RFC 3056). Such an address reaches whatever its IPv4 part names, so it is
-// internal when that part is.
+// IPv6 forms that carry an IPv4 address a gateway or the host itself connects to: NAT64
+// (64:ff9b::/96, RFC 6052), 6to4 (2002::/16, RFC 3056), IPv4-compatible (::/96, deprecated: a host
+// with a sit tunnel sends it to the IPv4 address) and SIIT-translated (::ffff:0:0/96, RFC 2765).
+// Such an address reaches whatever its IPv4 part names, so it is internal when that part is.
 function embeddedIpv4(ipv6: string): string | undefined {
   const words = ipv6Words(ipv6);
   if (words === undefined) return undefined;
   const [w0, w1, w2, w3, w4, w5, w6, w7] = words;
+  const zeroes = w1 === 0 && w2 === 0 && w3 === 0;
   if (w0 === 0x64 && w1 === 0xff9b && w2 === 0 && w3 === 0 && w4 === 0 && w5 === 0) return dotted(w6, w7);
+  if (w0 === 0 && zeroes && w4 === 0 && w5 === 0) return dotted(w6, w7);
+  if (w0 === 0 && zeroes && w4 === 0xffff && w5 === 0) return dotted(w6, w7);
   if (w0 === 0x2002) return dotted(w1, w2);
   return undefined;
 }

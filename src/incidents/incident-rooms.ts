@@ -458,10 +458,12 @@ export class IncidentRooms {
     const summary = incidentSummary(details, (p) => p.displayName, this.#timeZone);
     const outcome = await this.#outbox.post(room, summary, aboutIncident(details), "summary");
     if (!outcome.sent || !outcome.messageId) return;
-    // Independent of each other (a row and a Web API call): one wait instead of two.
+    // Independent of each other (a row and a Web API call): one wait instead of two. Sent, so
+    // the room got `summary` itself: its fingerprint is what the room shows (an edit of the same
+    // is left out, and "unknown" on the row means a refresh of it failed).
     const messageId = outcome.messageId;
     await Promise.all([
-      this.#incidents.setSummaryMessage(room.platform, room.roomId, messageId),
+      this.#incidents.setSummaryMessage(room.platform, room.roomId, messageId, fingerprintOf(summary)),
       this.#outbox.pin(room, messageId),
     ]);
   }

@@ -168,8 +168,13 @@ export class Incidents {
     return this.#rooms.bindRoom(incidentId, platform, roomId, name, topicShown);
   }
 
-  setSummaryMessage(platform: PlatformName, roomId: string, messageId: string): Promise<void> {
-    return this.#rooms.setSummaryMessage(platform, roomId, messageId);
+  setSummaryMessage(
+    platform: PlatformName,
+    roomId: string,
+    messageId: string,
+    summaryShown?: string,
+  ): Promise<void> {
+    return this.#rooms.setSummaryMessage(platform, roomId, messageId, summaryShown);
   }
 
   /** Records what a refresh showed in rooms; returns those another refresh recorded in meanwhile. */

@@ -84,11 +84,20 @@ export class RoomBindings {
     this.#facts.roomBound(platform, roomId, incidentId);
   }
 
-  /** A newly posted summary: what the old one showed says nothing of it. */
-  async setSummaryMessage(platform: PlatformName, roomId: string, messageId: string): Promise<void> {
+  /**
+   * A newly posted summary; `summaryShown`, the fingerprint of what was posted (see
+   * fingerprint.ts): a summary's record is then unknown only when a refresh of it failed or never
+   * ended, which is what the refresh sweep looks for (room-refresh-retries.ts).
+   */
+  async setSummaryMessage(
+    platform: PlatformName,
+    roomId: string,
+    messageId: string,
+    summaryShown: string | null = null,
+  ): Promise<void> {
     const updated = await this.#sql.execute(
       sql`
-        update "IncidentRoom" set "summaryMessageId" = ${messageId}, "summaryShown" = null,
+        update "IncidentRoom" set "summaryMessageId" = ${messageId}, "summaryShown" = ${summaryShown},
                                   "shownVersion" = "shownVersion" + 1
          where platform = ${platform} and "roomId" = ${roomId}`,
       { prepared: true },

@@ -9,9 +9,11 @@
 // - the job re-reads the incident and refreshes its rooms (IncidentRooms.refreshSummaries: what a
 //   room shows already is not sent again), and fails, to be retried with backoff, while the room's
 //   record still says "unknown";
-// - a sweep (at start, then with announcement recovery) enqueues the job for rooms whose record is
-//   unknown (a crash after marking it, or a TLP change whose refresh never ran: the database
-//   resets the record then) of incidents changed in the last week and, at start, for the rooms of
+// - a sweep (at start, then with announcement recovery) enqueues the job for rooms whose record of
+//   the topic or of the pinned summary is unknown (a crash after marking it, a TLP change whose
+//   refresh never ran: the database resets the record then, or a failed call whose job could not
+//   be enqueued; a pinned summary's record is what was posted, so "unknown" is never its start)
+//   of incidents changed in the last week and, at start, for the rooms of
 //   incidents changed in the last hour (a crash after the commit of any change): bounded, most
 //   recently changed incidents first.
 import type { Logger } from "pino";
@@ -54,7 +56,15 @@ const FAILED_REVIVE_AFTER_MS = 15 * 60_000;
 const roomPayload = z.object({ incidentId: z.string(), platform: z.string(), roomId: z.string() });
 type RoomPayload = z.output<typeof roomPayload>;
 
-const sweptRoom = z.object({ incidentId: z.string(), platform: z.string(), roomId: z.string() });
+const sweptRoom = z.object({
+  incidentId: z.string(),
+  platform: z.string(),
+  roomId: z.string(),
+  changedAt: z.string(),
+});
+
+/** A room to retry; `changedAt`, from a later sweep: its incident's last change (see #enqueue). */
+type RoomToRetry = RoomPayload & { changedAt?: string };
 
 export class RoomRefreshRetries {
   readonly #db: Db;
@@ -109,10 +119,11 @@ export class RoomRefreshRetries {
     const rooms = await this.#sql.rows(
       sweptRoom,
       sql`
-        select r."incidentId", r.platform, r."roomId"
+        select r."incidentId", r.platform, r."roomId", i."updatedAt"::text as "changedAt"
           from "IncidentRoom" r join "Incident" i on i.id = r."incidentId"
          where r.platform = any(${this.#outbox.platformNames}::text[])
-           and ((r."topicShown" is null and i."updatedAt" >= ${unknownSince})
+           and (((r."topicShown" is null or (r."summaryMessageId" is not null and r."summaryShown" is null))
+                  and i."updatedAt" >= ${unknownSince})
                 or (${first} and i."updatedAt" >= ${recentSince}))
            -- Archived since the incident's last change: it takes no topic any more. (Changed after
            -- its archiving: the job finds out, see #archived.)
@@ -124,7 +135,12 @@ export class RoomRefreshRetries {
          limit ${SWEEP_LIMIT}`,
     );
     const due = new Date(now.getTime() + (first ? 0 : SWEEP_DELAY_MS));
-    const enqueued = await this.#enqueue(rooms, due, new Date(now.getTime() - FAILED_REVIVE_AFTER_MS));
+    // At start, every room found is retried (a crash may have cut short a refresh after its last
+    // retry). Later, a room whose retry ended well after its incident's last change is left
+    // alone: that retry found nothing it could do (the room archived, or no longer the
+    // incident's), and another would find the same, at every sweep.
+    const toRetry: RoomToRetry[] = first ? rooms.map(({ changedAt: _, ...room }) => room) : rooms;
+    const enqueued = await this.#enqueue(toRetry, due, new Date(now.getTime() - FAILED_REVIVE_AFTER_MS));
     if (enqueued > 0) this.#log.info({ rooms: enqueued, first }, "room refreshes scheduled by the sweep");
     return enqueued;
   }
@@ -155,9 +171,10 @@ export class RoomRefreshRetries {
 
   /**
    * One job per room: a pending one is kept (it re-reads the incident when it runs), a finished
-   * one made pending again (a failed one only if it finished before `reviveFailedBefore`).
+   * one made pending again (a failed one only if it finished before `reviveFailedBefore`; a done
+   * one, for a room given `changedAt`, only if it finished before then).
    */
-  async #enqueue(rooms: RoomPayload[], dueAt: Date, reviveFailedBefore: Date): Promise<number> {
+  async #enqueue(rooms: RoomToRetry[], dueAt: Date, reviveFailedBefore: Date): Promise<number> {
     const unique = new Map(rooms.map((room) => [keyOf(room), room]));
     if (unique.size === 0) return 0;
     const rows = this.#kind.rows(
@@ -167,11 +184,19 @@ export class RoomRefreshRetries {
         dueAt,
       })),
     );
+    const changedAt = [...unique.values()].map((room) => ({
+      key: keyOf(room),
+      changedAt: room.changedAt ?? null,
+    }));
     return this.#sql.execute(sql`
       insert into "Job" (id, kind, key, payload, "dueAt")
       select j.id, j.kind, j.key, j.payload, j."dueAt"
         from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
              as j(id text, kind text, key text, payload jsonb, "dueAt" timestamptz)
+        join jsonb_to_recordset(${JSON.stringify(changedAt)}::jsonb) as c(key text, "changedAt" timestamptz)
+          on c.key = j.key
+       where c."changedAt" is null
+          or not exists (select from "Job" d where d.key = j.key and d.outcome = 'done' and d."finishedAt" >= c."changedAt")
       on conflict (key) do update
          set outcome = null, "finishedAt" = null, attempts = 0, "lastError" = null,
              "leasedBy" = null, "leasedUntil" = null, payload = excluded.payload, "dueAt" = excluded."dueAt"

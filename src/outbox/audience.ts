@@ -106,9 +106,17 @@ function incidentsDecision(audience: Audience, incidents: IncidentFacts[]): Deci
   return { action: "filter", visible, withheld };
 }
 
+/**
+ * Whether only those who take part may see the incident: restricted, or TLP:RED (always, whatever
+ * the facts' flag says). The outbox asks who takes part about exactly these (outbox.ts).
+ */
+export function hiddenFromOutsiders(incident: IncidentFacts): boolean {
+  return incident.restricted || incident.tlp === "red";
+}
+
 /** `yes`; `withheld` (may be counted); `invisible` (restricted: not even counted). */
 function mayRead(audience: Audience, incident: IncidentFacts): "yes" | "withheld" | "invisible" {
-  const restricted = incident.restricted || incident.tlp === "red";
+  const restricted = hiddenFromOutsiders(incident);
   switch (audience.kind) {
     case "incident-room":
       if (audience.incidentId === incident.id) {

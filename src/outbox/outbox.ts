@@ -11,7 +11,7 @@ import { type ChatFile, text } from "../chat/message.ts";
 import type { ChatPlatform, CreatedRoom, SentDirectMessage } from "../chat/platform.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { TlpLabel } from "../incidents/tlp.ts";
-import { type Audience, decide, type IncidentFacts, type Subject } from "./audience.ts";
+import { type Audience, decide, hiddenFromOutsiders, type IncidentFacts, type Subject } from "./audience.ts";
 import { PageSends } from "./page-sends.ts";
 import { RoomChanges, type ShownAfter, type ShownBefore } from "./room-changes.ts";
 import {
@@ -417,12 +417,13 @@ export class Outbox {
   }
 
   async #personAudience(platform: ChatPlatform, externalId: string, subject: Subject): Promise<Audience> {
-    // Only restricted incidents are asked about: for any other, taking part changes nothing a
-    // person may read (audience.ts, mayRead: inside the organisation everything unrestricted is
-    // within the reader's ceiling, outside it the ceiling alone decides). A list of 50 open
-    // incidents then costs no statement at all, whatever the table's size.
+    // Only restricted incidents (TLP:RED ones whatever their flag says: the rule's own test) are
+    // asked about: for any other, taking part changes nothing a person may read (audience.ts,
+    // mayRead: inside the organisation everything unrestricted is within the reader's ceiling,
+    // outside it the ceiling alone decides). A list of 50 open incidents then costs no statement
+    // at all, whatever the table's size.
     const ids =
-      subject.kind === "incidents" ? subject.incidents.filter((i) => i.restricted).map((i) => i.id) : [];
+      subject.kind === "incidents" ? subject.incidents.filter(hiddenFromOutsiders).map((i) => i.id) : [];
     const open = ids.length
       ? await this.#directory.incidentsOpenTo(platform.name, externalId, ids)
       : new Set<string>();

@@ -250,4 +250,93 @@ describe("a failed or interrupted room refresh", () => {
     await app.roomRefreshes.sweep();
     expect((await retryJobs(room))[0]?.outcome).toBe("done");
   });
+  it("whose summary edit failed and whose retry was not enqueued (the database blinked): swept", async () => {
+    world = emptyWorld();
+    const { app, pigeon } = await replica();
+    // The start's sweep, done: what follows is a later one, which takes only unknown records.
+    await app.roomRefreshes.sweep();
+    await pigeon.send("alice", "&general", `/inc declare "Summary edit lost" sev:3`);
+    const incident = await db.prisma.incident.findFirstOrThrow({ where: { title: "Summary edit lost" } });
+    const room = `&${incident.publicId.toLowerCase()}`;
+    pigeon.failNextUpdate = true;
+    await pigeon.send("alice", room, "/inc status investigating");
+    // The edit failed before the topic call: both show the incident as it was, and the record
+    // says the topic is known (it was not changed) and the summary unknown.
+    expect(world.summaryOf.get(room) ?? "").not.toContain("investigating");
+    const row = await db.prisma.incidentRoom.findFirstOrThrow({ where: { roomId: room } });
+    expect(row.topicShown).toBeTruthy();
+    expect(row.summaryShown).toBeNull();
+    // Its retry never made it to the database.
+    await db.prisma.job.deleteMany({ where: { kind: REFRESH_ROOM_JOB, key: { endsWith: `:${room}` } } });
+    expect(await app.roomRefreshes.sweep()).toBe(1);
+    clock.advance(60_000);
+    // Other jobs of the shared database (reminders, pages) may fall due too: the room's is done.
+    await app.services.jobs.runDue();
+    expect((await retryJobs(room))[0]?.outcome).toBe("done");
+    expect(world.summaryOf.get(room)).toContain("investigating");
+    expect(world.topicOf.get(room)).toContain("investigating");
+  });
+
+  it("is not made up for a summary just pinned: its record is what was posted", async () => {
+    world = emptyWorld();
+    const { app, pigeon } = await replica();
+    await app.roomRefreshes.sweep();
+    await pigeon.send("alice", "&general", `/inc declare "Freshly pinned" sev:3`);
+    const incident = await db.prisma.incident.findFirstOrThrow({ where: { title: "Freshly pinned" } });
+    const room = `&${incident.publicId.toLowerCase()}`;
+    const row = await db.prisma.incidentRoom.findFirstOrThrow({ where: { roomId: room } });
+    expect(row.summaryMessageId).toBeTruthy();
+    expect(row.summaryShown).toBeTruthy();
+    await app.roomRefreshes.sweep();
+    expect(await retryJobs(room)).toEqual([]);
+    // A change that leaves the summary as it is (a note) edits nothing; one that changes it does.
+    const edits = world.edits.length;
+    await pigeon.send("alice", room, "/inc status investigating");
+    expect(world.edits).toHaveLength(edits + 1);
+  });
+  it("of a room archived before its closed incident's last change: dropped once, not revived at every sweep", async () => {
+    world = emptyWorld();
+    const { app, pigeon } = await replica({ archiveRoomsAfterMs: 60_000 });
+    await app.roomRefreshes.sweep();
+    const { id, room } = await sharedGreen(pigeon, "Archived then changed");
+    await pigeon.send("alice", room, "/inc close done");
+    clock.advance(60_000);
+    await app.services.jobs.runDue();
+    expect(world.archived.has(room)).toBe(true);
+    // Changed after its archiving (the incident's row, not its status: still closed, still
+    // archived), and its room's record unknown.
+    clock.advance(1_000);
+    await db.prisma.$executeRaw`update "Incident" set "updatedAt" = ${clock.now()} where id = ${id}`;
+    await db.prisma.$executeRaw`update "IncidentRoom" set "topicShown" = null where "roomId" = ${room}`;
+    expect(await app.roomRefreshes.sweep()).toBe(1);
+    clock.advance(60_000);
+    await app.services.jobs.runDue();
+    expect((await retryJobs(room))[0]?.outcome).toBe("done");
+    // The job found it archived: later sweeps leave it alone.
+    const calls = pigeon.topicCalls;
+    expect(await app.roomRefreshes.sweep()).toBe(0);
+    clock.advance(60_000);
+    await app.services.jobs.runDue();
+    expect(await app.roomRefreshes.sweep()).toBe(0);
+    expect(pigeon.topicCalls).toBe(calls);
+  });
+  it("at a restart, rooms of recently changed incidents whose record is known get no topic or edit again", async () => {
+    world = emptyWorld();
+    const before = await replica();
+    await before.pigeon.send("alice", "&general", `/inc declare "Restart, nothing lost" sev:3`);
+    const incident = await db.prisma.incident.findFirstOrThrow({ where: { title: "Restart, nothing lost" } });
+    const room = `&${incident.publicId.toLowerCase()}`;
+    // Declared only: the topic's record is the one the room was created with, the summary's the
+    // one pinned.
+    await before.app.stop();
+    replicas.splice(replicas.indexOf(before.app), 1);
+    const [topics, edits] = [world.topics.length, world.edits.length];
+    const after = await replica();
+    // In Slack a topic set is a visible message: the start's sweep must not repeat one.
+    await after.app.roomRefreshes.sweep();
+    await after.app.services.jobs.runDue();
+    expect((await retryJobs(room))[0]?.outcome).toBe("done");
+    expect(world.topics).toHaveLength(topics);
+    expect(world.edits).toHaveLength(edits);
+  });
 });

@@ -24,6 +24,17 @@ describe("isInternalAddress", () => {
     "64:ff9b:0:0:0:0:7f00:1",
     "2002:c0a8:0101::1",
     "2002:7f00:1::",
+    // IPv4-compatible (::/96, deprecated: a host with a sit tunnel still sends them to the IPv4
+    // address), SIIT-translated (::ffff:0:0/96), local-use NAT64 (64:ff9b:1::/48, RFC 8215: a
+    // translator of one's own network) and site-local (fec0::/10, deprecated, still routed by some).
+    "::7f00:1",
+    "::127.0.0.1",
+    "::a9fe:a9fe",
+    "::ffff:0:7f00:1",
+    "::ffff:0:a9fe:a9fe",
+    "64:ff9b:1::a9fe:a9fe",
+    "64:ff9b:1:ffff::1",
+    "fec0::1",
     "not an address",
     "",
   ])("%s is internal", (address) => {
@@ -38,7 +49,7 @@ describe("isInternalAddress", () => {
     "2606:4700::1111",
     "64:ff9b::808:808",
     "2002:808:808::1",
-    "64:ff9b:1::a9fe:a9fe",
+    "::808:808",
   ])("%s is not", (address) => {
     expect(isInternalAddress(address)).toBe(false);
   });

@@ -271,6 +271,27 @@ describe("every outbound kind through the outbox", () => {
     ]);
   });
 
+  it("asks about a TLP:RED incident even when its facts do not say restricted (the rule reads RED as restricted)", async () => {
+    // audience.ts hides a RED incident from a person who does not take part whatever its
+    // restricted flag says: the question of who takes part must cover it too, or a person who
+    // does take part is refused their own incident's content.
+    const { outbox, calls, asked } = desk({ ephemeral: true });
+    await outbox.reply(
+      {
+        platform: "matrix",
+        actor: { externalId: "@alice:example.org" },
+        room: { roomId: "!team" },
+        text: "!inc show",
+        dedupeKey: "red-unflagged",
+        replyTarget: { platform: "matrix", roomId: "!team", callerId: "@alice:example.org" },
+      },
+      { visibility: "ephemeral", message: content("red") },
+      { kind: "incidents", incidents: [{ id: "x", tlp: "red", restricted: false }] },
+    );
+    expect(asked).toEqual([["x"]]);
+    expect(calls.filter((c) => c.body.includes(SECRET)).map((c) => c.kind)).toEqual(["reply:ephemeral"]);
+  });
+
   it("tells an outsider asking for AMBER content that it may not be shown, without it", async () => {
     const { outbox, calls } = desk({ ephemeral: false });
     await outbox.reply(
