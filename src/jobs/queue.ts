@@ -2,7 +2,8 @@
 //
 // A job is a row with a due time. Workers claim due rows with a lease
 // (`for update skip locked`): two replicas never claim the same row, and a job whose worker
-// died (kill -9) is claimed again once its lease expires, so nothing is lost. A handler that
+// died (kill -9) is claimed again once its lease expires, so nothing is lost; a job still running
+// has its lease renewed (for 10 minutes at most), so no replica takes it meanwhile. A handler that
 // changes the database marks its job done inside its own transaction (`ctx.complete(tx)`), so
 // the change and the completion land together: a crash before the commit re-runs the step,
 // a crash after it cannot. Side effects outside the database (chat posts) are at-least-once
@@ -53,6 +54,13 @@ export interface JobQueueOptions {
   /** Identifies this process in leases (for logs and takeover). */
   workerId?: string;
   leaseMs?: number;
+  /** How often a running job's lease is renewed (a third of the lease unless given). */
+  renewEveryMs?: number;
+  /**
+   * How long a job's lease is renewed at most: a handler still running after that (hung, or
+   * waiting out rate limits that long) loses its lease, and another worker may take the job.
+   */
+  maxHoldMs?: number;
   pollMs?: number;
   maxAttempts?: number;
   batchSize?: number;
@@ -60,6 +68,9 @@ export interface JobQueueOptions {
 }
 
 type DbClient = Db | DbTransaction;
+
+/** Longest a running job keeps its lease by renewing it (see JobQueue.#holdLease). */
+export const MAX_HOLD_MS = 10 * 60_000;
 
 const nextDueRow = z.object({ due: z.date().nullable() });
 
@@ -81,6 +92,8 @@ export class JobQueue {
   readonly #log: Logger;
   readonly #kinds = new Map<string, Registered>();
   readonly #leaseMs: number;
+  readonly #renewEveryMs: number;
+  readonly #maxHoldMs: number;
   readonly #pollMs: number;
   readonly #maxAttempts: number;
   readonly #batchSize: number;
@@ -100,6 +113,8 @@ export class JobQueue {
     this.#log = log.child({ component: "jobs" });
     this.workerId = options.workerId ?? `${process.pid}-${randomBytes(3).toString("hex")}`;
     this.#leaseMs = options.leaseMs ?? 60_000;
+    this.#renewEveryMs = options.renewEveryMs ?? Math.round(this.#leaseMs / 3);
+    this.#maxHoldMs = options.maxHoldMs ?? MAX_HOLD_MS;
     this.#pollMs = options.pollMs ?? 250;
     this.#maxAttempts = options.maxAttempts ?? 8;
     this.#batchSize = options.batchSize ?? 20;
@@ -338,11 +353,44 @@ export class JobQueue {
 
   async #run(job: ClaimedJob): Promise<void> {
     this.#jobsRunning++;
+    const holding = this.#holdLease(job);
     try {
       await this.#runCounted(job);
     } finally {
+      clearInterval(holding);
       this.#jobsRunning--;
     }
+  }
+
+  /**
+   * Renews a running job's lease until it ends: a handler may run longer than one lease (a chat
+   * call waiting out a platform's rate limits), and another replica must not take the job (a
+   * second page, a second refresh) while it still runs. Renewed for MAX_HOLD_MS at most, so a hung
+   * handler still gives its job up. A renewal never revives a lease the job's end released.
+   */
+  #holdLease(job: ClaimedJob): NodeJS.Timeout {
+    const claimedAt = this.#clock.now().getTime();
+    const timer = setInterval(() => {
+      const now = this.#clock.now();
+      if (now.getTime() - claimedAt > this.#maxHoldMs) {
+        clearInterval(timer);
+        this.#log.warn(
+          { jobId: job.id, kind: job.kind },
+          "job still running after its longest hold; its lease may be taken",
+        );
+        return;
+      }
+      const leaseEnd = new Date(now.getTime() + this.#leaseMs);
+      this.#sql
+        .execute(sql`
+          update "Job" set "leasedUntil" = ${leaseEnd}
+           where id = ${job.id} and "leasedBy" = ${this.workerId} and outcome is null and "leasedUntil" is not null`)
+        .catch((error: unknown) =>
+          this.#log.warn({ err: error, jobId: job.id }, "could not renew a job's lease"),
+        );
+    }, this.#renewEveryMs);
+    timer.unref();
+    return timer;
   }
 
   async #runCounted(job: ClaimedJob): Promise<void> {

@@ -20,7 +20,10 @@ beforeEach(async () => {
   clock = new ManualClock("2026-03-10T09:00:00Z");
 });
 
-function queue(workerId: string, options: { leaseMs?: number; maxAttempts?: number } = {}) {
+function queue(
+  workerId: string,
+  options: { leaseMs?: number; maxAttempts?: number; renewEveryMs?: number; maxHoldMs?: number } = {},
+) {
   return new JobQueue(db.prisma, clock, silentLogger, { workerId, ...options });
 }
 
@@ -106,6 +109,73 @@ describe("job queue", () => {
     expect(await survivor.runDue()).toBe(1);
     expect(ran[0]?.attempts).toBe(2);
     expect(await db.prisma.job.findFirstOrThrow()).toMatchObject({ outcome: "done", leasedBy: "survivor" });
+  });
+
+  it("keeps a job that runs longer than its lease from a second worker, renewing the lease", async () => {
+    // A page or a room refresh waiting out a platform's rate limits outlives one lease; a replica
+    // taking it then would send it twice.
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started = false;
+    const slow = queue("slow", { leaseMs: 30_000, renewEveryMs: 20 });
+    const step = plain(slow, "step", async () => {
+      started = true;
+      await released;
+    });
+    await step.enqueue(db.prisma, { payload: {}, dueAt: clock.now() });
+    const running = slow.runDue();
+    await until(() => started, "the slow handler started");
+    clock.advance(30_001);
+    // The lease the claim took has run out on the clock; a renewal since then holds it again.
+    await until(async () => {
+      const job = await db.prisma.job.findFirstOrThrow();
+      return job.leasedUntil !== null && job.leasedUntil > clock.now();
+    }, "the running job's lease renewed");
+    const other = queue("other");
+    const ranByOther: string[] = [];
+    plain(other, "step", async () => {
+      ranByOther.push("other");
+    });
+    expect(await other.runDue()).toBe(0);
+    release();
+    expect(await running).toBe(1);
+    expect(ranByOther).toEqual([]);
+    expect(await db.prisma.job.findFirstOrThrow()).toMatchObject({
+      outcome: "done",
+      leasedBy: "slow",
+      attempts: 1,
+    });
+  });
+
+  it("gives up a hung job's lease after its longest hold, so another worker takes it", async () => {
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started = false;
+    const hung = queue("hung", { leaseMs: 30_000, renewEveryMs: 20, maxHoldMs: 60_000 });
+    const step = plain(hung, "step", async () => {
+      started = true;
+      await released;
+    });
+    await step.enqueue(db.prisma, { payload: {}, dueAt: clock.now() });
+    const running = hung.runDue();
+    await until(() => started, "the hung handler started");
+    // Past the longest hold and one lease beyond it: no renewal can hold the job any more.
+    clock.advance(60_000 + 30_000 + 2);
+    const other = queue("other");
+    const ranByOther: string[] = [];
+    plain(other, "step", async () => {
+      ranByOther.push("other");
+    });
+    expect(await other.runDue()).toBe(1);
+    expect(ranByOther).toEqual(["other"]);
+    release();
+    await running;
+    // The hung worker's late end changes nothing: the job is the other worker's.
+    expect(await db.prisma.job.findFirstOrThrow()).toMatchObject({ outcome: "done", leasedBy: "other" });
   });
 
   it("retries a failing job with backoff and gives up after the last attempt", async () => {
