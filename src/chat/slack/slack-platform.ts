@@ -22,57 +22,26 @@ import { prepareAckThread, SlackAckThread } from "./ack-thread.ts";
 import { AnsweredRequestReceiver } from "./answered-receiver.ts";
 import { renderBlockKit, type SlackMessagePayload } from "./block-kit.ts";
 import { boltLogger } from "./bolt-logger.ts";
-import { CallLanes, classifyFailure, type RetryPolicy } from "./call-lanes.ts";
+import { CallLanes, classifyFailure } from "./call-lanes.ts";
 import { type InboundDeps, registerInboundListeners } from "./inbound.ts";
 import { SlackLookups } from "./lookups.ts";
 import { parseSlackMention } from "./mentions.ts";
+import type { SlackPlatformOptions } from "./platform-options.ts";
 import { RecentKeys } from "./recent-keys.ts";
 import { logLostMessage, SlackReplies } from "./replies.ts";
 import type { SlackReplyTarget } from "./reply-target.ts";
 import { type SlackInstallation, workspaceMiddleware } from "./request-gate.ts";
 import { SlackRooms } from "./rooms.ts";
-import { RSIT_TYPE_CHOICES, type RsitTypeChoice } from "./rsit-types.ts";
+import { RSIT_TYPE_CHOICES } from "./rsit-types.ts";
 import { WebApiPoster } from "./web-api-poster.ts";
 
-// Where it was declared before the room operations had a module of their own.
+// Where they were declared before the platform's options and room operations had modules of their own.
+export type { SlackPlatformOptions } from "./platform-options.ts";
 export { SLACK_TOPIC_MAX_LENGTH } from "./rooms.ts";
 
 export const SLACK_EVENTS_PATH = "/slack/events";
 /** How long stop() lets commands already running finish their answers. */
 const STOP_GRACE_MS = 5_000;
-
-export interface SlackPlatformOptions {
-  /** Bot token, `xoxb-...`. */
-  botToken: string;
-  /** Verifies that HTTP requests come from Slack (unused in Socket Mode). */
-  signingSecret: string;
-  /** App-level token, `xapp-...`: Socket Mode instead of the HTTP receiver. */
-  appToken?: string;
-  /**
-   * tocsin's HTTP server: when given (and not in Socket Mode), the Slack ack thread takes its
-   * port, answers `POST /slack/events` itself and hands every other request (health, feeds,
-   * alerts) to it. Without it the platform listens on `port` itself, the same way.
-   */
-  http?: HttpServer;
-  /** HTTP receiver port when it listens itself; 0 picks a free one (see `port`). Default 3000. */
-  port?: number;
-  /** HTTP receiver address; default all interfaces. */
-  host?: string;
-  /** Web API base URL (enterprise proxy, test double); default https://slack.com/api/. */
-  apiUrl?: string;
-  log: Logger;
-  clock?: Clock;
-  /** Types offered in the declare modal; default the RSIT taxonomy the incident domain uses. */
-  rsitTypes?: readonly RsitTypeChoice[];
-  retryPolicy?: Partial<RetryPolicy>;
-  /** Per Web API request; a request that hangs longer counts as a network failure. */
-  requestTimeoutMs?: number;
-  /**
-   * Requests the ack thread may have answered that this thread has not taken yet before it
-   * answers busy itself (default DEFAULT_MAX_UNTAKEN).
-   */
-  maxUntakenAcks?: number;
-}
 
 export class SlackPlatform implements ChatPlatform {
   readonly name = "slack" as const;
