@@ -1,6 +1,8 @@
 // The Slack platform: a Bolt App (POST /slack/events answered on the Slack ack thread, or Socket
 // Mode when an app-level token is given) for what comes in, and behind per-channel lanes for what
 // goes out a WebClient, except for the hot writes (posts, edits, topics: web-api-poster.ts). Everything Slack-specific stays in this folder; commands only see the seam.
+// What it does to channels is in rooms.ts; what it asks Slack about people and channels, and
+// remembers for a while, in lookups.ts.
 import type { Worker } from "node:worker_threads";
 import { App, type Receiver, SocketModeReceiver, webApi } from "@slack/bolt";
 import type { Logger } from "pino";
@@ -16,76 +18,30 @@ import type {
   SendOptions,
   SentDirectMessage,
 } from "../platform.ts";
-import { incidentChannelName } from "../room-name.ts";
 import { prepareAckThread, SlackAckThread } from "./ack-thread.ts";
 import { AnsweredRequestReceiver } from "./answered-receiver.ts";
-import { renderBlockKit, type SlackMessagePayload, truncatePlainText } from "./block-kit.ts";
+import { renderBlockKit, type SlackMessagePayload } from "./block-kit.ts";
 import { boltLogger } from "./bolt-logger.ts";
-import { CallLanes, classifyFailure, type RetryPolicy, slackErrorCode } from "./call-lanes.ts";
+import { CallLanes, classifyFailure } from "./call-lanes.ts";
 import { type InboundDeps, registerInboundListeners } from "./inbound.ts";
+import { SlackLookups } from "./lookups.ts";
 import { parseSlackMention } from "./mentions.ts";
+import type { SlackPlatformOptions } from "./platform-options.ts";
 import { RecentKeys } from "./recent-keys.ts";
 import { logLostMessage, SlackReplies } from "./replies.ts";
 import type { SlackReplyTarget } from "./reply-target.ts";
 import { type SlackInstallation, workspaceMiddleware } from "./request-gate.ts";
-import { RSIT_TYPE_CHOICES, type RsitTypeChoice } from "./rsit-types.ts";
+import { SlackRooms } from "./rooms.ts";
+import { RSIT_TYPE_CHOICES } from "./rsit-types.ts";
 import { WebApiPoster } from "./web-api-poster.ts";
 
+// Where they were declared before the platform's options and room operations had modules of their own.
+export type { SlackPlatformOptions } from "./platform-options.ts";
+export { SLACK_TOPIC_MAX_LENGTH } from "./rooms.ts";
+
 export const SLACK_EVENTS_PATH = "/slack/events";
-// Re-checked before posting: a channel that became Slack Connect is capped at GREEN within this.
-const SHARING_CACHE_TTL_MS = 30_000;
-export const SLACK_TOPIC_MAX_LENGTH = 250;
-/** `name_taken` retries (`-2` ... `-50`) before creating the incident room gives up. */
-const MAX_CHANNEL_NAME_ATTEMPTS = 50;
-const USER_CACHE_TTL_MS = 10 * 60_000;
 /** How long stop() lets commands already running finish their answers. */
 const STOP_GRACE_MS = 5_000;
-
-/** Invite errors about one person: the room is still usable, so they are logged, not thrown. */
-const PERSONAL_INVITE_ERRORS = new Set([
-  "user_not_found",
-  "cant_invite",
-  "user_is_restricted",
-  "user_is_ultra_restricted",
-  "user_is_bot",
-  "ura_max_channels",
-  "user_team_not_in_channel",
-  "missing_scope_for_user",
-]);
-/** Answers meaning the bot cannot post in a channel (a DM between others, a channel it left). */
-
-export interface SlackPlatformOptions {
-  /** Bot token, `xoxb-...`. */
-  botToken: string;
-  /** Verifies that HTTP requests come from Slack (unused in Socket Mode). */
-  signingSecret: string;
-  /** App-level token, `xapp-...`: Socket Mode instead of the HTTP receiver. */
-  appToken?: string;
-  /**
-   * tocsin's HTTP server: when given (and not in Socket Mode), the Slack ack thread takes its
-   * port, answers `POST /slack/events` itself and hands every other request (health, feeds,
-   * alerts) to it. Without it the platform listens on `port` itself, the same way.
-   */
-  http?: HttpServer;
-  /** HTTP receiver port when it listens itself; 0 picks a free one (see `port`). Default 3000. */
-  port?: number;
-  /** HTTP receiver address; default all interfaces. */
-  host?: string;
-  /** Web API base URL (enterprise proxy, test double); default https://slack.com/api/. */
-  apiUrl?: string;
-  log: Logger;
-  clock?: Clock;
-  /** Types offered in the declare modal; default the RSIT taxonomy the incident domain uses. */
-  rsitTypes?: readonly RsitTypeChoice[];
-  retryPolicy?: Partial<RetryPolicy>;
-  /** Per Web API request; a request that hangs longer counts as a network failure. */
-  requestTimeoutMs?: number;
-  /**
-   * Requests the ack thread may have answered that this thread has not taken yet before it
-   * answers busy itself (default DEFAULT_MAX_UNTAKEN).
-   */
-  maxUntakenAcks?: number;
-}
 
 export class SlackPlatform implements ChatPlatform {
   readonly name = "slack" as const;
@@ -103,10 +59,9 @@ export class SlackPlatform implements ChatPlatform {
   readonly #calls: CallLanes;
   readonly #replies: SlackReplies;
   readonly #seen: RecentKeys;
-  readonly #users = new Map<string, { user: PlatformUser | undefined; expiresAt: number }>();
-  readonly #directChannels = new Map<string, string>();
-  /** Whether channels are shared outside the organisation, re-read every few minutes. */
-  readonly #sharing = new Map<string, { external: boolean; expiresAt: number }>();
+  /** Users, channel sharing and DM channels, as Slack last answered. */
+  readonly #lookups: SlackLookups;
+  readonly #rooms: SlackRooms;
   readonly #running = new Set<Promise<void>>();
   #stopReceiver: (() => Promise<void>) | undefined;
   /** Answers Slack's HTTP requests off the main thread (undefined in Socket Mode). */
@@ -153,6 +108,20 @@ export class SlackPlatform implements ChatPlatform {
       apiUrl: options.apiUrl,
       requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
       postInLane: (channel, payload) => this.#postInLane(channel, payload),
+    });
+    this.#lookups = new SlackLookups({
+      client: this.#client,
+      pageClient: this.#pageClient,
+      calls: this.#calls,
+      clock: this.#clock,
+    });
+    this.#rooms = new SlackRooms({
+      client: this.#client,
+      poster: this.#poster,
+      calls: this.#calls,
+      log: this.#log,
+      lookups: this.#lookups,
+      botUserId: () => this.#botUserId,
     });
   }
 
@@ -216,7 +185,7 @@ export class SlackPlatform implements ChatPlatform {
     // Slack Connect: a channel shared with (or no longer with) another organisation has other
     // readers from now on: forget what the cache says and ask Slack again at once.
     const reread = async (channel: string) => {
-      this.#sharing.delete(channel);
+      this.#lookups.forgetSharing(channel);
       await this.isExternal(channel);
     };
     app.event("channel_shared", async ({ event }) => reread(event.channel));
@@ -298,87 +267,28 @@ export class SlackPlatform implements ChatPlatform {
     return false;
   }
 
-  async lookupUser(externalId: string): Promise<PlatformUser | undefined> {
-    const now = this.#clock.now().getTime();
-    const cached = this.#users.get(externalId);
-    if (cached && cached.expiresAt > now) return cached.user;
-    let user: PlatformUser | undefined;
-    try {
-      const result = await this.#calls.direct("users.info", () =>
-        this.#client.users.info({ user: externalId }),
-      );
-      const profile = result.user?.profile;
-      if (result.user?.id) {
-        user = {
-          externalId: result.user.id,
-          displayName:
-            profile?.display_name || profile?.real_name || result.user.real_name || result.user.name,
-          email: profile?.email || undefined,
-        };
-      }
-    } catch (error) {
-      if (slackErrorCode(error) !== "user_not_found") throw error;
-    }
-    this.#users.set(externalId, { user, expiresAt: now + USER_CACHE_TTL_MS });
-    return user;
+  lookupUser(externalId: string): Promise<PlatformUser | undefined> {
+    return this.#lookups.user(externalId);
   }
 
   async createIncidentRoom(spec: IncidentRoomSpec): Promise<CreatedRoom> {
-    const created = await this.#createPrivateChannel(spec.publicId, spec.title);
+    const created = await this.#rooms.createPrivateChannel(spec.publicId, spec.title);
     await this.invite(created.roomId, spec.invite);
     await this.setTopic(created.roomId, spec.topic);
     return created;
   }
 
-  async invite(roomId: string, externalIds: string[]): Promise<void> {
-    const invitees = [...new Set(externalIds)].filter((id) => id !== this.#botUserId);
-    // One call per person: Slack fails a batch on the first person it refuses, and an
-    // already-present member is not an error for us.
-    for (const userId of invitees) {
-      try {
-        await this.#calls.inLane(roomId, "conversations.invite", () =>
-          this.#client.conversations.invite({ channel: roomId, users: userId }),
-        );
-      } catch (error) {
-        const code = slackErrorCode(error);
-        if (code === "already_in_channel" || code === "cant_invite_self") continue;
-        if (code && PERSONAL_INVITE_ERRORS.has(code)) {
-          this.#log.warn(
-            { channel: roomId, user: userId, error: code },
-            "could not invite a person to the room",
-          );
-          continue;
-        }
-        throw error;
-      }
-    }
+  invite(roomId: string, externalIds: string[]): Promise<void> {
+    return this.#rooms.invite(roomId, externalIds);
   }
 
   /** Signed bulletins and reports travel as files: chat formatting would break a signature. */
-  async postFile(roomId: string, file: ChatFile): Promise<void> {
-    const content =
-      typeof file.content === "string" ? Buffer.from(file.content, "utf8") : Buffer.from(file.content);
-    await this.#calls.inLane(roomId, "files.uploadV2", () =>
-      this.#client.files.uploadV2({
-        channel_id: roomId,
-        file: content,
-        filename: file.filename,
-        title: file.title,
-      }),
-    );
+  postFile(roomId: string, file: ChatFile): Promise<void> {
+    return this.#rooms.postFile(roomId, file);
   }
 
   async isExternal(roomId: string): Promise<boolean> {
-    const now = this.#clock.now().getTime();
-    const cached = this.#sharing.get(roomId);
-    if (cached && cached.expiresAt > now) return cached.external;
-    const info = await this.#calls.direct("conversations.info", () =>
-      this.#client.conversations.info({ channel: roomId }),
-    );
-    // Slack Connect: the channel has members from another organisation.
-    const external = Boolean(info.channel?.is_ext_shared || info.channel?.is_pending_ext_shared);
-    this.#sharing.set(roomId, { external, expiresAt: now + SHARING_CACHE_TTL_MS });
-    return external;
+    return this.#lookups.isExternal(roomId);
   }
 
   retryAfterMs(error: unknown): number | undefined {
@@ -387,22 +297,11 @@ export class SlackPlatform implements ChatPlatform {
   }
 
   async archiveRoom(roomId: string): Promise<void> {
-    try {
-      await this.#calls.inLane(roomId, "conversations.archive", () =>
-        this.#client.conversations.archive({ channel: roomId }),
-      );
-    } catch (error) {
-      if (slackErrorCode(error) !== "already_archived") throw error;
-    }
+    await this.#rooms.archive(roomId);
   }
 
-  async setTopic(roomId: string, topic: string): Promise<void> {
-    await this.#calls.inLane(roomId, "conversations.setTopic", () =>
-      this.#poster.call("conversations.setTopic", {
-        channel: roomId,
-        topic: truncatePlainText(topic, SLACK_TOPIC_MAX_LENGTH),
-      }),
-    );
+  setTopic(roomId: string, topic: string): Promise<void> {
+    return this.#rooms.setTopic(roomId, topic);
   }
 
   async post(roomId: string, message: Message, options: SendOptions = {}): Promise<string> {
@@ -425,14 +324,8 @@ export class SlackPlatform implements ChatPlatform {
     }
   }
 
-  async pin(roomId: string, messageId: string): Promise<void> {
-    try {
-      await this.#calls.inLane(roomId, "pins.add", () =>
-        this.#client.pins.add({ channel: roomId, timestamp: messageId }),
-      );
-    } catch (error) {
-      if (slackErrorCode(error) !== "already_pinned") throw error;
-    }
+  pin(roomId: string, messageId: string): Promise<void> {
+    return this.#rooms.pin(roomId, messageId);
   }
 
   async directMessage(
@@ -442,39 +335,13 @@ export class SlackPlatform implements ChatPlatform {
   ): Promise<SentDirectMessage> {
     let channel: string | undefined;
     try {
-      channel = await this.#directChannel(externalId, options);
+      channel = await this.#lookups.directChannel(externalId, options);
       const ts = await this.#postInLane(channel, renderBlockKit(message), options);
       return { roomId: channel, messageId: ts };
     } catch (error) {
       logLostMessage(this.#log, error, "direct message", channel ?? externalId, message);
       throw error;
     }
-  }
-
-  async #createPrivateChannel(publicId: string, title: string): Promise<CreatedRoom> {
-    for (let attempt = 1; attempt <= MAX_CHANNEL_NAME_ATTEMPTS; attempt++) {
-      const name = incidentChannelName(publicId, title, attempt);
-      try {
-        const result = await this.#calls.direct("conversations.create", () =>
-          this.#client.conversations.create({ name, is_private: true }),
-        );
-        if (!result.channel?.id) throw new Error(`conversations.create returned no channel for ${name}`);
-        // The new channel's sharing as Slack answered it (a conversation object, as
-        // conversations.info's): posting the summary needs no call to ask again. A later share
-        // comes as channel_shared, which reads it afresh.
-        const external = Boolean(result.channel.is_ext_shared || result.channel.is_pending_ext_shared);
-        this.#sharing.set(result.channel.id, {
-          external,
-          expiresAt: this.#clock.now().getTime() + SHARING_CACHE_TTL_MS,
-        });
-        return { roomId: result.channel.id, name: result.channel.name ?? name };
-      } catch (error) {
-        // Names of archived channels stay taken too; the next suffix is the way out.
-        if (slackErrorCode(error) === "name_taken") continue;
-        throw error;
-      }
-    }
-    throw new Error(`no free Slack channel name for ${publicId} after ${MAX_CHANNEL_NAME_ATTEMPTS} attempts`);
   }
 
   async #postInLane(
@@ -490,35 +357,6 @@ export class SlackPlatform implements ChatPlatform {
     const result = await this.#calls.inLane(channel, "chat.postMessage", post, options);
     if (!result.ts) throw new Error(`chat.postMessage to ${channel} returned no ts`);
     return result.ts;
-  }
-
-  async #directChannel(userId: string, options: SendOptions = {}): Promise<string> {
-    const known = this.#directChannels.get(userId);
-    if (known) return known;
-    const client = options.urgent ? this.#pageClient : this.#client;
-    const result = await this.#calls.direct("conversations.open", () =>
-      client.conversations.open({ users: userId }),
-    );
-    const channel = result.channel?.id;
-    if (!channel) throw new Error(`conversations.open returned no channel for ${userId}`);
-    this.#directChannels.set(userId, channel);
-    return channel;
-  }
-
-  async #fetchMessage(channel: string, ts: string): Promise<{ text: string; user?: string } | undefined> {
-    const history = await this.#calls.direct("conversations.history", () =>
-      this.#client.conversations.history({ channel, latest: ts, inclusive: true, limit: 1 }),
-    );
-    let found = history.messages?.find((candidate) => candidate.ts === ts);
-    if (!found) {
-      // A thread reply is not in the channel's history, only in its thread.
-      const thread = await this.#calls.direct("conversations.replies", () =>
-        this.#client.conversations.replies({ channel, ts, inclusive: true, limit: 1 }),
-      );
-      found = thread.messages?.find((candidate) => candidate.ts === ts);
-    }
-    if (!found) return undefined;
-    return found.user ? { text: found.text ?? "", user: found.user } : { text: found.text ?? "" };
   }
 
   #inboundDeps(onInvocation: InvocationHandler): InboundDeps {
@@ -543,7 +381,7 @@ export class SlackPlatform implements ChatPlatform {
           this.#client.views.open({ trigger_id: triggerId, view }),
         );
       },
-      fetchMessage: (channel, ts) => this.#fetchMessage(channel, ts),
+      fetchMessage: (channel, ts) => this.#lookups.message(channel, ts),
     };
   }
 
