@@ -285,7 +285,7 @@ function toSubscription(raw: RawSubscription, baseDir: string): Subscription {
 const BULLETIN_FILE: ConfigFileKind<typeof bulletinConfigSchema> = {
   what: "bulletin configuration",
   example: "examples/bulletins.yaml",
-  schema: bulletinConfigSchema,
+  schema: () => bulletinConfigSchema,
 };
 
 /**

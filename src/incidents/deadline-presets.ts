@@ -81,12 +81,12 @@ const deadlineWarningSchema = z
 
 const milestoneSchema = z
   .strictObject({
-    id: idSchema,
+    id: idSchema(),
     name: z.string().min(1),
     /** Counted from awareness, or from the completion of the milestone `from` names. */
     after: deadlineOffsetSchema.optional(),
     /** A milestone listed earlier in the preset: `after` counts from when it is marked done. */
-    from: idSchema.optional(),
+    from: idSchema().optional(),
     /** Due only when requested (`/inc deadlines request <milestone> due:<when>`). */
     onRequest: z.literal(true, { error: "onRequest is true or left out" }).optional(),
   })
@@ -105,7 +105,7 @@ const milestoneSchema = z
 
 export const deadlinePresetSchema = z
   .strictObject({
-    id: idSchema,
+    id: idSchema(),
     name: z.string().min(1),
     /** Shown when the deadlines are started, e.g. the legal basis. */
     description: z.string().optional(),
