@@ -81,6 +81,11 @@ export interface SlackPlatformOptions {
   /** Per Web API request; a request that hangs longer counts as a network failure. */
   requestTimeoutMs?: number;
   /**
+   * The ack thread spawned ahead of time by the Slack environment's load (prepareAckThread), taken
+   * by the first start; without it the first start spawns its own as it begins.
+   */
+  preparedAckThread?: Worker | undefined;
+  /**
    * Requests the ack thread may have answered that this thread has not taken yet before it
    * answers busy itself (default DEFAULT_MAX_UNTAKEN).
    */
@@ -90,6 +95,7 @@ export interface SlackPlatformOptions {
 export class SlackPlatform implements ChatPlatform {
   readonly name = "slack" as const;
   readonly #options: SlackPlatformOptions;
+  #preparedAckThread: Worker | undefined;
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #client: webApi.WebClient;
@@ -118,6 +124,7 @@ export class SlackPlatform implements ChatPlatform {
 
   constructor(options: SlackPlatformOptions) {
     this.#options = options;
+    this.#preparedAckThread = options.preparedAckThread;
     this.#log = options.log.child({ platform: "slack" });
     this.#clock = options.clock ?? systemClock;
     this.#seen = new RecentKeys(this.#clock);
@@ -168,8 +175,11 @@ export class SlackPlatform implements ChatPlatform {
 
   async start(onInvocation: InvocationHandler): Promise<void> {
     if (this.#stopReceiver) throw new Error("Slack platform already started");
-    // On HTTP the ack thread boots while Bolt initialises and auth.test is answered.
-    const prepared = this.#options.appToken ? undefined : prepareAckThread();
+    // On HTTP the ack thread boots while Bolt initialises and auth.test is answered, unless it
+    // was spawned earlier still (while the database started).
+    const early = this.#preparedAckThread;
+    this.#preparedAckThread = undefined;
+    const prepared = this.#options.appToken ? undefined : (early ?? prepareAckThread());
     try {
       await this.#start(onInvocation, prepared);
     } catch (error) {
@@ -264,6 +274,10 @@ export class SlackPlatform implements ChatPlatform {
   }
 
   async stop(): Promise<void> {
+    // A thread prepared for a start that never came (another part failed to start first).
+    const unused = this.#preparedAckThread;
+    this.#preparedAckThread = undefined;
+    if (unused) await unused.terminate();
     const stopReceiver = this.#stopReceiver;
     this.#stopReceiver = undefined;
     if (stopReceiver) await stopReceiver();
