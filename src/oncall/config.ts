@@ -335,11 +335,11 @@ const oncallConfigShape = lazySchema(() =>
     defaultTeam: idSchema().optional(),
     escalationPolicies: z.array(escalationPolicySchema()).default([]),
     /** Named intervals in Alertmanager's syntax, for levels' active/mute time intervals. */
-    timeIntervals: z.array(namedTimeIntervalSchema).default([]),
+    timeIntervals: z.array(namedTimeIntervalSchema()).default([]),
     pageLimits: pageLimitsSchema().default({ mergeWithin: 2 * 60_000, perPerson: 5, window: 10 * 60_000 }),
     reminders: remindersSchema().default({}),
     /** Regulatory deadline presets, added to (or replacing, by id) the shipped nis2 and gdpr. */
-    deadlines: z.array(deadlinePresetSchema).default([]),
+    deadlines: z.array(deadlinePresetSchema()).default([]),
     /** Alert senders (Alertmanager, PagerDuty-compatible, Grafana, generic, heartbeats): src/alerts/integrations.ts. */
     integrations: integrationsSchema(),
   }),
