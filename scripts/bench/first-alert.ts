@@ -48,7 +48,9 @@ try {
     await untilReady(port, tocsin.child, performance.now());
     first.push(await post());
     second.push(await post());
-    console.log(`start ${i + 1}: first alert ${first.at(-1)!.toFixed(1)} ms, second ${second.at(-1)!.toFixed(1)} ms`);
+    console.log(
+      `start ${i + 1}: first alert ${first.at(-1)!.toFixed(1)} ms, second ${second.at(-1)!.toFixed(1)} ms`,
+    );
     await tocsin.stop();
   }
   const line = (name: string, values: number[]) =>
