@@ -38,7 +38,8 @@ export interface ConfigFileKind<S extends z.ZodType> {
   what: string;
   /** Where to look for the format, for an empty file: "examples/oncall.yaml". */
   example: string;
-  schema: S;
+  /** The file's schema, built when a file of this kind is first read (src/lazy-schema.ts). */
+  schema: () => S;
 }
 
 /** Parses and validates YAML text; throws ConfigFileError listing every problem found. */
@@ -69,7 +70,7 @@ export function parseConfigFile<S extends z.ZodType>(
       { path: "", message: `the file is empty; see ${kind.example} for the format` },
     ]);
   }
-  const result = kind.schema.safeParse(document.toJS());
+  const result = kind.schema().safeParse(document.toJS());
   if (result.success) return deepFreeze(result.data);
 
   const problems = result.error.issues.map((issue): ConfigProblem => {

@@ -67,7 +67,7 @@ if (dataDirLock.tookOver)
 const configured = platformDescriptors().flatMap((descriptor) => {
   const settings = config.platforms.get(descriptor.name);
   if (settings === undefined || !descriptor.environment) return [];
-  const maker = descriptor.environment.load();
+  const maker = descriptor.environment.load(settings);
   maker.catch(() => {});
   return [{ descriptor, settings, maker }];
 });

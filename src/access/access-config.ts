@@ -105,7 +105,7 @@ export type RoleName = (typeof ROLE_NAMES)[number];
 const ACCESS_FILE: ConfigFileKind<typeof accessConfigSchema> = {
   what: "access configuration",
   example: "examples/access.yaml",
-  schema: accessConfigSchema,
+  schema: () => accessConfigSchema,
 };
 
 export const parseAccessConfig = (text: string, fileName: string): AccessConfig =>

@@ -14,7 +14,7 @@
 import type { Alert, AlertStatus } from "../generated/prisma/client.ts";
 import { storedTlp } from "../incidents/tlp.ts";
 import type { Members } from "./alert-rows.ts";
-import { stricterTlp } from "./integrations.ts";
+import { stricterTlp } from "./integration-rules.ts";
 import type { AlertLink, AlertSignal } from "./signal.ts";
 
 /** More members than this in one group are not tracked one by one (the newest are dropped). */

@@ -14,9 +14,21 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { parseRsitType } from "../incidents/taxonomy.ts";
-import { parseTlp, type TlpLabel } from "../incidents/tlp.ts";
+import { parseTlp } from "../incidents/tlp.ts";
+import { lazySchema } from "../lazy-schema.ts";
 import { parseDuration } from "../oncall/durations.ts";
 import { idSchema } from "../oncall/ids.ts";
+import type { LabelMatcher } from "./integration-rules.ts";
+
+// The matching and rendering of rules at run time live in integration-rules.ts (what the Slack ack
+// thread loads to draft alerts); this module is the configuration's schema, built on first use.
+export {
+  firstMatchingRule,
+  type LabelMatcher,
+  MAX_LABEL_VALUE,
+  renderSummary,
+  stricterTlp,
+} from "./integration-rules.ts";
 
 export const INTEGRATION_KINDS = ["alertmanager", "pagerduty", "grafana", "generic"] as const;
 export type IntegrationKind = (typeof INTEGRATION_KINDS)[number];
@@ -29,36 +41,41 @@ export function keyDigest(key: string): string {
   return createHash("sha256").update(key, "utf8").digest("hex");
 }
 
-const durationSchema = z.string({ error: 'expected a duration such as "5m"' }).transform((value, ctx) => {
-  try {
-    return parseDuration(value);
-  } catch (error) {
-    ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : String(error) });
-    return z.NEVER;
-  }
-});
+const durationSchema = lazySchema(() =>
+  z.string({ error: 'expected a duration such as "5m"' }).transform((value, ctx) => {
+    try {
+      return parseDuration(value);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : String(error) });
+      return z.NEVER;
+    }
+  }),
+);
 
-const severitySchema = z
-  .int({ error: "severity is a whole number from 1 (critical) to 4 (low)" })
-  .min(1, "severity is 1 (critical) to 4 (low)")
-  .max(4, "severity is 1 (critical) to 4 (low)");
+const severitySchema = lazySchema(() =>
+  z
+    .int({ error: "severity is a whole number from 1 (critical) to 4 (low)" })
+    .min(1, "severity is 1 (critical) to 4 (low)")
+    .max(4, "severity is 1 (critical) to 4 (low)"),
+);
 
-const tlpSchema = z.string({ error: "expected a TLP 2.0 label such as amber" }).transform((value, ctx) => {
-  const label = parseTlp(value);
-  if (!label) {
-    ctx.addIssue({
-      code: "custom",
-      message: `"${value}" is not a TLP 2.0 label (clear, green, amber, amber+strict, red)`,
-    });
-    return z.NEVER;
-  }
-  return label;
-});
+const tlpSchema = lazySchema(() =>
+  z.string({ error: "expected a TLP 2.0 label such as amber" }).transform((value, ctx) => {
+    const label = parseTlp(value);
+    if (!label) {
+      ctx.addIssue({
+        code: "custom",
+        message: `"${value}" is not a TLP 2.0 label (clear, green, amber, amber+strict, red)`,
+      });
+      return z.NEVER;
+    }
+    return label;
+  }),
+);
 
 /** An RSIT type (`system-compromise`, `intrusions/system-compromise`), stored as its type id. */
-const classSchema = z
-  .string({ error: "expected an RSIT type such as system-compromise" })
-  .transform((value, ctx) => {
+const classSchema = lazySchema(() =>
+  z.string({ error: "expected an RSIT type such as system-compromise" }).transform((value, ctx) => {
     const type = parseRsitType(value);
     if (!type) {
       ctx.addIssue({
@@ -68,151 +85,154 @@ const classSchema = z
       return z.NEVER;
     }
     return type.id;
-  });
-
-/** How a rule tests one label: the value itself, one of several, or a prefix. */
-export type LabelMatcher =
-  | { kind: "equals"; value: string }
-  | { kind: "oneOf"; values: readonly string[] }
-  | { kind: "prefix"; value: string };
+  }),
+);
 
 const MATCHER_FORMS = 'write a value, { oneOf: [a, b] } or { prefix: "db-" }';
 
-const matcherSchema = z.unknown().transform((raw, ctx): LabelMatcher => {
-  if (typeof raw === "string" || typeof raw === "number" || typeof raw === "boolean") {
-    return { kind: "equals", value: String(raw) };
-  }
-  if (raw !== null && typeof raw === "object" && !Array.isArray(raw)) {
-    const entries = Object.entries(raw);
-    const [key, value] = entries[0] ?? [];
-    if (entries.length === 1 && key === "oneOf" && Array.isArray(value) && value.length > 0) {
-      if (value.every((v) => ["string", "number", "boolean"].includes(typeof v))) {
-        return { kind: "oneOf", values: value.map(String) };
+const matcherSchema = lazySchema(() =>
+  z.unknown().transform((raw, ctx): LabelMatcher => {
+    if (typeof raw === "string" || typeof raw === "number" || typeof raw === "boolean") {
+      return { kind: "equals", value: String(raw) };
+    }
+    if (raw !== null && typeof raw === "object" && !Array.isArray(raw)) {
+      const entries = Object.entries(raw);
+      const [key, value] = entries[0] ?? [];
+      if (entries.length === 1 && key === "oneOf" && Array.isArray(value) && value.length > 0) {
+        if (value.every((v) => ["string", "number", "boolean"].includes(typeof v))) {
+          return { kind: "oneOf", values: value.map(String) };
+        }
       }
-    }
-    if (entries.length === 1 && key === "prefix" && typeof value === "string" && value !== "") {
-      return { kind: "prefix", value };
-    }
-    if (key === "regex" || key === "regexp") {
-      ctx.addIssue({
-        code: "custom",
-        message: `regular expressions are not offered (label values are untrusted and JavaScript regexes backtrack); ${MATCHER_FORMS}`,
-      });
-      return z.NEVER;
-    }
-  }
-  ctx.addIssue({
-    code: "custom",
-    message: `a matcher is a value, { oneOf: [...] } or { prefix: "..." }; ${MATCHER_FORMS}`,
-  });
-  return z.NEVER;
-});
-
-const ruleSchema = z
-  .strictObject({
-    /** Every label listed must match; an empty or absent match matches every alert. */
-    match: z.record(z.string(), matcherSchema).default({}),
-    set: z
-      .strictObject({
-        severity: severitySchema.optional(),
-        team: idSchema.optional(),
-        tlp: tlpSchema.optional(),
-        class: classSchema.optional(),
-        /** Replaces the summary; `{{ label }}` inserts a label's value. */
-        summary: z.string().min(1).max(1024).optional(),
-      })
-      .default({}),
-    /** Declare an incident at this severity when a matching alert fires. */
-    declare: z.strictObject({ severity: severitySchema }).optional(),
-  })
-  .superRefine((rule, ctx) => {
-    if (Object.keys(rule.set).length === 0 && !rule.declare) {
-      ctx.addIssue({ code: "custom", message: "a rule needs set: {...} or declare: {...}" });
-    }
-  });
-
-export type AlertRule = z.infer<typeof ruleSchema>;
-
-const heartbeatSchema = z.strictObject({
-  id: idSchema,
-  /** A ping is expected this often... */
-  every: durationSchema,
-  /** ...and tolerated this late before the alert fires. */
-  grace: durationSchema.default(0),
-  summary: z.string().min(1).max(1024).optional(),
-  severity: severitySchema.default(2),
-});
-
-export type HeartbeatConfig = z.infer<typeof heartbeatSchema>;
-
-export const integrationSchema = z
-  .strictObject({
-    id: idSchema,
-    kind: z.enum(INTEGRATION_KINDS, { error: `kind is one of ${INTEGRATION_KINDS.join(", ")}` }),
-    /** The team paged for its alerts unless a rule says otherwise. */
-    team: idSchema,
-    key: z.string().optional(),
-    keyFile: z.string().min(1).optional(),
-    keyEnv: z
-      .string()
-      .regex(/^[A-Z_][A-Z0-9_]*$/, "keyEnv names an environment variable such as TOCSIN_AM_KEY")
-      .optional(),
-    /** The label of alert content unless a rule or (stricter) the sender says otherwise. */
-    tlp: tlpSchema.default("amber"),
-    /** When the sender gives no severity tocsin understands. */
-    severity: severitySchema.default(3),
-    rules: z.array(ruleSchema).default([]),
-    heartbeats: z.array(heartbeatSchema).default([]),
-  })
-  .transform((integration, ctx) => {
-    const { key, keyFile, keyEnv, ...rest } = integration;
-    const given = [key, keyFile, keyEnv].filter((v) => v !== undefined).length;
-    if (given !== 1) {
-      ctx.addIssue({
-        code: "custom",
-        path: given === 0 ? [] : ["key"],
-        message: "give exactly one of keyFile (preferred), keyEnv or key",
-      });
-      return z.NEVER;
-    }
-    let secret: string | undefined;
-    let where: "key" | "keyFile" | "keyEnv" = "key";
-    if (key !== undefined) secret = key;
-    else if (keyEnv !== undefined) {
-      where = "keyEnv";
-      secret = process.env[keyEnv]?.trim();
-      if (!secret) {
+      if (entries.length === 1 && key === "prefix" && typeof value === "string" && value !== "") {
+        return { kind: "prefix", value };
+      }
+      if (key === "regex" || key === "regexp") {
         ctx.addIssue({
           code: "custom",
-          path: ["keyEnv"],
-          message: `environment variable ${keyEnv} is not set`,
-        });
-        return z.NEVER;
-      }
-    } else if (keyFile !== undefined) {
-      where = "keyFile";
-      try {
-        secret = readFileSync(keyFile, "utf8").trim();
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        ctx.addIssue({
-          code: "custom",
-          path: ["keyFile"],
-          message: `cannot read ${keyFile}: ${code === "ENOENT" ? "no such file" : String(code ?? error)}`,
+          message: `regular expressions are not offered (label values are untrusted and JavaScript regexes backtrack); ${MATCHER_FORMS}`,
         });
         return z.NEVER;
       }
     }
-    if (secret === undefined || !KEY_PATTERN.test(secret)) {
-      ctx.addIssue({ code: "custom", path: [where], message: KEY_RULE });
-      return z.NEVER;
-    }
-    return { ...rest, keyDigest: keyDigest(secret) };
-  });
+    ctx.addIssue({
+      code: "custom",
+      message: `a matcher is a value, { oneOf: [...] } or { prefix: "..." }; ${MATCHER_FORMS}`,
+    });
+    return z.NEVER;
+  }),
+);
 
-export type Integration = z.output<typeof integrationSchema>;
+const ruleSchema = lazySchema(() =>
+  z
+    .strictObject({
+      /** Every label listed must match; an empty or absent match matches every alert. */
+      match: z.record(z.string(), matcherSchema()).default({}),
+      set: z
+        .strictObject({
+          severity: severitySchema().optional(),
+          team: idSchema().optional(),
+          tlp: tlpSchema().optional(),
+          class: classSchema().optional(),
+          /** Replaces the summary; `{{ label }}` inserts a label's value. */
+          summary: z.string().min(1).max(1024).optional(),
+        })
+        .default({}),
+      /** Declare an incident at this severity when a matching alert fires. */
+      declare: z.strictObject({ severity: severitySchema() }).optional(),
+    })
+    .superRefine((rule, ctx) => {
+      if (Object.keys(rule.set).length === 0 && !rule.declare) {
+        ctx.addIssue({ code: "custom", message: "a rule needs set: {...} or declare: {...}" });
+      }
+    }),
+);
 
-export const integrationsSchema = z.array(integrationSchema).default([]);
+export type AlertRule = z.infer<ReturnType<typeof ruleSchema>>;
+
+const heartbeatSchema = lazySchema(() =>
+  z.strictObject({
+    id: idSchema(),
+    /** A ping is expected this often... */
+    every: durationSchema(),
+    /** ...and tolerated this late before the alert fires. */
+    grace: durationSchema().default(0),
+    summary: z.string().min(1).max(1024).optional(),
+    severity: severitySchema().default(2),
+  }),
+);
+
+export type HeartbeatConfig = z.infer<ReturnType<typeof heartbeatSchema>>;
+
+export const integrationSchema = lazySchema(() =>
+  z
+    .strictObject({
+      id: idSchema(),
+      kind: z.enum(INTEGRATION_KINDS, { error: `kind is one of ${INTEGRATION_KINDS.join(", ")}` }),
+      /** The team paged for its alerts unless a rule says otherwise. */
+      team: idSchema(),
+      key: z.string().optional(),
+      keyFile: z.string().min(1).optional(),
+      keyEnv: z
+        .string()
+        .regex(/^[A-Z_][A-Z0-9_]*$/, "keyEnv names an environment variable such as TOCSIN_AM_KEY")
+        .optional(),
+      /** The label of alert content unless a rule or (stricter) the sender says otherwise. */
+      tlp: tlpSchema().default("amber"),
+      /** When the sender gives no severity tocsin understands. */
+      severity: severitySchema().default(3),
+      rules: z.array(ruleSchema()).default([]),
+      heartbeats: z.array(heartbeatSchema()).default([]),
+    })
+    .transform((integration, ctx) => {
+      const { key, keyFile, keyEnv, ...rest } = integration;
+      const given = [key, keyFile, keyEnv].filter((v) => v !== undefined).length;
+      if (given !== 1) {
+        ctx.addIssue({
+          code: "custom",
+          path: given === 0 ? [] : ["key"],
+          message: "give exactly one of keyFile (preferred), keyEnv or key",
+        });
+        return z.NEVER;
+      }
+      let secret: string | undefined;
+      let where: "key" | "keyFile" | "keyEnv" = "key";
+      if (key !== undefined) secret = key;
+      else if (keyEnv !== undefined) {
+        where = "keyEnv";
+        secret = process.env[keyEnv]?.trim();
+        if (!secret) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["keyEnv"],
+            message: `environment variable ${keyEnv} is not set`,
+          });
+          return z.NEVER;
+        }
+      } else if (keyFile !== undefined) {
+        where = "keyFile";
+        try {
+          secret = readFileSync(keyFile, "utf8").trim();
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          ctx.addIssue({
+            code: "custom",
+            path: ["keyFile"],
+            message: `cannot read ${keyFile}: ${code === "ENOENT" ? "no such file" : String(code ?? error)}`,
+          });
+          return z.NEVER;
+        }
+      }
+      if (secret === undefined || !KEY_PATTERN.test(secret)) {
+        ctx.addIssue({ code: "custom", path: [where], message: KEY_RULE });
+        return z.NEVER;
+      }
+      return { ...rest, keyDigest: keyDigest(secret) };
+    }),
+);
+
+export type Integration = z.output<ReturnType<typeof integrationSchema>>;
+
+export const integrationsSchema = lazySchema(() => z.array(integrationSchema()).default([]));
 
 type Path = (string | number)[];
 
@@ -251,45 +271,4 @@ export function checkIntegrations(
       heartbeatIds.add(heartbeat.id);
     });
   });
-}
-
-/** Label values longer than this are cut before matching and storing. */
-export const MAX_LABEL_VALUE = 1024;
-
-function matches(matcher: LabelMatcher, value: string | undefined): boolean {
-  if (value === undefined) return false;
-  switch (matcher.kind) {
-    case "equals":
-      return value === matcher.value;
-    case "oneOf":
-      return matcher.values.includes(value);
-    case "prefix":
-      return value.startsWith(matcher.value);
-  }
-}
-
-/** The first rule whose every matcher holds (an own, non-inherited label each). */
-export function firstMatchingRule(
-  rules: readonly AlertRule[],
-  labels: Readonly<Record<string, string>>,
-): AlertRule | undefined {
-  return rules.find((rule) =>
-    Object.entries(rule.match).every(([name, matcher]) =>
-      matches(matcher, Object.hasOwn(labels, name) ? labels[name] : undefined),
-    ),
-  );
-}
-
-/** `{{ name }}` replaced by the label's value (missing: empty); linear in the template. */
-export function renderSummary(template: string, labels: Readonly<Record<string, string>>): string {
-  return template.replace(/\{\{\s*([A-Za-z0-9_.-]{1,128})\s*\}\}/g, (_, name: string) =>
-    Object.hasOwn(labels, name) ? (labels[name] ?? "") : "",
-  );
-}
-
-const TLP_ORDER: readonly TlpLabel[] = ["clear", "green", "amber", "amber+strict", "red"];
-
-/** The stricter of two labels: a sender may raise its integration's label, not lower it. */
-export function stricterTlp(a: TlpLabel, b: TlpLabel): TlpLabel {
-  return TLP_ORDER.indexOf(a) >= TLP_ORDER.indexOf(b) ? a : b;
 }

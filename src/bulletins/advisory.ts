@@ -2,11 +2,12 @@
 // into, so that filters, digests and the "seen" bookkeeping never look at a source's format.
 import { z } from "zod";
 import { TLP_LABELS } from "../incidents/tlp.ts";
+import { lazySchema } from "../lazy-schema.ts";
 
 /** Most severe first; the order digests are grouped in. Unknown severity is `undefined`. */
 export const SEVERITIES = ["critical", "high", "medium", "low", "none"] as const;
-export const severitySchema = z.enum(SEVERITIES);
-export type Severity = z.infer<typeof severitySchema>;
+export const severitySchema = lazySchema(() => z.enum(SEVERITIES));
+export type Severity = z.infer<ReturnType<typeof severitySchema>>;
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, none: 0 };
 
@@ -15,57 +16,63 @@ export function severityRank(severity: Severity): number {
 }
 
 /** A calendar date as the KEV catalog writes it (`2025-09-15`): no time, no zone. */
-const calendarDateSchema = z.iso.date();
+const calendarDateSchema = lazySchema(() => z.iso.date());
 
-export const knownExploitedSchema = z.object({
-  /** Earliest date one of the advisory's CVEs was added to the KEV catalog. */
-  dateAdded: calendarDateSchema,
-  /** Earliest remediation due date (US federal agencies' deadline, a useful yardstick for all). */
-  dueDate: calendarDateSchema,
-  ransomwareUse: z.enum(["known", "unknown"]),
-});
-export type KnownExploited = z.infer<typeof knownExploitedSchema>;
+export const knownExploitedSchema = lazySchema(() =>
+  z.object({
+    /** Earliest date one of the advisory's CVEs was added to the KEV catalog. */
+    dateAdded: calendarDateSchema(),
+    /** Earliest remediation due date (US federal agencies' deadline, a useful yardstick for all). */
+    dueDate: calendarDateSchema(),
+    ransomwareUse: z.enum(["known", "unknown"]),
+  }),
+);
+export type KnownExploited = z.infer<ReturnType<typeof knownExploitedSchema>>;
 
-export const cvssSchema = z.object({
-  /** Computed from the vector when it is a complete CVSS vector, else as the publisher stated it. */
-  baseScore: z.number().min(0).max(10),
-  version: z.string(),
-  vectorString: z.string().optional(),
-  /** The publisher's stated base score, set only when it contradicts the vector's. */
-  statedBaseScore: z.number().min(0).max(10).optional(),
-});
-export type CvssSummary = z.infer<typeof cvssSchema>;
+export const cvssSchema = lazySchema(() =>
+  z.object({
+    /** Computed from the vector when it is a complete CVSS vector, else as the publisher stated it. */
+    baseScore: z.number().min(0).max(10),
+    version: z.string(),
+    vectorString: z.string().optional(),
+    /** The publisher's stated base score, set only when it contradicts the vector's. */
+    statedBaseScore: z.number().min(0).max(10).optional(),
+  }),
+);
+export type CvssSummary = z.infer<ReturnType<typeof cvssSchema>>;
 
-export const advisorySchema = z.object({
-  source: z.enum(["csaf", "kev"]),
-  /** CSAF `tracking.id` or the KEV entry's CVE id; unique within a source. */
-  id: z.string().min(1),
-  title: z.string(),
-  publisher: z.string(),
-  /** First publication (CSAF initial_release_date, KEV dateAdded). */
-  published: z.date(),
-  /** Latest revision (CSAF current_release_date). */
-  updated: z.date(),
-  cves: z.array(z.string()),
-  /** The highest base score over the advisory's vulnerabilities, when any was scored. */
-  cvss: cvssSchema.optional(),
-  /** Undefined when neither the publisher nor a score says how severe it is. */
-  severity: severitySchema.optional(),
-  vendors: z.array(z.string()),
-  /** Short product names (product lines, not every version), at most MAX_LISTED_PRODUCTS. */
-  products: z.array(z.string()),
-  /** How many further product names were left out of `products`. */
-  moreProducts: z.number().int().min(0),
-  link: z.string().optional(),
-  /**
-   * TLP 2.0 label. Undefined means the publisher did not label it, and an unlabelled advisory is
-   * treated as not shareable until someone labels it (TLP 2.0's reading of unlabelled content).
-   */
-  tlp: z.enum(TLP_LABELS).optional(),
-  /** Set when one of its CVEs is in the KEV catalog (always for KEV entries themselves). */
-  knownExploited: knownExploitedSchema.optional(),
-});
-export type Advisory = z.infer<typeof advisorySchema>;
+export const advisorySchema = lazySchema(() =>
+  z.object({
+    source: z.enum(["csaf", "kev"]),
+    /** CSAF `tracking.id` or the KEV entry's CVE id; unique within a source. */
+    id: z.string().min(1),
+    title: z.string(),
+    publisher: z.string(),
+    /** First publication (CSAF initial_release_date, KEV dateAdded). */
+    published: z.date(),
+    /** Latest revision (CSAF current_release_date). */
+    updated: z.date(),
+    cves: z.array(z.string()),
+    /** The highest base score over the advisory's vulnerabilities, when any was scored. */
+    cvss: cvssSchema().optional(),
+    /** Undefined when neither the publisher nor a score says how severe it is. */
+    severity: severitySchema().optional(),
+    vendors: z.array(z.string()),
+    /** Short product names (product lines, not every version), at most MAX_LISTED_PRODUCTS. */
+    products: z.array(z.string()),
+    /** How many further product names were left out of `products`. */
+    moreProducts: z.number().int().min(0),
+    link: z.string().optional(),
+    /**
+     * TLP 2.0 label. Undefined means the publisher did not label it, and an unlabelled advisory is
+     * treated as not shareable until someone labels it (TLP 2.0's reading of unlabelled content).
+     */
+    tlp: z.enum(TLP_LABELS).optional(),
+    /** Set when one of its CVEs is in the KEV catalog (always for KEV entries themselves). */
+    knownExploited: knownExploitedSchema().optional(),
+  }),
+);
+export type Advisory = z.infer<ReturnType<typeof advisorySchema>>;
 
 export const MAX_LISTED_PRODUCTS = 25;
 

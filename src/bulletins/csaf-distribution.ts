@@ -2,56 +2,63 @@
 // feeds and/or directories, ROLIE feeds (RFC 8322, Atom in JSON) listing the documents, and
 // directories with an index.txt. Schemas and link extraction only; fetching is in sources.ts.
 import { z } from "zod";
+import { lazySchema } from "../lazy-schema.ts";
 
-const rolieLinkSchema = z.looseObject({ rel: z.string(), href: z.string() });
+const rolieLinkSchema = lazySchema(() => z.looseObject({ rel: z.string(), href: z.string() }));
 
-export const providerMetadataSchema = z.looseObject({
-  canonical_url: z.string(),
-  distributions: z
-    .array(
-      z.looseObject({
-        directory_url: z.string().optional(),
-        rolie: z
-          .looseObject({
-            feeds: z.array(z.looseObject({ tlp_label: z.string(), url: z.string() })),
-          })
-          .optional(),
-      }),
-    )
-    .optional(),
-});
-export type ProviderMetadata = z.infer<typeof providerMetadataSchema>;
-
-export const rolieFeedSchema = z.looseObject({
-  feed: z.looseObject({
-    id: z.string(),
-    title: z.string().optional(),
-    entry: z
+export const providerMetadataSchema = lazySchema(() =>
+  z.looseObject({
+    canonical_url: z.string(),
+    distributions: z
       .array(
         z.looseObject({
-          id: z.string().optional(),
-          published: z.string().optional(),
-          updated: z.string().optional(),
-          link: z.array(rolieLinkSchema).optional(),
-          content: z.looseObject({ src: z.string(), type: z.string().optional() }).optional(),
+          directory_url: z.string().optional(),
+          rolie: z
+            .looseObject({
+              feeds: z.array(z.looseObject({ tlp_label: z.string(), url: z.string() })),
+            })
+            .optional(),
         }),
       )
-      // A feed with no advisories yet may leave `entry` out.
-      .default([]),
+      .optional(),
   }),
-});
-export type RolieFeed = z.infer<typeof rolieFeedSchema>;
+);
+export type ProviderMetadata = z.infer<ReturnType<typeof providerMetadataSchema>>;
 
-export const rolieServiceSchema = z.looseObject({
-  service: z.looseObject({
-    workspace: z.array(
-      z.looseObject({
-        collection: z.array(z.looseObject({ href: z.string() })).default([]),
-      }),
-    ),
+export const rolieFeedSchema = lazySchema(() =>
+  z.looseObject({
+    feed: z.looseObject({
+      id: z.string(),
+      title: z.string().optional(),
+      entry: z
+        .array(
+          z.looseObject({
+            id: z.string().optional(),
+            published: z.string().optional(),
+            updated: z.string().optional(),
+            link: z.array(rolieLinkSchema()).optional(),
+            content: z.looseObject({ src: z.string(), type: z.string().optional() }).optional(),
+          }),
+        )
+        // A feed with no advisories yet may leave `entry` out.
+        .default([]),
+    }),
   }),
-});
-export type RolieService = z.infer<typeof rolieServiceSchema>;
+);
+export type RolieFeed = z.infer<ReturnType<typeof rolieFeedSchema>>;
+
+export const rolieServiceSchema = lazySchema(() =>
+  z.looseObject({
+    service: z.looseObject({
+      workspace: z.array(
+        z.looseObject({
+          collection: z.array(z.looseObject({ href: z.string() })).default([]),
+        }),
+      ),
+    }),
+  }),
+);
+export type RolieService = z.infer<ReturnType<typeof rolieServiceSchema>>;
 
 /**
  * Where a provider's advisories are listed. ROLIE feeds are preferred: a provider offering both

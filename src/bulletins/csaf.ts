@@ -3,6 +3,7 @@
 // fields are let through: publishers add their own, and the base profile allows any category.
 import { z } from "zod";
 import { parseTlp } from "../incidents/tlp.ts";
+import { lazySchema } from "../lazy-schema.ts";
 import {
   type Advisory,
   type CvssSummary,
@@ -16,125 +17,149 @@ import { baseScoreFromVector, sameScore } from "./cvss.ts";
 import { describeIssues } from "./documents.ts";
 import { parseRfc3339, rfc3339Schema } from "./rfc3339.ts";
 
-const fullProductNameSchema = z.looseObject({
-  name: z.string(),
-  product_id: z.string(),
-});
-
-export const csafBranchSchema = z.looseObject({
-  category: z.string(),
-  name: z.string(),
-  product: fullProductNameSchema.optional(),
-  get branches() {
-    return z.array(csafBranchSchema).optional();
-  },
-});
-export type CsafBranch = z.infer<typeof csafBranchSchema>;
-
-const relationshipSchema = z.looseObject({
-  category: z.string(),
-  full_product_name: fullProductNameSchema,
-  product_reference: z.string(),
-  relates_to_product_reference: z.string(),
-});
-
-const productTreeSchema = z.looseObject({
-  branches: z.array(csafBranchSchema).optional(),
-  full_product_names: z.array(fullProductNameSchema).optional(),
-  relationships: z.array(relationshipSchema).optional(),
-});
-
-const referenceSchema = z.looseObject({
-  category: z.enum(["external", "self"]).default("external"),
-  summary: z.string(),
-  url: z.string(),
-});
-
-const cvssV3Schema = z.looseObject({
-  version: z.string(),
-  vectorString: z.string(),
-  baseScore: z.number().min(0).max(10),
-  baseSeverity: z.string(),
-});
-
-const cvssV2Schema = z.looseObject({
-  version: z.string(),
-  vectorString: z.string(),
-  baseScore: z.number().min(0).max(10),
-});
-
-const scoreSchema = z.looseObject({
-  products: z.array(z.string()),
-  cvss_v3: cvssV3Schema.optional(),
-  cvss_v2: cvssV2Schema.optional(),
-});
-
-const threatSchema = z.looseObject({
-  category: z.string(),
-  details: z.string(),
-  product_ids: z.array(z.string()).optional(),
-});
-
-const productIdList = z.array(z.string()).optional();
-const productStatusSchema = z.looseObject({
-  first_affected: productIdList,
-  first_fixed: productIdList,
-  fixed: productIdList,
-  known_affected: productIdList,
-  known_not_affected: productIdList,
-  last_affected: productIdList,
-  recommended: productIdList,
-  under_investigation: productIdList,
-});
-
-const vulnerabilitySchema = z.looseObject({
-  cve: z
-    .string()
-    .regex(/^CVE-[0-9]{4}-[0-9]{4,}$/)
-    .optional(),
-  title: z.string().optional(),
-  scores: z.array(scoreSchema).optional(),
-  threats: z.array(threatSchema).optional(),
-  product_status: productStatusSchema.optional(),
-});
-
-export const csafDocumentSchema = z.looseObject({
-  document: z.looseObject({
-    // Any category is valid: unknown ones (Cisco's "Cisco Security Advisory") are CSAF Base.
-    category: z.string().min(1),
-    // 2.1 moved scores into `metrics`; reading it as 2.0 would silently lose them.
-    csaf_version: z.literal("2.0"),
-    title: z.string(),
-    publisher: z.looseObject({
-      category: z.string(),
-      name: z.string(),
-      namespace: z.string(),
-    }),
-    tracking: z.looseObject({
-      id: z.string().min(1),
-      current_release_date: rfc3339Schema,
-      initial_release_date: rfc3339Schema,
-      status: z.enum(["draft", "final", "interim"]),
-      version: z.string(),
-    }),
-    aggregate_severity: z.looseObject({ text: z.string(), namespace: z.string().optional() }).optional(),
-    distribution: z
-      .looseObject({
-        text: z.string().optional(),
-        tlp: z
-          .looseObject({
-            label: z.string().refine((label) => parseTlp(label) !== undefined, "not a TLP label"),
-            url: z.string().optional(),
-          })
-          .optional(),
-      })
-      .optional(),
-    references: z.array(referenceSchema).optional(),
+const fullProductNameSchema = lazySchema(() =>
+  z.looseObject({
+    name: z.string(),
+    product_id: z.string(),
   }),
-  product_tree: productTreeSchema.optional(),
-  vulnerabilities: z.array(vulnerabilitySchema).optional(),
-});
-export type CsafDocument = z.infer<typeof csafDocumentSchema>;
+);
+
+export const csafBranchSchema = lazySchema(() =>
+  z.looseObject({
+    category: z.string(),
+    name: z.string(),
+    product: fullProductNameSchema().optional(),
+    get branches() {
+      return z.array(csafBranchSchema()).optional();
+    },
+  }),
+);
+export type CsafBranch = z.infer<ReturnType<typeof csafBranchSchema>>;
+
+const relationshipSchema = lazySchema(() =>
+  z.looseObject({
+    category: z.string(),
+    full_product_name: fullProductNameSchema(),
+    product_reference: z.string(),
+    relates_to_product_reference: z.string(),
+  }),
+);
+
+const productTreeSchema = lazySchema(() =>
+  z.looseObject({
+    branches: z.array(csafBranchSchema()).optional(),
+    full_product_names: z.array(fullProductNameSchema()).optional(),
+    relationships: z.array(relationshipSchema()).optional(),
+  }),
+);
+
+const referenceSchema = lazySchema(() =>
+  z.looseObject({
+    category: z.enum(["external", "self"]).default("external"),
+    summary: z.string(),
+    url: z.string(),
+  }),
+);
+
+const cvssV3Schema = lazySchema(() =>
+  z.looseObject({
+    version: z.string(),
+    vectorString: z.string(),
+    baseScore: z.number().min(0).max(10),
+    baseSeverity: z.string(),
+  }),
+);
+
+const cvssV2Schema = lazySchema(() =>
+  z.looseObject({
+    version: z.string(),
+    vectorString: z.string(),
+    baseScore: z.number().min(0).max(10),
+  }),
+);
+
+const scoreSchema = lazySchema(() =>
+  z.looseObject({
+    products: z.array(z.string()),
+    cvss_v3: cvssV3Schema().optional(),
+    cvss_v2: cvssV2Schema().optional(),
+  }),
+);
+
+const threatSchema = lazySchema(() =>
+  z.looseObject({
+    category: z.string(),
+    details: z.string(),
+    product_ids: z.array(z.string()).optional(),
+  }),
+);
+
+const productIdList = lazySchema(() => z.array(z.string()).optional());
+const productStatusSchema = lazySchema(() =>
+  z.looseObject({
+    first_affected: productIdList(),
+    first_fixed: productIdList(),
+    fixed: productIdList(),
+    known_affected: productIdList(),
+    known_not_affected: productIdList(),
+    last_affected: productIdList(),
+    recommended: productIdList(),
+    under_investigation: productIdList(),
+  }),
+);
+
+const vulnerabilitySchema = lazySchema(() =>
+  z.looseObject({
+    cve: z
+      .string()
+      .regex(/^CVE-[0-9]{4}-[0-9]{4,}$/)
+      .optional(),
+    title: z.string().optional(),
+    scores: z.array(scoreSchema()).optional(),
+    threats: z.array(threatSchema()).optional(),
+    product_status: productStatusSchema().optional(),
+  }),
+);
+
+export const csafDocumentSchema = lazySchema(() =>
+  z.looseObject({
+    document: z.looseObject({
+      // Any category is valid: unknown ones (Cisco's "Cisco Security Advisory") are CSAF Base.
+      category: z.string().min(1),
+      // 2.1 moved scores into `metrics`; reading it as 2.0 would silently lose them.
+      csaf_version: z.literal("2.0"),
+      title: z.string(),
+      publisher: z.looseObject({
+        category: z.string(),
+        name: z.string(),
+        namespace: z.string(),
+      }),
+      tracking: z.looseObject({
+        id: z.string().min(1),
+        current_release_date: rfc3339Schema,
+        initial_release_date: rfc3339Schema,
+        status: z.enum(["draft", "final", "interim"]),
+        version: z.string(),
+      }),
+      aggregate_severity: z.looseObject({ text: z.string(), namespace: z.string().optional() }).optional(),
+      distribution: z
+        .looseObject({
+          text: z.string().optional(),
+          tlp: z
+            .looseObject({
+              label: z.string().refine((label) => parseTlp(label) !== undefined, "not a TLP label"),
+              url: z.string().optional(),
+            })
+            .optional(),
+        })
+        .optional(),
+      references: z.array(referenceSchema()).optional(),
+    }),
+    product_tree: productTreeSchema().optional(),
+    vulnerabilities: z.array(vulnerabilitySchema()).optional(),
+  }),
+);
+export type CsafDocument = z.infer<ReturnType<typeof csafDocumentSchema>>;
 
 interface ProductEntry {
   /** The line a reader recognises: "Cisco IOS", "Red Hat Enterprise Linux Server AUS (v. 7.6)". */
@@ -290,7 +315,7 @@ export type CsafParseResult = { ok: true; advisory: Advisory } | { ok: false; re
 
 /** Validates parsed JSON as a CSAF 2.0 document and normalises it. */
 export function parseCsaf(json: unknown): CsafParseResult {
-  const parsed = csafDocumentSchema.safeParse(json);
+  const parsed = csafDocumentSchema().safeParse(json);
   if (!parsed.success)
     return { ok: false, reason: `not a valid CSAF 2.0 document: ${describeIssues(parsed.error)}` };
   return { ok: true, advisory: normaliseCsaf(parsed.data) };

@@ -22,7 +22,7 @@ export const advisoryFilterSchema = z.object({
   /** Only advisories with a CVE in the KEV catalog (merge KEV entries in first). */
   kevOnly: z.boolean().default(false),
   /** Advisories whose severity is unknown do not pass a minimum severity. */
-  minSeverity: severitySchema.optional(),
+  minSeverity: severitySchema().optional(),
   /** Published at or after this instant. */
   since: z.coerce.date().optional(),
   /** Published before this instant. */

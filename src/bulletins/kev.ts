@@ -3,38 +3,43 @@
 // its entries become advisories of their own, and their due dates are joined to CSAF
 // advisories that fix the same CVEs.
 import { z } from "zod";
+import { lazySchema } from "../lazy-schema.ts";
 import type { Advisory, KnownExploited } from "./advisory.ts";
 import { describeIssues } from "./documents.ts";
 import { rfc3339Schema } from "./rfc3339.ts";
 
-export const kevEntrySchema = z.looseObject({
-  cveID: z.string().regex(/^CVE-[0-9]{4}-[0-9]{4,19}$/),
-  vendorProject: z.string(),
-  product: z.string(),
-  vulnerabilityName: z.string(),
-  dateAdded: z.iso.date(),
-  shortDescription: z.string(),
-  requiredAction: z.string(),
-  dueDate: z.iso.date(),
-  knownRansomwareCampaignUse: z.string().optional(),
-  notes: z.string().optional(),
-  cwes: z.array(z.string()).optional(),
-});
-export type KevEntry = z.infer<typeof kevEntrySchema>;
+export const kevEntrySchema = lazySchema(() =>
+  z.looseObject({
+    cveID: z.string().regex(/^CVE-[0-9]{4}-[0-9]{4,19}$/),
+    vendorProject: z.string(),
+    product: z.string(),
+    vulnerabilityName: z.string(),
+    dateAdded: z.iso.date(),
+    shortDescription: z.string(),
+    requiredAction: z.string(),
+    dueDate: z.iso.date(),
+    knownRansomwareCampaignUse: z.string().optional(),
+    notes: z.string().optional(),
+    cwes: z.array(z.string()).optional(),
+  }),
+);
+export type KevEntry = z.infer<ReturnType<typeof kevEntrySchema>>;
 
-export const kevCatalogSchema = z.looseObject({
-  title: z.string().optional(),
-  catalogVersion: z.string(),
-  dateReleased: rfc3339Schema,
-  // The total in the published catalog; a cut-down copy keeps the header, so it is not checked
-  // against the array length.
-  count: z.number().int().min(0),
-  vulnerabilities: z.array(kevEntrySchema),
-});
-export type KevCatalog = z.infer<typeof kevCatalogSchema>;
+export const kevCatalogSchema = lazySchema(() =>
+  z.looseObject({
+    title: z.string().optional(),
+    catalogVersion: z.string(),
+    dateReleased: rfc3339Schema,
+    // The total in the published catalog; a cut-down copy keeps the header, so it is not checked
+    // against the array length.
+    count: z.number().int().min(0),
+    vulnerabilities: z.array(kevEntrySchema()),
+  }),
+);
+export type KevCatalog = z.infer<ReturnType<typeof kevCatalogSchema>>;
 
 // Entries are validated one by one so that one bad entry costs that entry, not the catalog.
-const kevCatalogHeaderSchema = kevCatalogSchema.extend({ vulnerabilities: z.array(z.unknown()) });
+const kevCatalogHeaderSchema = kevCatalogSchema().extend({ vulnerabilities: z.array(z.unknown()) });
 
 export const KEV_PUBLISHER = "CISA";
 
@@ -79,7 +84,7 @@ export function parseKevCatalog(json: unknown): KevParseResult | { ok: false; re
   const advisories: Advisory[] = [];
   const invalidEntries: KevParseResult["invalidEntries"] = [];
   header.data.vulnerabilities.forEach((raw, index) => {
-    const entry = kevEntrySchema.safeParse(raw);
+    const entry = kevEntrySchema().safeParse(raw);
     if (entry.success) {
       advisories.push(normaliseKevEntry(entry.data));
     } else {

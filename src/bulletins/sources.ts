@@ -287,7 +287,7 @@ class SourceLoader {
   }
 
   async #followProvider(json: unknown, base: URL, where: string): Promise<LoadedDocuments> {
-    const metadata = this.#validate(providerMetadataSchema, json, where, "provider-metadata.json");
+    const metadata = this.#validate(providerMetadataSchema(), json, where, "provider-metadata.json");
     if (!metadata.ok) return metadata.result;
     const { feeds, directories } = providerListings(metadata.value);
     if (feeds.length === 0 && directories.length === 0) {
@@ -306,7 +306,7 @@ class SourceLoader {
   }
 
   async #followService(json: unknown, base: URL, where: string): Promise<LoadedDocuments> {
-    const service = this.#validate(rolieServiceSchema, json, where, "ROLIE service document");
+    const service = this.#validate(rolieServiceSchema(), json, where, "ROLIE service document");
     if (!service.ok) return service.result;
     const results: LoadedDocuments[] = [];
     for (const href of serviceFeedLinks(service.value)) {
@@ -317,7 +317,7 @@ class SourceLoader {
   }
 
   async #followFeed(json: unknown, base: URL, where: string): Promise<LoadedDocuments> {
-    const feed = this.#validate(rolieFeedSchema, json, where, "ROLIE feed");
+    const feed = this.#validate(rolieFeedSchema(), json, where, "ROLIE feed");
     if (!feed.ok) return feed.result;
     const links = feedDocumentLinks(feed.value, this.#options.since);
     return this.#followDocumentLinks(links, base, where);

@@ -11,6 +11,7 @@ import { type Destination, tlpGate } from "../chat/tlp-gate.ts";
 import { type ConfigFileKind, loadConfigFile, parseConfigFile } from "../config-file.ts";
 import { parseTlp, TLP_LABELS, type TlpLabel } from "../incidents/tlp.ts";
 import { CronExpressionError, CronSchedule } from "../jobs/cron-time.ts";
+import { lazySchema } from "../lazy-schema.ts";
 import { parseDuration } from "../oncall/durations.ts";
 import { SEVERITIES } from "./advisory.ts";
 import { DIGEST_LANGUAGES, type DigestLanguage } from "./digest.ts";
@@ -20,13 +21,14 @@ import { parsePeriodSpec, SCHEDULED_PERIOD_HINT } from "./statistics.ts";
 // ---------------------------------------------------------------------------------------------
 // Schema
 
-const idSchema = z
-  .string({ error: 'expected an id such as "soc-daily"' })
-  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'ids are lowercase letters, digits, ".", "_" and "-", e.g. "soc-daily"');
+const idSchema = lazySchema(() =>
+  z
+    .string({ error: 'expected an id such as "soc-daily"' })
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'ids are lowercase letters, digits, ".", "_" and "-", e.g. "soc-daily"'),
+);
 
-const tlpSchema = z
-  .string({ error: `expected a TLP label: ${TLP_LABELS.join(", ")}` })
-  .transform((value, ctx): TlpLabel => {
+const tlpSchema = lazySchema(() =>
+  z.string({ error: `expected a TLP label: ${TLP_LABELS.join(", ")}` }).transform((value, ctx): TlpLabel => {
     const label = parseTlp(value);
     if (!label) {
       ctx.addIssue({
@@ -36,7 +38,8 @@ const tlpSchema = z
       return z.NEVER;
     }
     return label;
-  });
+  }),
+);
 
 /** Where a bulletin goes: exactly one platform and its room or channel id. */
 const destinationSchema = perPlatformSchema((platform) => platform.roomId.schema).transform(
@@ -66,9 +69,8 @@ function destinationHints(): string {
 
 const MAX_LOOKBACK_MS = 3660 * 86_400_000;
 
-const durationSchema = z
-  .string({ error: 'expected a duration such as "7d"' })
-  .transform((value, ctx): number => {
+const durationSchema = lazySchema(() =>
+  z.string({ error: 'expected a duration such as "7d"' }).transform((value, ctx): number => {
     let ms: number;
     try {
       ms = parseDuration(value);
@@ -81,27 +83,30 @@ const durationSchema = z
       return z.NEVER;
     }
     return ms;
-  });
+  }),
+);
 
-const filtersSchema = z.strictObject({
-  /** Vendor or product words; any of them starting a word in title, vendor or product passes. */
-  keywords: z.array(z.string().trim().min(1)).default([]),
-  minCvss: z
-    .number({ error: "expected a CVSS base score from 0 to 10" })
-    .min(0, "a CVSS base score is 0 to 10")
-    .max(10, "a CVSS base score is 0 to 10")
-    .optional(),
-  /** Advisories without a CVSS score (KEV entries) pass minCvss unless this is `exclude`. */
-  unscored: z.enum(["include", "exclude"], { error: "unscored is include or exclude" }).default("include"),
-  kevOnly: z.boolean().default(false),
-  minSeverity: z.enum(SEVERITIES, { error: `severities are ${SEVERITIES.join(", ")}` }).optional(),
-});
+const filtersSchema = lazySchema(() =>
+  z.strictObject({
+    /** Vendor or product words; any of them starting a word in title, vendor or product passes. */
+    keywords: z.array(z.string().trim().min(1)).default([]),
+    minCvss: z
+      .number({ error: "expected a CVSS base score from 0 to 10" })
+      .min(0, "a CVSS base score is 0 to 10")
+      .max(10, "a CVSS base score is 0 to 10")
+      .optional(),
+    /** Advisories without a CVSS score (KEV entries) pass minCvss unless this is `exclude`. */
+    unscored: z.enum(["include", "exclude"], { error: "unscored is include or exclude" }).default("include"),
+    kevOnly: z.boolean().default(false),
+    minSeverity: z.enum(SEVERITIES, { error: `severities are ${SEVERITIES.join(", ")}` }).optional(),
+  }),
+);
 
 const commonFields = {
-  id: idSchema,
+  id: idSchema(),
   destination: destinationSchema,
   /** The highest TLP label the room may receive. */
-  clearance: tlpSchema,
+  clearance: tlpSchema(),
   /** Shared with people outside the organisation (Slack Connect, federated Matrix rooms). */
   external: z.boolean().default(false),
   // Checked field by field so every problem shows at once (the zone does not change what parses).
@@ -126,50 +131,59 @@ const commonFields = {
   title: z.string().trim().min(1).max(120).optional(),
 };
 
-const digestSubscriptionSchema = z.strictObject({
-  ...commonFields,
-  kind: z.literal("digest"),
-  /** Directories and files of CSAF/KEV documents, CSAF provider or KEV URLs (loadAdvisories). */
-  sources: z.array(z.string().trim().min(1)).min(1, "name at least one source: a directory, file or URL"),
-  filters: filtersSchema.default({ keywords: [], unscored: "include", kevOnly: false }),
-  /** Advisories published this long before a run and not posted to the room yet are included. */
-  lookback: durationSchema.default(7 * 86_400_000),
-  /** With nothing new, post a short "no new advisories" bulletin instead of nothing. */
-  announceEmpty: z.boolean().default(false),
-  /** The label given to advisories their publisher did not label (see the example file). */
-  unlabelled: tlpSchema.default("amber"),
-});
+const digestSubscriptionSchema = lazySchema(() =>
+  z.strictObject({
+    ...commonFields,
+    kind: z.literal("digest"),
+    /** Directories and files of CSAF/KEV documents, CSAF provider or KEV URLs (loadAdvisories). */
+    sources: z.array(z.string().trim().min(1)).min(1, "name at least one source: a directory, file or URL"),
+    filters: filtersSchema().default({ keywords: [], unscored: "include", kevOnly: false }),
+    /** Advisories published this long before a run and not posted to the room yet are included. */
+    lookback: durationSchema().default(7 * 86_400_000),
+    /** With nothing new, post a short "no new advisories" bulletin instead of nothing. */
+    announceEmpty: z.boolean().default(false),
+    /** The label given to advisories their publisher did not label (see the example file). */
+    unlabelled: tlpSchema().default("amber"),
+  }),
+);
 
-const statsSubscriptionSchema = z.strictObject({
-  ...commonFields,
-  kind: z.literal("stats"),
-  /** The period reported at each run: "7d", "30d", "4w" (ending at the run) or "month". */
-  period: z
-    .string()
-    .default("30d")
-    .superRefine((value, ctx) => {
-      if (!parsePeriodSpec(value, { scheduled: true })) {
-        ctx.addIssue({ code: "custom", message: `"${value}" is not a period: ${SCHEDULED_PERIOD_HINT}` });
-      }
-    }),
-  /** Label of the report: counts only, no incident details; GREEN lets partners' rooms have it. */
-  tlp: tlpSchema.default("green"),
-});
+const statsSubscriptionSchema = lazySchema(() =>
+  z.strictObject({
+    ...commonFields,
+    kind: z.literal("stats"),
+    /** The period reported at each run: "7d", "30d", "4w" (ending at the run) or "month". */
+    period: z
+      .string()
+      .default("30d")
+      .superRefine((value, ctx) => {
+        if (!parsePeriodSpec(value, { scheduled: true })) {
+          ctx.addIssue({ code: "custom", message: `"${value}" is not a period: ${SCHEDULED_PERIOD_HINT}` });
+        }
+      }),
+    /** Label of the report: counts only, no incident details; GREEN lets partners' rooms have it. */
+    tlp: tlpSchema().default("green"),
+  }),
+);
 
-const subscriptionSchema = z.discriminatedUnion("kind", [digestSubscriptionSchema, statsSubscriptionSchema], {
-  error: 'kind must be "digest" (advisories) or "stats" (incident statistics)',
-});
+const subscriptionSchema = lazySchema(() =>
+  z.discriminatedUnion("kind", [digestSubscriptionSchema(), statsSubscriptionSchema()], {
+    error: 'kind must be "digest" (advisories) or "stats" (incident statistics)',
+  }),
+);
 
-export const bulletinConfigSchema = z
-  .strictObject({
+/** The file's shape; bulletinConfigSchema adds the checks that need the whole file. */
+const bulletinConfigShape = lazySchema(() =>
+  z.strictObject({
     version: z.literal(1, { error: "version must be 1" }).default(1),
     /** Clearance of rooms no subscription names, for bulletins posted there on demand. */
-    defaultClearance: tlpSchema.default("green"),
-    subscriptions: z.array(subscriptionSchema).default([]),
-  })
-  .superRefine(checkSubscriptions);
+    defaultClearance: tlpSchema().default("green"),
+    subscriptions: z.array(subscriptionSchema()).default([]),
+  }),
+);
 
-type RawConfig = z.infer<typeof bulletinConfigSchema>;
+export const bulletinConfigSchema = lazySchema(() => bulletinConfigShape().superRefine(checkSubscriptions));
+
+type RawConfig = z.infer<ReturnType<typeof bulletinConfigShape>>;
 type RawSubscription = RawConfig["subscriptions"][number];
 
 export interface BulletinDestination {
@@ -282,7 +296,7 @@ function toSubscription(raw: RawSubscription, baseDir: string): Subscription {
 // ---------------------------------------------------------------------------------------------
 // Loading: errors point into the file (src/config-file.ts)
 
-const BULLETIN_FILE: ConfigFileKind<typeof bulletinConfigSchema> = {
+const BULLETIN_FILE: ConfigFileKind<ReturnType<typeof bulletinConfigSchema>> = {
   what: "bulletin configuration",
   example: "examples/bulletins.yaml",
   schema: bulletinConfigSchema,

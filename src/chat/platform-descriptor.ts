@@ -38,8 +38,10 @@ export interface PlatformEnvironment<Settings = unknown> {
    * Imports the platform's code and SDK and returns what makes the platform from its settings
    * (main.ts, for each configured platform, while the database starts). Only then: Bolt and
    * matrix-js-sdk weigh a lot of memory and start-up time in a process that uses neither.
+   * Given the settings, so that a platform can begin what its start will need meanwhile (Slack
+   * over HTTP spawns its ack thread, whose code then loads while PostgreSQL starts).
    */
-  load(): Promise<PlatformMaker<Settings>>;
+  load(settings: Settings): Promise<PlatformMaker<Settings>>;
 }
 
 export type PlatformMaker<Settings = unknown> = (settings: Settings, deps: PlatformDeps) => ChatPlatform;

@@ -18,6 +18,7 @@
 // February, as luxon does).
 import { DateTime } from "luxon";
 import { z } from "zod";
+import { lazySchema } from "../lazy-schema.ts";
 import { parseDuration } from "../oncall/durations.ts";
 import { idSchema } from "../oncall/ids.ts";
 
@@ -28,26 +29,28 @@ export type DeadlineOffset = { kind: "duration"; ms: number } | { kind: "months"
 
 const MONTHS = /^(\d+)\s*(?:mo|month|months)$/i;
 
-export const deadlineOffsetSchema = z
-  .string({ error: 'expected a duration such as "72h", or calendar months such as "1 month"' })
-  .transform((value, ctx): DeadlineOffset => {
-    const months = MONTHS.exec(value.trim());
-    if (months) {
-      const count = Number(months[1]);
-      if (count >= 1 && count <= 24) return { kind: "months", months: count };
-      ctx.addIssue({ code: "custom", message: "months are 1 to 24" });
-      return z.NEVER;
-    }
-    try {
-      return { kind: "duration", ms: parseDuration(value) };
-    } catch (error) {
-      ctx.addIssue({
-        code: "custom",
-        message: `${error instanceof Error ? error.message : String(error)} Calendar months: "1 month".`,
-      });
-      return z.NEVER;
-    }
-  });
+export const deadlineOffsetSchema = lazySchema(() =>
+  z
+    .string({ error: 'expected a duration such as "72h", or calendar months such as "1 month"' })
+    .transform((value, ctx): DeadlineOffset => {
+      const months = MONTHS.exec(value.trim());
+      if (months) {
+        const count = Number(months[1]);
+        if (count >= 1 && count <= 24) return { kind: "months", months: count };
+        ctx.addIssue({ code: "custom", message: "months are 1 to 24" });
+        return z.NEVER;
+      }
+      try {
+        return { kind: "duration", ms: parseDuration(value) };
+      } catch (error) {
+        ctx.addIssue({
+          code: "custom",
+          message: `${error instanceof Error ? error.message : String(error)} Calendar months: "1 month".`,
+        });
+        return z.NEVER;
+      }
+    }),
+);
 
 /** How early the advance warning comes: a share of the time to the deadline, a duration, or off. */
 export type DeadlineWarning =
@@ -55,79 +58,85 @@ export type DeadlineWarning =
   | { kind: "duration"; ms: number }
   | null;
 
-const deadlineWarningSchema = z
-  .string({ error: 'expected a share such as "25%", a duration such as "6h", or off' })
-  .transform((value, ctx): DeadlineWarning => {
-    const trimmed = value.trim().toLowerCase();
-    if (trimmed === "off") return null;
-    const percent = /^(\d{1,2})%$/.exec(trimmed);
-    if (percent) {
-      const share = Number(percent[1]);
-      if (share >= 1) return { kind: "fraction", fraction: share / 100 };
-    }
-    if (!trimmed.endsWith("%")) {
-      try {
-        return { kind: "duration", ms: parseDuration(trimmed) };
-      } catch {
-        // reported below
+const deadlineWarningSchema = lazySchema(() =>
+  z
+    .string({ error: 'expected a share such as "25%", a duration such as "6h", or off' })
+    .transform((value, ctx): DeadlineWarning => {
+      const trimmed = value.trim().toLowerCase();
+      if (trimmed === "off") return null;
+      const percent = /^(\d{1,2})%$/.exec(trimmed);
+      if (percent) {
+        const share = Number(percent[1]);
+        if (share >= 1) return { kind: "fraction", fraction: share / 100 };
       }
-    }
-    ctx.addIssue({
-      code: "custom",
-      message: `"${value}" is not a warning time; write a share from 1% to 99% ("25%"), a duration ("6h") or off`,
-    });
-    return z.NEVER;
-  });
-
-const milestoneSchema = z
-  .strictObject({
-    id: idSchema,
-    name: z.string().min(1),
-    /** Counted from awareness, or from the completion of the milestone `from` names. */
-    after: deadlineOffsetSchema.optional(),
-    /** A milestone listed earlier in the preset: `after` counts from when it is marked done. */
-    from: idSchema.optional(),
-    /** Due only when requested (`/inc deadlines request <milestone> due:<when>`). */
-    onRequest: z.literal(true, { error: "onRequest is true or left out" }).optional(),
-  })
-  .superRefine((milestone, ctx) => {
-    if (milestone.onRequest && (milestone.after !== undefined || milestone.from !== undefined)) {
-      ctx.addIssue({ code: "custom", message: "a milestone due on request has no after: or from:" });
-    } else if (!milestone.onRequest && milestone.after === undefined) {
+      if (!trimmed.endsWith("%")) {
+        try {
+          return { kind: "duration", ms: parseDuration(trimmed) };
+        } catch {
+          // reported below
+        }
+      }
       ctx.addIssue({
         code: "custom",
-        path: ["after"],
-        message:
-          'say when it is due: after: "72h" (from awareness, or from: another milestone) or onRequest: true',
+        message: `"${value}" is not a warning time; write a share from 1% to 99% ("25%"), a duration ("6h") or off`,
       });
-    }
-  });
+      return z.NEVER;
+    }),
+);
 
-export const deadlinePresetSchema = z
-  .strictObject({
-    id: idSchema,
-    name: z.string().min(1),
-    /** Shown when the deadlines are started, e.g. the legal basis. */
-    description: z.string().optional(),
-    /** Default 25%: a 24 h deadline is warned 6 h ahead. */
-    warnBefore: deadlineWarningSchema.default({ kind: "fraction", fraction: 0.25 }),
-    milestones: z.array(milestoneSchema).min(1, "a deadline preset needs at least one milestone"),
-  })
-  .superRefine((preset, ctx) => {
-    preset.milestones.forEach((milestone, index) => {
-      if (milestone.from === undefined) return;
-      const earlier = preset.milestones.slice(0, index).map((m) => m.id);
-      if (!earlier.includes(milestone.from)) {
+const milestoneSchema = lazySchema(() =>
+  z
+    .strictObject({
+      id: idSchema(),
+      name: z.string().min(1),
+      /** Counted from awareness, or from the completion of the milestone `from` names. */
+      after: deadlineOffsetSchema().optional(),
+      /** A milestone listed earlier in the preset: `after` counts from when it is marked done. */
+      from: idSchema().optional(),
+      /** Due only when requested (`/inc deadlines request <milestone> due:<when>`). */
+      onRequest: z.literal(true, { error: "onRequest is true or left out" }).optional(),
+    })
+    .superRefine((milestone, ctx) => {
+      if (milestone.onRequest && (milestone.after !== undefined || milestone.from !== undefined)) {
+        ctx.addIssue({ code: "custom", message: "a milestone due on request has no after: or from:" });
+      } else if (!milestone.onRequest && milestone.after === undefined) {
         ctx.addIssue({
           code: "custom",
-          path: ["milestones", index, "from"],
-          message: `"${milestone.from}" is not a milestone listed before this one${earlier.length ? ` (${earlier.join(", ")})` : ""}`,
+          path: ["after"],
+          message:
+            'say when it is due: after: "72h" (from awareness, or from: another milestone) or onRequest: true',
         });
       }
-    });
-  });
+    }),
+);
 
-export type DeadlinePreset = z.infer<typeof deadlinePresetSchema>;
+export const deadlinePresetSchema = lazySchema(() =>
+  z
+    .strictObject({
+      id: idSchema(),
+      name: z.string().min(1),
+      /** Shown when the deadlines are started, e.g. the legal basis. */
+      description: z.string().optional(),
+      /** Default 25%: a 24 h deadline is warned 6 h ahead. */
+      warnBefore: deadlineWarningSchema().default({ kind: "fraction", fraction: 0.25 }),
+      milestones: z.array(milestoneSchema()).min(1, "a deadline preset needs at least one milestone"),
+    })
+    .superRefine((preset, ctx) => {
+      preset.milestones.forEach((milestone, index) => {
+        if (milestone.from === undefined) return;
+        const earlier = preset.milestones.slice(0, index).map((m) => m.id);
+        if (!earlier.includes(milestone.from)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["milestones", index, "from"],
+            message: `"${milestone.from}" is not a milestone listed before this one${earlier.length ? ` (${earlier.join(", ")})` : ""}`,
+          });
+        }
+      });
+    }),
+);
+
+export type DeadlinePreset = z.infer<ReturnType<typeof deadlinePresetSchema>>;
 export type DeadlineMilestone = DeadlinePreset["milestones"][number];
 
 export const SHIPPED_DEADLINE_PRESETS: readonly DeadlinePreset[] = [

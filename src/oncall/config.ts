@@ -18,6 +18,7 @@ import {
   parseConfigFile,
 } from "../config-file.ts";
 import { deadlinePresetSchema } from "../incidents/deadline-presets.ts";
+import { lazySchema } from "../lazy-schema.ts";
 import { parseDuration } from "./durations.ts";
 import { idSchema } from "./ids.ts";
 import { isValidTimeZone, parseLocalDateTime, parseTimeOfDay } from "./local-time.ts";
@@ -29,16 +30,16 @@ import { namedTimeIntervalSchema } from "./time-intervals.ts";
 /** A reference to a person's id, checked against `people` once the whole file has parsed. */
 const personRefSchema = idSchema;
 
-const timeZoneSchema = z
-  .string({ error: "expected an IANA time zone such as Europe/Paris" })
-  .superRefine((value, ctx) => {
+const timeZoneSchema = lazySchema(() =>
+  z.string({ error: "expected an IANA time zone such as Europe/Paris" }).superRefine((value, ctx) => {
     if (!isValidTimeZone(value)) {
       ctx.addIssue({
         code: "custom",
         message: `"${value}" is not an IANA time zone; write e.g. Europe/Paris, America/New_York, Australia/Sydney or UTC`,
       });
     }
-  });
+  }),
+);
 
 function timeOfDaySchema(options: { allowEndOfDay?: boolean } = {}) {
   const range = options.allowEndOfDay ? "00:00 to 24:00" : "00:00 to 23:59";
@@ -52,41 +53,49 @@ function timeOfDaySchema(options: { allowEndOfDay?: boolean } = {}) {
   });
 }
 
-const durationSchema = z.string({ error: 'expected a duration such as "5m"' }).transform((value, ctx) => {
-  try {
-    return parseDuration(value);
-  } catch (error) {
-    ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : String(error) });
-    return z.NEVER;
-  }
-});
+const durationSchema = lazySchema(() =>
+  z.string({ error: 'expected a duration such as "5m"' }).transform((value, ctx) => {
+    try {
+      return parseDuration(value);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : String(error) });
+      return z.NEVER;
+    }
+  }),
+);
 
-const positiveCount = z.int({ error: "expected a whole number" }).min(1, "must be at least 1");
+const positiveCount = lazySchema(() =>
+  z.int({ error: "expected a whole number" }).min(1, "must be at least 1"),
+);
 
 export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
-const personSchema = z.strictObject({
-  id: idSchema,
-  name: z.string().min(1),
-  email: z.email().optional(),
-  timeZone: timeZoneSchema,
-  /** The person's id on each platform (src/chat/platforms.ts), as its descriptor checks it. */
-  identities: perPlatformSchema((platform) => platform.userId.schema).default({}),
-});
+const personSchema = lazySchema(() =>
+  z.strictObject({
+    id: idSchema(),
+    name: z.string().min(1),
+    email: z.email().optional(),
+    timeZone: timeZoneSchema(),
+    /** The person's id on each platform (src/chat/platforms.ts), as its descriptor checks it. */
+    identities: perPlatformSchema((platform) => platform.userId.schema).default({}),
+  }),
+);
 
-const channelsSchema = perPlatformSchema((platform) => platform.roomId.schema);
+const channelsSchema = lazySchema(() => perPlatformSchema((platform) => platform.roomId.schema));
 
-const shiftLengthSchema = z.union(
-  [
-    z.strictObject({ days: positiveCount }),
-    z.strictObject({ weeks: positiveCount }),
-    z.strictObject({ hours: positiveCount }),
-  ],
-  {
-    error:
-      "every must be one of { days: N }, { weeks: N } or { hours: N } with N a whole number of at least 1",
-  },
+const shiftLengthSchema = lazySchema(() =>
+  z.union(
+    [
+      z.strictObject({ days: positiveCount() }),
+      z.strictObject({ weeks: positiveCount() }),
+      z.strictObject({ hours: positiveCount() }),
+    ],
+    {
+      error:
+        "every must be one of { days: N }, { weeks: N } or { hours: N } with N a whole number of at least 1",
+    },
+  ),
 );
 
 /**
@@ -94,108 +103,122 @@ const shiftLengthSchema = z.union(
  * `from` ends on the next day (`from: "18:00", to: "09:00"` is a night; `to` equal to `from` is
  * 24 hours). Windows are wall-clock times, so they follow DST like hand-offs do.
  */
-const restrictWindowSchema = z.strictObject({
-  days: z
-    .array(z.enum(WEEKDAYS, { error: `days are ${WEEKDAYS.join(", ")}` }))
-    .min(1, "list at least one day, e.g. [mon, tue, wed, thu, fri]"),
-  from: timeOfDaySchema(),
-  to: timeOfDaySchema({ allowEndOfDay: true }),
-});
+const restrictWindowSchema = lazySchema(() =>
+  z.strictObject({
+    days: z
+      .array(z.enum(WEEKDAYS, { error: `days are ${WEEKDAYS.join(", ")}` }))
+      .min(1, "list at least one day, e.g. [mon, tue, wed, thu, fri]"),
+    from: timeOfDaySchema(),
+    to: timeOfDaySchema({ allowEndOfDay: true }),
+  }),
+);
 
-const rotationSchema = z
-  .strictObject({
-    id: idSchema,
-    /** Shown as the layer's name in chat; defaults to the id. */
-    name: z.string().min(1).optional(),
-    type: z.enum(["daily", "weekly", "custom"], { error: "type must be daily, weekly or custom" }),
-    every: shiftLengthSchema.optional(),
-    /** Who takes the shifts, in order, starting with the shift that begins at `start`. */
-    participants: z.array(personRefSchema).min(1, "a rotation needs at least one participant"),
-    /** First hand-off: a local date (with `handoff`) or local date-time, in `timeZone`. */
-    start: z.string({ error: 'expected a local date such as "2026-01-05" or date-time "2026-01-05T09:00"' }),
-    /** Local time of day of every hand-off, e.g. "09:00". */
-    handoff: timeOfDaySchema().optional(),
-    timeZone: timeZoneSchema,
-    /** When set, the rotation only covers these windows; outside them the next layer decides. */
-    restrict: z.array(restrictWindowSchema).min(1).optional(),
-  })
-  .superRefine((rotation, ctx) => {
-    if (rotation.type === "custom" && !rotation.every) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["every"],
-        message: "a custom rotation needs every: { days: N }, { weeks: N } or { hours: N }",
-      });
-    }
-    if (rotation.type !== "custom" && rotation.every) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["every"],
-        message: `every is only for type: custom (a ${rotation.type} rotation is every 1 ${rotation.type === "daily" ? "day" : "week"})`,
-      });
-    }
-    const start = parseLocalDateTime(rotation.start);
-    if (!start) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["start"],
-        message: `"${rotation.start}" is not a local date or date-time; write YYYY-MM-DD or YYYY-MM-DDTHH:MM in the rotation's timeZone, without offset, e.g. "2026-01-05" or "2026-01-05T09:00"`,
-      });
-      return;
-    }
-    if (rotation.handoff === undefined && start.minutes === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["handoff"],
-        message: 'missing: give the local hand-off time, e.g. handoff: "09:00" (or a time in start)',
-      });
-    }
-    const handoff = rotation.handoff === undefined ? undefined : parseTimeOfDay(rotation.handoff);
-    if (handoff !== undefined && start.minutes !== undefined && handoff !== start.minutes) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["handoff"],
-        message: `handoff "${rotation.handoff}" disagrees with the time in start "${rotation.start}"; give the time once`,
-      });
-    }
-  });
+const rotationSchema = lazySchema(() =>
+  z
+    .strictObject({
+      id: idSchema(),
+      /** Shown as the layer's name in chat; defaults to the id. */
+      name: z.string().min(1).optional(),
+      type: z.enum(["daily", "weekly", "custom"], { error: "type must be daily, weekly or custom" }),
+      every: shiftLengthSchema().optional(),
+      /** Who takes the shifts, in order, starting with the shift that begins at `start`. */
+      participants: z.array(personRefSchema()).min(1, "a rotation needs at least one participant"),
+      /** First hand-off: a local date (with `handoff`) or local date-time, in `timeZone`. */
+      start: z.string({
+        error: 'expected a local date such as "2026-01-05" or date-time "2026-01-05T09:00"',
+      }),
+      /** Local time of day of every hand-off, e.g. "09:00". */
+      handoff: timeOfDaySchema().optional(),
+      timeZone: timeZoneSchema(),
+      /** When set, the rotation only covers these windows; outside them the next layer decides. */
+      restrict: z.array(restrictWindowSchema()).min(1).optional(),
+    })
+    .superRefine((rotation, ctx) => {
+      if (rotation.type === "custom" && !rotation.every) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["every"],
+          message: "a custom rotation needs every: { days: N }, { weeks: N } or { hours: N }",
+        });
+      }
+      if (rotation.type !== "custom" && rotation.every) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["every"],
+          message: `every is only for type: custom (a ${rotation.type} rotation is every 1 ${rotation.type === "daily" ? "day" : "week"})`,
+        });
+      }
+      const start = parseLocalDateTime(rotation.start);
+      if (!start) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["start"],
+          message: `"${rotation.start}" is not a local date or date-time; write YYYY-MM-DD or YYYY-MM-DDTHH:MM in the rotation's timeZone, without offset, e.g. "2026-01-05" or "2026-01-05T09:00"`,
+        });
+        return;
+      }
+      if (rotation.handoff === undefined && start.minutes === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["handoff"],
+          message: 'missing: give the local hand-off time, e.g. handoff: "09:00" (or a time in start)',
+        });
+      }
+      const handoff = rotation.handoff === undefined ? undefined : parseTimeOfDay(rotation.handoff);
+      if (handoff !== undefined && start.minutes !== undefined && handoff !== start.minutes) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["handoff"],
+          message: `handoff "${rotation.handoff}" disagrees with the time in start "${rotation.start}"; give the time once`,
+        });
+      }
+    }),
+);
 
-const paging = z.strictObject({
-  /** Incident severities (1 = critical .. 4 = low) whose declaration pages the team's on-call. */
-  severities: z
-    .array(z.int().min(1, "severities are 1 to 4").max(4, "severities are 1 to 4"))
-    .default([1, 2]),
-});
+const paging = lazySchema(() =>
+  z.strictObject({
+    /** Incident severities (1 = critical .. 4 = low) whose declaration pages the team's on-call. */
+    severities: z
+      .array(z.int().min(1, "severities are 1 to 4").max(4, "severities are 1 to 4"))
+      .default([1, 2]),
+  }),
+);
 
-const teamSchema = z.strictObject({
-  id: idSchema,
-  name: z.string().min(1),
-  channels: channelsSchema.default({}),
-  leads: z.array(personRefSchema).default([]),
-  members: z.array(personRefSchema).min(1, "a team needs at least one member"),
-  /**
-   * The layers of the schedule, top-most first: at any instant the first rotation whose
-   * restriction covers that instant decides who is on call (see schedule.ts).
-   */
-  rotations: z.array(rotationSchema).default([]),
-  escalationPolicy: idSchema,
-  paging: paging.default({ severities: [1, 2] }),
-});
+const teamSchema = lazySchema(() =>
+  z.strictObject({
+    id: idSchema(),
+    name: z.string().min(1),
+    channels: channelsSchema().default({}),
+    leads: z.array(personRefSchema()).default([]),
+    members: z.array(personRefSchema()).min(1, "a team needs at least one member"),
+    /**
+     * The layers of the schedule, top-most first: at any instant the first rotation whose
+     * restriction covers that instant decides who is on call (see schedule.ts).
+     */
+    rotations: z.array(rotationSchema()).default([]),
+    escalationPolicy: idSchema(),
+    paging: paging().default({ severities: [1, 2] }),
+  }),
+);
 
-const targetSchema = z
-  .union(
-    [
-      z.strictObject({ person: personRefSchema }),
-      z.strictObject({ oncall: idSchema }),
-      z.strictObject({ team: idSchema }),
-    ],
-    { error: "target must be one of { person: <person id> }, { oncall: <team id> } or { team: <team id> }" },
-  )
-  .transform((target): EscalationTarget => {
-    if ("person" in target) return { kind: "person", personId: target.person };
-    if ("oncall" in target) return { kind: "oncall", teamId: target.oncall };
-    return { kind: "team", teamId: target.team };
-  });
+const targetSchema = lazySchema(() =>
+  z
+    .union(
+      [
+        z.strictObject({ person: personRefSchema() }),
+        z.strictObject({ oncall: idSchema() }),
+        z.strictObject({ team: idSchema() }),
+      ],
+      {
+        error: "target must be one of { person: <person id> }, { oncall: <team id> } or { team: <team id> }",
+      },
+    )
+    .transform((target): EscalationTarget => {
+      if ("person" in target) return { kind: "person", personId: target.person };
+      if ("oncall" in target) return { kind: "oncall", teamId: target.oncall };
+      return { kind: "team", teamId: target.team };
+    }),
+);
 
 /** Who a level pages: one person, whoever is on call for a team right now, or all its members. */
 export type EscalationTarget =
@@ -204,110 +227,127 @@ export type EscalationTarget =
   | { kind: "team"; teamId: string };
 
 /** Names of `timeIntervals` entries, checked once the whole file has parsed. */
-const intervalNamesSchema = z.array(z.string()).min(1, "name at least one time interval").max(20);
+const intervalNamesSchema = lazySchema(() =>
+  z.array(z.string()).min(1, "name at least one time interval").max(20),
+);
 
-const levelSchema = z
-  .strictObject({
-    target: targetSchema,
-    /** How long this level has to acknowledge before the next level is paged. */
-    after: durationSchema,
-    /** As Alertmanager routes: the level pages only inside one of these intervals... */
-    activeTimeIntervals: intervalNamesSchema.optional(),
-    /** ...and never inside one of these; a level that does not page is skipped at once. */
-    muteTimeIntervals: intervalNamesSchema.optional(),
-  })
-  .transform(
-    ({
-      target,
-      after,
-      activeTimeIntervals,
-      muteTimeIntervals,
-    }): {
-      target: EscalationTarget;
-      afterMs: number;
-      activeTimeIntervals?: string[];
-      muteTimeIntervals?: string[];
-    } => ({
-      target,
-      afterMs: after,
-      ...(activeTimeIntervals ? { activeTimeIntervals } : {}),
-      ...(muteTimeIntervals ? { muteTimeIntervals } : {}),
-    }),
-  );
+const levelSchema = lazySchema(() =>
+  z
+    .strictObject({
+      target: targetSchema(),
+      /** How long this level has to acknowledge before the next level is paged. */
+      after: durationSchema(),
+      /** As Alertmanager routes: the level pages only inside one of these intervals... */
+      activeTimeIntervals: intervalNamesSchema().optional(),
+      /** ...and never inside one of these; a level that does not page is skipped at once. */
+      muteTimeIntervals: intervalNamesSchema().optional(),
+    })
+    .transform(
+      ({
+        target,
+        after,
+        activeTimeIntervals,
+        muteTimeIntervals,
+      }): {
+        target: EscalationTarget;
+        afterMs: number;
+        activeTimeIntervals?: string[];
+        muteTimeIntervals?: string[];
+      } => ({
+        target,
+        afterMs: after,
+        ...(activeTimeIntervals ? { activeTimeIntervals } : {}),
+        ...(muteTimeIntervals ? { muteTimeIntervals } : {}),
+      }),
+    ),
+);
 
-const escalationPolicySchema = z.strictObject({
-  id: idSchema,
-  name: z.string().min(1).optional(),
-  levels: z.array(levelSchema).min(1, "a policy needs at least one level"),
-  /** How many more times all levels are walked after the first pass when nobody acknowledges. */
-  repeat: z.int().min(0, "repeat is 0 or more").max(10, "repeat at most 10 times").default(0),
-  /** Wait between the last level of a round and the next round (default: the last level's `after`). */
-  repeatAfter: durationSchema.optional(),
-  /** What happens once every level and repeat went unacknowledged. */
-  fallback: z
-    .strictObject({ teamChannel: idSchema })
-    .transform(({ teamChannel }) => ({ kind: "teamChannel" as const, teamId: teamChannel }))
-    .optional(),
-});
+const escalationPolicySchema = lazySchema(() =>
+  z.strictObject({
+    id: idSchema(),
+    name: z.string().min(1).optional(),
+    levels: z.array(levelSchema()).min(1, "a policy needs at least one level"),
+    /** How many more times all levels are walked after the first pass when nobody acknowledges. */
+    repeat: z.int().min(0, "repeat is 0 or more").max(10, "repeat at most 10 times").default(0),
+    /** Wait between the last level of a round and the next round (default: the last level's `after`). */
+    repeatAfter: durationSchema().optional(),
+    /** What happens once every level and repeat went unacknowledged. */
+    fallback: z
+      .strictObject({ teamChannel: idSchema() })
+      .transform(({ teamChannel }) => ({ kind: "teamChannel" as const, teamId: teamChannel }))
+      .optional(),
+  }),
+);
 
 /** Limits that keep an alert storm from flooding one person (see src/paging/paging.ts). */
-const pageLimitsSchema = z.strictObject({
-  /** A page with the same target and message as an open page this recent is merged into it. */
-  mergeWithin: durationSchema.default(2 * 60_000),
-  /** At most this many different pages are sent to one person within `window`... */
-  perPerson: positiveCount.default(5),
-  /** ...after which further pages are held back and the person gets one summary line. */
-  window: durationSchema.default(10 * 60_000),
-});
+const pageLimitsSchema = lazySchema(() =>
+  z.strictObject({
+    /** A page with the same target and message as an open page this recent is merged into it. */
+    mergeWithin: durationSchema().default(2 * 60_000),
+    /** At most this many different pages are sent to one person within `window`... */
+    perPerson: positiveCount().default(5),
+    /** ...after which further pages are held back and the person gets one summary line. */
+    window: durationSchema().default(10 * 60_000),
+  }),
+);
 
 /** A delay, or `off` for none. */
-const optionalDelaySchema = z
-  .union([z.string(), z.literal(false)], { error: 'expected a duration such as "30m", or off' })
-  .transform((value, ctx): number | null => {
-    if (value === false || value.trim().toLowerCase() === "off") return null;
-    try {
-      return parseDuration(value);
-    } catch (error) {
-      ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : String(error) });
-      return z.NEVER;
-    }
-  });
+const optionalDelaySchema = lazySchema(() =>
+  z
+    .union([z.string(), z.literal(false)], { error: 'expected a duration such as "30m", or off' })
+    .transform((value, ctx): number | null => {
+      if (value === false || value.trim().toLowerCase() === "off") return null;
+      try {
+        return parseDuration(value);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : String(error) });
+        return z.NEVER;
+      }
+    }),
+);
 
-const severityRemindersSchema = z.strictObject({
-  /** Remind the incident room when nobody is commander this long after the declaration. */
-  commander: optionalDelaySchema.optional(),
-  /** Remind the incident room when no `/inc update` was posted for this long. */
-  update: optionalDelaySchema.optional(),
-});
+const severityRemindersSchema = lazySchema(() =>
+  z.strictObject({
+    /** Remind the incident room when nobody is commander this long after the declaration. */
+    commander: optionalDelaySchema().optional(),
+    /** Remind the incident room when no `/inc update` was posted for this long. */
+    update: optionalDelaySchema().optional(),
+  }),
+);
 
 /** Per severity; what is left out keeps its default (src/incidents/reminders.ts). */
-const remindersSchema = z.strictObject({
-  sev1: severityRemindersSchema.optional(),
-  sev2: severityRemindersSchema.optional(),
-  sev3: severityRemindersSchema.optional(),
-  sev4: severityRemindersSchema.optional(),
-});
+const remindersSchema = lazySchema(() =>
+  z.strictObject({
+    sev1: severityRemindersSchema().optional(),
+    sev2: severityRemindersSchema().optional(),
+    sev3: severityRemindersSchema().optional(),
+    sev4: severityRemindersSchema().optional(),
+  }),
+);
 
-export const oncallConfigSchema = z
-  .strictObject({
+/** The file's shape; oncallConfigSchema adds the checks that need the whole file. */
+const oncallConfigShape = lazySchema(() =>
+  z.strictObject({
     version: z.literal(1, { error: "version must be 1" }).default(1),
-    people: z.array(personSchema).min(1, "declare at least one person"),
-    teams: z.array(teamSchema).min(1, "declare at least one team"),
+    people: z.array(personSchema()).min(1, "declare at least one person"),
+    teams: z.array(teamSchema()).min(1, "declare at least one team"),
     /** The team that owns an incident declared without `team:`; defaults to the first team. */
-    defaultTeam: idSchema.optional(),
-    escalationPolicies: z.array(escalationPolicySchema).default([]),
+    defaultTeam: idSchema().optional(),
+    escalationPolicies: z.array(escalationPolicySchema()).default([]),
     /** Named intervals in Alertmanager's syntax, for levels' active/mute time intervals. */
-    timeIntervals: z.array(namedTimeIntervalSchema).default([]),
-    pageLimits: pageLimitsSchema.default({ mergeWithin: 2 * 60_000, perPerson: 5, window: 10 * 60_000 }),
-    reminders: remindersSchema.default({}),
+    timeIntervals: z.array(namedTimeIntervalSchema()).default([]),
+    pageLimits: pageLimitsSchema().default({ mergeWithin: 2 * 60_000, perPerson: 5, window: 10 * 60_000 }),
+    reminders: remindersSchema().default({}),
     /** Regulatory deadline presets, added to (or replacing, by id) the shipped nis2 and gdpr. */
-    deadlines: z.array(deadlinePresetSchema).default([]),
+    deadlines: z.array(deadlinePresetSchema()).default([]),
     /** Alert senders (Alertmanager, PagerDuty-compatible, Grafana, generic, heartbeats): src/alerts/integrations.ts. */
-    integrations: integrationsSchema,
-  })
-  .superRefine(checkReferences);
+    integrations: integrationsSchema(),
+  }),
+);
 
-export type OncallConfig = z.infer<typeof oncallConfigSchema>;
+export const oncallConfigSchema = lazySchema(() => oncallConfigShape().superRefine(checkReferences));
+
+export type OncallConfig = z.infer<ReturnType<typeof oncallConfigShape>>;
 export type OncallPerson = OncallConfig["people"][number];
 export type Team = OncallConfig["teams"][number];
 export type Rotation = Team["rotations"][number];
@@ -482,7 +522,7 @@ export const OncallConfigError = ConfigFileError;
 export type OncallConfigError = ConfigFileError;
 export type { ConfigProblem };
 
-const ONCALL_FILE: ConfigFileKind<typeof oncallConfigSchema> = {
+const ONCALL_FILE: ConfigFileKind<ReturnType<typeof oncallConfigSchema>> = {
   what: "on-call configuration",
   example: "examples/oncall.yaml",
   schema: oncallConfigSchema,

@@ -16,6 +16,7 @@
 // - location: IANA zone the fields are read in (default UTC); wall-clock reading, so DST
 //   changes move the instants, never the meaning ("09:00" is 09:00 in Paris in winter and summer).
 import { z } from "zod";
+import { lazySchema } from "../lazy-schema.ts";
 import { isValidTimeZone, zoneNamed } from "./local-time.ts";
 
 const WEEKDAY_NUMBERS: Record<string, number> = {
@@ -49,16 +50,18 @@ export interface Range {
 }
 
 /** One entry of a named interval, resolved to numbers (and stored so in a page's plan). */
-export const timeIntervalSpecSchema = z.object({
-  /** Minutes of the day, start inclusive, end exclusive. */
-  times: z.array(z.object({ start: z.number().int(), end: z.number().int() })).optional(),
-  weekdays: z.array(z.object({ begin: z.number().int(), end: z.number().int() })).optional(),
-  daysOfMonth: z.array(z.object({ begin: z.number().int(), end: z.number().int() })).optional(),
-  months: z.array(z.object({ begin: z.number().int(), end: z.number().int() })).optional(),
-  years: z.array(z.object({ begin: z.number().int(), end: z.number().int() })).optional(),
-  location: z.string(),
-});
-export type TimeIntervalSpec = z.infer<typeof timeIntervalSpecSchema>;
+export const timeIntervalSpecSchema = lazySchema(() =>
+  z.object({
+    /** Minutes of the day, start inclusive, end exclusive. */
+    times: z.array(z.object({ start: z.number().int(), end: z.number().int() })).optional(),
+    weekdays: z.array(z.object({ begin: z.number().int(), end: z.number().int() })).optional(),
+    daysOfMonth: z.array(z.object({ begin: z.number().int(), end: z.number().int() })).optional(),
+    months: z.array(z.object({ begin: z.number().int(), end: z.number().int() })).optional(),
+    years: z.array(z.object({ begin: z.number().int(), end: z.number().int() })).optional(),
+    location: z.string(),
+  }),
+);
+export type TimeIntervalSpec = z.infer<ReturnType<typeof timeIntervalSpecSchema>>;
 
 const MAX_RANGE_TEXT = 40;
 
@@ -130,71 +133,79 @@ function minutesOfDay(text: string): number | undefined {
   return match ? Number(match[1]) * 60 + Number(match[2]) : undefined;
 }
 
-const timeRange = z
-  .strictObject({
-    start_time: z.string({ error: 'expected a quoted time such as "09:00"' }),
-    end_time: z.string({ error: 'expected a quoted time such as "17:00"' }),
-  })
-  .transform((range, ctx) => {
-    const start = minutesOfDay(range.start_time);
-    const end = minutesOfDay(range.end_time);
-    if (start === undefined || end === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        message: `"${start === undefined ? range.start_time : range.end_time}" is not a time; write HH:MM from 00:00 to 24:00`,
-      });
-      return z.NEVER;
-    }
-    if (start >= end) {
-      ctx.addIssue({
-        code: "custom",
-        message: `start_time ${range.start_time} is not before end_time ${range.end_time}; a range past midnight is two ranges (e.g. 18:00-24:00 and 00:00-08:00)`,
-      });
-      return z.NEVER;
-    }
-    return { start, end };
-  });
+const timeRange = lazySchema(() =>
+  z
+    .strictObject({
+      start_time: z.string({ error: 'expected a quoted time such as "09:00"' }),
+      end_time: z.string({ error: 'expected a quoted time such as "17:00"' }),
+    })
+    .transform((range, ctx) => {
+      const start = minutesOfDay(range.start_time);
+      const end = minutesOfDay(range.end_time);
+      if (start === undefined || end === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          message: `"${start === undefined ? range.start_time : range.end_time}" is not a time; write HH:MM from 00:00 to 24:00`,
+        });
+        return z.NEVER;
+      }
+      if (start >= end) {
+        ctx.addIssue({
+          code: "custom",
+          message: `start_time ${range.start_time} is not before end_time ${range.end_time}; a range past midnight is two ranges (e.g. 18:00-24:00 and 00:00-08:00)`,
+        });
+        return z.NEVER;
+      }
+      return { start, end };
+    }),
+);
 
-const locationSchema = z
-  .string({ error: "expected an IANA time zone such as Europe/Paris" })
-  .superRefine((value, ctx) => {
+const locationSchema = lazySchema(() =>
+  z.string({ error: "expected an IANA time zone such as Europe/Paris" }).superRefine((value, ctx) => {
     if (!isValidTimeZone(value)) {
       ctx.addIssue({
         code: "custom",
         message: `"${value}" is not an IANA time zone; write e.g. Europe/Paris or UTC`,
       });
     }
-  });
+  }),
+);
 
 const MAX_ENTRIES = 100;
 
 /** One entry of `time_intervals`, as Alertmanager writes it. */
-const timeIntervalEntrySchema = z
-  .strictObject({
-    times: z.array(timeRange).max(MAX_ENTRIES).optional(),
-    weekdays: z.array(weekdayRange).max(MAX_ENTRIES).optional(),
-    days_of_month: z.array(dayOfMonthRange).max(MAX_ENTRIES).optional(),
-    months: z.array(monthRange).max(MAX_ENTRIES).optional(),
-    years: z.array(yearRange).max(MAX_ENTRIES).optional(),
-    location: locationSchema.default("UTC"),
-  })
-  .transform(
-    (entry): TimeIntervalSpec => ({
-      times: entry.times,
-      weekdays: entry.weekdays,
-      daysOfMonth: entry.days_of_month,
-      months: entry.months,
-      years: entry.years,
-      location: entry.location,
-    }),
-  );
+const timeIntervalEntrySchema = lazySchema(() =>
+  z
+    .strictObject({
+      times: z.array(timeRange()).max(MAX_ENTRIES).optional(),
+      weekdays: z.array(weekdayRange).max(MAX_ENTRIES).optional(),
+      days_of_month: z.array(dayOfMonthRange).max(MAX_ENTRIES).optional(),
+      months: z.array(monthRange).max(MAX_ENTRIES).optional(),
+      years: z.array(yearRange).max(MAX_ENTRIES).optional(),
+      location: locationSchema().default("UTC"),
+    })
+    .transform(
+      (entry): TimeIntervalSpec => ({
+        times: entry.times,
+        weekdays: entry.weekdays,
+        daysOfMonth: entry.days_of_month,
+        months: entry.months,
+        years: entry.years,
+        location: entry.location,
+      }),
+    ),
+);
 
 /** A named interval at the top of the on-call file: `timeIntervals: [{ name, time_intervals }]`. */
-export const namedTimeIntervalSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "names are letters, digits, '-', '_' and '.'"),
-  time_intervals: z.array(timeIntervalEntrySchema).min(1, "give at least one entry").max(MAX_ENTRIES),
-});
-export type NamedTimeInterval = z.infer<typeof namedTimeIntervalSchema>;
+export const namedTimeIntervalSchema = lazySchema(() =>
+  z.strictObject({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "names are letters, digits, '-', '_' and '.'"),
+    time_intervals: z.array(timeIntervalEntrySchema()).min(1, "give at least one entry").max(MAX_ENTRIES),
+  }),
+);
+export type NamedTimeInterval = z.infer<ReturnType<typeof namedTimeIntervalSchema>>;
 
 function inAny(value: number, ranges: Range[] | undefined): boolean {
   return ranges === undefined || ranges.some((r) => value >= r.begin && value <= r.end);

@@ -22,7 +22,7 @@ const planTargetSchema = z.discriminatedUnion("kind", [
 ]);
 
 /** A named time interval copied into the plan, so a reload mid-escalation keeps its meaning. */
-const planIntervalSchema = z.object({ name: z.string(), entries: z.array(timeIntervalSpecSchema) });
+const planIntervalSchema = z.object({ name: z.string(), entries: z.array(timeIntervalSpecSchema()) });
 export type PlanInterval = z.infer<typeof planIntervalSchema>;
 
 const planLevelSchema = z.object({

@@ -8,13 +8,8 @@
 import { createHash } from "node:crypto";
 import { inertText } from "../../chat/inert-text.ts";
 import type { TlpLabel } from "../../incidents/tlp.ts";
-import {
-  firstMatchingRule,
-  type Integration,
-  MAX_LABEL_VALUE,
-  renderSummary,
-  stricterTlp,
-} from "../integrations.ts";
+import { firstMatchingRule, MAX_LABEL_VALUE, renderSummary, stricterTlp } from "../integration-rules.ts";
+import type { Integration } from "../integrations.ts";
 import type { AlertAction, AlertLink, AlertSignal } from "../signal.ts";
 import { isRecord } from "./body.ts";
 

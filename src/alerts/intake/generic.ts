@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { parseRsitType } from "../../incidents/taxonomy.ts";
 import { parseTlp } from "../../incidents/tlp.ts";
-import { MAX_LABEL_VALUE } from "../integrations.ts";
+import { MAX_LABEL_VALUE } from "../integration-rules.ts";
 import { isRecord, PayloadError } from "./body.ts";
 import {
   type AlertDraft,

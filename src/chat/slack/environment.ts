@@ -64,10 +64,23 @@ export const slackEnvironment: PlatformEnvironment<SlackSettings> = {
       : undefined;
     return { settings: slack, problems };
   },
-  async load() {
+  async load(loaded) {
+    // Over HTTP the ack thread is spawned first: its isolate boots and its code loads on the
+    // other core while the database starts and Bolt loads here, instead of after both (it was
+    // the last thing a start waited for). Socket Mode has no thread.
+    const prepared = loaded.appToken
+      ? undefined
+      : await import("./ack-thread.ts").then(({ prepareAckThread }) => prepareAckThread());
     // Imported only when configured: Bolt is a sizeable share of the memory of an idle process.
     const { SlackPlatform } = await import("./slack-platform.ts");
     return (settings, { http, log }) =>
-      new SlackPlatform({ ...settings, signingSecret: settings.signingSecret ?? "", http, log });
+      new SlackPlatform({
+        ...settings,
+        signingSecret: settings.signingSecret ?? "",
+        http,
+        log,
+        // Only for the platform made from the settings the thread was prepared for.
+        preparedAckThread: settings === loaded ? prepared : undefined,
+      });
   },
 };

@@ -1,5 +1,6 @@
 // How the Slack platform is configured (src/chat/slack/environment.ts fills it from the
 // environment; tests give it directly).
+import type { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
 import type { Clock } from "../../clock.ts";
 import type { HttpServer } from "../../http/server.ts";
@@ -32,6 +33,11 @@ export interface SlackPlatformOptions {
   retryPolicy?: Partial<RetryPolicy>;
   /** Per Web API request; a request that hangs longer counts as a network failure. */
   requestTimeoutMs?: number;
+  /**
+   * The ack thread spawned ahead of time by the Slack environment's load (prepareAckThread), taken
+   * by the first start; without it the first start spawns its own as it begins.
+   */
+  preparedAckThread?: Worker | undefined;
   /**
    * Requests the ack thread may have answered that this thread has not taken yet before it
    * answers busy itself (default DEFAULT_MAX_UNTAKEN).

@@ -46,6 +46,7 @@ const STOP_GRACE_MS = 5_000;
 export class SlackPlatform implements ChatPlatform {
   readonly name = "slack" as const;
   readonly #options: SlackPlatformOptions;
+  #preparedAckThread: Worker | undefined;
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #client: webApi.WebClient;
@@ -73,6 +74,7 @@ export class SlackPlatform implements ChatPlatform {
 
   constructor(options: SlackPlatformOptions) {
     this.#options = options;
+    this.#preparedAckThread = options.preparedAckThread;
     this.#log = options.log.child({ platform: "slack" });
     this.#clock = options.clock ?? systemClock;
     this.#seen = new RecentKeys(this.#clock);
@@ -137,8 +139,11 @@ export class SlackPlatform implements ChatPlatform {
 
   async start(onInvocation: InvocationHandler): Promise<void> {
     if (this.#stopReceiver) throw new Error("Slack platform already started");
-    // On HTTP the ack thread boots while Bolt initialises and auth.test is answered.
-    const prepared = this.#options.appToken ? undefined : prepareAckThread();
+    // On HTTP the ack thread boots while Bolt initialises and auth.test is answered, unless it
+    // was spawned earlier still (while the database started).
+    const early = this.#preparedAckThread;
+    this.#preparedAckThread = undefined;
+    const prepared = this.#options.appToken ? undefined : (early ?? prepareAckThread());
     try {
       await this.#start(onInvocation, prepared);
     } catch (error) {
@@ -233,6 +238,10 @@ export class SlackPlatform implements ChatPlatform {
   }
 
   async stop(): Promise<void> {
+    // A thread prepared for a start that never came (another part failed to start first).
+    const unused = this.#preparedAckThread;
+    this.#preparedAckThread = undefined;
+    if (unused) await unused.terminate();
     const stopReceiver = this.#stopReceiver;
     this.#stopReceiver = undefined;
     if (stopReceiver) await stopReceiver();
