@@ -60,6 +60,15 @@ export class IdentityCache {
     this.#identities.clear();
   }
 
+  /** The Person a write of this replica just committed for this identity (after `written`). */
+  rememberPerson(platform: string, externalId: string, person: Person): void {
+    if (this.#people.size >= MAX_ENTRIES) this.#people.clear();
+    this.#people.set(`${platform}\u0000${externalId}`, {
+      value: person,
+      until: performance.now() + this.#ttlMs,
+    });
+  }
+
   async #through<T>(
     map: Map<string, Entry<T>>,
     key: string,

@@ -62,8 +62,9 @@ export class People {
     const known = await this.findByIdentity(platform, user.externalId);
     if (known) return known;
     const email = user.email?.trim().toLowerCase() || undefined;
+    let created: Person | undefined;
     try {
-      return await this.#db.$transaction(async (tx) => {
+      created = await this.#db.$transaction(async (tx) => {
         const byEmail = email ? await tx.person.findUnique({ where: { email } }) : null;
         const person =
           byEmail ??
@@ -76,6 +77,7 @@ export class People {
         });
         return person;
       });
+      return created;
     } catch (error) {
       // Two first commands from the same new user raced; the other one created them.
       const raced = await this.findByIdentity(platform, user.externalId);
@@ -84,6 +86,8 @@ export class People {
     } finally {
       // Committed or not: what was read while it ran (an email-linked Person's identities) is stale.
       this.#cache.written();
+      // What was just committed is known, though: the person's next command needs no read.
+      if (created) this.#cache.rememberPerson(platform, user.externalId, created);
     }
   }
 

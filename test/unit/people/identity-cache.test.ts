@@ -64,6 +64,29 @@ describe("the identity cache", () => {
     expect(loads).toBe(2);
   });
 
+  it("knows a person this replica has just written, without a read", async () => {
+    const cache = new IdentityCache();
+    let loads = 0;
+    cache.written();
+    cache.rememberPerson("slack", "U3", alice);
+    expect(
+      await cache.person("slack", "U3", async () => {
+        loads++;
+        return null;
+      }),
+    ).toBe(alice);
+    expect(loads).toBe(0);
+    // A later write forgets it like anything else.
+    cache.written();
+    expect(
+      await cache.person("slack", "U3", async () => {
+        loads++;
+        return alice;
+      }),
+    ).toBe(alice);
+    expect(loads).toBe(1);
+  });
+
   it("asks again once its time is up", async () => {
     const cache = new IdentityCache(20);
     let loads = 0;
