@@ -10,23 +10,7 @@
 // syscall, so the write rows say where the thread waited, not what it spent. The process's system
 // time (cpu-per-command.ts prints user and system) is the bound on what those rows really cost.
 import { readFileSync } from "node:fs";
-
-interface CallFrame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
-}
-interface ProfileNode {
-  id: number;
-  callFrame: CallFrame;
-  children?: number[];
-}
-interface Profile {
-  nodes: ProfileNode[];
-  startTime: number;
-  samples: number[];
-  timeDeltas: number[];
-}
+import type { CallFrame, CpuProfile as Profile } from "./cpu-profile.ts";
 
 const [file, windowArg = "19", topArg = "25"] = process.argv.slice(2);
 if (!file) throw new Error("usage: profile-summary.ts <file.cpuprofile> [window seconds] [top]");

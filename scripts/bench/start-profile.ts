@@ -12,6 +12,7 @@ import { chmod, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freeLoopbackPort } from "../../src/db/embedded-postgres.ts";
+import type { CallFrame, CpuProfile } from "./cpu-profile.ts";
 import {
   ROOT,
   START_ENTRY,
@@ -24,23 +25,6 @@ import {
 
 const STARTS = Number(process.argv[2] ?? 3);
 const TOP = Number(process.env.PROFILE_TOP ?? 25);
-
-interface CallFrame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
-}
-interface ProfileNode {
-  id: number;
-  callFrame: CallFrame;
-  children?: number[];
-}
-interface CpuProfile {
-  nodes: ProfileNode[];
-  startTime: number;
-  samples: number[];
-  timeDeltas: number[];
-}
 
 /** Who a frame belongs to: a package, a tocsin folder, a bundle chunk, Node or V8. */
 function owner(frame: CallFrame): string {
