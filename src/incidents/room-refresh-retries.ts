@@ -118,7 +118,8 @@ export class RoomRefreshRetries {
 
   /**
    * Enqueues the retry of rooms whose record is unknown and, at the first sweep (the start), of
-   * the rooms of incidents changed in the last hour; returns how many jobs were new or revived.
+   * the rooms of incidents changed in the last hour; returns how many jobs were new, revived or
+   * made due sooner.
    */
   async sweep(now: Date = this.#clock.now()): Promise<number> {
     const first = !this.#swept;
@@ -191,9 +192,11 @@ export class RoomRefreshRetries {
   }
 
   /**
-   * One job per room: a pending one is kept (it re-reads the incident when it runs), a finished
-   * one made pending again (a failed one only if it finished before `reviveFailedBefore`; a done
-   * one, for a room given `changedAt`, only if it finished before then).
+   * One job per room: a pending one is kept (it re-reads the incident when it runs), made due
+   * sooner when asked for sooner (a raise to RED whose topic call failed during the start's 30 s
+   * re-check, or a later sweep's minute, waits for neither), a finished one made pending again (a
+   * failed one only if it finished before `reviveFailedBefore`; a done one, for a room given
+   * `changedAt`, only if it finished before then).
    */
   async #enqueue(rooms: RoomToRetry[], dueAt: Date, reviveFailedBefore: Date): Promise<number> {
     const unique = new Map(rooms.map((room) => [keyOf(room), room]));
@@ -219,10 +222,15 @@ export class RoomRefreshRetries {
        where c."changedAt" is null
           or not exists (select from "Job" d where d.key = j.key and d.outcome = 'done' and d."finishedAt" >= c."changedAt")
       on conflict (key) do update
-         set outcome = null, "finishedAt" = null, attempts = 0, "lastError" = null,
-             "leasedBy" = null, "leasedUntil" = null, payload = excluded.payload, "dueAt" = excluded."dueAt"
+         set outcome = null, "finishedAt" = null,
+             attempts = case when "Job".outcome is null then "Job".attempts else 0 end,
+             "lastError" = case when "Job".outcome is null then "Job"."lastError" end,
+             "leasedBy" = case when "Job".outcome is null then "Job"."leasedBy" end,
+             "leasedUntil" = case when "Job".outcome is null then "Job"."leasedUntil" end,
+             payload = excluded.payload, "dueAt" = excluded."dueAt"
        where "Job".outcome = 'done'
-          or ("Job".outcome is not null and "Job"."finishedAt" < ${reviveFailedBefore})`);
+          or ("Job".outcome is not null and "Job"."finishedAt" < ${reviveFailedBefore})
+          or ("Job".outcome is null and excluded."dueAt" < "Job"."dueAt")`);
   }
 
   /**

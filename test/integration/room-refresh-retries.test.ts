@@ -195,6 +195,26 @@ describe("a failed or interrupted room refresh", () => {
     expectWithheld(room, title);
   });
 
+  it("after a restart, a raise to RED whose topic call failed is retried when asked, not when the start's re-check is due", async () => {
+    world = emptyWorld();
+    const before = await replica();
+    const title = "Raise just after a restart";
+    const { room } = await sharedGreen(before.pigeon, title);
+    await before.app.stop();
+    replicas.splice(replicas.indexOf(before.app), 1);
+    // The start's sweep takes the room (its incident changed in the last hour) for a re-check in 30 s.
+    const after = await replica();
+    await after.app.roomRefreshes.sweep();
+    expect((await retryJobs(room))[0]?.dueAt.getTime()).toBe(clock.now().getTime() + 30_000);
+    after.pigeon.rateLimitTopics = { calls: 1, retryAfterMs: 5_000 };
+    await after.pigeon.send("alice", room, "/inc tlp red");
+    expect(world.topicOf.get(room)).toContain(title);
+    // The failed raise's retry is due after the platform's Retry-After (5 s), not at the re-check.
+    clock.advance(5_000);
+    expect(await after.app.services.jobs.runDue()).toBe(1);
+    expectWithheld(room, title);
+  });
+
   it("after the process stopped between a status change's commit and its refresh: repaired after the restart", async () => {
     world = emptyWorld();
     const before = await replica();
