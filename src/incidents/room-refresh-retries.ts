@@ -118,8 +118,7 @@ export class RoomRefreshRetries {
 
   /**
    * Enqueues the retry of rooms whose record is unknown and, at the first sweep (the start), of
-   * the rooms of incidents changed in the last hour; returns how many jobs were new, revived or
-   * made due sooner.
+   * the rooms of incidents changed in the last hour; returns how many jobs were new or revived.
    */
   async sweep(now: Date = this.#clock.now()): Promise<number> {
     const first = !this.#swept;
@@ -183,7 +182,9 @@ export class RoomRefreshRetries {
       const advised = this.#retryAfterMs(failure);
       if (advised !== undefined) waitMs = Math.max(waitMs, Math.min(advised, MAX_RETRY_LATER_MS));
     }
-    await this.#enqueue(toEnqueue, new Date(now.getTime() + waitMs), now);
+    // A failure just now is the newest word on the room: its retry may come sooner than one
+    // already pending (see #enqueue).
+    await this.#enqueue(toEnqueue, new Date(now.getTime() + waitMs), now, true);
   }
 
   #retryAfterMs(failure: RefreshFailure): number | undefined {
@@ -193,12 +194,18 @@ export class RoomRefreshRetries {
 
   /**
    * One job per room: a pending one is kept (it re-reads the incident when it runs), made due
-   * sooner when asked for sooner (a raise to RED whose topic call failed during the start's 30 s
-   * re-check, or a later sweep's minute, waits for neither), a finished one made pending again (a
-   * failed one only if it finished before `reviveFailedBefore`; a done one, for a room given
-   * `changedAt`, only if it finished before then).
+   * sooner when `sooner` (a failure just now: a raise to RED whose topic call failed during the
+   * start's 30 s re-check, or a later sweep's minute, waits for neither; a sweep never does, for
+   * a pending job may be waiting out a Retry-After), a finished one made pending again (a failed
+   * one only if it finished before `reviveFailedBefore`; a done one, for a room given `changedAt`,
+   * only if it finished before then).
    */
-  async #enqueue(rooms: RoomToRetry[], dueAt: Date, reviveFailedBefore: Date): Promise<number> {
+  async #enqueue(
+    rooms: RoomToRetry[],
+    dueAt: Date,
+    reviveFailedBefore: Date,
+    sooner = false,
+  ): Promise<number> {
     const unique = new Map(rooms.map((room) => [keyOf(room), room]));
     if (unique.size === 0) return 0;
     const rows = this.#kind.rows(
@@ -230,7 +237,7 @@ export class RoomRefreshRetries {
              payload = excluded.payload, "dueAt" = excluded."dueAt"
        where "Job".outcome = 'done'
           or ("Job".outcome is not null and "Job"."finishedAt" < ${reviveFailedBefore})
-          or ("Job".outcome is null and excluded."dueAt" < "Job"."dueAt")`);
+          or (${sooner} and "Job".outcome is null and excluded."dueAt" < "Job"."dueAt")`);
   }
 
   /**

@@ -82,6 +82,21 @@ describe("a failed or interrupted room refresh", () => {
     expect(row.summaryShown).toBeTruthy();
   });
 
+  it("waiting out a long Retry-After: a sweep meanwhile does not make it due sooner", async () => {
+    world = emptyWorld();
+    const { app, pigeon } = await replica();
+    const title = "Long Retry-After";
+    const { room } = await sharedGreen(pigeon, title);
+    pigeon.rateLimitTopics = { calls: 1, retryAfterMs: 600_000 };
+    await pigeon.send("alice", room, "/inc tlp red");
+    const asked = clock.now().getTime() + 600_000;
+    expect((await retryJobs(room))[0]?.dueAt.getTime()).toBe(asked);
+    // The room's record is unknown: every sweep finds it, and leaves its retry where it was.
+    await app.roomRefreshes.sweep();
+    await app.roomRefreshes.sweep();
+    expect((await retryJobs(room))[0]?.dueAt.getTime()).toBe(asked);
+  });
+
   it("that fails again is retried again, with backoff, until it lands", async () => {
     world = emptyWorld();
     const { app, pigeon } = await replica();
