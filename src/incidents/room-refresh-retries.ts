@@ -182,7 +182,9 @@ export class RoomRefreshRetries {
       const advised = this.#retryAfterMs(failure);
       if (advised !== undefined) waitMs = Math.max(waitMs, Math.min(advised, MAX_RETRY_LATER_MS));
     }
-    await this.#enqueue(toEnqueue, new Date(now.getTime() + waitMs), now);
+    // A failure just now is the newest word on the room: its retry may come sooner than one
+    // already pending (see #enqueue).
+    await this.#enqueue(toEnqueue, new Date(now.getTime() + waitMs), now, true);
   }
 
   #retryAfterMs(failure: RefreshFailure): number | undefined {
@@ -191,11 +193,19 @@ export class RoomRefreshRetries {
   }
 
   /**
-   * One job per room: a pending one is kept (it re-reads the incident when it runs), a finished
-   * one made pending again (a failed one only if it finished before `reviveFailedBefore`; a done
-   * one, for a room given `changedAt`, only if it finished before then).
+   * One job per room: a pending one is kept (it re-reads the incident when it runs), made due
+   * sooner when `sooner` (a failure just now: a raise to RED whose topic call failed during the
+   * start's 30 s re-check, or a later sweep's minute, waits for neither; a sweep never does, for
+   * a pending job may be waiting out a Retry-After), a finished one made pending again (a failed
+   * one only if it finished before `reviveFailedBefore`; a done one, for a room given `changedAt`,
+   * only if it finished before then).
    */
-  async #enqueue(rooms: RoomToRetry[], dueAt: Date, reviveFailedBefore: Date): Promise<number> {
+  async #enqueue(
+    rooms: RoomToRetry[],
+    dueAt: Date,
+    reviveFailedBefore: Date,
+    sooner = false,
+  ): Promise<number> {
     const unique = new Map(rooms.map((room) => [keyOf(room), room]));
     if (unique.size === 0) return 0;
     const rows = this.#kind.rows(
@@ -219,10 +229,15 @@ export class RoomRefreshRetries {
        where c."changedAt" is null
           or not exists (select from "Job" d where d.key = j.key and d.outcome = 'done' and d."finishedAt" >= c."changedAt")
       on conflict (key) do update
-         set outcome = null, "finishedAt" = null, attempts = 0, "lastError" = null,
-             "leasedBy" = null, "leasedUntil" = null, payload = excluded.payload, "dueAt" = excluded."dueAt"
+         set outcome = null, "finishedAt" = null,
+             attempts = case when "Job".outcome is null then "Job".attempts else 0 end,
+             "lastError" = case when "Job".outcome is null then "Job"."lastError" end,
+             "leasedBy" = case when "Job".outcome is null then "Job"."leasedBy" end,
+             "leasedUntil" = case when "Job".outcome is null then "Job"."leasedUntil" end,
+             payload = excluded.payload, "dueAt" = excluded."dueAt"
        where "Job".outcome = 'done'
-          or ("Job".outcome is not null and "Job"."finishedAt" < ${reviveFailedBefore})`);
+          or ("Job".outcome is not null and "Job"."finishedAt" < ${reviveFailedBefore})
+          or (${sooner} and "Job".outcome is null and excluded."dueAt" < "Job"."dueAt")`);
   }
 
   /**

@@ -6,7 +6,9 @@
 // has its lease renewed (for 10 minutes at most), so no replica takes it meanwhile. A handler that
 // changes the database marks its job done inside its own transaction (`ctx.complete(tx)`), so
 // the change and the completion land together: a crash before the commit re-runs the step,
-// a crash after it cannot. Side effects outside the database (chat posts) are at-least-once
+// a crash after it cannot. A run ends, fails or renews only its own claim (its worker and attempt):
+// a hung run that lost its lease and ends late changes nothing, even when its own worker has
+// taken the job again since (one replica). Side effects outside the database (chat posts) are at-least-once
 // in the window between sending and committing; handlers keep that window small.
 //
 // Idempotency keys make enqueueing safe to repeat: one row per (schedule, fire time) however
@@ -384,7 +386,8 @@ export class JobQueue {
       this.#sql
         .execute(sql`
           update "Job" set "leasedUntil" = ${leaseEnd}
-           where id = ${job.id} and "leasedBy" = ${this.workerId} and outcome is null and "leasedUntil" is not null`)
+           where id = ${job.id} and "leasedBy" = ${this.workerId} and attempts = ${job.attempts}
+             and outcome is null and "leasedUntil" is not null`)
         .catch((error: unknown) =>
           this.#log.warn({ err: error, jobId: job.id }, "could not renew a job's lease"),
         );
@@ -456,7 +459,7 @@ export class JobQueue {
   #finishing(job: ClaimedJob, outcome: "done" | "failed"): Statement {
     return sql`
       update "Job" set outcome = ${outcome}, "finishedAt" = ${this.#clock.now()}, "leasedUntil" = null
-       where id = ${job.id} and "leasedBy" = ${this.workerId} and outcome is null`;
+       where id = ${job.id} and "leasedBy" = ${this.workerId} and attempts = ${job.attempts} and outcome is null`;
   }
 
   async #fail(job: ClaimedJob, error: unknown, final: boolean): Promise<void> {
@@ -465,7 +468,7 @@ export class JobQueue {
       await this.#db.$executeRaw(sql`
         update "Job" set outcome = 'failed', "finishedAt" = ${this.#clock.now()}, "leasedUntil" = null,
                "lastError" = ${message}
-         where id = ${job.id} and "leasedBy" = ${this.workerId}`);
+         where id = ${job.id} and "leasedBy" = ${this.workerId} and attempts = ${job.attempts}`);
       return;
     }
     // Exponential backoff: 1 s, 2 s, 4 s, ... capped at 5 minutes; longer when the handler was
@@ -476,7 +479,7 @@ export class JobQueue {
     const retryAt = new Date(this.#clock.now().getTime() + waitMs);
     await this.#db.$executeRaw(sql`
       update "Job" set "dueAt" = ${retryAt}, "leasedUntil" = null, "lastError" = ${message}
-       where id = ${job.id} and "leasedBy" = ${this.workerId}`);
+       where id = ${job.id} and "leasedBy" = ${this.workerId} and attempts = ${job.attempts}`);
   }
 }
 

@@ -60,8 +60,19 @@ export class IdentityCache {
     this.#identities.clear();
   }
 
-  /** The Person a write of this replica just committed for this identity (after `written`). */
-  rememberPerson(platform: string, externalId: string, person: Person): void {
+  /** Counts this replica's writes: taken before a write whose result `rememberPerson` may keep. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /**
+   * The Person a write of this replica just committed for this identity, after that write's own
+   * `written`; `before` is the generation taken before the write began. Kept only if no other
+   * write ended meanwhile: the Person was read inside the write (an email-linked one), and a
+   * directory change since may have changed what it holds (its email, which may grant roles).
+   */
+  rememberPerson(platform: string, externalId: string, person: Person, before: number): void {
+    if (this.#generation !== before + 1) return;
     if (this.#people.size >= MAX_ENTRIES) this.#people.clear();
     this.#people.set(`${platform}\u0000${externalId}`, {
       value: person,

@@ -63,6 +63,7 @@ export class People {
     if (known) return known;
     const email = user.email?.trim().toLowerCase() || undefined;
     let created: Person | undefined;
+    const before = this.#cache.generation;
     try {
       created = await this.#db.$transaction(async (tx) => {
         const byEmail = email ? await tx.person.findUnique({ where: { email } }) : null;
@@ -87,7 +88,8 @@ export class People {
       // Committed or not: what was read while it ran (an email-linked Person's identities) is stale.
       this.#cache.written();
       // What was just committed is known, though: the person's next command needs no read.
-      if (created) this.#cache.rememberPerson(platform, user.externalId, created);
+      // Unless another write ended meanwhile (see rememberPerson).
+      if (created) this.#cache.rememberPerson(platform, user.externalId, created, before);
     }
   }
 

@@ -82,6 +82,21 @@ describe("a failed or interrupted room refresh", () => {
     expect(row.summaryShown).toBeTruthy();
   });
 
+  it("waiting out a long Retry-After: a sweep meanwhile does not make it due sooner", async () => {
+    world = emptyWorld();
+    const { app, pigeon } = await replica();
+    const title = "Long Retry-After";
+    const { room } = await sharedGreen(pigeon, title);
+    pigeon.rateLimitTopics = { calls: 1, retryAfterMs: 600_000 };
+    await pigeon.send("alice", room, "/inc tlp red");
+    const asked = clock.now().getTime() + 600_000;
+    expect((await retryJobs(room))[0]?.dueAt.getTime()).toBe(asked);
+    // The room's record is unknown: every sweep finds it, and leaves its retry where it was.
+    await app.roomRefreshes.sweep();
+    await app.roomRefreshes.sweep();
+    expect((await retryJobs(room))[0]?.dueAt.getTime()).toBe(asked);
+  });
+
   it("that fails again is retried again, with backoff, until it lands", async () => {
     world = emptyWorld();
     const { app, pigeon } = await replica();
@@ -192,6 +207,26 @@ describe("a failed or interrupted room refresh", () => {
     const after = await replica();
     expect(await after.app.roomRefreshes.sweep()).toBeGreaterThanOrEqual(1);
     await after.app.services.jobs.runDue();
+    expectWithheld(room, title);
+  });
+
+  it("after a restart, a raise to RED whose topic call failed is retried when asked, not when the start's re-check is due", async () => {
+    world = emptyWorld();
+    const before = await replica();
+    const title = "Raise just after a restart";
+    const { room } = await sharedGreen(before.pigeon, title);
+    await before.app.stop();
+    replicas.splice(replicas.indexOf(before.app), 1);
+    // The start's sweep takes the room (its incident changed in the last hour) for a re-check in 30 s.
+    const after = await replica();
+    await after.app.roomRefreshes.sweep();
+    expect((await retryJobs(room))[0]?.dueAt.getTime()).toBe(clock.now().getTime() + 30_000);
+    after.pigeon.rateLimitTopics = { calls: 1, retryAfterMs: 5_000 };
+    await after.pigeon.send("alice", room, "/inc tlp red");
+    expect(world.topicOf.get(room)).toContain(title);
+    // The failed raise's retry is due after the platform's Retry-After (5 s), not at the re-check.
+    clock.advance(5_000);
+    expect(await after.app.services.jobs.runDue()).toBe(1);
     expectWithheld(room, title);
   });
 

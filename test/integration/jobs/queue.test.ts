@@ -178,6 +178,41 @@ describe("job queue", () => {
     expect(await db.prisma.job.findFirstOrThrow()).toMatchObject({ outcome: "done", leasedBy: "other" });
   });
 
+  it("lets a hung run's late failure change nothing once its own worker took the job again", async () => {
+    // One replica: the hung run loses its lease after its longest hold and the same worker takes
+    // the job again. When the hung run then fails, its retry must not free the job under the run
+    // that holds it now (a third run: a third page).
+    const releases: Array<() => void> = [];
+    const solo = queue("solo", { leaseMs: 30_000, renewEveryMs: 20, maxHoldMs: 60_000 });
+    let runs = 0;
+    const step = plain(solo, "step", async () => {
+      runs++;
+      const run = runs;
+      await new Promise<void>((resolve) => releases.push(resolve));
+      if (run === 1) throw new Error("the hung run gave up late");
+    });
+    await step.enqueue(db.prisma, { payload: {}, dueAt: clock.now() });
+    const hung = solo.runDue();
+    await until(() => runs === 1, "the first run started");
+    clock.advance(60_000 + 30_000 + 2);
+    const second = solo.runDue();
+    await until(() => runs === 2, "the same worker ran the job again");
+    releases[0]?.();
+    await hung;
+    // Past the hung run's retry backoff (1 s), well within the second run's own lease.
+    clock.advance(2_000);
+    const other = queue("other");
+    const ranByOther: string[] = [];
+    plain(other, "step", async () => {
+      ranByOther.push("other");
+    });
+    expect(await other.runDue()).toBe(0);
+    releases[1]?.();
+    expect(await second).toBe(1);
+    expect(ranByOther).toEqual([]);
+    expect(await db.prisma.job.findFirstOrThrow()).toMatchObject({ outcome: "done", attempts: 2 });
+  });
+
   it("retries a failing job with backoff and gives up after the last attempt", async () => {
     const q = queue("a", { maxAttempts: 3 });
     let calls = 0;

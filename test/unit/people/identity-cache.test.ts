@@ -67,8 +67,9 @@ describe("the identity cache", () => {
   it("knows a person this replica has just written, without a read", async () => {
     const cache = new IdentityCache();
     let loads = 0;
+    const before = cache.generation;
     cache.written();
-    cache.rememberPerson("slack", "U3", alice);
+    cache.rememberPerson("slack", "U3", alice, before);
     expect(
       await cache.person("slack", "U3", async () => {
         loads++;
@@ -84,6 +85,20 @@ describe("the identity cache", () => {
         return alice;
       }),
     ).toBe(alice);
+    expect(loads).toBe(1);
+  });
+
+  it("does not keep a person it wrote when another write ended meanwhile", async () => {
+    const cache = new IdentityCache();
+    const before = cache.generation;
+    cache.written(); // the directory's change, while this replica's own write ran
+    cache.written(); // that write's own end
+    cache.rememberPerson("slack", "U4", alice, before);
+    let loads = 0;
+    await cache.person("slack", "U4", async () => {
+      loads++;
+      return alice;
+    });
     expect(loads).toBe(1);
   });
 
