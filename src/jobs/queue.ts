@@ -3,7 +3,7 @@
 // A job is a row with a due time. Workers claim due rows with a lease
 // (`for update skip locked`): two replicas never claim the same row, and a job whose worker
 // died (kill -9) is claimed again once its lease expires, so nothing is lost; a job still running
-// has its lease renewed (for 10 minutes at most), so no replica takes it meanwhile. A handler that
+// has its lease renewed (for 5 minutes at most), so no replica takes it meanwhile. A handler that
 // changes the database marks its job done inside its own transaction (`ctx.complete(tx)`), so
 // the change and the completion land together: a crash before the commit re-runs the step,
 // a crash after it cannot. A run ends, fails or renews only its own claim (its worker and attempt):
@@ -71,8 +71,13 @@ export interface JobQueueOptions {
 
 type DbClient = Db | DbTransaction;
 
-/** Longest a running job keeps its lease by renewing it (see JobQueue.#holdLease). */
-export const MAX_HOLD_MS = 10 * 60_000;
+/**
+ * Longest a running job keeps its lease by renewing it (see JobQueue.#holdLease): longer than a
+ * chat call waits out rate limits in practice (a page DM still waiting after that has failed its
+ * purpose), short enough that a hung escalation step (a bug: every call has a deadline) delays
+ * its page by minutes, not a quarter of an hour.
+ */
+export const MAX_HOLD_MS = 5 * 60_000;
 
 const nextDueRow = z.object({ due: z.date().nullable() });
 
