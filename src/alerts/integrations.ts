@@ -16,7 +16,7 @@ import { z } from "zod";
 import { parseRsitType } from "../incidents/taxonomy.ts";
 import { parseTlp } from "../incidents/tlp.ts";
 import { lazySchema } from "../lazy-schema.ts";
-import { parseDuration } from "../oncall/durations.ts";
+import { durationSchema } from "../oncall/duration-schema.ts";
 import { idSchema } from "../oncall/ids.ts";
 import type { LabelMatcher } from "./integration-rules.ts";
 
@@ -40,17 +40,6 @@ const KEY_RULE = "a key is 32 to 256 characters of A-Z a-z 0-9 . _ ~ - (e.g. `op
 export function keyDigest(key: string): string {
   return createHash("sha256").update(key, "utf8").digest("hex");
 }
-
-const durationSchema = lazySchema(() =>
-  z.string({ error: 'expected a duration such as "5m"' }).transform((value, ctx) => {
-    try {
-      return parseDuration(value);
-    } catch (error) {
-      ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : String(error) });
-      return z.NEVER;
-    }
-  }),
-);
 
 const severitySchema = lazySchema(() =>
   z

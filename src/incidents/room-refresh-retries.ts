@@ -72,6 +72,8 @@ const sweptRoom = z.object({
   unknown: z.boolean(),
 });
 
+const archivingRow = z.object({ closedAt: z.string() });
+
 /** A room to retry; `changedAt`, from a later sweep: its incident's last change (see #enqueue). */
 type RoomToRetry = RoomPayload & { changedAt?: string };
 
@@ -291,7 +293,7 @@ export class RoomRefreshRetries {
     if (incident?.status !== "closed") return false;
     const lastChange = await this.#incidents.lastStatusChangeAt(incidentId);
     const archivings = await this.#sql.rows(
-      z.object({ closedAt: z.string() }),
+      archivingRow,
       sql`
         select payload->>'closedAt' as "closedAt" from "Job"
          where kind = ${ARCHIVE_ROOMS_JOB} and outcome = 'done' and payload->>'incidentId' = ${incidentId}`,

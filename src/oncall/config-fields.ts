@@ -2,7 +2,7 @@
 // references), shared by its sections' schemas (config.ts, config-escalation.ts).
 import { z } from "zod";
 import { lazySchema } from "../lazy-schema.ts";
-import { parseDuration } from "./durations.ts";
+import { durationSchema } from "./duration-schema.ts";
 import { idSchema } from "./ids.ts";
 import { isValidTimeZone, parseTimeOfDay } from "./local-time.ts";
 
@@ -32,17 +32,8 @@ export function timeOfDaySchema(options: { allowEndOfDay?: boolean } = {}) {
   });
 }
 
-export const durationSchema = lazySchema(() =>
-  z.string({ error: 'expected a duration such as "5m"' }).transform((value, ctx) => {
-    try {
-      return parseDuration(value);
-    } catch (error) {
-      ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : String(error) });
-      return z.NEVER;
-    }
-  }),
-);
-
 export const positiveCount = lazySchema(() =>
   z.int({ error: "expected a whole number" }).min(1, "must be at least 1"),
 );
+
+export { durationSchema };
