@@ -6,7 +6,7 @@ import type { PlatformName } from "../chat/invocation.ts";
 import type { Db } from "../db/database.ts";
 import { incidentRow } from "../db/row-schemas.ts";
 import { type Sql, sqlOf } from "../db/sql.ts";
-import { raw, sql } from "../db/statement.ts";
+import { raw, type Statement, sql } from "../db/statement.ts";
 import { UserError } from "../errors.ts";
 import type { Incident, Person, Task } from "../generated/prisma/client.ts";
 import {
@@ -31,6 +31,18 @@ export function noSuchIncident(publicId: string): UserError {
 }
 
 export type ListFilter = "open" | "mine" | "all";
+
+/**
+ * `i` (an "Incident" row) is one the person takes part in: reporter, role holder or participant,
+ * the rule of takingPart(). Found from the person's side, by the indexes on who takes part, so it
+ * costs the same with 100,000 incidents as with 10.
+ */
+function takesPart(personId: string): Statement {
+  return sql`i.id in (
+    select id from "Incident" where "reporterId" = ${personId}
+    union select "incidentId" from "RoleAssignment" where "personId" = ${personId}
+    union select "incidentId" from "Participant" where "personId" = ${personId})`;
+}
 
 /**
  * "The incident is open" as constant SQL text, word for word the predicate of the partial
@@ -109,10 +121,7 @@ export class IncidentQueries {
         incidentRow,
         sql`
           select i.* from "Incident" i
-           where i.id in (
-                   select id from "Incident" where "reporterId" = ${person.id}
-                   union select "incidentId" from "RoleAssignment" where "personId" = ${person.id}
-                   union select "incidentId" from "Participant" where "personId" = ${person.id})
+           where ${takesPart(person.id)}
              and i.status::text = any(${[...OPEN_STATUSES]}::text[])
            order by i."declaredAt" desc
            limit ${limit}`,
@@ -142,10 +151,7 @@ export class IncidentQueries {
           union all
           (select i.* from "Incident" i
             where i.restricted ${open}
-              and i.id in (
-                    select id from "Incident" where "reporterId" = ${person.id}
-                    union select "incidentId" from "RoleAssignment" where "personId" = ${person.id}
-                    union select "incidentId" from "Participant" where "personId" = ${person.id})
+              and ${takesPart(person.id)}
             order by i."declaredAt" desc limit ${limit})) visible
          order by "declaredAt" desc limit ${limit}`,
       { prepared: true },
