@@ -391,7 +391,7 @@ export class JobQueue {
       this.#sql
         .execute(sql`
           update "Job" set "leasedUntil" = ${leaseEnd}
-           where id = ${job.id} and "leasedBy" = ${this.workerId} and attempts = ${job.attempts}
+           where ${this.#ownClaim(job)}
              and outcome is null and "leasedUntil" is not null`)
         .catch((error: unknown) =>
           this.#log.warn({ err: error, jobId: job.id }, "could not renew a job's lease"),
@@ -456,6 +456,14 @@ export class JobQueue {
     }
   }
 
+  /**
+   * The job's row as this run claimed it: this worker and this attempt. A run that lost its lease
+   * (hung past its longest hold) and whose own worker claimed the job again since changes nothing.
+   */
+  #ownClaim(job: ClaimedJob): Statement {
+    return sql`id = ${job.id} and "leasedBy" = ${this.workerId} and attempts = ${job.attempts}`;
+  }
+
   async #finish(client: DbClient, job: ClaimedJob, outcome: "done" | "failed"): Promise<void> {
     const updated = await client.$executeRaw(this.#finishing(job, outcome));
     if (updated === 0) this.#log.warn({ jobId: job.id }, "job lease was lost before it finished");
@@ -464,7 +472,7 @@ export class JobQueue {
   #finishing(job: ClaimedJob, outcome: "done" | "failed"): Statement {
     return sql`
       update "Job" set outcome = ${outcome}, "finishedAt" = ${this.#clock.now()}, "leasedUntil" = null
-       where id = ${job.id} and "leasedBy" = ${this.workerId} and attempts = ${job.attempts} and outcome is null`;
+       where ${this.#ownClaim(job)} and outcome is null`;
   }
 
   async #fail(job: ClaimedJob, error: unknown, final: boolean): Promise<void> {
@@ -473,7 +481,7 @@ export class JobQueue {
       await this.#db.$executeRaw(sql`
         update "Job" set outcome = 'failed', "finishedAt" = ${this.#clock.now()}, "leasedUntil" = null,
                "lastError" = ${message}
-         where id = ${job.id} and "leasedBy" = ${this.workerId} and attempts = ${job.attempts}`);
+         where ${this.#ownClaim(job)}`);
       return;
     }
     // Exponential backoff: 1 s, 2 s, 4 s, ... capped at 5 minutes; longer when the handler was
@@ -484,7 +492,7 @@ export class JobQueue {
     const retryAt = new Date(this.#clock.now().getTime() + waitMs);
     await this.#db.$executeRaw(sql`
       update "Job" set "dueAt" = ${retryAt}, "leasedUntil" = null, "lastError" = ${message}
-       where id = ${job.id} and "leasedBy" = ${this.workerId} and attempts = ${job.attempts}`);
+       where ${this.#ownClaim(job)}`);
   }
 }
 
