@@ -116,7 +116,10 @@ export class IncidentRooms {
         topic,
         invite: [],
       });
-      await this.#incidents.bindRoom(incident.id, on, room.roomId, room.name, fingerprintOf(topic));
+      await this.#incidents.bindRoom(incident.id, on, room.roomId, room.name, {
+        fingerprint: fingerprintOf(topic),
+        renderedFrom: details.updatedAt,
+      });
       const address = { platform: on, roomId: room.roomId };
       await this.#outbox.invite(address, [...invite]);
       await this.#postSummary(details, address);
@@ -463,7 +466,10 @@ export class IncidentRooms {
     // is left out, and "unknown" on the row means a refresh of it failed).
     const messageId = outcome.messageId;
     await Promise.all([
-      this.#incidents.setSummaryMessage(room.platform, room.roomId, messageId, fingerprintOf(summary)),
+      this.#incidents.setSummaryMessage(room.platform, room.roomId, messageId, {
+        fingerprint: fingerprintOf(summary),
+        renderedFrom: details.updatedAt,
+      }),
       this.#outbox.pin(room, messageId),
     ]);
   }

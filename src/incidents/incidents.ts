@@ -18,7 +18,7 @@ import { Participation } from "./participation.ts";
 import { PendingAnnouncements } from "./pending-announcements.ts";
 import { IncidentIds } from "./public-id.ts";
 import type { Role } from "./roles.ts";
-import { RoomBindings, type RoomShown } from "./room-bindings.ts";
+import { RoomBindings, type RoomShown, type Shown } from "./room-bindings.ts";
 import type { TlpLabel } from "./tlp.ts";
 
 export type { ClosedHook, DeclaredHook, SeverityHook } from "./incident-change.ts";
@@ -163,7 +163,7 @@ export class Incidents {
     platform: PlatformName,
     roomId: string,
     name: string,
-    topicShown?: string,
+    topicShown?: Shown,
   ): Promise<void> {
     return this.#rooms.bindRoom(incidentId, platform, roomId, name, topicShown);
   }
@@ -172,7 +172,7 @@ export class Incidents {
     platform: PlatformName,
     roomId: string,
     messageId: string,
-    summaryShown?: string,
+    summaryShown?: Shown,
   ): Promise<void> {
     return this.#rooms.setSummaryMessage(platform, roomId, messageId, summaryShown);
   }

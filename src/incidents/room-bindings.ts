@@ -6,7 +6,7 @@ import type { PlatformName } from "../chat/invocation.ts";
 import type { Db } from "../db/database.ts";
 import { incidentRoomRow, incidentRow } from "../db/row-schemas.ts";
 import { type Sql, sqlOf } from "../db/sql.ts";
-import { sql } from "../db/statement.ts";
+import { type Statement, sql } from "../db/statement.ts";
 import type { Incident, IncidentRoom } from "../generated/prisma/client.ts";
 import type { LastingFacts } from "./lasting-facts.ts";
 
@@ -70,12 +70,13 @@ export class RoomBindings {
     platform: PlatformName,
     roomId: string,
     name: string,
-    topicShown: string | null = null,
+    topicShown?: Shown,
   ): Promise<void> {
     await this.#sql.execute(
       sql`
         insert into "IncidentRoom" (id, "incidentId", platform, "roomId", name, "topicShown", "createdAt")
-        values (${randomUUID()}, ${incidentId}, ${platform}, ${roomId}, ${name}, ${topicShown}, now())
+        values (${randomUUID()}, ${incidentId}, ${platform}, ${roomId}, ${name},
+                ${recordIfCurrent(topicShown, sql`${incidentId}`)}, now())
         on conflict (platform, "roomId") do update
           set "incidentId" = excluded."incidentId", name = excluded.name, "topicShown" = excluded."topicShown",
               "summaryShown" = null, "shownVersion" = "IncidentRoom"."shownVersion" + 1`,
@@ -93,11 +94,12 @@ export class RoomBindings {
     platform: PlatformName,
     roomId: string,
     messageId: string,
-    summaryShown: string | null = null,
+    summaryShown?: Shown,
   ): Promise<void> {
     const updated = await this.#sql.execute(
       sql`
-        update "IncidentRoom" set "summaryMessageId" = ${messageId}, "summaryShown" = ${summaryShown},
+        update "IncidentRoom" set "summaryMessageId" = ${messageId},
+                                  "summaryShown" = ${recordIfCurrent(summaryShown, sql`"IncidentRoom"."incidentId"`)},
                                   "shownVersion" = "shownVersion" + 1
          where platform = ${platform} and "roomId" = ${roomId}`,
       { prepared: true },
@@ -178,4 +180,25 @@ export interface RoomShown extends RoomAddressRow {
   version: number;
   topic: string | null;
   summary: string | null;
+}
+
+/**
+ * What a new room was given (its topic at creation, its pinned summary): the fingerprint of the
+ * text, and the incident's `updatedAt` of the details it was rendered from.
+ */
+export interface Shown {
+  fingerprint: string;
+  renderedFrom: Date;
+}
+
+/**
+ * The fingerprint to record, only if the incident has not changed since the text was rendered;
+ * otherwise unknown (null), so the refresh sweep takes the room. A room being opened while the
+ * incident is raised to RED was given GREEN text the raise's refresh never saw (the room was not
+ * bound yet, or its summary not pinned): recorded as shown, nothing would ever replace it.
+ */
+function recordIfCurrent(shown: Shown | undefined, incidentId: Statement): Statement {
+  if (!shown) return sql`null::text`;
+  return sql`case when (select "updatedAt" from "Incident" where id = ${incidentId}) = ${shown.renderedFrom}
+                  then ${shown.fingerprint}::text end`;
 }

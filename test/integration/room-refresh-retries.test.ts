@@ -253,6 +253,37 @@ describe("a failed or interrupted room refresh", () => {
     expect(world.topicOf.get(room)).toContain("investigating");
   });
 
+  it("of a room opened with details a raise to RED overtook: its records are unknown, so the sweep repairs it", async () => {
+    world = emptyWorld();
+    const { app, pigeon } = await replica();
+    // The start's pass is spent: what follows must be found as unknown, not as recently changed.
+    await app.roomRefreshes.sweep();
+    const title = "Opened while raised";
+    await pigeon.send("alice", "&general", `/inc declare "${title}" sev:3`);
+    const incident = await db.prisma.incident.findFirstOrThrow({ where: { title } });
+    const room = `&${incident.publicId.toLowerCase()}`;
+    // A room being opened (a mirror, a retried declaration): its details read before the raise.
+    await db.prisma.incidentRoom.deleteMany({ where: { incidentId: incident.id } });
+    const stale = await app.services.incidents.details(incident.id);
+    // Another replica raises to RED meanwhile: no room of the incident is bound yet for its refresh.
+    await db.prisma
+      .$executeRaw`update "Incident" set tlp = 'red', restricted = true, "updatedAt" = ${new Date(clock.now().getTime() + 1)} where id = ${incident.id}`;
+    expect((await app.services.rooms.open(incident, "pigeon", [], stale)).ok).toBe(true);
+    // Rendered from the details before the raise: the title, in the topic a RED incident withholds it from.
+    expect(world.topicOf.get(room)).toContain(title);
+    const opened = await db.prisma.incidentRoom.findFirstOrThrow({ where: { roomId: room } });
+    expect(opened).toMatchObject({ topicShown: null, summaryShown: null });
+    // Other tests' rooms share the database: this room's own retry is what counts here.
+    await app.roomRefreshes.sweep();
+    expect((await retryJobs(room))[0]?.outcome).toBeNull();
+    clock.advance(60_000);
+    await app.services.jobs.runDue();
+    expect((await retryJobs(room))[0]?.outcome).toBe("done");
+    expect(world.topicOf.get(room)).toContain("TLP:RED");
+    expect(world.topicOf.get(room)).not.toContain(title);
+    expect(world.summaryOf.get(room)).toContain("TLP:RED");
+  });
+
   it("of a closed incident's room: the retry shows it closed", async () => {
     world = emptyWorld();
     const { app, pigeon } = await replica();

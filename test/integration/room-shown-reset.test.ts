@@ -179,7 +179,11 @@ describe("what a room was last shown, after a TLP change by any code", () => {
     expect(rebound).toMatchObject({ topicShown: null, summaryShown: null });
     expect(rebound.shownVersion).toBe(recorded.shownVersion + 2);
     // The current code binds with the topic the room was created with, and that record stays.
-    await app.services.incidents.bindRoom(id, "pigeon", room, "rebound", "created-topic");
+    const { updatedAt } = await db.prisma.incident.findUniqueOrThrow({ where: { id } });
+    await app.services.incidents.bindRoom(id, "pigeon", room, "rebound", {
+      fingerprint: "created-topic",
+      renderedFrom: updatedAt,
+    });
     const bound = await db.prisma.incidentRoom.findFirstOrThrow({ where: { roomId: room } });
     expect(bound).toMatchObject({ incidentId: id, topicShown: "created-topic", summaryShown: null });
     expect(bound.shownVersion).toBe(recorded.shownVersion + 3);
