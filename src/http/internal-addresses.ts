@@ -15,6 +15,14 @@ internal.addSubnet("192.168.0.0", 16, "ipv4");
 internal.addSubnet("169.254.0.0", 16, "ipv4");
 // Shared address space (RFC 6598): carrier-grade NAT, and the pod/service networks of some clouds.
 internal.addSubnet("100.64.0.0", 10, "ipv4");
+// Not a peer on the internet either: IETF protocol assignments (192.0.0.0/24), the benchmarking
+// range some internal networks use (198.18.0.0/15), multicast, and the reserved 240/4 with the
+// broadcast address in it.
+internal.addSubnet("192.0.0.0", 24, "ipv4");
+internal.addSubnet("198.18.0.0", 15, "ipv4");
+internal.addSubnet("224.0.0.0", 4, "ipv4");
+internal.addSubnet("240.0.0.0", 4, "ipv4");
+internal.addSubnet("ff00::", 8, "ipv6");
 internal.addAddress("::", "ipv6");
 internal.addAddress("::1", "ipv6");
 internal.addSubnet("fc00::", 7, "ipv6");
