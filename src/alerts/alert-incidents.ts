@@ -7,7 +7,7 @@
 // `alert:<id>:declare` in the declaration's transaction: a replayed or re-run job declares nothing
 // more, whatever happened in between.
 import type { Logger } from "pino";
-import { z } from "zod";
+import type { z } from "zod";
 import type { Origin } from "../activity/origin.ts";
 import type { PlatformName } from "../chat/invocation.ts";
 import type { DbTransaction } from "../db/database.ts";
@@ -19,16 +19,14 @@ import type { OpenedRoom } from "../incidents/incident-rooms.ts";
 import { DuplicateEvent, MAX_TITLE_LENGTH } from "../incidents/incidents.ts";
 import { SEVERITIES, type Severity } from "../incidents/lifecycle.ts";
 import { parseRsitType } from "../incidents/taxonomy.ts";
-import type { Job, JobKind, JobRow } from "../jobs/queue.ts";
+import type { Job } from "../jobs/queue.ts";
+import { ALERT_DECLARE_JOB, declareKey, declarePayload } from "./alert-jobs.ts";
 import { alertTlp } from "./alert-messages.ts";
 import type { AlertPages } from "./alert-pages.ts";
 import { alertRow, labelsValue } from "./alert-rows.ts";
 import type { AlertDeskDeps } from "./desk-deps.ts";
-import type { FoldedAlert } from "./fold.ts";
 
-export const ALERT_DECLARE_JOB = "alert.declare";
-
-const declarePayload = z.object({ alertId: z.string(), severity: z.number().int().min(1).max(4) });
+export { ALERT_DECLARE_JOB };
 
 /** The reporter of incidents a rule declares: tocsin itself, a Person of its own. */
 const TOCSIN_PERSON_ID = "00000000-0000-4000-8000-00000000a1e7";
@@ -46,30 +44,16 @@ export interface AlertIncidentsOptions extends AlertDeskDeps {
 export class AlertIncidents {
   readonly #o: AlertIncidentsOptions;
   readonly #log: Logger;
-  readonly #job: JobKind<typeof declarePayload>;
 
   constructor(options: AlertIncidentsOptions) {
     this.#o = options;
     this.#log = options.log.child({ component: "alerts" });
-    this.#job = options.jobs.define({
+    // Enqueued by the intake's batches (alert-jobs.ts), run here.
+    options.jobs.define({
       kind: ALERT_DECLARE_JOB,
       payload: declarePayload,
       handler: (job) => this.#autoDeclare(job),
     });
-  }
-
-  /** For the batch's statement (store.ts): a declare job for each alert a rule asked an incident for. */
-  autoDeclareJobs(alerts: readonly FoldedAlert[], now: Date): JobRow[] {
-    const wanted = alerts.filter(
-      (a) => a.declare !== undefined && a.status !== "resolved" && !a.before?.incidentId,
-    );
-    return this.#job.rows(
-      wanted.map((a) => ({
-        key: declareKey(a.id),
-        payload: { alertId: a.id, severity: a.declare ?? a.severity },
-        dueAt: now,
-      })),
-    );
   }
 
   /**
@@ -177,8 +161,4 @@ function alreadyLinked(alert: Alert): UserError {
 
 function asSeverity(value: number): Severity {
   return SEVERITIES.find((s) => s === value) ?? 3;
-}
-
-function declareKey(alertId: string): string {
-  return `alert:${alertId}:declare`;
 }

@@ -20,19 +20,23 @@ import { rows } from "../db/rows.ts";
 import { sql } from "../db/statement.ts";
 import type { Alert, Page } from "../generated/prisma/client.ts";
 import { storedTlp } from "../incidents/tlp.ts";
-import type { Job, JobContext, JobKind, JobRow, NewJob } from "../jobs/queue.ts";
+import type { Job, JobContext, JobKind } from "../jobs/queue.ts";
 import { type PageOutcome, TEAM_PAGE_LOCK_PREFIX } from "../paging/paging.ts";
+import {
+  ALERT_PAGE_JOB,
+  ALERT_SHOW_JOB,
+  openKey,
+  pagePayload,
+  settleKey,
+  showLock,
+  showPayload,
+  UPDATE_WINDOW_MS,
+} from "./alert-jobs.ts";
 import { alertPageBody, alertPageMessage, resolvedInIncidentRoom } from "./alert-messages.ts";
 import { alertRow } from "./alert-rows.ts";
 import type { AlertDeskDeps } from "./desk-deps.ts";
-import type { FoldedAlert } from "./fold.ts";
 
-export const ALERT_PAGE_JOB = "alert.page";
-export const ALERT_SHOW_JOB = "alert.show";
-
-const pagePayload = z.object({ alertId: z.string() });
-/** `window`: the end of the second (ms since the epoch) whose signals the job shows. */
-const showPayload = z.object({ window: z.number().int() });
+export { ALERT_PAGE_JOB, ALERT_SHOW_JOB, UPDATE_WINDOW_MS };
 
 /** Pages whose posts are edited at once by a show job (each edit waits for its platform). */
 const EDITS_AT_ONCE = 8;
@@ -52,14 +56,6 @@ const syncState = z.object({
   pageStatus: z.string().nullable(),
 });
 
-/** The advisory lock between a second's show job and the batches that enqueue it (see #takeWindow). */
-function showLock(window: number): string {
-  return `tocsin:alerts-show:${window}`;
-}
-
-/** Later signals of an alert are shown at most this often (one edit per window). */
-export const UPDATE_WINDOW_MS = 1000;
-
 export type AlertPagesOptions = Pick<
   AlertDeskDeps,
   "db" | "clock" | "log" | "jobs" | "paging" | "directory" | "incidents" | "rooms" | "timeZone"
@@ -74,7 +70,6 @@ export class AlertPages {
   readonly #o: AlertPagesOptions;
   readonly #log: Logger;
   readonly #job: JobKind<typeof pagePayload>;
-  readonly #showJob: JobKind<typeof showPayload>;
 
   constructor(options: AlertPagesOptions) {
     this.#o = options;
@@ -84,7 +79,8 @@ export class AlertPages {
       payload: pagePayload,
       handler: (job, ctx) => this.#sync(job, ctx),
     });
-    this.#showJob = options.jobs.define({
+    // Enqueued by the intake's batches (alert-jobs.ts), run here.
+    options.jobs.define({
       kind: ALERT_SHOW_JOB,
       payload: showPayload,
       handler: async (job, ctx) => {
@@ -93,31 +89,6 @@ export class AlertPages {
       },
     });
     options.paging.setContent((page) => this.#body(page));
-  }
-
-  /** The page jobs a stored batch causes (see the header), written by its statement (store.ts). */
-  jobsFor(alerts: readonly FoldedAlert[], now: Date): JobRow[] {
-    const jobs: Array<NewJob<{ alertId: string }>> = [];
-    const window = Math.ceil((now.getTime() + 1) / UPDATE_WINDOW_MS) * UPDATE_WINDOW_MS;
-    let show = false;
-    for (const alert of alerts) {
-      const payload = { alertId: alert.id };
-      if (!alert.before) {
-        if (alert.status !== "resolved") jobs.push({ key: openKey(alert.id), payload, dueAt: now });
-      } else if (alert.status !== alert.before.status && alert.status !== "firing") {
-        jobs.push({ key: settleKey(alert.id, alert.status), payload, dueAt: now });
-      } else if (alert.status !== "resolved") {
-        show = true;
-      }
-    }
-    const rows = this.#job.rows(jobs);
-    if (show)
-      rows.push(
-        ...this.#showJob
-          .rows([{ key: `alerts:show:${window}`, payload: { window }, dueAt: new Date(window) }])
-          .map((row) => ({ ...row, sharedLock: showLock(window) })),
-      );
-    return rows;
   }
 
   /** Enqueues showing a resolution made by a person (inside their transaction); run it with runResolved. */
@@ -284,12 +255,4 @@ export class AlertPages {
     const line = resolvedInIncidentRoom(alert, storedTlp(incident.tlp), by, this.#o.timeZone);
     await this.#o.rooms.announce(incident.id, line, { refreshSummary: false });
   }
-}
-
-function openKey(alertId: string): string {
-  return `alert:${alertId}:open`;
-}
-
-function settleKey(alertId: string, to: "acked" | "resolved"): string {
-  return `alert:${alertId}:${to}`;
 }

@@ -14,8 +14,7 @@
 // Both go on the pg driver as named prepared statements (src/db/sql.ts): Prisma's client costs
 // about as much CPU per call as a whole batch of small alerts does otherwise.
 import { z } from "zod";
-import type { Db } from "../db/database.ts";
-import { sqlOf } from "../db/sql.ts";
+import type { Sql } from "../db/sql.ts";
 import { empty, sql } from "../db/statement.ts";
 import { insertJobRows, type JobRow } from "../jobs/queue.ts";
 import { alertRow, type Members, membersValue } from "./alert-rows.ts";
@@ -96,7 +95,7 @@ function membersOf(value: unknown): Members {
  * open alerts this process last wrote (read instead of asking the database; updated here).
  */
 export async function storeSignals(
-  db: Db,
+  driver: Sql,
   sent: readonly AlertSignal[],
   now: Date,
   jobsFor: (alerts: readonly FoldedAlert[]) => JobRow[],
@@ -104,7 +103,6 @@ export async function storeSignals(
 ): Promise<StoredBatch> {
   const startedAt = probeNow();
   const signals = sent.map(storable);
-  const driver = sqlOf(db);
   const known: Array<OpenAlert & { version: string }> = [];
   const integrations: string[] = [];
   const keys: string[] = [];

@@ -7,7 +7,7 @@ import { type EmbeddedServer, startEmbeddedPostgres } from "./embedded-postgres.
 import { lazyPrismaClient } from "./lazy-prisma.ts";
 import { migrate } from "./migrate.ts";
 import { PostgresSupervisor } from "./postgres-supervisor.ts";
-import { registerPool } from "./sql.ts";
+import { newPool, registerPool } from "./sql.ts";
 
 export type Db = PrismaClient;
 /** A Prisma interactive-transaction client: what domain code writes through inside a transaction. */
@@ -165,18 +165,10 @@ export function connectPrisma(
 ): PrismaClient {
   // One pool for the hot statements on the driver (sql.ts) and Prisma's adapter, made now: the
   // driver works without Prisma, whose client is made on first use. $disconnect closes the pool.
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: maxConnections,
-    connectionTimeoutMillis: Math.min(timeoutMs, 10_000),
-    statement_timeout: timeoutMs,
-    query_timeout: timeoutMs + 5000,
-  });
-  // An idle connection's server going away (a restart of the embedded PostgreSQL) is not an
-  // error of any statement: the next checkout connects afresh. Prisma's adapter does the same.
-  pool.on("error", () => {});
+  const settings = { url, timeoutMs };
+  const pool = newPool(settings, maxConnections);
   const client = lazyPrismaClient(pool);
-  registerPool(client, pool);
+  registerPool(client, pool, settings);
   return client;
 }
 

@@ -59,15 +59,50 @@ function value(v: unknown): unknown {
   return v;
 }
 
+/**
+ * What opens a pool to the database, plain data: another thread (the HTTP edge's alert writer)
+ * opens its own pool with it, as bounded as the main thread's.
+ */
+export interface PoolSettings {
+  url: string;
+  /** The server cancels a statement after this; the client gives up on an answer a little later. */
+  timeoutMs: number;
+}
+
+/**
+ * A pool with every call bounded: the server cancels a statement after `timeoutMs`, and the
+ * client gives up on an answer a little later (a hung or stopped server never answers at all).
+ */
+export function newPool(settings: PoolSettings, max: number, options: { keepIdle?: boolean } = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: settings.url,
+    max,
+    // keepIdle: idle connections stay open (the driver closes them after 10 s otherwise), for a
+    // pool whose first statement after a quiet spell must not wait for a connection to be made
+    // and its statements prepared again (the alert intake's writer: a sender waits on it).
+    ...(options.keepIdle ? { idleTimeoutMillis: 0 } : {}),
+    connectionTimeoutMillis: Math.min(settings.timeoutMs, 10_000),
+    statement_timeout: settings.timeoutMs,
+    query_timeout: settings.timeoutMs + 5000,
+  });
+  // An idle connection's server going away (a restart of the embedded PostgreSQL) is not an
+  // error of any statement: the next checkout connects afresh. Prisma's adapter does the same.
+  pool.on("error", () => {});
+  return pool;
+}
+
 export class Sql {
   readonly #pool: pg.Pool;
+  /** How the pool was opened, when known (see PoolSettings). */
+  readonly settings: PoolSettings | undefined;
   /** Statement text -> prepared statement name (only statements marked prepared: a bounded set). */
   readonly #names = new Map<string, string>();
   /** Part of every name; raised when the server refuses a statement prepared before a schema change. */
   #generation = 0;
 
-  constructor(pool: pg.Pool) {
+  constructor(pool: pg.Pool, settings?: PoolSettings) {
     this.#pool = pool;
+    this.settings = settings;
   }
 
   /** Rows of `statement`, each checked by `schema`. */
@@ -129,8 +164,8 @@ function isStalePlan(error: unknown): boolean {
 const sqlOfClient = new WeakMap<PrismaClient, Sql>();
 
 /** Makes `pool` (the one under `client`'s adapter) the pool `sqlOf(client)` runs on. */
-export function registerPool(client: PrismaClient, pool: pg.Pool): void {
-  sqlOfClient.set(client, new Sql(pool));
+export function registerPool(client: PrismaClient, pool: pg.Pool, settings?: PoolSettings): void {
+  sqlOfClient.set(client, new Sql(pool, settings));
 }
 
 /**

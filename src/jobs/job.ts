@@ -103,6 +103,24 @@ export interface JobRow {
 }
 
 /**
+ * The rows of jobs of `kind`, each payload checked by its schema: what JobKind.rows gives, for a
+ * hot path that builds its rows where no queue is (the alert intake's writer on the HTTP edge).
+ */
+export function jobRowsOf<S extends PayloadSchema>(
+  kind: string,
+  payload: S,
+  jobs: ReadonlyArray<NewJob<z.input<S>>>,
+): JobRow[] {
+  return jobs.map((job) => ({
+    id: crypto.randomUUID(),
+    kind,
+    key: job.key ?? null,
+    payload: payload.parse(job.payload),
+    dueAt: job.dueAt.toISOString(),
+  }));
+}
+
+/**
  * `insert into "Job" ...` of these rows, skipping keys that exist: a statement of its own, or a
  * data-modifying CTE of a hot path's one statement (the alert intake's batch, a declaration),
  * which may make them depend on `when` (a condition on its other CTEs).

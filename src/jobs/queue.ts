@@ -38,6 +38,7 @@ import {
   type JobHandler,
   type JobKind,
   type JobRow,
+  jobRowsOf,
   MAX_RETRY_LATER_MS,
   type NewJob,
   type PayloadSchema,
@@ -137,14 +138,7 @@ export class JobQueue {
       handler: definition.handler as JobHandler<Record<string, unknown>>,
     });
     // Checked on the way in too: a bad payload is a bug of the enqueuer, caught where it is.
-    const rowsOf = (jobs: ReadonlyArray<NewJob<unknown>>): JobRow[] =>
-      jobs.map((job) => ({
-        id: crypto.randomUUID(),
-        kind,
-        key: job.key ?? null,
-        payload: payload.parse(job.payload),
-        dueAt: job.dueAt.toISOString(),
-      }));
+    const rowsOf = (jobs: ReadonlyArray<NewJob<z.input<S>>>): JobRow[] => jobRowsOf(kind, payload, jobs);
     return {
       kind,
       payload,
