@@ -337,6 +337,8 @@ export function createApp(options: AppOptions): App {
   const busy = busySinceAsked([
     { pending: () => outbox.pageSends.sending, taken: () => outbox.pageSends.taken },
     { pending: () => alerts.committing, taken: () => alerts.requestsReceived },
+    // Alert requests on either thread (the edge commits its own: src/alerts/intake/edge.ts).
+    { pending: () => alertRoutes.inFlight() > 0, taken: () => alertRoutes.entered() },
     { pending: () => intake.handling, taken: () => intake.taken },
     // Job runs are not counted: an idle desk runs its own (retention, heartbeat checks); a page
     // step a job sends is counted by the outbox.

@@ -3,8 +3,10 @@
 // part registers a `HandOff` on the HTTP server (server.handOff); the edge runs the part's
 // `EdgeSide` (named in edge-sides.ts), which reads, caps, parses and checks a request there and
 // hands the main thread a plain, already validated structure; the main thread's answer comes
-// back by message and the edge writes it. Only work that needs no database belongs on the edge:
-// it costs the main thread's event loop, which every request and job shares, nothing.
+// back by message and the edge writes it. Work moved to the edge costs the main thread's event
+// loop, which every request and job shares, nothing; a part whose answer is a commit and nothing
+// else (the alert intake) may even commit there, on a pool of its own, and only tell the main
+// thread what it did (src/alerts/intake/edge.ts).
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 /** An answer the edge writes as it is (a JSON body, already serialised). */
@@ -52,6 +54,8 @@ export interface EdgeSide {
   serve(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void>;
   /** The main thread's setup() changed. */
   update(setup: unknown): void;
+  /** The thread is closing (its server closed): finish what was taken in, release what is held. */
+  close?(): Promise<void>;
 }
 
 export type EdgeSideFactory = (setup: unknown, link: EdgeLink) => EdgeSide;

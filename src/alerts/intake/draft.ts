@@ -154,13 +154,16 @@ export function parseTime(value: unknown): Date | undefined {
   return new Date(time);
 }
 
+/** What of an integration makes a draft its signal (plain data: the edge thread gets it too). */
+export type SignalIntegration = Pick<Integration, "id" | "rules" | "tlp" | "severity" | "team">;
+
 /** The draft through the integration's rules (first match wins): the signal for the desk. */
-export function toSignal(integration: Integration, sent: AlertDraft): AlertSignal {
+export function toSignal(integration: SignalIntegration, sent: AlertDraft): AlertSignal {
   return signalOf(integration, inertDraft(sent));
 }
 
 /** toSignal of a draft already made inert (on the edge thread, see edge.ts). */
-export function signalOf(integration: Integration, draft: AlertDraft): AlertSignal {
+export function signalOf(integration: SignalIntegration, draft: AlertDraft): AlertSignal {
   const rule = firstMatchingRule(integration.rules, draft.labels);
   const set = rule?.set ?? {};
   // The originator's label is never lowered by a recipient's rule: it can only make it stricter.

@@ -15,6 +15,7 @@ import { genericDraft } from "./generic.ts";
 import { bearerToken, type KeyedIntegration } from "./keys.ts";
 import type { AlertIntakeLimits } from "./limits.ts";
 import { InvalidEvent, pagerDutyEvent } from "./pagerduty.ts";
+import { isDatabaseUnavailable } from "./unavailable.ts";
 import { webhookGroupDraft } from "./webhook-groups.ts";
 
 export type Endpoint = IntegrationKind | "heartbeat";
@@ -35,6 +36,8 @@ export interface ParsedAlert {
   integrationId: string;
   /** How the key came (a key gone by a reload meanwhile is answered as unknown, as it came). */
   bearer: boolean;
+  /** The digest of the key it came with: a commit checks it is still the integration's (rotation). */
+  keyDigest: string;
   draft: AlertDraft;
 }
 
@@ -176,13 +179,20 @@ export async function parseAlertRequest(
       endpoint,
       integrationId: integration.id,
       bearer: request.bearer,
+      keyDigest: integration.keyDigest,
       draft: inertDraft(event.draft),
     };
   }
   if (!integration) throw new UnknownKey(request.bearer);
   const draft =
     endpoint === "generic" ? genericDraft(body, deps.now) : webhookGroupDraft(body, endpoint, deps.now);
-  return { endpoint, integrationId: integration.id, bearer: request.bearer, draft: inertDraft(draft) };
+  return {
+    endpoint,
+    integrationId: integration.id,
+    bearer: request.bearer,
+    keyDigest: integration.keyDigest,
+    draft: inertDraft(draft),
+  };
 }
 
 /** The 2xx of a committed alert. */
@@ -254,6 +264,25 @@ export function refusalOf(
     };
   }
   return undefined;
+}
+
+/**
+ * The answer to a commit that failed: 503 with Retry-After when the database cannot be reached,
+ * 500 otherwise. Senders retry on both; the difference is for their backoff, logs and metrics.
+ */
+export function commitFailure(
+  error: unknown,
+  pagerduty: boolean,
+  retryAfterSeconds: number,
+): { outcome: "unavailable" | "error"; answer: AlertAnswer } {
+  if (isDatabaseUnavailable(error))
+    return {
+      outcome: "unavailable",
+      answer: refusal(pagerduty, 503, "the alert store is unavailable; retry later", {
+        "retry-after": String(retryAfterSeconds),
+      }),
+    };
+  return { outcome: "error", answer: refusal(pagerduty, 500, "the alert could not be stored; retry later") };
 }
 
 /** A refusal in PagerDuty's shape on its endpoints, else `{status: "error", message, field}`. */

@@ -20,8 +20,9 @@
 // one, the routes below do the same steps (requests.ts) on this thread.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import type { Clock } from "../../clock.ts";
+import { type Clock, systemClock } from "../../clock.ts";
 import type { Db } from "../../db/database.ts";
+import { type PoolSettings, sqlOf } from "../../db/sql.ts";
 import { ByteBudget } from "../../http/body-reader.ts";
 import { writeEdgeAnswer } from "../../http/hand-off.ts";
 import type { Metrics } from "../../http/metrics.ts";
@@ -42,6 +43,7 @@ import {
   type AlertRequest,
   acceptedAnswer,
   alertRequestOf,
+  commitFailure,
   keyedIntegration,
   NOT_FOUND,
   type Outcome,
@@ -54,7 +56,6 @@ import {
   UnknownKey,
   USE_POST,
 } from "./requests.ts";
-import { isDatabaseUnavailable } from "./unavailable.ts";
 
 export type { AlertIntakeLimits };
 
@@ -80,6 +81,8 @@ export interface AlertRoutes {
   heartbeats: HeartbeatMonitor;
   /** Requests being handled now (on this thread and the edge thread). */
   inFlight(): number;
+  /** Requests let in so far, on either thread (only grows). */
+  entered(): number;
 }
 
 /** The limits given, without keys set to undefined (which would hide a default). */
@@ -96,8 +99,10 @@ export function registerAlertRoutes(server: HttpServer, deps: AlertRouteDeps): A
   const pools = new InFlightPools(limits.maxInFlight);
   const budget = new ByteBudget(deps.maxBufferedBytes ?? MAX_BUFFERED_ALERT_BYTES);
 
-  const count = (endpoint: string, outcome: Outcome) =>
-    deps.metrics?.alertRequests.inc({ endpoint, outcome });
+  const count = (endpoint: string, outcome: Outcome, requests = 1) => {
+    deps.metrics?.alertRequests.inc({ endpoint, outcome }, requests);
+    if (outcome === "error") deps.metrics?.errors.inc({ where: "alert intake" }, requests);
+  };
   const send = (res: ServerResponse, answer: AlertAnswer) => writeEdgeAnswer(res, serialised(answer));
 
   const handle = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
@@ -144,9 +149,7 @@ export function registerAlertRoutes(server: HttpServer, deps: AlertRouteDeps): A
   /** The desk commits the parsed alert (on whichever thread it was parsed); 2xx only then. */
   const commit = async (parsed: ParsedAlert): Promise<AlertAnswer> => {
     // By id: the edge thread checked the key against the configuration it was last sent.
-    const integration = integrations().find(
-      (candidate) => candidate.id === parsed.integrationId && candidate.kind === parsed.endpoint,
-    );
+    const integration = currentIntegration(integrations(), parsed);
     if (!integration) throw new UnknownKey(parsed.bearer);
     await receive([signalOf(integration, parsed.draft)]);
     count(parsed.endpoint, "accepted");
@@ -171,21 +174,25 @@ export function registerAlertRoutes(server: HttpServer, deps: AlertRouteDeps): A
       count(request.endpoint, refused.outcome);
       return refused.answer;
     }
-    if (error instanceof ReceiveFailed && isDatabaseUnavailable(error.cause)) {
-      count(request.endpoint, "unavailable");
-      log.warn({ err: error.cause, endpoint: request.endpoint }, "alert not stored: database unavailable");
-      return refusal(pagerduty, 503, "the alert store is unavailable; retry later", {
-        "retry-after": String(limits.unavailableRetrySeconds),
-      });
-    }
-    count(request.endpoint, "error");
-    deps.metrics?.errors.inc({ where: "alert intake" });
-    log.error(
-      { err: error instanceof ReceiveFailed ? error.cause : error, endpoint: request.endpoint },
-      "alert request failed",
-    );
-    return refusal(pagerduty, 500, "the alert could not be stored; retry later");
+    const cause = error instanceof ReceiveFailed ? error.cause : error;
+    const failed = commitFailure(cause, pagerduty, limits.unavailableRetrySeconds);
+    count(request.endpoint, failed.outcome);
+    if (failed.outcome === "unavailable")
+      log.warn({ err: cause, endpoint: request.endpoint }, "alert not stored: database unavailable");
+    else log.error({ err: cause, endpoint: request.endpoint }, "alert request failed");
+    return failed.answer;
   };
+
+  // The edge commits alerts itself (edge.ts) when it can reach the database as this thread does
+  // and the desk runs on the system's clock (the edge's own); otherwise it hands them here.
+  const edgeDatabase = deps.clock === systemClock ? poolSettingsOf(deps.db) : undefined;
+  // The configuration's generation, shared: raised by a reload before its setup is posted to the
+  // edge, so the edge knows its integrations are stale until the new setup arrives and hands its
+  // alerts here meanwhile (a key removed or rotated by the reload is refused from the reload on).
+  const generations = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  deps.onConfigChange?.(() => {
+    Atomics.add(generations, 0, 1);
+  });
 
   server.route("POST", "/v2/enqueue", handle);
   server.route("POST", "/alerts/*", handle);
@@ -194,7 +201,20 @@ export function registerAlertRoutes(server: HttpServer, deps: AlertRouteDeps): A
   // only the commit is done here: the answer goes back by message once the desk committed.
   server.handOff("alerts", {
     setup: (): AlertEdgeSetup => ({
-      integrations: integrations().map(({ id, kind, keyDigest }) => ({ id, kind, keyDigest })),
+      integrations: integrations().map(({ id, kind, keyDigest, rules, tlp, severity, team }) => ({
+        id,
+        kind,
+        keyDigest,
+        rules,
+        tlp,
+        severity,
+        team,
+      })),
+      ...(edgeDatabase ? { database: edgeDatabase } : {}),
+      configuration: {
+        generations: generations.buffer as SharedArrayBuffer,
+        generation: Atomics.load(generations, 0),
+      },
       limits,
       maxBufferedBytes: deps.maxBufferedBytes ?? MAX_BUFFERED_ALERT_BYTES,
       inFlight: pools.buffer,
@@ -221,18 +241,41 @@ export function registerAlertRoutes(server: HttpServer, deps: AlertRouteDeps): A
     },
     note: (message) => {
       const note = message as AlertNote;
-      count(note.endpoint, note.outcome);
+      for (const { endpoint, outcome, count: requests } of note.outcomes) count(endpoint, outcome, requests);
+      if (note.jobsDue) deps.jobs.kick();
     },
     // A request the ended thread was still reading or waiting on holds no place any more (one
     // whose commit still runs here lets one more in meanwhile; its sender is gone with the thread).
     threadEnded: (setup) => pools.releaseHeld((setup as AlertEdgeSetup).held),
   });
 
-  return { heartbeats, inFlight: () => pools.total() };
+  return { heartbeats, inFlight: () => pools.total(), entered: () => pools.entered() };
 }
 
 class ReceiveFailed extends Error {
   constructor(cause: unknown) {
     super("the receiver rejected the signals", { cause });
+  }
+}
+
+/** The integration an alert parsed earlier is for, if its key is still that integration's. */
+function currentIntegration(
+  integrations: readonly Integration[],
+  parsed: ParsedAlert,
+): Integration | undefined {
+  return integrations.find(
+    (candidate) =>
+      candidate.id === parsed.integrationId &&
+      candidate.kind === parsed.endpoint &&
+      candidate.keyDigest === parsed.keyDigest,
+  );
+}
+
+/** How the edge opens its own pool to this desk's database; undefined when the client has none of its own. */
+function poolSettingsOf(db: Db): PoolSettings | undefined {
+  try {
+    return sqlOf(db).settings;
+  } catch {
+    return undefined;
   }
 }

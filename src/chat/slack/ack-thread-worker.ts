@@ -252,6 +252,8 @@ async function close(): Promise<void> {
     server.closeIdleConnections();
   });
   clearTimeout(cut);
+  // The edge sides' own work (an alert batch committing) ends before the thread says it closed.
+  await Promise.allSettled([...edgeSides.values()].map((side) => side.close?.()));
   toMainThread.destroy();
   tell({ type: "closed" });
   mainThread.close();

@@ -41,11 +41,12 @@ const FIRST_RESTART_DELAY_MS = 50;
  * The thread's heap, bounded: it holds at most MAX_BUFFERED_SLACK_BYTES of bodies (outside the
  * heap) and what parsing them makes, far below these. A thread that reaches them (a leak, a
  * flood the budget missed) ends with ERR_WORKER_OUT_OF_MEMORY instead of taking the process's
- * memory, and is restarted like any thread that died. The young generation is small (three 1 MB
- * semi-spaces' worth): the thread parses bodies and forwards them; larger young generations
- * (12, 24 MB) measured no fewer scavenges per alert at 1,000 alerts/s.
+ * memory, and is restarted like any thread that died. The young generation is 24 MB (V8 sizes it
+ * within that by what survives): the thread also commits alerts (src/alerts/intake/edge.ts), and
+ * at 1,000 alerts/s a 3 MB one cost it and V8's helper threads 8% more CPU per alert (0.71-0.73
+ * against 0.63-0.67 ms, `alert-profile.ts`, alternating runs, 2026-11-30).
  */
-export const ACK_THREAD_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 3 };
+export const ACK_THREAD_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 24 };
 /** How long close() waits for the thread to finish its requests before ending it. */
 const CLOSE_TIMEOUT_MS = 10_000;
 /**
