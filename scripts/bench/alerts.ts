@@ -173,6 +173,8 @@ export async function benchAlerts(options: AlertBenchOptions): Promise<AlertBenc
     }
   };
   let nextMarker = 1;
+  /** Seconds of each measured open-loop rate a side takes before the measured phases. */
+  const WARM_UP_S = Math.min(3, options.phaseSeconds);
 
   const start = async (
     name: string,
@@ -214,10 +216,17 @@ export async function benchAlerts(options: AlertBenchOptions): Promise<AlertBenc
       ]),
     };
   };
-  // Warm-up: the first requests of a process prepare what later ones reuse.
+  // Warm-up, the same for both: the first requests of a process prepare what later ones reuse,
+  // and V8 compiles a hot path for the load it sees. 200 requests at 8 clients were not enough:
+  // the first second of the first phase at each rate measured p99 of 350-370 ms (the steady
+  // phases after it 20-80 ms), so each side also takes WARM_UP_S of the measured loads' rates.
   await closedLoopAlerts(repeat(targets.tocsin), 8, { total: 200 });
   await closedLoopAlerts(repeat(targets.floor), 8, { total: 200 });
-  await drain(targets.tocsin);
+  for (const rate of [500, 1000]) {
+    await openLoopAlerts(repeat(targets.tocsin), rate, WARM_UP_S);
+    await drain(targets.tocsin);
+    await openLoopAlerts(repeat(targets.floor), rate, WARM_UP_S);
+  }
 
   const scenarios = [
     {
@@ -244,6 +253,25 @@ export async function benchAlerts(options: AlertBenchOptions): Promise<AlertBenc
         const t0 = performance.now();
         const samples = await scenario.run(repeat(targets[target]));
         entry[target].push(figuresOf(samples, (performance.now() - t0) / 1000));
+        if (process.env.BENCH_PER_SECOND === "1" && samples.length > 0) {
+          // Where a phase's tail came from: each second's p99 and its refusals (429s).
+          const first = Math.min(...samples.map((x) => x.sentAt));
+          const bySecond = new Map<number, number[]>();
+          const refused = new Map<number, number>();
+          for (const x of samples) {
+            const k = Math.floor((x.sentAt - first) / 1000);
+            const second = bySecond.get(k) ?? [];
+            if (second.length === 0) bySecond.set(k, second);
+            second.push(x.ms);
+            if (x.status !== 202) refused.set(k, (refused.get(k) ?? 0) + 1);
+          }
+          progress(
+            `  per second (p99 ms/refused): ${[...bySecond]
+              .sort((a, b) => a[0] - b[0])
+              .map(([k, v]) => `${k}:${percentile(v, 99).toFixed(0)}/${refused.get(k) ?? 0}`)
+              .join(" ")}`,
+          );
+        }
         if (target === "tocsin") await drain(targets.tocsin);
       }
     }
