@@ -219,7 +219,8 @@ export async function benchAlerts(options: AlertBenchOptions): Promise<AlertBenc
   // Warm-up, the same for both: the first requests of a process prepare what later ones reuse,
   // and V8 compiles a hot path for the load it sees. 200 requests at 8 clients were not enough:
   // the first second of the first phase at each rate measured p99 of 350-370 ms (the steady
-  // phases after it 20-80 ms), so each side also takes WARM_UP_S of the measured loads' rates.
+  // seconds after it 20-80 ms; cause not isolated), so each side also takes WARM_UP_S of the
+  // measured loads' rates.
   await closedLoopAlerts(repeat(targets.tocsin), 8, { total: 200 });
   await closedLoopAlerts(repeat(targets.floor), 8, { total: 200 });
   for (const rate of [500, 1000]) {
