@@ -217,7 +217,9 @@ export function createApp(options: AppOptions): App {
   // so a reload that adds or removes one (or changes a key) needs no restart.
   const alertRoutes = registerAlertRoutes(http, {
     config: () => oncall.directory.configIfAny,
-    onConfigChange: (listener) => directory.afterReload(async () => listener()),
+    // At the swap itself: the edge thread's keys must not outlive the configuration in use while
+    // the reload still awaits the database (or fails there after the swap).
+    onConfigChange: (listener) => directory.onSwap(listener),
     receiver: alerts,
     ...(options.alertLimits ? { limits: options.alertLimits } : {}),
     db: options.db,

@@ -62,7 +62,10 @@ export type { AlertIntakeLimits };
 export interface AlertRouteDeps {
   /** The current on-call configuration (reloads swap it); its `integrations` are read per request. */
   config: () => { integrations: readonly Integration[] } | undefined;
-  /** Calls `listener` after each reload of the configuration (the edge thread gets the new keys). */
+  /**
+   * Calls `listener` in the same step as a reload replaces the configuration `config()` gives
+   * (not later: a key removed or rotated would still commit on the edge meanwhile).
+   */
   onConfigChange?: (listener: () => void) => void;
   receiver: AlertReceiver;
   db: Db;
