@@ -84,8 +84,11 @@ export interface AlertRoutes {
   heartbeats: HeartbeatMonitor;
   /** Requests being handled now (on this thread and the edge thread). */
   inFlight(): number;
-  /** Requests let in so far, on either thread (only grows). */
-  entered(): number;
+  /**
+   * Alert requests committed so far, on either thread (only grows; App.busy): refusals are not
+   * counted, so strangers posting wrong keys or trickling bodies never make the desk look busy.
+   */
+  accepted(): number;
 }
 
 /** The limits given, without keys set to undefined (which would hide a default). */
@@ -102,8 +105,10 @@ export function registerAlertRoutes(server: HttpServer, deps: AlertRouteDeps): A
   const pools = new InFlightPools(limits.maxInFlight);
   const budget = new ByteBudget(deps.maxBufferedBytes ?? MAX_BUFFERED_ALERT_BYTES);
 
+  let accepted = 0;
   const count = (endpoint: string, outcome: Outcome, requests = 1) => {
     deps.metrics?.alertRequests.inc({ endpoint, outcome }, requests);
+    if (outcome === "accepted") accepted += requests;
     if (outcome === "error") deps.metrics?.errors.inc({ where: "alert intake" }, requests);
   };
   const send = (res: ServerResponse, answer: AlertAnswer) => writeEdgeAnswer(res, serialised(answer));
@@ -252,7 +257,7 @@ export function registerAlertRoutes(server: HttpServer, deps: AlertRouteDeps): A
     threadEnded: (setup) => pools.releaseHeld((setup as AlertEdgeSetup).held),
   });
 
-  return { heartbeats, inFlight: () => pools.total(), entered: () => pools.entered() };
+  return { heartbeats, inFlight: () => pools.total(), accepted: () => accepted };
 }
 
 class ReceiveFailed extends Error {
