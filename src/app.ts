@@ -217,7 +217,9 @@ export function createApp(options: AppOptions): App {
   // so a reload that adds or removes one (or changes a key) needs no restart.
   const alertRoutes = registerAlertRoutes(http, {
     config: () => oncall.directory.configIfAny,
-    onConfigChange: (listener) => directory.afterReload(async () => listener()),
+    // At the swap itself: the edge thread's keys must not outlive the configuration in use while
+    // the reload still awaits the database (or fails there after the swap).
+    onConfigChange: (listener) => directory.onSwap(listener),
     receiver: alerts,
     ...(options.alertLimits ? { limits: options.alertLimits } : {}),
     db: options.db,
@@ -337,8 +339,10 @@ export function createApp(options: AppOptions): App {
   const busy = busySinceAsked([
     { pending: () => outbox.pageSends.sending, taken: () => outbox.pageSends.taken },
     { pending: () => alerts.committing, taken: () => alerts.requestsReceived },
-    // Alert requests on either thread (the edge commits its own: src/alerts/intake/edge.ts).
-    { pending: () => alertRoutes.inFlight() > 0, taken: () => alertRoutes.entered() },
+    // Alerts the edge thread committed (src/alerts/intake/edge.ts; their pages run here), heard
+    // of by note. Its requests still being read or committed are not pending work of this
+    // thread (the edge has a heap of its own), and counting them let anyone keep the desk busy.
+    { pending: () => false, taken: () => alertRoutes.accepted() },
     { pending: () => intake.handling, taken: () => intake.taken },
     // Job runs are not counted: an idle desk runs its own (retention, heartbeat checks); a page
     // step a job sends is counted by the outbox.

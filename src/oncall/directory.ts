@@ -126,6 +126,18 @@ export class OncallDirectory {
     this.#reloadListeners.push(listener);
   }
 
+  readonly #swapListeners: Array<() => void> = [];
+
+  /**
+   * Runs in the same step as the configuration in use is replaced, before anything awaits: for
+   * what must never lag behind it (the alert edge's keys; src/alerts/intake/routes.ts). After
+   * the swap, reload() still awaits the database (and may fail there), so afterReload listeners
+   * come late, or never.
+   */
+  onSwap(listener: () => void): void {
+    this.#swapListeners.push(listener);
+  }
+
   async #link(config: OncallConfig): Promise<void> {
     const personIds = new Map<string, string>();
     const configIds = new Map<string, string>();
@@ -158,10 +170,20 @@ export class OncallDirectory {
       )
       .finally(() => this.#people.linked());
     for (const warning of warnings) this.#log.warn(warning);
+    const swapped = config !== this.#config;
     this.#config = config;
     this.#personIds = personIds;
     this.#configIds = configIds;
     this.#warnings = warnings;
+    if (!swapped) return;
+    for (const listener of this.#swapListeners) {
+      // One listener failing must not keep the others (or the reload) from the new configuration.
+      try {
+        listener();
+      } catch (error) {
+        this.#log.error({ err: error }, "a listener of the on-call configuration's swap failed");
+      }
+    }
   }
 
   // ---- people and teams ---------------------------------------------------------------------

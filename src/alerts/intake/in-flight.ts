@@ -14,8 +14,6 @@
 export type Pool = "keyed" | "keyInBody";
 const SLOT: Record<Pool, number> = { keyed: 0, keyInBody: 1 };
 const POOLS = 2;
-/** After the pools' counts in the shared buffer: requests let in so far (only grows; App.busy). */
-const ENTERED = POOLS;
 
 /** Shared counts of one holder (a thread), to give back if it dies holding them. */
 export function newHeldCounts(): SharedArrayBuffer {
@@ -28,11 +26,7 @@ export class InFlightPools {
   readonly #max: number;
 
   /** `held`: this holder's own counts (see releaseHeld), when it may die holding places. */
-  constructor(
-    max: number,
-    buffer: SharedArrayBuffer = new SharedArrayBuffer((POOLS + 1) * Int32Array.BYTES_PER_ELEMENT),
-    held?: SharedArrayBuffer,
-  ) {
+  constructor(max: number, buffer: SharedArrayBuffer = newHeldCounts(), held?: SharedArrayBuffer) {
     this.#counts = new Int32Array(buffer);
     this.#held = held ? new Int32Array(held) : undefined;
     this.#max = max;
@@ -48,10 +42,7 @@ export class InFlightPools {
     // The holder's count is raised first and lowered last: a thread ended between the two
     // steps has its place given back once too often (one request more let in), never kept.
     if (this.#held) Atomics.add(this.#held, SLOT[pool], 1);
-    if (Atomics.add(this.#counts, SLOT[pool], 1) < this.#max) {
-      Atomics.add(this.#counts, ENTERED, 1);
-      return true;
-    }
+    if (Atomics.add(this.#counts, SLOT[pool], 1) < this.#max) return true;
     Atomics.sub(this.#counts, SLOT[pool], 1);
     if (this.#held) Atomics.sub(this.#held, SLOT[pool], 1);
     return false;
@@ -69,11 +60,6 @@ export class InFlightPools {
       const places = Atomics.exchange(counts, slot, 0);
       if (places > 0) Atomics.sub(this.#counts, slot, places);
     }
-  }
-
-  /** Requests let in so far by every thread counting in these pools (only grows, wrapping past 2^31). */
-  entered(): number {
-    return Atomics.load(this.#counts, ENTERED);
   }
 
   total(): number {

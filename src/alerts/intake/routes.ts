@@ -62,7 +62,10 @@ export type { AlertIntakeLimits };
 export interface AlertRouteDeps {
   /** The current on-call configuration (reloads swap it); its `integrations` are read per request. */
   config: () => { integrations: readonly Integration[] } | undefined;
-  /** Calls `listener` after each reload of the configuration (the edge thread gets the new keys). */
+  /**
+   * Calls `listener` in the same step as a reload replaces the configuration `config()` gives
+   * (not later: a key removed or rotated would still commit on the edge meanwhile).
+   */
   onConfigChange?: (listener: () => void) => void;
   receiver: AlertReceiver;
   db: Db;
@@ -81,8 +84,11 @@ export interface AlertRoutes {
   heartbeats: HeartbeatMonitor;
   /** Requests being handled now (on this thread and the edge thread). */
   inFlight(): number;
-  /** Requests let in so far, on either thread (only grows). */
-  entered(): number;
+  /**
+   * Alert requests committed so far, on either thread (only grows; App.busy): refusals are not
+   * counted, so strangers posting wrong keys or trickling bodies never make the desk look busy.
+   */
+  accepted(): number;
 }
 
 /** The limits given, without keys set to undefined (which would hide a default). */
@@ -99,8 +105,10 @@ export function registerAlertRoutes(server: HttpServer, deps: AlertRouteDeps): A
   const pools = new InFlightPools(limits.maxInFlight);
   const budget = new ByteBudget(deps.maxBufferedBytes ?? MAX_BUFFERED_ALERT_BYTES);
 
+  let accepted = 0;
   const count = (endpoint: string, outcome: Outcome, requests = 1) => {
     deps.metrics?.alertRequests.inc({ endpoint, outcome }, requests);
+    if (outcome === "accepted") accepted += requests;
     if (outcome === "error") deps.metrics?.errors.inc({ where: "alert intake" }, requests);
   };
   const send = (res: ServerResponse, answer: AlertAnswer) => writeEdgeAnswer(res, serialised(answer));
@@ -249,7 +257,7 @@ export function registerAlertRoutes(server: HttpServer, deps: AlertRouteDeps): A
     threadEnded: (setup) => pools.releaseHeld((setup as AlertEdgeSetup).held),
   });
 
-  return { heartbeats, inFlight: () => pools.total(), entered: () => pools.entered() };
+  return { heartbeats, inFlight: () => pools.total(), accepted: () => accepted };
 }
 
 class ReceiveFailed extends Error {
