@@ -1,7 +1,7 @@
 // Alert intake behind the HTTP edge thread (Slack on HTTP owns the port): a receiver whose
 // commits a test can hold, the Slack double, the routes' in-flight count. For attack tests on
 // the edge (test/attack/edge-*.test.ts).
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { registerAlertRoutes } from "../../src/alerts/intake/routes.ts";
 import type { AlertReceiver, AlertSignal } from "../../src/alerts/signal.ts";
 import { SlackPlatform } from "../../src/chat/slack/slack-platform.ts";
@@ -65,14 +65,7 @@ export async function startAlertEdge(
     limits: { maxInFlight: options.maxInFlight },
     maxBufferedBytes: options.maxBufferedBytes,
   });
-  const platform = new SlackPlatform({
-    botToken: slack.botToken,
-    signingSecret: EDGE_SIGNING_SECRET,
-    apiUrl: slack.apiUrl,
-    http,
-    log: captured.log,
-  });
-  await platform.start(async () => "answered here");
+  const platform = await startSlackOnEdge(http, slack, captured.log);
   const port = await http.listen(0, "127.0.0.1");
   return {
     base: `http://127.0.0.1:${port}`,
@@ -101,4 +94,40 @@ export function alertmanagerBody(groupKey: string): string {
     ],
     commonLabels: { alertname: "DiskFull" },
   });
+}
+
+/**
+ * Slack on HTTP on `http`, against `slack`: its ack thread takes the port when `http` listens
+ * (the HTTP edge of the alert endpoints), answering every command with a fixed text.
+ */
+export async function startSlackOnEdge(
+  http: HttpServer,
+  slack: SlackWebApiDouble,
+  log: Logger,
+  signingSecret = EDGE_SIGNING_SECRET,
+): Promise<SlackPlatform> {
+  const platform = new SlackPlatform({
+    botToken: slack.botToken,
+    signingSecret,
+    apiUrl: slack.apiUrl,
+    http,
+    log,
+  });
+  await platform.start(async () => "answered here");
+  return platform;
+}
+
+/** A JSON post. */
+export function postJson(url: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+}
+
+/** Alert requests counted in the main thread's metrics, by endpoint and outcome. */
+export async function alertRequestsCounted(
+  metrics: Metrics,
+  endpoint: string,
+  outcome: string,
+): Promise<number> {
+  const values = (await metrics.alertRequests.get()).values;
+  return values.find((v) => v.labels.endpoint === endpoint && v.labels.outcome === outcome)?.value ?? 0;
 }

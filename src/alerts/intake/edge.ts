@@ -17,12 +17,13 @@
 // Drafts and batches are stamped with this thread's clock: the edge runs only in the server
 // process, whose clock is the system's.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { newPool, type PoolSettings, Sql } from "../../db/sql.ts";
+import type { PoolSettings } from "../../db/sql.ts";
 import { ByteBudget } from "../../http/body-reader.ts";
 import { type EdgeLink, type EdgeSide, writeEdgeAnswer } from "../../http/hand-off.ts";
-import { AlertWriter } from "../alert-writer.ts";
+import type { AlertWriter } from "../alert-writer.ts";
 import { probe, probeNow, probing } from "../phase-probe.ts";
 import { type SignalIntegration, signalOf } from "./draft.ts";
+import type { EdgeWriter } from "./edge-writer.ts";
 import { InFlightPools } from "./in-flight.ts";
 import { IntegrationKeys, type KeyedIntegration } from "./keys.ts";
 import type { AlertIntakeLimits } from "./limits.ts";
@@ -43,8 +44,8 @@ import {
   UnknownKey,
 } from "./requests.ts";
 
-/** Connections of the edge's writer: one batch at a time, and one to connect while it runs. */
-const EDGE_WRITER_CONNECTIONS = 2;
+/** After the thread's start, the writer is loaded this much later if no alert asked for it first. */
+const WRITER_PRELOAD_MS = 2_000;
 
 /** An integration as the edge knows it: its key's digest (never the key) and its rules. */
 export type EdgeIntegration = KeyedIntegration & SignalIntegration;
@@ -82,13 +83,21 @@ export function alertEdgeSide(initial: unknown, link: EdgeLink): EdgeSide {
   const pools = new InFlightPools(setup.limits.maxInFlight, setup.inFlight, setup.held);
   const budget = new ByteBudget(setup.maxBufferedBytes);
   const tally = new NoteTally(link);
-  const pool = setup.database
-    ? newPool(setup.database, EDGE_WRITER_CONNECTIONS, { keepIdle: true })
-    : undefined;
-  const driver = pool ? new Sql(pool) : undefined;
-  const writer = driver
-    ? new AlertWriter({ sql: () => driver, now: () => new Date(), jobsDue: () => tally.jobsDue() })
-    : undefined;
+  // Loaded after the thread listens (edge-writer.ts says why): by the first alert, or soon after.
+  let edgeWriter: Promise<EdgeWriter> | undefined;
+  const writerFor = (settings: PoolSettings): Promise<EdgeWriter> => {
+    edgeWriter ??= import("./edge-writer.ts").then(
+      (module) => module.openEdgeWriter(settings, () => tally.jobsDue()),
+      (error: unknown) => {
+        // Not kept: the next alert tries again (this one is answered 500, as any failure).
+        edgeWriter = undefined;
+        throw error;
+      },
+    );
+    return edgeWriter;
+  };
+  const { database } = setup;
+  if (database) setTimeout(() => void writerFor(database), WRITER_PRELOAD_MS).unref();
   const send = (res: ServerResponse, answer: AlertAnswer) => writeEdgeAnswer(res, serialised(answer));
   const generations = new Int32Array(setup.configuration.generations);
   /** Whether this thread's integrations are the configuration's current ones (no reload since). */
@@ -150,7 +159,8 @@ export function alertEdgeSide(initial: unknown, link: EdgeLink): EdgeSide {
       // Held until committed (or failed): the answer is the commit's.
       const parsedAt = probeNow();
       // Checked after the body was read: a reload during the read is seen here.
-      if (writer && current()) {
+      if (database && current()) {
+        const { writer } = await writerFor(database);
         send(res, await commit(parsed, writer));
         if (probing) probe("edge", parsedAt - enteredAt, probeNow() - parsedAt, probeNow() - enteredAt, 0);
         return;
@@ -194,9 +204,8 @@ export function alertEdgeSide(initial: unknown, link: EdgeLink): EdgeSide {
     },
     async close() {
       // After the server closed: the requests still committing finish, then the pool ends.
-      await writer?.idle();
+      await (await edgeWriter)?.close();
       tally.flush();
-      await pool?.end();
     },
   };
 }

@@ -7,7 +7,6 @@ import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { registerAlertRoutes } from "../../../src/alerts/intake/routes.ts";
 import type { AlertReceiver } from "../../../src/alerts/signal.ts";
-import { SlackPlatform } from "../../../src/chat/slack/slack-platform.ts";
 import { systemClock } from "../../../src/clock.ts";
 import { connectPrisma } from "../../../src/db/database.ts";
 import { Metrics } from "../../../src/http/metrics.ts";
@@ -17,6 +16,7 @@ import type { OncallConfig } from "../../../src/oncall/config.ts";
 import { createTestDatabase, type TestDatabase } from "../../database.ts";
 import { SlackWebApiDouble } from "../../doubles/slack-web-api.ts";
 import { configWithIntegrations } from "../../support/alert-config.ts";
+import { alertRequestsCounted, postJson, startSlackOnEdge } from "../../support/alert-edge.ts";
 import { scaledDeadline, until } from "../../support/waiting.ts";
 import { SIGNING_SECRET } from "./harness.ts";
 
@@ -75,14 +75,7 @@ async function startEdge(options: { databaseUrl?: string } = {}): Promise<Edge> 
     log,
     metrics,
   });
-  const platform = new SlackPlatform({
-    botToken: slack.botToken,
-    signingSecret: SIGNING_SECRET,
-    apiUrl: slack.apiUrl,
-    http,
-    log,
-  });
-  await platform.start(async () => "answered here");
+  const platform = await startSlackOnEdge(http, slack, log, SIGNING_SECRET);
   const port = await http.listen(0, "127.0.0.1");
   return {
     base: `http://127.0.0.1:${port}`,
@@ -128,14 +121,8 @@ function amBody(groupKey: string, labels: Record<string, string> = {}): string {
   });
 }
 
-function post(url: string, body: string): Promise<Response> {
-  return fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
-}
-
-async function counted(metrics: Metrics, outcome: string): Promise<number> {
-  const values = (await metrics.alertRequests.get()).values;
-  return values.find((v) => v.labels.endpoint === "alertmanager" && v.labels.outcome === outcome)?.value ?? 0;
-}
+const post = (url: string, body: string) => postJson(url, body);
+const counted = (metrics: Metrics, outcome: string) => alertRequestsCounted(metrics, "alertmanager", outcome);
 
 describe("alert intake committed on the HTTP edge thread", () => {
   it("stores the alert and its page job there, then tells the main thread (metrics, a job due)", async () => {

@@ -9,7 +9,7 @@ import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { registerAlertRoutes } from "../../../src/alerts/intake/routes.ts";
 import type { AlertReceiver, AlertSignal } from "../../../src/alerts/signal.ts";
-import { SLACK_EVENTS_PATH, SlackPlatform } from "../../../src/chat/slack/slack-platform.ts";
+import { SLACK_EVENTS_PATH, type SlackPlatform } from "../../../src/chat/slack/slack-platform.ts";
 import { systemClock } from "../../../src/clock.ts";
 import type { Db } from "../../../src/db/database.ts";
 import { Metrics } from "../../../src/http/metrics.ts";
@@ -17,6 +17,7 @@ import { HttpServer } from "../../../src/http/server.ts";
 import { JobQueue } from "../../../src/jobs/queue.ts";
 import { SlackWebApiDouble } from "../../doubles/slack-web-api.ts";
 import { configWithIntegrations } from "../../support/alert-config.ts";
+import { alertRequestsCounted, postJson, startSlackOnEdge } from "../../support/alert-edge.ts";
 import { scaledDeadline, until } from "../../support/waiting.ts";
 import { captureLog, SIGNING_SECRET } from "./harness.ts";
 
@@ -100,14 +101,7 @@ async function startEdge(): Promise<Edge> {
     log,
     metrics,
   });
-  const platform = new SlackPlatform({
-    botToken: slack.botToken,
-    signingSecret: SIGNING_SECRET,
-    apiUrl: slack.apiUrl,
-    http,
-    log: captured.log,
-  });
-  await platform.start(async () => "answered here");
+  const platform = await startSlackOnEdge(http, slack, captured.log, SIGNING_SECRET);
   const port = await http.listen(0, "127.0.0.1");
   return {
     base: `http://127.0.0.1:${port}`,
@@ -126,14 +120,8 @@ async function startEdge(): Promise<Edge> {
   };
 }
 
-function post(url: string, body: string, headers: Record<string, string> = {}) {
-  return fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
-}
-
-async function counted(metrics: Metrics, endpoint: string, outcome: string): Promise<number> {
-  const values = (await metrics.alertRequests.get()).values;
-  return values.find((v) => v.labels.endpoint === endpoint && v.labels.outcome === outcome)?.value ?? 0;
-}
+const post = postJson;
+const counted = alertRequestsCounted;
 
 describe("alert intake on the HTTP edge thread", () => {
   it("parses on the edge: the main thread gets the parsed alert by message and commits it", async () => {
