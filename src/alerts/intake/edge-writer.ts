@@ -1,5 +1,5 @@
 // The edge thread's alert writer and its pool, in a module of their own so the thread loads them
-// (the pg driver, the store's statements and schemas) only once it listens, not on its way to
+// (the pg driver, the store's statements and schemas) with its first alert, not on its way to
 // listening: they cost a prepared thread about 60 ms more CPU before it could answer anything
 // (scripts/bench/ack-thread-boot.ts: 112-117 -> 167-186 ms, median of 15, 2026-11-30), and a
 // start waits for the thread.

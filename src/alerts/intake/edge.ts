@@ -44,9 +44,6 @@ import {
   UnknownKey,
 } from "./requests.ts";
 
-/** After the thread's start, the writer is loaded this much later if no alert asked for it first. */
-const WRITER_PRELOAD_MS = 2_000;
-
 /** An integration as the edge knows it: its key's digest (never the key) and its rules. */
 export type EdgeIntegration = KeyedIntegration & SignalIntegration;
 
@@ -83,7 +80,9 @@ export function alertEdgeSide(initial: unknown, link: EdgeLink): EdgeSide {
   const pools = new InFlightPools(setup.limits.maxInFlight, setup.inFlight, setup.held);
   const budget = new ByteBudget(setup.maxBufferedBytes);
   const tally = new NoteTally(link);
-  // Loaded after the thread listens (edge-writer.ts says why): by the first alert, or soon after.
+  // Loaded by the first alert, not on the way to listening (edge-writer.ts says why), nor at an
+  // idle desk: loaded, it holds about 3 MB more of the thread's memory (idle RSS 116-117 ->
+  // 119-120 MB, start-breakdown.ts, 2026-11-30); the first alert after a start waits for it.
   let edgeWriter: Promise<EdgeWriter> | undefined;
   const writerFor = (settings: PoolSettings): Promise<EdgeWriter> => {
     edgeWriter ??= import("./edge-writer.ts").then(
@@ -97,7 +96,6 @@ export function alertEdgeSide(initial: unknown, link: EdgeLink): EdgeSide {
     return edgeWriter;
   };
   const { database } = setup;
-  if (database) setTimeout(() => void writerFor(database), WRITER_PRELOAD_MS).unref();
   const send = (res: ServerResponse, answer: AlertAnswer) => writeEdgeAnswer(res, serialised(answer));
   const generations = new Int32Array(setup.configuration.generations);
   /** Whether this thread's integrations are the configuration's current ones (no reload since). */
