@@ -80,7 +80,12 @@ export function newPool(settings: PoolSettings, max: number, options: { keepIdle
     // keepIdle: idle connections stay open (the driver closes them after 10 s otherwise), for a
     // pool whose first statement after a quiet spell must not wait for a connection to be made
     // and its statements prepared again (the alert intake's writer: a sender waits on it).
-    ...(options.keepIdle ? { idleTimeoutMillis: 0 } : {}),
+    // With TCP keepalive (first probe after 30 s idle): a connection a firewall dropped in
+    // silence fails its probes within minutes and leaves the pool while idle, rather than being
+    // found by the next statement waiting out its timeout (the attack review's finding).
+    ...(options.keepIdle
+      ? { idleTimeoutMillis: 0, keepAlive: true, keepAliveInitialDelayMillis: 30_000 }
+      : {}),
     connectionTimeoutMillis: Math.min(settings.timeoutMs, 10_000),
     statement_timeout: settings.timeoutMs,
     query_timeout: settings.timeoutMs + 5000,
