@@ -14,7 +14,6 @@
 // - Group commit: requests arriving while a batch is written share the next one (group-commit.ts).
 // - A database that cannot be reached rejects with DatabaseUnavailable (src/errors.ts), so the
 //   endpoint answers 503 and the sender retries.
-import type { Db } from "../db/database.ts";
 import { sqlOf } from "../db/sql.ts";
 import { AlertActions } from "./alert-actions.ts";
 import { AlertIncidents } from "./alert-incidents.ts";
@@ -36,9 +35,8 @@ export class Alerts implements AlertReceiver {
     const pages = new AlertPages(options);
     this.#incidents = new AlertIncidents({ ...options, pages });
     this.actions = new AlertActions({ ...options, pages });
-    const db: Db = options.db;
     this.#writer = new AlertWriter({
-      sql: () => sqlOf(db),
+      sql: () => sqlOf(options.db),
       now: () => options.clock.now(),
       jobsDue: () => options.jobs.kick(),
     });

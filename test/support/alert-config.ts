@@ -3,15 +3,17 @@
 import { type OncallConfig, parseOncallConfig } from "../../src/oncall/config.ts";
 
 export function configWithIntegrations(integrations: string): OncallConfig {
-  return parseOncallConfig(
-    `people:
+  return parseOncallConfig(oncallYamlWithIntegrations(integrations), "oncall.yaml");
+}
+
+/** The same configuration as the text of an on-call file (for a desk that reads and reloads it). */
+export function oncallYamlWithIntegrations(integrations: string): string {
+  return `people:
   - { id: alice, name: Alice, timeZone: Europe/Paris }
 teams:
   - { id: csirt, name: CSIRT, members: [alice], escalationPolicy: default }
 escalationPolicies:
   - { id: default, levels: [{ target: { team: csirt }, after: 5m }] }
 integrations:
-${integrations}`,
-    "oncall.yaml",
-  );
+${integrations}`;
 }

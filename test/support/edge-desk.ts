@@ -13,6 +13,8 @@ import { parseOncallConfig } from "../../src/oncall/config.ts";
 import { createTestDatabase, type TestDatabase } from "../database.ts";
 import { SlackWebApiDouble } from "../doubles/slack-web-api.ts";
 import { SIGNING_SECRET } from "../platform/slack/harness.ts";
+import { oncallYamlWithIntegrations } from "./alert-config.ts";
+import { alertmanagerBody, postJson } from "./alert-edge.ts";
 
 export interface EdgeDesk {
   app: App;
@@ -25,15 +27,7 @@ export interface EdgeDesk {
 
 /** The smallest on-call file with one Alertmanager integration of `key`. */
 export function oncallYaml(key: string): string {
-  return `people:
-  - { id: alice, name: Alice, timeZone: Europe/Paris }
-teams:
-  - { id: csirt, name: CSIRT, members: [alice], escalationPolicy: default }
-escalationPolicies:
-  - { id: default, levels: [{ target: { team: csirt }, after: 5m }] }
-integrations:
-  - { id: prom, kind: alertmanager, team: csirt, key: ${key} }
-`;
+  return oncallYamlWithIntegrations(`  - { id: prom, kind: alertmanager, team: csirt, key: ${key} }\n`);
 }
 
 export async function startEdgeDesk(key: string): Promise<EdgeDesk> {
@@ -78,22 +72,7 @@ export async function startEdgeDesk(key: string): Promise<EdgeDesk> {
   }
 }
 
-/** A one-alert Alertmanager notification of group `groupKey`. */
-export function amBody(groupKey: string): string {
-  return JSON.stringify({
-    version: "4",
-    groupKey,
-    status: "firing",
-    receiver: "tocsin",
-    alerts: [{ status: "firing", fingerprint: "f1", labels: { alertname: "DiskFull" }, annotations: {} }],
-    commonLabels: { alertname: "DiskFull" },
-  });
-}
-
+/** Posts a one-alert Alertmanager notification of group `groupKey` with `key`. */
 export function postAlert(desk: EdgeDesk, key: string, groupKey: string): Promise<Response> {
-  return fetch(`${desk.base}/alerts/alertmanager/${key}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: amBody(groupKey),
-  });
+  return postJson(`${desk.base}/alerts/alertmanager/${key}`, alertmanagerBody(groupKey));
 }

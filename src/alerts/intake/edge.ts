@@ -32,6 +32,7 @@ import {
   acceptedAnswer,
   alertRequestOf,
   commitFailure,
+  currentIntegration,
   type Endpoint,
   NOT_FOUND,
   type Outcome,
@@ -103,27 +104,14 @@ export function alertEdgeSide(initial: unknown, link: EdgeLink): EdgeSide {
 
   /** Maps the parsed draft by its integration's rules and commits it here; the answer. */
   const commit = async (parsed: ParsedAlert, committer: AlertWriter): Promise<AlertAnswer> => {
-    // By id: the key was checked against this same setup (a reload may have come meanwhile).
-    const integration = setup.integrations.find(
-      (candidate) =>
-        candidate.id === parsed.integrationId &&
-        candidate.kind === parsed.endpoint &&
-        candidate.keyDigest === parsed.keyDigest,
-    );
+    const integration = currentIntegration(setup.integrations, parsed);
     if (!integration) throw new UnknownKey(parsed.bearer);
     const signal = signalOf(integration, parsed.draft);
     try {
       await committer.receive([signal]);
     } catch (error) {
-      const failed = commitFailure(
-        error,
-        parsed.endpoint === "pagerduty",
-        setup.limits.unavailableRetrySeconds,
-      );
+      const failed = commitFailure(error, parsed.endpoint, setup.limits.unavailableRetrySeconds, link.log);
       tally.count(parsed.endpoint, failed.outcome);
-      if (failed.outcome === "unavailable")
-        link.log.warn({ err: error, endpoint: parsed.endpoint }, "alert not stored: database unavailable");
-      else link.log.error({ err: error, endpoint: parsed.endpoint }, "alert request failed");
       return failed.answer;
     }
     tally.count(parsed.endpoint, "accepted");

@@ -267,22 +267,44 @@ export function refusalOf(
 }
 
 /**
- * The answer to a commit that failed: 503 with Retry-After when the database cannot be reached,
- * 500 otherwise. Senders retry on both; the difference is for their backoff, logs and metrics.
+ * The answer to a commit that failed, logged: 503 with Retry-After when the database cannot be
+ * reached (a warning), 500 otherwise (an error). Senders retry on both; the difference is for
+ * their backoff, the logs and the metrics.
  */
 export function commitFailure(
   error: unknown,
-  pagerduty: boolean,
+  endpoint: Endpoint,
   retryAfterSeconds: number,
+  log: Pick<EdgeLog, "warn" | "error">,
 ): { outcome: "unavailable" | "error"; answer: AlertAnswer } {
-  if (isDatabaseUnavailable(error))
+  const pagerduty = endpoint === "pagerduty";
+  if (isDatabaseUnavailable(error)) {
+    log.warn({ err: error, endpoint }, "alert not stored: database unavailable");
     return {
       outcome: "unavailable",
       answer: refusal(pagerduty, 503, "the alert store is unavailable; retry later", {
         "retry-after": String(retryAfterSeconds),
       }),
     };
+  }
+  log.error({ err: error, endpoint }, "alert request failed");
   return { outcome: "error", answer: refusal(pagerduty, 500, "the alert could not be stored; retry later") };
+}
+
+/**
+ * The integration an alert parsed earlier is for, if its key is still that integration's: a
+ * commit looks it up again (by id, kind and key digest), since a reload may have come meanwhile.
+ */
+export function currentIntegration<I extends KeyedIntegration>(
+  integrations: readonly I[],
+  parsed: ParsedAlert,
+): I | undefined {
+  return integrations.find(
+    (candidate) =>
+      candidate.id === parsed.integrationId &&
+      candidate.kind === parsed.endpoint &&
+      candidate.keyDigest === parsed.keyDigest,
+  );
 }
 
 /** A refusal in PagerDuty's shape on its endpoints, else `{status: "error", message, field}`. */

@@ -44,6 +44,7 @@ import {
   acceptedAnswer,
   alertRequestOf,
   commitFailure,
+  currentIntegration,
   keyedIntegration,
   NOT_FOUND,
   type Outcome,
@@ -175,7 +176,6 @@ export function registerAlertRoutes(server: HttpServer, deps: AlertRouteDeps): A
 
   /** The answer to a failure; undefined when the sender went away. */
   const failureAnswer = (error: unknown, request: AlertRequest): AlertAnswer | undefined => {
-    const pagerduty = request.endpoint === "pagerduty";
     const refused = refusalOf(error, request, log);
     if (refused === "gone") return undefined;
     if (refused) {
@@ -183,11 +183,8 @@ export function registerAlertRoutes(server: HttpServer, deps: AlertRouteDeps): A
       return refused.answer;
     }
     const cause = error instanceof ReceiveFailed ? error.cause : error;
-    const failed = commitFailure(cause, pagerduty, limits.unavailableRetrySeconds);
+    const failed = commitFailure(cause, request.endpoint, limits.unavailableRetrySeconds, log);
     count(request.endpoint, failed.outcome);
-    if (failed.outcome === "unavailable")
-      log.warn({ err: cause, endpoint: request.endpoint }, "alert not stored: database unavailable");
-    else log.error({ err: cause, endpoint: request.endpoint }, "alert request failed");
     return failed.answer;
   };
 
@@ -264,19 +261,6 @@ class ReceiveFailed extends Error {
   constructor(cause: unknown) {
     super("the receiver rejected the signals", { cause });
   }
-}
-
-/** The integration an alert parsed earlier is for, if its key is still that integration's. */
-function currentIntegration(
-  integrations: readonly Integration[],
-  parsed: ParsedAlert,
-): Integration | undefined {
-  return integrations.find(
-    (candidate) =>
-      candidate.id === parsed.integrationId &&
-      candidate.kind === parsed.endpoint &&
-      candidate.keyDigest === parsed.keyDigest,
-  );
 }
 
 /** How the edge opens its own pool to this desk's database; undefined when the client has none of its own. */
