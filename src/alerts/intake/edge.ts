@@ -85,15 +85,18 @@ export function alertEdgeSide(initial: unknown, link: EdgeLink): EdgeSide {
   // idle desk: loaded, it holds about 3 MB more of the thread's memory (idle RSS 116-117 ->
   // 119-120 MB, start-breakdown.ts, 2026-11-30); the first alert after a start waits for it.
   let edgeWriter: Promise<EdgeWriter> | undefined;
+  /** Set by close(): a request still running after it opens no pool that nothing would end. */
+  let closed = false;
   const writerFor = (settings: PoolSettings): Promise<EdgeWriter> => {
-    edgeWriter ??= import("./edge-writer.ts").then(
-      (module) => module.openEdgeWriter(settings, () => tally.jobsDue()),
-      (error: unknown) => {
-        // Not kept: the next alert tries again (this one is answered 500, as any failure).
+    if (closed) return Promise.reject(new Error("the alert edge is closed"));
+    edgeWriter ??= import("./edge-writer.ts")
+      .then((module) => module.openEdgeWriter(settings, () => tally.jobsDue()))
+      .catch((error: unknown) => {
+        // Not kept, whichever step failed (the import, or opening the pool and writer): the next
+        // alert tries again (this one is answered 500, as any failure).
         edgeWriter = undefined;
         throw error;
-      },
-    );
+      });
     return edgeWriter;
   };
   const { database } = setup;
@@ -190,8 +193,14 @@ export function alertEdgeSide(initial: unknown, link: EdgeLink): EdgeSide {
     },
     async close() {
       // After the server closed: the requests still committing finish, then the pool ends.
-      await (await edgeWriter)?.close();
-      tally.flush();
+      closed = true;
+      try {
+        // A load that failed left nothing open (its requests were answered 500).
+        const opened = await edgeWriter?.catch(() => undefined);
+        await opened?.close();
+      } finally {
+        tally.flush();
+      }
     },
   };
 }
