@@ -92,7 +92,9 @@ describe("the columns a repeat writes", () => {
       "ackedAt",
       "resolvedAt",
     ];
-    const indexes = await desk.db.prisma.$queryRaw<Array<{ name: string; columns: string[]; predicate: string | null }>>`
+    const indexes = await desk.db.prisma.$queryRaw<
+      Array<{ name: string; columns: string[]; predicate: string | null }>
+    >`
       select c.relname::text as name,
              array(select a.attname::text from pg_attribute a
                     where a.attrelid = i.indrelid and a.attnum = any(i.indkey)) as columns,
@@ -101,11 +103,16 @@ describe("the columns a repeat writes", () => {
        where i.indrelid = '"Alert"'::regclass`;
     expect(indexes.map((index) => index.name)).toContain("Alert_open_number_idx");
     for (const index of indexes) {
-      const used = [...index.columns, ...(index.predicate ?? "").matchAll(/"?([A-Za-z]+)"?/g).map((m) => m[1])];
-      expect({ index: index.name, written: used.filter((column) => written.includes(column ?? "")) }).toEqual({
-        index: index.name,
-        written: [],
-      });
+      const used = [
+        ...index.columns,
+        ...Array.from((index.predicate ?? "").matchAll(/"?([A-Za-z]+)"?/g), (m) => m[1]),
+      ];
+      expect({ index: index.name, written: used.filter((column) => written.includes(column ?? "")) }).toEqual(
+        {
+          index: index.name,
+          written: [],
+        },
+      );
     }
   });
 });
