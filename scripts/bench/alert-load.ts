@@ -29,15 +29,23 @@ export interface WebhookAlert {
 /** An Alertmanager v4 webhook for group `group` carrying `alerts`. */
 export function alertmanagerBody(group: string, summary: string, alerts: readonly WebhookAlert[]): string {
   const startsAt = "2026-11-30T01:00:00.000Z";
-  const common = { alertname: group, job: "node", severity: "critical", service: "storage" };
+  // Label and annotation names sorted, as Alertmanager writes them (Go's encoding/json sorts a
+  // map's keys; so do the bodies it posted in test/fixtures/alerts/captured/).
+  const common = { alertname: group, job: "node", service: "storage", severity: "critical" };
   const firing = alerts.some((alert) => alert.status === "firing");
   return JSON.stringify({
     receiver: "tocsin",
     status: firing ? "firing" : "resolved",
     alerts: alerts.map((alert) => ({
       status: alert.status,
-      labels: { ...common, instance: `host-${alert.fingerprint}:9100` },
-      annotations: { summary, description: "Filesystem has less than 5% space left." },
+      labels: {
+        alertname: common.alertname,
+        instance: `host-${alert.fingerprint}:9100`,
+        job: common.job,
+        service: common.service,
+        severity: common.severity,
+      },
+      annotations: { description: "Filesystem has less than 5% space left.", summary },
       startsAt,
       endsAt: alert.status === "firing" ? "0001-01-01T00:00:00Z" : "2026-11-30T01:05:00.000Z",
       generatorURL: "http://prometheus.example.org/graph?g0.expr=up",
