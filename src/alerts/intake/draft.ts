@@ -119,7 +119,7 @@ export function capLabels(value: unknown): Record<string, string> {
 }
 
 /** http(s) links only (no `javascript:`), cut and at most MAX_LINKS; later duplicates dropped. */
-export function capLinks(links: ReadonlyArray<{ href: unknown; text?: unknown }>): AlertLink[] {
+export function capLinks(links: Iterable<{ href: unknown; text?: unknown }>): AlertLink[] {
   const out: AlertLink[] = [];
   const seen = new Set<string>();
   for (const link of links) {

@@ -23,6 +23,27 @@ const DETAILED_ALERTS = 20;
 
 export type WebhookSender = "alertmanager" | "grafana";
 
+/**
+ * An alert of the group, its labels and annotations capped when first read: each is read up to
+ * three times (severity, links, details), and capping them anew each time was most of the
+ * draft's garbage.
+ */
+interface GroupAlert {
+  raw: Record<string, unknown>;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+const labelsOf = (alert: GroupAlert) => {
+  alert.labels ??= capLabels(alert.raw.labels);
+  return alert.labels;
+};
+
+const annotationsOf = (alert: GroupAlert) => {
+  alert.annotations ??= capLabels(alert.raw.annotations);
+  return alert.annotations;
+};
+
 export function webhookGroupDraft(body: unknown, sender: WebhookSender, now: Date): AlertDraft {
   if (!isRecord(body)) throw new PayloadError("the body must be a JSON object");
   const groupKey = body.groupKey;
@@ -31,20 +52,24 @@ export function webhookGroupDraft(body: unknown, sender: WebhookSender, now: Dat
   }
   if (!Array.isArray(body.alerts))
     throw new PayloadError("alerts is required (an array)", { field: "alerts" });
-  const alerts = body.alerts.filter(isRecord).slice(0, MAX_MEMBERS);
+  const alerts: GroupAlert[] = [];
+  for (const raw of body.alerts) {
+    if (alerts.length >= MAX_MEMBERS) break;
+    if (isRecord(raw)) alerts.push({ raw });
+  }
   const commonLabels = capLabels(body.commonLabels);
   const commonAnnotations = capLabels(body.commonAnnotations);
 
   const members = alerts.map((alert) => ({
     id: memberId(alert),
-    status: alert.status === "resolved" ? ("resolved" as const) : ("firing" as const),
+    status: alert.raw.status === "resolved" ? ("resolved" as const) : ("firing" as const),
   }));
-  const firing = alerts.filter((alert) => alert.status !== "resolved");
+  const firing = alerts.filter((alert) => alert.raw.status !== "resolved");
   const resolved = body.status === "resolved" || (alerts.length > 0 && firing.length === 0);
 
   const first = alerts[0];
-  const firstAnnotations = capLabels(first?.annotations);
-  const firstLabels = capLabels(first?.labels);
+  const firstAnnotations = first ? annotationsOf(first) : {};
+  const firstLabels = first ? labelsOf(first) : {};
   const alertname = commonLabels.alertname ?? firstLabels.alertname;
   let summary = commonAnnotations.summary ?? firstAnnotations.summary ?? alertname;
   if (summary !== undefined && commonAnnotations.summary === undefined && alerts.length > 1) {
@@ -52,21 +77,30 @@ export function webhookGroupDraft(body: unknown, sender: WebhookSender, now: Dat
   }
   summary ??= `${sender === "grafana" ? "Grafana" : "Alertmanager"} alert group ${cut(groupKey, 64)}`;
 
-  const severities = (firing.length > 0 ? firing : alerts)
-    .map((alert) => mapSeverity(capLabels(alert.labels).severity))
-    .filter((s): s is number => s !== undefined);
-  const severity =
-    mapSeverity(commonLabels.severity) ?? (severities.length ? Math.min(...severities) : undefined);
+  let severity = mapSeverity(commonLabels.severity);
+  if (severity === undefined) {
+    for (const alert of firing.length > 0 ? firing : alerts) {
+      const mapped = mapSeverity(labelsOf(alert).severity);
+      if (mapped !== undefined && (severity === undefined || mapped < severity)) severity = mapped;
+    }
+  }
 
   const externalURL = typeof body.externalURL === "string" ? body.externalURL : undefined;
-  const links = capLinks([
-    ...(externalURL ? [{ href: externalURL, text: sender === "grafana" ? "Grafana" : "Alertmanager" }] : []),
-    ...(commonAnnotations.runbook_url ? [{ href: commonAnnotations.runbook_url, text: "Runbook" }] : []),
-    ...alerts.flatMap((alert) => alertLinks(alert)),
-  ]);
+  const links = capLinks(
+    groupLinks(
+      externalURL
+        ? { href: externalURL, text: sender === "grafana" ? "Grafana" : "Alertmanager" }
+        : undefined,
+      commonAnnotations.runbook_url,
+      alerts,
+    ),
+  );
 
-  const starts = firing.map((alert) => parseTime(alert.startsAt)).filter((d): d is Date => d !== undefined);
-  const occurredAt = starts.length ? new Date(Math.min(...starts.map((d) => d.getTime()))) : now;
+  let occurredAt: Date | undefined;
+  for (const alert of firing) {
+    const startsAt = parseTime(alert.raw.startsAt);
+    if (startsAt && (occurredAt === undefined || startsAt < occurredAt)) occurredAt = startsAt;
+  }
 
   const details = capDetails({
     receiver: typeof body.receiver === "string" ? cut(body.receiver, 256) : undefined,
@@ -87,39 +121,56 @@ export function webhookGroupDraft(body: unknown, sender: WebhookSender, now: Dat
     labels: commonLabels,
     links,
     details,
-    occurredAt,
+    occurredAt: occurredAt ?? now,
   };
 }
 
 /** The alert's fingerprint; without one, a digest of its labels (same labels, same member). */
-function memberId(alert: Record<string, unknown>): string {
-  if (typeof alert.fingerprint === "string" && alert.fingerprint !== "") return cut(alert.fingerprint, 128);
-  const labels = capLabels(alert.labels);
-  return `labels:${createHash("sha256").update(JSON.stringify(labels)).digest("hex").slice(0, 16)}`;
+function memberId(alert: GroupAlert): string {
+  const { fingerprint } = alert.raw;
+  if (typeof fingerprint === "string" && fingerprint !== "") return cut(fingerprint, 128);
+  return `labels:${createHash("sha256")
+    .update(JSON.stringify(labelsOf(alert)))
+    .digest("hex")
+    .slice(0, 16)}`;
 }
 
-function alertLinks(alert: Record<string, unknown>): Array<{ href: unknown; text: string }> {
-  const annotations = capLabels(alert.annotations);
-  return [
-    { href: alert.generatorURL, text: "Source" },
-    { href: alert.dashboardURL, text: "Dashboard" },
-    { href: alert.panelURL, text: "Panel" },
-    { href: annotations.runbook_url, text: "Runbook" },
-    { href: alert.silenceURL, text: "Silence" },
-  ].filter((link) => typeof link.href === "string" && link.href !== "");
+/**
+ * The group's link candidates in order: the sender's, the common runbook, then each alert's.
+ * Generated as capLinks takes them, so a group of a thousand alerts stops at the links kept.
+ */
+function* groupLinks(
+  sender: { href: string; text: string } | undefined,
+  runbook: string | undefined,
+  alerts: readonly GroupAlert[],
+): Generator<{ href: unknown; text: string }> {
+  if (sender) yield sender;
+  if (runbook) yield { href: runbook, text: "Runbook" };
+  for (const alert of alerts) {
+    const { raw } = alert;
+    const candidates = [
+      { href: raw.generatorURL, text: "Source" },
+      { href: raw.dashboardURL, text: "Dashboard" },
+      { href: raw.panelURL, text: "Panel" },
+      { href: annotationsOf(alert).runbook_url, text: "Runbook" },
+      { href: raw.silenceURL, text: "Silence" },
+    ];
+    for (const link of candidates) if (typeof link.href === "string" && link.href !== "") yield link;
+  }
 }
 
-function alertDetails(alert: Record<string, unknown>, id: string | undefined): Record<string, unknown> {
+function alertDetails(alert: GroupAlert, id: string | undefined): Record<string, unknown> {
+  const { raw } = alert;
   const entry: Record<string, unknown> = {
     fingerprint: id,
-    status: alert.status === "resolved" ? "resolved" : "firing",
-    labels: capLabels(alert.labels),
-    annotations: capLabels(alert.annotations),
+    status: raw.status === "resolved" ? "resolved" : "firing",
+    labels: labelsOf(alert),
+    annotations: annotationsOf(alert),
   };
-  const startsAt = parseTime(alert.startsAt);
-  const endsAt = parseTime(alert.endsAt);
+  const startsAt = parseTime(raw.startsAt);
+  const endsAt = parseTime(raw.endsAt);
   if (startsAt) entry.startsAt = startsAt.toISOString();
   if (endsAt) entry.endsAt = endsAt.toISOString();
-  if (typeof alert.valueString === "string") entry.valueString = cut(alert.valueString, 1024);
+  if (typeof raw.valueString === "string") entry.valueString = cut(raw.valueString, 1024);
   return entry;
 }
