@@ -60,6 +60,11 @@ const CATALOG_QUERY = `
   select 'index', tablename || '.' || indexname, indexdef
     from pg_indexes
    where schemaname = 'public' and tablename <> '_prisma_migrations'
+  union all
+  -- Storage parameters (a table's fillfactor), which only /// sql: lines can state.
+  select 'storage', c.relname, array_to_string(c.reloptions, ',')
+    from pg_class c
+   where c.relnamespace = 'public'::regnamespace and c.reloptions is not null
   order by 1, 2`;
 
 async function catalog(url: string): Promise<Map<string, string>> {

@@ -1,0 +1,2 @@
+-- Stated in schema.prisma (/// sql:)
+ALTER TABLE "Alert" SET (fillfactor = 70);
