@@ -16,6 +16,11 @@ export interface AlertSample {
   ms: number;
   /** performance.timeOrigin-based time the post was sent (alert-to-page latency starts here). */
   sentAt: number;
+  /**
+   * Open loop: how late the post left against its scheduled time (this process's own stalls, a
+   * collection or a busy core): a stall sends the posts it held back as one burst.
+   */
+  lateMs?: number;
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
@@ -127,7 +132,8 @@ export async function openLoopAlerts(
     if (due >= seconds * 1000) break;
     const wait = start + due - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    samples.push(postAlert(next()));
+    const lateMs = Math.max(0, performance.now() - (start + due));
+    samples.push(postAlert(next()).then((sample) => ({ ...sample, lateMs })));
   }
   return Promise.all(samples);
 }

@@ -255,21 +255,25 @@ export async function benchAlerts(options: AlertBenchOptions): Promise<AlertBenc
         const samples = await scenario.run(repeat(targets[target]));
         entry[target].push(figuresOf(samples, (performance.now() - t0) / 1000));
         if (process.env.BENCH_PER_SECOND === "1" && samples.length > 0) {
-          // Where a phase's tail came from: each second's p99 and its refusals (429s).
+          // Where a phase's tail came from: each second's p99, its refusals (429s) and, open
+          // loop, how late the load generator itself sent its latest post (its own stalls).
           const first = Math.min(...samples.map((x) => x.sentAt));
           const bySecond = new Map<number, number[]>();
           const refused = new Map<number, number>();
+          const late = new Map<number, number>();
           for (const x of samples) {
             const k = Math.floor((x.sentAt - first) / 1000);
             const second = bySecond.get(k) ?? [];
             if (second.length === 0) bySecond.set(k, second);
             second.push(x.ms);
             if (x.status !== 202) refused.set(k, (refused.get(k) ?? 0) + 1);
+            if (x.lateMs !== undefined) late.set(k, Math.max(late.get(k) ?? 0, x.lateMs));
           }
+          const lateOf = (k: number) => (late.has(k) ? `/${(late.get(k) ?? 0).toFixed(0)}` : "");
           progress(
-            `  per second (p99 ms/refused): ${[...bySecond]
+            `  per second (p99 ms/refused${late.size > 0 ? "/sender late ms" : ""}): ${[...bySecond]
               .sort((a, b) => a[0] - b[0])
-              .map(([k, v]) => `${k}:${percentile(v, 99).toFixed(0)}/${refused.get(k) ?? 0}`)
+              .map(([k, v]) => `${k}:${percentile(v, 99).toFixed(0)}/${refused.get(k) ?? 0}${lateOf(k)}`)
               .join(" ")}`,
           );
         }
