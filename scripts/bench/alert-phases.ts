@@ -33,7 +33,13 @@ export async function phaseSummary(prefix: string, from: number, to: number): Pr
   );
   const lines: string[] = [];
   for (const file of files.sort()) {
-    const series = JSON.parse(await readFile(path.join(dir, file), "utf8")) as Series;
+    // One line per second (the probe appends each second's rows).
+    const series: Series = {};
+    for (const line of (await readFile(path.join(dir, file), "utf8")).split("\n")) {
+      if (line === "") continue;
+      for (const [name, rows] of Object.entries(JSON.parse(line) as Series))
+        (series[name] ??= []).push(...rows);
+    }
     const thread = file.slice(path.basename(prefix).length + 1, -".json".length);
     for (const [name, rows] of Object.entries(series)) {
       const inWindow = rows.filter(([at]) => at >= from && at <= to);
