@@ -88,6 +88,13 @@ export async function startEmbeddedPostgres(options: EmbeddedServerOptions): Pro
       // 107-byte limit of socket paths; deeper data directories use TCP only.
       "-c",
       `unix_socket_directories=${socketDir ?? ""}`,
+      // A new WAL segment is created, not zero-filled: writing 16 MB of zeros and syncing them
+      // (60 ms on an idle 2-core machine, up to 100 under load) held every commit meanwhile. A
+      // young cluster, or a burst beyond the segments checkpoints recycle, makes one every few
+      // seconds at 1,000 alerts/s (alert-profile.ts: the slowest batch write 65 -> 34 ms; the
+      // other writes unchanged). Durability is the same: each commit is still synced.
+      "-c",
+      "wal_init_zero=off",
       ...(options.extraFlags ?? []),
     ],
     onLog: (message) => log(message.trim()),
