@@ -37,8 +37,11 @@ export async function phaseSummary(prefix: string, from: number, to: number): Pr
     const series: Series = {};
     for (const line of (await readFile(path.join(dir, file), "utf8")).split("\n")) {
       if (line === "") continue;
-      for (const [name, rows] of Object.entries(JSON.parse(line) as Series))
-        (series[name] ??= []).push(...rows);
+      for (const [name, rows] of Object.entries(JSON.parse(line) as Series)) {
+        const all = series[name] ?? [];
+        series[name] = all;
+        all.push(...rows);
+      }
     }
     const thread = file.slice(path.basename(prefix).length + 1, -".json".length);
     for (const [name, rows] of Object.entries(series)) {
