@@ -1,11 +1,10 @@
 // An alert answered 202 is never lost: tocsin is killed with SIGKILL right after the answer,
 // most often before its page was sent, and the restarted process pages it (issue 15 point 2).
 // Delivery is at least once: only a kill between a DM's sending and its recording repeats it.
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
 import { freeLoopbackPort } from "../../src/db/embedded-postgres.ts";
+import { tempRootPerFile } from "../support/temp-root.ts";
 import { startTocsin, waitUntilReady } from "../support/tocsin-process.ts";
 import { scaledDeadline } from "../support/waiting.ts";
 
@@ -27,14 +26,7 @@ integrations:
   - { id: monitoring, kind: generic, team: ops, key: "${KEY}", tlp: green }
 `;
 
-let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), "tocsin-alert-kill-"));
-  await chmod(root, 0o755);
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const temp = tempRootPerFile("tocsin-alert-kill-");
 
 function count(out: string, prefix: string): number {
   return out.split("\n").filter((line) => line.startsWith(prefix)).length;
@@ -42,11 +34,11 @@ function count(out: string, prefix: string): number {
 
 describe("an accepted alert in a killed process", () => {
   it("is paged after the restart", { timeout: scaledDeadline(90_000) }, async () => {
-    const file = path.join(root, "oncall.yaml");
+    const file = temp.path("oncall.yaml");
     await writeFile(file, CONFIG);
     const port = await freeLoopbackPort();
     const env = {
-      TOCSIN_DATA_DIR: path.join(root, "data"),
+      TOCSIN_DATA_DIR: temp.path("data"),
       ONCALL_CONFIG: file,
       HTTP_PORT: String(port),
     };

@@ -1,22 +1,15 @@
 // tocsin's embedded PostgreSQL under faults, as a real process: one process per data directory,
 // a PostgreSQL that dies is restarted (else tocsin exits non-zero), /healthz and /readyz tell
 // the truth, and /readyz answers within 2 s while PostgreSQL hangs (SIGSTOP).
-import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { freeLoopbackPort } from "../../src/db/embedded-postgres.ts";
+import { tempRootPerFile } from "../support/temp-root.ts";
 import { isAlive, postmasterPid, startTocsin, type TocsinProcess } from "../support/tocsin-process.ts";
 import { scaledDeadline, until } from "../support/waiting.ts";
 
-let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), "tocsin-faults-"));
-  await chmod(root, 0o755);
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const temp = tempRootPerFile("tocsin-faults-");
 
 async function startWithHttp(dataDir: string): Promise<{ desk: TocsinProcess; url: string }> {
   const port = await freeLoopbackPort();
@@ -46,7 +39,7 @@ describe("one process per data directory", () => {
   it("a second tocsin on the same data directory names the holder, exits non-zero and leaves the first's PostgreSQL alone", {
     timeout: scaledDeadline(120_000),
   }, async () => {
-    const dataDir = path.join(root, "shared");
+    const dataDir = temp.path("shared");
     const first = startTocsin({ TOCSIN_DATA_DIR: dataDir });
     first.type("/inc declare First process");
     await first.waitFor("INC-2026-0001 declared", 60_000);
@@ -70,7 +63,7 @@ describe("embedded PostgreSQL faults", () => {
   it("restarts a PostgreSQL that died (503 on /healthz meanwhile), and exits 1 when it cannot", {
     timeout: scaledDeadline(240_000),
   }, async () => {
-    const dataDir = path.join(root, "killed-postgres");
+    const dataDir = temp.path("killed-postgres");
     const { desk, url } = await startWithHttp(dataDir);
     try {
       expect(await status(`${url}/healthz`)).toBe(200);
@@ -108,7 +101,7 @@ describe("embedded PostgreSQL faults", () => {
   it("answers /readyz within 2 s while PostgreSQL hangs (SIGSTOP), and is ready again after SIGCONT", {
     timeout: scaledDeadline(120_000),
   }, async () => {
-    const dataDir = path.join(root, "stopped-postgres");
+    const dataDir = temp.path("stopped-postgres");
     const { desk, url } = await startWithHttp(dataDir);
     const server = (await postmasterPid(dataDir)) ?? 0;
     try {

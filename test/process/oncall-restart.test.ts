@@ -1,10 +1,9 @@
 // On-call as a real process: a bad configuration stops start-up with its problems, and a
 // `node src/main.ts` killed with SIGKILL in the middle of an escalation delivers the next level
 // after a restart, on time and exactly once (the console prints DMs, so they can be counted).
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import { tempRootPerFile } from "../support/temp-root.ts";
 import { startTocsin } from "../support/tocsin-process.ts";
 import { scaledDeadline } from "../support/waiting.ts";
 
@@ -26,14 +25,7 @@ escalationPolicies:
       - { target: { person: carol }, after: ${LEVEL_SECONDS}s }
 `;
 
-let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), "tocsin-oncall-process-"));
-  await chmod(root, 0o755);
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const temp = tempRootPerFile("tocsin-oncall-process-");
 
 function count(out: string, prefix: string): number {
   return out.split("\n").filter((line) => line.startsWith(prefix)).length;
@@ -41,10 +33,10 @@ function count(out: string, prefix: string): number {
 
 describe("on-call in a real process", () => {
   it("refuses to start on a bad on-call configuration, saying where", async () => {
-    const file = path.join(root, "bad.yaml");
+    const file = temp.path("bad.yaml");
     await writeFile(file, CONFIG.replace("escalationPolicy: ops", "escalationPolicy: opz"));
     const desk = startTocsin({
-      TOCSIN_DATA_DIR: path.join(root, "bad"),
+      TOCSIN_DATA_DIR: temp.path("bad"),
       ONCALL_CONFIG: file,
       HTTP_PORT: "0",
     });
@@ -59,9 +51,9 @@ describe("on-call in a real process", () => {
   it("after kill -9 mid-escalation, the next level is delivered once, on time", {
     timeout: scaledDeadline(60_000),
   }, async () => {
-    const file = path.join(root, "oncall.yaml");
+    const file = temp.path("oncall.yaml");
     await writeFile(file, CONFIG);
-    const env = { TOCSIN_DATA_DIR: path.join(root, "killed"), ONCALL_CONFIG: file, HTTP_PORT: "0" };
+    const env = { TOCSIN_DATA_DIR: temp.path("killed"), ONCALL_CONFIG: file, HTTP_PORT: "0" };
 
     const first = startTocsin(env);
     first.type("/oncall page ops RAID array degraded on db-1");

@@ -1,29 +1,22 @@
 // tocsin as a real process: data survives restarts, also after kill -9 left the embedded
 // PostgreSQL running, and an external PostgreSQL URL works the same.
 import { existsSync } from "node:fs";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createDatabaseIfMissing } from "../../src/db/database.ts";
 import { type EmbeddedServer, startEmbeddedPostgres } from "../../src/db/embedded-postgres.ts";
+import { tempRootPerFile } from "../support/temp-root.ts";
 import { isAlive, postmasterPid, startTocsin, waitUntilReady } from "../support/tocsin-process.ts";
 import { scaledDeadline } from "../support/waiting.ts";
 
-let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), "tocsin-process-"));
-  // mkdtemp makes it 0700; the embedded PostgreSQL runs as "postgres" when the tests run as root.
-  await chmod(root, 0o755);
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const temp = tempRootPerFile("tocsin-process-");
 
 describe("tocsin process", () => {
   it("creates its embedded database, keeps data across a clean restart and stops PostgreSQL on exit", async () => {
-    const dataDir = path.join(root, "clean");
+    const dataDir = temp.path("clean");
     const first = startTocsin({ TOCSIN_DATA_DIR: dataDir });
     first.type('/inc declare "Leaked credentials" sev:2 class:data-leak');
     first.type("/inc note INC-2026-0001 found on a paste site");
@@ -43,7 +36,7 @@ describe("tocsin process", () => {
   });
 
   it("after kill -9 adopts the PostgreSQL left running and loses nothing that was acknowledged", async () => {
-    const dataDir = path.join(root, "killed");
+    const dataDir = temp.path("killed");
     const first = startTocsin({ TOCSIN_DATA_DIR: dataDir });
     first.type("/inc declare Ransomware on file server sev:1 tlp:red");
     await first.waitFor("INC-2026-0001 declared");
@@ -67,7 +60,7 @@ describe("tocsin process", () => {
   });
 
   it("on SIGTERM finishes what it accepted, stops its PostgreSQL and exits cleanly", async () => {
-    const dataDir = path.join(root, "sigterm");
+    const dataDir = temp.path("sigterm");
     const first = startTocsin({ TOCSIN_DATA_DIR: dataDir });
     first.type("/inc declare Before the signal");
     await first.waitFor("INC-2026-0001 declared");
@@ -91,9 +84,9 @@ describe("tocsin process", () => {
     let external: EmbeddedServer | undefined;
     try {
       // A separate server stands in for a managed PostgreSQL.
-      external = await startEmbeddedPostgres({ dataDir: path.join(root, "external", "cluster") });
+      external = await startEmbeddedPostgres({ dataDir: temp.path("external", "cluster") });
       await createDatabaseIfMissing(external.adminUrl, "tocsin_prod");
-      const dataDir = path.join(root, "external-client");
+      const dataDir = temp.path("external-client");
       const desk = startTocsin({ TOCSIN_DATA_DIR: dataDir, DATABASE_URL: external.urlFor("tocsin_prod") });
       desk.type("/inc declare DDoS on the web shop sev:2 class:ddos");
       expect(await desk.finish()).toBe(0);
@@ -111,7 +104,7 @@ describe("tocsin process", () => {
   });
 
   it("refuses a bad environment with a clear message and no stack trace", async () => {
-    const desk = startTocsin({ TOCSIN_DATA_DIR: path.join(root, "bad"), DATABASE_URL: "mysql://nope" });
+    const desk = startTocsin({ TOCSIN_DATA_DIR: temp.path("bad"), DATABASE_URL: "mysql://nope" });
     expect(await desk.finish()).toBe(2);
     expect(desk.stderr()).toContain("DATABASE_URL (value not shown) is not a PostgreSQL URL");
     expect(desk.stderr()).not.toMatch(/\n\s+at /);
@@ -120,7 +113,7 @@ describe("tocsin process", () => {
   it("retries an unreachable database for TOCSIN_DB_WAIT, then says clearly what is wrong", async () => {
     const started = Date.now();
     const desk = startTocsin({
-      TOCSIN_DATA_DIR: path.join(root, "unreachable"),
+      TOCSIN_DATA_DIR: temp.path("unreachable"),
       DATABASE_URL: "postgresql://tocsin:pw@127.0.0.1:9/tocsin",
       TOCSIN_DB_WAIT: "2s",
     });
@@ -156,7 +149,7 @@ describe("HTTP server", () => {
     const { freeLoopbackPort } = await import("../../src/db/embedded-postgres.ts");
     const port = await freeLoopbackPort();
     const desk = startTocsin({
-      TOCSIN_DATA_DIR: path.join(root, "http"),
+      TOCSIN_DATA_DIR: temp.path("http"),
       HTTP_PORT: String(port),
       LOG_LEVEL: "info",
     });

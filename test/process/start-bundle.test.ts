@@ -1,23 +1,14 @@
 // `npm start` runs the start bundle built from the current sources (src/build/): the desk works
 // from it, a second start reuses it, and TOCSIN_FROM_SOURCE=1 runs the TypeScript sources.
-import { chmod, mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startBundle } from "../../src/build/start-bundle.ts";
+import { tempRootPerFile } from "../support/temp-root.ts";
 import { startTocsin } from "../support/tocsin-process.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
-let root: string;
-
-beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), "tocsin-bundle-"));
-  // mkdtemp makes it 0700; the embedded PostgreSQL runs as "postgres" when the tests run as root.
-  await chmod(root, 0o755);
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const temp = tempRootPerFile("tocsin-bundle-");
 
 describe("the start bundle", () => {
   it("is built once from the current sources and then reused", async () => {
@@ -32,10 +23,7 @@ describe("the start bundle", () => {
   }, 120_000);
 
   it("runs the desk under npm start", async () => {
-    const tocsin = startTocsin(
-      { TOCSIN_DATA_DIR: path.join(root, "bundle"), LOG_LEVEL: "info" },
-      { via: "npm" },
-    );
+    const tocsin = startTocsin({ TOCSIN_DATA_DIR: temp.path("bundle"), LOG_LEVEL: "info" }, { via: "npm" });
     tocsin.type("/inc declare Bundled desk");
     tocsin.type("/inc list all");
     expect(await tocsin.finish()).toBe(0);
@@ -45,7 +33,7 @@ describe("the start bundle", () => {
 
   it("is left aside with TOCSIN_FROM_SOURCE=1", async () => {
     const tocsin = startTocsin(
-      { TOCSIN_DATA_DIR: path.join(root, "sources"), TOCSIN_FROM_SOURCE: "1", LOG_LEVEL: "info" },
+      { TOCSIN_DATA_DIR: temp.path("sources"), TOCSIN_FROM_SOURCE: "1", LOG_LEVEL: "info" },
       { via: "npm" },
     );
     tocsin.type("/inc declare From the sources");
