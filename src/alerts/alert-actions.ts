@@ -53,11 +53,15 @@ export class AlertActions {
 
   /** Alerts not resolved, newest first, with their team's name. */
   async open(limit = 50): Promise<AlertRow[]> {
-    const alerts = await this.#db.alert.findMany({
-      where: { status: { in: ["firing", "acked"] } },
-      orderBy: { lastSignalAt: "desc" },
-      take: limit,
-    });
+    // SQL, the statuses written as literals: only then can PostgreSQL prove the filter implies
+    // the predicate of the partial index Alert_open_number_idx (schema.prisma). Prisma sends an
+    // enum as CAST($1::text AS "AlertStatus"), which it cannot, and read every alert ever stored.
+    const alerts = rows(
+      alertRow,
+      await this.#db.$queryRaw(sql`
+        select * from "Alert" where status in ('firing', 'acked')
+         order by "lastSignalAt" desc limit ${limit}`),
+    );
     return alerts.map((alert) => ({ alert, team: this.#teamName(alert) }));
   }
 
