@@ -149,7 +149,8 @@ export class AlertPages {
 
   /**
    * Shows the signals of one second: every alert they left firing or acknowledged, read in one
-   * statement (the index on status and lastSignalAt). A firing alert's open page gets its posts
+   * statement among the open alerts (the partial index Alert_open_number_idx; no index holds
+   * lastSignalAt, which every signal writes: schema.prisma). A firing alert's open page gets its posts
    * edited; any other state (acknowledged, silenced, its page settled by a person) is decided
    * under the alert's lock as a later signal always was.
    */
