@@ -109,6 +109,14 @@ export async function explainAnalyze(client: pg.Client, statement: SentStatement
   }
 }
 
+/** The plans of the statements `work` sends that EXPLAIN can run, each with the values it was sent with. */
+export async function plansOfWork(client: pg.Client, work: () => Promise<unknown>): Promise<StatementPlan[]> {
+  const sent = (await statementsSentBy(work)).filter(isExplainable);
+  const plans: StatementPlan[] = [];
+  for (const statement of sent) plans.push(await explainAnalyze(client, statement));
+  return plans;
+}
+
 /** The scans of the generic plan (what a prepared statement may run once planned for any value). */
 export async function genericPlanScans(client: pg.Client, statement: SentStatement): Promise<string[]> {
   const result = await client.query<{ "QUERY PLAN": Array<{ Plan: PlanNode }> }>(

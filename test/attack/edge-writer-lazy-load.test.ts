@@ -5,7 +5,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { alertEdgeSide } from "../../src/alerts/intake/edge.ts";
+import { alertEdgeSide, edgeIntegrationOf } from "../../src/alerts/intake/edge.ts";
 import { newHeldCounts } from "../../src/alerts/intake/in-flight.ts";
 import { DEFAULT_ALERT_INTAKE_LIMITS } from "../../src/alerts/intake/limits.ts";
 import type { EdgeSide } from "../../src/http/hand-off.ts";
@@ -44,15 +44,7 @@ beforeEach(async () => {
   const limits = DEFAULT_ALERT_INTAKE_LIMITS;
   side = alertEdgeSide(
     {
-      integrations: config.integrations.map(({ id, kind, keyDigest, rules, tlp, severity, team }) => ({
-        id,
-        kind,
-        keyDigest,
-        rules,
-        tlp,
-        severity,
-        team,
-      })),
+      integrations: config.integrations.map(edgeIntegrationOf),
       limits,
       maxBufferedBytes: 1 << 20,
       inFlight: new SharedArrayBuffer(16),

@@ -49,6 +49,19 @@ import {
 /** An integration as the edge knows it: its key's digest (never the key) and its rules. */
 export type EdgeIntegration = KeyedIntegration & SignalIntegration;
 
+/** What of an integration goes to the edge thread: no key, nothing the edge does not use. */
+export function edgeIntegrationOf({
+  id,
+  kind,
+  keyDigest,
+  rules,
+  tlp,
+  severity,
+  team,
+}: EdgeIntegration): EdgeIntegration {
+  return { id, kind, keyDigest, rules, tlp, severity, team };
+}
+
 /** What the edge needs from the main thread: integrations, limits, the shared pools, the database. */
 export interface AlertEdgeSetup {
   integrations: EdgeIntegration[];

@@ -33,7 +33,7 @@ import { probe, probeNow, probing } from "../phase-probe.ts";
 import type { AlertReceiver, AlertSignal } from "../signal.ts";
 import { MAX_BUFFERED_ALERT_BYTES, PayloadError } from "./body.ts";
 import { signalOf } from "./draft.ts";
-import type { AlertEdgeSetup, AlertNote } from "./edge.ts";
+import { type AlertEdgeSetup, type AlertNote, edgeIntegrationOf } from "./edge.ts";
 import { HeartbeatMonitor } from "./heartbeats.ts";
 import { InFlightPools, newHeldCounts } from "./in-flight.ts";
 import { IntegrationKeys } from "./keys.ts";
@@ -206,15 +206,7 @@ export function registerAlertRoutes(server: HttpServer, deps: AlertRouteDeps): A
   // only the commit is done here: the answer goes back by message once the desk committed.
   server.handOff("alerts", {
     setup: (): AlertEdgeSetup => ({
-      integrations: integrations().map(({ id, kind, keyDigest, rules, tlp, severity, team }) => ({
-        id,
-        kind,
-        keyDigest,
-        rules,
-        tlp,
-        severity,
-        team,
-      })),
+      integrations: integrations().map(edgeIntegrationOf),
       ...(edgeDatabase ? { database: edgeDatabase } : {}),
       configuration: {
         generations: generations.buffer as SharedArrayBuffer,

@@ -5,12 +5,7 @@
 // few open ones.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  explainAnalyze,
-  isExplainable,
-  type StatementPlan,
-  statementsSentBy,
-} from "../../../scripts/bench/statement-plans.ts";
+import { plansOfWork, type StatementPlan } from "../../../scripts/bench/statement-plans.ts";
 import type { ConsoleDesk } from "../../support/console-desk.ts";
 import { signal } from "../alerts/fixture.ts";
 import { startOncallDesk } from "../oncall/fixture.ts";
@@ -43,12 +38,7 @@ afterAll(async () => {
   await desk?.close();
 });
 
-async function plansOf(work: () => Promise<unknown>): Promise<StatementPlan[]> {
-  const sent = (await statementsSentBy(work)).filter(isExplainable);
-  const plans: StatementPlan[] = [];
-  for (const statement of sent) plans.push(await explainAnalyze(client, statement));
-  return plans;
-}
+const plansOf = (work: () => Promise<unknown>) => plansOfWork(client, work);
 
 const readsAlerts = (plan: StatementPlan) => plan.scans.some((scan) => scan.endsWith(' on "Alert"'));
 

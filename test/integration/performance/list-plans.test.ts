@@ -8,12 +8,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedIncidentsUpTo } from "../../../scripts/bench/incident-seed.ts";
-import {
-  explainAnalyze,
-  isExplainable,
-  type StatementPlan,
-  statementsSentBy,
-} from "../../../scripts/bench/statement-plans.ts";
+import { plansOfWork, type StatementPlan } from "../../../scripts/bench/statement-plans.ts";
 import { systemClock } from "../../../src/clock.ts";
 import type { Person } from "../../../src/generated/prisma/client.ts";
 import type { ListFilter } from "../../../src/incidents/incident-queries.ts";
@@ -68,12 +63,7 @@ afterAll(async () => {
 });
 
 /** The plans of every statement `work` sends. */
-async function plansOf(work: () => Promise<unknown>): Promise<StatementPlan[]> {
-  const sent = (await statementsSentBy(work)).filter(isExplainable);
-  const plans: StatementPlan[] = [];
-  for (const statement of sent) plans.push(await explainAnalyze(client, statement));
-  return plans;
-}
+const plansOf = (work: () => Promise<unknown>) => plansOfWork(client, work);
 
 function expectBounded(plans: StatementPlan[]) {
   expect(plans.length).toBeGreaterThan(0);
