@@ -19,6 +19,7 @@ import {
   openLoopAlerts,
   pageMarker,
   postAlert,
+  repeatedGroupPosts,
 } from "./alert-load.ts";
 import { phaseSummary } from "./alert-phases.ts";
 import { AM_KEY, oncallConfig } from "./alerts.ts";
@@ -77,16 +78,7 @@ try {
   const rssMb = async () =>
     Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024;
   const rssStarted = await rssMb();
-  const repeat = (): AlertPost => {
-    const group = Math.floor(Math.random() * 100);
-    const fingerprint = fingerprintOf(group * 1000 + Math.floor(Math.random() * 50));
-    return {
-      url: `${base}/alerts/alertmanager/${AM_KEY}`,
-      body: alertmanagerBody(`DiskFull${group}`, `Disk almost full on storage group ${group}`, [
-        { fingerprint, status: "firing" },
-      ]),
-    };
-  };
+  const repeat = repeatedGroupPosts(`${base}/alerts/alertmanager/${AM_KEY}`);
   let marker = 1;
   /** A new group's page reaching bob: the page jobs of what came before are done. */
   const barrier = async () => {

@@ -22,6 +22,7 @@ import {
   pageMarker,
   pagerDutyBody,
   postAlert,
+  repeatedGroupPosts,
 } from "./alert-load.ts";
 import {
   type Doubles,
@@ -204,18 +205,7 @@ export async function benchAlerts(options: AlertBenchOptions): Promise<AlertBenc
     tocsin: `http://127.0.0.1:${first.port}`,
     floor: `http://127.0.0.1:${floorPort}`,
   };
-  // Repeats of 100 groups of up to 50 alerts: what Alertmanager sends most (every
-  // group_interval while something in a group changes); at most 100 pages.
-  const repeat = (base: string) => (): AlertPost => {
-    const group = Math.floor(Math.random() * 100);
-    const fingerprint = fingerprintOf(group * 1000 + Math.floor(Math.random() * 50));
-    return {
-      url: `${base}/alerts/alertmanager/${AM_KEY}`,
-      body: alertmanagerBody(`DiskFull${group}`, `Disk almost full on storage group ${group}`, [
-        { fingerprint, status: "firing" },
-      ]),
-    };
-  };
+  const repeat = (base: string) => repeatedGroupPosts(`${base}/alerts/alertmanager/${AM_KEY}`);
   // Warm-up, the same for both: the first requests of a process prepare what later ones reuse,
   // and V8 compiles a hot path for the load it sees. 200 requests at 8 clients were not enough:
   // the first second of the first phase at each rate measured p99 of 350-370 ms (the steady
