@@ -51,14 +51,18 @@ if (probing) {
   // TOCSIN_ALERT_HEAP=1: V8's sampling heap profiler, counting what every GC collected too (what
   // is allocated, not what stays), from one SIGUSR2 to the next (main thread; alert-profile.ts
   // sends one before and one after its load), written then as <file>.heapprofile.
-  if (process.env.TOCSIN_ALERT_HEAP === "1" && !isMainThread) {
+  // TOCSIN_ALERT_HEAP=promoted (threads): only what outlived a young collection, so was promoted
+  // to the old generation (what fills it, and so what makes its full collections come);
+  // TOCSIN_ALERT_HEAP=live (threads): only what is alive when the profile is written.
+  const heap = process.env.TOCSIN_ALERT_HEAP;
+  if ((heap === "1" || heap === "promoted" || heap === "live") && !isMainThread) {
     // A thread gets no signal: it samples from its start and writes its profile every 5 s.
     const session = new Session();
     session.connect();
     session.post("HeapProfiler.startSampling", {
       samplingInterval: 8192,
-      includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
+      includeObjectsCollectedByMajorGC: heap !== "live",
+      includeObjectsCollectedByMinorGC: heap === "1",
     });
     setInterval(() => {
       session.post("HeapProfiler.getSamplingProfile", (error, result) => {
