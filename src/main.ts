@@ -16,11 +16,14 @@ import { openDatabase } from "./db/database.ts";
 import { PrismaPlatformState } from "./db/platform-state.ts";
 import { READY_TIMEOUT_MS } from "./http/health-routes.ts";
 import { HttpServer } from "./http/server.ts";
+import { setHeapGrowth } from "./lifecycle/heap-growth.ts";
 import { IdleMemory } from "./lifecycle/idle-memory.ts";
 import { createLogger } from "./logging.ts";
 import { loadOncallConfig } from "./oncall/config.ts";
 
 const startedAt = performance.now();
+// Before the threads that handle requests start: their isolates' heaps grow by this factor.
+setHeapGrowth();
 
 let config: ReturnType<typeof loadConfig>;
 try {
