@@ -22,8 +22,6 @@ import { createLogger } from "./logging.ts";
 import { loadOncallConfig } from "./oncall/config.ts";
 
 const startedAt = performance.now();
-// Before the threads that handle requests start: their isolates' heaps grow by this factor.
-setHeapGrowth();
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -209,6 +207,8 @@ await app.start().catch(async (error: unknown) => {
   process.exit(1);
 });
 new IdleMemory({ log, settleStart: true, busy: app.busy }).start();
+// Once started: a start allocates fast, and V8's own factor for it (higher) keeps its collections few.
+setHeapGrowth();
 if (config.http.enabled) {
   const port = await app.services.http.listen(config.http.port, config.http.host).catch((error: unknown) => {
     process.stderr.write(

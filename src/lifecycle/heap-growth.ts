@@ -1,6 +1,8 @@
 // How far V8 lets an isolate's old generation grow past what survived its last full collection
 // before the next one: a fixed 3x, for the whole process (V8's flags are per process; the alert
-// edge thread is the isolate this is for).
+// edge thread is the isolate this is for), set once tocsin has started (src/main.ts): a start
+// allocates fast, and V8's own factor for it is higher (set from the process's first line, a
+// start cost 1,110-1,330 ms of CPU against 940-1,170 set after it, `start-breakdown.ts 4 node`).
 //
 // Left to itself V8 picks the factor from how its collections keep up, and under the alert load
 // it picked a low one: at 1,000 alerts/s the edge thread (src/alerts/intake/edge.ts) promotes
