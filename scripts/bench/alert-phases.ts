@@ -3,7 +3,7 @@
 // pauses and event-loop delay per thread. Used by alert-profile.ts with BENCH_PHASES=1.
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { percentile } from "./stats.ts";
+import { maxOf, percentile } from "./stats.ts";
 
 type Series = Record<string, Array<[number, ...number[]]>>;
 
@@ -53,7 +53,7 @@ export async function phaseSummary(prefix: string, from: number, to: number): Pr
         const values = inWindow.map((row) => row[c + 1] as number);
         const sum = values.reduce((a, b) => a + b, 0);
         lines.push(
-          `  ${thread.padEnd(8)} ${(columns[c] ?? `${name}[${c}]`).padEnd(28)} n ${String(values.length).padStart(6)}  p50 ${fmt(percentile(values, 50)).padStart(7)}  p99 ${fmt(percentile(values, 99)).padStart(7)}  max ${fmt(Math.max(...values)).padStart(7)}  sum ${fmt(sum)}`,
+          `  ${thread.padEnd(8)} ${(columns[c] ?? `${name}[${c}]`).padEnd(28)} n ${String(values.length).padStart(6)}  p50 ${fmt(percentile(values, 50)).padStart(7)}  p99 ${fmt(percentile(values, 99)).padStart(7)}  max ${fmt(maxOf(values)).padStart(7)}  sum ${fmt(sum)}`,
         );
       }
     }

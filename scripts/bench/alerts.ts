@@ -32,7 +32,7 @@ import {
   tocsinEnv,
   untilReady,
 } from "./processes.ts";
-import { fmtMs, fmtRate, percentile, type Spread, spread } from "./stats.ts";
+import { fmtMs, fmtRate, minOf, percentile, type Spread, spread } from "./stats.ts";
 
 export const AM_KEY = "bench-alertmanager-key-0123456789abcdef";
 const PD_KEY = "bench-pagerduty-key-0123456789abcdef0123";
@@ -247,7 +247,7 @@ export async function benchAlerts(options: AlertBenchOptions): Promise<AlertBenc
         if (process.env.BENCH_PER_SECOND === "1" && samples.length > 0) {
           // Where a phase's tail came from: each second's p99, its refusals (429s) and, open
           // loop, how late the load generator itself sent its latest post (its own stalls).
-          const first = Math.min(...samples.map((x) => x.sentAt));
+          const first = minOf(samples.map((x) => x.sentAt));
           const bySecond = new Map<number, number[]>();
           const refused = new Map<number, number>();
           const late = new Map<number, number>();

@@ -13,7 +13,7 @@ import { freeLoopbackPort } from "../../src/db/embedded-postgres.ts";
 import { closeAlertLoad, closedLoopAlerts, openLoopAlerts, repeatedGroupPosts } from "./alert-load.ts";
 import { AM_KEY, oncallConfig } from "./alerts.ts";
 import { START_ENTRY, startDoubles, startFlags, startTocsin, tocsinEnv, untilReady } from "./processes.ts";
-import { percentile } from "./stats.ts";
+import { maxOf, minOf, percentile } from "./stats.ts";
 
 const [cycles = 6, idleSeconds = 10] = process.argv.slice(2).map(Number);
 const rate = Number(process.env.BENCH_RATE ?? 1000);
@@ -42,13 +42,13 @@ try {
   for (let cycle = 0; cycle < cycles; cycle++) {
     await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
     const samples = await openLoopAlerts(repeat, rate, 2);
-    const first = Math.min(...samples.map((s) => s.sentAt));
+    const first = minOf(samples.map((s) => s.sentAt));
     const windows: string[] = [];
     for (let k = 0; k < 2000 / WINDOW_MS; k++) {
       const inWindow = samples.filter((s) => Math.floor((s.sentAt - first) / WINDOW_MS) === k);
       if (inWindow.length === 0) continue;
       const ms = inWindow.map((s) => s.ms);
-      const max = Math.max(...ms);
+      const max = maxOf(ms);
       if (max > 50) stalled.push(new Date(first + k * WINDOW_MS).toISOString().slice(11, 23));
       const refused = inWindow.filter((s) => s.status !== 202).length;
       windows.push(`${percentile(ms, 99).toFixed(0)}/${max.toFixed(0)}${refused ? `/${refused}x` : ""}`);
