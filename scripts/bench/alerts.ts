@@ -7,7 +7,8 @@
 // with page limits out of the way (every new alert group pages bob at once, so latency is
 // tocsin's and not the limits'), the second with the default limits (5 pages per person per
 // 10 minutes), which the storm must respect.
-import { readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { openDatabase } from "../../src/db/database.ts";
 import { freeLoopbackPort } from "../../src/db/embedded-postgres.ts";
@@ -28,6 +29,7 @@ import {
   type Doubles,
   type Running,
   startAlertFloor,
+  startDoubles,
   startTocsin,
   tocsinEnv,
   untilReady,
@@ -59,6 +61,28 @@ integrations:
   - { id: bench-alertmanager, kind: alertmanager, team: sre, key: ${AM_KEY} }
   - { id: bench-pagerduty, kind: pagerduty, team: sre, key: ${PD_KEY} }
 ${limits}`;
+}
+
+/**
+ * What a developer's alert script starts from: a data root under the system's temporary folder
+ * (`prefix`), the doubles, the on-call file with `limits`, and tocsin's environment for them.
+ */
+export async function alertRig(
+  prefix: string,
+  limits: string,
+): Promise<{ root: string; doubles: Doubles; port: number; env: Record<string, string> }> {
+  const root = await mkdtemp(path.join(tmpdir(), prefix));
+  await chmod(root, 0o755);
+  const doubles = await startDoubles();
+  const config = path.join(root, "oncall.yaml");
+  await writeFile(config, oncallConfig(limits));
+  const port = await freeLoopbackPort();
+  return {
+    root,
+    doubles,
+    port,
+    env: { ...tocsinEnv(path.join(root, "tocsin"), port, doubles), ONCALL_CONFIG: config },
+  };
 }
 
 export interface AlertBenchOptions {

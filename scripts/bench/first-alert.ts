@@ -5,23 +5,15 @@
 // thread's CPU for the first (the schemas it builds on first use would show there). Wall times
 // on a shared machine are indicative; the point is whether a first alert stalls.
 //   node scripts/bench/first-alert.ts [starts=5]
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import path from "node:path";
-import { freeLoopbackPort } from "../../src/db/embedded-postgres.ts";
 import { alertmanagerBody, fingerprintOf, postAlert } from "./alert-load.ts";
-import { AM_KEY, oncallConfig } from "./alerts.ts";
-import { startDoubles, startTocsin, tocsinEnv, untilReady } from "./processes.ts";
+import { AM_KEY, alertRig } from "./alerts.ts";
+import { startTocsin, untilReady } from "./processes.ts";
 import { percentile } from "./stats.ts";
 
 const STARTS = Number(process.argv[2] ?? 5);
-const root = await mkdtemp(path.join(tmpdir(), "tocsin-first-alert-"));
-await chmod(root, 0o755);
-const doubles = await startDoubles();
-const config = path.join(root, "oncall.yaml");
-await writeFile(config, oncallConfig(""));
-const port = await freeLoopbackPort();
-const env = { ...tocsinEnv(path.join(root, "tocsin"), port, doubles), ONCALL_CONFIG: config };
+const { root, doubles, port, env } = await alertRig("tocsin-first-alert-", "");
 const url = `http://127.0.0.1:${port}/alerts/alertmanager/${AM_KEY}`;
 const first: number[] = [];
 const second: number[] = [];

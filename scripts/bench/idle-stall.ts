@@ -1,34 +1,18 @@
-// A developer's probe of the first alerts after a pause (issue 15's response p99): starts tocsin
-// as alert-profile.ts does (page limits off), warms it up, then runs cycles of `idle` seconds of
-// silence followed by 2 s of open-loop repeats at BENCH_RATE posts/s (1,000), and prints each
-// cycle's response time per 100 ms (p99 / max ms, and refusals), the 100 ms windows in which a
-// post took over 50 ms, and how late the load generator itself sent (its own stalls).
-// `node scripts/bench/idle-stall.ts [cycles] [idle seconds]`. TOCSIN_ALERT_PHASES and
-// TOCSIN_ALERT_HEAP are passed on to tocsin; BENCH_NODE_FLAGS replaces npm start's node flags
-// (e.g. "--trace-gc --trace-gc-nvp": V8's collections, written to tocsin's log in the data dir).
-import { chmod, mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { freeLoopbackPort } from "../../src/db/embedded-postgres.ts";
 import { closeAlertLoad, closedLoopAlerts, openLoopAlerts, repeatedGroupPosts } from "./alert-load.ts";
-import { AM_KEY, oncallConfig } from "./alerts.ts";
-import { START_ENTRY, startDoubles, startFlags, startTocsin, tocsinEnv, untilReady } from "./processes.ts";
+import { AM_KEY, alertRig } from "./alerts.ts";
+import { START_ENTRY, startFlags, startTocsin, untilReady } from "./processes.ts";
 import { maxOf, minOf, percentile } from "./stats.ts";
 
 const [cycles = 6, idleSeconds = 10] = process.argv.slice(2).map(Number);
 const rate = Number(process.env.BENCH_RATE ?? 1000);
-const root = await mkdtemp(path.join(tmpdir(), "tocsin-idle-stall-"));
-await chmod(root, 0o755);
-const doubles = await startDoubles();
-const config = path.join(root, "oncall.yaml");
-await writeFile(config, oncallConfig("pageLimits: { mergeWithin: 1s, perPerson: 100000, window: 1m }\n"));
-const port = await freeLoopbackPort();
+const rig = await alertRig(
+  "tocsin-idle-stall-",
+  "pageLimits: { mergeWithin: 1s, perPerson: 100000, window: 1m }\n",
+);
+const { root, doubles, port } = rig;
 const passed = ["TOCSIN_ALERT_PHASES", "TOCSIN_ALERT_HEAP"].filter((name) => process.env[name]);
-const env = {
-  ...tocsinEnv(path.join(root, "tocsin"), port, doubles),
-  ONCALL_CONFIG: config,
-  ...Object.fromEntries(passed.map((name) => [name, process.env[name] ?? ""])),
-};
+const env = { ...rig.env, ...Object.fromEntries(passed.map((name) => [name, process.env[name] ?? ""])) };
 const flags = process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? startFlags();
 const tocsin = startTocsin("node", env, path.join(root, "tocsin.log"), START_ENTRY, flags);
 const repeat = repeatedGroupPosts(`http://127.0.0.1:${port}/alerts/alertmanager/${AM_KEY}`);
