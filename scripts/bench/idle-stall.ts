@@ -1,3 +1,11 @@
+// A developer's probe of the first alerts after a pause (issue 15's response p99): starts tocsin
+// as alert-profile.ts does (page limits off), warms it up, then runs cycles of `idle` seconds of
+// silence followed by 2 s of open-loop repeats at BENCH_RATE posts/s (1,000), and prints each
+// cycle's response time per 100 ms (p99 / max ms, and refusals), the 100 ms windows in which a
+// post took over 50 ms or was not accepted, and how late the load generator itself sent (its own
+// stalls). `node scripts/bench/idle-stall.ts [cycles] [idle seconds]`. TOCSIN_ALERT_PHASES and
+// TOCSIN_ALERT_HEAP are passed on to tocsin; BENCH_NODE_FLAGS replaces npm start's node flags
+// (e.g. "--trace-gc --trace-gc-nvp": V8's collections, written to tocsin's log in the data dir).
 import path from "node:path";
 import { closeAlertLoad, closedLoopAlerts, openLoopAlerts, repeatedGroupPosts } from "./alert-load.ts";
 import { AM_KEY, alertRig } from "./alerts.ts";
@@ -33,8 +41,9 @@ try {
       if (inWindow.length === 0) continue;
       const ms = inWindow.map((s) => s.ms);
       const max = maxOf(ms);
-      if (max > 50) stalled.push(new Date(first + k * WINDOW_MS).toISOString().slice(11, 23));
+      // A refusal or a failed post answers fast: it counts the window as stalled too.
       const refused = inWindow.filter((s) => s.status !== 202).length;
+      if (max > 50 || refused > 0) stalled.push(new Date(first + k * WINDOW_MS).toISOString().slice(11, 23));
       windows.push(`${percentile(ms, 99).toFixed(0)}/${max.toFixed(0)}${refused ? `/${refused}x` : ""}`);
     }
     worstLate = Math.max(worstLate, ...samples.map((s) => s.lateMs ?? 0));
@@ -47,7 +56,7 @@ try {
     );
   }
   console.log(
-    `${WINDOW_MS} ms windows with a post over 50 ms: ${stalled.length} of ${cycles * (2000 / WINDOW_MS)}; load generator late at most ${worstLate.toFixed(0)} ms`,
+    `${WINDOW_MS} ms windows with a post over 50 ms or not accepted: ${stalled.length} of ${cycles * (2000 / WINDOW_MS)}; load generator late at most ${worstLate.toFixed(0)} ms`,
   );
   console.log(`  from: ${stalled.join(" ")}`);
 } finally {
