@@ -469,6 +469,20 @@ try {
     ],
     alerts.rows,
   );
+  printTable(
+    "Against the durable floor (the floor's server and a group commit of each body to a PostgreSQL of its own, the 202 after the commit: alert-floor.ts); ratio: median tocsin p99 / median durable floor p99",
+    [
+      "load",
+      "durable floor p50",
+      "durable floor p99",
+      "tocsin p99",
+      "p99 ratio",
+      "durable floor accepted/s",
+      "p99 by repetition (tocsin/durable floor)",
+      "samples",
+    ],
+    alerts.durableRows,
+  );
   printTable("Issue 15 goals", ["goal", "measured", "verdict"], alerts.goals);
   printTable("Other alert figures", ["figure", "value"], alerts.extra);
 } catch (error) {

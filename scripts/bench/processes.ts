@@ -284,9 +284,14 @@ export async function startFloor(port: number, slackUrl: string): Promise<Runnin
 }
 
 /** The alerts floor: tocsin's HTTP server class with an empty alert handler, in its own process. */
-export async function startAlertFloor(port: number): Promise<Running> {
+/** The alerts floor; with `durableDataDir`, the durable floor (alert-floor.ts says what each is). */
+export async function startAlertFloor(port: number, durableDataDir?: string): Promise<Running> {
   const child = spawn(process.execPath, [path.join(import.meta.dirname, "alert-floor.ts")], {
-    env: { PATH: process.env.PATH ?? "", BENCH_PORT: String(port) },
+    env: {
+      PATH: process.env.PATH ?? "",
+      BENCH_PORT: String(port),
+      ...(durableDataDir ? { BENCH_FLOOR_DATA_DIR: durableDataDir } : {}),
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   await new Promise<void>((resolve, reject) => {
