@@ -25,6 +25,7 @@ import {
   postAlert,
   repeatedGroupPosts,
 } from "./alert-load.ts";
+import { sampleMachine } from "./machine-stalls.ts";
 import {
   type Doubles,
   type Running,
@@ -270,6 +271,7 @@ export async function benchAlerts(options: AlertBenchOptions): Promise<AlertBenc
       run: (next: () => AlertPost) => closedLoopAlerts(next, 32, { seconds: options.phaseSeconds }),
     },
   ];
+  const perSecond = process.env.BENCH_PER_SECOND === "1";
   const runs = new Map<string, Record<keyof typeof targets, RunFigures[]>>();
   const sides = ["tocsin", "floor", "durable"] as const;
   for (let rep = 0; rep < options.reps; rep++) {
@@ -281,9 +283,11 @@ export async function benchAlerts(options: AlertBenchOptions): Promise<AlertBenc
       for (const target of order) {
         progress(`rep ${rep + 1}/${options.reps}: ${scenario.name}, ${target}`);
         const t0 = performance.now();
+        const machine = perSecond ? sampleMachine() : undefined;
         const samples = await scenario.run(repeat(targets[target]));
+        machine?.stop();
         entry[target].push(figuresOf(samples, (performance.now() - t0) / 1000));
-        if (process.env.BENCH_PER_SECOND === "1" && samples.length > 0) {
+        if (machine && samples.length > 0) {
           // Where a phase's tail came from: each second's p99, its refusals (429s) and, open
           // loop, how late the load generator itself sent its latest post (its own stalls).
           const first = minOf(samples.map((x) => x.sentAt));
@@ -303,6 +307,13 @@ export async function benchAlerts(options: AlertBenchOptions): Promise<AlertBenc
             `  per second (p99 ms/refused${late.size > 0 ? "/sender late ms" : ""}): ${[...bySecond]
               .sort((a, b) => a[0] - b[0])
               .map(([k, v]) => `${k}:${percentile(v, 99).toFixed(0)}/${refused.get(k) ?? 0}${lateOf(k)}`)
+              .join(" ")}`,
+          );
+          const byMachine = machine.perSecond(first);
+          progress(
+            `  machine per second (io stall/cpu wait/steal ms): ${[...byMachine]
+              .filter(([k]) => bySecond.has(k))
+              .map(([k, v]) => `${k}:${v}`)
               .join(" ")}`,
           );
         }
