@@ -192,7 +192,7 @@ const coreVariables = {
   TOCSIN_ALERT_IN_FLIGHT: variable(
     z.coerce.number().int().min(1).max(10_000).default(DEFAULT_ALERT_INTAKE_LIMITS.maxInFlight),
     {
-      isNot: "a number of alert requests handled at once",
+      isNot: "a number of alert requests read at once",
       use: "a whole number from 1 to 10000",
       example: String(DEFAULT_ALERT_INTAKE_LIMITS.maxInFlight),
     },

@@ -3,10 +3,13 @@
 // gives it back in a `finally` there. When the edge thread dies with requests in it (its bounded
 // heap reached, the outcome the heap bound exists for; or ended for any other reason) the
 // `finally` never runs: the places stay taken for the life of the process. `maxInFlight` of them
-// and every alert endpoint answers 429 for good, though the restarted thread holds nothing.
+// and every alert endpoint answers 429 for good, though the restarted thread holds nothing. The
+// same holds for the waiting room (requests read and waiting for their commit): full of a dead
+// thread's requests, it would refuse every alert for good.
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { type AlertEdge, AM_KEY, alertmanagerBody, startAlertEdge } from "../support/alert-edge.ts";
+import { WAITING_PER_PLACE } from "../../src/alerts/intake/in-flight.ts";
+import { type AlertEdge, AM_KEY, alertmanagerBody, postJson, startAlertEdge } from "../support/alert-edge.ts";
 import { until } from "../support/waiting.ts";
 
 let edge: AlertEdge | undefined;
@@ -52,5 +55,35 @@ describe("an edge thread that dies with alert requests in it", () => {
     }, "an alert taken after the restart");
     expect(answer.status).toBe(202);
     expect(current.inFlight()).toBe(0);
+  });
+
+  it("gives their places in the waiting room back", async () => {
+    edge = await startAlertEdge({ maxInFlight: 2 });
+    const current = edge;
+    const url = `${current.base}/alerts/alertmanager/${AM_KEY}`;
+    let release!: () => void;
+    current.receiver.held = new Promise<void>((resolve) => (release = resolve));
+    // The commit stalls: the room fills with the thread's requests (read, handed to the desk).
+    const room = 2 * WAITING_PER_PLACE;
+    const waiting = Array.from({ length: room }, (_, i) =>
+      postJson(url, alertmanagerBody(`waiting-${i}`)).catch(() => undefined),
+    );
+    await until(() => current.receiver.started === room || undefined, "the room to fill");
+    expect((await postJson(url, alertmanagerBody("one-too-many"))).status).toBe(429);
+
+    const thread = current.platform.ackThread;
+    await thread?.worker?.terminate();
+    await until(() => thread?.restarts === 1 || undefined, "the edge thread to restart");
+
+    // Still stalled, the restarted thread's alert enters the room the dead one's left.
+    const after = until(async () => {
+      const attempt = await postJson(url, alertmanagerBody("after-the-restart")).catch(() => undefined);
+      return attempt && attempt.status !== 429 ? attempt : undefined;
+    }, "an alert taken after the restart");
+    await until(() => current.receiver.started > room || undefined, "an alert waiting after the restart");
+    release();
+    expect((await after).status).toBe(202);
+    await Promise.all(waiting);
+    await until(() => current.inFlight() === 0 || undefined, "no places held");
   });
 });

@@ -92,7 +92,7 @@ export function alertEdgeSide(initial: unknown, link: EdgeLink): EdgeSide {
   let setup = initial as AlertEdgeSetup;
   const keys = new IntegrationKeys(() => setup.integrations);
   // From the thread's first setup: a later one (a reload) brings keys and rules, not pools.
-  const pools = new InFlightPools(setup.limits.maxInFlight, setup.inFlight, setup.held);
+  const pools = new InFlightPools(setup.limits.maxInFlight, { buffer: setup.inFlight, held: setup.held });
   const budget = new ByteBudget(setup.maxBufferedBytes);
   const tally = new NoteTally(link);
   // Loaded by the first alert, not on the way to listening (edge-writer.ts says why), nor at an
@@ -142,7 +142,8 @@ export function alertEdgeSide(initial: unknown, link: EdgeLink): EdgeSide {
       return send(res, NOT_FOUND);
     }
     const inPool = request.keyInBody ? "keyInBody" : "keyed";
-    if (!pools.enter(inPool)) {
+    const place = pools.enter(inPool);
+    if (!place) {
       tally.count(request.endpoint, "overloaded");
       return send(res, overloadedAnswer(request.endpoint, setup.limits));
     }
@@ -159,7 +160,11 @@ export function alertEdgeSide(initial: unknown, link: EdgeLink): EdgeSide {
           log: link.log,
         },
       );
-      // Held until committed (or failed): the answer is the commit's.
+      // Read and its key checked: it waits for its commit (or failure) in the waiting room.
+      if (!place.wait(parsed.bodyBytes)) {
+        tally.count(request.endpoint, "overloaded");
+        return send(res, overloadedAnswer(request.endpoint, setup.limits));
+      }
       const parsedAt = probeNow();
       // Checked after the body was read: a reload during the read is seen here.
       if (database && current()) {
@@ -191,7 +196,7 @@ export function alertEdgeSide(initial: unknown, link: EdgeLink): EdgeSide {
       tally.count(request.endpoint, "error");
       send(res, refusal(request.endpoint === "pagerduty", 500, "the alert could not be stored; retry later"));
     } finally {
-      pools.leave(inPool);
+      place.leave();
     }
   };
 

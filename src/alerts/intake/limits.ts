@@ -2,7 +2,10 @@
 // configuration (src/config.ts: TOCSIN_ALERT_IN_FLIGHT, TOCSIN_ALERT_*_BODY_BYTES).
 
 export interface AlertIntakeLimits {
-  /** Alert requests handled at once by this process, keyed and /v2/enqueue each; more get 429 (default 64). */
+  /**
+   * Alert requests read at once by this process, keyed and /v2/enqueue each; more get 429
+   * (default 64). Read requests wait for their commit in a room 16 times as large (in-flight.ts).
+   */
   maxInFlight?: number;
   /** Body limit of the Alertmanager and Grafana webhooks (default 1 MB: big groups). */
   webhookBodyBytes?: number;

@@ -39,6 +39,8 @@ export interface ParsedAlert {
   /** The digest of the key it came with: a commit checks it is still the integration's (rotation). */
   keyDigest: string;
   draft: AlertDraft;
+  /** The body's size, bytes: what the request holds in the waiting room (in-flight.ts). */
+  bodyBytes: number;
 }
 
 /** An answer: status, JSON body, extra headers. */
@@ -162,7 +164,9 @@ export async function parseAlertRequest(
   const webhook = endpoint === "alertmanager" || endpoint === "grafana";
   const format = bodyFormat(req.headers["content-type"], endpoint === "generic");
   const limit = webhook ? deps.limits.webhookBodyBytes : deps.limits.eventBodyBytes;
-  const text = decodeUtf8(await readBody(req, limit, deps.budget));
+  const raw = await readBody(req, limit, deps.budget);
+  const bodyBytes = raw.length;
+  const text = decodeUtf8(raw);
   const body = format === "form" ? parseForm(text) : parseJson(text);
 
   if (endpoint === "pagerduty") {
@@ -181,6 +185,7 @@ export async function parseAlertRequest(
       bearer: request.bearer,
       keyDigest: integration.keyDigest,
       draft: inertDraft(event.draft),
+      bodyBytes,
     };
   }
   if (!integration) throw new UnknownKey(request.bearer);
@@ -192,6 +197,7 @@ export async function parseAlertRequest(
     bearer: request.bearer,
     keyDigest: integration.keyDigest,
     draft: inertDraft(draft),
+    bodyBytes,
   };
 }
 

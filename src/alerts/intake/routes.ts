@@ -9,8 +9,9 @@
 //
 // Answers: 2xx only once the desk's receive() resolved, i.e. the signals are committed; 503 with
 // Retry-After when the database is unavailable and 500 for any other failure (senders retry on
-// 5xx); 429 with Retry-After when this process already handles `maxInFlight` alert requests
-// (counted apart for /v2/enqueue, whose key is known only after its body is read);
+// 5xx); 429 with Retry-After when this process already reads `maxInFlight` alert requests
+// (counted apart for /v2/enqueue, whose key is known only after its body is read), or when its
+// waiting room for read requests is full (in-flight.ts);
 // 413 past the body limit (checked while reading); 503 + Retry-After, unread, while the bodies
 // being read hold MAX_BUFFERED_ALERT_BYTES; 400 naming the field; 404 for an unknown key in the
 // path (it does not tell whether the endpoint exists), 401 for an unknown bearer token.
@@ -118,29 +119,30 @@ export function registerAlertRoutes(server: HttpServer, deps: AlertRouteDeps): A
     const request = alertRequestOf(req.method, url.pathname, req.headers.authorization);
     if (request === undefined || request === "not found") return send(res, NOT_FOUND);
     if (request === "use POST") return send(res, USE_POST);
-    const pool = request.keyInBody ? "keyInBody" : "keyed";
-    if (!pools.enter(pool)) {
+    const place = pools.enter(request.keyInBody ? "keyInBody" : "keyed");
+    if (!place) {
       count(request.endpoint, "overloaded");
       return send(res, overloadedAnswer(request.endpoint, limits));
     }
     try {
       const { endpoint } = request;
-      const answer =
-        endpoint === "heartbeat"
-          ? await ping(request)
-          : await commit(
-              await parseAlertRequest(
-                req,
-                { ...request, endpoint },
-                { findKey: (key) => keys.find(key), limits, budget, now: deps.clock.now(), log },
-              ),
-            );
-      send(res, answer);
+      if (endpoint === "heartbeat") return send(res, await ping(request));
+      const parsed = await parseAlertRequest(
+        req,
+        { ...request, endpoint },
+        { findKey: (key) => keys.find(key), limits, budget, now: deps.clock.now(), log },
+      );
+      // Read and its key checked: it waits for its commit (or failure) in the waiting room.
+      if (!place.wait(parsed.bodyBytes)) {
+        count(endpoint, "overloaded");
+        return send(res, overloadedAnswer(endpoint, limits));
+      }
+      send(res, await commit(parsed));
     } catch (error) {
       const answer = failureAnswer(error, request);
       if (answer) send(res, answer);
     } finally {
-      pools.leave(pool);
+      place.leave();
     }
   };
 

@@ -2,11 +2,13 @@
 // published payload maps as documented; keys in the path or as a bearer token, compared in
 // constant time; 2xx only once receive() resolved; 503/500/429/413/400/415; hostile bodies.
 import { readFileSync } from "node:fs";
+import { connect } from "node:net";
 import path from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { WAITING_PER_PLACE } from "../../../src/alerts/intake/in-flight.ts";
 import { IntegrationKeys } from "../../../src/alerts/intake/keys.ts";
-import { registerAlertRoutes } from "../../../src/alerts/intake/routes.ts";
+import { type AlertRoutes, registerAlertRoutes } from "../../../src/alerts/intake/routes.ts";
 import type { AlertReceiver, AlertSignal } from "../../../src/alerts/signal.ts";
 import { ManualClock } from "../../../src/clock.ts";
 import type { Db } from "../../../src/db/database.ts";
@@ -16,6 +18,7 @@ import { HttpServer } from "../../../src/http/server.ts";
 import { JobQueue } from "../../../src/jobs/queue.ts";
 import { configWithIntegrations } from "../../support/alert-config.ts";
 import { rawRequest } from "../../support/raw-http.ts";
+import { until } from "../../support/waiting.ts";
 
 const FIXTURES = path.join(import.meta.dirname, "../../fixtures/alerts");
 const fixture = (name: string): Record<string, unknown> =>
@@ -41,10 +44,19 @@ const config = configWithIntegrations(`  - { id: prom, kind: alertmanager, team:
 class RecordingReceiver implements AlertReceiver {
   signals: AlertSignal[] = [];
   next: (() => Promise<void>) | undefined;
+  /** While set, every receive() waits for it (a commit stall); `waiting` counts those that did. */
+  stall: Promise<void> | undefined;
+  waiting = 0;
+  onWaiting: (() => void) | undefined;
   async receive(signals: readonly AlertSignal[]): Promise<void> {
     const next = this.next;
     this.next = undefined;
     if (next) await next();
+    if (this.stall) {
+      this.waiting++;
+      this.onWaiting?.();
+      await this.stall;
+    }
     this.signals.push(...signals);
   }
 }
@@ -53,6 +65,7 @@ const receiver = new RecordingReceiver();
 const compared: number[] = [];
 const metrics = new Metrics();
 let server: HttpServer;
+let routes: AlertRoutes;
 let base: string;
 let port: number;
 
@@ -61,7 +74,7 @@ beforeAll(async () => {
   const clock = new ManualClock("2026-03-10T09:00:00Z");
   const log = pino({ level: "silent" });
   const integrations = () => config.integrations;
-  registerAlertRoutes(server, {
+  routes = registerAlertRoutes(server, {
     config: () => config,
     receiver,
     db: {} as Db,
@@ -84,6 +97,8 @@ afterAll(async () => {
 beforeEach(() => {
   receiver.signals = [];
   receiver.next = undefined;
+  receiver.stall = undefined;
+  receiver.waiting = 0;
   compared.length = 0;
 });
 
@@ -363,30 +378,53 @@ describe("answers", () => {
     expect(JSON.stringify(broken.json)).not.toContain("bug");
   });
 
-  it("429 with Retry-After when maxInFlight requests are being handled", async () => {
-    const releases: Array<() => void> = [];
-    const entered: Array<Promise<void>> = [];
-    const hold = () => {
-      let enter!: () => void;
-      entered.push(new Promise<void>((r) => (enter = r)));
-      return () =>
-        new Promise<void>((resolve) => {
-          releases.push(resolve);
-          enter();
-        });
-    };
-    receiver.next = hold();
-    const first = post(`/alerts/generic/${GENERIC_KEY}`, { summary: "1" });
-    await entered[0];
-    receiver.next = hold();
-    const second = post(`/alerts/generic/${GENERIC_KEY}`, { summary: "2" });
-    await entered[1];
+  it("a commit that stalls queues requests instead of refusing them, up to maxInFlight x 16", async () => {
+    // The database holds every commit (a slow fsync): requests whose bodies were read wait.
+    let open!: () => void;
+    receiver.stall = new Promise<void>((resolve) => (open = resolve));
+    const held = WAITING_PER_PLACE * 2; // maxInFlight is 2 here
+    const posts = Array.from({ length: held }, (_, i) =>
+      post(`/alerts/generic/${GENERIC_KEY}`, { summary: `queued ${i}`, dedup: `q${i}` }),
+    );
+    await until(
+      () => receiver.waiting === held || undefined,
+      `${held} requests waiting on the stalled commit`,
+      {
+        wakeOn: (wake) => {
+          receiver.onWaiting = wake;
+          return () => (receiver.onWaiting = undefined);
+        },
+      },
+    );
+    // The waiting room is full: the next is refused, with the documented Retry-After.
+    const refused = await post(`/alerts/generic/${GENERIC_KEY}`, { summary: "one too many" });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("5");
+    open();
+    expect((await Promise.all(posts)).map((a) => a.status)).toEqual(Array(held).fill(202));
+    expect(receiver.signals).toHaveLength(held);
+    receiver.stall = undefined;
+    expect((await post(`/alerts/generic/${GENERIC_KEY}`, { summary: "after" })).status).toBe(202);
+  });
+
+  it("429 with Retry-After when maxInFlight requests are being read", async () => {
+    // Two senders trickle their bodies: each holds a reading place until its body is in.
+    const body = JSON.stringify({ summary: "slow" });
+    const head = `POST /alerts/generic/${GENERIC_KEY} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
+    const slow = [0, 1].map(() => {
+      const socket = connect(port, "127.0.0.1");
+      let received = "";
+      socket.on("data", (chunk: Buffer) => (received += chunk.toString("latin1")));
+      const closed = new Promise<string>((resolve) => socket.on("close", () => resolve(received)));
+      socket.write(head + body.slice(0, 5));
+      return { socket, closed };
+    });
+    await until(() => routes.inFlight() === 2 || undefined, "two requests being read");
     const third = await post(`/alerts/generic/${GENERIC_KEY}`, { summary: "3" });
     expect(third.status).toBe(429);
     expect(third.headers.get("retry-after")).toBe("5");
-    for (const release of releases) release();
-    expect((await first).status).toBe(202);
-    expect((await second).status).toBe(202);
+    for (const { socket } of slow) socket.write(body.slice(5));
+    for (const { closed } of slow) expect(await closed).toMatch(/^HTTP\/1\.1 202/);
     expect((await post(`/alerts/generic/${GENERIC_KEY}`, { summary: "4" })).status).toBe(202);
   });
 
