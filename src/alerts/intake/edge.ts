@@ -161,7 +161,7 @@ export function alertEdgeSide(initial: unknown, link: EdgeLink): EdgeSide {
         },
       );
       // Read and its key checked: it waits for its commit (or failure) in the waiting room.
-      if (!place.wait(parsed.bodyBytes)) {
+      if (!place.wait(parsed.heldBytes)) {
         tally.count(request.endpoint, "overloaded");
         return send(res, overloadedAnswer(request.endpoint, setup.limits));
       }

@@ -2,12 +2,15 @@
 // of `maxInFlight` each: /v2/enqueue reads anyone's body before it knows the key (it is in the
 // body), so strangers trickling bodies there must not take the places of senders whose key was
 // checked before their body was read (`/alerts/<kind>/<key>`, bearer tokens). Once its body is
-// read and its key checked, the request moves to the waiting room until its commit: up to
-// WAITING_PER_PLACE times `maxInFlight` requests, holding at most `waitingBytes` of bodies
-// (their parsed drafts are what they keep). So a stall of the disk (one slow fsync holds every
-// commit; 60-280 ms seen on the bench machine, 2026-12-01) queues alerts for its length instead
-// of answering them 429, whose senders would come back only after Retry-After or their own
-// backoff; a load beyond what the database commits still fills the room and is refused.
+// read and its key checked, the request moves to the waiting room until its commit: one room
+// for both pools, of up to WAITING_PER_PLACE times `maxInFlight` requests whose drafts hold at
+// most `waitingBytes` of heap by their charges (held-bytes.ts: an upper bound of what a parsed
+// alert keeps, not its body's size, which a hostile body makes 20-60 times smaller). So a stall
+// of the disk (one slow fsync holds every commit; 60-280 ms seen on the bench machine,
+// 2026-12-01) queues alerts for its length instead of answering them 429, whose senders would
+// come back only after Retry-After or their own backoff; a load beyond what the database commits
+// still fills the room and is refused. Heartbeats (their ping writes too) keep their reading
+// place until answered.
 //
 // The counts live in shared memory: the HTTP edge thread (edge.ts) and the main thread
 // (heartbeats, or everything when there is no edge) count in the same pools, so the limits are
@@ -28,7 +31,7 @@ const SLOTS = 4;
 
 /** Requests that may wait for their commit, per reading place (1,024 with the default 64). */
 export const WAITING_PER_PLACE = 16;
-/** Bytes of bodies the waiting room holds at most (as much as bodies being read may hold). */
+/** Heap the waiting requests' drafts may hold, by their charges (as much as bodies being read). */
 export const MAX_WAITING_BYTES = 32 * 1024 * 1024;
 
 /** Shared counts of one holder (a thread), to give back if it dies holding them. */
@@ -39,10 +42,11 @@ export function newHeldCounts(): SharedArrayBuffer {
 /** What one request holds: a reading place, then (wait) a place in the waiting room. */
 export interface Place {
   /**
-   * Moves the request, its body read, to the waiting room. False when the room is full: the
-   * request keeps its reading place (leave() gives it back) and is answered 429.
+   * Moves the request, its body read and its key checked, to the waiting room, charged
+   * `heldBytes` (held-bytes.ts). False when the room is full: the request keeps its reading
+   * place (leave() gives it back) and is answered 429.
    */
-  wait(bodyBytes: number): boolean;
+  wait(heldBytes: number): boolean;
   /** Gives back what the request holds; once. */
   leave(): void;
 }
@@ -52,7 +56,7 @@ export interface InFlightOptions {
   buffer?: SharedArrayBuffer;
   /** This holder's own counts (see releaseHeld), when it may die holding places. */
   held?: SharedArrayBuffer;
-  /** Bytes of bodies in the waiting room at most (MAX_WAITING_BYTES unless given; tests). */
+  /** Charged bytes in the waiting room at most (MAX_WAITING_BYTES unless given; tests). */
   waitingBytes?: number;
 }
 
@@ -82,11 +86,12 @@ export class InFlightPools {
     let state: "reading" | "waiting" | "left" = "reading";
     let waitingBytes = 0;
     return {
-      wait: (bodyBytes) => {
+      wait: (heldBytes) => {
         if (state !== "reading") return state === "waiting";
-        // Bytes first. A room that holds nothing lets one request in whatever its size, so a
-        // body limit configured above the room's bytes is slow, never refused for ever.
-        const bytes = Math.max(0, Math.trunc(bodyBytes));
+        // Bytes first. A room that holds nothing lets one request in whatever its charge: with a
+        // body limit configured so large that one draft's charge passes the room's bytes, such a
+        // request is let in when the room empties (under steady load it may be refused meanwhile).
+        const bytes = Math.max(0, Math.trunc(heldBytes));
         const room =
           Atomics.load(this.#counts, WAITING) === 0 ? Number.MAX_SAFE_INTEGER : this.#maxWaitingBytes;
         if (!this.#take(WAITING_BYTES, bytes, room)) return false;
@@ -113,7 +118,10 @@ export class InFlightPools {
   /** Takes `amount` of a slot if the slot then holds at most `max`. */
   #take(slot: number, amount: number, max: number): boolean {
     // The holder's count is raised first and lowered last: a thread ended between the two
-    // steps has its place given back once too often (one request more let in), never kept.
+    // steps has its amount given back once too often, never kept (kept places would refuse
+    // alerts for the life of the process). For a place that is one request more let in; for the
+    // room's bytes, one charge more, for good: a thread would have to die between two adjacent
+    // atomic operations.
     if (this.#held) Atomics.add(this.#held, slot, amount);
     const before = Atomics.add(this.#counts, slot, amount);
     if (before + amount <= max) return true;

@@ -12,6 +12,7 @@ import type { IntegrationKind } from "../integrations.ts";
 import { bodyFormat, decodeUtf8, PayloadError, parseForm, parseJson, readBody, SenderGone } from "./body.ts";
 import { type AlertDraft, inertDraft } from "./draft.ts";
 import { genericDraft } from "./generic.ts";
+import { heldBytesOf } from "./held-bytes.ts";
 import { bearerToken, type KeyedIntegration } from "./keys.ts";
 import type { AlertIntakeLimits } from "./limits.ts";
 import { InvalidEvent, pagerDutyEvent } from "./pagerduty.ts";
@@ -39,8 +40,8 @@ export interface ParsedAlert {
   /** The digest of the key it came with: a commit checks it is still the integration's (rotation). */
   keyDigest: string;
   draft: AlertDraft;
-  /** The body's size, bytes: what the request holds in the waiting room (in-flight.ts). */
-  bodyBytes: number;
+  /** What the draft may hold of the heap (held-bytes.ts): its charge in the waiting room. */
+  heldBytes: number;
 }
 
 /** An answer: status, JSON body, extra headers. */
@@ -185,7 +186,7 @@ export async function parseAlertRequest(
       bearer: request.bearer,
       keyDigest: integration.keyDigest,
       draft: inertDraft(event.draft),
-      bodyBytes,
+      heldBytes: heldBytesOf(event.draft, bodyBytes),
     };
   }
   if (!integration) throw new UnknownKey(request.bearer);
@@ -197,7 +198,7 @@ export async function parseAlertRequest(
     bearer: request.bearer,
     keyDigest: integration.keyDigest,
     draft: inertDraft(draft),
-    bodyBytes,
+    heldBytes: heldBytesOf(draft, bodyBytes),
   };
 }
 

@@ -133,7 +133,7 @@ export function registerAlertRoutes(server: HttpServer, deps: AlertRouteDeps): A
         { findKey: (key) => keys.find(key), limits, budget, now: deps.clock.now(), log },
       );
       // Read and its key checked: it waits for its commit (or failure) in the waiting room.
-      if (!place.wait(parsed.bodyBytes)) {
+      if (!place.wait(parsed.heldBytes)) {
         count(endpoint, "overloaded");
         return send(res, overloadedAnswer(endpoint, limits));
       }

@@ -42,11 +42,12 @@ const FIRST_RESTART_DELAY_MS = 50;
  * heap) and what parsing them makes, far below these. A thread that reaches them (a leak, a
  * flood the budget missed) ends with ERR_WORKER_OUT_OF_MEMORY instead of taking the process's
  * memory, and is restarted like any thread that died. Since the thread commits alerts, what waits
- * on a commit is held here too: the waiting room holds at most 32 MB of bodies
- * (src/alerts/intake/in-flight.ts), and a parsed alert holds at most 1.8 times its body (a
- * 1,000-member group, the worst shape measured: 44 KB of body, 77 KB of heap, 2026-12-01), so
- * about 60 MB with their batch's JSON beside it; hence an old generation bounded at 256 MB (it
- * was 128 when the thread only parsed). The young generation is 24 MB (V8 sizes it
+ * on a commit is held here too: the waiting room admits drafts whose charges, an upper bound of
+ * what each holds (src/alerts/intake/held-bytes.ts), total at most 32 MB, whatever
+ * TOCSIN_ALERT_IN_FLIGHT is; filled with the worst shapes found, under these limits, its drafts
+ * took 5-23 MB and the whole heap stayed under 37 MB (test/unit/alerts/waiting-room-heap.test.ts,
+ * 2026-12-01). Bodies being read (32 MB) and a batch's JSON come beside it; hence an old
+ * generation bounded at 256 MB (it was 128 when the thread only parsed). The young generation is 24 MB (V8 sizes it
  * within that by what survives): the thread also commits alerts (src/alerts/intake/edge.ts), and
  * at 1,000 alerts/s a 3 MB one cost it and V8's helper threads 8% more CPU per alert (0.71-0.73
  * against 0.63-0.67 ms, `alert-profile.ts`, alternating runs, 2026-11-30).

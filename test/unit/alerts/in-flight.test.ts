@@ -68,4 +68,36 @@ describe("in-flight pools", () => {
     a?.leave();
     expect(pools.enter("keyed")?.wait(700)).toBe(true);
   });
+
+  it("give back the bytes a request took when the room's request bound refuses it", () => {
+    // Refused by the count after its bytes were taken: kept, every refusal would shrink the room.
+    const pools = new InFlightPools(1, { waitingBytes: 1000 });
+    const inRoom = Array.from({ length: WAITING_PER_PLACE }, () => {
+      const place = pools.enter("keyed");
+      expect(place?.wait(1)).toBe(true);
+      return place;
+    });
+    for (let i = 0; i < 10; i++) {
+      const refused = pools.enter("keyed");
+      expect(refused?.wait(90)).toBe(false);
+      refused?.leave();
+    }
+    for (const place of inRoom) place?.leave();
+    const first = pools.enter("keyed");
+    expect(first?.wait(1)).toBe(true);
+    expect(pools.enter("keyed")?.wait(999)).toBe(true);
+  });
+
+  it("take nothing on a wait() after leave(), and give back once on a second leave()", () => {
+    const pools = new InFlightPools(1, { waitingBytes: 100 });
+    const place = pools.enter("keyed");
+    expect(place?.wait(50)).toBe(true);
+    place?.leave();
+    expect(place?.wait(50)).toBe(false);
+    place?.leave();
+    expect(pools.total()).toBe(0);
+    const a = pools.enter("keyed");
+    expect(a?.wait(60)).toBe(true);
+    expect(pools.enter("keyed")?.wait(41)).toBe(false);
+  });
 });

@@ -1,0 +1,74 @@
+// Run in a Worker bounded like the HTTP edge thread (ACK_THREAD_LIMITS): parses one body shape
+// again and again as the edge does (decode, parse, draft, inert), charges each draft as
+// requests.ts does (held-bytes.ts) and admits it into a real waiting room (InFlightPools.enter +
+// wait, as edge.ts does), keeping every admitted draft as a request waiting on a stalled commit
+// does, until the room refuses one. Reports how many it holds, their charges, and the heap they
+// take (after a full collection, against one before the first).
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { parentPort, workerData } from "node:worker_threads";
+import { decodeUtf8, parseJson } from "../../../src/alerts/intake/body.ts";
+import { type AlertDraft, inertDraft } from "../../../src/alerts/intake/draft.ts";
+import { genericDraft } from "../../../src/alerts/intake/generic.ts";
+import { heldBytesOf } from "../../../src/alerts/intake/held-bytes.ts";
+import { InFlightPools } from "../../../src/alerts/intake/in-flight.ts";
+import { webhookGroupDraft } from "../../../src/alerts/intake/webhook-groups.ts";
+
+export type Shape = "details-objects" | "details-arrays" | "members-bare" | "members-real";
+const { shape, maxInFlight } = workerData as { shape: Shape; maxInFlight: number };
+
+/** Under the 64 KB details cap: as many `{}` or `[]` as fit. */
+function detailsOf(unit: string): string {
+  const units = Math.floor((64 * 1024 - 200) / (unit.length + 1));
+  return `{"summary":"s","details":{"a":[${Array(units).fill(unit).join(",")}]}}`;
+}
+
+function realMembers(): string {
+  const alerts = Array.from({ length: 1000 }, (_, i) => ({
+    status: "firing",
+    fingerprint: `f${i.toString(16).padStart(15, "0")}`,
+    labels: { alertname: "HostDown", instance: `host-${i}.example.org:9100`, job: "node" },
+  }));
+  return JSON.stringify({ version: "4", groupKey: "g", status: "firing", alerts });
+}
+
+const body = {
+  "details-objects": () => detailsOf("{}"),
+  "details-arrays": () => detailsOf("[]"),
+  // No fingerprint: each member gets an id hashed from its (empty) labels and position.
+  "members-bare": () => `{"groupKey":"g","alerts":[${Array(1000).fill("{}").join(",")}]}`,
+  "members-real": realMembers,
+}[shape]();
+const raw = Buffer.from(body);
+const now = new Date();
+const draftOf = (value: unknown): AlertDraft =>
+  shape.startsWith("details") ? genericDraft(value, now) : webhookGroupDraft(value, "alertmanager", now);
+
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+gc();
+const before = process.memoryUsage().heapUsed;
+const pools = new InFlightPools(maxInFlight);
+const waiting: AlertDraft[] = [];
+let charged = 0;
+for (;;) {
+  const place = pools.enter("keyed");
+  if (!place) break;
+  const draft = draftOf(parseJson(decodeUtf8(raw)));
+  const held = heldBytesOf(draft, raw.length);
+  if (!place.wait(held)) {
+    place.leave();
+    break;
+  }
+  waiting.push(inertDraft(draft));
+  charged += held;
+}
+gc();
+const heapUsed = process.memoryUsage().heapUsed;
+parentPort?.postMessage({
+  held: waiting.length,
+  bodyBytes: raw.length,
+  charged,
+  heapUsed,
+  grew: heapUsed - before,
+});
