@@ -285,7 +285,7 @@ function columns(alert: FoldedAlert) {
  */
 function storable(signal: AlertSignal): AlertSignal {
   // Nearly every signal is storable as sent: check first, rebuild only the rare one that is not.
-  return needsCleaning(signal) ? (storableValue(signal) as AlertSignal) : signal;
+  return needsCleaning(signal) ? storableValue(signal) : signal;
 }
 
 function needsCleaning(value: unknown): boolean {
@@ -299,11 +299,47 @@ function needsCleaning(value: unknown): boolean {
   return false;
 }
 
-function storableValue(value: unknown): unknown {
-  if (typeof value === "string") return value.replaceAll("\u0000", "").toWellFormed();
-  if (Array.isArray(value)) return value.map(storableValue);
-  if (value === null || typeof value !== "object" || value instanceof Date) return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([key, inner]) => [storableValue(key) as string, storableValue(inner)]),
-  );
+/**
+ * The signal with its text cleaned. Its fields are rebuilt one by one (a Date stays a Date); a
+ * field that is a tree (details, labels, links, members) is rebuilt from its JSON with the
+ * escapes PostgreSQL refuses taken out, never key by key: built key by key, objects whose keys
+ * are array indices got element stores sized by the largest index (`{"1023":0,"2575":0}` held 31
+ * KB), and 64 KB of such details held 99 MB until the commit (the attack review of 2026-12-01).
+ */
+function storableValue(signal: AlertSignal): AlertSignal {
+  const out: Record<string, unknown> = { ...signal };
+  for (const [field, value] of Object.entries(out)) {
+    if (typeof value === "string") out[field] = storableText(value);
+    else if (value !== null && typeof value === "object" && !(value instanceof Date) && needsCleaning(value))
+      out[field] = JSON.parse(storableJson(JSON.stringify(value)));
+  }
+  return out as unknown as AlertSignal;
+}
+
+function storableText(text: string): string {
+  return text.replaceAll("\u0000", "").toWellFormed();
+}
+
+/**
+ * JSON text without the escapes PostgreSQL refuses: `\u0000` removed, a lone surrogate (which
+ * JSON.stringify writes as an escape; paired ones it writes as characters) replaced by U+FFFD as
+ * toWellFormed does. One pass over the text.
+ */
+export function storableJson(json: string): string {
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < json.length; i++) {
+    if (json.charCodeAt(i) !== 92) continue; // a backslash: the escape is the next character(s)
+    if (json.charCodeAt(i + 1) !== 117) {
+      i++; // \\, \", \n ...: skip the escaped character
+      continue;
+    }
+    const code = Number.parseInt(json.slice(i + 2, i + 6), 16);
+    if (code === 0 || (code >= 0xd800 && code <= 0xdfff)) {
+      out += json.slice(from, i) + (code === 0 ? "" : "\\ufffd");
+      from = i + 6;
+    }
+    i += 5;
+  }
+  return from === 0 ? json : out + json.slice(from);
 }

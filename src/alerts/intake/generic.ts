@@ -9,9 +9,10 @@ import { MAX_LABEL_VALUE } from "../integration-rules.ts";
 import { isRecord, PayloadError } from "./body.ts";
 import {
   type AlertDraft,
-  capDetails,
   capLinks,
   cut,
+  detailsWithin,
+  isArrayIndex,
   MAX_DEDUP_KEY,
   MAX_LABEL_NAME,
   MAX_LABELS,
@@ -81,8 +82,8 @@ export function genericDraft(body: unknown, now: Date): AlertDraft {
   else if (typeof body.details === "string" && body.details !== "") details = { text: body.details };
   else if (body.details !== undefined && body.details !== null)
     throw new PayloadError("details must be an object or a string", { field: "details" });
-  const capped = capDetails(details);
-  if (capped !== details) throw new PayloadError("details are larger than 64 KB", { field: "details" });
+  const within = detailsWithin(details).details;
+  if (!within) throw new PayloadError("details are larger than 64 KB", { field: "details" });
 
   const source = optionalString(body, "source", MAX_SOURCE);
   return {
@@ -95,7 +96,7 @@ export function genericDraft(body: unknown, now: Date): AlertDraft {
     ...(rsitType ? { rsitType } : {}),
     labels: genericLabels(body.labels),
     links: capLinks(genericLinks(body.links)),
-    details,
+    details: within,
     occurredAt: parseTime(body.timestamp) ?? now,
   };
 }
@@ -107,6 +108,8 @@ function genericLabels(value: unknown): Record<string, string> {
   if (entries.length > MAX_LABELS)
     throw new PayloadError(`labels has more than ${MAX_LABELS} entries`, { field: "labels" });
   for (const [name, v] of entries) {
+    if (isArrayIndex(name))
+      throw new PayloadError(`labels.${name}: a label name must not be a number`, { field: "labels" });
     if (typeof v !== "string")
       throw new PayloadError(`labels.${cut(name, 64)} must be a string`, { field: "labels" });
     if (name.length > MAX_LABEL_NAME || v.length > MAX_LABEL_VALUE) {

@@ -45,6 +45,10 @@ describe("the waiting room, filled, in a thread bounded as the edge thread", () 
     ["members-real", 64],
     // A raised TOCSIN_ALERT_IN_FLIGHT raises the room's requests, not the heap its drafts hold.
     ["members-bare", 120],
+    // The second review's shapes: index keys, which V8 keeps as elements in stores it sizes.
+    ["labels-indices", 64],
+    ["details-duplicate-indices", 64],
+    ["details-index-chains", 64],
   ])(
     "%s (TOCSIN_ALERT_IN_FLIGHT %i): alive, its drafts within their charges",
     { timeout: 120_000 },

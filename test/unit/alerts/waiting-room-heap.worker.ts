@@ -14,7 +14,14 @@ import { heldBytesOf } from "../../../src/alerts/intake/held-bytes.ts";
 import { InFlightPools } from "../../../src/alerts/intake/in-flight.ts";
 import { webhookGroupDraft } from "../../../src/alerts/intake/webhook-groups.ts";
 
-export type Shape = "details-objects" | "details-arrays" | "members-bare" | "members-real";
+export type Shape =
+  | "details-objects"
+  | "details-arrays"
+  | "members-bare"
+  | "members-real"
+  | "labels-indices"
+  | "details-duplicate-indices"
+  | "details-index-chains";
 const { shape, maxInFlight } = workerData as { shape: Shape; maxInFlight: number };
 
 /** Under the 64 KB details cap: as many `{}` or `[]` as fit. */
@@ -38,6 +45,22 @@ const body = {
   // No fingerprint: each member gets an id hashed from its (empty) labels and position.
   "members-bare": () => `{"groupKey":"g","alerts":[${Array(1000).fill("{}").join(",")}]}`,
   "members-real": realMembers,
+  // Label and annotation names that are array indices: built key by key, each object got an
+  // element store of 3,880 slots (31 KB), 43 of them per draft (the second review's shape).
+  "labels-indices": () => {
+    const labels = '{"1023":"","2575":""}';
+    const alert = `{"status":"firing","labels":${labels},"annotations":${labels}}`;
+    return `{"groupKey":"g","groupLabels":${labels},"commonLabels":${labels},"commonAnnotations":${labels},"alerts":[${Array(20).fill(alert).join(",")}]}`;
+  },
+  // An index key repeated: JSON.parse sized the object's elements by the count with duplicates
+  // (1,179,647 slots, 9 MB) while only two values survive.
+  "details-duplicate-indices": () => `{"summary":"s","details":{"a":{${'"0":0,'.repeat(43691)}"1179646":0}}}`,
+  // Chains of one index key each: a 35-slot element store per object.
+  "details-index-chains": () => {
+    const chain = `${'{"34":'.repeat(28)}0${"}".repeat(28)}`;
+    const count = Math.floor((64 * 1024 - 300) / (chain.length + 1));
+    return `{"summary":"s","details":{"a":[${Array(count).fill(chain).join(",")}]}}`;
+  },
 }[shape]();
 const raw = Buffer.from(body);
 const now = new Date();
