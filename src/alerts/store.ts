@@ -22,6 +22,7 @@ import { type FoldedAlert, foldSignals, type OpenAlert } from "./fold.ts";
 import { type OpenAlertCache, openAlertKey, type RememberedAlert } from "./open-alerts.ts";
 import { probe, probeNow } from "./phase-probe.ts";
 import type { AlertSignal } from "./signal.ts";
+import { storableJson } from "./storable-json.ts";
 
 /**
  * Another writer (a replica, a person's ack, a page job) changed one of the batch's alerts, or
@@ -318,28 +319,4 @@ function storableValue(signal: AlertSignal): AlertSignal {
 
 function storableText(text: string): string {
   return text.replaceAll("\u0000", "").toWellFormed();
-}
-
-/**
- * JSON text without the escapes PostgreSQL refuses: `\u0000` removed, a lone surrogate (which
- * JSON.stringify writes as an escape; paired ones it writes as characters) replaced by U+FFFD as
- * toWellFormed does. One pass over the text.
- */
-export function storableJson(json: string): string {
-  let out = "";
-  let from = 0;
-  for (let i = 0; i < json.length; i++) {
-    if (json.charCodeAt(i) !== 92) continue; // a backslash: the escape is the next character(s)
-    if (json.charCodeAt(i + 1) !== 117) {
-      i++; // \\, \", \n ...: skip the escaped character
-      continue;
-    }
-    const code = Number.parseInt(json.slice(i + 2, i + 6), 16);
-    if (code === 0 || (code >= 0xd800 && code <= 0xdfff)) {
-      out += json.slice(from, i) + (code === 0 ? "" : "\\ufffd");
-      from = i + 6;
-    }
-    i += 5;
-  }
-  return from === 0 ? json : out + json.slice(from);
 }

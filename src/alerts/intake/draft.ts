@@ -11,6 +11,7 @@ import type { TlpLabel } from "../../incidents/tlp.ts";
 import { firstMatchingRule, MAX_LABEL_VALUE, renderSummary, stricterTlp } from "../integration-rules.ts";
 import type { Integration } from "../integrations.ts";
 import type { AlertAction, AlertLink, AlertSignal } from "../signal.ts";
+import { parseStorableJson } from "../storable-json.ts";
 import { isRecord } from "./body.ts";
 
 export const MAX_SUMMARY = 1024;
@@ -139,10 +140,13 @@ export function capLinks(links: Iterable<{ href: unknown; text?: unknown }>): Al
 }
 
 /**
- * Details rebuilt from their JSON when small enough; else undefined, with their size. Rebuilt,
- * not kept as parsed: V8's JSON.parse sizes an object's element store by its index keys counted
- * with their duplicates (`{"0":0,"0":0,...,"1179646":0}` in 384 KB of body held 9.4 MB), and the
- * serialisation has no duplicates (the attack review of 2026-12-01).
+ * Details when small enough, rebuilt from their cleaned JSON where they hold an index key or an
+ * escape; else undefined, with their size. Rebuilt, not kept as parsed: V8's JSON.parse sizes an
+ * object's element store by its index keys counted with their duplicates (`{"0":0,"0":0,...,
+ * "1179646":0}` in 384 KB of body held 9.4 MB), and the serialisation has none. Cleaned here as
+ * the commit would (no NUL, no lone surrogate: storable-json.ts), so the tree the draft holds
+ * and is charged for is the one stored: a key `"34\u0000"` no longer becomes an index only at
+ * the commit (the attack reviews of 2026-12-01).
  */
 export function detailsWithin(details: Record<string, unknown>): {
   details?: Record<string, unknown>;
@@ -150,10 +154,13 @@ export function detailsWithin(details: Record<string, unknown>): {
 } {
   const json = JSON.stringify(details);
   const size = Buffer.byteLength(json);
-  return size <= MAX_DETAILS_BYTES
-    ? { details: JSON.parse(json) as Record<string, unknown>, size }
-    : { size };
+  if (size > MAX_DETAILS_BYTES) return { size };
+  if (!INDEX_KEY.test(json) && !json.includes("\\u")) return { details, size };
+  return { details: parseStorableJson(json) as Record<string, unknown>, size };
 }
+
+/** A key that may be an array index, in JSON text (a false match only costs a rebuild). */
+const INDEX_KEY = /"(?:0|[1-9][0-9]{0,9})":/;
 
 /** Details as given (rebuilt) when small enough; else a note saying they were removed (as Alertmanager does). */
 export function capDetails(details: Record<string, unknown>): Record<string, unknown> {

@@ -35,6 +35,7 @@ import {
   commitFailure,
   currentIntegration,
   type Endpoint,
+  handedAlert,
   NOT_FOUND,
   type Outcome,
   overloadedAnswer,
@@ -173,7 +174,8 @@ export function alertEdgeSide(initial: unknown, link: EdgeLink): EdgeSide {
         if (probing) probe("edge", parsedAt - enteredAt, probeNow() - parsedAt, probeNow() - enteredAt, 0);
         return;
       }
-      const answer = await link.handOff(probing ? { ...parsed, probeSentAt: parsedAt } : parsed);
+      const handed = handedAlert(parsed);
+      const answer = await link.handOff(probing ? { ...handed, probeSentAt: parsedAt } : handed);
       writeEdgeAnswer(res, answer);
       if (probing) {
         const answeredAt = (answer as { probeAt?: number }).probeAt ?? parsedAt;

@@ -46,12 +46,14 @@ import {
   alertRequestOf,
   commitFailure,
   currentIntegration,
+  type HandedAlert,
   keyedIntegration,
   NOT_FOUND,
   type Outcome,
   overloadedAnswer,
   type ParsedAlert,
   parseAlertRequest,
+  parsedFromHand,
   refusal,
   refusalOf,
   serialised,
@@ -222,7 +224,7 @@ export function registerAlertRoutes(server: HttpServer, deps: AlertRouteDeps): A
     }),
     onSetupChange: (listener) => deps.onConfigChange?.(listener),
     handle: async (message) => {
-      const parsed = message as ParsedAlert;
+      const parsed = parsedFromHand(message as HandedAlert);
       const arrivedAt = probeNow();
       if (probing)
         probe("main.arrive", arrivedAt - ((message as { probeSentAt: number }).probeSentAt ?? arrivedAt));

@@ -10,11 +10,12 @@ import { parentPort, workerData } from "node:worker_threads";
 import { decodeUtf8, parseJson } from "../../../src/alerts/intake/body.ts";
 import { inertDraft, signalOf } from "../../../src/alerts/intake/draft.ts";
 import { genericDraft } from "../../../src/alerts/intake/generic.ts";
+import { handedAlert, parsedFromHand } from "../../../src/alerts/intake/requests.ts";
 import type { Integration } from "../../../src/alerts/integrations.ts";
 import { storeSignals } from "../../../src/alerts/store.ts";
 import type { Sql } from "../../../src/db/sql.ts";
 
-const { count } = workerData as { count: number };
+const { count, handOff } = workerData as { count: number; handOff?: boolean };
 const objects = Math.floor((64 * 1024 - 300) / '{"1023":0,"2575":0},'.length);
 const body = `{"summary":"s","details":{"z":"\\u0000","a":[${Array(objects).fill('{"1023":0,"2575":0}').join(",")}]}}`;
 const now = new Date();
@@ -25,9 +26,27 @@ const integration = {
   tlp: "amber",
   severity: 3,
 } as unknown as Integration;
-const signals = Array.from({ length: count }, () =>
-  signalOf(integration, inertDraft(genericDraft(parseJson(decodeUtf8(Buffer.from(body))), now))),
+const drafts = Array.from({ length: count }, () =>
+  inertDraft(genericDraft(parseJson(decodeUtf8(Buffer.from(body))), now)),
 );
+if (handOff) {
+  // What the main thread holds of the drafts handed to it (structuredClone is postMessage's copy).
+  const parsed = drafts.map((draft) => ({
+    endpoint: "generic" as const,
+    integrationId: "i",
+    bearer: false,
+    keyDigest: "",
+    draft,
+    heldBytes: 0,
+  }));
+  const received = parsed.map((p) => parsedFromHand(structuredClone(handedAlert(p))));
+  drafts.length = 0;
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
+  parentPort?.postMessage({ heapUsed: process.memoryUsage().heapUsed, received: received.length });
+  process.exit(0);
+}
+const signals = drafts.map((draft) => signalOf(integration, draft));
 const stalled = { rows: () => new Promise(() => {}), execute: () => new Promise(() => {}) } as unknown as Sql;
 void storeSignals(stalled, signals, now, () => []).catch(() => {});
 setFlagsFromString("--expose-gc");

@@ -2,7 +2,7 @@
 // array indices (draft.ts isArrayIndex): one pass each, exact at the edges.
 import { describe, expect, it } from "vitest";
 import { isArrayIndex } from "../../../src/alerts/intake/draft.ts";
-import { storableJson } from "../../../src/alerts/store.ts";
+import { storableJson } from "../../../src/alerts/storable-json.ts";
 
 describe("storableJson", () => {
   it("removes NUL escapes and replaces lone surrogate escapes, and nothing else", () => {

@@ -49,6 +49,7 @@ describe("the waiting room, filled, in a thread bounded as the edge thread", () 
     ["labels-indices", 64],
     ["details-duplicate-indices", 64],
     ["details-index-chains", 64],
+    ["details-nul-index-chains", 64],
   ])(
     "%s (TOCSIN_ALERT_IN_FLIGHT %i): alive, its drafts within their charges",
     { timeout: 120_000 },

@@ -21,7 +21,8 @@ export type Shape =
   | "members-real"
   | "labels-indices"
   | "details-duplicate-indices"
-  | "details-index-chains";
+  | "details-index-chains"
+  | "details-nul-index-chains";
 const { shape, maxInFlight } = workerData as { shape: Shape; maxInFlight: number };
 
 /** Under the 64 KB details cap: as many `{}` or `[]` as fit. */
@@ -58,6 +59,13 @@ const body = {
   // Chains of one index key each: a 35-slot element store per object.
   "details-index-chains": () => {
     const chain = `${'{"34":'.repeat(28)}0${"}".repeat(28)}`;
+    const count = Math.floor((64 * 1024 - 300) / (chain.length + 1));
+    return `{"summary":"s","details":{"a":[${Array(count).fill(chain).join(",")}]}}`;
+  },
+  // Keys that become indices once their NUL is cleaned (`"34\\u0000"`): cleaned at intake, so
+  // the draft is charged for the tree it keeps (the third review's shape).
+  "details-nul-index-chains": () => {
+    const chain = `${'{"34\\u0000":'.repeat(20)}0${"}".repeat(20)}`;
     const count = Math.floor((64 * 1024 - 300) / (chain.length + 1));
     return `{"summary":"s","details":{"a":[${Array(count).fill(chain).join(",")}]}}`;
   },
