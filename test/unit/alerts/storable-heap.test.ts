@@ -37,21 +37,7 @@ describe("a batch of signals the commit must clean", () => {
   it("holds little while the commit runs, in a thread bounded as the edge thread", {
     timeout: 120_000,
   }, async () => {
-    const heapUsed = await new Promise<number>((resolve, reject) => {
-      const worker = new Worker(new URL("./storable-heap.worker.ts", import.meta.url), {
-        workerData: { count: 8 },
-        resourceLimits: ACK_THREAD_LIMITS,
-      });
-      let used: number | undefined;
-      worker.on("message", (message: { heapUsed: number }) => {
-        used = message.heapUsed;
-        void worker.terminate();
-      });
-      worker.on("error", reject);
-      worker.on("exit", (code) =>
-        used === undefined ? reject(new Error(`the thread ended (${code})`)) : resolve(used),
-      );
-    });
+    const heapUsed = await heapAfter({ count: 8 });
     expect(heapUsed).toBeLessThan(64 * 1024 * 1024);
   });
 });
