@@ -25,7 +25,7 @@ describe("config", () => {
       }).alertLimits,
     ).toEqual({ maxInFlight: 256, webhookBodyBytes: 4194304, eventBodyBytes: 65536 });
     expect(() => loadConfig({ TOCSIN_ALERT_IN_FLIGHT: "lots" })).toThrow(
-      /TOCSIN_ALERT_IN_FLIGHT="lots" is not a number of alert requests handled at once/,
+      /TOCSIN_ALERT_IN_FLIGHT="lots" is not a number of alert requests read at once/,
     );
   });
 
