@@ -22,7 +22,7 @@ import { type FoldedAlert, foldSignals, type OpenAlert } from "./fold.ts";
 import { type OpenAlertCache, openAlertKey, type RememberedAlert } from "./open-alerts.ts";
 import { probe, probeNow } from "./phase-probe.ts";
 import type { AlertSignal } from "./signal.ts";
-import { storableJson } from "./storable-json.ts";
+import { parseStorableJson } from "./storable-json.ts";
 
 /**
  * Another writer (a replica, a person's ack, a page job) changed one of the batch's alerts, or
@@ -312,7 +312,7 @@ function storableValue(signal: AlertSignal): AlertSignal {
   for (const [field, value] of Object.entries(out)) {
     if (typeof value === "string") out[field] = storableText(value);
     else if (value !== null && typeof value === "object" && !(value instanceof Date) && needsCleaning(value))
-      out[field] = JSON.parse(storableJson(JSON.stringify(value)));
+      out[field] = parseStorableJson(JSON.stringify(value));
   }
   return out as unknown as AlertSignal;
 }

@@ -1,15 +1,16 @@
 // What a parsed alert may hold of the heap while it waits for its commit: the charge it takes of
 // the waiting room's bytes (in-flight.ts). A body's size alone does not bound it: a draft keeps
 // a value per member and the details as a parsed tree, and small tokens cost far more parsed
-// than written. Measured on the worst shapes found (2026-12-01, two attack reviews of the room;
+// than written. Measured on the worst shapes found (2026-12-01, three attack reviews of the room;
 // test/unit/alerts/waiting-room-heap.test.ts holds them to it under the edge thread's limits):
 // - an Alertmanager group of 1,000 alerts written `{}` (no fingerprint: each gets an id hashed
 //   from its labels): 3 KB of body, 194 KB held, about 190 bytes per member;
 // - details of 64 KB of `{}` (the details cap counts serialised bytes): 1.39 MB held, about 64
 //   bytes per value (`[]` 40, `0` 12); objects of 100 keys never seen before, about 140 bytes
 //   per value (each new key sequence costs V8 a hidden class);
-// - details whose keys are array indices (`{"34":{"34":...}}`): each such key may hold up to 27
-//   element slots, 216 bytes (duplicated index keys, which made JSON.parse size stores by their
+// - details whose keys are array indices (`{"34":{"34":...}}`): each such key cost about 400
+//   bytes with its element store, charged 512 (at 256 the room's drafts held 1.01 times their
+//   charges; duplicated index keys, which made JSON.parse size stores by their
 //   count, are gone: details are rebuilt from their JSON, draft.ts detailsWithin; label names
 //   that are indices are dropped, draft.ts isArrayIndex);
 // - a realistic 1,000-member group (fingerprints, labels): 97 KB of body, 85 KB held.
@@ -17,8 +18,7 @@
 // body for the text it may copy (two-byte strings, slices), and per member, per details value
 // and per index key a little more than the worst measured. The estimate errs high: a typical
 // Alertmanager post of 1-5 alerts is charged 21-34 KB.
-import type { AlertDraft } from "./draft.ts";
-import { isArrayIndex } from "./draft.ts";
+import { type AlertDraft, isArrayIndex } from "./draft.ts";
 
 /** Labels, links, summary, source and the draft's own objects, beyond their text. */
 const HELD_BASE = 16 * 1024;
