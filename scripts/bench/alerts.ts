@@ -242,7 +242,7 @@ export async function benchAlerts(options: AlertBenchOptions): Promise<AlertBenc
     durable: `http://127.0.0.1:${durablePort}`,
   };
   const repeat = (base: string) => repeatedGroupPosts(`${base}/alerts/alertmanager/${AM_KEY}`);
-  // Warm-up, the same for both: the first requests of a process prepare what later ones reuse,
+  // Warm-up, the same for all three sides: the first requests of a process prepare what later ones reuse,
   // and V8 compiles a hot path for the load it sees. 200 requests at 8 clients were not enough:
   // the first second of the first phase at each rate measured p99 of 350-370 ms (the steady
   // seconds after it 20-80 ms; cause not isolated), so each side also takes WARM_UP_S of the

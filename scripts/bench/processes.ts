@@ -283,7 +283,6 @@ export async function startFloor(port: number, slackUrl: string): Promise<Runnin
   return { child, nodePid: async () => child.pid!, stop: stopper(child) };
 }
 
-/** The alerts floor: tocsin's HTTP server class with an empty alert handler, in its own process. */
 /** The alerts floor; with `durableDataDir`, the durable floor (alert-floor.ts says what each is). */
 export async function startAlertFloor(port: number, durableDataDir?: string): Promise<Running> {
   const child = spawn(process.execPath, [path.join(import.meta.dirname, "alert-floor.ts")], {
