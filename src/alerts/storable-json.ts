@@ -27,9 +27,16 @@ export function storableJson(json: string): string {
   return from === 0 ? json : out + json.slice(from);
 }
 
-/** Cleaned JSON text parsed back, `__proto__` keys dropped as the intake's parser drops them. */
+/**
+ * Cleaned JSON text parsed back, `__proto__` keys dropped as the intake's parser drops them. When
+ * the cleaning changed the text it is parsed twice: removing NULs can make distinct keys one
+ * (`"1\u000023"`, `"12\u00003"`, `"123"`), and V8's JSON.parse sizes an object's element store
+ * by its index keys counted with their duplicates (the attack review of 2026-12-01).
+ */
 export function parseStorableJson(json: string): unknown {
   const clean = storableJson(json);
-  if (!clean.includes("__proto__")) return JSON.parse(clean);
-  return JSON.parse(clean, (key, value) => (key === "__proto__" ? undefined : value));
+  const parsed = clean.includes("__proto__")
+    ? JSON.parse(clean, (key, value) => (key === "__proto__" ? undefined : value))
+    : JSON.parse(clean);
+  return clean === json ? parsed : JSON.parse(JSON.stringify(parsed));
 }

@@ -1,4 +1,4 @@
-// The commit's cleaning of JSON text (store.ts storableJson) and the label names dropped as
+// The cleaning of JSON text at intake and commit (storable-json.ts storableJson) and the label names dropped as
 // array indices (draft.ts isArrayIndex): one pass each, exact at the edges.
 import { describe, expect, it } from "vitest";
 import { isArrayIndex } from "../../../src/alerts/intake/draft.ts";

@@ -50,6 +50,7 @@ describe("the waiting room, filled, in a thread bounded as the edge thread", () 
     ["details-duplicate-indices", 64],
     ["details-index-chains", 64],
     ["details-nul-index-chains", 64],
+    ["details-nul-duplicate-indices", 64],
   ])(
     "%s (TOCSIN_ALERT_IN_FLIGHT %i): alive, its drafts within their charges",
     { timeout: 120_000 },

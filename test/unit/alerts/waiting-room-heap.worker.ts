@@ -22,7 +22,8 @@ export type Shape =
   | "labels-indices"
   | "details-duplicate-indices"
   | "details-index-chains"
-  | "details-nul-index-chains";
+  | "details-nul-index-chains"
+  | "details-nul-duplicate-indices";
 const { shape, maxInFlight } = workerData as { shape: Shape; maxInFlight: number };
 
 /** Under the 64 KB details cap: as many `{}` or `[]` as fit. */
@@ -68,6 +69,21 @@ const body = {
     const chain = `${'{"34\\u0000":'.repeat(20)}0${"}".repeat(20)}`;
     const count = Math.floor((64 * 1024 - 300) / (chain.length + 1));
     return `{"summary":"s","details":{"a":[${Array(count).fill(chain).join(",")}]}}`;
+  },
+  // Distinct keys that are one index once their NULs are removed (`"5\\u000000"`, `"50\\u00000"`):
+  // duplicates again after the cleaning (the fourth review). The cleaned text is parsed twice
+  // for them (storable-json.ts); this shape stays within its charge with or without that second
+  // parse on this V8, so it guards the room's bound, not the second parse itself.
+  "details-nul-duplicate-indices": () => {
+    // 20 spellings of "500" (1-5 NULs in one of its 4 gaps): one key, an element store of 501.
+    const nul = "\\u0000";
+    const spellings = Array.from({ length: 20 }, (_, i) => {
+      const gap = i % 4;
+      return `"${"500".slice(0, gap)}${nul.repeat(1 + Math.floor(i / 4))}${"500".slice(gap)}":0`;
+    });
+    const object = `{${spellings.join(",")}}`;
+    const count = Math.floor((64 * 1024 - 300) / (object.length + 1));
+    return `{"summary":"s","details":{"a":[${Array(count).fill(object).join(",")}]}}`;
   },
 }[shape]();
 const raw = Buffer.from(body);
