@@ -448,6 +448,7 @@ try {
     quick: QUICK,
     reps: REPS,
     phaseSeconds: PHASE_S,
+    clientPriority: process.env.BENCH_CLIENT_PRIORITY !== "0",
     progress,
     tracked,
   });

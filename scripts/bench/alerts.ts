@@ -25,6 +25,7 @@ import {
   postAlert,
   repeatedGroupPosts,
 } from "./alert-load.ts";
+import { RAISED_NICE, raiseClientPriority } from "./client-priority.ts";
 import { sampleMachine } from "./machine-stalls.ts";
 import {
   type Doubles,
@@ -92,6 +93,8 @@ export interface AlertBenchOptions {
   quick: boolean;
   reps: number;
   phaseSeconds: number;
+  /** Raise the load generator's priority during the measured phases (client-priority.ts). */
+  clientPriority: boolean;
   progress(what: string): void;
   tracked<T extends { stop(): Promise<void> }>(running: T): T;
 }
@@ -272,6 +275,7 @@ export async function benchAlerts(options: AlertBenchOptions): Promise<AlertBenc
     },
   ];
   const perSecond = process.env.BENCH_PER_SECOND === "1";
+  let priorityRefused = false;
   const runs = new Map<string, Record<keyof typeof targets, RunFigures[]>>();
   const sides = ["tocsin", "floor", "durable"] as const;
   for (let rep = 0; rep < options.reps; rep++) {
@@ -284,7 +288,14 @@ export async function benchAlerts(options: AlertBenchOptions): Promise<AlertBenc
         progress(`rep ${rep + 1}/${options.reps}: ${scenario.name}, ${target}`);
         const t0 = performance.now();
         const machine = perSecond ? sampleMachine() : undefined;
-        const samples = await scenario.run(repeat(targets[target]));
+        const lower = options.clientPriority ? raiseClientPriority() : undefined;
+        if (options.clientPriority && !lower && !priorityRefused) {
+          priorityRefused = true;
+          progress(
+            "alerts: the load generator's priority could not be raised (not root): phases run at nice 0",
+          );
+        }
+        const samples = await scenario.run(repeat(targets[target])).finally(() => lower?.());
         machine?.stop();
         entry[target].push(figuresOf(samples, (performance.now() - t0) / 1000));
         if (machine && samples.length > 0) {
@@ -478,6 +489,14 @@ export async function benchAlerts(options: AlertBenchOptions): Promise<AlertBenc
   ];
   const dmsByChannel = stormDms.map(([channel, count]) => `${channel} ${count}`).join(", ");
   const extra = [
+    [
+      "load generator during the intake phases",
+      !options.clientPriority
+        ? "nice 0 (BENCH_CLIENT_PRIORITY=0)"
+        : priorityRefused
+          ? "nice 0 (raising its priority was refused: not root)"
+          : `nice ${RAISED_NICE} (client-priority.ts)`,
+    ],
     ["storm: direct messages by channel", dmsByChannel || "none"],
     [
       "storm: accepted",
