@@ -3,7 +3,7 @@
 // secrets are never echoed. Every variable is declared with `variable(schema, help)`.
 import { isIP } from "node:net";
 import { z } from "zod";
-import { DEFAULT_ALERT_INTAKE_LIMITS } from "./alerts/intake/limits.ts";
+import { DEFAULT_ALERT_INTAKE_LIMITS, MAX_BODY_LIMIT_BYTES } from "./alerts/intake/limits.ts";
 import { normaliseHandle } from "./chat/console/handle.ts";
 import type { PlatformName } from "./chat/invocation.ts";
 import type { MatrixSettings } from "./chat/matrix/environment.ts";
@@ -202,11 +202,11 @@ const coreVariables = {
       .number()
       .int()
       .min(64 * 1024)
-      .max(64 * 1024 * 1024)
+      .max(MAX_BODY_LIMIT_BYTES)
       .default(DEFAULT_ALERT_INTAKE_LIMITS.webhookBodyBytes),
     {
       isNot: "a body limit in bytes",
-      use: "a whole number of bytes from 65536 to 67108864",
+      use: `a whole number of bytes from 65536 to ${MAX_BODY_LIMIT_BYTES}`,
       example: String(DEFAULT_ALERT_INTAKE_LIMITS.webhookBodyBytes),
     },
   ),
@@ -215,11 +215,11 @@ const coreVariables = {
       .number()
       .int()
       .min(16 * 1024)
-      .max(16 * 1024 * 1024)
+      .max(MAX_BODY_LIMIT_BYTES)
       .default(DEFAULT_ALERT_INTAKE_LIMITS.eventBodyBytes),
     {
       isNot: "a body limit in bytes",
-      use: "a whole number of bytes from 16384 to 16777216",
+      use: `a whole number of bytes from 16384 to ${MAX_BODY_LIMIT_BYTES}`,
       example: String(DEFAULT_ALERT_INTAKE_LIMITS.eventBodyBytes),
     },
   ),

@@ -27,6 +27,13 @@ describe("config", () => {
     expect(() => loadConfig({ TOCSIN_ALERT_IN_FLIGHT: "lots" })).toThrow(
       /TOCSIN_ALERT_IN_FLIGHT="lots" is not a number of alert requests read at once/,
     );
+    // 4 MB at most (limits.ts MAX_BODY_LIMIT_BYTES): bodies are parsed whole on the edge thread.
+    expect(() => loadConfig({ TOCSIN_ALERT_WEBHOOK_BODY_BYTES: "4194305" })).toThrow(
+      /TOCSIN_ALERT_WEBHOOK_BODY_BYTES="4194305" is not a body limit in bytes.*from 65536 to 4194304/,
+    );
+    expect(() => loadConfig({ TOCSIN_ALERT_EVENT_BODY_BYTES: String(16 * 1024 * 1024) })).toThrow(
+      /from 16384 to 4194304/,
+    );
   });
 
   it("takes a PostgreSQL URL", () => {

@@ -1,8 +1,8 @@
 // Reading an alert request's body: size-capped while it streams in, strictly UTF-8, JSON with a
-// nesting limit checked before parsing, or an urlencoded form. Every step is linear in the body,
+// nesting limit and a count of values checked before parsing, or an urlencoded form. Every step is linear in the body,
 // and every failure is a PayloadError the endpoint answers with a 4xx naming what was wrong.
 import type { IncomingMessage } from "node:http";
-import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../chat/json-nesting.ts";
+import { jsonShapeFault, MAX_JSON_DEPTH, MAX_JSON_VALUES } from "../../chat/json-nesting.ts";
 import { type ByteBudget, readCappedBody } from "../../http/body-reader.ts";
 
 /** Answered as 400 (or `status`) with `message`; `field` names the offending field when known. */
@@ -78,7 +78,7 @@ export function decodeUtf8(body: Buffer): string {
 
 /** JSON text to a value; `__proto__` keys are dropped so no later copy can reach a prototype. */
 export function parseJson(text: string): unknown {
-  checkDepth(text);
+  checkShape(text);
   try {
     // A reviver makes JSON.parse several times slower (a call per value): only a text that can
     // hold a `__proto__` key, spelled out or with \u escapes, needs one.
@@ -90,10 +90,15 @@ export function parseJson(text: string): unknown {
   }
 }
 
-/** Deeper JSON than MAX_JSON_DEPTH is refused: no sender needs it, and recursive walks stay shallow. */
-function checkDepth(text: string): void {
-  if (nestsDeeperThan(text, MAX_JSON_DEPTH))
-    throw new PayloadError(`the JSON is nested deeper than ${MAX_JSON_DEPTH} levels`);
+/**
+ * Deeper JSON than MAX_JSON_DEPTH is refused: no sender needs it, and recursive walks stay
+ * shallow. So is JSON of more than MAX_JSON_VALUES values: what parsing it would hold is bounded
+ * by the count, not by the body's size (json-nesting.ts).
+ */
+function checkShape(text: string): void {
+  const fault = jsonShapeFault(text, MAX_JSON_DEPTH, MAX_JSON_VALUES);
+  if (fault === "depth") throw new PayloadError(`the JSON is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  if (fault === "values") throw new PayloadError(`the JSON holds more than ${MAX_JSON_VALUES} values`);
 }
 
 /**

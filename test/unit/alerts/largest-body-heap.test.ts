@@ -1,0 +1,47 @@
+// The largest body limit the configuration accepts (MAX_BODY_LIMIT_BYTES), with as many values as
+// the intake parses (MAX_JSON_VALUES), is one the edge thread survives beside a full waiting room,
+// in the shapes JSON parses into the most heap per byte. Before 2026-12-01 the limits could be
+// raised to 64 MB and the values were not counted: a body of repeated index keys took about 19
+// times its size while parsed (a limit of 10 MB let one post end the thread: the third attack
+// review), and one of empty objects 42 times (4 MB held 173 MB).
+import { Worker } from "node:worker_threads";
+import { describe, expect, it } from "vitest";
+import { MAX_BODY_LIMIT_BYTES } from "../../../src/alerts/intake/limits.ts";
+import { ACK_THREAD_LIMITS } from "../../../src/chat/slack/ack-thread.ts";
+import type { BodyShape } from "./largest-body-heap.worker.ts";
+
+function peakOf(shape: BodyShape): Promise<{ bodyBytes: number; peak: number }> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("./largest-body-heap.worker.ts", import.meta.url), {
+      // 64 MB of live objects: a full waiting room (32 MB of charges) with room to spare.
+      workerData: { shape, ballastMb: 64 },
+      resourceLimits: ACK_THREAD_LIMITS,
+    });
+    let result: { bodyBytes: number; peak: number } | undefined;
+    worker.on("message", (message: { bodyBytes: number; peak: number }) => {
+      result = message;
+    });
+    worker.on("error", reject);
+    worker.on("exit", (code) => (result ? resolve(result) : reject(new Error(`the thread ended (${code})`))));
+  });
+}
+
+describe("a body of the largest size the configuration accepts", () => {
+  const shapes: BodyShape[] = [
+    "duplicate-index-keys",
+    "empty-objects",
+    "empty-arrays",
+    "bare-members",
+    "two-byte-text",
+  ];
+  for (const shape of shapes)
+    it(`(${shape}) is parsed and drafted by a thread bounded as the edge thread`, {
+      timeout: 120_000,
+    }, async () => {
+      const { bodyBytes, peak } = await peakOf(shape);
+      expect(bodyBytes).toBeGreaterThan(MAX_BODY_LIMIT_BYTES * 0.99);
+      expect(bodyBytes).toBeLessThanOrEqual(MAX_BODY_LIMIT_BYTES);
+      // What limits.ts promises: under 64 MB while parsed, beside the waiting room and the reads.
+      expect(peak).toBeLessThan(64 * 1024 * 1024);
+    });
+});
