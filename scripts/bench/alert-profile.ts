@@ -7,6 +7,9 @@
 // - accepted/s and response p50/p99 (wall clock: indicative only on a shared machine).
 // `node scripts/bench/alert-profile.ts [seconds] [--cpu-prof]`; with --cpu-prof tocsin writes a
 // V8 CPU profile (.cpuprofile) of its whole run into the data dir, printed at the end.
+// BENCH_PG_STATS=1 also prints PostgreSQL's statements by time per accepted alert
+// (pg_stat_statements, pg-stats.ts); TOCSIN_FROM_SOURCE=1 runs tocsin from its sources, not the
+// start bundle, so a profile's lines name source files.
 import { chmod, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -23,6 +26,7 @@ import {
 } from "./alert-load.ts";
 import { phaseSummary } from "./alert-phases.ts";
 import { AM_KEY, oncallConfig } from "./alerts.ts";
+import { connectPgStats, type PgStats, preloadPgStats } from "./pg-stats.ts";
 import {
   START_ENTRY,
   startDoubles,
@@ -65,14 +69,26 @@ const env = {
   BENCH_STATEMENTS_FILE: statementsFile,
   ...(phases ? { TOCSIN_ALERT_PHASES: path.join(root, "phases") } : {}),
   ...(process.env.TOCSIN_ALERT_HEAP ? { TOCSIN_ALERT_HEAP: process.env.TOCSIN_ALERT_HEAP } : {}),
+  ...(process.env.TOCSIN_FROM_SOURCE ? { TOCSIN_FROM_SOURCE: process.env.TOCSIN_FROM_SOURCE } : {}),
 };
 /** BENCH_NODE_FLAGS="--max-semi-space-size=16": node's flags instead of npm start's (a comparison). */
 const flags = process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? startFlags();
 console.log(`node flags: ${flags.join(" ") || "(none)"}`);
+/** BENCH_PG_STATS=1: pg_stat_statements loaded (one start before, to create the cluster). */
+const pgStats = process.env.BENCH_PG_STATS === "1";
+const postgresDir = path.join(root, "tocsin", "postgres");
+if (pgStats) {
+  const first = startTocsin("node", env, path.join(root, "tocsin.log"), START_ENTRY, flags);
+  await untilReady(port, first.child, performance.now());
+  await first.stop();
+  await preloadPgStats(postgresDir);
+}
 const tocsin = startTocsin("node", env, path.join(root, "tocsin.log"), START_ENTRY, flags);
+let stats: PgStats | undefined;
 const base = `http://127.0.0.1:${port}`;
 try {
   await untilReady(port, tocsin.child, performance.now());
+  if (pgStats) stats = await connectPgStats(postgresDir);
   const pid = tocsin.child.pid!;
   /** Resident memory of tocsin's process (MB), from /proc. */
   const rssMb = async () =>
@@ -113,6 +129,7 @@ try {
   const cpu0 = await treeCpuMs(pid);
   const threads0 = await threadCpuMs(pid);
   const sql0 = await statements();
+  await stats?.reset();
   const t0 = performance.now();
   const wall0 = performance.timeOrigin + t0;
   const toPage: Array<Promise<number | undefined>> = [];
@@ -185,6 +202,7 @@ try {
   const total = diff.reduce((sum, [, n]) => sum + n, 0);
   console.log(`  SQL statements: ${total} (${(total / accepted).toFixed(2)} per alert)`);
   for (const [kind, n] of diff.slice(0, 25)) console.log(`    ${String(n).padStart(7)}  ${kind}`);
+  await stats?.print(accepted, "alert");
   if (phases) {
     // The probe writes every second: let the last second of the load reach its files.
     await new Promise((resolve) => setTimeout(resolve, 1200));
@@ -195,6 +213,7 @@ try {
     for (const line of await phaseSummary(path.join(root, "phases"), wall0, wall1)) console.log(line);
   }
 } finally {
+  await stats?.end();
   await tocsin.stop();
   await doubles.stop();
 }

@@ -12,11 +12,11 @@
 //   TOCSIN_FROM_SOURCE=1 runs tocsin from its sources, not the start bundle (readable profiles)
 //   BENCH_KEEP=1         keeps the data directory (its path is printed)
 
-import { appendFile, readFile, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import path from "node:path";
-import pg from "pg";
 import { slackSender, startCommandRig } from "./command-rig.ts";
 import { closedLoop, newId, sendCommand, Workload } from "./load.ts";
+import { connectPgStats, type PgStats, preloadPgStats } from "./pg-stats.ts";
 import {
   cpuMs,
   START_ENTRY,
@@ -45,29 +45,16 @@ if (pgStats) {
   const first = startTocsin("node", env, path.join(dataRoot, "tocsin.log"));
   await untilReady(port, first.child, performance.now());
   await first.stop();
-  await appendFile(
-    path.join(postgresDir, "postgresql.auto.conf"),
-    "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track_planning = on\n",
-  );
+  await preloadPgStats(postgresDir);
 }
 // npm start's Node flags, or others in their place (a command line flag wins over NODE_OPTIONS).
 const startFlagsGiven = process.env.BENCH_START_FLAGS;
 const flags = startFlagsGiven === undefined ? startFlags() : startFlagsGiven.split(/\s+/).filter(Boolean);
 const tocsin = startTocsin("node", env, path.join(dataRoot, "tocsin.log"), START_ENTRY, flags);
-let stats: pg.Client | undefined;
+let stats: PgStats | undefined;
 try {
   await untilReady(port, tocsin.child, performance.now());
-  if (pgStats) {
-    const password = (await readFile(`${postgresDir}.password`, "utf8")).trim();
-    const pgPort = /^(\d+)$/m.exec(
-      (await readFile(path.join(postgresDir, "postmaster.pid"), "utf8")).split("\n")[3] ?? "",
-    )?.[1];
-    stats = new pg.Client({
-      connectionString: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${pgPort}/tocsin`,
-    });
-    await stats.connect();
-    await stats.query("create extension if not exists pg_stat_statements");
-  }
+  if (pgStats) stats = await connectPgStats(postgresDir);
   const sender = slackSender(rig);
   const year = new Date().getUTCFullYear();
   const publicIds: string[] = [];
@@ -93,13 +80,9 @@ try {
     postgres: (idle1.postgres - idle0.postgres) / idleSeconds,
   };
   const calls0 = await doubles.calls();
-  await stats?.query("select pg_stat_statements_reset()");
+  await stats?.reset();
   // Connections opened meanwhile: each prepares the hot statements afresh (sql.ts).
-  const sessionsOf = async () =>
-    Number(
-      (await stats?.query("select sessions from pg_stat_database where datname = 'tocsin'"))?.rows[0]
-        ?.sessions,
-    );
+  const sessionsOf = async () => (await stats?.sessions()) ?? Number.NaN;
   const sessions0 = await sessionsOf();
   const cpu0 = await treeCpuMs(pid);
   const threads0 = await threadCpuMs(pid);
@@ -150,17 +133,7 @@ try {
   console.log(`Slack double calls per answered command: ${perCommand.join(", ")}`);
   if (stats) {
     console.log(`PostgreSQL sessions opened while measuring: ${(await sessionsOf()) - sessions0}`);
-    const { rows } = await stats.query(`
-      select calls, plans, total_plan_time as plan, total_exec_time as exec, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) as query
-        from pg_stat_statements where dbid = (select oid from pg_database where datname = 'tocsin')
-       order by total_plan_time + total_exec_time desc limit 15`);
-    console.log(
-      "PostgreSQL statements: calls per command, plan + exec ms per command, plan/exec ms per call, plannings per call",
-    );
-    for (const row of rows)
-      console.log(
-        `  ${(row.calls / ok).toFixed(2)}  ${((row.plan + row.exec) / ok).toFixed(3)}  ${(row.plan / row.calls).toFixed(3)}/${(row.exec / row.calls).toFixed(3)}  ${(row.plans / row.calls).toFixed(2)}  ${row.query}`,
-      );
+    await stats.print(ok, "command");
   }
 } finally {
   await stats?.end();
