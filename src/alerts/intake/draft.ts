@@ -82,11 +82,34 @@ export function mapSeverity(value: unknown): number | undefined {
   return Object.hasOwn(SEVERITY_WORDS, word) ? SEVERITY_WORDS[word] : undefined;
 }
 
+/**
+ * Whether `text` holds more than `max` characters (code points), counted without building
+ * anything and only as far as needed: `Array.from(text).length` made an array of every
+ * character, 64 MB for a 4 MB string (the attack review of 2026-12-01).
+ */
+export function longerThan(text: string, max: number): boolean {
+  if (text.length <= max) return false;
+  // A code point is one or two UTF-16 units.
+  if (text.length > 2 * max) return true;
+  let points = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+    if (++points > max) return true;
+  }
+  return false;
+}
+
 /** Cut to `max` characters (code points), with an ellipsis when cut. */
 export function cut(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const points = Array.from(text.slice(0, max + 1));
-  return points.length <= max ? text : `${points.slice(0, max - 1).join("")}…`;
+  if (!longerThan(text, max)) return text;
+  // The first max - 1 code points lie within the first 2 * max units.
+  return `${Array.from(text.slice(0, 2 * max))
+    .slice(0, max - 1)
+    .join("")}…`;
 }
 
 /** A dedup key within 255 characters: a longer one (a long groupKey) becomes its SHA-256. */

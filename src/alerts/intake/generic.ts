@@ -13,6 +13,7 @@ import {
   cut,
   detailsWithin,
   isArrayIndex,
+  longerThan,
   MAX_DEDUP_KEY,
   MAX_LABEL_NAME,
   MAX_LABELS,
@@ -38,8 +39,7 @@ function optionalString(body: Record<string, unknown>, field: string, max: numbe
   const value = body[field];
   if (value === undefined || value === null || value === "") return undefined;
   if (typeof value !== "string") throw new PayloadError(`${field} must be a string`, { field });
-  if (Array.from(value).length > max)
-    throw new PayloadError(`${field} is longer than ${max} characters`, { field });
+  if (longerThan(value, max)) throw new PayloadError(`${field} is longer than ${max} characters`, { field });
   return value;
 }
 

@@ -20,13 +20,14 @@ export interface AlertIntakeLimits {
 /**
  * The largest body limits the configuration accepts. A body is parsed whole on the edge thread
  * before any field is checked, into up to about 40 times its size (`{}` repeated), so its values
- * are counted first (MAX_JSON_VALUES, src/chat/json-nesting.ts) and its text bounded here: the
- * worst shapes found, at 4 MB and that many values, held 10-31 MB while parsed and drafted, beside
- * a full waiting room, in a thread bounded as the edge thread is (256 MB;
- * test/unit/alerts/largest-body-heap.test.ts, 2026-12-01). Until then the limits could be raised
- * to 64 MB and nothing counted the values: one post of 10 MB of repeated index keys, or of 6 MB
- * of empty objects, could end the thread (the third attack review of 2026-12-01). Alertmanager
- * posts a group of 1,000 alerts in 1-2 MB; PagerDuty documents 512 KB.
+ * are counted first (MAX_JSON_VALUES, src/chat/json-nesting.ts; a form's fields, MAX_FORM_FIELDS,
+ * body.ts) and its text bounded here: the worst shapes found, at 4 MB and that many values or
+ * fields, held 10-46 MB once parsed and drafted by every endpoint's draft, and were parsed and
+ * drafted beside 128 MB of other live objects (four full waiting rooms) in a thread bounded as the
+ * edge thread is, 256 MB (test/unit/alerts/largest-body-heap.test.ts, 2026-12-01). Until then the
+ * limits could be raised to 64 MB and nothing counted the values: one post of 10 MB of repeated
+ * index keys, or of 6 MB of empty objects, could end the thread (the attack reviews of
+ * 2026-12-01). Alertmanager posts a group of 1,000 alerts in 1-2 MB; PagerDuty documents 512 KB.
  */
 export const MAX_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 

@@ -11,6 +11,7 @@ import {
   capDetails,
   capLinks,
   cut,
+  longerThan,
   MAX_DEDUP_KEY,
   MAX_SOURCE,
   MAX_SUMMARY,
@@ -30,16 +31,13 @@ export class InvalidEvent extends Error {
   }
 }
 
-export interface PagerDutyEvent {
-  routingKey: string | undefined;
-  draft: AlertDraft;
-}
-
-/** The event's routing key and draft; throws InvalidEvent listing every problem. */
-export function pagerDutyEvent(body: unknown, now: Date): PagerDutyEvent {
+/**
+ * The event's draft; throws InvalidEvent listing every problem. Its routing_key, on /v2/enqueue,
+ * is checked before this (requests.ts).
+ */
+export function pagerDutyEvent(body: unknown, now: Date): AlertDraft {
   if (!isRecord(body)) throw new InvalidEvent(["Event object must be a JSON object"]);
   const errors: string[] = [];
-  const routingKey = typeof body.routing_key === "string" ? body.routing_key : undefined;
   const action = body.event_action;
   if (action !== "trigger" && action !== "acknowledge" && action !== "resolve") {
     errors.push("'event_action' is missing or invalid (trigger, acknowledge or resolve)");
@@ -62,7 +60,7 @@ export function pagerDutyEvent(body: unknown, now: Date): PagerDutyEvent {
     if (!payload) errors.push("'payload' is required to trigger");
     else {
       if (typeof summary !== "string" || summary.trim() === "") errors.push("'payload.summary' is required");
-      else if (Array.from(summary).length > MAX_SUMMARY)
+      else if (longerThan(summary, MAX_SUMMARY))
         errors.push(`'payload.summary' is longer than ${MAX_SUMMARY} characters`);
       if (typeof source !== "string" || source.trim() === "") errors.push("'payload.source' is required");
       if (
@@ -105,8 +103,11 @@ export function pagerDutyEvent(body: unknown, now: Date): PagerDutyEvent {
   const draft: AlertDraft = {
     action: action as AlertDraft["action"],
     dedupKey: dedupKey as string,
+    // A trigger's summary was refused past MAX_SUMMARY; an acknowledge's or resolve's is cut.
     summary:
-      typeof summary === "string" && summary.trim() !== "" ? summary : `${action} ${dedupKey as string}`,
+      typeof summary === "string" && summary.trim() !== ""
+        ? cut(summary, MAX_SUMMARY)
+        : `${action} ${dedupKey as string}`,
     ...(typeof source === "string" && source !== "" ? { source: cut(source, MAX_SOURCE) } : {}),
     ...(mapSeverity(severityWord) !== undefined ? { severity: mapSeverity(severityWord) } : {}),
     labels,
@@ -114,5 +115,5 @@ export function pagerDutyEvent(body: unknown, now: Date): PagerDutyEvent {
     details: capDetails(details),
     occurredAt: parseTime(payload?.timestamp) ?? now,
   };
-  return { routingKey, draft };
+  return draft;
 }

@@ -9,7 +9,16 @@ import type { IncomingMessage } from "node:http";
 import type { ByteBudget } from "../../http/body-reader.ts";
 import type { EdgeLog } from "../../http/hand-off.ts";
 import type { IntegrationKind } from "../integrations.ts";
-import { bodyFormat, decodeUtf8, PayloadError, parseForm, parseJson, readBody, SenderGone } from "./body.ts";
+import {
+  bodyFormat,
+  decodeUtf8,
+  isRecord,
+  PayloadError,
+  parseForm,
+  parseJson,
+  readBody,
+  SenderGone,
+} from "./body.ts";
 import { type AlertDraft, inertDraft } from "./draft.ts";
 import { genericDraft } from "./generic.ts";
 import { heldBytesOf } from "./held-bytes.ts";
@@ -171,22 +180,26 @@ export async function parseAlertRequest(
   const body = format === "form" ? parseForm(text) : parseJson(text);
 
   if (endpoint === "pagerduty") {
-    const event = pagerDutyEvent(body, deps.now);
     if (!integration) {
-      // /v2/enqueue: the key is the event's routing_key.
-      const found = event.routingKey === undefined ? undefined : deps.findKey(event.routingKey);
+      // /v2/enqueue: the key is the event's routing_key, checked before the event is drafted, so
+      // a post without a known key costs only its parse (drafting 2.3 MB of custom_details took a
+      // second: the attack review of 2026-12-01).
+      const routingKey =
+        isRecord(body) && typeof body.routing_key === "string" ? body.routing_key : undefined;
+      const found = routingKey === undefined ? undefined : deps.findKey(routingKey);
       if (found?.kind !== "pagerduty") {
         throw new InvalidEvent(["'routing_key' is missing or not a known integration key"]);
       }
       integration = found;
     }
+    const draft = pagerDutyEvent(body, deps.now);
     return {
       endpoint,
       integrationId: integration.id,
       bearer: request.bearer,
       keyDigest: integration.keyDigest,
-      draft: inertDraft(event.draft),
-      heldBytes: heldBytesOf(event.draft, bodyBytes),
+      draft: inertDraft(draft),
+      heldBytes: heldBytesOf(draft, bodyBytes),
     };
   }
   if (!integration) throw new UnknownKey(request.bearer);

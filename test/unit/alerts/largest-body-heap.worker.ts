@@ -1,15 +1,25 @@
-// Run in a Worker bounded like the HTTP edge thread (ACK_THREAD_LIMITS): a body of the largest
-// size the configuration accepts (MAX_BODY_LIMIT_BYTES) holding as many values as the intake lets
-// through (MAX_JSON_VALUES), in one of the shapes JSON parses into the most heap per byte, decoded, parsed and drafted as the edge does, three times over, beside
-// `ballastMb` of live objects standing for a full waiting room. Reports the most heap the parse
-// and the drafts held alive at once (after a full collection, the parsed tree still referenced).
+// Run in a Worker bounded like the HTTP edge thread (ACK_THREAD_LIMITS), beside `ballastMb` of
+// live objects (a full waiting room and more): a body of the largest size the configuration
+// accepts (MAX_BODY_LIMIT_BYTES), holding as many values as the intake lets through
+// (MAX_JSON_VALUES) or as many form fields (MAX_FORM_FIELDS), in one of the shapes that take the
+// most heap per byte, decoded, parsed and drafted by every endpoint's draft as the edge does,
+// three times over. The thread surviving is the proof (whatever a call holds while it runs, under
+// its bound); it also reports the most heap held alive at once between the steps (after a full
+// collection, the parsed body still referenced), and whether one value more is refused.
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { parentPort, workerData } from "node:worker_threads";
-import { decodeUtf8, PayloadError, parseJson } from "../../../src/alerts/intake/body.ts";
+import {
+  decodeUtf8,
+  MAX_FORM_FIELDS,
+  PayloadError,
+  parseForm,
+  parseJson,
+} from "../../../src/alerts/intake/body.ts";
 import { inertDraft } from "../../../src/alerts/intake/draft.ts";
 import { genericDraft } from "../../../src/alerts/intake/generic.ts";
 import { MAX_BODY_LIMIT_BYTES } from "../../../src/alerts/intake/limits.ts";
+import { InvalidEvent, pagerDutyEvent } from "../../../src/alerts/intake/pagerduty.ts";
 import { webhookGroupDraft } from "../../../src/alerts/intake/webhook-groups.ts";
 import { MAX_JSON_VALUES } from "../../../src/chat/json-nesting.ts";
 
@@ -18,40 +28,64 @@ export type BodyShape =
   | "empty-objects"
   | "empty-arrays"
   | "bare-members"
-  | "two-byte-text";
+  | "two-byte-text"
+  | "form-fields";
 const { shape, ballastMb } = workerData as { shape: BodyShape; ballastMb: number };
 
+/** ASCII with one character outside Latin-1: V8 keeps such text at two bytes a character. */
+const twoByte = (units: number) => `${"x".repeat(units - 1)}\u0101`;
+
 /**
- * As many `unit`s as MAX_JSON_VALUES lets through (each counting `valuesPerUnit`), between
- * `open` and `close`, after a string that fills the body to MAX_BODY_LIMIT_BYTES: ASCII with one
- * character outside Latin-1, so V8 keeps the text and the parsed string at two bytes a character.
+ * `count` `unit`s between `open` and `close`, after a summary that fills the body to
+ * MAX_BODY_LIMIT_BYTES (the webhook, generic and PagerDuty drafts each read one of its fields).
  */
-function atTheLimits(open: string, unit: string, valuesPerUnit: number, close: string): string {
-  const units = Array(Math.floor((MAX_JSON_VALUES - 16) / valuesPerUnit))
-    .fill(unit)
-    .join(",");
-  const head = '{"groupKey":"g","pad":"';
-  const rest = `ā",${open}${units}${close}}`;
-  const padding = MAX_BODY_LIMIT_BYTES - Buffer.byteLength(head) - Buffer.byteLength(rest);
-  return `${head}${"x".repeat(padding)}${rest}`;
+function jsonBody(open: string, unit: string, count: number, close: string): string {
+  const units = Array(count).fill(unit).join(",");
+  const head = '{"groupKey":"g","event_action":"acknowledge","dedup_key":"d","summary":"';
+  const rest = `","payload":{"summary":"s","custom_details":{"x":${open}${units}${close}}},${open.startsWith("{") ? '"alerts":[]' : `"alerts":${open}${units}${close}`}}`;
+  // twoByte(n) is n + 1 bytes of UTF-8.
+  return `${head}${twoByte(MAX_BODY_LIMIT_BYTES - Buffer.byteLength(head) - Buffer.byteLength(rest) - 1)}${rest}`;
 }
 
-const body = {
-  // One object whose one index key is repeated: V8 sized its element store by the count.
-  "duplicate-index-keys": () => atTheLimits('"alerts":[],"x":{', '"0":0', 1, "}"),
-  "empty-objects": () => atTheLimits('"alerts":[],"x":[', "{}", 2, "]"),
-  "empty-arrays": () => atTheLimits('"alerts":[],"x":[', "[]", 2, "]"),
-  // Alerts without anything: each gets a member id hashed from its (empty) labels and position.
-  "bare-members": () => atTheLimits('"alerts":[', "{}", 2, "]"),
-  // Only text: the body's string and the parsed one, two bytes a character.
-  "two-byte-text": () => atTheLimits('"alerts":[],"x":[', "0", 1, "]"),
-}[shape]();
-const raw = Buffer.from(body);
+/**
+ * Units that keep the whole body within MAX_JSON_VALUES (a unit is one value; the body's own
+ * values are under 32), written in `places` places (array units also go in as the alerts).
+ */
+const fits = (places: number) => Math.floor((MAX_JSON_VALUES - 32) / places);
+
+const bodyOf = (extra: number): string =>
+  ({
+    // One object whose one index key is repeated: V8 sized its element store by the count.
+    "duplicate-index-keys": () => jsonBody("{", '"0":0', fits(1) + extra, "}"),
+    "empty-objects": () => jsonBody("[", "{}", fits(2) + extra, "]"),
+    "empty-arrays": () => jsonBody("[", "[]", fits(2) + extra, "]"),
+    // Alerts without anything: each gets a member id hashed from its (empty) labels and position.
+    "bare-members": () => jsonBody("[", "{}", fits(2) + extra, "]"),
+    // Only text: the body's string and the parsed ones, two bytes a character.
+    "two-byte-text": () => jsonBody("[", "0", fits(2) + extra, "]"),
+    // A form of as many fields as are read, one of them filling the body.
+    "form-fields": () => {
+      // action, dedup, summary and these: MAX_FORM_FIELDS (+ extra).
+      const fields = Array.from({ length: MAX_FORM_FIELDS - 3 + extra }, (_, i) => `${i}=`).join("&");
+      const head = `action=acknowledge&dedup=d&${fields}&summary=`;
+      // The summary encoded: its x's a byte each, its last character %C4%81.
+      return `${head}${encodeURIComponent(twoByte(MAX_BODY_LIMIT_BYTES - head.length - 5))}`;
+    },
+  })[shape]();
+
+const parse = (text: string) => (shape === "form-fields" ? parseForm(text) : parseJson(text));
+const raw = Buffer.from(bodyOf(0));
+// A few values (or fields) more than are read: refused before they are parsed.
+let refusedOneMore = false;
+try {
+  parse(bodyOf(40));
+} catch (error) {
+  refusedOneMore = error instanceof PayloadError && /more than/.test(error.message);
+}
 const now = new Date();
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
-// Objects on the heap, as the drafts of a full waiting room are (not buffers: those are outside it).
 gc();
 const empty = process.memoryUsage().heapUsed;
 const ballast: Array<Array<{ i: number }>> = [];
@@ -61,27 +95,34 @@ gc();
 const before = process.memoryUsage().heapUsed;
 let peak = 0;
 const drafts: unknown[] = [];
+/** A draft, or the refusal (400) an endpoint would answer. */
 function draftOr(make: () => unknown): unknown {
   try {
     return make();
   } catch (error) {
-    if (error instanceof PayloadError) return error.message;
+    if (error instanceof PayloadError || error instanceof InvalidEvent) return error.message;
     throw error;
   }
 }
-/** What is alive now (the parsed tree is still referenced where this is called). */
+/** What is alive now (the parsed body is still referenced where this is called). */
 const sample = () => {
   gc();
   peak = Math.max(peak, process.memoryUsage().heapUsed - before);
 };
 for (let round = 0; round < 3; round++) {
-  const parsed = parseJson(decodeUtf8(raw));
+  const parsed = parse(decodeUtf8(raw));
   sample();
-  // As the webhook and the generic endpoint draft it; a refusal (400) is an answer too.
   drafts.push(draftOr(() => inertDraft(webhookGroupDraft(parsed, "alertmanager", now))));
   sample();
-  const details = (parsed as { x?: unknown }).x ?? {};
-  drafts.push(draftOr(() => inertDraft(genericDraft({ summary: "s", details }, now))));
+  drafts.push(draftOr(() => inertDraft(genericDraft(parsed, now))));
+  sample();
+  drafts.push(draftOr(() => inertDraft(pagerDutyEvent(parsed, now))));
   sample();
 }
-parentPort?.postMessage({ bodyBytes: raw.length, peak, ballast: ballast.length, drafts: drafts.length });
+parentPort?.postMessage({
+  bodyBytes: raw.length,
+  peak,
+  refusedOneMore,
+  ballast: ballast.length,
+  drafts: drafts.length,
+});

@@ -3,7 +3,13 @@
 // well within a time budget, on a loaded 2-core machine too. A quadratic version of any of them
 // takes seconds on these inputs.
 import { describe, expect, it } from "vitest";
-import { nestsDeeperThan } from "../../../src/chat/json-nesting.ts";
+import { PayloadError, parseForm } from "../../../src/alerts/intake/body.ts";
+import {
+  jsonShapeFault,
+  MAX_JSON_DEPTH,
+  MAX_JSON_VALUES,
+  nestsDeeperThan,
+} from "../../../src/chat/json-nesting.ts";
 import {
   commandFromMessage,
   htmlToText,
@@ -69,6 +75,15 @@ const PARSERS: Record<string, (input: string) => unknown> = {
   "parseSlackBody (JSON)": (input) => parseSlackBody(input, false),
   parseRequestTarget: (input) => parseRequestTarget(`/${input}`),
   nestsDeeperThan: (input) => nestsDeeperThan(input),
+  jsonShapeFault: (input) => jsonShapeFault(input, MAX_JSON_DEPTH, MAX_JSON_VALUES),
+  "parseForm (alert form)": (input) => {
+    try {
+      return parseForm(input);
+    } catch (error) {
+      if (error instanceof PayloadError) return undefined; // Too many fields is an answer too.
+      throw error;
+    }
+  },
   sanitizeCommandLine,
   tokenize: (input) => {
     try {
