@@ -1,10 +1,9 @@
 // How deeply a JSON body from a chat platform (or an alert sender: src/alerts/intake/body.ts)
 // nests, and for alert bodies how many values it holds, read in one pass over its characters
-// before anything parses it. JSON.parse itself copes
-// with any depth, but what comes after does not: a structured clone (the Slack ack thread hands
-// bodies to the main thread), JSON.stringify, loggers and recursive walks all recurse, and a body
-// nested a hundred thousand levels deep overflows their stack. No chat platform or alert sender
-// needs more than a dozen levels.
+// before anything parses it. JSON.parse itself copes with any depth, but what comes after does
+// not: a structured clone (the Slack ack thread hands bodies to the main thread), JSON.stringify,
+// loggers and recursive walks all recurse, and a body nested a hundred thousand levels deep
+// overflows their stack. No chat platform or alert sender needs more than a dozen levels.
 
 /** Deeper JSON than this is refused wherever a body from outside is parsed. */
 export const MAX_JSON_DEPTH = 32;

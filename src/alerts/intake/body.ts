@@ -1,6 +1,7 @@
 // Reading an alert request's body: size-capped while it streams in, strictly UTF-8, JSON with a
-// nesting limit and a count of values checked before parsing, or an urlencoded form. Every step is linear in the body,
-// and every failure is a PayloadError the endpoint answers with a 4xx naming what was wrong.
+// nesting limit and a count of values checked before parsing, or an urlencoded form of a bounded
+// number of fields. Every step is linear in the body, and every failure is a PayloadError the
+// endpoint answers with a 4xx naming what was wrong.
 import type { IncomingMessage } from "node:http";
 import { unescape as percentDecoded } from "node:querystring";
 import { jsonShapeFault, MAX_JSON_DEPTH, MAX_JSON_VALUES } from "../../chat/json-nesting.ts";

@@ -46,9 +46,10 @@ const FIRST_RESTART_DELAY_MS = 50;
  * what each holds (src/alerts/intake/held-bytes.ts), total at most 32 MB, whatever
  * TOCSIN_ALERT_IN_FLIGHT is; filled with the worst shapes found, under these limits, its drafts
  * took 5-23 MB and the whole heap stayed under 37 MB (test/unit/alerts/waiting-room-heap.test.ts,
- * 2026-12-01). Bodies being read (32 MB) and a batch's JSON come beside it; hence an old
- * generation bounded at 256 MB (it was 128 when the thread only parsed). The young generation is 24 MB (V8 sizes it
- * within that by what survives): the thread also commits alerts (src/alerts/intake/edge.ts), and
+ * 2026-12-01). Bodies being read (32 MB), the one being parsed (limits.ts MAX_BODY_LIMIT_BYTES)
+ * and a batch's JSON come beside it; hence an old generation bounded at 256 MB (it was 128 when
+ * the thread only parsed). The young generation is 24 MB (V8 sizes it within that by what
+ * survives): the thread also commits alerts (src/alerts/intake/edge.ts), and
  * at 1,000 alerts/s a 3 MB one cost it and V8's helper threads 8% more CPU per alert (0.71-0.73
  * against 0.63-0.67 ms, `alert-profile.ts`, alternating runs, 2026-11-30).
  */

@@ -4,10 +4,9 @@
 // raised to 64 MB and the values were not counted: a body of repeated index keys took about 19
 // times its size while parsed (a limit of 10 MB let one post end the thread: the third attack
 // review), and one of empty objects 42 times (4 MB held 173 MB).
-import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { MAX_BODY_LIMIT_BYTES } from "../../../src/alerts/intake/limits.ts";
-import { ACK_THREAD_LIMITS } from "../../../src/chat/slack/ack-thread.ts";
+import { runEdgeBounded } from "../../support/edge-bounded-worker.ts";
 import type { BodyShape } from "./largest-body-heap.worker.ts";
 
 interface Measured {
@@ -17,19 +16,8 @@ interface Measured {
 }
 
 function measured(shape: BodyShape): Promise<Measured> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL("./largest-body-heap.worker.ts", import.meta.url), {
-      // 128 MB of live objects: a full waiting room (32 MB of charges) and as much again twice.
-      workerData: { shape, ballastMb: 128 },
-      resourceLimits: ACK_THREAD_LIMITS,
-    });
-    let result: Measured | undefined;
-    worker.on("message", (message: Measured) => {
-      result = message;
-    });
-    worker.on("error", reject);
-    worker.on("exit", (code) => (result ? resolve(result) : reject(new Error(`the thread ended (${code})`))));
-  });
+  // 128 MB of live objects: a full waiting room (32 MB of charges) and as much again twice.
+  return runEdgeBounded(new URL("./largest-body-heap.worker.ts", import.meta.url), { shape, ballastMb: 128 });
 }
 
 describe("a body of the largest size the configuration accepts", () => {

@@ -6,8 +6,6 @@
 // three times over. The thread surviving is the proof (whatever a call holds while it runs, under
 // its bound); it also reports the most heap held alive at once between the steps (after a full
 // collection, the parsed body still referenced), and whether one value more is refused.
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { parentPort, workerData } from "node:worker_threads";
 import {
   decodeUtf8,
@@ -22,6 +20,7 @@ import { MAX_BODY_LIMIT_BYTES } from "../../../src/alerts/intake/limits.ts";
 import { InvalidEvent, pagerDutyEvent } from "../../../src/alerts/intake/pagerduty.ts";
 import { webhookGroupDraft } from "../../../src/alerts/intake/webhook-groups.ts";
 import { MAX_JSON_VALUES } from "../../../src/chat/json-nesting.ts";
+import { collectGarbage } from "../../support/collect-garbage.ts";
 
 export type BodyShape =
   | "duplicate-index-keys"
@@ -84,14 +83,12 @@ try {
 }
 const now = new Date();
 
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
-gc();
+collectGarbage();
 const empty = process.memoryUsage().heapUsed;
 const ballast: Array<Array<{ i: number }>> = [];
 while (process.memoryUsage().heapUsed - empty < ballastMb * 1024 * 1024)
   ballast.push(Array.from({ length: 1000 }, (_, i) => ({ i })));
-gc();
+collectGarbage();
 const before = process.memoryUsage().heapUsed;
 let peak = 0;
 const drafts: unknown[] = [];
@@ -106,7 +103,7 @@ function draftOr(make: () => unknown): unknown {
 }
 /** What is alive now (the parsed body is still referenced where this is called). */
 const sample = () => {
-  gc();
+  collectGarbage();
   peak = Math.max(peak, process.memoryUsage().heapUsed - before);
 };
 for (let round = 0; round < 3; round++) {

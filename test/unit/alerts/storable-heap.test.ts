@@ -3,26 +3,15 @@
 // sized by the largest index: 64 KB of them held 99 MB per signal until the commit answered, and
 // three such posts in one batch ended a thread bounded as the edge thread (the attack review of
 // 2026-12-01). Rebuilt from their JSON, a batch of them stays small.
-import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
-import { ACK_THREAD_LIMITS } from "../../../src/chat/slack/ack-thread.ts";
+import { runEdgeBounded } from "../../support/edge-bounded-worker.ts";
 
-function heapAfter(workerData: { count: number; handOff?: boolean }): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const worker = new Worker(new URL("./storable-heap.worker.ts", import.meta.url), {
-      workerData,
-      resourceLimits: ACK_THREAD_LIMITS,
-    });
-    let used: number | undefined;
-    worker.on("message", (message: { heapUsed: number }) => {
-      used = message.heapUsed;
-      void worker.terminate();
-    });
-    worker.on("error", reject);
-    worker.on("exit", (code) =>
-      used === undefined ? reject(new Error(`the thread ended (${code})`)) : resolve(used),
-    );
-  });
+async function heapAfter(workerData: { count: number; handOff?: boolean }): Promise<number> {
+  const { heapUsed } = await runEdgeBounded<{ heapUsed: number }>(
+    new URL("./storable-heap.worker.ts", import.meta.url),
+    workerData,
+  );
+  return heapUsed;
 }
 
 describe("drafts of index-keyed details handed to the main thread", () => {

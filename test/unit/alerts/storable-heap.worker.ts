@@ -4,8 +4,6 @@
 // then handed to storeSignals on a driver that never answers (a commit in flight). storable runs
 // before the batch's first statement, so once storeSignals has been called the rebuilt signals
 // are what the thread holds. Reports the heap after a full collection.
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { parentPort, workerData } from "node:worker_threads";
 import { decodeUtf8, parseJson } from "../../../src/alerts/intake/body.ts";
 import { inertDraft, signalOf } from "../../../src/alerts/intake/draft.ts";
@@ -14,6 +12,7 @@ import { handedAlert, parsedFromHand } from "../../../src/alerts/intake/requests
 import type { Integration } from "../../../src/alerts/integrations.ts";
 import { storeSignals } from "../../../src/alerts/store.ts";
 import type { Sql } from "../../../src/db/sql.ts";
+import { collectGarbage } from "../../support/collect-garbage.ts";
 
 const { count, handOff } = workerData as { count: number; handOff?: boolean };
 const objects = Math.floor((64 * 1024 - 300) / '{"1023":0,"2575":0},'.length);
@@ -41,14 +40,12 @@ if (handOff) {
   }));
   const received = parsed.map((p) => parsedFromHand(structuredClone(handedAlert(p))));
   drafts.length = 0;
-  setFlagsFromString("--expose-gc");
-  (runInNewContext("gc") as () => void)();
+  collectGarbage();
   parentPort?.postMessage({ heapUsed: process.memoryUsage().heapUsed, received: received.length });
   process.exit(0);
 }
 const signals = drafts.map((draft) => signalOf(integration, draft));
 const stalled = { rows: () => new Promise(() => {}), execute: () => new Promise(() => {}) } as unknown as Sql;
 void storeSignals(stalled, signals, now, () => []).catch(() => {});
-setFlagsFromString("--expose-gc");
-(runInNewContext("gc") as () => void)();
+collectGarbage();
 parentPort?.postMessage({ heapUsed: process.memoryUsage().heapUsed });

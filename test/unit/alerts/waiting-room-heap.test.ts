@@ -6,10 +6,9 @@
 // in a thread bounded as the edge is, it stays alive, the heap its drafts take is within their
 // charges, and the whole heap stays far below the bound (bodies being read, 32 MB, and a batch
 // come beside it).
-import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { MAX_WAITING_BYTES } from "../../../src/alerts/intake/in-flight.ts";
-import { ACK_THREAD_LIMITS } from "../../../src/chat/slack/ack-thread.ts";
+import { runEdgeBounded } from "../../support/edge-bounded-worker.ts";
 import type { Shape } from "./waiting-room-heap.worker.ts";
 
 interface Filled {
@@ -21,18 +20,11 @@ interface Filled {
 }
 
 function fillRoom(shape: Shape, maxInFlight = 64): Promise<Filled> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL("./waiting-room-heap.worker.ts", import.meta.url), {
-      workerData: { shape, maxInFlight },
-      resourceLimits: ACK_THREAD_LIMITS,
-    });
-    let filled: Filled | undefined;
-    worker.on("message", (message: Filled) => (filled = message));
-    worker.on("error", reject);
-    worker.on("exit", (code) =>
-      filled ? resolve(filled) : reject(new Error(`the thread ended (${code}) before the room was full`)),
-    );
-  });
+  return runEdgeBounded(
+    new URL("./waiting-room-heap.worker.ts", import.meta.url),
+    { shape, maxInFlight },
+    "the room was full",
+  );
 }
 
 const MB = 1024 * 1024;

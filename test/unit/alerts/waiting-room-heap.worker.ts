@@ -4,8 +4,6 @@
 // wait, as edge.ts does), keeping every admitted draft as a request waiting on a stalled commit
 // does, until the room refuses one. Reports how many it holds, their charges, and the heap they
 // take (after a full collection, against one before the first).
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { parentPort, workerData } from "node:worker_threads";
 import { decodeUtf8, parseJson } from "../../../src/alerts/intake/body.ts";
 import { type AlertDraft, inertDraft } from "../../../src/alerts/intake/draft.ts";
@@ -13,6 +11,7 @@ import { genericDraft } from "../../../src/alerts/intake/generic.ts";
 import { heldBytesOf } from "../../../src/alerts/intake/held-bytes.ts";
 import { InFlightPools } from "../../../src/alerts/intake/in-flight.ts";
 import { webhookGroupDraft } from "../../../src/alerts/intake/webhook-groups.ts";
+import { collectGarbage } from "../../support/collect-garbage.ts";
 
 export type Shape =
   | "details-objects"
@@ -91,9 +90,7 @@ const now = new Date();
 const draftOf = (value: unknown): AlertDraft =>
   shape.startsWith("details") ? genericDraft(value, now) : webhookGroupDraft(value, "alertmanager", now);
 
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
-gc();
+collectGarbage();
 const before = process.memoryUsage().heapUsed;
 const pools = new InFlightPools(maxInFlight);
 const waiting: AlertDraft[] = [];
@@ -110,7 +107,7 @@ for (;;) {
   waiting.push(inertDraft(draft));
   charged += held;
 }
-gc();
+collectGarbage();
 const heapUsed = process.memoryUsage().heapUsed;
 parentPort?.postMessage({
   held: waiting.length,
