@@ -31,11 +31,29 @@ describe("an urlencoded alert form of many distinct fields", () => {
   // long field are the same shape within the field limit.
   it("is linear in fields without an `=`, however long the field after them", () => {
     const started = performance.now();
-    expect(() => parseForm("a&".repeat(256 * 1024))).toThrow(PayloadError);
+    // 1 MB: URLSearchParams took seconds on it, even with the field limit checked after it.
+    expect(() => parseForm("a&".repeat(512 * 1024))).toThrow(PayloadError);
     const form = parseForm(`${"a&".repeat(MAX_FORM_FIELDS - 2)}summary=${"x".repeat(4 * 1024 * 1024)}`);
     expect(performance.now() - started).toBeLessThan(1000);
     expect(form.a).toBe("");
     expect((form.summary as string).length).toBe(4 * 1024 * 1024);
+  });
+
+  // ATTACK: `+` decoded by replaceAll built a piece per `+` (4 MB of them took more than 128 MB
+  // of heap), and querystring.unescape's fallback for a stray `%` kept each character's low
+  // byte only (the attack review of 2026-12-01).
+  it("decodes `+` and %XX on the UTF-8 bytes, keeping text around a stray `%`", () => {
+    expect(parseForm("a+b=c+d&x=%E2%82%AC&y=%zz%C3%A9")).toEqual({ "a b": "c d", x: "€", y: "%zzé" });
+    expect(parseForm("summary=Disk 95% full on hôte&t=CPU 100%+服务器")).toEqual({
+      summary: "Disk 95% full on hôte",
+      t: "CPU 100% 服务器",
+    });
+    expect(parseForm("e=%E2%82&f=%FF")).toEqual({ e: "\ufffd", f: "\ufffd" });
+    const started = performance.now();
+    const spaces = parseForm(`summary=${"+".repeat(4 * 1024 * 1024)}`).summary as string;
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(spaces.length).toBe(4 * 1024 * 1024);
+    expect(spaces.trim()).toBe("");
   });
 
   it("still keeps the last of repeated fields and every links value, and no __proto__", () => {

@@ -22,8 +22,9 @@ export interface AlertIntakeLimits {
  * before any field is checked, into up to about 40 times its size (`{}` repeated), so its values
  * are counted first (MAX_JSON_VALUES, src/chat/json-nesting.ts; a form's fields, MAX_FORM_FIELDS,
  * body.ts) and its text bounded here: the worst shapes found, at 4 MB and that many values or
- * fields, held 10-46 MB once parsed and drafted by every endpoint's draft, and were parsed and
- * drafted beside 128 MB of other live objects (four full waiting rooms) in a thread bounded as the
+ * fields, held 10-46 MB once parsed and drafted by every endpoint's draft (83 MB for index keys
+ * repeated, then one large index, while its request is parsed), and were parsed and drafted
+ * beside 128 MB of other live objects (four full waiting rooms) in a thread bounded as the
  * edge thread is, 256 MB (test/unit/alerts/largest-body-heap.test.ts, 2026-12-01). Until then the
  * limits could be raised to 64 MB and nothing counted the values: one post of 10 MB of repeated
  * index keys, or of 6 MB of empty objects, could end the thread (the attack reviews of

@@ -28,7 +28,9 @@ export type BodyShape =
   | "empty-arrays"
   | "bare-members"
   | "two-byte-text"
-  | "form-fields";
+  | "duplicate-index-keys-then-large"
+  | "form-fields"
+  | "form-spaces";
 const { shape, ballastMb } = workerData as { shape: BodyShape; ballastMb: number };
 
 /** ASCII with one character outside Latin-1: V8 keeps such text at two bytes a character. */
@@ -56,6 +58,8 @@ const bodyOf = (extra: number): string =>
   ({
     // One object whose one index key is repeated: V8 sized its element store by the count.
     "duplicate-index-keys": () => jsonBody("{", '"0":0', fits(1) + extra, "}"),
+    // The same, then one large index: the second review's element store, at the value cap.
+    "duplicate-index-keys-then-large": () => jsonBody("{", '"0":0', fits(1) + extra, ',"4500000":0}'),
     "empty-objects": () => jsonBody("[", "{}", fits(2) + extra, "]"),
     "empty-arrays": () => jsonBody("[", "[]", fits(2) + extra, "]"),
     // Alerts without anything: each gets a member id hashed from its (empty) labels and position.
@@ -70,9 +74,15 @@ const bodyOf = (extra: number): string =>
       // The summary encoded: its x's a byte each, its last character %C4%81.
       return `${head}${encodeURIComponent(twoByte(MAX_BODY_LIMIT_BYTES - head.length - 5))}`;
     },
+    // A summary of `+`: each a space once decoded (replaceAll built a piece per `+`).
+    "form-spaces": () => {
+      const fields = Array.from({ length: MAX_FORM_FIELDS - 3 + extra }, (_, i) => `${i}=`).join("&");
+      const head = `action=acknowledge&dedup=d&${fields}&summary=`;
+      return `${head}${"+".repeat(MAX_BODY_LIMIT_BYTES - head.length)}`;
+    },
   })[shape]();
 
-const parse = (text: string) => (shape === "form-fields" ? parseForm(text) : parseJson(text));
+const parse = (text: string) => (shape.startsWith("form") ? parseForm(text) : parseJson(text));
 const raw = Buffer.from(bodyOf(0));
 // A few values (or fields) more than are read: refused before they are parsed.
 let refusedOneMore = false;
